@@ -1,0 +1,23 @@
+// Three tiers, each its own npm script: unit (*.spec.ts, pure, no I/O), integration (*.int.ts: real
+// PostgreSQL, PGlite, Kafka), e2e (*.e2e.ts: HTTP through the Nest app).
+const swc = ['@swc/jest', {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+}];
+const moduleNameMapper = {
+  '^@pl/projections/(.*)$': '<rootDir>/projections/$1',
+  '^@pl/([a-z-]+)$': '<rootDir>/libs/$1/src',
+  '^@pl/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+const base = { transform: { '^.+\\.(t|j)s$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,projections,test}/**/*.spec.ts'] },
+    { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,projections,test}/**/*.int.ts'], testTimeout: 120000 },
+    { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e.ts', '<rootDir>/apps/**/*.e2e.ts'], testTimeout: 120000 },
+  ],
+};

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEvent, RecordedEvent } from '@pl/domain';
+import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
+import type { CommandContext } from './command-context';
+import { identityCodec, type EventCodec } from './event-codec';
+
+export interface HandleOptions {
+  /** Re-read and re-decide this many times on a concurrency conflict before giving up. */
+  readonly maxRetries?: number;
+  readonly codec?: EventCodec;
+}
+
+export interface HandleResult<E extends DomainEvent, S> {
+  /** Events the decider produced (before encoding); empty when the command changed nothing. */
+  readonly events: E[];
+  /** The new state after the produced events. */
+  readonly state: S;
+  /** Null when nothing was appended. */
+  readonly appended: AppendResult | null;
+  /** Metadata of each appended event, in order (event ids for the caller). */
+  readonly metadata: NewEvent['metadata'][];
+}
+
+export class ConcurrencyRetriesExhaustedError extends Error {
+  constructor(readonly streamId: string, readonly attempts: number) {
+    super(`gave up after ${attempts} concurrent modifications of stream ${streamId}`);
+    this.name = 'ConcurrencyRetriesExhaustedError';
+  }
+}
+
+/**
+ * The one generic command handler: read the stream, fold with evolve, decide, append with the
+ * expected revision; on a conflict re-read and re-decide (never overwrite), a bounded number of times.
+ */
+export async function handleCommand<C, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  ctx: CommandContext,
+  options: HandleOptions = {},
+): Promise<HandleResult<E, S>> {
+  const maxRetries = options.maxRetries ?? 5;
+  const codec = options.codec ?? identityCodec;
+  for (let attempt = 0; ; attempt++) {
+    const { revision, events: history } = await store.readStream(streamId);
+    const state = history.reduce((s, e) => decider.evolve(s, asDomainEvent<E>(e)), decider.initialState());
+    const produced = decider.decide(command, state);
+    const newState = produced.reduce(decider.evolve, state);
+    if (produced.length === 0) return { events: [], state: newState, appended: null, metadata: [] };
+    const encoded = await codec.encode(streamId, produced);
+    const recordedAt = new Date().toISOString();
+    const toAppend: NewEvent[] = encoded.map((e) => ({
+      type: e.type,
+      schemaVersion: e.schemaVersion ?? 1,
+      data: e.data,
+      metadata: {
+        ...(ctx.extra ?? {}),
+        event_id: randomUUID(),
+        occurred_at: ctx.now.toISOString(),
+        recorded_at: recordedAt,
+        actor: ctx.actor,
+        correlation_id: ctx.correlationId,
+        causation_id: ctx.causationId ?? null,
+      },
+    }));
+    try {
+      const appended = await store.append(streamId, toAppend, revision ?? 'no_stream');
+      return { events: produced, state: newState, appended, metadata: toAppend.map((e) => e.metadata) };
+    } catch (e) {
+      if (!(e instanceof WrongExpectedRevisionError)) throw e;
+      if (attempt >= maxRetries) throw new ConcurrencyRetriesExhaustedError(streamId, attempt + 1);
+    }
+  }
+}
+
+export function asDomainEvent<E extends DomainEvent>(e: RecordedEvent): E {
+  return { type: e.type, data: e.data, schemaVersion: e.schemaVersion } as unknown as E;
+}

@@ -1,0 +1,6 @@
+export * from './commands/command-context';
+export * from './commands/event-codec';
+export * from './commands/handle-command';
+export * from './projections/projection';
+export * from './projections/checkpoints';
+export * from './projections/runner';

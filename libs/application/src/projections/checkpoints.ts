@@ -1,0 +1,65 @@
+import { LOG_START, comparePositions, type LogPosition } from '@pl/domain';
+import type { SqlExecutor } from '@pl/eventstore';
+
+export const CHECKPOINT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name text PRIMARY KEY,
+  tx numeric NOT NULL,
+  pos bigint NOT NULL,
+  version integer NOT NULL,
+  events_handled bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);`;
+
+export interface Checkpoint {
+  readonly position: LogPosition;
+  readonly version: number;
+  readonly eventsHandled: bigint;
+}
+
+export async function readCheckpoint(db: SqlExecutor, name: string): Promise<Checkpoint | null> {
+  const r = await db.query<{ tx: string; pos: string; version: number; events_handled: string }>(
+    'SELECT tx::text AS tx, pos::text AS pos, version, events_handled::text AS events_handled FROM projection_checkpoints WHERE name = $1',
+    [name],
+  );
+  if (!r.rows.length) return null;
+  const row = r.rows[0];
+  return { position: { tx: BigInt(row.tx), pos: BigInt(row.pos) }, version: row.version, eventsHandled: BigInt(row.events_handled) };
+}
+
+export async function writeCheckpoint(db: SqlExecutor, name: string, position: LogPosition, version: number, handled: number): Promise<void> {
+  await db.query(
+    `INSERT INTO projection_checkpoints (name, tx, pos, version, events_handled, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (name) DO UPDATE SET tx = EXCLUDED.tx, pos = EXCLUDED.pos, version = EXCLUDED.version,
+       events_handled = projection_checkpoints.events_handled + $5, updated_at = now()`,
+    [name, position.tx.toString(), position.pos.toString(), version, handled],
+  );
+}
+
+export async function resetCheckpoint(db: SqlExecutor, name: string, version: number, position: LogPosition, handled: bigint): Promise<void> {
+  await db.query(
+    `INSERT INTO projection_checkpoints (name, tx, pos, version, events_handled, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (name) DO UPDATE SET tx = EXCLUDED.tx, pos = EXCLUDED.pos, version = EXCLUDED.version, events_handled = EXCLUDED.events_handled, updated_at = now()`,
+    [name, position.tx.toString(), position.pos.toString(), version, handled.toString()],
+  );
+}
+
+/** Read your writes (invariant 7): resolves once projection `name` has passed `position`, or throws after `timeoutMs`. */
+export async function waitForCheckpoint(db: SqlExecutor, name: string, position: LogPosition, timeoutMs = 5000, pollMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const cp = await readCheckpoint(db, name);
+    if (cp && comparePositions(cp.position, position) >= 0) return;
+    if (Date.now() > deadline) throw new ProjectionTimeoutError(name);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+export class ProjectionTimeoutError extends Error {
+  constructor(readonly projection: string) {
+    super(`read model ${projection} did not catch up in time`);
+    this.name = 'ProjectionTimeoutError';
+  }
+}
+
+export const START = LOG_START;

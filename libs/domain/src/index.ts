@@ -1,0 +1,2 @@
+export * from './shared';
+export * as demo from './demo/demo.decider';

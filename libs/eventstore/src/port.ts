@@ -1,0 +1,80 @@
+import type { EventMetadata, LogPosition, RecordedEvent } from '@pl/domain';
+
+export type { LogPosition, RecordedEvent } from '@pl/domain';
+
+/** `no_stream`: the stream must not exist; `any`: no check; a bigint: the stream's current revision (0-based). */
+export type ExpectedRevision = 'no_stream' | 'any' | bigint;
+
+export interface NewEvent {
+  readonly type: string;
+  readonly schemaVersion?: number;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** Revision of the last appended event. */
+  readonly nextRevision: bigint;
+  /** Position of the last appended event in the global log. */
+  readonly position: LogPosition;
+}
+
+export interface StreamRead {
+  /** Current revision, or null when the stream does not exist. */
+  readonly revision: bigint | null;
+  readonly events: RecordedEvent[];
+}
+
+export interface ReadAllOptions {
+  readonly maxCount?: number;
+  /** Only events whose type starts with one of these prefixes (e.g. `consent.`). */
+  readonly typePrefixes?: readonly string[];
+}
+
+export interface SubscribeOptions extends ReadAllOptions {
+  /** Called once the subscription has caught up with the head of the log (and again after falling behind). */
+  readonly onCaughtUp?: () => void;
+}
+
+/**
+ * Receives the next batch in global order and the position read up to (which may lie beyond the
+ * last event when a filter skipped some); persist `checkpoint` to resume without gap or duplicate.
+ */
+export type BatchHandler = (events: RecordedEvent[], checkpoint: LogPosition) => Promise<void>;
+
+export interface Subscription {
+  /** Stops after the batch in progress; resolves when stopped. */
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves on stop(), rejects when the handler or the store failed. */
+  readonly done: Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | null,
+  ) {
+    super(`wrong expected revision on stream ${streamId}: expected ${String(expected)}, actual ${actual === null ? 'no stream' : actual}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/**
+ * The event store port. Adapters: PostgreSQL (pg), embedded (PGlite), EventStoreDB.
+ * Stream names carry only pseudonymous ids (ARCHITECTURE invariant 2).
+ */
+export interface EventStore {
+  readonly backend: 'postgres' | 'embedded' | 'eventstoredb';
+  /** Creates or migrates whatever the adapter needs. Idempotent. */
+  init(): Promise<void>;
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  readStream(streamId: string): Promise<StreamRead>;
+  /** Events strictly after `after`, in global order, only those safe to read (no later gap can appear before them). */
+  readAll(after: LogPosition, options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up from `after`, then live. The handler receives batches in global order; a batch is never re-delivered once the handler resolved. */
+  subscribe(after: LogPosition, handler: BatchHandler, options?: SubscribeOptions): Subscription;
+  /** Position of the newest event visible to readers (LOG_START when empty). */
+  headPosition(): Promise<LogPosition>;
+  close(): Promise<void>;
+}

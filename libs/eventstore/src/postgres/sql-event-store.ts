@@ -1,0 +1,243 @@
+import { EventEmitter } from 'node:events';
+import { LOG_START, UpcasterRegistry, comparePositions, type EventMetadata, type LogPosition, type RecordedEvent } from '@pl/domain';
+import type { SqlDatabase, SqlExecutor } from '../sql/database';
+import {
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type BatchHandler,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type StreamRead,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port';
+import { EVENT_STORE_SCHEMA } from './schema';
+
+export interface SqlEventStoreOptions {
+  /** Poll interval of subscriptions when idle (ms). Appends from this process wake them at once. */
+  readonly pollIntervalMs?: number;
+  readonly batchSize?: number;
+  readonly upcasters?: UpcasterRegistry;
+  /** Also wake subscribers of other processes through NOTIFY (costs a global lock at commit). */
+  readonly notify?: boolean;
+}
+
+const NOTIFY_CHANNEL = 'es_events_appended';
+const SELECT_COLUMNS =
+  'global_position::text AS gp, transaction_id::text AS tx, stream_id, revision::text AS revision, type, schema_version, data, metadata';
+
+interface EventRow {
+  gp: string;
+  tx: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+}
+
+/** The event store on PostgreSQL (`pg`) or PGlite: one implementation, the same SQL. */
+export class SqlEventStore implements EventStore {
+  readonly backend: 'postgres' | 'embedded';
+  private readonly appended = new EventEmitter();
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly upcasters: UpcasterRegistry;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly options: SqlEventStoreOptions = {},
+  ) {
+    this.backend = db.kind === 'pglite' ? 'embedded' : 'postgres';
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.batchSize = options.batchSize ?? 1000;
+    this.upcasters = options.upcasters ?? new UpcasterRegistry();
+    this.appended.setMaxListeners(0);
+  }
+
+  async init(): Promise<void> {
+    await this.db.exec(EVENT_STORE_SCHEMA);
+    if (this.options.notify) await this.db.listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'));
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    try {
+      const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, events, expected));
+      this.appended.emit('appended');
+      return result;
+    } catch (e) {
+      if (isUniqueViolation(e, 'es_streams_pkey') || isUniqueViolation(e, 'es_events_stream_revision')) {
+        throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
+      }
+      throw e;
+    }
+  }
+
+  private async appendIn(tx: SqlExecutor, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const n = BigInt(events.length);
+    let last: bigint;
+    if (expected === 'no_stream') {
+      const r = await tx.query<{ revision: string }>(
+        'INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2) ON CONFLICT (stream_id) DO NOTHING RETURNING revision::text AS revision',
+        [streamId, (n - 1n).toString()],
+      );
+      if (r.rows.length === 0) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId, tx));
+      last = n - 1n;
+    } else if (expected === 'any') {
+      const r = await tx.query<{ revision: string }>(
+        `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
+         ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2
+         RETURNING revision::text AS revision`,
+        [streamId, n.toString()],
+      );
+      last = BigInt(r.rows[0].revision);
+    } else {
+      const r = await tx.query<{ revision: string }>(
+        'UPDATE es_streams SET revision = revision + $3 WHERE stream_id = $1 AND revision = $2 RETURNING revision::text AS revision',
+        [streamId, expected.toString(), n.toString()],
+      );
+      if (r.rows.length === 0) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId, tx));
+      last = BigInt(r.rows[0].revision);
+    }
+    const first = last - n + 1n;
+    const params: unknown[] = [streamId];
+    const values: string[] = [];
+    events.forEach((e, i) => {
+      const b = params.length;
+      params.push((first + BigInt(i)).toString(), e.metadata.event_id, e.type, e.schemaVersion ?? 1, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      values.push(`($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`);
+    });
+    const inserted = await tx.query<{ gp: string; tx: string }>(
+      `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata)
+       VALUES ${values.join(', ')} RETURNING global_position::text AS gp, transaction_id::text AS tx`,
+      params,
+    );
+    if (this.options.notify) await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
+    const tail = inserted.rows[inserted.rows.length - 1];
+    return { nextRevision: last, position: { tx: BigInt(tail.tx), pos: BigInt(tail.gp) } };
+  }
+
+  private async currentRevision(streamId: string, executor: SqlExecutor = this.db): Promise<bigint | null> {
+    const r = await executor.query<{ revision: string }>('SELECT revision::text AS revision FROM es_streams WHERE stream_id = $1', [streamId]);
+    return r.rows.length ? BigInt(r.rows[0].revision) : null;
+  }
+
+  async readStream(streamId: string): Promise<StreamRead> {
+    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY revision`, [streamId]);
+    if (r.rows.length === 0) return { revision: null, events: [] };
+    const events = r.rows.map((row) => this.toRecorded(row));
+    return { revision: events[events.length - 1].revision, events };
+  }
+
+  async readAll(after: LogPosition, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { events } = await this.readPage(after, options);
+    return events;
+  }
+
+  /** One page in global order; `scannedTo` is the last row read, even when the filter dropped it. */
+  private async readPage(after: LogPosition, options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
+    const limit = options.maxCount ?? this.batchSize;
+    const r = await this.db.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM es_events
+       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), limit],
+    );
+    if (r.rows.length === 0) return { events: [], scannedTo: after };
+    const lastRow = r.rows[r.rows.length - 1];
+    const prefixes = options.typePrefixes;
+    const rows = prefixes?.length ? r.rows.filter((row) => prefixes.some((p) => row.type.startsWith(p))) : r.rows;
+    return { events: rows.map((row) => this.toRecorded(row)), scannedTo: { tx: BigInt(lastRow.tx), pos: BigInt(lastRow.gp) } };
+  }
+
+  subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
+    let stopping = false;
+    let wake: (() => void) | null = null;
+    const onAppended = () => wake?.();
+    this.appended.on('appended', onAppended);
+    const sleep = () =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          wake = null;
+          resolve();
+        }, this.pollIntervalMs);
+        wake = () => {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        };
+      });
+    const loop = async () => {
+      let position = after;
+      let caughtUp = false;
+      while (!stopping) {
+        const page = await this.readPage(position, options);
+        if (comparePositions(page.scannedTo, position) > 0) {
+          await handler(page.events, page.scannedTo);
+          position = page.scannedTo;
+          caughtUp = false;
+          continue;
+        }
+        if (!caughtUp) {
+          caughtUp = true;
+          options.onCaughtUp?.();
+        }
+        await sleep();
+      }
+    };
+    const done = loop().finally(() => {
+      this.appended.off('appended', onAppended);
+      this.subscriptions.delete(subscription);
+    });
+    const subscription: Subscription = {
+      done,
+      stop: async () => {
+        stopping = true;
+        wake?.();
+        await done.catch(() => undefined);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<LogPosition> {
+    const r = await this.db.query<{ gp: string; tx: string }>(
+      `SELECT global_position::text AS gp, transaction_id::text AS tx FROM es_events
+       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    return r.rows.length ? { tx: BigInt(r.rows[0].tx), pos: BigInt(r.rows[0].gp) } : LOG_START;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+  }
+
+  private toRecorded(row: EventRow): RecordedEvent {
+    const up = this.upcasters.apply(row.type, row.schema_version, JSON.parse(row.data));
+    return {
+      streamId: row.stream_id,
+      revision: BigInt(row.revision),
+      position: { tx: BigInt(row.tx), pos: BigInt(row.gp) },
+      globalPosition: BigInt(row.gp),
+      type: row.type,
+      schemaVersion: up.schemaVersion,
+      data: up.data,
+      metadata: JSON.parse(row.metadata) as EventMetadata,
+      raw: { data: row.data, metadata: row.metadata },
+    };
+  }
+}
+
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: string; constraint?: string; message?: string };
+  return err?.code === '23505' && (err.constraint === constraint || (err.message ?? '').includes(constraint));
+}

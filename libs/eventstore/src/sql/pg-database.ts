@@ -1,0 +1,112 @@
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { SqlDatabase, SqlExecutor, SqlLock, SqlResult } from './database';
+import { lockKey } from './lock-key';
+
+class PgExecutor implements SqlExecutor {
+  constructor(private readonly client: Pool | PoolClient) {}
+  async query<T>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>> {
+    const r = await this.client.query(sql, params as unknown[] | undefined);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+}
+
+export class PgDatabase implements SqlDatabase {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+  private readonly executor: PgExecutor;
+  private listener: PoolClient | null = null;
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
+
+  constructor(config: string | PoolConfig) {
+    this.pool = new Pool(typeof config === 'string' ? { connectionString: config, max: 20 } : config);
+    // An idle client's network error must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.executor = new PgExecutor(this.pool);
+  }
+
+  query<T = any>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>> {
+    return this.executor.query<T>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.executor.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgExecutor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async tryLock(name: string): Promise<SqlLock | null> {
+    const client = await this.pool.connect();
+    try {
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [lockKey(name).toString()]);
+      if (!r.rows[0].ok) {
+        client.release();
+        return null;
+      }
+    } catch (e) {
+      client.release();
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(name).toString()]);
+          client.release();
+        } catch {
+          client.release(true);
+        }
+      },
+    };
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+    if (!this.listener) {
+      this.listener = await this.pool.connect();
+      this.listener.on('notification', (msg) => {
+        for (const cb of this.channels.get(msg.channel) ?? []) cb(msg.payload ?? '');
+      });
+      this.listener.on('error', () => {
+        const broken = this.listener;
+        this.listener = null;
+        broken?.release(true);
+      });
+    }
+    let set = this.channels.get(channel);
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+      await this.listener.query(`LISTEN ${channel}`);
+    }
+    set.add(onNotify);
+    return async () => {
+      set!.delete(onNotify);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.listener) {
+      this.listener.release();
+      this.listener = null;
+    }
+    await this.pool.end();
+  }
+}
