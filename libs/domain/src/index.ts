@@ -1,2 +1,3 @@
 export * from './shared';
 export * as demo from './demo/demo.decider';
+export * as catalog from './catalog';

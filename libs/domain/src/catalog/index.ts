@@ -1,0 +1,3 @@
+export * from './taxonomy';
+export * from '../law/lawful-bases';
+export * from '../law/special-categories';
