@@ -1,3 +1,4 @@
 export * from './shared';
 export * as demo from './demo/demo.decider';
 export * as catalog from './catalog';
+export * as consent from './consent';

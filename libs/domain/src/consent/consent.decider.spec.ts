@@ -1,0 +1,182 @@
+import { spec } from '../shared/testing';
+import { expiryPolicy } from '../law/consent';
+import { consentDecider, type ConsentCommand } from './decider';
+import type { ConsentEvent, ConsentGivenData, ConsentProof } from './events';
+import { evolve, initialConsentState } from './state';
+
+const S = 'sub_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const now = '2026-03-01T12:00:00.000Z';
+const proof: ConsentProof = {
+  notice_id: 'cookie-banner',
+  notice_version: '3',
+  notice_hash: 'a'.repeat(64),
+  privacy_policy_version: '2026-01',
+  method: 'checkbox',
+  channel: 'web',
+  page: '/signup',
+  language: 'en',
+  collected_by: 'shop-frontend',
+  ip_address: '203.0.113.7',
+  user_agent: 'Mozilla/5.0',
+};
+
+const record = (over: Partial<Extract<ConsentCommand, { type: 'RecordConsent' }>> = {}): ConsentCommand => ({
+  type: 'RecordConsent',
+  subjectKey: S,
+  consentId: 'c1',
+  status: 'given',
+  categories: ['user.contact.email'],
+  purposes: ['marketing.communications.email'],
+  basis: 'consent',
+  consentVersion: 'v1',
+  givenAt: now,
+  proof,
+  now,
+  ...over,
+});
+
+const givenData = (over: Partial<ConsentGivenData> = {}): ConsentGivenData => ({
+  consent_id: 'c1',
+  subject_key: S,
+  data_categories: ['user.contact.email'],
+  processing_purposes: ['marketing.communications.email'],
+  legal_basis: 'consent',
+  consent_version: 'v1',
+  given_at: now,
+  expires_at: { 'marketing.communications.email': '2027-03-01T12:00:00.000Z' },
+  renews: [],
+  proof,
+  consent_string: null,
+  signal: null,
+  extra: null,
+  ...over,
+});
+const given = (over: Partial<ConsentGivenData> = {}): ConsentEvent => ({ type: 'consent.given', data: givenData(over) });
+
+describe('consent decider', () => {
+  it('records a consent with a 12-month default expiry and the proof', () =>
+    spec(consentDecider).given([]).when(record()).then([given()]));
+
+  it('uses the per-purpose expiry from configuration', () =>
+    spec(consentDecider)
+      .given([])
+      .when(record({ expiryPolicy: expiryPolicy({ marketing: 6 }) }))
+      .then([given({ expires_at: { 'marketing.communications.email': '2026-09-01T12:00:00.000Z' } })]));
+
+  it('takes an explicit expiry', () =>
+    spec(consentDecider)
+      .given([])
+      .when(record({ expiresAt: '2026-04-01T00:00:00Z' }))
+      .then([given({ expires_at: { 'marketing.communications.email': '2026-04-01T00:00:00.000Z' } })]));
+
+  it('refuses an expiry before the consent', () =>
+    spec(consentDecider).given([]).when(record({ expiresAt: '2026-02-01T00:00:00Z' })).thenThrows('invalid', /expiry_timestamp must be after/));
+
+  it('refuses a consent timestamp in the future beyond the clock skew, accepts one within it', () => {
+    spec(consentDecider).given([]).when(record({ givenAt: '2026-03-01T12:10:00.000Z' })).thenThrows('invalid', /future/);
+    spec(consentDecider)
+      .given([])
+      .when(record({ givenAt: '2026-03-01T12:01:00.000Z' }))
+      .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.given']));
+  });
+
+  it('refuses empty categories or purposes and malformed timestamps', () => {
+    spec(consentDecider).given([]).when(record({ categories: [] })).thenThrows('invalid', /data_categories/);
+    spec(consentDecider).given([]).when(record({ purposes: [] })).thenThrows('invalid', /processing_purposes/);
+    spec(consentDecider).given([]).when(record({ givenAt: 'yesterday' })).thenThrows('invalid', /consent_timestamp/);
+  });
+
+  it('a second consent for the same pairs while active is a renewal', () =>
+    spec(consentDecider)
+      .given([given()])
+      .when(record({ consentId: 'c2', givenAt: '2026-03-01T12:00:00.000Z' }))
+      .then([{ type: 'consent.renewed', data: givenData({ consent_id: 'c2', renews: ['c1'] }) }]));
+
+  it('withdraws by category, by purpose or all (Art. 7(3))', () => {
+    const two = given({ data_categories: ['user.contact.email', 'user.contact.phone'] });
+    spec(consentDecider)
+      .given([two])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.phone'], purposes: null, now })
+      .then([
+        {
+          type: 'consent.withdrawn',
+          data: { subject_key: S, withdrawn_at: now, data_categories: ['user.contact.phone'], processing_purposes: null, affected: [{ category: 'user.contact.phone', purpose: 'marketing.communications.email', consent_id: 'c1' }] },
+        },
+      ]);
+    spec(consentDecider)
+      .given([two])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing'], now })
+      .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
+    spec(consentDecider)
+      .given([two])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: [], purposes: [], now })
+      .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
+  });
+
+  it('withdrawing a narrower category also ends the grant of its parent', () =>
+    spec(consentDecider)
+      .given([given({ data_categories: ['user.contact'] })])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now })
+      .thenMatches((es) => expect((es[0].data as { affected: Array<{ category: string }> }).affected).toEqual([expect.objectContaining({ category: 'user.contact' })])));
+
+  it('withdrawing what is not active appends nothing', () =>
+    spec(consentDecider).given([]).when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, now }).then([]));
+
+  it('expires grants that are due, and only those', () => {
+    const later = '2027-03-02T00:00:00.000Z';
+    spec(consentDecider)
+      .given([given()])
+      .when({ type: 'ExpireConsents', subjectKey: S, now: later })
+      .then([
+        {
+          type: 'consent.expired',
+          data: { subject_key: S, expired_at: later, expired: [{ category: 'user.contact.email', purpose: 'marketing.communications.email', consent_id: 'c1', expires_at: '2027-03-01T12:00:00.000Z' }] },
+        },
+      ]);
+    spec(consentDecider).given([given()]).when({ type: 'ExpireConsents', subjectKey: S, now }).then([]);
+  });
+
+  it('records a GPC opt-out of sale and sharing once', () => {
+    const optOut: ConsentEvent = { type: 'consent.opt_out_recorded', data: { subject_key: S, kinds: ['sale', 'sharing'], source: 'gpc', recorded_at: now, detail: 'Sec-GPC: 1' } };
+    spec(consentDecider).given([]).when(record({ gpc: true })).then([optOut, given()]);
+    spec(consentDecider).given([optOut]).when(record({ gpc: true })).then([given()]);
+  });
+
+  it('a later consent to sale/sharing does not override the GPC opt-out: the conflict is recorded', () => {
+    const optOut: ConsentEvent = { type: 'consent.opt_out_recorded', data: { subject_key: S, kinds: ['sale', 'sharing'], source: 'gpc', recorded_at: now, detail: 'Sec-GPC: 1' } };
+    const purposes = ['marketing.advertising.third_party', 'analytics.reporting'];
+    spec(consentDecider)
+      .given([optOut])
+      .when(record({ purposes, saleOrSharingPurposes: ['marketing.advertising.third_party'] }))
+      .thenMatches((es) => {
+        expect(es.map((e) => e.type)).toEqual(['consent.given', 'consent.opt_out_conflict_recorded']);
+        expect(es[1].data).toEqual({ subject_key: S, consent_id: 'c1', purposes: ['marketing.advertising.third_party'], opt_outs: ['sale', 'sharing'], sources: ['gpc'], detected_at: now });
+      });
+  });
+
+  it('a refusal is recorded and ends an active grant of the pair', () =>
+    spec(consentDecider)
+      .given([given()])
+      .when(record({ consentId: 'c2', status: 'refused' }))
+      .thenMatches((es) => {
+        expect(es.map((e) => e.type)).toEqual(['consent.refused']);
+        const s = es.reduce(evolve, [given()].reduce(evolve, initialConsentState()));
+        expect(Object.values(s.grants)[0]).toMatchObject({ status: 'refused', consent_id: 'c2' });
+      }));
+
+  it('restriction and objection are recorded once each way', () => {
+    const restricted: ConsentEvent = { type: 'consent.processing_restricted', data: { subject_key: S, restricted_at: now, request_id: 'r1', reason: null } };
+    spec(consentDecider).given([]).when({ type: 'RestrictProcessing', subjectKey: S, requestId: 'r1', now }).then([restricted]);
+    spec(consentDecider).given([restricted]).when({ type: 'RestrictProcessing', subjectKey: S, now }).then([]);
+    spec(consentDecider).given([restricted]).when({ type: 'LiftRestriction', subjectKey: S, now }).then([{ type: 'consent.restriction_lifted', data: { subject_key: S, lifted_at: now, request_id: null } }]);
+    spec(consentDecider)
+      .given([])
+      .when({ type: 'RecordObjection', subjectKey: S, purposes: null, directMarketing: true, now })
+      .then([{ type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: now, purposes: null, direct_marketing: true, request_id: null } }]);
+  });
+
+  it('state never depends on personal fields (a shredded proof still folds)', () => {
+    const shredded = given({ proof: { ...proof, ip_address: null, user_agent: null }, consent_string: null });
+    expect([shredded].reduce(evolve, initialConsentState()).grants).toEqual([given()].reduce(evolve, initialConsentState()).grants);
+  });
+});

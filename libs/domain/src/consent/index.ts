@@ -1,0 +1,5 @@
+export * from './events';
+export * from './state';
+export * from './decider';
+export * from './evaluate';
+export * from './traits';
