@@ -1,0 +1,88 @@
+import { addMonthsClamped, computeDeadline, DEADLINE_RULES, isoDay } from './deadlines';
+import { CalendarCoverageError, ENGLAND_AND_WALES, EU_TARGET, US_FEDERAL, WEEKENDS_ONLY, isWorkingDay } from './holidays';
+
+const day = (d: Date) => isoDay(d);
+
+describe('ICO month counting (GDPR Art. 12(3))', () => {
+  it.each([
+    // received, expected due date, why
+    ['2026-03-03', '2026-04-03', 'gb-eaw', 'same date next month... but 3 Apr 2026 is Good Friday', '2026-04-07'],
+    ['2026-01-31', '2026-02-28', 'weekends-only', '31 Jan -> last day of February (28th, a Saturday) -> Monday', '2026-03-02'],
+    ['2027-01-29', '2027-03-01', 'weekends-only', 'no 29 Feb 2027 -> 28 Feb (Sunday) -> Monday 1 Mar', '2027-03-01'],
+    ['2028-01-31', '2028-02-29', 'weekends-only', 'leap year: 31 Jan -> 29 Feb (Tuesday)', '2028-02-29'],
+    ['2025-03-31', '2025-04-30', 'gb-eaw', '31 Mar -> 30 Apr (Wednesday)', '2025-04-30'],
+    ['2026-02-07', '2026-03-07', 'gb-eaw', 'Saturday -> Monday 9 Mar', '2026-03-09'],
+    ['2026-11-25', '2026-12-25', 'gb-eaw', 'Christmas Friday, then weekend, then substitute Boxing Day 28 Dec -> Tue 29 Dec', '2026-12-29'],
+    ['2026-11-25', '2026-12-25', 'eu-target', 'Christmas Friday, 26 Dec Saturday, Sunday -> Monday 28 Dec', '2026-12-28'],
+    ['2025-12-01', '2026-01-01', 'gb-eaw', 'New Year (Thursday) -> Friday 2 Jan', '2026-01-02'],
+    ['2026-04-01', '2026-05-01', 'eu-target', '1 May is a TARGET holiday (Friday) -> Monday 4 May', '2026-05-04'],
+    ['2026-04-01', '2026-05-01', 'gb-eaw', '1 May is a working day in England and Wales', '2026-05-01'],
+  ])('received %s (same date %s, %s): %s', (received, _sameDate, cal, _why, expected) => {
+    expect(day(computeDeadline(DEADLINE_RULES.gdpr_response, received, cal))).toBe(expected);
+  });
+
+  it('clamps to the last day of a shorter month', () => {
+    expect(addMonthsClamped('2026-01-31', 1)).toBe('2026-02-28');
+    expect(addMonthsClamped('2028-01-31', 1)).toBe('2028-02-29');
+    expect(addMonthsClamped('2026-05-31', 1)).toBe('2026-06-30');
+    expect(addMonthsClamped('2026-11-30', 3)).toBe('2027-02-28');
+    expect(addMonthsClamped('2026-12-15', 1)).toBe('2027-01-15');
+  });
+
+  it('extension runs three months from receipt, same counting', () => {
+    expect(day(computeDeadline(DEADLINE_RULES.gdpr_extension, '2026-01-31', 'gb-eaw'))).toBe('2026-04-30');
+    // 30 Nov 2026 + 3 months = 28 Feb 2027, a Sunday -> Monday 1 March
+    expect(day(computeDeadline(DEADLINE_RULES.gdpr_extension, '2026-11-30', 'gb-eaw'))).toBe('2027-03-01');
+  });
+
+  it('the deadline is the end of the due day (UTC)', () => {
+    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-06-10T15:00:00Z', 'gb-eaw').toISOString()).toBe('2026-07-10T23:59:59.999Z');
+  });
+
+  it('never guesses a year the calendar does not cover', () => {
+    expect(() => computeDeadline(DEADLINE_RULES.gdpr_response, '2027-12-15', 'gb-eaw')).toThrow(CalendarCoverageError);
+  });
+});
+
+describe('CCPA clocks', () => {
+  it.each([
+    // received, rule, expected
+    ['2026-03-02', 'ccpa_confirm', '2026-03-16', '10 business days: Mon 2 Mar -> Mon 16 Mar'],
+    ['2026-06-12', 'ccpa_confirm', '2026-06-29', 'Juneteenth (Fri 19 Jun) is skipped'],
+    ['2026-03-02', 'ccpa_response', '2026-04-16', '45 calendar days'],
+    ['2026-01-31', 'ccpa_response', '2026-03-17', '45 calendar days across February'],
+    ['2026-03-07', 'ccpa_response', '2026-04-21', 'calendar days are not rolled forward'],
+    ['2026-03-02', 'ccpa_extension', '2026-05-31', '90 calendar days in total'],
+    ['2026-11-20', 'ccpa_opt_out_sale_sharing', '2026-12-14', '15 business days, skipping Thanksgiving'],
+    ['2026-12-18', 'ccpa_limit_sensitive_pi', '2027-01-12', '15 business days over Christmas and New Year'],
+  ] as const)('received %s, %s -> %s (%s)', (received, rule, expected, _why) => {
+    expect(day(computeDeadline(DEADLINE_RULES[rule], received, US_FEDERAL))).toBe(expected);
+  });
+
+  it('every rule names its source and effective date', () => {
+    for (const r of Object.values(DEADLINE_RULES)) {
+      expect(r.source.length).toBeGreaterThan(5);
+      expect(r.effective_from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+  });
+});
+
+describe('holiday calendars', () => {
+  it('lists only weekdays (holidays on a weekend are replaced by substitute days)', () => {
+    for (const cal of [ENGLAND_AND_WALES, US_FEDERAL]) {
+      for (const h of cal.holidays) expect([1, 2, 3, 4, 5]).toContain(new Date(`${h}T00:00:00Z`).getUTCDay());
+    }
+  });
+
+  it('knows weekends and holidays', () => {
+    expect(isWorkingDay(ENGLAND_AND_WALES, '2027-12-28')).toBe(false);
+    expect(isWorkingDay(ENGLAND_AND_WALES, '2027-12-29')).toBe(true);
+    expect(isWorkingDay(EU_TARGET, '2027-03-29')).toBe(false);
+    expect(isWorkingDay(WEEKENDS_ONLY, '2031-06-07')).toBe(false);
+    expect(isWorkingDay(WEEKENDS_ONLY, '2031-06-09')).toBe(true);
+  });
+
+  it('has eight bank holidays a year in England and Wales', () => {
+    for (const y of [2025, 2026, 2027]) expect(ENGLAND_AND_WALES.holidays.filter((h) => h.startsWith(`${y}`))).toHaveLength(8);
+  });
+});

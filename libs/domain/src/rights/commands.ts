@@ -1,0 +1,60 @@
+import type { Channel, Integration, ObjectionScope, RejectionReason, RetainedItem, TaskOutcome } from './events';
+import type { Jurisdiction, RequestType } from './request-types';
+import type { AccessScope, AgentInfo, VerificationEvidence } from './verification';
+
+/** An open request of the same subject, found by the caller (projection lookup) for duplicate detection. */
+export interface OpenRequestRef {
+  readonly request_id: string;
+  readonly request_type: RequestType;
+}
+
+export interface TaskSpec {
+  readonly taskId: string;
+  readonly systemId: string;
+  readonly integration: Integration;
+  readonly categories: readonly string[];
+  readonly retained?: readonly RetainedItem[];
+}
+
+export type RightsCommand =
+  | {
+      readonly type: 'ReceiveRequest';
+      readonly requestId: string;
+      readonly subjectKey: string;
+      readonly requestType: RequestType;
+      readonly jurisdiction: Jurisdiction;
+      readonly channel: Channel;
+      readonly authorisedAgent?: AgentInfo | null;
+      readonly isAccountHolder?: boolean;
+      readonly accessScope?: AccessScope | null;
+      readonly dataCategories?: readonly string[] | null;
+      readonly objection?: { readonly scope: ObjectionScope; readonly purposes?: readonly string[] | null } | null;
+      /** Holiday calendar id (law/holidays.ts); defaults per jurisdiction. */
+      readonly calendar?: string;
+      readonly openRequests: readonly OpenRequestRef[];
+      readonly now: Date;
+    }
+  | { readonly type: 'ConfirmReceipt'; readonly now: Date }
+  | { readonly type: 'RequestIdentityInfo'; readonly reason: string; readonly now: Date }
+  | { readonly type: 'VerifyIdentity'; readonly evidence: VerificationEvidence; readonly now: Date }
+  | { readonly type: 'ExtendDeadline'; readonly reason: string; readonly now: Date }
+  | { readonly type: 'DispatchTasks'; readonly tasks: readonly TaskSpec[]; readonly recipients?: readonly string[]; readonly now: Date }
+  | { readonly type: 'RetryTask'; readonly taskId: string; readonly now: Date }
+  | { readonly type: 'EscalateTask'; readonly taskId: string; readonly reason: string; readonly now: Date }
+  | {
+      readonly type: 'RecordTaskResult';
+      readonly taskId: string;
+      readonly outcome: TaskOutcome;
+      readonly recordsAffected?: number | null;
+      readonly reason?: string | null;
+      readonly retained?: readonly RetainedItem[];
+      readonly now: Date;
+    }
+  | { readonly type: 'CompleteRequest'; readonly now: Date }
+  | { readonly type: 'RejectRequest'; readonly reason: RejectionReason; readonly explanation: string; readonly now: Date }
+  | { readonly type: 'FlagDeadlines'; readonly now: Date }
+  | { readonly type: 'NotifyRestrictionLift'; readonly reason: string; readonly now: Date }
+  | { readonly type: 'LiftRestriction'; readonly now: Date }
+  | { readonly type: 'OverrideObjection'; readonly grounds: string; readonly now: Date }
+  | { readonly type: 'RecordDataRelease'; readonly releasedTo: string; readonly sections: readonly string[]; readonly format: 'json' | 'csv'; readonly items: number; readonly now: Date }
+  | { readonly type: 'RecordLedgerErasure'; readonly dataKeysShredded: number; readonly readModelsPurged: readonly string[]; readonly ground: string; readonly now: Date };

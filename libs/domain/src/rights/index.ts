@@ -1,0 +1,5 @@
+export * from './request-types';
+export * from './verification';
+export * from './events';
+export * from './commands';
+export * from './request.decider';
