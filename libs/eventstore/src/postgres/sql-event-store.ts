@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { LOG_START, UpcasterRegistry, comparePositions, type EventMetadata, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { LOG_START, UpcasterRegistry, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { SqlDatabase, SqlExecutor } from '../sql/database';
 import {
   WrongExpectedRevisionError,
@@ -13,7 +13,9 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../port';
-import { EVENT_STORE_SCHEMA } from './schema';
+import { appendStatement, NOTIFY_CHANNEL, type AppendRow } from './append-statement';
+import { migrateEventStore } from './migrations';
+import { decodeRow, SELECT_COLUMNS, type EventRow } from './rows';
 
 export interface SqlEventStoreOptions {
   /** Poll interval of subscriptions when idle (ms). Appends from this process wake them at once. */
@@ -24,21 +26,6 @@ export interface SqlEventStoreOptions {
   readonly notify?: boolean;
 }
 
-const NOTIFY_CHANNEL = 'es_events_appended';
-const SELECT_COLUMNS =
-  'global_position::text AS gp, transaction_id::text AS tx, stream_id, revision::text AS revision, type, schema_version, data, metadata';
-
-interface EventRow {
-  gp: string;
-  tx: string;
-  stream_id: string;
-  revision: string;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-}
-
 /** The event store on PostgreSQL (`pg`) or PGlite: one implementation, the same SQL. */
 export class SqlEventStore implements EventStore {
   readonly backend: 'postgres' | 'embedded';
@@ -47,6 +34,7 @@ export class SqlEventStore implements EventStore {
   private readonly batchSize: number;
   private readonly upcasters: UpcasterRegistry;
   private readonly subscriptions = new Set<Subscription>();
+  private listening = false;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -60,66 +48,28 @@ export class SqlEventStore implements EventStore {
   }
 
   async init(): Promise<void> {
-    await this.db.exec(EVENT_STORE_SCHEMA);
-    if (this.options.notify) await this.db.listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'));
+    await migrateEventStore(this.db);
+    if (this.options.notify && !this.listening) {
+      this.listening = true;
+      await this.db.listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'));
+    }
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    const { sql, params } = appendStatement(streamId, events, expected, this.options.notify);
+    let row: AppendRow;
     try {
-      const result = await this.db.transaction((tx) => this.appendIn(tx, streamId, events, expected));
-      this.appended.emit('appended');
-      return result;
+      row = (await this.db.query<AppendRow>(sql, params)).rows[0];
     } catch (e) {
       if (isUniqueViolation(e, 'es_streams_pkey') || isUniqueViolation(e, 'es_events_stream_revision')) {
         throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
       }
       throw e;
     }
-  }
-
-  private async appendIn(tx: SqlExecutor, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const n = BigInt(events.length);
-    let last: bigint;
-    if (expected === 'no_stream') {
-      const r = await tx.query<{ revision: string }>(
-        'INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2) ON CONFLICT (stream_id) DO NOTHING RETURNING revision::text AS revision',
-        [streamId, (n - 1n).toString()],
-      );
-      if (r.rows.length === 0) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId, tx));
-      last = n - 1n;
-    } else if (expected === 'any') {
-      const r = await tx.query<{ revision: string }>(
-        `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2 - 1)
-         ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2
-         RETURNING revision::text AS revision`,
-        [streamId, n.toString()],
-      );
-      last = BigInt(r.rows[0].revision);
-    } else {
-      const r = await tx.query<{ revision: string }>(
-        'UPDATE es_streams SET revision = revision + $3 WHERE stream_id = $1 AND revision = $2 RETURNING revision::text AS revision',
-        [streamId, expected.toString(), n.toString()],
-      );
-      if (r.rows.length === 0) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId, tx));
-      last = BigInt(r.rows[0].revision);
-    }
-    const first = last - n + 1n;
-    const params: unknown[] = [streamId];
-    const values: string[] = [];
-    events.forEach((e, i) => {
-      const b = params.length;
-      params.push((first + BigInt(i)).toString(), e.metadata.event_id, e.type, e.schemaVersion ?? 1, JSON.stringify(e.data), JSON.stringify(e.metadata));
-      values.push(`($1, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`);
-    });
-    const inserted = await tx.query<{ gp: string; tx: string }>(
-      `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata)
-       VALUES ${values.join(', ')} RETURNING global_position::text AS gp, transaction_id::text AS tx`,
-      params,
-    );
-    if (this.options.notify) await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
-    const tail = inserted.rows[inserted.rows.length - 1];
-    return { nextRevision: last, position: { tx: BigInt(tail.tx), pos: BigInt(tail.gp) } };
+    if (row.revision === null || row.gp === null) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
+    this.appended.emit('appended');
+    return { nextRevision: BigInt(row.revision), position: { tx: BigInt(row.tx), pos: BigInt(row.gp) } };
   }
 
   private async currentRevision(streamId: string, executor: SqlExecutor = this.db): Promise<bigint | null> {
@@ -222,18 +172,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private toRecorded(row: EventRow): RecordedEvent {
-    const up = this.upcasters.apply(row.type, row.schema_version, JSON.parse(row.data));
-    return {
-      streamId: row.stream_id,
-      revision: BigInt(row.revision),
-      position: { tx: BigInt(row.tx), pos: BigInt(row.gp) },
-      globalPosition: BigInt(row.gp),
-      type: row.type,
-      schemaVersion: up.schemaVersion,
-      data: up.data,
-      metadata: JSON.parse(row.metadata) as EventMetadata,
-      raw: { data: row.data, metadata: row.metadata },
-    };
+    return decodeRow(row, this.upcasters);
   }
 }
 

@@ -20,7 +20,7 @@ export class PgliteDatabase implements SqlDatabase {
 
   async query<T = any>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>> {
     const r = await this.db.query<T>(sql, params as any[] | undefined);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    return { rows: r.rows, rowCount: rowCount(r) };
   }
 
   async exec(sql: string): Promise<void> {
@@ -32,7 +32,7 @@ export class PgliteDatabase implements SqlDatabase {
       fn({
         query: async <R>(sql: string, params?: readonly unknown[]) => {
           const r = await tx.query<R>(sql, params as any[] | undefined);
-          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+          return { rows: r.rows, rowCount: rowCount(r) };
         },
         exec: async (sql: string) => {
           await tx.exec(sql);
@@ -54,4 +54,9 @@ export class PgliteDatabase implements SqlDatabase {
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
   }
+}
+
+/** Like pg's rowCount: rows returned by a SELECT, rows touched by INSERT/UPDATE/DELETE (PGlite reports 0 affected rows for a SELECT). */
+function rowCount(r: { rows: unknown[]; affectedRows?: number }): number {
+  return Math.max(r.affectedRows ?? 0, r.rows.length);
 }

@@ -1,0 +1,316 @@
+/// <reference types="jest" />
+import { randomUUID } from 'node:crypto';
+import { comparePositions, positionToString, UpcasterRegistry, type EventMetadata, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { WrongExpectedRevisionError, type EventStore, type NewEvent, type SubscribeOptions } from '../port';
+
+/** What a backend gives the contract suite. */
+export interface ContractHarness {
+  readonly store: EventStore;
+  /** SQL backends keep the exact stored bytes in `raw`. */
+  readonly rawBytes: boolean;
+  /**
+   * Appends like `store.append` but keeps the transaction open `holdMs` before committing, so that
+   * later appends commit first (PostgreSQL only: PGlite is one session, EventStoreDB has no
+   * client-side transactions).
+   */
+  readonly slowAppend?: (streamId: string, events: readonly NewEvent[], holdMs: number) => Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface ContractOptions {
+  readonly upcasters?: UpcasterRegistry;
+}
+
+export type HarnessFactory = (options: ContractOptions) => Promise<ContractHarness>;
+
+export const UPCAST_TYPE = 'contract.renamed';
+
+/** v1 `{ name }` became v2 `{ full_name }`. */
+export function contractUpcasters(): UpcasterRegistry {
+  return new UpcasterRegistry([{ type: UPCAST_TYPE, fromVersion: 1, upcast: (d: { name: string }) => ({ full_name: d.name }) }]);
+}
+
+export function newEvent(type: string, data: unknown, schemaVersion?: number, extra: Record<string, unknown> = {}): NewEvent {
+  const now = new Date().toISOString();
+  const metadata: EventMetadata = {
+    event_id: randomUUID(),
+    occurred_at: now,
+    recorded_at: now,
+    actor: 'service:contract-test',
+    correlation_id: randomUUID(),
+    causation_id: null,
+    ...extra,
+  };
+  return { type, data, metadata, ...(schemaVersion === undefined ? {} : { schemaVersion }) };
+}
+
+const stream = (label: string) => `contract_${label}-${randomUUID()}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await sleep(20);
+}
+
+/** Waits for `done`, giving up once `progress` has not moved for `idleMs`. */
+async function untilSettled(done: () => boolean, progress: () => number, idleMs: number): Promise<void> {
+  let last = progress();
+  let lastChange = Date.now();
+  while (!done() && Date.now() - lastChange < idleMs) {
+    await sleep(20);
+    if (progress() !== last) {
+      last = progress();
+      lastChange = Date.now();
+    }
+  }
+}
+
+const LONG = 120_000;
+
+function isIncreasing(positions: LogPosition[]): boolean {
+  return positions.every((p, i) => i === 0 || comparePositions(positions[i - 1], p) < 0);
+}
+
+/** The behaviour every EventStore adapter must show. `factory` gives a store on empty or shared data. */
+export function eventStoreContract(name: string, factory: HarnessFactory): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let h: ContractHarness;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      h = await factory({ upcasters: contractUpcasters() });
+      store = h.store;
+      await store.init();
+      await store.init(); // idempotent
+    }, LONG);
+
+    afterAll(async () => {
+      await h?.dispose();
+    }, LONG);
+
+    it('round-trips type, data, metadata, schema version and revisions', async () => {
+      const id = stream('roundtrip');
+      const first = newEvent('contract.created', { n: 1, nested: { list: [1, 'two', null], text: 'quote " and \\ back' } }, 3, { reason: 'test' });
+      const second = newEvent('contract.changed', { n: 2 });
+      const r1 = await store.append(id, [first], 'no_stream');
+      expect(r1.nextRevision).toBe(0n);
+      const r2 = await store.append(id, [second, newEvent('contract.changed', { n: 3 })], 0n);
+      expect(r2.nextRevision).toBe(2n);
+      expect(comparePositions(r2.position, r1.position)).toBeGreaterThan(0);
+
+      const read = await store.readStream(id);
+      expect(read.revision).toBe(2n);
+      expect(read.events.map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+      const [e0, e1] = read.events;
+      expect(e0).toMatchObject({ streamId: id, type: 'contract.created', schemaVersion: 3, data: first.data, metadata: first.metadata });
+      expect(e1).toMatchObject({ type: 'contract.changed', schemaVersion: 1, data: { n: 2 }, metadata: second.metadata });
+      expect(read.events[2].position).toEqual(r2.position);
+      expect(isIncreasing(read.events.map((e) => e.position))).toBe(true);
+      if (h.rawBytes) {
+        expect(e0.raw).toBeDefined();
+        expect(JSON.parse(e0.raw!.data)).toEqual(first.data);
+        expect(JSON.parse(e0.raw!.metadata)).toEqual(first.metadata);
+      }
+    });
+
+    it('reads a missing stream as no revision and no events', async () => {
+      expect(await store.readStream(stream('missing'))).toEqual({ revision: null, events: [] });
+    });
+
+    it('refuses a wrong expected revision and reports the actual one', async () => {
+      const id = stream('conflict');
+      await store.append(id, [newEvent('contract.a', {}), newEvent('contract.b', {})], 'no_stream');
+      const err = await store.append(id, [newEvent('contract.c', {})], 0n).catch((e) => e);
+      expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+      expect(err).toMatchObject({ streamId: id, expected: 0n, actual: 1n });
+      const missing = await store.append(stream('conflict-missing'), [newEvent('contract.c', {})], 4n).catch((e) => e);
+      expect(missing).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((missing as WrongExpectedRevisionError).actual).toBeNull();
+      expect((await store.readStream(id)).revision).toBe(1n);
+    });
+
+    it('no_stream fails when the stream exists; any appends in both cases', async () => {
+      const id = stream('nostream');
+      await store.append(id, [newEvent('contract.a', {})], 'no_stream');
+      const err = await store.append(id, [newEvent('contract.b', {})], 'no_stream').catch((e) => e);
+      expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+      expect((err as WrongExpectedRevisionError).actual).toBe(0n);
+      expect((await store.append(id, [newEvent('contract.b', {})], 'any')).nextRevision).toBe(1n);
+      const fresh = stream('any');
+      expect((await store.append(fresh, [newEvent('contract.a', {})], 'any')).nextRevision).toBe(0n);
+      expect((await store.readStream(id)).events.map((e) => e.type)).toEqual(['contract.a', 'contract.b']);
+    });
+
+    it('orders the global log across streams and reads after a checkpoint', async () => {
+      const before = await store.headPosition();
+      const a = stream('order-a');
+      const b = stream('order-b');
+      const written = [newEvent('contract.o1', {}), newEvent('contract.o2', {}), newEvent('contract.o3', {}), newEvent('contract.o4', {}), newEvent('contract.o5', {})];
+      await store.append(a, [written[0]], 'no_stream');
+      await store.append(b, [written[1]], 'no_stream');
+      await store.append(a, [written[2], written[3]], 0n);
+      const last = await store.append(b, [written[4]], 0n);
+
+      const all = await store.readAll(before);
+      const mine = all.filter((e) => e.streamId === a || e.streamId === b);
+      expect(mine.map((e) => e.metadata.event_id)).toEqual(written.map((e) => e.metadata.event_id));
+      expect(isIncreasing(all.map((e) => e.position))).toBe(true);
+      expect(comparePositions(await store.headPosition(), last.position)).toBeGreaterThanOrEqual(0);
+
+      const afterSecond = await store.readAll(mine[1].position);
+      expect(afterSecond.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.metadata.event_id)).toEqual(
+        written.slice(2).map((e) => e.metadata.event_id),
+      );
+      const page = await store.readAll(before, { maxCount: 2 });
+      expect(page.map((e) => e.metadata.event_id)).toEqual(written.slice(0, 2).map((e) => e.metadata.event_id));
+      expect(await store.readAll(last.position)).toEqual([]);
+    });
+
+    it('upcasts old schema versions on read and leaves current ones alone', async () => {
+      const id = stream('upcast');
+      const old = newEvent(UPCAST_TYPE, { name: 'v1 shape' }, 1);
+      const current = newEvent(UPCAST_TYPE, { full_name: 'v2 shape' }, 2);
+      const before = await store.headPosition();
+      await store.append(id, [old, current], 'no_stream');
+      const read = await store.readStream(id);
+      expect(read.events.map((e) => [e.schemaVersion, e.data])).toEqual([
+        [2, { full_name: 'v1 shape' }],
+        [2, { full_name: 'v2 shape' }],
+      ]);
+      const viaAll = (await store.readAll(before)).filter((e) => e.streamId === id);
+      expect(viaAll.map((e) => e.data)).toEqual([{ full_name: 'v1 shape' }, { full_name: 'v2 shape' }]);
+      if (h.rawBytes) expect(JSON.parse(read.events[0].raw!.data)).toEqual({ name: 'v1 shape' });
+    });
+
+    it('resumes a subscription from its last checkpoint with no duplicate and no gap', async () => {
+      const before = await store.headPosition();
+      const id = stream('resume');
+      const firstBatch = Array.from({ length: 10 }, (_, i) => newEvent('contract.resume', { i }));
+      await store.append(id, firstBatch, 'no_stream');
+
+      const seen: string[] = [];
+      let checkpoint: LogPosition = before;
+      let reachedFive!: () => void;
+      const fiveSeen = new Promise<void>((r) => (reachedFive = r));
+      const options: SubscribeOptions = { maxCount: 3 };
+      const first = store.subscribe(
+        before,
+        async (events, cp) => {
+          seen.push(...events.filter((e) => e.streamId === id).map((e) => e.metadata.event_id));
+          checkpoint = cp;
+          if (seen.length >= 5) reachedFive();
+        },
+        options,
+      );
+      await fiveSeen;
+      await first.stop();
+      await expect(first.done).resolves.toBeUndefined();
+      const seenInFirst = seen.length;
+
+      const secondBatch = Array.from({ length: 7 }, (_, i) => newEvent('contract.resume', { i: 10 + i }));
+      await store.append(id, secondBatch, 9n);
+      const all = [...firstBatch, ...secondBatch].map((e) => e.metadata.event_id);
+
+      const positions: LogPosition[] = [];
+      const second = store.subscribe(
+        checkpoint,
+        async (events) => {
+          for (const e of events.filter((x) => x.streamId === id)) {
+            seen.push(e.metadata.event_id);
+            positions.push(e.position);
+          }
+        },
+        options,
+      );
+      await until(() => seen.length >= all.length, 15000);
+      await sleep(100); // a duplicate would show up here
+      await second.stop();
+      expect(seenInFirst).toBeLessThan(all.length);
+      expect(seen).toEqual(all);
+      expect(positions.every((p) => comparePositions(p, checkpoint) > 0)).toBe(true);
+    }, LONG);
+
+    it('a filtered subscription gets only matching types and still advances its checkpoint', async () => {
+      const before = await store.headPosition();
+      const prefix = `contract_f${randomUUID().slice(0, 8)}.`;
+      const id = stream('filtered');
+      await store.append(id, [newEvent(`${prefix}wanted`, { i: 0 })], 'no_stream');
+      let last = await store.append(id, Array.from({ length: 20 }, () => newEvent('contract.unwanted', {})), 0n);
+      for (let i = 0; i < 20; i++) last = await store.append(id, [newEvent('contract.unwanted', {})], last.nextRevision);
+
+      const types: string[] = [];
+      const regressions: string[] = [];
+      let checkpoint = before;
+      const sub = store.subscribe(
+        before,
+        async (events, cp) => {
+          types.push(...events.map((e) => e.type));
+          if (comparePositions(cp, checkpoint) < 0) regressions.push(positionToString(cp));
+          checkpoint = cp;
+        },
+        { typePrefixes: [prefix], maxCount: 5 },
+      );
+      await until(() => comparePositions(checkpoint, last.position) >= 0, 15000);
+      await sub.stop();
+      expect(types).toEqual([`${prefix}wanted`]);
+      expect(regressions).toEqual([]);
+      expect(comparePositions(checkpoint, last.position)).toBeGreaterThanOrEqual(0);
+    }, LONG);
+
+    it('never skips an event with 16+ concurrent writers while a subscriber follows', async () => {
+      const before = await store.headPosition();
+      const run = randomUUID().slice(0, 8);
+      const mine = (e: RecordedEvent) => e.streamId.startsWith(`contract_conc${run}`);
+      const received = new Map<string, number>();
+      const regressions: string[] = [];
+      let lastSeen: LogPosition = before;
+      let lastCheckpoint: LogPosition = before;
+      const sub = store.subscribe(
+        before,
+        async (events, cp) => {
+          for (const e of events) {
+            if (comparePositions(e.position, lastSeen) <= 0) regressions.push(`${positionToString(e.position)} after ${positionToString(lastSeen)}`);
+            lastSeen = e.position;
+            if (mine(e)) received.set(e.metadata.event_id, (received.get(e.metadata.event_id) ?? 0) + 1);
+          }
+          if (comparePositions(cp, lastCheckpoint) < 0) regressions.push(`checkpoint ${positionToString(cp)} after ${positionToString(lastCheckpoint)}`);
+          lastCheckpoint = cp;
+        },
+        { maxCount: 50 },
+      );
+
+      const written = new Set<string>();
+      const writers = 16;
+      const appendsPerWriter = 40;
+      const fast = Array.from({ length: writers }, async (_, w) => {
+        const id = `contract_conc${run}-w${w}`;
+        let expected: 'no_stream' | bigint = 'no_stream';
+        for (let i = 0; i < appendsPerWriter; i++) {
+          const events = Array.from({ length: 1 + (i % 3) }, (_, k) => newEvent('contract.concurrent', { w, i, k }));
+          const r = await store.append(id, events, expected);
+          events.forEach((e) => written.add(e.metadata.event_id));
+          expected = r.nextRevision;
+        }
+      });
+      const slowWriters = h.slowAppend ? 4 : 0;
+      const slow = Array.from({ length: slowWriters }, async (_, w) => {
+        for (let i = 0; i < 12; i++) {
+          const events = [newEvent('contract.concurrent.slow', { w, i })];
+          await h.slowAppend!(`contract_conc${run}-slow${w}-${i}`, events, 5 + ((w * 7 + i * 13) % 40));
+          events.forEach((e) => written.add(e.metadata.event_id));
+        }
+      });
+      await Promise.all([...fast, ...slow]);
+      await untilSettled(() => received.size >= written.size, () => received.size, 5000);
+      await sleep(200);
+      await sub.stop();
+      await expect(sub.done).resolves.toBeUndefined();
+
+      const missing = [...written].filter((id) => !received.has(id));
+      const duplicates = [...received].filter(([, n]) => n > 1);
+      expect({ missing: missing.length, duplicates: duplicates.length, regressions: regressions.slice(0, 5) }).toEqual({ missing: 0, duplicates: 0, regressions: [] });
+      expect(new Set(received.keys())).toEqual(written);
+      expect(written.size).toBeGreaterThanOrEqual(writers * appendsPerWriter);
+    }, LONG);
+  });
+}

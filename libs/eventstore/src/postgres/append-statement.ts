@@ -1,0 +1,48 @@
+import type { ExpectedRevision, NewEvent } from '../port';
+
+export const NOTIFY_CHANNEL = 'es_events_appended';
+
+/**
+ * The whole append as one statement (one round trip, atomic on its own): bump or create the
+ * stream row under the expected-revision condition, then insert the events numbered from it.
+ * When the condition fails, no row comes back from the stream CTE, nothing is inserted and
+ * `revision` is null.
+ */
+export function appendStatement(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, notify = false): { sql: string; params: unknown[] } {
+  const stream =
+    expected === 'no_stream'
+      ? `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2::bigint - 1) ON CONFLICT (stream_id) DO NOTHING RETURNING revision`
+      : expected === 'any'
+        ? `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2::bigint - 1)
+           ON CONFLICT (stream_id) DO UPDATE SET revision = es_streams.revision + $2::bigint RETURNING revision`
+        : `UPDATE es_streams SET revision = revision + $2::bigint WHERE stream_id = $1 AND revision = $8::bigint RETURNING revision`;
+  const sql = `
+WITH s AS (${stream}),
+e AS (
+  INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata)
+  SELECT $1, s.revision - $2::bigint + i.ord, i.event_id, i.type, i.schema_version, i.data, i.metadata
+  FROM s, unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[]) WITH ORDINALITY AS i(event_id, type, schema_version, data, metadata, ord)
+  ORDER BY i.ord
+  RETURNING global_position, transaction_id
+)
+SELECT (SELECT revision::text FROM s) AS revision,
+       (SELECT max(global_position)::text FROM e) AS gp,
+       pg_current_xact_id()::text AS tx${notify ? `,\n       pg_notify('${NOTIFY_CHANNEL}', '') AS notified` : ''}`;
+  const params = [
+    streamId,
+    events.length,
+    events.map((e) => e.metadata.event_id),
+    events.map((e) => e.type),
+    events.map((e) => e.schemaVersion ?? 1),
+    events.map((e) => JSON.stringify(e.data)),
+    events.map((e) => JSON.stringify(e.metadata)),
+  ];
+  if (typeof expected === 'bigint') params.push(expected.toString());
+  return { sql, params };
+}
+
+export interface AppendRow {
+  revision: string | null;
+  gp: string | null;
+  tx: string;
+}
