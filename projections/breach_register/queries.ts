@@ -1,0 +1,120 @@
+import type { BreachDeadline, BreachState } from '@pl/domain/breach';
+import type { SqlExecutor } from '@pl/eventstore';
+
+export interface DeadlineView extends BreachDeadline {
+  /** Milliseconds left (negative when overdue); null once met. */
+  readonly time_left_ms: number | null;
+  readonly overdue: boolean;
+}
+
+export interface BreachRegisterRow {
+  readonly breach_id: string;
+  readonly status: 'open' | 'closed';
+  readonly stage: string;
+  readonly aware_at: string;
+  readonly detected_at: string;
+  readonly source: string | null;
+  readonly reporter_role: string;
+  readonly description: string;
+  readonly systems: string[];
+  readonly risk_level: string | null;
+  readonly notify_authority: boolean | null;
+  readonly notify_subjects: boolean | null;
+  readonly subject_exemption: string | null;
+  readonly authorities: string[];
+  readonly authorities_notified: Record<string, { initial_at: string; phases: number; late: boolean }>;
+  readonly ca_residents: number;
+  readonly deadlines: DeadlineView[];
+  readonly next_due_at: string | null;
+  readonly closed_at: string | null;
+  readonly reopen_count: number;
+  readonly updated_at: string;
+}
+
+const T = 'rm_breach_register';
+const COLUMNS = `breach_id, status, stage, aware_at, detected_at, source, reporter_role, description, systems, risk_level, notify_authority,
+  notify_subjects, subject_exemption, authorities, authorities_notified, ca_residents, deadlines, next_due_at, closed_at, reopen_count, updated_at`;
+
+const json = <X>(v: unknown): X => (typeof v === 'string' ? JSON.parse(v) : v) as X;
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+function toRow(r: any, now: Date): BreachRegisterRow {
+  const deadlines = json<BreachDeadline[]>(r.deadlines).map((d) => {
+    const left = d.met_at ? null : Date.parse(d.due_at) - now.getTime();
+    return { ...d, time_left_ms: left, overdue: left !== null && left < 0 };
+  });
+  return {
+    breach_id: r.breach_id,
+    status: r.status,
+    stage: r.stage,
+    aware_at: iso(r.aware_at)!,
+    detected_at: iso(r.detected_at)!,
+    source: r.source,
+    reporter_role: r.reporter_role,
+    description: r.description,
+    systems: json(r.systems),
+    risk_level: r.risk_level,
+    notify_authority: r.notify_authority,
+    notify_subjects: r.notify_subjects,
+    subject_exemption: r.subject_exemption,
+    authorities: json(r.authorities),
+    authorities_notified: json(r.authorities_notified),
+    ca_residents: Number(r.ca_residents),
+    deadlines,
+    next_due_at: iso(r.next_due_at),
+    closed_at: iso(r.closed_at),
+    reopen_count: Number(r.reopen_count),
+    updated_at: iso(r.updated_at)!,
+  };
+}
+
+export interface ListBreachesFilter {
+  readonly status?: 'open' | 'closed';
+  readonly limit?: number;
+}
+
+/** The register, newest awareness first, with the time left on every clock at `now`. */
+export async function listBreaches(db: SqlExecutor, now: Date, filter: ListBreachesFilter = {}): Promise<BreachRegisterRow[]> {
+  const params: unknown[] = [];
+  let where = '';
+  if (filter.status) {
+    params.push(filter.status);
+    where = `WHERE status = $${params.length}`;
+  }
+  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
+  const r = await db.query(`SELECT ${COLUMNS} FROM ${T}.breaches ${where} ORDER BY aware_at DESC, breach_id LIMIT $${params.length}`, params);
+  return r.rows.map((row) => toRow(row, now));
+}
+
+export async function getBreach(db: SqlExecutor, breachId: string, now: Date): Promise<(BreachRegisterRow & { timeline: TimelineEntry[] }) | null> {
+  const r = await db.query(`SELECT ${COLUMNS} FROM ${T}.breaches WHERE breach_id = $1`, [breachId]);
+  if (!r.rows.length) return null;
+  return { ...toRow(r.rows[0], now), timeline: await breachTimeline(db, breachId) };
+}
+
+export interface TimelineEntry {
+  readonly event_id: string;
+  readonly type: string;
+  readonly occurred_at: string;
+  readonly actor: string;
+  readonly data: Record<string, unknown>;
+}
+
+export async function breachTimeline(db: SqlExecutor, breachId: string): Promise<TimelineEntry[]> {
+  const r = await db.query(`SELECT event_id, type, occurred_at, actor, data FROM ${T}.breach_timeline WHERE breach_id = $1 ORDER BY tx, pos`, [breachId]);
+  return r.rows.map((x: any) => ({ event_id: x.event_id, type: x.type, occurred_at: iso(x.occurred_at)!, actor: x.actor, data: json(x.data) }));
+}
+
+export async function breachState(db: SqlExecutor, breachId: string): Promise<BreachState | null> {
+  const r = await db.query<{ state: unknown }>(`SELECT state FROM ${T}.breaches WHERE breach_id = $1`, [breachId]);
+  return r.rows.length ? json<BreachState>(r.rows[0].state) : null;
+}
+
+/** Open breaches with an unmet clock due before `horizon`: the worker checks these. */
+export async function breachesWithRunningClocks(db: SqlExecutor, horizon: Date): Promise<string[]> {
+  const r = await db.query<{ breach_id: string }>(
+    `SELECT breach_id FROM ${T}.breaches WHERE status = 'open' AND next_due_at IS NOT NULL AND next_due_at <= $1 ORDER BY next_due_at`,
+    [horizon.toISOString()],
+  );
+  return r.rows.map((x) => x.breach_id);
+}
