@@ -2,3 +2,4 @@ export * from './shared';
 export * as demo from './demo/demo.decider';
 export * as catalog from './catalog';
 export * as consent from './consent';
+export * as rights from './rights';

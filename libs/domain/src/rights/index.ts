@@ -3,3 +3,4 @@ export * from './verification';
 export * from './events';
 export * from './commands';
 export * from './request.decider';
+export * from './erasure-analysis';

@@ -1,0 +1,89 @@
+import { analyseErasure, inScope, portabilityScope, type SystemHolding } from './erasure-analysis';
+
+const now = new Date('2026-03-02T10:00:00Z');
+const crm: SystemHolding = {
+  system_id: 'crm',
+  integration: 'kafka',
+  categories: [
+    { category: 'user.contact.email', purposes: [{ purpose: 'marketing', lawful_basis: 'consent' }] },
+    { category: 'user.behavior.inferences', purposes: [{ purpose: 'personalisation', lawful_basis: 'legitimate_interests' }] },
+  ],
+};
+const billing: SystemHolding = {
+  system_id: 'billing',
+  integration: 'webhook',
+  categories: [
+    { category: 'user.financial.transaction', purposes: [{ purpose: 'order_fulfilment', lawful_basis: 'contract' }] },
+    { category: 'user.contact.address', purposes: [{ purpose: 'order_fulfilment', lawful_basis: 'contract' }] },
+    { category: 'user.government_id.tax_id', purposes: [{ purpose: 'tax_reporting', lawful_basis: 'legal_obligation' }] },
+  ],
+};
+const security: SystemHolding = {
+  system_id: 'siem',
+  integration: 'manual',
+  categories: [{ category: 'user.device.ip_address', purposes: [{ purpose: 'security', lawful_basis: 'legitimate_interests' }], exceptions: [{ code: 'security_integrity', note: 'fraud logs' }] }],
+};
+
+describe('erasure analysis', () => {
+  it('erases consent and legitimate-interest data; keeps legal-obligation data and payment records with the reason', () => {
+    const plan = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [crm, billing], now });
+    expect(plan[0]).toEqual({ system_id: 'crm', integration: 'kafka', erase: ['user.contact.email', 'user.behavior.inferences'], retained: [] });
+    expect(plan[1].erase).toEqual(['user.contact.address']);
+    expect(plan[1].retained).toEqual([
+      expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', retain_until: '2033-03-02', source: expect.stringContaining('17(3)(b)') }),
+      expect.objectContaining({ category: 'user.government_id.tax_id', reason_code: 'legal_obligation', source: 'GDPR Art. 17(3)(b)', explanation: expect.stringContaining('tax_reporting') }),
+    ]);
+  });
+
+  it('public-task data is kept (17(3)(b))', () => {
+    const [p] = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, now, systems: [{ system_id: 'reg', integration: 'manual', categories: [{ category: 'user.name', purposes: [{ purpose: 'register', lawful_basis: 'public_task' }] }] }] });
+    expect(p.retained[0]).toMatchObject({ reason_code: 'public_task', source: 'GDPR Art. 17(3)(b)' });
+  });
+
+  it('a legal hold keeps the named categories for legal claims (17(3)(e))', () => {
+    const [p] = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, now, systems: [{ ...crm, legal_hold: { categories: ['user.contact'], reason: 'pending lawsuit' } }] });
+    expect(p.erase).toEqual(['user.behavior.inferences']);
+    expect(p.retained).toEqual([expect.objectContaining({ category: 'user.contact.email', reason_code: 'legal_claims', source: 'GDPR Art. 17(3)(e)' })]);
+  });
+
+  it('exceptions are per jurisdiction: security integrity keeps data under CCPA, not under GDPR', () => {
+    const [ccpa] = analyseErasure({ jurisdiction: 'CCPA', requestedCategories: null, now, systems: [security] });
+    expect(ccpa.retained[0]).toMatchObject({ reason_code: 'security_integrity', source: 'Civ. Code § 1798.105(d)(2)' });
+    const [gdpr] = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, now, systems: [security] });
+    expect(gdpr).toMatchObject({ erase: ['user.device.ip_address'], retained: [] });
+  });
+
+  it('CCPA: legal obligation is § 1798.105(d)(8)', () => {
+    const [, p] = analyseErasure({ jurisdiction: 'CCPA', requestedCategories: ['user.government_id'], now, systems: [crm, billing] });
+    expect(p.retained).toEqual([expect.objectContaining({ category: 'user.government_id.tax_id', source: 'Civ. Code § 1798.105(d)(8)' })]);
+    expect(p.erase).toEqual([]);
+  });
+
+  it('only the requested categories are in scope (a key covers its sub-categories)', () => {
+    const [p] = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: ['user.contact'], now, systems: [crm] });
+    expect(p).toMatchObject({ erase: ['user.contact.email'], retained: [] });
+    expect(inScope('user.contact.email', ['user.contact'])).toBe(true);
+    expect(inScope('user.contactless', ['user.contact'])).toBe(false);
+  });
+});
+
+describe('portability (Art. 20)', () => {
+  it('only consent or contract, automated, provided by the subject', () => {
+    expect(
+      portabilityScope([
+        { category: 'user.contact.email', purposes: [{ purpose: 'marketing', lawful_basis: 'consent' }] },
+        { category: 'user.contact.address', purposes: [{ purpose: 'delivery', lawful_basis: 'contract' }] },
+        { category: 'user.behavior.inferences', purposes: [{ purpose: 'ads', lawful_basis: 'legitimate_interests' }] },
+        { category: 'user.financial.credit', purposes: [{ purpose: 'scoring', lawful_basis: 'contract' }], provided_by_subject: false },
+        { category: 'user.name', purposes: [{ purpose: 'paper forms', lawful_basis: 'consent' }], automated: false },
+      ]),
+    ).toEqual({
+      portable: ['user.contact.email', 'user.contact.address'],
+      excluded: [
+        { category: 'user.behavior.inferences', reason: expect.stringContaining('20(1)(a)') },
+        { category: 'user.financial.credit', reason: expect.stringContaining('provided') },
+        { category: 'user.name', reason: expect.stringContaining('automated') },
+      ],
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { erasureException, RETENTION_OBLIGATIONS, type ErasureExceptionCode } from '../law/erasure-exceptions';
+import { LAWFUL_BASIS_RULES, type LawfulBasis } from '../law/lawful-bases';
+import type { Integration, RetainedItem } from './events';
+import type { Jurisdiction } from './request-types';
+
+/** What a system holds about the subject, per category, with the basis of each purpose (from the catalog). */
+export interface HoldingPurpose {
+  readonly purpose: string;
+  readonly lawful_basis: LawfulBasis;
+}
+
+export interface CategoryHolding {
+  readonly category: string;
+  readonly purposes: readonly HoldingPurpose[];
+  /** Exceptions the controller declared for this category in this system (e.g. security logs). */
+  readonly exceptions?: ReadonlyArray<{ readonly code: ErasureExceptionCode; readonly note?: string }>;
+  /** Art. 20: data the subject provided (not inferred). Defaults to true. */
+  readonly provided_by_subject?: boolean;
+  /** Art. 20: processing carried out by automated means. Defaults to true. */
+  readonly automated?: boolean;
+}
+
+export interface SystemHolding {
+  readonly system_id: string;
+  readonly integration: Integration;
+  readonly categories: readonly CategoryHolding[];
+  /** Legal hold (litigation): categories kept for legal claims; null = every category. */
+  readonly legal_hold?: { readonly categories: readonly string[] | null; readonly reason: string } | null;
+}
+
+export interface SystemErasurePlan {
+  readonly system_id: string;
+  readonly integration: Integration;
+  readonly erase: string[];
+  readonly retained: RetainedItem[];
+}
+
+/** `requested` null = every category. A requested key covers its sub-categories (`user.contact` covers `user.contact.email`). */
+export function inScope(category: string, requested: readonly string[] | null): boolean {
+  return !requested || requested.some((r) => category === r || category.startsWith(`${r}.`) || r.startsWith(`${category}.`));
+}
+
+/**
+ * Erasure analysis per system and category (GDPR Art. 17(3); CCPA Civ. § 1798.105(d); LAW.md
+ * section 9): each category is erasable or retained with the legal reason, which the response gives
+ * to the subject.
+ */
+export function analyseErasure(input: {
+  readonly jurisdiction: Jurisdiction;
+  readonly requestedCategories: readonly string[] | null;
+  readonly systems: readonly SystemHolding[];
+  readonly now: Date;
+}): SystemErasurePlan[] {
+  return input.systems.map((sys) => {
+    const erase: string[] = [];
+    const retained: RetainedItem[] = [];
+    for (const holding of sys.categories) {
+      if (!inScope(holding.category, input.requestedCategories)) continue;
+      const reason = retentionReason(input.jurisdiction, sys, holding, input.now);
+      if (reason) retained.push({ system_id: sys.system_id, category: holding.category, ...reason });
+      else erase.push(holding.category);
+    }
+    return { system_id: sys.system_id, integration: sys.integration, erase, retained };
+  });
+}
+
+type Reason = Omit<RetainedItem, 'system_id' | 'category'>;
+
+function retentionReason(jurisdiction: Jurisdiction, sys: SystemHolding, holding: CategoryHolding, now: Date): Reason | null {
+  const hold = sys.legal_hold;
+  if (hold && (!hold.categories || inScope(holding.category, hold.categories))) {
+    const ex = erasureException(jurisdiction, 'legal_claims')!;
+    return { reason_code: ex.code, source: ex.source, explanation: `kept for ${ex.description}: ${hold.reason}`, retain_until: null };
+  }
+  for (const declared of holding.exceptions ?? []) {
+    const ex = erasureException(jurisdiction, declared.code);
+    // An exception of the other jurisdiction is no ground to keep the data.
+    if (ex) return { reason_code: ex.code, source: ex.source, explanation: `kept to ${ex.description}${declared.note ? `: ${declared.note}` : ''}`, retain_until: null };
+  }
+  const bases = new Set(holding.purposes.map((p) => p.lawful_basis));
+  const obligation = RETENTION_OBLIGATIONS.find((o) => holding.category.startsWith(o.category_prefix) && (bases.has('legal_obligation') || bases.has('contract')));
+  if (obligation) {
+    const ex = erasureException(jurisdiction, obligation.exception)!;
+    const until = new Date(now);
+    until.setUTCFullYear(until.getUTCFullYear() + obligation.years);
+    return {
+      reason_code: `${ex.code}:${obligation.id}`,
+      source: `${ex.source}; ${obligation.source}`,
+      explanation: `${obligation.description}: kept ${obligation.years} years, then deleted`,
+      retain_until: until.toISOString().slice(0, 10),
+    };
+  }
+  for (const p of holding.purposes) {
+    const rule = LAWFUL_BASIS_RULES[p.lawful_basis];
+    if (rule.rights.erasure.applies !== false) continue;
+    const code: ErasureExceptionCode = p.lawful_basis === 'public_task' ? 'public_task' : 'legal_obligation';
+    const ex = erasureException(jurisdiction, code) ?? erasureException(jurisdiction, 'legal_obligation')!;
+    return { reason_code: ex.code, source: jurisdiction === 'GDPR' ? rule.rights.erasure.source : ex.source, explanation: `processed for "${p.purpose}" under ${rule.source}: ${ex.description}`, retain_until: null };
+  }
+  return null;
+}
+
+/** Art. 20: which categories are portable (consent or contract, automated, provided by the subject), and why the others are not. */
+export function portabilityScope(holdings: readonly CategoryHolding[]): { portable: string[]; excluded: Array<{ category: string; reason: string }> } {
+  const portable: string[] = [];
+  const excluded: Array<{ category: string; reason: string }> = [];
+  for (const h of holdings) {
+    const basis = h.purposes.find((p) => LAWFUL_BASIS_RULES[p.lawful_basis].rights.portability.applies)?.lawful_basis;
+    if (!basis) excluded.push({ category: h.category, reason: 'not processed on consent or contract (GDPR Art. 20(1)(a))' });
+    else if (h.automated === false) excluded.push({ category: h.category, reason: 'not processed by automated means (GDPR Art. 20(1)(b))' });
+    else if (h.provided_by_subject === false) excluded.push({ category: h.category, reason: 'not provided by the subject (GDPR Art. 20(1))' });
+    else portable.push(h.category);
+  }
+  return { portable, excluded };
+}
