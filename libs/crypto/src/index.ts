@@ -1,1 +1,5 @@
 export * from './pseudonym';
+export * from './master-key';
+export * from './key-store';
+export * from './field-cipher';
+export * from './event-codec';

@@ -3,3 +3,4 @@ export * from './state';
 export * from './decider';
 export * from './evaluate';
 export * from './traits';
+export * from './personal-fields';

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { DomainEvent, RecordedEvent } from '@pl/domain';
+import { decryptField, encryptField, isEncryptedField } from './field-cipher';
+import type { SubjectKeyStore } from './key-store';
+import { isSubjectKey } from './pseudonym';
+
+/**
+ * Which fields of which event types are personal data. Paths are dotted; `*` walks an array
+ * (`items.*.note`). Each context registers its own types (consent: ip_address, user_agent, the TC
+ * string, free-text metadata).
+ */
+export interface PersonalFields {
+  readonly type: string;
+  readonly paths: readonly string[];
+  /** The subject whose key encrypts the fields; default `data.subject_key`, else the stream id's `sub_...` suffix. */
+  readonly subjectOf?: (streamId: string, data: any) => string | null;
+}
+
+export class PersonalFieldRegistry {
+  private readonly byType = new Map<string, PersonalFields>();
+
+  constructor(entries: readonly PersonalFields[] = []) {
+    entries.forEach((e) => this.register(e));
+  }
+
+  register(e: PersonalFields): this {
+    const prev = this.byType.get(e.type);
+    this.byType.set(e.type, prev ? { ...e, paths: [...new Set([...prev.paths, ...e.paths])] } : e);
+    return this;
+  }
+
+  get(type: string): PersonalFields | undefined {
+    return this.byType.get(type);
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+}
+
+/** A decoded event, with the personal fields that could not be decrypted because the subject's key is gone. */
+export type DecodedEvent<D = any> = RecordedEvent<D> & { readonly erased?: boolean; readonly erased_fields?: string[] };
+
+function defaultSubject(streamId: string, data: any): string | null {
+  if (data && typeof data.subject_key === 'string' && isSubjectKey(data.subject_key)) return data.subject_key;
+  const suffix = streamId.slice(streamId.indexOf('-') + 1);
+  return isSubjectKey(suffix) ? suffix : null;
+}
+
+type Visit = (value: unknown, path: string) => unknown;
+
+/** Rewrites the values at `pattern` (dotted, `*` for arrays) in a deep copy of `obj`. */
+function rewrite(obj: any, pattern: string[], visit: Visit, at: string[] = []): any {
+  if (pattern.length === 0) return visit(obj, at.join('.'));
+  if (obj === null || typeof obj !== 'object') return obj;
+  const [head, ...rest] = pattern;
+  if (head === '*') {
+    if (!Array.isArray(obj)) return obj;
+    return obj.map((v, i) => rewrite(v, rest, visit, [...at, String(i)]));
+  }
+  if (!(head in obj)) return obj;
+  return { ...obj, [head]: rewrite(obj[head], rest, visit, [...at, head]) };
+}
+
+/** Walks every encrypted field wherever it is (schemas change; what was encrypted stays found). */
+function rewriteEncrypted(obj: any, visit: Visit, at: string[] = []): any {
+  if (isEncryptedField(obj)) return visit(obj, at.join('.'));
+  if (Array.isArray(obj)) return obj.map((v, i) => rewriteEncrypted(v, visit, [...at, String(i)]));
+  if (obj !== null && typeof obj === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) out[k] = rewriteEncrypted(v, visit, [...at, k]);
+    return out;
+  }
+  return obj;
+}
+
+/**
+ * The EventCodec of libs/application: encrypts the registered personal fields of each event with the
+ * subject's data key (AES-256-GCM, random 96-bit IV, AAD = stream + event id + field path + key id)
+ * and decrypts them for entitled readers. After shredding, decoding yields null and `erased: true`.
+ */
+export class CryptoEventCodec {
+  constructor(
+    private readonly keys: SubjectKeyStore,
+    private readonly registry: PersonalFieldRegistry,
+  ) {}
+
+  /** `eventIds`, when the command handler passes them, bind each ciphertext to its event's id. */
+  async encode(streamId: string, events: readonly DomainEvent[], eventIds?: readonly string[]): Promise<DomainEvent[]> {
+    const out: DomainEvent[] = [];
+    for (const [i, e] of events.entries()) {
+      const fields = this.registry.get(e.type);
+      if (!fields) {
+        out.push(e);
+        continue;
+      }
+      const sub = (fields.subjectOf ?? defaultSubject)(streamId, e.data);
+      if (!sub) throw new Error(`cannot tell whose personal data event ${e.type} carries`);
+      const dk = await this.keys.keyFor(sub);
+      const eid = eventIds?.[i] ?? randomUUID();
+      let data: any = e.data;
+      for (const path of fields.paths) {
+        data = rewrite(data, path.split('.'), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
+      }
+      out.push({ ...e, data });
+    }
+    return out;
+  }
+
+  async decode<D = any>(events: readonly RecordedEvent[]): Promise<DecodedEvent<D>[]> {
+    const out: DecodedEvent<D>[] = [];
+    for (const e of events) {
+      const found: Array<{ path: string; f: any }> = [];
+      rewriteEncrypted(e.data, (v, path) => {
+        found.push({ path, f: v });
+        return v;
+      });
+      if (!found.length) {
+        out.push(e);
+        continue;
+      }
+      const plain = new Map<string, unknown>();
+      const erased: string[] = [];
+      for (const { path, f } of found) {
+        const key = await this.keys.keyById(f.sub, f.kid);
+        if (!key) {
+          erased.push(path);
+          continue;
+        }
+        plain.set(path, decryptField(key, f, e.streamId, path));
+      }
+      const data = rewriteEncrypted(e.data, (_v, path) => (plain.has(path) ? plain.get(path) : null));
+      out.push(erased.length ? { ...e, data, erased: true, erased_fields: erased } : { ...e, data });
+    }
+    return out;
+  }
+
+  /** For readers without the right to personal data: every encrypted field becomes null, nothing is decrypted. */
+  omitPersonal<D = any>(events: readonly RecordedEvent[]): DecodedEvent<D>[] {
+    return events.map((e) => ({ ...e, data: rewriteEncrypted(e.data, () => null) }));
+  }
+}

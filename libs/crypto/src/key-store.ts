@@ -1,0 +1,147 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SqlDatabase } from '@pl/eventstore';
+import type { MasterKeyRing } from './master-key';
+
+/** Outside the log, so deleting a row makes every past event of the subject unreadable (crypto-shredding). */
+export const SUBJECT_KEYS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS subject_keys (
+  subject_key text PRIMARY KEY,
+  key_id uuid NOT NULL UNIQUE,
+  master_key_id text NOT NULL,
+  wrapped_key text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  rewrapped_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS subject_keys_master_key ON subject_keys (master_key_id);`;
+
+const SHRED_CHANNEL = 'subject_keys_shredded';
+
+export interface DataKey {
+  readonly keyId: string;
+  readonly key: Buffer;
+}
+
+export interface KeyStoreOptions {
+  /** How long an unwrapped key stays in memory (ms). */
+  readonly ttlMs?: number;
+  readonly maxEntries?: number;
+}
+
+const wrapContext = (subjectKey: string, keyId: string) => `${subjectKey}\u0000${keyId}`;
+
+/**
+ * Per-subject data keys: random 256-bit, wrapped by the master key, one row per subject in
+ * `subject_keys`, cached unwrapped with a TTL. `shred` deletes the subject's keys in one statement
+ * and clears the caches of every instance that listens.
+ */
+export class SubjectKeyStore {
+  private readonly cache = new Map<string, { dk: DataKey; until: number }>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly ring: MasterKeyRing,
+    options: KeyStoreOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  async init(): Promise<void> {
+    await this.db.exec(SUBJECT_KEYS_SCHEMA);
+    if (!this.unlisten) this.unlisten = await this.db.listen(SHRED_CHANNEL, (subjectKey) => this.cache.delete(subjectKey)).catch(() => null);
+  }
+
+  async close(): Promise<void> {
+    await this.unlisten?.();
+    this.unlisten = null;
+    this.cache.clear();
+  }
+
+  /** The subject's data key, created on first use. */
+  async keyFor(subjectKey: string): Promise<DataKey> {
+    const hit = this.cached(subjectKey);
+    if (hit) return hit;
+    const existing = await this.load(subjectKey);
+    if (existing) return existing;
+    const keyId = randomUUID();
+    const { masterKeyId, wrapped } = this.ring.wrap(randomBytes(32), wrapContext(subjectKey, keyId));
+    await this.db.query(
+      'INSERT INTO subject_keys (subject_key, key_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4) ON CONFLICT (subject_key) DO NOTHING',
+      [subjectKey, keyId, masterKeyId, wrapped],
+    );
+    const created = await this.load(subjectKey);
+    if (!created) throw new Error('data key vanished while being created (shredded concurrently)');
+    return created;
+  }
+
+  /** The key with this id, or null when the subject's keys were shredded (or replaced). */
+  async keyById(subjectKey: string, keyId: string): Promise<Buffer | null> {
+    const hit = this.cached(subjectKey);
+    if (hit && hit.keyId === keyId) return hit.key;
+    const dk = await this.load(subjectKey);
+    return dk && dk.keyId === keyId ? dk.key : null;
+  }
+
+  /** Crypto-shredding: one DELETE for every key of the subject, then caches cleared here and (via NOTIFY) elsewhere. */
+  async shred(subjectKey: string): Promise<number> {
+    const r = await this.db.query('DELETE FROM subject_keys WHERE subject_key = $1', [subjectKey]);
+    this.cache.delete(subjectKey);
+    await this.db.query('SELECT pg_notify($1, $2)', [SHRED_CHANNEL, subjectKey]).catch(() => undefined);
+    return r.rowCount;
+  }
+
+  /** Re-wraps every data key not wrapped by the current master key; events are untouched. */
+  async rewrap(batchSize = 500): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const r = await this.db.query<{ subject_key: string; key_id: string; master_key_id: string; wrapped_key: string }>(
+        'SELECT subject_key, key_id::text AS key_id, master_key_id, wrapped_key FROM subject_keys WHERE master_key_id <> $1 ORDER BY subject_key LIMIT $2',
+        [this.ring.current.id, batchSize],
+      );
+      if (!r.rows.length) return done;
+      for (const row of r.rows) {
+        const ctx = wrapContext(row.subject_key, row.key_id);
+        const key = this.ring.unwrap(row.master_key_id, row.wrapped_key, ctx);
+        const w = this.ring.wrap(key, ctx);
+        await this.db.query('UPDATE subject_keys SET master_key_id = $1, wrapped_key = $2, rewrapped_at = now() WHERE subject_key = $3 AND key_id = $4 AND master_key_id = $5', [
+          w.masterKeyId,
+          w.wrapped,
+          row.subject_key,
+          row.key_id,
+          row.master_key_id,
+        ]);
+        done++;
+      }
+    }
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private cached(subjectKey: string): DataKey | null {
+    const e = this.cache.get(subjectKey);
+    if (!e) return null;
+    if (e.until < Date.now()) {
+      this.cache.delete(subjectKey);
+      return null;
+    }
+    return e.dk;
+  }
+
+  private async load(subjectKey: string): Promise<DataKey | null> {
+    const r = await this.db.query<{ key_id: string; master_key_id: string; wrapped_key: string }>(
+      'SELECT key_id::text AS key_id, master_key_id, wrapped_key FROM subject_keys WHERE subject_key = $1',
+      [subjectKey],
+    );
+    if (!r.rows.length) return null;
+    const row = r.rows[0];
+    const dk = { keyId: row.key_id, key: this.ring.unwrap(row.master_key_id, row.wrapped_key, wrapContext(subjectKey, row.key_id)) };
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(subjectKey, { dk, until: Date.now() + this.ttlMs });
+    return dk;
+  }
+}
