@@ -4,3 +4,4 @@ export * from './breach.decider';
 export * from './deadlines';
 export * from './risk';
 export * from './scope';
+export * from './drafts';
