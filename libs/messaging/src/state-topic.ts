@@ -1,0 +1,102 @@
+import type { DomainEvent, RecordedEvent } from '@pl/domain';
+import type { EventStore } from '@pl/eventstore';
+import { ERASURE_EVENT_TYPES, headersOf, subjectKeyOf, type OutboundMessage } from './routing';
+
+/**
+ * How a compacted state topic is derived from the log: fold a subject's stream with the context's
+ * own `evolve`, publish a PII-free snapshot after each event, a tombstone on erasure.
+ */
+export interface StateTopicBinding<S = unknown> {
+  readonly topic: string;
+  /** Streams folded into this topic, e.g. `consent-`. */
+  readonly streamPrefix: string;
+  readonly stateSchemaVersion: number;
+  initialState(): S;
+  evolve(state: S, event: DomainEvent): S;
+  /** Must be free of personal data (no decrypted fields): it is the message value. */
+  snapshot(state: S): unknown;
+}
+
+/** Value of a state-topic message. */
+export interface StateMessageV1<T = unknown> {
+  readonly subject_key: string;
+  /** The event that produced this state; consumers de-duplicate on it. */
+  readonly event_id: string;
+  readonly event_type: string;
+  /** Stream revision folded up to; consumers ignore a message not newer than what they hold. */
+  readonly revision: string;
+  readonly updated_at: string;
+  readonly state: T;
+}
+
+interface Folded<S> {
+  revision: bigint;
+  state: S;
+}
+
+/** Turns events into state-topic messages; caches the folded state per stream so that the common case does not re-read the stream. */
+export class StateTopicFolder<S> {
+  private readonly cache = new Map<string, Folded<S>>();
+
+  constructor(
+    private readonly binding: StateTopicBinding<S>,
+    private readonly store: EventStore,
+    private readonly maxCached = 50_000,
+  ) {}
+
+  async messagesFor(events: readonly RecordedEvent[]): Promise<OutboundMessage[]> {
+    const out: OutboundMessage[] = [];
+    for (const e of events) {
+      if (ERASURE_EVENT_TYPES.has(e.type)) {
+        const subject = subjectKeyOf(e);
+        if (!subject) continue;
+        this.cache.delete(this.binding.streamPrefix + subject);
+        out.push({ topic: this.binding.topic, key: subject, value: null, headers: headersOf(e, this.binding.stateSchemaVersion), eventId: e.metadata.event_id });
+        continue;
+      }
+      if (!e.streamId.startsWith(this.binding.streamPrefix)) continue;
+      const subject = subjectKeyOf(e);
+      if (!subject) continue;
+      const folded = await this.foldThrough(e);
+      const value: StateMessageV1 = {
+        subject_key: subject,
+        event_id: e.metadata.event_id,
+        event_type: e.type,
+        revision: e.revision.toString(),
+        updated_at: e.metadata.recorded_at,
+        state: this.binding.snapshot(folded.state),
+      };
+      out.push({ topic: this.binding.topic, key: subject, value: JSON.stringify(value), headers: headersOf(e, this.binding.stateSchemaVersion), eventId: e.metadata.event_id });
+    }
+    return out;
+  }
+
+  /** Drops the cache (after a failed send the relay resumes from its checkpoint with a clean slate). */
+  reset(): void {
+    this.cache.clear();
+  }
+
+  private async foldThrough(e: RecordedEvent): Promise<Folded<S>> {
+    const cached = this.cache.get(e.streamId);
+    let folded: Folded<S>;
+    if (cached && cached.revision === e.revision - 1n) {
+      folded = { revision: e.revision, state: this.binding.evolve(cached.state, asDomain(e)) };
+    } else {
+      const { events } = await this.store.readStream(e.streamId);
+      let state = this.binding.initialState();
+      for (const x of events) {
+        if (x.revision > e.revision) break;
+        state = this.binding.evolve(state, asDomain(x));
+      }
+      folded = { revision: e.revision, state };
+    }
+    this.cache.delete(e.streamId);
+    this.cache.set(e.streamId, folded);
+    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
+    return folded;
+  }
+}
+
+function asDomain(e: RecordedEvent): DomainEvent {
+  return { type: e.type, data: e.data, schemaVersion: e.schemaVersion };
+}

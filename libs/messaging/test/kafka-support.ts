@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { EventStore, NewEvent } from '@pl/eventstore';
+import { brokersFromEnv, createKafka } from '@pl/messaging';
+
+/** Kafka tests run against the real broker started by scripts/kafka/kafka-ci.sh; without KAFKA_BROKERS they are skipped, saying so. */
+export const KAFKA_BROKERS = brokersFromEnv();
+
+export function describeKafka(name: string, fn: () => void): void {
+  if (KAFKA_BROKERS.length === 0) {
+    // eslint-disable-next-line no-console
+    console.warn(`SKIPPED "${name}": KAFKA_BROKERS is not set (start a broker: bash scripts/kafka/kafka-ci.sh start; export KAFKA_BROKERS=127.0.0.1:19092)`);
+    describe.skip(name, fn);
+  } else {
+    describe(name, fn);
+  }
+}
+
+export function testKafka(clientId = 'pl-test'): Kafka {
+  return createKafka({ brokers: KAFKA_BROKERS, clientId });
+}
+
+/** Topic names unique to one test, so that suites sharing the broker never see each other's messages. */
+export function uniqueSuffix(): string {
+  return randomUUID().slice(0, 8);
+}
+
+export function newEvent(type: string, data: Record<string, unknown>, extra: Partial<NewEvent['metadata']> = {}): NewEvent {
+  const now = new Date().toISOString();
+  return {
+    type,
+    data,
+    metadata: { event_id: randomUUID(), occurred_at: now, recorded_at: now, actor: 'test', correlation_id: randomUUID(), causation_id: null, ...extra },
+  };
+}
+
+export async function appendTo(store: EventStore, streamId: string, ...events: NewEvent[]) {
+  return store.append(streamId, events, 'any');
+}
+
+export interface Consumed {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+export function decodeMessage(topic: string, partition: number, m: KafkaMessage): Consumed {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+  return { topic, partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value ? m.value.toString() : null, headers };
+}
+
+/** Reads `topics` from the beginning with a throwaway group until `until(all)` holds or the timeout passes. */
+export async function consumeUntil(kafka: Kafka, topics: readonly string[], until: (all: Consumed[]) => boolean, timeoutMs = 30_000): Promise<Consumed[]> {
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const all: Consumed[] = [];
+  await consumer.connect();
+  try {
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms with ${all.length} messages`)), timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            all.push(decodeMessage(topic, partition, message));
+            if (until(all)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return all;
+}
