@@ -1,0 +1,130 @@
+import type { SqlExecutor } from '@pl/eventstore';
+import type { OpenRequestRef, RequestType } from '@pl/domain/rights';
+
+const OPEN_STATUSES = `('received', 'verified', 'in_progress')`;
+
+export interface RequestRow {
+  readonly request_id: string;
+  readonly subject_key: string;
+  readonly request_type: RequestType;
+  readonly jurisdiction: string;
+  readonly channel: string;
+  readonly status: string;
+  readonly received_at: string;
+  readonly due_at: string;
+  readonly confirm_by: string | null;
+  readonly receipt_confirmed: boolean;
+  readonly verification_required: boolean;
+  readonly verified: boolean;
+  readonly verified_at: string | null;
+  readonly verification_method: string | null;
+  readonly verification_level: string | null;
+  readonly extended: boolean;
+  readonly extension_reason: string | null;
+  readonly outcome: string | null;
+  readonly rejection_reason: string | null;
+  readonly closed_at: string | null;
+  readonly restriction: string;
+  readonly ledger_erased: boolean;
+  readonly tasks_total: number;
+  readonly tasks_open: number;
+  readonly due_soon_flagged: boolean;
+  readonly overdue_flagged: boolean;
+  /** Open and past its due date at the time asked. */
+  readonly overdue: boolean;
+}
+
+export interface TaskRow {
+  readonly task_id: string;
+  readonly request_id: string;
+  readonly system_id: string;
+  readonly integration: string;
+  readonly request_type: string;
+  readonly categories: string[];
+  readonly retained: unknown[];
+  readonly status: string;
+  readonly reason: string | null;
+  readonly attempt: number;
+  readonly escalated: boolean;
+  readonly dispatched_at: string;
+  readonly result_at: string | null;
+}
+
+const REQUEST_COLUMNS = `request_id, subject_key, request_type, jurisdiction, channel, status, to_json(received_at)#>>'{}' AS received_at,
+  to_json(due_at)#>>'{}' AS due_at, to_json(confirm_by)#>>'{}' AS confirm_by, receipt_confirmed, verification_required, verified,
+  to_json(verified_at)#>>'{}' AS verified_at, verification_method, verification_level, extended, extension_reason, outcome, rejection_reason,
+  to_json(closed_at)#>>'{}' AS closed_at, restriction, ledger_erased, tasks_total, tasks_open, due_soon_flagged, overdue_flagged,
+  (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) AS overdue`;
+
+const TASK_COLUMNS = `task_id, request_id, system_id, integration, request_type, categories, retained, status, reason, attempt, escalated,
+  to_json(dispatched_at)#>>'{}' AS dispatched_at, to_json(result_at)#>>'{}' AS result_at`;
+
+export async function getRequest(db: SqlExecutor, requestId: string, now: Date): Promise<(RequestRow & { tasks: TaskRow[] }) | null> {
+  const r = await db.query<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM rm_rights.requests WHERE request_id = $2`, [now.toISOString(), requestId]);
+  if (!r.rows.length) return null;
+  const t = await db.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM rm_rights.tasks WHERE request_id = $1 ORDER BY dispatched_at, system_id`, [requestId]);
+  return { ...r.rows[0], tasks: t.rows };
+}
+
+/** Open requests of a subject, for duplicate detection (passed into ReceiveRequest). */
+export async function openRequestsOfSubject(db: SqlExecutor, subjectKey: string): Promise<OpenRequestRef[]> {
+  const r = await db.query<OpenRequestRef>(`SELECT request_id, request_type FROM rm_rights.requests WHERE subject_key = $1 AND status IN ${OPEN_STATUSES}`, [subjectKey]);
+  return r.rows;
+}
+
+export async function requestsOfSubject(db: SqlExecutor, subjectKey: string, now: Date, since?: Date): Promise<RequestRow[]> {
+  const r = await db.query<RequestRow>(
+    `SELECT ${REQUEST_COLUMNS} FROM rm_rights.requests WHERE subject_key = $2 AND ($3::timestamptz IS NULL OR received_at >= $3::timestamptz) ORDER BY received_at, request_id`,
+    [now.toISOString(), subjectKey, since?.toISOString() ?? null],
+  );
+  return r.rows;
+}
+
+export async function listRequests(db: SqlExecutor, q: { now: Date; status?: string; overdue?: boolean; limit?: number }): Promise<RequestRow[]> {
+  const r = await db.query<RequestRow>(
+    `SELECT ${REQUEST_COLUMNS} FROM rm_rights.requests
+     WHERE ($2::text IS NULL OR status = $2) AND ($3::boolean IS NULL OR (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) = $3)
+     ORDER BY due_at, request_id LIMIT $4`,
+    [q.now.toISOString(), q.status ?? null, q.overdue ?? null, q.limit ?? 100],
+  );
+  return r.rows;
+}
+
+/** Open requests whose due date is within `soonMs` of now, or past it: candidates for the deadline process manager. */
+export async function requestsNeedingAlert(db: SqlExecutor, now: Date, soonMs: number): Promise<Array<{ request_id: string }>> {
+  const r = await db.query<{ request_id: string }>(
+    `SELECT request_id FROM rm_rights.requests
+     WHERE status IN ${OPEN_STATUSES} AND (
+       (due_at < $1::timestamptz AND NOT overdue_flagged) OR (due_at - ($2::bigint * interval '1 millisecond') <= $1::timestamptz AND NOT due_soon_flagged AND due_at >= $1::timestamptz))
+     ORDER BY due_at LIMIT 1000`,
+    [now.toISOString(), soonMs],
+  );
+  return r.rows;
+}
+
+export async function overdueCount(db: SqlExecutor, now: Date): Promise<number> {
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM rm_rights.requests WHERE status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz`, [now.toISOString()]);
+  return Number(r.rows[0].n);
+}
+
+/** Requests a subject filed since `since` (rate limiting of request creation). */
+export async function countRequestsSince(db: SqlExecutor, subjectKey: string, since: Date): Promise<number> {
+  const r = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM rm_rights.requests WHERE subject_key = $1 AND received_at >= $2::timestamptz', [subjectKey, since.toISOString()]);
+  return Number(r.rows[0].n);
+}
+
+export async function openTasksOlderThan(db: SqlExecutor, before: Date): Promise<Array<{ task_id: string; request_id: string; system_id: string; attempt: number; escalated: boolean }>> {
+  const r = await db.query<{ task_id: string; request_id: string; system_id: string; attempt: number; escalated: boolean }>(
+    `SELECT task_id, request_id, system_id, attempt, escalated FROM rm_rights.tasks WHERE status = 'dispatched' AND dispatched_at < $1::timestamptz ORDER BY dispatched_at LIMIT 1000`,
+    [before.toISOString()],
+  );
+  return r.rows;
+}
+
+export async function releasesOfRequest(db: SqlExecutor, requestId: string): Promise<Array<{ released_to: string; sections: string[]; format: string; items: number; released_at: string }>> {
+  const r = await db.query(
+    `SELECT released_to, sections, format, items, to_json(released_at)#>>'{}' AS released_at FROM rm_rights.releases WHERE request_id = $1 ORDER BY released_at`,
+    [requestId],
+  );
+  return r.rows;
+}
