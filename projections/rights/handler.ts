@@ -128,7 +128,8 @@ async function upsertTask(tx: SqlExecutor, s: RequestState, taskId: string, even
     `INSERT INTO tasks (task_id, request_id, subject_key, system_id, integration, request_type, categories, retained, status, reason, attempt, escalated, dispatched_at, result_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8::jsonb,$9,$10,$11,$12,$13,$14)
      ON CONFLICT (task_id) DO UPDATE SET retained = EXCLUDED.retained, status = EXCLUDED.status, reason = EXCLUDED.reason, attempt = EXCLUDED.attempt,
-       escalated = EXCLUDED.escalated, result_at = COALESCE(EXCLUDED.result_at, tasks.result_at)`,
+       escalated = EXCLUDED.escalated, result_at = COALESCE(EXCLUDED.result_at, tasks.result_at),
+       dispatched_at = CASE WHEN $15::boolean THEN EXCLUDED.dispatched_at ELSE tasks.dispatched_at END`,
     [
       t.task_id,
       r.request_id,
@@ -144,6 +145,7 @@ async function upsertTask(tx: SqlExecutor, s: RequestState, taskId: string, even
       t.escalated,
       dispatchedAt,
       event.type === 'rights.task_result_recorded' ? event.data.recorded_at : null,
+      event.type === 'rights.task_dispatched',
     ],
   );
 }

@@ -113,9 +113,19 @@ export async function countRequestsSince(db: SqlExecutor, subjectKey: string, si
   return Number(r.rows[0].n);
 }
 
-export async function openTasksOlderThan(db: SqlExecutor, before: Date): Promise<Array<{ task_id: string; request_id: string; system_id: string; attempt: number; escalated: boolean }>> {
-  const r = await db.query<{ task_id: string; request_id: string; system_id: string; attempt: number; escalated: boolean }>(
-    `SELECT task_id, request_id, system_id, attempt, escalated FROM rm_rights.tasks WHERE status = 'dispatched' AND dispatched_at < $1::timestamptz ORDER BY dispatched_at LIMIT 1000`,
+export interface OpenTaskRef {
+  readonly task_id: string;
+  readonly request_id: string;
+  readonly system_id: string;
+  readonly integration: string;
+  readonly attempt: number;
+  readonly escalated: boolean;
+}
+
+/** Tasks without a result whose last dispatch is older than `before` (follow-up: retry or escalate). */
+export async function openTasksOlderThan(db: SqlExecutor, before: Date): Promise<OpenTaskRef[]> {
+  const r = await db.query<OpenTaskRef>(
+    `SELECT task_id, request_id, system_id, integration, attempt, escalated FROM rm_rights.tasks WHERE status = 'dispatched' AND dispatched_at < $1::timestamptz ORDER BY dispatched_at LIMIT 1000`,
     [before.toISOString()],
   );
   return r.rows;
