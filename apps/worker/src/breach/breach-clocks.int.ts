@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, readCheckpoint } from '@pl/application';
+import { LOG_START } from '@pl/domain';
+import { breachDecider, breachStreamId } from '@pl/domain/breach';
+import { SqlEventStore } from '@pl/eventstore';
+import { breachRegisterProjection } from '@pl/projections/breach_register';
+import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { breachClocks } from './breach-clocks';
+
+const aware = '2026-03-02T08:00:00.000Z';
+const at = (h: number) => new Date(Date.parse(aware) + h * 3_600_000);
+
+describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh) => {
+  let f: FreshDatabase;
+  let store: SqlEventStore;
+  let infra: Infrastructure;
+  const id = randomUUID();
+  const pm = breachClocks();
+
+  async function project(): Promise<void> {
+    const cp = await readCheckpoint(f.db, breachRegisterProjection.name);
+    const events = await store.readAll(cp?.position ?? LOG_START);
+    if (events.length) await applyBatch(f.db, breachRegisterProjection, events, events[events.length - 1].position);
+  }
+  async function clockEvents(): Promise<Array<{ type: string; threshold: number | null }>> {
+    const { events } = await store.readStream(breachStreamId(id));
+    return events.filter((e) => e.type.startsWith('breach.deadline_')).map((e) => ({ type: e.type, threshold: e.data.threshold_hours ?? null }));
+  }
+  async function tick(h: number): Promise<void> {
+    await pm.tick(infra, at(h));
+    await project();
+  }
+
+  beforeAll(async () => {
+    f = await fresh();
+    store = new SqlEventStore(f.db);
+    await store.init();
+    await f.db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(f.db, breachRegisterProjection);
+    infra = { db: f.db, store } as unknown as Infrastructure;
+    await handleCommand(
+      store,
+      breachDecider,
+      breachStreamId(id),
+      {
+        type: 'DetectBreach',
+        breach_id: id,
+        aware_at: aware,
+        source: 'processor',
+        description: 'processor reported a misdirected export',
+        reporter_role: 'privacy_office',
+        systems: ['crm'],
+        known_systems: ['crm'],
+        now: at(1).toISOString(),
+      },
+      { actor: 'test', correlationId: randomUUID(), now: at(1) },
+    );
+    await project();
+  });
+  afterAll(() => f.drop());
+
+  it('warns 24 h and 6 h before the 72 h deadline and once overdue, each exactly once', async () => {
+    await tick(40);
+    expect(await clockEvents()).toEqual([]);
+    await tick(49);
+    expect(await clockEvents()).toEqual([{ type: 'breach.deadline_warning', threshold: 24 }]);
+    await tick(49.5);
+    await tick(50);
+    expect(await clockEvents()).toHaveLength(1);
+    await tick(66.5);
+    await tick(66.6);
+    expect(await clockEvents()).toEqual([
+      { type: 'breach.deadline_warning', threshold: 24 },
+      { type: 'breach.deadline_warning', threshold: 6 },
+    ]);
+    await tick(72.1);
+    await tick(80);
+    expect((await clockEvents()).map((e) => e.type)).toEqual(['breach.deadline_warning', 'breach.deadline_warning', 'breach.deadline_overdue']);
+    const row = (await f.db.query(`SELECT overdue FROM rm_breach_register.breaches WHERE breach_id = $1`, [id])).rows[0];
+    expect(typeof row.overdue === 'string' ? JSON.parse(row.overdue) : row.overdue).toEqual(['gdpr_art33_authority']);
+  });
+
+  it('ticks repeated concurrently (crash and restart, two workers) emit each warning once', async () => {
+    const other = randomUUID();
+    await handleCommand(
+      store,
+      breachDecider,
+      breachStreamId(other),
+      { type: 'DetectBreach', breach_id: other, aware_at: aware, source: 'other', description: 'lost laptop', reporter_role: 'it_support', systems: ['crm'], known_systems: ['crm'], now: at(1).toISOString() },
+      { actor: 'test', correlationId: randomUUID(), now: at(1) },
+    );
+    await project();
+    await Promise.all([pm.tick(infra, at(49)), pm.tick(infra, at(49)), pm.tick(infra, at(49.2))]);
+    const { events } = await store.readStream(breachStreamId(other));
+    expect(events.filter((e) => e.type === 'breach.deadline_warning').map((e) => e.data.threshold_hours)).toEqual([24]);
+  });
+});
