@@ -1,6 +1,8 @@
 // Three tiers, each its own npm script: unit (*.spec.ts, pure, no I/O), integration (*.int.ts: real
 // PostgreSQL, PGlite, Kafka), e2e (*.e2e.ts: HTTP through the Nest app).
-const swc = ['@swc/jest', {
+// NestJS 12 ships as ES modules; Node 20.19+ loads them with require(esm) at run time, but Jest's
+// module runtime does not, so SWC compiles those packages to CommonJS under test.
+const swcTs = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
     transform: { legacyDecorator: true, decoratorMetadata: true },
@@ -8,12 +10,20 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
+const swcJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const ESM_PACKAGES = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
 const moduleNameMapper = {
   '^@pl/projections/(.*)$': '<rootDir>/projections/$1',
   '^@pl/([a-z-]+)$': '<rootDir>/libs/$1/src',
   '^@pl/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
-const base = { transform: { '^.+\\.(t|j)s$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const base = {
+  transform: { '^.+\\.ts$': swcTs, '^.+\\.(m?js)$': swcJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  rootDir: __dirname,
+};
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,projections,test}/**/*.spec.ts'] },

@@ -1,0 +1,62 @@
+/** Boundaries (STYLE.md habit 7): the domain is pure; libs never import apps; contexts meet only through public surfaces. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'libs/domain imports no framework, no adapter, no I/O library, no app',
+      severity: 'error',
+      from: { path: '^libs/domain/' },
+      to: {
+        // pure parsers/codecs only: YAML manifests, IAB TCF and GPP strings
+        pathNot: ['^libs/domain/', '^node_modules/yaml/', '^node_modules/@iabtechlabtcf/', '^node_modules/@iabgpp/'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'domain-no-node-io',
+      comment: 'no file system, network or process access in the domain (node:crypto hashing is allowed)',
+      severity: 'error',
+      from: { path: '^libs/domain/' },
+      to: { path: '^(fs|net|http|https|child_process|dgram|dns|tls|node:(fs|net|http|https|child_process|dgram|dns|tls))' },
+    },
+    {
+      name: 'libs-never-import-apps',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'projections-never-import-apps',
+      severity: 'error',
+      from: { path: '^projections/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'no-nest-outside-apps',
+      comment: 'NestJS stays in the apps; libs and projections are framework-free',
+      severity: 'error',
+      from: { path: '^(libs|projections)/' },
+      to: { path: '^node_modules/@nestjs/' },
+    },
+    {
+      name: 'sdk-is-standalone',
+      comment: 'the SDK ships to services: only the pure domain, kafkajs and node',
+      severity: 'error',
+      from: { path: '^libs/sdk/' },
+      to: { path: '^(libs/(eventstore|application|crypto|messaging)|apps|projections)/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'warn',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^dist/|\\.spec\\.ts$|\\.int\\.ts$|\\.e2e\\.ts$)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,25 @@
+import { loadConfig } from '../common/config';
+import { createInfrastructure } from '../common/infrastructure';
+import { createLogger } from '../common/logger';
+import { announce, serveApi } from './src/serve';
+
+/** The API alone (production: stateless instances behind a load balancer; run the worker separately). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'privacy-ledger-api');
+  const infra = await createInfrastructure(config);
+  const api = await serveApi(infra, logger, null);
+  announce(logger, api);
+  const shutdown = async () => {
+    await api.app.close();
+    await infra.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((e) => {
+  console.error(`api failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

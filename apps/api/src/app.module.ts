@@ -1,0 +1,15 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { BreachModule } from './breach/breach.module';
+import { DemoModule } from './demo/demo.module';
+import { PlatformModule, type PlatformDeps } from './platform/platform.module';
+
+/** Every bounded context's module; add yours to this list. */
+export const CONTEXT_MODULES = [DemoModule, BreachModule];
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: PlatformDeps): DynamicModule {
+    return { module: AppModule, imports: [PlatformModule.forRoot(deps), CqrsModule.forRoot(), ...CONTEXT_MODULES] };
+  }
+}

@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import type { Infrastructure } from '../../common/infrastructure';
+import { processMetrics } from '../../common/metrics';
+import { AppModule } from './app.module';
+import { ApiKeyStore } from './platform/auth/api-keys';
+import { createValidationPipe } from './platform/http/validation';
+import type { WorkerStatusSource } from './platform/platform.module';
+
+export interface ApiOptions {
+  readonly logger: Logger;
+  readonly worker: WorkerStatusSource | null;
+}
+
+export interface ApiApp {
+  readonly app: NestFastifyApplication;
+  readonly apiKeys: ApiKeyStore;
+}
+
+/** Builds the HTTP app (not yet listening). */
+export async function createApiApp(infra: Infrastructure, options: ApiOptions): Promise<ApiApp> {
+  const apiKeys = new ApiKeyStore(infra.db);
+  await apiKeys.init();
+  const metrics = processMetrics();
+  const adapter = new FastifyAdapter({ bodyLimit: infra.config.bodyLimitBytes, logger: false, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ infra, apiKeys, metrics, logger: options.logger, worker: options.worker }),
+    adapter,
+    { logger: ['error', 'warn'], abortOnError: false },
+  );
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: paths and query strings can carry user ids.
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    if (reply.statusCode >= 500) options.logger.warn({ method: request.method, route, status: reply.statusCode }, 'request failed');
+    else options.logger.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+  });
+
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('privacy-ledger')
+      .setDescription('Consent ledger, data-subject rights, data catalog, breach management and audit trail (GDPR/CCPA)')
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: pl_<id>.<secret>' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.init();
+  await fastify.ready();
+  return { app, apiKeys };
+}

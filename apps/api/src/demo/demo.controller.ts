@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import type { CommandContext } from '@pl/application';
+import { positionToString } from '@pl/domain';
+import { eventCounts } from '@pl/projections/event_counts';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { RequireScopes } from '../platform/auth/require-scopes.decorator';
+import { CommandCtx } from '../platform/command-context.decorator';
+import { INFRA } from '../platform/tokens';
+import { DemoCommandMessage } from './demo.commands';
+
+export class OpenListDto {
+  @IsString() @Length(1, 200) title!: string;
+}
+
+export class AddItemDto {
+  @IsString() @Length(1, 200) item!: string;
+}
+
+/** The shape of the stack end to end: route -> command -> decider -> events -> store -> projection. */
+@ApiTags('demo')
+@Controller('demo/lists')
+export class DemoController {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
+
+  @Post()
+  @RequireScopes('demo:write')
+  async open(@Body() body: OpenListDto, @CommandCtx() ctx: CommandContext) {
+    const listId = randomUUID();
+    const r = await this.commands.execute(new DemoCommandMessage({ type: 'OpenList', listId, title: body.title, now: ctx.now.toISOString() }, ctx));
+    return { list_id: listId, position: r.appended ? positionToString(r.appended.position) : null };
+  }
+
+  @Post(':id/items')
+  @HttpCode(201)
+  @RequireScopes('demo:write')
+  async add(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: AddItemDto, @CommandCtx() ctx: CommandContext) {
+    const r = await this.commands.execute(new DemoCommandMessage({ type: 'AddItem', listId: id, item: body.item, now: ctx.now.toISOString() }, ctx));
+    return { list_id: id, items: r.state.status === 'none' ? 0 : r.state.items };
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @RequireScopes('demo:write')
+  async close(@Param('id', new ParseUUIDPipe()) id: string, @CommandCtx() ctx: CommandContext) {
+    const r = await this.commands.execute(new DemoCommandMessage({ type: 'CloseList', listId: id, now: ctx.now.toISOString() }, ctx));
+    return { list_id: id, status: r.state.status };
+  }
+
+  /** Event counts per type, from the event_counts projection. */
+  @Get('/stats')
+  @RequireScopes('demo:write')
+  async stats() {
+    return { event_counts: await eventCounts(this.infra.db) };
+  }
+}

@@ -1,0 +1,129 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { SqlDatabase } from '@pl/eventstore';
+import { isScope, type Scope } from './scopes';
+
+export const API_KEYS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS api_keys (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  secret_hash bytea NOT NULL,
+  scopes text[] NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  revoked_at timestamptz
+);`;
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface Principal {
+  readonly keyId: string;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+/**
+ * API keys `pl_<id>.<secret>`: the secret is 32 random bytes, stored only as its SHA-256 (a fast
+ * hash is enough for high-entropy secrets; compared in constant time). Verified keys are cached for
+ * a few seconds so the hot path does not hit the database; revocation takes effect within that TTL.
+ */
+export class ApiKeyStore {
+  private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly cacheTtlMs = 5000,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.db.exec(API_KEYS_SCHEMA);
+  }
+
+  async create(name: string, scopes: readonly string[]): Promise<{ key: string; record: ApiKeyRecord }> {
+    const bad = scopes.filter((s) => !isScope(s));
+    if (bad.length) throw new Error(`unknown scopes: ${bad.join(', ')}`);
+    if (!scopes.length) throw new Error('a key needs at least one scope');
+    const id = randomUUID().replace(/-/g, '').slice(0, 16);
+    const secret = randomBytes(32).toString('base64url');
+    await this.db.query('INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4)', [id, name, hash(secret), scopes]);
+    return { key: `pl_${id}.${secret}`, record: (await this.get(id))! };
+  }
+
+  /** Registers a key given in configuration (ADMIN_API_KEY); idempotent. */
+  async ensure(key: string, name: string, scopes: readonly Scope[]): Promise<string> {
+    const parsed = parseKey(key);
+    const id = parsed?.id ?? `cfg${hash(key).toString('hex').slice(0, 13)}`;
+    const secret = parsed?.secret ?? key;
+    await this.db.query(
+      `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, revoked_at = NULL`,
+      [id, name, hash(secret), scopes],
+    );
+    return id;
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const r = await this.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
+    this.cache.clear();
+    return r.rowCount > 0;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const r = await this.db.query<any>('SELECT id, name, scopes, created_at, revoked_at FROM api_keys ORDER BY created_at');
+    return r.rows.map(toRecord);
+  }
+
+  async get(id: string): Promise<ApiKeyRecord | null> {
+    const r = await this.db.query<any>('SELECT id, name, scopes, created_at, revoked_at FROM api_keys WHERE id = $1', [id]);
+    return r.rows.length ? toRecord(r.rows[0]) : null;
+  }
+
+  async count(): Promise<number> {
+    const r = await this.db.query<{ n: string }>('SELECT count(*)::text AS n FROM api_keys WHERE revoked_at IS NULL');
+    return Number(r.rows[0].n);
+  }
+
+  /** The principal for a presented key, or null when unknown, wrong or revoked. */
+  async verify(presented: string): Promise<Principal | null> {
+    const now = Date.now();
+    const cacheKey = hash(presented).toString('base64');
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > now) return hit.principal;
+    const principal = await this.lookup(presented);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(cacheKey, { principal, until: now + this.cacheTtlMs });
+    return principal;
+  }
+
+  private async lookup(presented: string): Promise<Principal | null> {
+    const parsed = parseKey(presented);
+    const id = parsed?.id ?? `cfg${hash(presented).toString('hex').slice(0, 13)}`;
+    const secret = parsed?.secret ?? presented;
+    const r = await this.db.query<{ secret_hash: Buffer | Uint8Array; scopes: string[] }>(
+      'SELECT secret_hash, scopes FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
+      [id],
+    );
+    if (!r.rows.length) return null;
+    const stored = Buffer.from(r.rows[0].secret_hash);
+    const given = hash(secret);
+    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return null;
+    return { keyId: id, scopes: new Set(r.rows[0].scopes.filter(isScope)) };
+  }
+}
+
+function hash(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function parseKey(key: string): { id: string; secret: string } | null {
+  const m = /^pl_([a-f0-9]{16})\.([A-Za-z0-9_-]{20,})$/.exec(key);
+  return m ? { id: m[1], secret: m[2] } : null;
+}
+
+function toRecord(row: any): ApiKeyRecord {
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return { id: row.id, name: row.name, scopes: row.scopes, createdAt: iso(row.created_at)!, revokedAt: iso(row.revoked_at) };
+}

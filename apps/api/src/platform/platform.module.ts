@@ -1,0 +1,44 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Logger } from 'pino';
+import type { Infrastructure } from '../../../common/infrastructure';
+import type { Metrics } from '../../../common/metrics';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import type { ApiKeyStore } from './auth/api-keys';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { HealthController } from './health.controller';
+import { API_KEYS, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
+
+import type { WorkerStatusSource } from './worker-status';
+
+export type { WorkerStatusSource } from './worker-status';
+
+export interface PlatformDeps {
+  readonly infra: Infrastructure;
+  readonly apiKeys: ApiKeyStore;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** The in-process worker, when API and worker run together; null when the worker runs elsewhere. */
+  readonly worker: WorkerStatusSource | null;
+}
+
+/** The composition root's providers, global to every context module. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(deps: PlatformDeps): DynamicModule {
+    const providers = [
+      { provide: INFRA, useValue: deps.infra },
+      { provide: API_KEYS, useValue: deps.apiKeys },
+      { provide: METRICS, useValue: deps.metrics },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: WORKER_STATUS, useValue: deps.worker },
+    ];
+    return {
+      module: PlatformModule,
+      controllers: [HealthController],
+      providers: [...providers, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      exports: providers.map((p) => p.provide),
+    };
+  }
+}

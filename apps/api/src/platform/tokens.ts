@@ -1,0 +1,6 @@
+/** Injection tokens of the API's composition root. */
+export const INFRA = Symbol('INFRA');
+export const API_KEYS = Symbol('API_KEYS');
+export const METRICS = Symbol('METRICS');
+export const LOGGER = Symbol('LOGGER');
+export const WORKER_STATUS = Symbol('WORKER_STATUS');

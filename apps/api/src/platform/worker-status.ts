@@ -1,0 +1,5 @@
+/** What the API can see of an in-process worker (null when the worker runs in another process). */
+export interface WorkerStatusSource {
+  projections(): Array<{ name: string; active: boolean; lastError: string | null }>;
+  services(): Array<{ name: string; ready: boolean; detail?: unknown }>;
+}

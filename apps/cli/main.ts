@@ -1,0 +1,37 @@
+import { loadConfig } from '../common/config';
+import { createInfrastructure, type Infrastructure } from '../common/infrastructure';
+import type { CliIo } from './src/command';
+import { COMMANDS } from './src/registry';
+
+const io: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  progress: (line) => (process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`)),
+};
+
+/** `npm run cli -- <command> ...` (or `node dist/apps/cli/main.js`). Uses the same configuration as the service. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err('usage: privacy-ledger <command> [args]\n');
+    for (const c of COMMANDS) io.err(`  ${c.name.padEnd(14)} ${c.summary}\n  ${''.padEnd(14)} ${c.usage}`);
+    return name ? 2 : 0;
+  }
+  let infra: Infrastructure | null = null;
+  try {
+    if (command.needsInfra) infra = await createInfrastructure(loadConfig());
+    const code = await command.run(args, io, infra);
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    return code;
+  } catch (e) {
+    io.err(`${command.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    await infra?.close();
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

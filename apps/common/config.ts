@@ -1,0 +1,91 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type EventStoreKind = 'embedded' | 'postgres' | 'eventstoredb';
+
+/** Every setting comes from the environment; see the README's configuration table. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  readonly eventStore: EventStoreKind;
+  readonly eventStoreConnectionString: string | null;
+  readonly kafkaBrokers: string[];
+  readonly adminApiKey: string | null;
+  /** 32-byte master key wrapping the per-subject data keys. */
+  readonly masterKey: Buffer;
+  /** Identifies the master key a data key was wrapped with (SHA-256 prefix unless MASTER_KEY_ID is set). */
+  readonly masterKeyId: string;
+  /** Only when the key was generated into DATA_DIR because none was configured (embedded default). */
+  readonly masterKeyGenerated: boolean;
+  readonly pseudonymSecret: Buffer;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  /** Ed25519 private key (PEM or base64 PKCS#8 DER) signing audit chain heads; generated into DATA_DIR when absent. */
+  readonly auditSigningKey: string | null;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const dataDir = resolve(env.DATA_DIR ?? './data');
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  const eventStore = (nonEmpty(env.EVENT_STORE) ?? (databaseUrl ? 'postgres' : 'embedded')) as EventStoreKind;
+  if (!['embedded', 'postgres', 'eventstoredb'].includes(eventStore)) {
+    throw new ConfigError(`EVENT_STORE must be embedded, postgres or eventstoredb (got ${eventStore})`);
+  }
+  if (eventStore === 'postgres' && !databaseUrl) throw new ConfigError('EVENT_STORE=postgres needs DATABASE_URL');
+  if (eventStore === 'embedded' && databaseUrl) {
+    throw new ConfigError('EVENT_STORE=embedded keeps everything in PGlite under DATA_DIR; unset DATABASE_URL or use EVENT_STORE=postgres');
+  }
+  const esdb = nonEmpty(env.EVENTSTORE_CONNECTION_STRING);
+  if (eventStore === 'eventstoredb' && !esdb) throw new ConfigError('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
+  const { key: masterKey, generated } = masterKeyFrom(env, dataDir);
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be an integer between 0 and 65535');
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir,
+    databaseUrl,
+    eventStore,
+    eventStoreConnectionString: esdb,
+    kafkaBrokers: (nonEmpty(env.KAFKA_BROKERS) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    adminApiKey: nonEmpty(env.ADMIN_API_KEY),
+    masterKey,
+    masterKeyId: nonEmpty(env.MASTER_KEY_ID) ?? createHash('sha256').update(masterKey).digest('hex').slice(0, 16),
+    masterKeyGenerated: generated,
+    pseudonymSecret: nonEmpty(env.PSEUDONYM_SECRET)
+      ? Buffer.from(env.PSEUDONYM_SECRET!, 'utf8')
+      : createHash('sha256').update('privacy-ledger:pseudonym:').update(masterKey).digest(),
+    bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 256 * 1024),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    auditSigningKey: nonEmpty(env.AUDIT_SIGNING_KEY),
+  };
+}
+
+function nonEmpty(v: string | undefined): string | null {
+  return v && v.trim() ? v.trim() : null;
+}
+
+/**
+ * MASTER_KEY (base64, 32 bytes) in production, from a KMS or secret store. With nothing configured
+ * on the embedded default, a key is generated once into DATA_DIR/master.key (mode 0600) so that the
+ * service starts with no setup; the README says to configure one for anything real.
+ */
+function masterKeyFrom(env: NodeJS.ProcessEnv, dataDir: string): { key: Buffer; generated: boolean } {
+  const configured = nonEmpty(env.MASTER_KEY);
+  if (configured) {
+    const key = Buffer.from(configured, 'base64');
+    if (key.length !== 32) throw new ConfigError('MASTER_KEY must be 32 bytes, base64-encoded');
+    return { key, generated: false };
+  }
+  const file = join(dataDir, 'master.key');
+  if (existsSync(file)) return { key: Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'), generated: true };
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  return { key, generated: true };
+}

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { consent } from '@pl/domain';
+import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
+import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
+import type { AppConfig } from './config';
+
+/**
+ * The composition root shared by api, worker and cli: adapters are chosen here from configuration,
+ * nowhere else.
+ */
+export interface Infrastructure {
+  readonly config: AppConfig;
+  /** Read models, checkpoints, keys (PostgreSQL, or PGlite on the embedded default). */
+  readonly db: SqlDatabase;
+  readonly store: EventStore;
+  readonly pseudonymizer: Pseudonymizer;
+  /** Per-subject data keys (crypto-shredding: `keys.shred(subjectKey)`). */
+  readonly keys: SubjectKeyStore;
+  /** Encrypts/decrypts the personal fields registered in `PERSONAL_FIELDS`; pass as `{ codec }` to handleCommand. */
+  readonly codec: CryptoEventCodec;
+  close(): Promise<void>;
+}
+
+export async function createInfrastructure(config: AppConfig, overrides: { db?: SqlDatabase } = {}): Promise<Infrastructure> {
+  const db = overrides.db ?? (await openDatabase(config));
+  const store = await openEventStore(config, db);
+  await store.init();
+  const keys = new SubjectKeyStore(db, MasterKeyRing.fromConfig(config));
+  await keys.init();
+  const closers: Array<() => Promise<void>> = [() => store.close(), () => keys.close(), () => (overrides.db ? Promise.resolve() : db.close())];
+  return {
+    config,
+    db,
+    store,
+    pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
+    keys,
+    codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
+    close: async () => {
+      for (const c of closers) await c().catch(() => undefined);
+    },
+  };
+}
+
+/** Personal fields of every context's events (ARCHITECTURE invariant 2); register yours here. */
+export const PERSONAL_FIELDS = new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS]);
+
+async function openDatabase(config: AppConfig): Promise<SqlDatabase> {
+  if (config.databaseUrl) return new PgDatabase(config.databaseUrl);
+  const dir = join(config.dataDir, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  return PgliteDatabase.open(dir);
+}
+
+async function openEventStore(config: AppConfig, db: SqlDatabase): Promise<EventStore> {
+  if (config.eventStore === 'eventstoredb') {
+    // LEAD-TODO: wire the EventStoreDB adapter once libs/eventstore/src/eventstoredb lands.
+    throw new Error('EventStoreDB adapter not wired yet');
+  }
+  return new SqlEventStore(db);
+}

@@ -1,0 +1,42 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process (API and worker share it when they run together). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly projectionLag: Gauge<'projection'>;
+  readonly projectionEvents: Counter<'projection'>;
+  readonly processManagerRuns: Counter<'process_manager' | 'outcome'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
+    this.httpDuration = new Histogram({
+      name: 'pl_http_request_duration_seconds',
+      help: 'HTTP request duration by route pattern',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.projectionLag = new Gauge({
+      name: 'pl_projection_lag_positions',
+      help: 'Global positions between the head of the log and the projection checkpoint',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.projectionEvents = new Counter({
+      name: 'pl_projection_events_total',
+      help: 'Events applied by each projection runner in this process',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.processManagerRuns = new Counter({
+      name: 'pl_process_manager_runs_total',
+      help: 'Process manager ticks by outcome',
+      labelNames: ['process_manager', 'outcome'],
+      registers: [this.registry],
+    });
+  }
+}
+
+let shared: Metrics | null = null;
+export const processMetrics = (): Metrics => (shared ??= new Metrics());

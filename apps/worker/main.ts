@@ -1,0 +1,25 @@
+import { loadConfig } from '../common/config';
+import { createInfrastructure } from '../common/infrastructure';
+import { createLogger } from '../common/logger';
+import { startWorker } from './src/worker';
+
+/** The worker alone (production: one or more worker processes, no HTTP). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'privacy-ledger-worker');
+  const infra = await createInfrastructure(config);
+  const worker = await startWorker(infra, { logger });
+  logger.info({ projections: worker.projections().map((p) => p.name) }, 'worker started');
+  const shutdown = async () => {
+    await worker.stop();
+    await infra.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((e) => {
+  console.error(`worker failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

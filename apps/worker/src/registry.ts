@@ -1,0 +1,11 @@
+import type { ProjectionDefinition } from '@pl/application';
+import { eventCountsProjection } from '@pl/projections/event_counts';
+import { breachRegisterProjection } from '@pl/projections/breach_register';
+import { breachClocksProcessManager } from './breach/breach-clocks';
+import type { ProcessManager } from './process-manager';
+
+/** Every read model the worker keeps. Add a context's projections here. */
+export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection];
+
+/** Every clock-driven process manager the worker runs. */
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager];

@@ -1,0 +1,83 @@
+import { ProjectionRunner, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import type { Logger } from 'pino';
+import type { Infrastructure } from '../../common/infrastructure';
+import { processMetrics } from '../../common/metrics';
+import type { ProcessManager } from './process-manager';
+import { PROCESS_MANAGERS, PROJECTIONS } from './registry';
+
+export interface WorkerOptions {
+  readonly projections?: readonly ProjectionDefinition[];
+  readonly processManagers?: readonly ProcessManager[];
+  /** Extra long-running services (e.g. the Kafka relay) started and stopped with the worker. */
+  readonly services?: readonly WorkerService[];
+  readonly logger?: Logger;
+}
+
+export interface WorkerService {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** For /health readiness. */
+  status(): { ready: boolean; detail?: unknown };
+}
+
+export interface RunningWorker {
+  projections(): RunnerStatus[];
+  services(): Array<{ name: string; ready: boolean; detail?: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** Projection runners, process managers and services, in one process (no HTTP). */
+export async function startWorker(infra: Infrastructure, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const metrics = processMetrics();
+  const log = options.logger;
+  const runners = (options.projections ?? PROJECTIONS).map(
+    (def) =>
+      new ProjectionRunner(infra.db, infra.store, def, {
+        onBatch: (name, n) => metrics.projectionEvents.inc({ projection: name }, n),
+        onError: (name, e) => log?.error({ projection: name, err_name: (e as Error)?.name, err_message: (e as Error)?.message }, 'projection batch failed; retrying'),
+      }),
+  );
+  for (const r of runners) await r.start();
+
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  const inFlight = new Set<Promise<void>>();
+  for (const pm of options.processManagers ?? PROCESS_MANAGERS) {
+    const run = async () => {
+      if (stopping) return;
+      const lock = await infra.db.tryLock(`pm:${pm.name}`);
+      if (!lock) return;
+      try {
+        await pm.tick(infra, new Date());
+        metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'ok' });
+      } catch (e) {
+        metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'error' });
+        log?.error({ process_manager: pm.name, err_name: (e as Error)?.name, err_message: (e as Error)?.message }, 'process manager tick failed');
+      } finally {
+        await lock.release();
+      }
+    };
+    timers.push(
+      setInterval(() => {
+        const p = run().finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }, pm.intervalMs),
+    );
+  }
+
+  const services = options.services ?? [];
+  for (const s of services) await s.start();
+
+  return {
+    projections: () => runners.map((r) => r.status()),
+    services: () => services.map((s) => ({ name: s.name, ...s.status() })),
+    stop: async () => {
+      stopping = true;
+      timers.forEach(clearInterval);
+      await Promise.all([...inFlight]);
+      for (const s of services) await s.stop().catch(() => undefined);
+      for (const r of runners) await r.stop();
+    },
+  };
+}
