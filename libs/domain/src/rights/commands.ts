@@ -48,6 +48,7 @@ export type RightsCommand =
       readonly recordsAffected?: number | null;
       readonly reason?: string | null;
       readonly retained?: readonly RetainedItem[];
+      readonly data?: Record<string, unknown> | null;
       readonly now: Date;
     }
   | { readonly type: 'CompleteRequest'; readonly now: Date }

@@ -104,6 +104,8 @@ export type RightsEvent =
       readonly records_affected: number | null;
       readonly reason: string | null;
       readonly retained: RetainedItem[];
+      /** Access/portability: the data the system returned. Personal data: encrypted with the subject's key. */
+      readonly data: Record<string, unknown> | null;
       readonly recorded_at: string;
     }>
   | DomainEvent<'rights.task_escalated', { readonly request_id: string; readonly task_id: string; readonly system_id: string; readonly reason: string; readonly escalated_at: string }>
@@ -151,3 +153,8 @@ export type RightsEvent =
 export type RightsEventType = RightsEvent['type'];
 export const RIGHTS_EVENT_PREFIX = 'rights.';
 export const requestStreamId = (requestId: string) => `dsr-${requestId}`;
+
+/** Personal fields of rights events (encrypted by the codec with the subject's data key, shredded with it). */
+export const RIGHTS_PERSONAL_FIELDS: ReadonlyArray<{ readonly type: string; readonly paths: readonly string[] }> = [
+  { type: 'rights.task_result_recorded', paths: ['data'] },
+];

@@ -58,7 +58,7 @@ const dispatched = (taskId: string, systemId: string, extra: Partial<Extract<Rig
 
 const result = (taskId: string, systemId: string, outcome: 'done' | 'no_data' | 'cannot_comply', reason: string | null = null, retained: RetainedItem[] = []): RightsEvent => ({
   type: 'rights.task_result_recorded',
-  data: { request_id: 'r1', task_id: taskId, system_id: systemId, outcome, records_affected: outcome === 'done' ? 3 : null, reason, retained, recorded_at: '2026-03-04T10:00:00.000Z' },
+  data: { request_id: 'r1', task_id: taskId, system_id: systemId, outcome, records_affected: outcome === 'done' ? 3 : null, reason, retained, data: null, recorded_at: '2026-03-04T10:00:00.000Z' },
 });
 
 const erased: RightsEvent = {
@@ -301,6 +301,16 @@ describe('fan-out and results', () => {
     dsr.given([received(), verified()]).when({ type: 'CompleteRequest', now: T0 }).thenThrows('precondition', /crypto-shredding/);
     dsr.given([received({ request_type: 'access' }), verified()]).when({ type: 'CompleteRequest', now: T0 }).thenMatches(([e]) => expect(e.data).toMatchObject({ outcome: 'completed' }));
   });
+
+  it('an erasure of named categories leaves the ledger keys alone and completes on the systems\' results', () =>
+    dsr.given([received({ data_categories: ['user.contact'] }), verified(), dispatched('t1', 'crm')])
+      .when({ type: 'RecordTaskResult', taskId: 't1', outcome: 'done', recordsAffected: 3, now: at('2026-03-04T10:00:00Z') })
+      .thenMatches((e) => expect(e.map((x) => x.type)).toEqual(['rights.task_result_recorded', 'rights.request_completed'])));
+
+  it('access results carry the returned data (encrypted by the codec)', () =>
+    dsr.given([received({ request_type: 'access' }), verified(), dispatched('t1', 'crm', { request_type: 'access' })])
+      .when({ type: 'RecordTaskResult', taskId: 't1', outcome: 'done', data: { email: 'a@example.com' }, now: at('2026-03-04T10:00:00Z') })
+      .thenMatches(([e]) => expect(e.data).toMatchObject({ data: { email: 'a@example.com' } })));
 
   it('a closed request takes no more commands', () => {
     const done: RightsEvent = { type: 'rights.request_completed', data: { request_id: 'r1', subject_key: subject, request_type: 'erasure', outcome: 'completed', reasons: [], retained: [], completed_at: '' } };

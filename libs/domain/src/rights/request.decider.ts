@@ -279,6 +279,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
           records_affected: command.recordsAffected ?? null,
           reason: command.reason?.trim() || null,
           retained: [...(command.retained ?? [])],
+          data: command.data ?? null,
           recorded_at: now,
         },
       };
@@ -289,7 +290,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       requireOpen(state);
       requireVerified(state, 'an unverified request cannot be completed; reject it instead');
       if (Object.values(state.tasks).some((t) => t.status === 'dispatched')) throw precondition('tasks are still pending');
-      if (req.request_type === 'erasure' && !state.ledgerErased) throw precondition('the ledger erasure (crypto-shredding) has not been recorded');
+      if (needsLedgerErasure(state)) throw precondition('the ledger erasure (crypto-shredding) has not been recorded');
       return [completion(state, now)];
     }
 
@@ -421,8 +422,13 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
 function completionIfDone(state: RequestState, now: string): RightsEvent[] {
   const tasks = Object.values(state.tasks);
   if (!tasks.length || tasks.some((t) => t.status === 'dispatched')) return [];
-  if (state.request!.request_type === 'erasure' && !state.ledgerErased) return [];
+  if (needsLedgerErasure(state)) return [];
   return [completion(state, now)];
+}
+
+/** A full erasure (no categories named) erases the ledger's own personal fields too, by crypto-shredding. */
+function needsLedgerErasure(state: RequestState): boolean {
+  return state.request!.request_type === 'erasure' && state.request!.data_categories === null && !state.ledgerErased;
 }
 
 function completion(state: RequestState, now: string): RightsEvent {
