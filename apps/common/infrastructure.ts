@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { consent } from '@pl/domain';
+import { consent, rights } from '@pl/domain';
 import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import type { AppConfig } from './config';
@@ -43,7 +43,7 @@ export async function createInfrastructure(config: AppConfig, overrides: { db?: 
 }
 
 /** Personal fields of every context's events (ARCHITECTURE invariant 2); register yours here. */
-export const PERSONAL_FIELDS = new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS]);
+export const PERSONAL_FIELDS = new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS, ...rights.RIGHTS_PERSONAL_FIELDS]);
 
 async function openDatabase(config: AppConfig): Promise<SqlDatabase> {
   if (config.databaseUrl) return new PgDatabase(config.databaseUrl);
