@@ -1,0 +1,229 @@
+import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { resolveLawfulBasis, type LawfulBasis } from '../law/lawful-bases';
+import { ART9_CONDITIONS, isArt9Condition, type Art9Condition } from '../law/special-categories';
+import { catalogId, countryCode, isDuration, sameJson, text, textList } from './common';
+import { resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
+
+export interface Party {
+  readonly name: string;
+  readonly contact: string;
+}
+
+export interface PurposeBasis {
+  readonly purpose: string;
+  readonly lawful_basis: LawfulBasis;
+  /** The legitimate interest pursued (Art. 6(1)(f)), or the law (Art. 6(1)(c)/(e)). */
+  readonly basis_detail: string | null;
+  /** Restricts the basis to these categories; empty = all the activity's categories. */
+  readonly categories: readonly string[];
+}
+
+export interface RetentionRule {
+  /** Category the rule applies to; null = every category of the activity. */
+  readonly category: string | null;
+  /** ISO 8601 duration from the last time the data was stored (processing receipts). */
+  readonly period: string;
+  readonly reason: string | null;
+}
+
+export interface DeclaredTransfer {
+  readonly country: string;
+  readonly recipient: string;
+  readonly safeguard: string | null;
+}
+
+/** DPIA screening inputs (WP248 rev.01 criteria; vulnerable subjects and sensitive data are derived). */
+export interface RiskProfile {
+  readonly evaluation_scoring: boolean;
+  readonly automated_decision_legal_effect: boolean;
+  readonly systematic_monitoring: boolean;
+  readonly public_area_monitoring: boolean;
+  readonly large_scale: boolean;
+  readonly matching_datasets: boolean;
+  readonly innovative_technology: boolean;
+  readonly prevents_right_or_service: boolean;
+  readonly residual_risk: 'low' | 'medium' | 'high' | null;
+}
+
+/** A processing activity with every Art. 30(1)(a)-(g) field. Stream `catalog-activity-<id>`. */
+export interface ActivitySnapshot {
+  readonly activity_id: string;
+  readonly name: string;
+  readonly description: string | null;
+  /** (a) */
+  readonly controller: Party;
+  readonly joint_controllers: readonly Party[];
+  readonly representative: Party | null;
+  readonly dpo: Party | null;
+  /** (b) with the Art. 6(1) basis per purpose */
+  readonly purposes: readonly PurposeBasis[];
+  /** (c) */
+  readonly subject_categories: readonly string[];
+  readonly data_categories: readonly string[];
+  /** Art. 9(2) condition where special categories are processed. */
+  readonly art9_condition: Art9Condition | null;
+  /** (d) */
+  readonly recipients: readonly string[];
+  /** (e) */
+  readonly transfers: readonly DeclaredTransfer[];
+  /** (f) */
+  readonly retention: readonly RetentionRule[];
+  /** (g) */
+  readonly security_measures: readonly string[];
+  readonly systems: readonly string[];
+  readonly risk: RiskProfile;
+}
+
+export type ActivityEvent =
+  | DomainEvent<'catalog.activity_registered', { activity: ActivitySnapshot }>
+  | DomainEvent<'catalog.activity_updated', { activity: ActivitySnapshot; changed: string[] }>
+  | DomainEvent<'catalog.activity_retired', { activity_id: string }>;
+
+type PartyInput = { name: string; contact: string };
+
+export interface ActivityInput {
+  activity_id: string;
+  name: string;
+  description?: string | null;
+  controller: PartyInput;
+  joint_controllers?: PartyInput[];
+  representative?: PartyInput | null;
+  dpo?: PartyInput | null;
+  purposes: Array<{ purpose: string; lawful_basis: string; basis_detail?: string | null; categories?: string[] }>;
+  subject_categories: string[];
+  data_categories: string[];
+  art9_condition?: string | null;
+  recipients?: string[];
+  transfers?: Array<{ country: string; recipient: string; safeguard?: string | null }>;
+  retention?: Array<{ category?: string | null; period: string; reason?: string | null }>;
+  security_measures?: string[];
+  systems: string[];
+  risk?: Partial<RiskProfile>;
+}
+
+export type ActivityCommand =
+  | { type: 'DefineActivity'; mode: 'create' | 'update' | 'upsert'; activity: ActivityInput; knownSystems: readonly string[]; now: string }
+  | { type: 'RetireActivity'; activityId: string; now: string };
+
+export type ActivityState = { readonly status: 'none' } | { readonly status: 'active' | 'retired'; readonly activity: ActivitySnapshot };
+
+export const activityStream = (activityId: string) => `catalog-activity-${activityId}`;
+
+function party(input: PartyInput | null | undefined, field: string, optional: boolean): Party | null {
+  if (input === undefined || input === null) {
+    if (optional) return null;
+    throw invalid(`${field} (name and contact) is required by Art. 30(1)(a)`, { field });
+  }
+  return { name: text(input.name, `${field}.name`, { max: 200 })!, contact: text(input.contact, `${field}.contact`, { max: 300 })! };
+}
+
+const RISK_FLAGS = ['evaluation_scoring', 'automated_decision_legal_effect', 'systematic_monitoring', 'public_area_monitoring', 'large_scale', 'matching_datasets', 'innovative_technology', 'prevents_right_or_service'] as const;
+
+function riskOf(input: Partial<RiskProfile> | undefined): RiskProfile {
+  const r = input ?? {};
+  for (const k of Object.keys(r)) {
+    if (!(RISK_FLAGS as readonly string[]).includes(k) && k !== 'residual_risk') throw invalid(`risk.${k.slice(0, 40)} is not a DPIA screening input`, { field: 'risk' });
+  }
+  const residual = r.residual_risk ?? null;
+  if (residual !== null && !['low', 'medium', 'high'].includes(residual)) throw invalid('risk.residual_risk must be low, medium or high', { field: 'risk.residual_risk' });
+  return { ...(Object.fromEntries(RISK_FLAGS.map((k) => [k, r[k] === true])) as Omit<RiskProfile, 'residual_risk'>), residual_risk: residual };
+}
+
+function list<T>(value: unknown, field: string): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid(`${field} must be a list`, { field });
+  return value as T[];
+}
+
+export function normalizeActivity(input: ActivityInput, knownSystems: readonly string[]): ActivitySnapshot {
+  if (!input || typeof input !== 'object') throw invalid('activity is required');
+  const dataCategories = [...new Set(list<string>(input.data_categories, 'data_categories').map(resolveCategory))].sort();
+  if (!dataCategories.length) throw invalid('data_categories must list at least one category (Art. 30(1)(c))', { field: 'data_categories' });
+  const subjectCategories = [...new Set(list<string>(input.subject_categories, 'subject_categories').map(resolveSubjectCategory))].sort();
+  if (!subjectCategories.length) throw invalid('subject_categories must list at least one category of data subjects (Art. 30(1)(c))', { field: 'subject_categories' });
+  const purposesIn = list<ActivityInput['purposes'][number]>(input.purposes, 'purposes');
+  if (!purposesIn.length) throw invalid('purposes must list at least one purpose with its lawful basis (Art. 30(1)(b), Art. 6(1))', { field: 'purposes' });
+  const purposes = purposesIn.map((p, i) => {
+    if (!p || typeof p !== 'object') throw invalid(`purposes[${i}] must be an object with purpose and lawful_basis`, { field: 'purposes' });
+    if (p.lawful_basis === undefined || p.lawful_basis === null || p.lawful_basis === '') {
+      throw invalid(`purposes[${i}] has no lawful basis (Art. 6(1)(a)-(f))`, { field: `purposes[${i}].lawful_basis` });
+    }
+    const categories = [...new Set(list<string>(p.categories, `purposes[${i}].categories`).map(resolveCategory))].sort();
+    return {
+      purpose: resolvePurpose(p.purpose),
+      lawful_basis: resolveLawfulBasis(p.lawful_basis),
+      basis_detail: text(p.basis_detail, `purposes[${i}].basis_detail`, { max: 500, optional: true }),
+      categories,
+    };
+  });
+  const known = new Set(knownSystems);
+  const systems = [...new Set(list<string>(input.systems, 'systems').map((s, i) => catalogId(s, `systems[${i}]`)))].sort();
+  const unknown = systems.filter((s) => !known.has(s));
+  if (unknown.length) throw invalid(`activity references unknown systems: ${unknown.join(', ')}`, { field: 'systems', unknown });
+  const art9 = input.art9_condition ?? null;
+  if (art9 !== null && !isArt9Condition(art9)) throw invalid(`art9_condition must be one of the Art. 9(2) conditions: ${Object.keys(ART9_CONDITIONS).join(', ')}`, { field: 'art9_condition' });
+  return {
+    activity_id: catalogId(input.activity_id, 'activity_id'),
+    name: text(input.name, 'activity.name', { max: 200 })!,
+    description: text(input.description, 'activity.description', { max: 2000, optional: true }),
+    controller: party(input.controller, 'controller', false)!,
+    joint_controllers: list<PartyInput>(input.joint_controllers, 'joint_controllers').map((p, i) => party(p, `joint_controllers[${i}]`, false)!),
+    representative: party(input.representative, 'representative', true),
+    dpo: party(input.dpo, 'dpo', true),
+    purposes,
+    subject_categories: subjectCategories,
+    data_categories: dataCategories,
+    art9_condition: art9,
+    recipients: textList(input.recipients, 'recipients'),
+    transfers: list<NonNullable<ActivityInput['transfers']>[number]>(input.transfers, 'transfers').map((t, i) => ({
+      country: countryCode(t?.country, `transfers[${i}].country`),
+      recipient: text(t?.recipient, `transfers[${i}].recipient`, { max: 200 })!,
+      safeguard: text(t?.safeguard, `transfers[${i}].safeguard`, { max: 200, optional: true }),
+    })),
+    retention: list<NonNullable<ActivityInput['retention']>[number]>(input.retention, 'retention').map((r, i) => {
+      if (!r || typeof r.period !== 'string' || !isDuration(r.period)) throw invalid(`retention[${i}].period must be an ISO 8601 duration such as P7Y or P30D`, { field: `retention[${i}].period` });
+      return { category: r.category == null ? null : resolveCategory(r.category), period: r.period, reason: text(r.reason, `retention[${i}].reason`, { max: 500, optional: true }) };
+    }),
+    security_measures: textList(input.security_measures, 'security_measures'),
+    systems,
+    risk: riskOf(input.risk),
+  };
+}
+
+export const activityDecider: Decider<ActivityCommand, ActivityEvent, ActivityState> = {
+  initialState: () => ({ status: 'none' }),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'catalog.activity_registered':
+      case 'catalog.activity_updated':
+        return { status: 'active', activity: event.data.activity };
+      case 'catalog.activity_retired':
+        return state.status === 'none' ? state : { ...state, status: 'retired' };
+      default:
+        return state;
+    }
+  },
+  decide(cmd, state) {
+    switch (cmd.type) {
+      case 'DefineActivity': {
+        const activity = normalizeActivity(cmd.activity, cmd.knownSystems);
+        if (state.status === 'none') {
+          if (cmd.mode === 'update') throw notFound('processing activity does not exist');
+          return [{ type: 'catalog.activity_registered', data: { activity } }];
+        }
+        if (cmd.mode === 'create') throw conflict('processing activity already exists');
+        const changed = (Object.keys(activity) as Array<keyof ActivitySnapshot>).filter((k) => !sameJson(state.activity[k], activity[k])).map(String);
+        if (state.status === 'active' && !changed.length) return [];
+        return [{ type: 'catalog.activity_updated', data: { activity, changed } }];
+      }
+      case 'RetireActivity':
+        if (state.status === 'none') throw notFound('processing activity does not exist');
+        if (state.status === 'retired') return [];
+        return [{ type: 'catalog.activity_retired', data: { activity_id: state.activity.activity_id } }];
+      default: {
+        const exhaustive: never = cmd;
+        return exhaustive;
+      }
+    }
+  },
+};

@@ -1,0 +1,45 @@
+import type { RiskProfile } from './activity';
+import { screenDpia } from './dpia-screening';
+
+const noRisk: RiskProfile = {
+  evaluation_scoring: false,
+  automated_decision_legal_effect: false,
+  systematic_monitoring: false,
+  public_area_monitoring: false,
+  large_scale: false,
+  matching_datasets: false,
+  innovative_technology: false,
+  prevents_right_or_service: false,
+  residual_risk: null,
+};
+
+const activity = (data: string[], subjects: string[], risk: Partial<RiskProfile> = {}) => ({ data_categories: data, subject_categories: subjects, risk: { ...noRisk, ...risk } });
+
+describe('DPIA screening (Art. 35, WP248 rev.01)', () => {
+  it.each([
+    ['newsletter to customers', activity(['user.contact.email'], ['customer']), 'not_required', [], []],
+    ['large-scale web analytics (one criterion)', activity(['user.behavior.browsing_history'], ['visitor'], { large_scale: true }), 'likely_required', [5], []],
+    ['employee data (vulnerable, one criterion)', activity(['user.contact.email'], ['employee']), 'likely_required', [7], []],
+    ['tracking + matching datasets (two criteria)', activity(['user.device.cookie_id'], ['visitor'], { systematic_monitoring: true, matching_datasets: true }), 'required', [3, 6], []],
+    ['credit scoring with automated refusal: Art. 35(3)(a)', activity(['user.financial.credit'], ['customer'], { evaluation_scoring: true, automated_decision_legal_effect: true }), 'required', [1, 2, 4], ['a']],
+    ['large-scale health data: Art. 35(3)(b)', activity(['user.health.medical'], ['patient'], { large_scale: true }), 'required', [4, 5, 7], ['b']],
+    ['large-scale criminal data: Art. 35(3)(b)', activity(['user.criminal'], ['customer'], { large_scale: true }), 'required', [4, 5], ['b']],
+    ['CCTV in a mall: Art. 35(3)(c)', activity(['user.biometric.face'], ['visitor'], { large_scale: true, public_area_monitoring: true }), 'required', [3, 4, 5], ['b', 'c']],
+    ['small-scale health data (one criterion)', activity(['user.health'], ['customer']), 'likely_required', [4], []],
+    ['precise location is highly personal', activity(['user.location.precise'], ['customer']), 'likely_required', [4], []],
+  ] as const)('%s -> %s', (_name, input, outcome, criteria, cases) => {
+    const r = screenDpia(input);
+    expect(r.outcome).toBe(outcome);
+    expect(r.criteria_met.map((c) => c.number)).toEqual(criteria);
+    expect(r.art35_3.map((c) => c.case)).toEqual(cases);
+    expect(r.reasons.length).toBeGreaterThan(0);
+    expect(r.prior_consultation_required).toBe(false);
+  });
+
+  it('declared high residual risk flags Art. 36 prior consultation', () => {
+    const r = screenDpia(activity(['user.health'], ['patient'], { large_scale: true, residual_risk: 'high' }));
+    expect(r.prior_consultation_required).toBe(true);
+    expect(r.reasons.join(' ')).toMatch(/Art\. 36.*8 weeks/);
+    expect(screenDpia(activity(['user.health'], ['patient'], { residual_risk: 'medium' })).prior_consultation_required).toBe(false);
+  });
+});

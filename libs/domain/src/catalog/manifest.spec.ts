@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DomainError } from '../shared';
+import { evaluateManifestYaml, parseManifestYaml } from './manifest-yaml';
+
+const dir = join(__dirname, '../../../../examples/manifests');
+const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+const at = new Date('2026-11-26T00:00:00Z');
+
+describe('privacy manifest evaluation', () => {
+  it('the online-shop example has no error findings', () => {
+    const { findings, manifest } = evaluateManifestYaml(read('online-shop.yaml'), at);
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(manifest.systems).toHaveLength(5);
+    expect(manifest.activities!.map((a) => a.activity_id)).toEqual(['customer-accounts', 'order-payments', 'web-analytics', 'newsletter-marketing']);
+    // large-scale analytics: one WP248 criterion
+    expect(findings).toContainEqual(expect.objectContaining({ code: 'dpia_likely_required', path: ['activities', 2] }));
+  });
+
+  it('reports each error of the non-compliant manifest with its line', () => {
+    const { findings } = evaluateManifestYaml(read('bad/non-compliant.yaml'), at);
+    const errors = findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.line]);
+    expect(errors).toEqual([
+      ['purpose_without_lawful_basis', 14],
+      ['unknown_taxonomy_key', 51],
+      ['special_category_without_art9_condition', 19],
+      ['no_retention_limit', 28],
+      ['consent_without_consent_check', 36],
+      ['transfer_without_safeguard', 55],
+    ]);
+    expect(findings.find((f) => f.code === 'transfer_without_safeguard')!.message).toMatch(/IN.*no adequacy/);
+  });
+
+  it('a malformed manifest is rejected with the line', () => {
+    let err: unknown;
+    try {
+      parseManifestYaml(read('bad/malformed.yaml'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).message).toMatch(/line \d+/);
+    expect((err as DomainError).details).toEqual({ line: expect.any(Number) });
+  });
+
+  it('unknown top-level keys and non-list sections are errors', () => {
+    const { findings } = evaluateManifestYaml('systemz: []\nactivities: {}\n', at);
+    expect(findings.map((f) => [f.code, f.line])).toEqual([
+      ['invalid_entry', 1],
+      ['invalid_entry', 2],
+    ]);
+  });
+
+  it('a flow to an unknown country is an error', () => {
+    const src = read('online-shop.yaml').replace('destination_country: GB', 'destination_country: UK');
+    const { findings } = evaluateManifestYaml(src, at);
+    expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual(['unknown_country']);
+  });
+});

@@ -1,0 +1,94 @@
+import { spec } from '../shared/testing';
+import { addDuration, parseDuration } from './common';
+import { receiptEvents, subjectRetentionDecider, type ReceiptEvent } from './receipts';
+import { retentionOf } from './retention';
+
+const subject = 'sub_' + 'a'.repeat(32);
+const activities = [
+  {
+    activity_id: 'accounts',
+    systems: ['crm', 'billing'],
+    purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' as const, basis_detail: null, categories: [] }],
+    data_categories: ['user.contact', 'user.financial'],
+    retention: [{ category: null, period: 'P2Y', reason: null }],
+  },
+  {
+    activity_id: 'bookkeeping',
+    systems: ['billing'],
+    purposes: [{ purpose: 'essential.legal', lawful_basis: 'legal_obligation' as const, basis_detail: 'HGB § 257', categories: [] }],
+    data_categories: ['user.financial'],
+    retention: [{ category: 'user.financial.transaction', period: 'P10Y', reason: 'tax law' }, { category: null, period: 'P7Y', reason: 'commercial law' }],
+  },
+];
+
+describe('durations', () => {
+  it.each([
+    ['2026-01-31T00:00:00.000Z', 'P1M', '2026-02-28T00:00:00.000Z'],
+    ['2024-02-29T08:00:00.000Z', 'P1Y', '2025-02-28T08:00:00.000Z'],
+    ['2026-01-01T00:00:00.000Z', 'P7Y', '2033-01-01T00:00:00.000Z'],
+    ['2026-01-01T00:00:00.000Z', 'P30D', '2026-01-31T00:00:00.000Z'],
+    ['2026-01-01T00:00:00.000Z', 'P1Y6M', '2027-07-01T00:00:00.000Z'],
+    ['2026-01-01T00:00:00.000Z', 'P2W', '2026-01-15T00:00:00.000Z'],
+  ])('%s + %s = %s', (from, d, to) => expect(addDuration(new Date(from), parseDuration(d, 'd')).toISOString()).toBe(to));
+
+  it.each(['7y', 'P', 'P0D', 'PT5H', ''])('rejects %j', (d) => expect(() => parseDuration(d, 'period')).toThrow(/ISO 8601|longer than zero/));
+});
+
+describe('retention from real receipt times', () => {
+  const stored = new Date('2026-03-15T09:30:00.000Z');
+  it.each([
+    [{ system_id: 'crm', category: 'user.contact.email', purpose: 'essential.service' }, 'accounts', 'contract', 'P2Y', '2028-03-15T09:30:00.000Z'],
+    [{ system_id: 'billing', category: 'user.financial.transaction', purpose: 'essential.legal' }, 'bookkeeping', 'legal_obligation', 'P10Y', '2036-03-15T09:30:00.000Z'],
+    [{ system_id: 'billing', category: 'user.financial.account', purpose: 'essential.legal' }, 'bookkeeping', 'legal_obligation', 'P7Y', '2033-03-15T09:30:00.000Z'],
+    [{ system_id: 'billing', category: 'user.financial.account', purpose: 'essential.service.payment' }, 'accounts', 'contract', 'P2Y', '2028-03-15T09:30:00.000Z'],
+  ])('%j', (h, activity, basis, period, due) => {
+    expect(retentionOf(activities, h, stored)).toEqual(expect.objectContaining({ activity_id: activity, lawful_basis: basis, period, delete_after: due }));
+  });
+
+  it('no declaring activity: null', () => {
+    expect(retentionOf(activities, { system_id: 'crm', category: 'user.health', purpose: 'essential.service' }, stored)).toBeNull();
+    expect(retentionOf(activities, { system_id: 'crm', category: 'user.contact.email', purpose: 'marketing.advertising' }, stored)).toBeNull();
+  });
+});
+
+describe('receipts', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  it('turns reports into events with canonical keys', () => {
+    const events = receiptEvents(subject, [{ receipt_id: 'r1', system_id: 'crm', category: 'personal', purpose: 'contract_necessary', stored_at: '2026-05-01T00:00:00Z' }], new Set(['crm']), now);
+    expect(events).toEqual([
+      { type: 'catalog.processing_recorded', data: { receipt_id: 'r1', subject_key: subject, system_id: 'crm', category: 'user', purpose: 'essential.service', stored_at: '2026-05-01T00:00:00.000Z' } },
+    ]);
+  });
+  it.each([
+    [{ system_id: 'ghost' }, /not a registered system/],
+    [{ category: 'user.mood' }, /unknown data category/],
+    [{ stored_at: '2026-07-01T00:00:00Z' }, /future/],
+    [{ stored_at: 'yesterday' }, /ISO-8601/],
+  ])('rejects %j', (override, re) => {
+    const r = { receipt_id: 'r1', system_id: 'crm', category: 'user.contact.email', purpose: 'essential.service', stored_at: '2026-05-01T00:00:00Z', ...override };
+    expect(() => receiptEvents(subject, [r], new Set(['crm']), now)).toThrow(re);
+  });
+  it('refuses a raw user id as subject key', () => expect(() => receiptEvents('alice@example.com', [], new Set(), now)).toThrow(/pseudonymous/));
+
+  const rec = (at: string): ReceiptEvent => ({ type: 'catalog.processing_recorded', data: { receipt_id: at, subject_key: subject, system_id: 'crm', category: 'user.contact.email', purpose: 'essential.service', stored_at: at } });
+  const expiry = (last: string) => ({ subject_key: subject, system_id: 'crm', category: 'user.contact.email', purpose: 'essential.service', activity_id: 'accounts', last_stored_at: last, period: 'P2Y', due_at: '2028-01-01T00:00:00.000Z' });
+
+  it('emits retention_expired once for the latest receipt', () => {
+    const e = expiry('2026-01-01T00:00:00.000Z');
+    spec(subjectRetentionDecider).given([rec('2026-01-01T00:00:00.000Z')]).when({ type: 'MarkRetentionExpired', expiry: e, now: '2028-01-02T00:00:00.000Z' }).then([{ type: 'catalog.retention_expired', data: e }]);
+    spec(subjectRetentionDecider)
+      .given([rec('2026-01-01T00:00:00.000Z'), { type: 'catalog.retention_expired', data: e }])
+      .when({ type: 'MarkRetentionExpired', expiry: e, now: '2028-01-02T00:00:00.000Z' })
+      .then([]);
+  });
+  it('a newer receipt restarts the clock: no expiry for the old one', () =>
+    spec(subjectRetentionDecider)
+      .given([rec('2026-01-01T00:00:00.000Z'), rec('2027-06-01T00:00:00.000Z')])
+      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: '2028-01-02T00:00:00.000Z' })
+      .then([]));
+  it('refuses an expiry before it is due', () =>
+    spec(subjectRetentionDecider)
+      .given([rec('2026-01-01T00:00:00.000Z')])
+      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: '2027-01-01T00:00:00.000Z' })
+      .thenThrows('invalid', /not expired/));
+});
