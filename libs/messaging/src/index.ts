@@ -4,3 +4,4 @@ export * from './state-topic';
 export * from './relay';
 export * from './kafka';
 export * from './backoff';
+export * from './webhooks';

@@ -1,0 +1,193 @@
+import type { SqlDatabase, SqlLock } from '@pl/eventstore';
+import { backoffDelay } from '../backoff';
+import { HEADERS } from '../topics';
+import type { SecretBox } from './secret-box';
+import { WEBHOOK_HEADERS, signWebhook } from './signature';
+import { WEBHOOK_SCHEMA } from './schema';
+
+export interface DelivererOptions {
+  /** Requests in flight overall, and per service: a slow service can hold at most its own share. */
+  readonly concurrency?: number;
+  readonly perServiceConcurrency?: number;
+  /** Per-request timeout (ms): a hanging endpoint counts as a failed attempt. */
+  readonly timeoutMs?: number;
+  /** After this many failed attempts the delivery is dead-lettered (CLI: `webhooks retry`). */
+  readonly maxAttempts?: number;
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  readonly pollMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface DueRow {
+  id: string;
+  service: string;
+  event_id: string;
+  topic: string;
+  event_type: string;
+  headers: Record<string, string> | string;
+  body: string;
+  attempts: number;
+  url: string;
+  secret_sealed: string;
+}
+
+/**
+ * Sends due deliveries: signed POSTs, exponential backoff with jitter on failure, dead letter after
+ * `maxAttempts`. Deliveries of one service and message key go out in order (a later one waits for
+ * an earlier pending one); different keys and services never wait for each other.
+ */
+export class WebhookDeliverer {
+  readonly name = 'webhooks:deliver';
+  private readonly inflight = new Map<string, string>(); // delivery id -> service
+  private lock: SqlLock | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private ticking = false;
+  private readonly secrets = new Map<string, { sealed: string; secret: string }>();
+  private readonly pending = new Set<Promise<void>>();
+  private delivered = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly box: SecretBox,
+    private readonly options: DelivererOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.db.exec(WEBHOOK_SCHEMA);
+    this.schedule(0);
+  }
+
+  status() {
+    return { name: this.name, active: this.lock !== null, inflight: this.inflight.size, delivered: this.delivered, failed: this.failed };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.pending]);
+    await this.lock?.release();
+    this.lock = null;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  /** One polling round: fills the free slots with due deliveries. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      this.lock ??= await this.db.tryLock(this.name);
+      if (this.lock) await this.fill();
+    } catch (e) {
+      this.options.log?.('warn', 'webhook delivery round failed', { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      this.ticking = false;
+      this.schedule(this.lock ? this.options.pollMs ?? 200 : 2000);
+    }
+  }
+
+  private async fill(): Promise<void> {
+    const concurrency = this.options.concurrency ?? 16;
+    const perService = this.options.perServiceConcurrency ?? 4;
+    const free = concurrency - this.inflight.size;
+    if (free <= 0) return;
+    const r = await this.db.query<DueRow>(
+      `SELECT d.id::text AS id, d.service, d.event_id, d.topic, d.event_type, d.headers, d.body, d.attempts, e.url, e.secret_sealed
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.service = d.service
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.active
+         AND NOT (d.id = ANY($1::bigint[]))
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                         WHERE p.service = d.service AND p.message_key = d.message_key AND p.status = 'pending' AND p.id < d.id)
+       ORDER BY d.next_attempt_at, d.id LIMIT $2`,
+      [[...this.inflight.keys()], free * 4],
+    );
+    const perServiceCount = new Map<string, number>();
+    for (const s of this.inflight.values()) perServiceCount.set(s, (perServiceCount.get(s) ?? 0) + 1);
+    let started = 0;
+    for (const row of r.rows) {
+      if (started >= free) break;
+      const n = perServiceCount.get(row.service) ?? 0;
+      if (n >= perService) continue;
+      perServiceCount.set(row.service, n + 1);
+      this.inflight.set(row.id, row.service);
+      started++;
+      const p = this.deliver(row).finally(() => {
+        this.inflight.delete(row.id);
+        this.pending.delete(p);
+        if (!this.stopped) void this.tick();
+      });
+      this.pending.add(p);
+    }
+  }
+
+  private secretOf(row: DueRow): string {
+    const cached = this.secrets.get(row.service);
+    if (cached && cached.sealed === row.secret_sealed) return cached.secret;
+    const secret = this.box.open(row.secret_sealed, `webhook:${row.service}`);
+    this.secrets.set(row.service, { sealed: row.secret_sealed, secret });
+    return secret;
+  }
+
+  private async deliver(row: DueRow): Promise<void> {
+    const attempt = row.attempts + 1;
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
+      const timestamp = Math.floor(Date.now() / 1000);
+      const res = await (this.options.fetch ?? fetch)(row.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'privacy-ledger-webhooks/1',
+          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [WEBHOOK_HEADERS.signature]: signWebhook(this.secretOf(row), timestamp, row.body),
+          [WEBHOOK_HEADERS.deliveryId]: row.id,
+          [WEBHOOK_HEADERS.eventId]: row.event_id,
+          [WEBHOOK_HEADERS.eventType]: row.event_type,
+          [WEBHOOK_HEADERS.topic]: row.topic,
+          [WEBHOOK_HEADERS.schemaVersion]: h[HEADERS.schemaVersion] ?? '1',
+          [WEBHOOK_HEADERS.correlationId]: h[HEADERS.correlationId] ?? '',
+        },
+        body: row.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      });
+      statusCode = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (e) {
+      const err = e as Error;
+      error = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timeout after ${this.options.timeoutMs ?? 5000} ms` : `${err.name}: ${(err as any).cause?.code ?? err.message}`;
+    }
+    const duration = Date.now() - started;
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    await this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [row.id, attempt, statusCode, error, duration]);
+      if (!error) {
+        await tx.query(`UPDATE webhook_deliveries SET status = 'delivered', attempts = $2, last_status_code = $3, last_error = NULL, delivered_at = now() WHERE id = $1`, [row.id, attempt, statusCode]);
+      } else if (attempt >= maxAttempts) {
+        await tx.query(`UPDATE webhook_deliveries SET status = 'dead', attempts = $2, last_status_code = $3, last_error = $4 WHERE id = $1`, [row.id, attempt, statusCode, error]);
+      } else {
+        const delay = backoffDelay(attempt, this.options.backoff?.initialMs ?? 1000, this.options.backoff?.maxMs ?? 300_000);
+        await tx.query(
+          `UPDATE webhook_deliveries SET attempts = $2, last_status_code = $3, last_error = $4, next_attempt_at = now() + ($5::int * interval '1 millisecond') WHERE id = $1`,
+          [row.id, attempt, statusCode, error, delay],
+        );
+      }
+    });
+    if (error) {
+      this.failed++;
+      this.options.log?.('warn', attempt >= maxAttempts ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry', { service: row.service, delivery_id: row.id, attempt, error });
+    } else this.delivered++;
+  }
+}

@@ -1,0 +1,120 @@
+import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
+import type { EventStore, SqlDatabase, SqlLock, Subscription } from '@pl/eventstore';
+import { CHECKPOINT_SCHEMA, readCheckpoint, writeCheckpoint } from '@pl/application';
+import { eventMessageOf, ROUTES, type Route } from '../routing';
+import { TOPICS } from '../topics';
+import { WEBHOOK_SCHEMA } from './schema';
+
+interface ActiveEndpoint {
+  service: string;
+  topics: string[];
+  system_id: string | null;
+  created_at: Date | string;
+}
+
+/**
+ * Follows the log and enqueues one delivery per (event, subscribed service). Deliveries and the
+ * checkpoint are written in one transaction, so every event is enqueued exactly once per service;
+ * an endpoint receives the events recorded after it was registered.
+ */
+export class WebhookDispatcher {
+  readonly name = 'webhooks:dispatch';
+  private lock: SqlLock | null = null;
+  private subscription: Subscription | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private position: LogPosition | null = null;
+  private lastError: string | null = null;
+  private readonly waiters = new Set<{ target: LogPosition; resolve: () => void }>();
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly store: EventStore,
+    private readonly options: { routes?: readonly Route[]; retryMs?: number; onError?: (e: unknown) => void } = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.db.exec(CHECKPOINT_SCHEMA + WEBHOOK_SCHEMA);
+    await this.activate();
+  }
+
+  status() {
+    return { name: this.name, active: this.lock !== null, position: this.position, lastError: this.lastError };
+  }
+
+  waitFor(target: LogPosition, timeoutMs = 30_000): Promise<void> {
+    if (this.position && comparePositions(this.position, target) >= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w = { target, resolve: () => (clearTimeout(t), resolve()) };
+      const t = setTimeout(() => (this.waiters.delete(w), reject(new Error('webhook dispatcher did not catch up in time'))), timeoutMs);
+      this.waiters.add(w);
+    });
+  }
+
+  private async activate(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.lock ??= await this.db.tryLock(this.name);
+      if (!this.lock) return this.retry(2000);
+      const cp = await readCheckpoint(this.db, this.name);
+      this.position = cp?.position ?? LOG_START;
+      const sub = this.store.subscribe(this.position, (events, checkpoint) => this.enqueue(events, checkpoint));
+      this.subscription = sub;
+      sub.done.catch((e) => {
+        this.lastError = e instanceof Error ? e.message : String(e);
+        this.options.onError?.(e);
+        this.subscription = null;
+        this.retry(this.options.retryMs ?? 1000);
+      });
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+      this.options.onError?.(e);
+      this.retry(this.options.retryMs ?? 1000);
+    }
+  }
+
+  private retry(ms: number): void {
+    if (!this.stopped) this.timer = setTimeout(() => void this.activate(), ms);
+  }
+
+  private async enqueue(events: RecordedEvent[], checkpoint: LogPosition): Promise<void> {
+    const routes = this.options.routes ?? ROUTES;
+    await this.db.transaction(async (tx) => {
+      const messages = events.map((e) => ({ e, m: eventMessageOf(e, routes) })).filter((x) => x.m !== null);
+      if (messages.length) {
+        const endpoints = (await tx.query<ActiveEndpoint>('SELECT service, topics, system_id, created_at FROM webhook_endpoints WHERE active')).rows;
+        const cols: string[][] = [[], [], [], [], [], [], []];
+        for (const { e, m } of messages) {
+          for (const ep of endpoints) {
+            if (!ep.topics.includes(m!.topic)) continue;
+            if (m!.topic === TOPICS.rightsTasks && ep.system_id && ep.system_id !== m!.key) continue;
+            if (new Date(e.metadata.recorded_at) < new Date(ep.created_at)) continue;
+            const row = [ep.service, m!.eventId, m!.topic, e.type, m!.key, JSON.stringify(m!.headers), m!.value ?? 'null'];
+            row.forEach((v, i) => cols[i].push(v));
+          }
+        }
+        if (cols[0].length) {
+          await tx.query(
+            `INSERT INTO webhook_deliveries (service, event_id, topic, event_type, message_key, headers, body)
+             SELECT s, ev, t, ty, k, h::jsonb, b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(s, ev, t, ty, k, h, b)
+             ON CONFLICT (service, event_id, topic) DO NOTHING`,
+            cols,
+          );
+        }
+      }
+      await writeCheckpoint(tx, this.name, checkpoint, 1, events.length);
+    });
+    this.position = checkpoint;
+    for (const w of this.waiters) if (comparePositions(checkpoint, w.target) >= 0) (this.waiters.delete(w), w.resolve());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.subscription?.stop();
+    this.subscription = null;
+    await this.lock?.release();
+    this.lock = null;
+  }
+}

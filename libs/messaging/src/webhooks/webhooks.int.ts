@@ -1,0 +1,159 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SqlEventStore } from '@pl/eventstore';
+import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
+import {
+  SecretBox,
+  TOPICS,
+  WebhookDeliverer,
+  WebhookDispatcher,
+  listDeliveries,
+  registerEndpoint,
+  retryDeadDeliveries,
+  WEBHOOK_HEADERS,
+} from '@pl/messaging';
+import { appendTo, newEvent } from '../../test/kafka-support';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+/** A real local HTTP endpoint whose behaviour the test switches. */
+async function endpoint(behaviour: { mode: 'ok' | 'fail' | 'hang' }): Promise<{ url: string; received: Received[]; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body, at: Date.now() });
+      if (behaviour.mode === 'ok') res.writeHead(204).end();
+      else if (behaviour.mode === 'fail') res.writeHead(503).end('down');
+      // hang: never answers
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+}
+
+const subject = () => `sub_${randomBytes(24).toString('base64url').slice(0, 32)}`;
+
+describe('webhooks: signed deliveries, retries, dead letters', () => {
+  let fresh: FreshDatabase;
+  let store: SqlEventStore;
+  const servers: Server[] = [];
+  let dispatcher: WebhookDispatcher;
+  let deliverer: WebhookDeliverer;
+  const box = new SecretBox(randomBytes(32));
+
+  beforeEach(async () => {
+    fresh = await freshPostgres('pl_webhooks');
+    store = new SqlEventStore(fresh.db);
+    await store.init();
+    dispatcher = new WebhookDispatcher(fresh.db, store);
+    await dispatcher.start();
+  });
+  afterEach(async () => {
+    await deliverer?.stop();
+    await dispatcher.stop();
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      s.close();
+    }
+    await store.close();
+    await fresh.drop();
+  });
+
+  it('a hanging or failing endpoint does not hold up a healthy one; failures are retried then dead-lettered, and the CLI retry re-delivers', async () => {
+    const good = await endpoint({ mode: 'ok' });
+    const flaky = { mode: 'fail' as 'ok' | 'fail' | 'hang' };
+    const bad = await endpoint(flaky);
+    const slow = await endpoint({ mode: 'hang' });
+    servers.push(good.server, bad.server, slow.server);
+    const goodReg = await registerEndpoint(fresh.db, box, { service: 'good', url: good.url, topics: [TOPICS.consentEvents] });
+    await registerEndpoint(fresh.db, box, { service: 'bad', url: bad.url, topics: [TOPICS.consentEvents] });
+    await registerEndpoint(fresh.db, box, { service: 'slow', url: slow.url, topics: [TOPICS.consentEvents] });
+    // the secret is stored sealed, never in clear
+    const stored = await fresh.db.query<{ secret_sealed: string }>("SELECT secret_sealed FROM webhook_endpoints WHERE service = 'good'");
+    expect(stored.rows[0].secret_sealed).not.toContain(goodReg.secret);
+
+    const subjects = [subject(), subject(), subject()];
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ev = newEvent(i % 2 ? 'consent.withdrawn' : 'consent.given', { subject_key: subjects[i % 3], category: 'contact', purpose: `p${i}` });
+      ids.push(ev.metadata.event_id);
+      await appendTo(store, `consent-${subjects[i % 3]}`, ev);
+    }
+    await dispatcher.waitFor(await store.headPosition());
+
+    deliverer = new WebhookDeliverer(fresh.db, box, { timeoutMs: 1500, maxAttempts: 3, backoff: { initialMs: 50, maxMs: 100 }, pollMs: 20, perServiceConcurrency: 4 });
+    const t0 = Date.now();
+    await deliverer.start();
+    await waitUntil(() => good.received.length >= 12, 5000);
+    // all 12 arrived while the slow endpoint's first requests were still hanging (timeout 1.5 s)
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(good.received.map((r) => r.headers[WEBHOOK_HEADERS.eventId]).sort()).toEqual([...ids].sort());
+
+    // signature: HMAC-SHA256(secret, "<timestamp>.<body>") and a fresh timestamp
+    for (const r of good.received) {
+      const ts = String(r.headers[WEBHOOK_HEADERS.timestamp]);
+      const expected = 'sha256=' + createHmac('sha256', goodReg.secret).update(`${ts}.${r.body}`).digest('hex');
+      expect(r.headers[WEBHOOK_HEADERS.signature]).toBe(expected);
+      expect(Math.abs(Date.now() / 1000 - Number(ts))).toBeLessThan(30);
+      const body = JSON.parse(r.body);
+      expect(body.event_id).toBe(r.headers[WEBHOOK_HEADERS.eventId]);
+      expect(body).not.toHaveProperty('user_id');
+    }
+    // per-subject order: each subject's events arrive in revision order
+    for (const s of subjects) {
+      const revs = good.received.map((r) => JSON.parse(r.body)).filter((b) => b.subject_key === s).map((b) => Number(b.revision));
+      expect(revs).toEqual([...revs].sort((a, b) => a - b));
+    }
+
+    // the failing endpoint: 3 attempts each with 503, then dead
+    await waitUntil(async () => (await listDeliveries(fresh.db, { service: 'bad', status: 'dead' })).length === 12, 15000);
+    const dead = await listDeliveries(fresh.db, { service: 'bad', eventId: ids[0] });
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ status: 'dead', attempts: 3, last_status_code: 503, last_error: 'HTTP 503' });
+    expect(dead[0].attempt_log.map((a) => a.status_code)).toEqual([503, 503, 503]);
+
+    // the hanging endpoint: timeouts recorded, dead after 3
+    await waitUntil(async () => (await listDeliveries(fresh.db, { service: 'slow', status: 'dead' })).length === 12, 30000);
+    const slowLog = await listDeliveries(fresh.db, { service: 'slow', eventId: ids[0] });
+    expect(slowLog[0].last_error).toMatch(/timeout/);
+
+    // the endpoint recovers; retrying the dead letters delivers them
+    flaky.mode = 'ok';
+    const before = bad.received.length;
+    expect(await retryDeadDeliveries(fresh.db, { service: 'bad' })).toBe(12);
+    await waitUntil(async () => (await listDeliveries(fresh.db, { service: 'bad', status: 'delivered' })).length === 12, 10000);
+    expect(bad.received.length - before).toBe(12);
+    expect((await listDeliveries(fresh.db, { service: 'good', status: 'delivered' })).length).toBe(12);
+  }, 90_000);
+
+  it('rejects bad registrations and only routes rights tasks of the endpoint\'s system', async () => {
+    await expect(registerEndpoint(fresh.db, box, { service: 'Bad Name', url: 'http://x', topics: [TOPICS.consentEvents] })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(registerEndpoint(fresh.db, box, { service: 'ok', url: 'ftp://x', topics: [TOPICS.consentEvents] })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(registerEndpoint(fresh.db, box, { service: 'ok', url: 'http://x', topics: ['nope'] })).rejects.toMatchObject({ code: 'invalid' });
+    const crm = await endpoint({ mode: 'ok' });
+    servers.push(crm.server);
+    await registerEndpoint(fresh.db, box, { service: 'crm', url: crm.url, topics: [TOPICS.rightsTasks], systemId: 'crm' });
+    await appendTo(store, 'rights-r1', newEvent('rights.task_dispatched', { system_id: 'crm', task_id: 't1' }), newEvent('rights.task_dispatched', { system_id: 'billing', task_id: 't2' }));
+    await dispatcher.waitFor(await store.headPosition());
+    deliverer = new WebhookDeliverer(fresh.db, box, { pollMs: 20 });
+    await deliverer.start();
+    await waitUntil(() => crm.received.length >= 1, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(crm.received.map((r) => JSON.parse(r.body).data.task_id)).toEqual(['t1']);
+  });
+});
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
