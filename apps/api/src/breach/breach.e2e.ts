@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../../../../test/support/app';
+
+/** Registers catalog systems the way the catalog context records them (stream `catalog-system-<id>`). */
+async function registerSystem(t: TestApp, systemId: string, occurredAt: string): Promise<void> {
+  const metadata = { event_id: randomUUID(), occurred_at: occurredAt, recorded_at: occurredAt, actor: 'test', correlation_id: randomUUID(), causation_id: null };
+  await t.infra.store.append(
+    `catalog-system-${systemId}`,
+    [
+      {
+        type: 'catalog.system_registered',
+        data: { system: { system_id: systemId, name: systemId, owner: 'it', description: null, storage: [{ country: 'DE', region: null }], role: 'controller', recipients: [], security_measures: [], consent_check: true } },
+        metadata,
+      },
+    ],
+    'no_stream',
+  );
+}
+
+const factors = {
+  confidentiality: true,
+  integrity: false,
+  availability: false,
+  categories: ['user.contact.email', 'user.account.credentials'],
+  special_categories: [],
+  subjects_count: 1200,
+  records_count: 2400,
+  identifiability: 'maximum',
+  encrypted: false,
+  keys_safe: false,
+  backup_available: true,
+  vulnerable_subjects: false,
+  likely_consequences: ['account takeover'],
+};
+
+const assessment = {
+  factors,
+  subject_jurisdictions: { DE: 500, FR: 100, 'US-CA': 600 },
+  main_establishment: null,
+  measures_taken: ['passwords reset'],
+  measures_proposed: ['MFA'],
+  contact_point: 'privacy@example.com',
+};
+
+describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backend) => {
+  let t: TestApp;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+  const detectBody = (over: Record<string, unknown> = {}) => ({
+    aware_at: hoursAgo(5),
+    source: 'internal_monitoring',
+    description: 'Credential dump of the CRM found on a paste site',
+    reporter_role: 'security_operations',
+    systems: ['crm'],
+    window_from: hoursAgo(48),
+    window_to: hoursAgo(6),
+    ...over,
+  });
+  const eventCount = async () => Number((await t.infra.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0].n);
+
+  beforeAll(async () => {
+    t = await startTestApp({ backend });
+    await registerSystem(t, 'crm', hoursAgo(24 * 30));
+  });
+  afterAll(() => t?.close());
+
+  it('runs a breach from detection to closure with the clocks, drafts and fan-out', async () => {
+    const created = await t.request('POST', '/breaches', detectBody());
+    expect(created.status).toBe(201);
+    const id = created.body.breach_id;
+    expect(created.body.stage).toBe('detected');
+    const clock = created.body.deadlines.find((d: any) => d.id === 'gdpr_art33_authority');
+    expect(clock.time_left_ms).toBeGreaterThan(66 * 3_600_000);
+    expect(clock.time_left_ms).toBeLessThanOrEqual(67 * 3_600_000);
+
+    const assessed = await t.request('POST', `/breaches/${id}/assessment`, assessment);
+    expect(assessed.status).toBe(200);
+    expect(assessed.body.assessment).toMatchObject({ risk_level: 'high', notify_authority: true, notify_subjects: true, authorities: ['DE', 'FR'], ca_notice_required: true });
+
+    for (const authority of ['DE', 'FR']) {
+      const n = await t.request('POST', `/breaches/${id}/authority-notifications`, { authority, phase: 'initial', reference: `${authority}-1` });
+      expect(n.status).toBe(201);
+    }
+    const subjects = await t.request('POST', `/breaches/${id}/subject-notifications`, { jurisdiction: 'EU', channel: 'email', subjects_count: 600, subject_ids: ['alice@example.com', 'user-42'] });
+    expect(subjects.status).toBe(201);
+    expect(subjects.body.events).toEqual(['breach.subjects_notified', 'breach.subject_notice_prepared', 'breach.subject_notice_prepared']);
+    const stored = await t.infra.db.query<{ data: unknown }>(`SELECT data::text AS data FROM es_events WHERE type = 'breach.subject_notice_prepared' AND stream_id = $1`, [`breach-${id}`]);
+    expect(stored.rows).toHaveLength(2);
+    expect(JSON.stringify(stored.rows)).not.toContain('alice@example.com');
+    expect(JSON.stringify(stored.rows)).toContain(t.infra.pseudonymizer.subject('alice@example.com'));
+
+    const drafts = await t.request('GET', `/breaches/${id}/drafts?controller=Example%20GmbH`);
+    expect(drafts.status).toBe(200);
+    expect(drafts.body.authority.json).toMatchObject({ controller: 'Example GmbH', authorities: ['DE', 'FR'], contact_point: 'privacy@example.com' });
+    expect(drafts.body.california.json.title).toBe('Notice of Data Breach');
+    const text = await fetch(`${t.url}/breaches/${id}/drafts?format=text`, { headers: { authorization: `Bearer ${t.adminKey}` } });
+    expect(text.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(await text.text()).toMatch(/\(d\) Measures taken/);
+
+    const pending = await t.request('POST', `/breaches/${id}/close`, { summary: 'contained' });
+    expect(pending.status).toBe(422);
+    expect(pending.body.details.pending).toEqual(['California residents (Civ. § 1798.82)']);
+    expect((await t.request('POST', `/breaches/${id}/subject-notifications`, { jurisdiction: 'US-CA', channel: 'letter', subjects_count: 600 })).status).toBe(201);
+    const ag = await t.request('GET', `/breaches/${id}`);
+    expect(ag.body.deadlines.find((d: any) => d.id === 'ca_attorney_general').met_at).toBeNull();
+    expect((await t.request('POST', `/breaches/${id}/attorney-general-notification`, { reference: 'AG-1' })).status).toBe(201);
+    const closed = await t.request('POST', `/breaches/${id}/close`, { summary: 'contained' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('closed');
+
+    const one = await t.request('GET', `/breaches/${id}`);
+    expect(one.body.timeline.map((e: any) => e.type)).toContain('breach.closed');
+    for (let i = 0; i < 100; i++) {
+      const list = await t.request('GET', '/breaches?status=closed');
+      const row = list.body.breaches.find((b: any) => b.breach_id === id);
+      if (row) {
+        expect(row.stage).toBe('closed');
+        expect(row.deadlines.every((d: any) => d.met_at !== null)).toBe(true);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('breach register never caught up');
+  });
+
+  describe('bad input: a clear 4xx and nothing appended', () => {
+    let assessedId: string;
+    let detectedId: string;
+    let closedId: string;
+    beforeAll(async () => {
+      detectedId = (await t.request('POST', '/breaches', detectBody())).body.breach_id;
+      assessedId = (await t.request('POST', '/breaches', detectBody())).body.breach_id;
+      await t.request('POST', `/breaches/${assessedId}/assessment`, assessment);
+      closedId = (await t.request('POST', '/breaches', detectBody())).body.breach_id;
+      await t.request('POST', `/breaches/${closedId}/assessment`, { ...assessment, factors: { ...factors, confidentiality: false, availability: true } });
+      expect((await t.request('POST', `/breaches/${closedId}/close`, { summary: 'restored from backup' })).status).toBe(200);
+    });
+
+    const cases: Array<[string, () => [string, string, unknown], number, RegExp | null]> = [
+      ['awareness time in the future', () => ['POST', '/breaches', detectBody({ aware_at: new Date(Date.now() + 3_600_000).toISOString() })], 400, /future/],
+      ['unknown systems', () => ['POST', '/breaches', detectBody({ systems: ['crm', 'ghost'] })], 400, /unknown systems/],
+      ['a person named as reporter', () => ['POST', '/breaches', detectBody({ reporter_role: 'Jane Doe' })], 400, null],
+      ['an unknown field', () => ['POST', '/breaches', detectBody({ reporter_name: 'x' })], 400, null],
+      ['not a timestamp', () => ['POST', '/breaches', detectBody({ aware_at: 'last tuesday' })], 400, null],
+      ['authority notification before assessment', () => ['POST', `/breaches/${detectedId}/authority-notifications`, { authority: 'DE', phase: 'initial' }], 422, /assessment/],
+      ['subject notification before assessment', () => ['POST', `/breaches/${detectedId}/subject-notifications`, { jurisdiction: 'EU', channel: 'email', subjects_count: 1 }], 422, /assessment/],
+      ['an additional phase before the initial one', () => ['POST', `/breaches/${assessedId}/authority-notifications`, { authority: 'DE', phase: 'additional' }], 422, /initial/],
+      ['a non-EEA authority', () => ['POST', `/breaches/${assessedId}/authority-notifications`, { authority: 'US', phase: 'initial' }], 400, /EEA/],
+      ['exemption (c) without a public communication', () => ['POST', `/breaches/${assessedId}/subject-exemption`, { ground: 'c', justification: 'no addresses' }], 400, /public communication/],
+      ['reopening a closed breach with an empty reason', () => ['POST', `/breaches/${closedId}/reopen`, { reason: '  ' }], 400, /reason/],
+      ['reopening a closed breach without a reason', () => ['POST', `/breaches/${closedId}/reopen`, {}], 400, null],
+      ['reopening an open breach', () => ['POST', `/breaches/${assessedId}/reopen`, { reason: 'x' }], 409, null],
+      ['assessing a closed breach', () => ['POST', `/breaches/${closedId}/assessment`, assessment], 409, /closed/],
+      ['a malformed breach id', () => ['GET', '/breaches/not-a-uuid', undefined], 400, null],
+      ['an unknown breach', () => ['POST', `/breaches/${randomUUID()}/close`, { summary: 'x' }], 404, null],
+    ];
+
+    it.each(cases)('%s', async (_name, make, status, message) => {
+      const [method, path, body] = make();
+      const before = await eventCount();
+      const res = await t.request(method, path, body);
+      expect(res.status).toBe(status);
+      expect(Object.keys(res.body).sort()).toEqual(['details', 'error', 'message']);
+      expect(typeof res.body.message).toBe('string');
+      if (message) expect(res.body.message).toMatch(message);
+      expect(await eventCount()).toBe(before);
+    });
+
+    it('names the unknown systems', async () => {
+      const res = await t.request('POST', '/breaches', detectBody({ systems: ['crm', 'ghost'] }));
+      expect(res.body.details).toMatchObject({ unknown_systems: ['ghost'] });
+    });
+
+    it('reopens with a reason', async () => {
+      const res = await t.request('POST', `/breaches/${closedId}/reopen`, { reason: 'exfiltration found in logs' });
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('open');
+    });
+
+    it('needs the breach:manage scope', async () => {
+      expect((await t.request('GET', '/breaches', undefined, null)).status).toBe(401);
+      const other = await t.createKey('consent:write');
+      expect((await t.request('POST', '/breaches', detectBody(), other)).status).toBe(403);
+      const manager = await t.createKey('breach:manage');
+      expect((await t.request('POST', '/breaches', detectBody(), manager)).status).toBe(201);
+    });
+  });
+});
