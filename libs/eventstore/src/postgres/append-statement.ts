@@ -8,7 +8,7 @@ export const NOTIFY_CHANNEL = 'es_events_appended';
  * When the condition fails, no row comes back from the stream CTE, nothing is inserted and
  * `revision` is null.
  */
-export function appendStatement(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, notify = false): { sql: string; params: unknown[] } {
+export function appendStatement(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, notify = false): { sql: string; params: unknown[]; name: string } {
   const stream =
     expected === 'no_stream'
       ? `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2::bigint - 1) ON CONFLICT (stream_id) DO NOTHING RETURNING revision`
@@ -38,7 +38,8 @@ SELECT (SELECT revision::text FROM s) AS revision,
     events.map((e) => JSON.stringify(e.metadata)),
   ];
   if (typeof expected === 'bigint') params.push(expected.toString());
-  return { sql, params };
+  const variant = expected === 'no_stream' ? 'new' : expected === 'any' ? 'any' : 'exact';
+  return { sql, params, name: `es_append_${variant}${notify ? '_notify' : ''}_v1` };
 }
 
 export interface AppendRow {

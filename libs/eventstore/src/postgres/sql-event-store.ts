@@ -57,10 +57,10 @@ export class SqlEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const { sql, params } = appendStatement(streamId, events, expected, this.options.notify);
+    const { sql, params, name } = appendStatement(streamId, events, expected, this.options.notify);
     let row: AppendRow;
     try {
-      row = (await this.db.query<AppendRow>(sql, params)).rows[0];
+      row = (await this.db.query<AppendRow>(sql, params, { name })).rows[0];
     } catch (e) {
       if (isUniqueViolation(e, 'es_streams_pkey') || isUniqueViolation(e, 'es_events_stream_revision')) {
         throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
@@ -78,7 +78,9 @@ export class SqlEventStore implements EventStore {
   }
 
   async readStream(streamId: string): Promise<StreamRead> {
-    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY revision`, [streamId]);
+    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY revision`, [streamId], {
+      name: 'es_read_stream_v1',
+    });
     if (r.rows.length === 0) return { revision: null, events: [] };
     const events = r.rows.map((row) => this.toRecorded(row));
     return { revision: events[events.length - 1].revision, events };
@@ -99,6 +101,7 @@ export class SqlEventStore implements EventStore {
        ORDER BY transaction_id, global_position
        LIMIT $3`,
       [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), limit],
+      { name: 'es_read_page_v1' },
     );
     if (r.rows.length === 0) return { events: [], scannedTo: after };
     const lastRow = r.rows[r.rows.length - 1];

@@ -8,8 +8,16 @@ export interface SqlResult<T> {
   readonly rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on the server under this name (per connection) and reuse its plan:
+   * for hot statements with a fixed text. One name must always carry the same SQL. PGlite ignores it.
+   */
+  readonly name?: string;
+}
+
 export interface SqlExecutor {
-  query<T = any>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>>;
+  query<T = any>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>>;
   /** Runs several statements without parameters (DDL). */
   exec(sql: string): Promise<void>;
 }

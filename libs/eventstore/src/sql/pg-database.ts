@@ -1,11 +1,12 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import type { SqlDatabase, SqlExecutor, SqlLock, SqlResult } from './database';
+import type { QueryOptions, SqlDatabase, SqlExecutor, SqlLock, SqlResult } from './database';
 import { lockKey } from './lock-key';
 
 class PgExecutor implements SqlExecutor {
   constructor(private readonly client: Pool | PoolClient) {}
-  async query<T>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>> {
-    const r = await this.client.query(sql, params as unknown[] | undefined);
+  async query<T>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>> {
+    const values = params as unknown[] | undefined;
+    const r = options?.name ? await this.client.query({ name: options.name, text: sql, values }) : await this.client.query(sql, values);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }
   async exec(sql: string): Promise<void> {
@@ -27,8 +28,8 @@ export class PgDatabase implements SqlDatabase {
     this.executor = new PgExecutor(this.pool);
   }
 
-  query<T = any>(sql: string, params?: readonly unknown[]): Promise<SqlResult<T>> {
-    return this.executor.query<T>(sql, params);
+  query<T = any>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>> {
+    return this.executor.query<T>(sql, params, options);
   }
 
   exec(sql: string): Promise<void> {

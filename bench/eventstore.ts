@@ -1,0 +1,171 @@
+/**
+ * Event store benchmark: single-event append throughput with 1 and 16 concurrent writers, and the
+ * catch-up rate of a subscription over N events, on PostgreSQL (a fresh database) and PGlite.
+ *
+ *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--events 100000] [--reference]
+ *
+ *   --backend: postgres, pglite (on disk, temp dir), pglite-memory; --reference adds a PostgreSQL run with
+ *   synchronous_commit=off to show what the commit flush costs.
+ *
+ * Prints one line per figure and a markdown table at the end (copy it into docs/benchmarks.md).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { LOG_START, type LogPosition } from '@pl/domain';
+import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type NewEvent } from '@pl/eventstore';
+import { freshPglite, freshPostgres, type FreshDatabase } from '../test/support/databases';
+
+interface Args {
+  backends: string[];
+  seconds: number;
+  events: number;
+  writers: number;
+  reference: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, dflt: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+  };
+  const backend = get('backend', 'all');
+  return {
+    backends: backend === 'all' ? ['postgres', 'pglite'] : backend.split(','),
+    seconds: Number(get('seconds', '10')),
+    events: Number(get('events', '100000')),
+    writers: Number(get('writers', '16')),
+    reference: argv.includes('--reference'),
+  };
+}
+
+function event(i: number): NewEvent {
+  const now = new Date().toISOString();
+  return {
+    type: 'bench.something_happened',
+    data: { subject: `sub_${i.toString(16).padStart(12, '0')}`, purpose: 'analytics', granted: i % 2 === 0, note: 'x'.repeat(64) },
+    metadata: { event_id: randomUUID(), occurred_at: now, recorded_at: now, actor: 'service:bench', correlation_id: randomUUID(), causation_id: null },
+  };
+}
+
+/** `writers` concurrent loops of single-event appends with the expected revision, each on its own stream. */
+async function appendThroughput(store: EventStore, writers: number, seconds: number): Promise<{ events: number; perSecond: number }> {
+  const run = randomUUID().slice(0, 8);
+  const deadline = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  const counts = await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      let expected: 'no_stream' | bigint = 'no_stream';
+      let n = 0;
+      while (Date.now() < deadline) {
+        expected = (await store.append(`bench-${run}-${w}`, [event(n)], expected)).nextRevision;
+        n += 1;
+      }
+      return n;
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  const events = counts.reduce((a, b) => a + b, 0);
+  return { events, perSecond: events / elapsed };
+}
+
+async function fill(store: EventStore, total: number): Promise<void> {
+  const perAppend = 500;
+  let written = 0;
+  let stream = 0;
+  while (written < total) {
+    const n = Math.min(perAppend, total - written);
+    await store.append(`bench-fill-${stream++}`, Array.from({ length: n }, (_, i) => event(written + i)), 'no_stream');
+    written += n;
+  }
+}
+
+/** A subscription from the start of the log until it has delivered `total` events. */
+async function catchUp(store: EventStore, total: number): Promise<{ events: number; seconds: number; perSecond: number }> {
+  let seen = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const started = process.hrtime.bigint();
+  let checkpoint: LogPosition = LOG_START;
+  const sub = store.subscribe(LOG_START, async (events, cp) => {
+    seen += events.length;
+    checkpoint = cp;
+    if (seen >= total) resolveDone();
+  });
+  await Promise.race([done, sub.done]);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await sub.stop();
+  if (seen < total) throw new Error(`subscription stopped at ${seen} events (checkpoint ${checkpoint.tx}:${checkpoint.pos})`);
+  return { events: seen, seconds, perSecond: seen / seconds };
+}
+
+/** PostgreSQL: a fresh database on the local server. PGlite: on disk in a temp dir, as the embedded default runs. */
+async function open(backend: string): Promise<FreshDatabase> {
+  if (backend === 'postgres') return freshPostgres('pl_bench');
+  if (backend === 'pglite-memory') return freshPglite();
+  const dir = mkdtempSync(join(tmpdir(), 'pl-bench-pglite-'));
+  const db = await PgliteDatabase.open(dir);
+  return { db, url: null, name: dir, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** For reference only: the same 16-writer run with synchronous_commit=off (not how the service runs). */
+async function asyncCommitReference(args: Args, rows: string[]): Promise<void> {
+  const fresh = await freshPostgres('pl_bench');
+  const db = new PgDatabase({ connectionString: fresh.url!, max: 20, options: '-c synchronous_commit=off' });
+  const store = new SqlEventStore(db);
+  try {
+    await store.init();
+    for (const writers of [1, args.writers]) {
+      const r = await appendThroughput(store, writers, args.seconds);
+      console.log(`postgres (synchronous_commit=off, reference): append, ${writers} writer(s): ${r.perSecond.toFixed(0)} events/s`);
+      rows.push(`| postgres, synchronous_commit=off (reference only) | single-event append, ${writers} writer${writers > 1 ? 's' : ''} | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${args.seconds} s |`);
+    }
+  } finally {
+    await store.close();
+    await db.close();
+    await fresh.drop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const rows: string[] = [];
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+  for (const backend of args.backends) {
+    for (const writers of [1, args.writers]) {
+      const fresh = await open(backend);
+      const store = new SqlEventStore(fresh.db);
+      try {
+        await store.init();
+        const r = await appendThroughput(store, writers, args.seconds);
+        console.log(`${backend}: append, ${writers} writer(s): ${r.events} events in ${args.seconds}s = ${r.perSecond.toFixed(0)} events/s`);
+        rows.push(`| ${backend} | single-event append, ${writers} writer${writers > 1 ? 's' : ''} | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${args.seconds} s |`);
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    }
+    const fresh = await open(backend);
+    const store = new SqlEventStore(fresh.db);
+    try {
+      await store.init();
+      const t0 = Date.now();
+      await fill(store, args.events);
+      console.log(`${backend}: filled ${args.events} events in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      const r = await catchUp(store, args.events);
+      console.log(`${backend}: catch-up over ${r.events} events: ${r.seconds.toFixed(2)}s = ${r.perSecond.toFixed(0)} events/s`);
+      rows.push(`| ${backend} | subscription catch-up from the start | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${r.seconds.toFixed(2)} s |`);
+    } finally {
+      await store.close();
+      await fresh.drop();
+    }
+  }
+  if (args.reference && args.backends.includes('postgres')) await asyncCommitReference(args, rows);
+  console.log(['', '| backend | measurement | rate | run |', '|---|---|---|---|', ...rows].join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
