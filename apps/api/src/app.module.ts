@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { BreachModule } from './breach/breach.module';
+import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule];
 
 @Module({})
 export class AppModule {

@@ -2,10 +2,12 @@ import type { ProjectionDefinition } from '@pl/application';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { breachClocksProcessManager } from './breach/breach-clocks';
+import { consentProjection } from '@pl/projections/consent';
+import { consentExpiryProcessManager } from './consent/consent-expiry';
 import type { ProcessManager } from './process-manager';
 
 /** Every read model the worker keeps. Add a context's projections here. */
-export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection];
+export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection];
 
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager];

@@ -1,0 +1,180 @@
+import { startTestApp, type TestApp } from '../../../../test/support/app';
+import { gppString, tcString } from '../../../../test/support/consent-signals';
+import { expireDueConsents } from '../../../worker/src/consent/consent-expiry';
+
+const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
+
+describe('consent routes (HTTP, PGlite)', () => {
+  let t: TestApp;
+  const eventCount = async () => Number((await t.infra.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0].n);
+  const base = (over: Record<string, unknown> = {}) => ({
+    user_id: 'alice@example.com',
+    data_categories: ['user.contact.email'],
+    processing_purposes: ['marketing.communications.email'],
+    consent_status: 'granted',
+    consent_timestamp: iso(-1000),
+    legal_basis: 'consent',
+    consent_version: 'v3',
+    consent_metadata: {
+      notice_id: 'newsletter-form',
+      notice_version: '3',
+      notice_text: 'We will send you our newsletter. You can unsubscribe at any time.',
+      privacy_policy_version: '2026-01',
+      method: 'checkbox',
+      channel: 'web',
+      page: '/signup?email=alice@example.com',
+      language: 'en',
+      ip_address: '203.0.113.9',
+      user_agent: 'Mozilla/5.0 (X11; Linux) Firefox/140.0',
+      campaign_note: 'met Alice at the fair',
+    },
+    ...over,
+  });
+  const validate = (user: string, category: string, purpose: string, key?: string) =>
+    t.request('GET', `/consent/validate?user_id=${encodeURIComponent(user)}&data_category=${category}&processing_purpose=${purpose}`, undefined, key);
+
+  beforeAll(async () => {
+    t = await startTestApp({ backend: 'pglite' });
+  });
+  afterAll(() => t.close());
+
+  it('records a consent with proof, computes a 12-month expiry and validates it', async () => {
+    const r = await t.request('POST', '/consent/record', base());
+    expect(r.status).toBe(201);
+    expect(r.body.consent_id).toMatch(/^[0-9a-f-]{36}$/);
+    const months = (Date.parse(r.body.expiry_timestamp) - Date.parse(r.body.consent_timestamp)) / (24 * 3600 * 1000);
+    expect(months).toBeGreaterThan(364);
+    expect(months).toBeLessThan(367);
+    expect(r.body.consent_metadata.notice_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.body.consent_metadata.page).toBe('/signup');
+    const v = await validate('alice@example.com', 'user.contact.email', 'marketing.communications.email');
+    expect(v.status).toBe(200);
+    expect(v.body).toMatchObject({ user_id: 'alice@example.com', processing_allowed: true, legal_basis: 'consent', consent_id: r.body.consent_id, expires_at: r.body.expiry_timestamp, reason: 'consent_given' });
+    // a covering parent category does not make a narrower consent cover the parent
+    expect((await validate('alice@example.com', 'user.contact', 'marketing.communications.email')).body.processing_allowed).toBe(false);
+  });
+
+  it('keeps IP, user agent and free text out of the log in clear; history decrypts only for consent:read-pii', async () => {
+    const raw = await t.infra.db.query<{ data: string; stream_id: string }>("SELECT stream_id, data FROM es_events WHERE type = 'consent.given'");
+    const all = raw.rows.map((r) => r.stream_id + r.data).join('\n');
+    for (const secret of ['203.0.113.9', 'Firefox', 'met Alice', 'alice@example.com']) expect(all).not.toContain(secret);
+    const pii = await t.createKey('consent:read-pii');
+    const reader = await t.createKey('consent:read');
+    const h1 = await t.request('GET', `/consent/${encodeURIComponent('alice@example.com')}/history`, undefined, pii);
+    expect(h1.status).toBe(200);
+    expect(h1.body.personal_fields).toBe('decrypted');
+    expect(h1.body.events[0].data.proof.ip_address).toBe('203.0.113.9');
+    expect(h1.body.events[0].data.extra).toEqual({ campaign_note: 'met Alice at the fair' });
+    const h2 = await t.request('GET', `/consent/${encodeURIComponent('alice@example.com')}/history`, undefined, reader);
+    expect(h2.body.personal_fields).toBe('omitted');
+    expect(h2.body.events[0].data.proof.ip_address).toBeNull();
+    expect(h2.body.events[0].data.proof.method).toBe('checkbox');
+    expect(JSON.stringify(h2.body)).not.toContain('203.0.113.9');
+    // a read key cannot write
+    expect((await t.request('POST', '/consent/record', base(), reader)).status).toBe(403);
+  });
+
+  it('withdraws as easily as given: validate answers false at once with the reason', async () => {
+    const w = await t.request('POST', '/consent/withdraw', { user_id: 'alice@example.com', data_categories: ['user.contact.email'] });
+    expect(w.status).toBe(200);
+    expect(w.body).toMatchObject({ affected_consents: 1, data_categories: ['user.contact.email'], processing_cessation_initiated: true });
+    expect(Date.parse(w.body.withdrawal_timestamp)).not.toBeNaN();
+    const v = await validate('alice@example.com', 'user.contact.email', 'marketing.communications.email');
+    expect(v.body).toMatchObject({ processing_allowed: false, legal_basis: null, reason: 'consent_withdrawn' });
+    const again = await t.request('POST', '/consent/withdraw', { user_id: 'alice@example.com', data_categories: [] });
+    expect(again.body.affected_consents).toBe(0);
+    const state = await t.request('GET', `/consent/${encodeURIComponent('alice@example.com')}`);
+    expect(state.body.consents).toEqual([expect.objectContaining({ data_category: 'user.contact.email', status: 'withdrawn' })]);
+  });
+
+  it('rejects bad input with 400 and the reason, appending nothing', async () => {
+    const before = await eventCount();
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [base({ data_categories: ['user.nonsense'] }), /unknown data category/],
+      [base({ processing_purposes: ['world_domination'] }), /unknown purpose/],
+      [{ ...base(), user_id: undefined }, /validation/],
+      [base({ consent_timestamp: iso(60 * 60 * 1000) }), /future/],
+      [base({ expiry_timestamp: iso(-60 * 60 * 1000) }), /expiry_timestamp must be after/],
+      [base({ consent_string: 'CPXnotatcstring' }), /TC string/],
+      [base({ consent_string: 'DBABMA~CPX' }), /GPP/],
+      [base({ consent_metadata: { note: 'x'.repeat(9000) } }), /at most 8192/],
+      [base({ legal_basis: 'contract' }), /catalog/],
+      [base({ consent_status: 'maybe' }), /validation/],
+      [base({ unexpected: 1 }), /validation/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await t.request('POST', '/consent/record', body);
+      expect({ status: r.status, body: r.body }).toEqual({ status: 400, body: expect.objectContaining({ message: expect.stringMatching(message) }) });
+    }
+    expect((await t.request('POST', '/consent/withdraw', { user_id: 'alice@example.com', data_categories: ['nope.nope'] })).status).toBe(400);
+    expect((await t.request('GET', '/consent/validate?data_category=user&processing_purpose=analytics')).status).toBe(400);
+    expect((await t.request('GET', '/consent/validate?user_id=a&data_category=user&processing_purpose=nope.nope')).status).toBe(400);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('honours Sec-GPC: 1 as an opt-out of sale and sharing and records a later conflicting consent', async () => {
+    const user = 'gpc-user@example.com';
+    const r = await t.request('POST', '/consent/record', base({ user_id: user, processing_purposes: ['analytics.reporting'] }), undefined, { 'sec-gpc': '1' });
+    expect(r.status).toBe(201);
+    expect(r.body.gpc).toMatchObject({ signal_received: true, honored: true, status: 'Opt-Out Request Honored' });
+    const ads = await t.request('POST', '/consent/record', base({ user_id: user, processing_purposes: ['marketing.advertising.third_party'] }));
+    expect(ads.body.conflicts).toEqual([expect.objectContaining({ consent_id: ads.body.consent_id, purposes: ['marketing.advertising.third_party'], sources: ['gpc'] })]);
+    const v = await validate(user, 'user.contact.email', 'marketing.advertising.third_party');
+    expect(v.body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+    expect(v.body.detail).toMatch(/gpc/);
+    expect((await validate(user, 'user.contact.email', 'analytics.reporting')).body.processing_allowed).toBe(true);
+    const state = await t.request('GET', `/consent/${encodeURIComponent(user)}`);
+    expect(state.body.opt_outs.map((o: { kind: string }) => o.kind).sort()).toEqual(['sale', 'sharing']);
+    expect(state.body.conflicts).toHaveLength(1);
+  });
+
+  it('stores a TC string encrypted with its summary and grants the mapped purposes', async () => {
+    const tc = tcString({ purposes: [1, 7], vendors: [755], cmpId: 31 });
+    const r = await t.request('POST', '/consent/record', base({ user_id: 'tcf@example.com', data_categories: ['user'], processing_purposes: ['analytics.reporting'], consent_string: tc }));
+    expect(r.status).toBe(201);
+    expect(r.body.signal).toMatchObject({ kind: 'tcf', tcf: { cmp_id: 31, purpose_consents: [1, 7], vendor_consents: [755], policy_version: 5 } });
+    expect(r.body.processing_purposes).toEqual(['analytics.reporting', 'analytics.reporting.ad_performance']);
+    const raw = await t.infra.db.query<{ data: string }>("SELECT data FROM es_events WHERE type = 'consent.given' ORDER BY global_position DESC LIMIT 1");
+    expect(raw.rows[0].data).not.toContain(tc);
+    expect(raw.rows[0].data).toContain('"cmp_id":31');
+    expect((await validate('tcf@example.com', 'user.contact.email', 'analytics.reporting.ad_performance')).body.processing_allowed).toBe(true);
+  });
+
+  it('turns GPP usca opt-outs and a US Privacy string into CCPA opt-outs', async () => {
+    const gpp = gppString('usca', { SaleOptOutNotice: 1, SaleOptOut: 1, SharingOptOut: 1 });
+    const r = await t.request('POST', '/consent/record', base({ user_id: 'gpp@example.com', processing_purposes: ['analytics.reporting'], consent_string: gpp }));
+    expect(r.status).toBe(201);
+    expect((await validate('gpp@example.com', 'user', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+    await t.request('POST', '/consent/record', base({ user_id: 'usp@example.com', processing_purposes: ['third_party_sharing'], consent_string: '1YYN' }));
+    expect((await validate('usp@example.com', 'user.contact.email', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+  });
+
+  it('never allows an expired consent, then the worker records the expiry', async () => {
+    const r = await t.request('POST', '/consent/record', base({ user_id: 'short@example.com', expiry_timestamp: iso(1500) }));
+    expect(r.status).toBe(201);
+    expect((await validate('short@example.com', 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);
+    await new Promise((res) => setTimeout(res, 1600));
+    expect((await validate('short@example.com', 'user.contact.email', 'marketing.communications.email')).body).toMatchObject({ processing_allowed: false, reason: 'consent_expired' });
+    expect(await expireDueConsents(t.infra, new Date())).toBe(1);
+    expect(await expireDueConsents(t.infra, new Date())).toBeLessThanOrEqual(1);
+    const types = (await t.request('GET', `/consent/${encodeURIComponent('short@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
+    expect(types.filter((x: string) => x === 'consent.expired')).toHaveLength(1);
+  });
+
+  it('validates many checks in one batch call, in order', async () => {
+    const r = await t.request('POST', '/consent/validate/batch', {
+      checks: [
+        { user_id: 'tcf@example.com', data_category: 'user.contact', processing_purpose: 'analytics.reporting' },
+        { user_id: 'nobody@example.com', data_category: 'personal', processing_purpose: 'contract_necessary' },
+        { user_id: 'alice@example.com', data_category: 'user.contact.email', processing_purpose: 'marketing.communications.email' },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: { processing_allowed: boolean; reason: string }) => [x.processing_allowed, x.reason])).toEqual([
+      [true, 'consent_given'],
+      [false, 'unknown_subject'],
+      [false, 'consent_withdrawn'],
+    ]);
+    expect(r.body.results[1]).toMatchObject({ data_category: 'user', processing_purpose: 'essential.service', legal_basis: null });
+  });
+});

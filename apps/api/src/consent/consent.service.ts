@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { CommandContext } from '@pl/application';
+import { catalog, consent, invalid, positionToString } from '@pl/domain';
+import { CONSENT_BASIS_ALIASES, GPC_RULE, expiryPolicy, type ExpiryPolicy } from '@pl/domain/law/consent';
+import { parseConsentString } from '@pl/domain/consent/signals';
+import { loadSnapshot, loadSnapshots } from '@pl/projections/consent';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { INFRA } from '../platform/tokens';
+import { ConsentCommandMessage, type ConsentResult } from './consent.commands';
+import type { RecordConsentDto, ValidateCheckDto, WithdrawConsentDto } from './consent.dto';
+import { CONSENT_BASES_LOOKUP, type LawfulBasisLookup } from './lawful-basis-lookup';
+import { proofFrom } from './proof';
+
+const REFUSED = new Set(['denied', 'refused', 'rejected']);
+
+/** `CONSENT_EXPIRY_MONTHS=12` and `CONSENT_EXPIRY_MONTHS_BY_PURPOSE=marketing=6,analytics=13`. */
+export function expiryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ExpiryPolicy {
+  const overrides: Record<string, number> = {};
+  for (const pair of (env.CONSENT_EXPIRY_MONTHS_BY_PURPOSE ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = pair.split('=');
+    overrides[catalog.resolvePurpose(k.trim())] = Number(v);
+  }
+  return expiryPolicy(overrides, env.CONSENT_EXPIRY_MONTHS ? Number(env.CONSENT_EXPIRY_MONTHS) : undefined);
+}
+
+export interface ValidationAnswer {
+  user_id: string;
+  data_category: string;
+  processing_purpose: string;
+  processing_allowed: boolean;
+  legal_basis: string | null;
+  consent_id?: string;
+  expires_at?: string;
+  reason: string;
+  detail: string;
+}
+
+function gpcReceived(headers: Record<string, string | string[] | undefined>): boolean {
+  const v = headers[GPC_RULE.header];
+  return (Array.isArray(v) ? v[0] : v)?.trim() === '1';
+}
+
+const gpcAnswer = (received: boolean) =>
+  received ? { signal_received: true, honored: true, opt_outs: GPC_RULE.opts_out_of, status: GPC_RULE.honoured_message, source: GPC_RULE.source } : { signal_received: false, honored: false };
+
+@Injectable()
+export class ConsentService {
+  private readonly policy = expiryPolicyFromEnv();
+
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+    @Inject(CONSENT_BASES_LOOKUP) private readonly bases: LawfulBasisLookup,
+  ) {}
+
+  private subject(userId: string): string {
+    if (typeof userId !== 'string' || !userId.trim()) throw invalid('user_id is required', { field: 'user_id' });
+    return this.infra.pseudonymizer.subject(userId);
+  }
+
+  private exec(command: consent.ConsentCommand, ctx: CommandContext): Promise<ConsentResult> {
+    return this.commands.execute(new ConsentCommandMessage(command, ctx));
+  }
+
+  async record(dto: RecordConsentDto, ctx: CommandContext, headers: Record<string, string | string[] | undefined>) {
+    const subjectKey = this.subject(dto.user_id);
+    const categories = [...new Set(dto.data_categories.map(catalog.resolveCategory))];
+    const bodyPurposes = [...new Set(dto.processing_purposes.map(catalog.resolvePurpose))];
+    const basis = CONSENT_BASIS_ALIASES[dto.legal_basis.trim()];
+    if (!basis) {
+      throw invalid('a consent record needs legal_basis consent (Art. 6(1)(a)) or explicit_consent (Art. 9(2)(a)); other bases are declared per processing activity in the catalog', {
+        field: 'legal_basis',
+        allowed: Object.keys(CONSENT_BASIS_ALIASES),
+      });
+    }
+    const signal = dto.consent_string ? parseConsentString(dto.consent_string) : null;
+    const purposes = [...new Set([...bodyPurposes, ...(signal?.tcfPurposes ?? [])])];
+    const { proof, extra } = proofFrom(dto.consent_metadata, { collected_by: ctx.actor });
+    const gpc = gpcReceived(headers);
+    const consentId = randomUUID();
+    const now = ctx.now.toISOString();
+
+    if (dto.consent_status === 'withdrawn') {
+      const r = await this.exec({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc, now }, ctx);
+      return { ...this.withdrawalBody(r, categories, now), user_id: dto.user_id, gpc: gpcAnswer(gpc) };
+    }
+    const status = REFUSED.has(dto.consent_status) ? 'refused' : 'given';
+    const r = await this.exec(
+      {
+        type: 'RecordConsent',
+        subjectKey,
+        consentId,
+        status,
+        categories,
+        purposes,
+        basis,
+        consentVersion: dto.consent_version,
+        givenAt: dto.consent_timestamp,
+        expiresAt: dto.expiry_timestamp ?? null,
+        expiryPolicy: this.policy,
+        proof,
+        consentString: dto.consent_string ?? null,
+        signal: signal?.summary ?? null,
+        extra,
+        gpc,
+        signalOptOuts: signal?.optOuts ?? null,
+        saleOrSharingPurposes: purposes.filter(catalog.isSaleOrSharingPurpose),
+        now,
+      },
+      ctx,
+    );
+    const main = r.events.find((e) => e.type === 'consent.given' || e.type === 'consent.renewed' || e.type === 'consent.refused');
+    const expiries = main && main.type !== 'consent.refused' ? main.data.expires_at : {};
+    const earliest = Object.values(expiries).sort()[0] ?? null;
+    return {
+      consent_id: consentId,
+      user_id: dto.user_id,
+      data_categories: categories,
+      processing_purposes: purposes,
+      consent_status: status === 'refused' ? 'denied' : 'granted',
+      consent_timestamp: new Date(dto.consent_timestamp).toISOString(),
+      expiry_timestamp: earliest,
+      expiry_by_purpose: expiries,
+      legal_basis: basis,
+      consent_version: dto.consent_version,
+      consent_metadata: { ...proof, ...(extra ?? {}) },
+      renewed: main?.type === 'consent.renewed',
+      renews: main && main.type !== 'consent.refused' ? main.data.renews : [],
+      signal: signal?.summary ?? null,
+      gpc: gpcAnswer(gpc),
+      opt_outs: r.state.opt_outs,
+      conflicts: r.state.conflicts.filter((c) => c.consent_id === consentId),
+      events: r.metadata.map((m, i) => ({ event_id: m.event_id, type: r.events[i].type })),
+      position: r.appended ? positionToString(r.appended.position) : null,
+    };
+  }
+
+  async withdraw(dto: WithdrawConsentDto, ctx: CommandContext, headers: Record<string, string | string[] | undefined>) {
+    const subjectKey = this.subject(dto.user_id);
+    const all = dto.data_categories.length === 0 || dto.data_categories.some((c) => c === 'all' || c === '*');
+    const categories = all ? null : [...new Set(dto.data_categories.map(catalog.resolveCategory))];
+    const purposes = dto.processing_purposes?.length ? [...new Set(dto.processing_purposes.map(catalog.resolvePurpose))] : null;
+    const gpc = gpcReceived(headers);
+    const now = ctx.now.toISOString();
+    const r = await this.exec({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc, now }, ctx);
+    return { ...this.withdrawalBody(r, categories, now), user_id: dto.user_id, processing_purposes: purposes, gpc: gpcAnswer(gpc) };
+  }
+
+  private withdrawalBody(r: ConsentResult, categories: string[] | null, now: string) {
+    const w = r.events.find((e) => e.type === 'consent.withdrawn');
+    const affected = w && w.type === 'consent.withdrawn' ? w.data.affected : [];
+    return {
+      withdrawal_timestamp: now,
+      affected_consents: new Set(affected.map((a) => a.consent_id)).size,
+      affected: affected.map((a) => ({ consent_id: a.consent_id, data_category: a.category, processing_purpose: a.purpose })),
+      data_categories: categories ?? [...new Set(affected.map((a) => a.category))],
+      processing_cessation_initiated: affected.length > 0,
+      position: r.appended ? positionToString(r.appended.position) : null,
+    };
+  }
+
+  private async answer(userId: string, snapshot: consent.ConsentSnapshot | null, category: string, purpose: string, now: Date): Promise<ValidationAnswer> {
+    const declaredBases = await this.bases.declaredBases(purpose, category);
+    const e = consent.evaluate(snapshot, { category, purpose, now, declaredBases });
+    return {
+      user_id: userId,
+      data_category: category,
+      processing_purpose: purpose,
+      processing_allowed: e.allowed,
+      legal_basis: e.legal_basis,
+      ...(e.consent_id ? { consent_id: e.consent_id } : {}),
+      ...(e.expires_at ? { expires_at: e.expires_at } : {}),
+      reason: e.reason,
+      detail: e.detail,
+    };
+  }
+
+  async validate(userId: string | undefined, category: string | undefined, purpose: string | undefined): Promise<ValidationAnswer> {
+    if (!userId) throw invalid('user_id is required', { field: 'user_id' });
+    if (!category) throw invalid('data_category is required', { field: 'data_category' });
+    if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
+    const c = catalog.resolveCategory(category);
+    const p = catalog.resolvePurpose(purpose);
+    const snapshot = await loadSnapshot(this.infra.db, this.subject(userId));
+    return this.answer(userId, snapshot, c, p, new Date());
+  }
+
+  async validateBatch(checks: ValidateCheckDto[]): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number }> {
+    const resolved = checks.map((c, i) => {
+      try {
+        return { user_id: c.user_id, subject: this.subject(c.user_id), category: catalog.resolveCategory(c.data_category), purpose: catalog.resolvePurpose(c.processing_purpose) };
+      } catch (e) {
+        throw invalid(`checks[${i}]: ${(e as Error).message}`, { index: i });
+      }
+    });
+    const snapshots = await loadSnapshots(this.infra.db, resolved.map((r) => r.subject));
+    const now = new Date();
+    const results = await Promise.all(resolved.map((r) => this.answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now)));
+    const allowed = results.filter((r) => r.processing_allowed).length;
+    return { results, allowed, denied: results.length - allowed };
+  }
+
+  async state(userId: string) {
+    const snapshot = await loadSnapshot(this.infra.db, this.subject(userId));
+    const now = Date.now();
+    const grants = Object.values(snapshot?.grants ?? {})
+      .sort((a, b) => a.category.localeCompare(b.category) || a.purpose.localeCompare(b.purpose))
+      .map((g) => ({
+        data_category: g.category,
+        processing_purpose: g.purpose,
+        consent_id: g.consent_id,
+        // an active grant past its expiry is reported as expired before the worker's event arrives
+        status: g.status === 'active' && g.expires_at && Date.parse(g.expires_at) <= now ? 'expired' : g.status,
+        legal_basis: g.legal_basis,
+        consent_version: g.consent_version,
+        given_at: g.given_at,
+        expires_at: g.expires_at,
+        ended_at: g.ended_at,
+      }));
+    return {
+      user_id: userId,
+      known: snapshot !== null,
+      consents: grants,
+      opt_outs: snapshot?.opt_outs ?? [],
+      conflicts: snapshot?.conflicts ?? [],
+      restriction: snapshot?.restriction ?? null,
+      objections: snapshot?.objections ?? [],
+      updated_at: snapshot?.updated_at ?? null,
+    };
+  }
+
+  async history(userId: string, pii: boolean) {
+    const subjectKey = this.subject(userId);
+    const { events } = await this.infra.store.readStream(consent.consentStreamId(subjectKey));
+    const decoded = pii ? await this.infra.codec.decode(events) : this.infra.codec.omitPersonal(events);
+    return {
+      user_id: userId,
+      personal_fields: pii ? 'decrypted' : 'omitted',
+      events: decoded.map((e) => ({
+        event_id: e.metadata.event_id,
+        type: e.type,
+        revision: Number(e.revision),
+        occurred_at: e.metadata.occurred_at,
+        recorded_at: e.metadata.recorded_at,
+        actor: e.metadata.actor,
+        correlation_id: e.metadata.correlation_id,
+        data: e.data,
+        ...(e.erased ? { erased: true, erased_fields: e.erased_fields } : {}),
+      })),
+    };
+  }
+}
