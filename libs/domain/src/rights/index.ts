@@ -4,3 +4,4 @@ export * from './events';
 export * from './commands';
 export * from './request.decider';
 export * from './erasure-analysis';
+export * from './access-report';
