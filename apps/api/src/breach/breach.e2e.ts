@@ -122,6 +122,55 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     throw new Error('breach register never caught up');
   });
 
+  it('scopes from processing receipts and the catalog as it stood at awareness, and records the scope', async () => {
+    const meta = (occurred: string) => ({ event_id: randomUUID(), occurred_at: occurred, recorded_at: new Date().toISOString(), actor: 'test', correlation_id: randomUUID(), causation_id: null });
+    const element = (element_id: string, category: string, art9: boolean, occurred: string) => ({
+      type: 'catalog.data_element_registered',
+      data: { system_id: 'crm', element: { element_id, name: element_id, category, special: { gdpr_art9: art9, gdpr_art10: false, cpra_sensitive: art9 }, source: null }, suggestion: null },
+      metadata: meta(occurred),
+    });
+    await t.infra.store.append(
+      'catalog-system-crm',
+      [element('email', 'user.contact.email', false, hoursAgo(24 * 20)), element('diagnosis', 'user.health.medical', true, hoursAgo(24 * 10)), element('iban', 'user.financial.account', false, hoursAgo(1))],
+      'any',
+    );
+    const receipt = (user: string, system: string, category: string, storedAt: string) => {
+      const key = t.infra.pseudonymizer.subject(user);
+      return t.infra.store.append(
+        `receipts-${key}`,
+        [{ type: 'catalog.processing_recorded', data: { receipt_id: randomUUID(), subject_key: key, system_id: system, category, purpose: 'essential.service', stored_at: storedAt }, metadata: meta(storedAt) }],
+        'any',
+      );
+    };
+    await receipt('u1', 'crm', 'user.contact.email', hoursAgo(30));
+    await receipt('u1', 'crm', 'user.health.medical', hoursAgo(29));
+    await receipt('u2', 'crm', 'user.contact.email', hoursAgo(20));
+    await receipt('u3', 'crm', 'user.contact.email', hoursAgo(10));
+    await receipt('u4', 'crm', 'user.contact.email', hoursAgo(24 * 5)); // before the window
+    await receipt('u5', 'shop', 'user.financial.card', hoursAgo(20)); // another system
+
+    const id = (await t.request('POST', '/breaches', detectBody())).body.breach_id;
+    const scope = await t.request('POST', `/breaches/${id}/scope`, {});
+    expect(scope.status).toBe(200);
+    expect(scope.body).toMatchObject({
+      systems: ['crm'],
+      subjects_count: 3,
+      records_count: 4,
+      special_categories: ['user.health.medical'],
+      subjects_without_jurisdiction: 3,
+    });
+    // iban was added to the catalog after the controller became aware: not part of the breach.
+    expect(scope.body.categories).toEqual(['user.contact.email', 'user.health.medical']);
+
+    const { subjects_count: _s, records_count: _r, categories: _c, special_categories: _sc, ...partial } = factors;
+    const assessed = await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: partial, subject_jurisdictions: { DE: 3 }, use_scope: true });
+    expect(assessed.status).toBe(200);
+    expect(assessed.body.assessment.factors).toMatchObject({ subjects_count: 3, records_count: 4, special_categories: ['user.health.medical'] });
+    expect(assessed.body.assessment.scope).toEqual(scope.body);
+    expect(assessed.body.assessment.risk_level).toBe('high');
+    expect((await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: partial })).status).toBe(400);
+  });
+
   describe('bad input: a clear 4xx and nothing appended', () => {
     let assessedId: string;
     let detectedId: string;

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@pl/domain';
+import { LOG_START, type RecordedEvent } from '@pl/domain';
 import type { CatalogSnapshot, ScopeReceipt } from '@pl/domain/breach';
 import type { EventStore } from '@pl/eventstore';
 
@@ -38,7 +38,7 @@ export function systemAsOf(events: readonly RecordedEvent[], asOf: Date): { acti
   const elements = new Map<string, ElementData>();
   const limit = asOf.getTime();
   for (const e of events) {
-    if (Date.parse(e.metadata.occurred_at) > limit) break;
+    if (Date.parse(e.metadata.occurred_at) > limit) continue;
     const d = e.data as any;
     switch (e.type) {
       case 'catalog.system_registered':
@@ -100,4 +100,30 @@ export class EventLogBreachCatalog implements BreachCatalogPort {
   jurisdictions(keys: readonly string[]): Promise<Record<string, string>> {
     return this.jurisdictionSource ? this.jurisdictionSource(keys) : Promise.resolve({});
   }
+}
+
+/**
+ * Receipts straight from the log (`catalog.processing_recorded`, libs/domain/src/catalog/receipts.ts),
+ * for deployments without the data-map read model. Scans every receipt: scoping is rare, the scan is bounded by the log.
+ */
+export function logReceiptSource(store: EventStore, pageSize = 5000): ReceiptSource {
+  return async (systemIds, from, to) => {
+    const systems = new Set(systemIds);
+    const lo = from.getTime();
+    const hi = to.getTime();
+    const out: ScopeReceipt[] = [];
+    let position = LOG_START;
+    for (;;) {
+      const batch = await store.readAll(position, { maxCount: pageSize, typePrefixes: ['catalog.processing_recorded'] });
+      if (!batch.length) break;
+      position = batch[batch.length - 1].position;
+      for (const e of batch) {
+        const d = e.data as { subject_key?: string; system_id?: string; category?: string; stored_at?: string };
+        if (!d.subject_key || !d.system_id || !d.category || !d.stored_at || !systems.has(d.system_id)) continue;
+        const t = Date.parse(d.stored_at);
+        if (t >= lo && t <= hi) out.push({ subject_key: d.subject_key, system: d.system_id, category: d.category, at: d.stored_at });
+      }
+    }
+    return out;
+  };
 }
