@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, rebuildProjection } from '@pl/application';
+import { consent } from '@pl/domain';
+import { SqlEventStore } from '@pl/eventstore';
+import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
+import { consentProjection, grantsOf, loadSnapshot, subjectsDueForExpiry } from './index';
+
+const proof = { notice_id: null, notice_version: null, notice_hash: null, privacy_policy_version: null, method: 'api', channel: null, page: null, language: null, collected_by: 'test', ip_address: null, user_agent: null };
+const ctx = (now: Date) => ({ actor: 'test', correlationId: randomUUID(), now });
+const sub = (i: number) => `sub_${String(i).padStart(32, 'A')}`;
+
+describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
+  let fresh: FreshDatabase;
+  let store: SqlEventStore;
+
+  beforeAll(async () => {
+    fresh = await open();
+    store = new SqlEventStore(fresh.db);
+    await store.init();
+    await fresh.db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(fresh.db, consentProjection);
+    const t0 = new Date('2026-01-10T00:00:00.000Z');
+    for (let i = 0; i < 5; i++) {
+      const cmd = (c: consent.ConsentCommand) => handleCommand(store, consent.consentDecider, consent.consentStreamId(sub(i)), c, ctx(t0));
+      await cmd({ type: 'RecordConsent', subjectKey: sub(i), consentId: `c${i}`, status: 'given', categories: ['user.contact'], purposes: ['analytics.reporting', 'marketing'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), expiresAt: i % 2 ? '2026-02-01T00:00:00.000Z' : null, proof, now: t0.toISOString() });
+      if (i === 3) await cmd({ type: 'WithdrawConsent', subjectKey: sub(i), categories: null, purposes: ['marketing'], now: t0.toISOString() });
+      if (i === 4) await cmd({ type: 'RecordOptOut', subjectKey: sub(i), optOut: { kinds: ['sale'], source: 'gpc', detail: null }, now: t0.toISOString() });
+    }
+    const events = await store.readAll({ tx: -1n, pos: -1n });
+    await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
+  });
+  afterAll(async () => {
+    await store.close();
+    await fresh.drop();
+  });
+
+  const dump = async () =>
+    (await fresh.db.query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot::text AS snapshot FROM rm_consent.consent_subjects ORDER BY subject_key')).rows.concat(
+      (await fresh.db.query('SELECT * FROM rm_consent.consent_grants ORDER BY subject_key, category, purpose')).rows,
+    );
+
+  it('holds the same snapshot as folding the stream with the decider', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { events } = await store.readStream(consent.consentStreamId(sub(i)));
+      const folded = consent.snapshotOf(events.reduce((s, e) => consent.evolve(s, { type: e.type, data: e.data } as consent.ConsentEvent), consent.initialConsentState()));
+      expect(await loadSnapshot(fresh.db, sub(i))).toEqual(folded);
+    }
+    expect((await grantsOf(fresh.db, sub(3))).map((g) => [g.purpose, g.status])).toEqual([['analytics.reporting', 'active'], ['marketing', 'withdrawn']]);
+    expect(await loadSnapshot(fresh.db, 'sub_unknown')).toBeNull();
+  });
+
+  it('is idempotent: applying the same events again changes nothing', async () => {
+    const before = await dump();
+    const events = await store.readAll({ tx: -1n, pos: -1n });
+    await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
+    expect(await dump()).toEqual(before);
+  });
+
+  it('rebuilds by replay to identical content (invariant 1)', async () => {
+    const before = await dump();
+    await fresh.db.exec('DELETE FROM rm_consent.consent_grants; DELETE FROM rm_consent.consent_subjects;');
+    await rebuildProjection(fresh.db, store, consentProjection);
+    expect(await dump()).toEqual(before);
+  });
+
+  it('lists subjects due for expiry from active grants only', async () => {
+    expect((await subjectsDueForExpiry(fresh.db, new Date('2026-03-01T00:00:00.000Z'))).sort()).toEqual([sub(1), sub(3)]);
+    expect(await subjectsDueForExpiry(fresh.db, new Date('2026-01-20T00:00:00.000Z'))).toEqual([]);
+  });
+});
