@@ -71,6 +71,8 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
     const ra = rows.find((r) => r.breach_id === a)!;
     expect(ra.stage).toBe('authority_notified');
     expect(ra.risk_level).toBe('high');
+    expect(ra.risk_reasons.join(' ')).toMatch(/credentials/);
+    expect(rows.find((r) => r.breach_id === b)!.risk_reasons).toEqual([]);
     expect(ra.authorities).toEqual(['DE']);
     expect(ra.authorities_notified.DE.initial_at).toBe(at(20).toISOString());
     const gdpr = ra.deadlines.find((d) => d.id === 'gdpr_art33_authority')!;

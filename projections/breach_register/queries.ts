@@ -18,6 +18,8 @@ export interface BreachRegisterRow {
   readonly description: string;
   readonly systems: string[];
   readonly risk_level: string | null;
+  /** Why notified or not (Art. 33(5) documentation). */
+  readonly risk_reasons: string[];
   readonly notify_authority: boolean | null;
   readonly notify_subjects: boolean | null;
   readonly subject_exemption: string | null;
@@ -33,7 +35,8 @@ export interface BreachRegisterRow {
 
 const T = 'rm_breach_register';
 const COLUMNS = `breach_id, status, stage, aware_at, detected_at, source, reporter_role, description, systems, risk_level, notify_authority,
-  notify_subjects, subject_exemption, authorities, authorities_notified, ca_residents, deadlines, next_due_at, closed_at, reopen_count, updated_at`;
+  notify_subjects, subject_exemption, authorities, authorities_notified, ca_residents, deadlines, next_due_at, closed_at, reopen_count, updated_at,
+  state->'assessment'->'risk'->'reasons' AS risk_reasons`;
 
 const json = <X>(v: unknown): X => (typeof v === 'string' ? JSON.parse(v) : v) as X;
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -54,6 +57,7 @@ function toRow(r: any, now: Date): BreachRegisterRow {
     description: r.description,
     systems: json(r.systems),
     risk_level: r.risk_level,
+    risk_reasons: r.risk_reasons ? json<string[]>(r.risk_reasons) : [],
     notify_authority: r.notify_authority,
     notify_subjects: r.notify_subjects,
     subject_exemption: r.subject_exemption,
