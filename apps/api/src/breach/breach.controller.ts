@@ -138,6 +138,7 @@ export class BreachController {
         subject_jurisdictions: body.subject_jurisdictions ?? scope?.subject_jurisdictions ?? {},
         main_establishment: body.main_establishment ?? null,
         scope,
+        override: body.override ?? null,
         measures_taken: body.measures_taken,
         measures_proposed: body.measures_proposed,
         contact_point: body.contact_point,

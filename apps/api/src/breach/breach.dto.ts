@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { BREACH_SOURCES, IDENTIFIABILITY, MAX_SUBJECT_KEYS_PER_COMMAND, type BreachSource, type Identifiability } from '@pl/domain/breach';
+import { BREACH_SOURCES, IDENTIFIABILITY, MAX_SUBJECT_KEYS_PER_COMMAND, RISK_LEVELS, type BreachSource, type Identifiability, type RiskLevel } from '@pl/domain/breach';
 
 const ROLE = /^[a-z][a-z0-9_]{1,60}$/;
 
@@ -48,6 +48,11 @@ export class RiskFactorsDto {
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 500, { each: true }) likely_consequences!: string[];
 }
 
+export class RiskOverrideDto {
+  @IsIn(RISK_LEVELS) level!: RiskLevel;
+  @IsString() @Length(1, 2000) reason!: string;
+}
+
 export class AssessBreachDto {
   @ValidateNested() @Type(() => RiskFactorsDto) factors!: RiskFactorsDto;
   /** Affected subjects per ISO 3166 code (`DE`, `US-CA`); taken from the scope when omitted and use_scope is set. */
@@ -58,6 +63,8 @@ export class AssessBreachDto {
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 1000, { each: true }) measures_proposed!: string[];
   /** DPO or other contact point (Art. 33(3)(b)): an office address, not a private person's. */
   @IsString() @Length(1, 300) contact_point!: string;
+  /** The assessor's judgement when it differs from the computed level, with the reason (documented). */
+  @IsOptional() @ValidateNested() @Type(() => RiskOverrideDto) override?: RiskOverrideDto;
   /** Compute the scope from receipts and the catalog as of awareness, record it, and fill missing factors from it. */
   @IsOptional() @IsBoolean() use_scope?: boolean;
 }

@@ -142,6 +142,18 @@ describe('breach decider: assessment', () => {
       .when(assessCmd())
       .thenMatches(([e]) => expect(e.type === 'breach.assessed' && e.data.assessment_no).toBe(2)));
 
+  it('documents an assessor override with its reason', () => {
+    spec(breachDecider)
+      .given([detected])
+      .when(assessCmd({ factors: { ...credentials, categories: ['user.contact.email'] }, override: { level: 'high', reason: 'subjects are journalists at risk' } }))
+      .thenMatches(([e]) => {
+        if (e.type !== 'breach.assessed') throw new Error(e.type);
+        expect([e.data.risk.level, e.data.risk.computed_level, e.data.risk.notify_subjects]).toEqual(['high', 'risk', true]);
+        expect(e.data.risk.reasons.at(-1)).toMatch(/journalists/);
+      });
+    spec(breachDecider).given([detected]).when(assessCmd({ override: { level: 'unlikely', reason: ' ' } })).thenThrows('invalid', /override.reason/);
+  });
+
   it('refuses bad factors and unknown breaches', () => {
     spec(breachDecider).given([]).when(assessCmd()).thenThrows('not_found');
     spec(breachDecider).given([detected]).when(assessCmd({ factors: { ...credentials, subjects_count: -1 } })).thenThrows('invalid');

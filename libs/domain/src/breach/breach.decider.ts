@@ -20,7 +20,7 @@ import {
 } from './breach.events';
 import { evolveBreach, initialBreachState, type BreachState } from './breach.state';
 import { breachDeadlines } from './deadlines';
-import { assessRisk, IDENTIFIABILITY, type RiskFactors } from './risk';
+import { assessRisk, IDENTIFIABILITY, RISK_LEVELS, type RiskAssessment, type RiskFactors, type RiskLevel } from './risk';
 import type { BreachScope } from './scope';
 
 export type BreachCommand =
@@ -45,6 +45,8 @@ export type BreachCommand =
       /** Member state of the controller's main establishment in the EEA; null when established outside. */
       main_establishment: string | null;
       scope?: BreachScope | null;
+      /** The assessor's own judgement when it differs from the computed level; the reason is documented (Art. 33(5)). */
+      override?: { level: RiskLevel; reason: string } | null;
       measures_taken: string[];
       measures_proposed: string[];
       contact_point: string;
@@ -140,6 +142,23 @@ function detect(c: Extract<BreachCommand, { type: 'DetectBreach' }>, s: BreachSt
   ];
 }
 
+function withOverride(computed: RiskAssessment, override: { level: RiskLevel; reason: string } | null): RiskAssessment {
+  if (!override || override.level === computed.level) return computed;
+  if (!RISK_LEVELS.includes(override.level)) throw invalid('override.level must be unlikely, risk or high', { field: 'override.level' });
+  const reason = text(override.reason, 'override.reason');
+  const level = override.level;
+  const exemption = level === 'high' ? null : computed.subject_exemption;
+  return {
+    ...computed,
+    level,
+    notify_authority: level !== 'unlikely',
+    notify_subjects: level === 'high',
+    subject_exemption: exemption,
+    reasons: [...computed.reasons, `assessor set the level to ${level} instead of the computed ${computed.level}: ${reason}`],
+    computed_level: computed.level,
+  };
+}
+
 function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachState): BreachEvent[] {
   requireOpen(s);
   instant(c.now, 'now');
@@ -150,7 +169,7 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
     if (!nonNegativeInt(n)) throw invalid('subject_jurisdictions values must be non-negative integers', { field: 'subject_jurisdictions' });
   }
   if (c.main_establishment !== null && !isEeaState(c.main_establishment)) throw invalid('main_establishment must be an EEA member state code or null', { field: 'main_establishment' });
-  const risk = assessRisk(c.factors);
+  const risk = withOverride(assessRisk(c.factors), c.override ?? null);
   const countries = Object.entries(jurisdictions).filter(([, n]) => n > 0).map(([j]) => j.slice(0, 2));
   const authorities = risk.notify_authority ? competentAuthorities(c.main_establishment, countries) : [];
   const caResidents = jurisdictions[CALIFORNIA] ?? 0;

@@ -43,6 +43,8 @@ export interface RiskAssessment {
   /** Why; shown in the register (Art. 33(5) documentation), also for breaches not notified. */
   readonly reasons: readonly string[];
   readonly source: string;
+  /** Present when the assessor overrode the computed level (the computed one). */
+  readonly computed_level?: RiskLevel;
 }
 
 const rank = (l: RiskLevel) => RISK_LEVELS.indexOf(l);
