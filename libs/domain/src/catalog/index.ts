@@ -16,3 +16,4 @@ export * from '../law/special-categories';
 export * from '../law/transfers';
 export * from '../law/dpia';
 export * from './manifest-yaml';
+export * from './ropa';

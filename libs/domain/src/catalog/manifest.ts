@@ -72,7 +72,7 @@ function arrayOf<T>(value: unknown, path: ManifestPath, findings: Finding[]): T[
 }
 
 /** Validates every entry with the same rules as the deciders; invalid entries become error findings. */
-export function normalizeManifest(m: Manifest, findings: Finding[]): NormalizedManifest {
+export function normalizeManifest(m: Manifest, findings: Finding[], registered: KnownSystems = {}): NormalizedManifest {
   const out: NormalizedManifest = { systems: [], activities: [], flows: [], processor_records: [] };
   const guard = <T>(path: ManifestPath, fn: () => T, entry?: unknown): T | null => {
     try {
@@ -93,15 +93,17 @@ export function normalizeManifest(m: Manifest, findings: Finding[]): NormalizedM
   for (const k of Object.keys(m)) {
     if (!allowedTop.includes(k)) findings.push({ severity: 'error', code: 'invalid_entry', message: `unknown top-level key "${k.slice(0, 40)}" (allowed: ${allowedTop.join(', ')})`, path: [k] });
   }
-  const roles: Record<string, { role: 'controller' | 'processor' }> = {};
+  const roles: Record<string, { role: 'controller' | 'processor' }> = { ...registered };
+  const declared = new Set<string>();
   arrayOf<SystemInput & { elements?: DataElementInput[] }>(m.systems, ['systems'], findings).forEach((s, i) => {
     const path = ['systems', i];
     const system = guard(path, () => normalizeSystem(s), s);
     if (!system) return;
-    if (roles[system.system_id]) {
+    if (declared.has(system.system_id)) {
       findings.push({ severity: 'error', code: 'duplicate_id', message: `system ${system.system_id} is declared twice`, path });
       return;
     }
+    declared.add(system.system_id);
     roles[system.system_id] = { role: system.role };
     const elements = arrayOf<DataElementInput>(s.elements, [...path, 'elements'], findings);
     elements.forEach((el, j) => {
@@ -157,10 +159,13 @@ export function normalizeManifest(m: Manifest, findings: Finding[]): NormalizedM
   return out;
 }
 
+/** Finding codes that mean an entry cannot be registered at all (apply refuses the whole manifest). */
+export const BLOCKING_CODES: ReadonlySet<string> = new Set(['invalid_entry', 'unknown_taxonomy_key', 'invalid_lawful_basis', 'purpose_without_lawful_basis', 'unknown_country', 'unknown_system', 'duplicate_id']);
+
 /** Compliance findings over a manifest (CI: any error fails the build). `at` fixes the law in force (adequacy decisions). */
-export function evaluateManifest(m: Manifest, at: Date): { findings: Finding[]; normalized: NormalizedManifest } {
+export function evaluateManifest(m: Manifest, at: Date, registered: KnownSystems = {}): { findings: Finding[]; normalized: NormalizedManifest } {
   const findings: Finding[] = [];
-  const n = normalizeManifest(m, findings);
+  const n = normalizeManifest(m, findings, registered);
   const systems = new Map(n.systems.map((s) => [s.system.system_id, s.system]));
   for (const { activity: a, path } of n.activities) {
     const special = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art9);

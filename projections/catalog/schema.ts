@@ -1,0 +1,40 @@
+/**
+ * rm_catalog: the current catalog (entities), every version of every entity (entity_versions, for
+ * Article 30 records "as of" a past date), and the lawful bases declared per purpose and category
+ * (activity_bases, for consent validation).
+ */
+export const CATALOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS entities (
+  kind text NOT NULL,
+  id text NOT NULL,
+  parent_id text,
+  snapshot jsonb NOT NULL,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  last_tx numeric NOT NULL,
+  last_pos bigint NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE TABLE IF NOT EXISTS entity_versions (
+  kind text NOT NULL,
+  id text NOT NULL,
+  tx numeric NOT NULL,
+  pos bigint NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  event_type text NOT NULL,
+  snapshot jsonb NOT NULL,
+  status text NOT NULL,
+  PRIMARY KEY (kind, id, tx, pos)
+);
+CREATE INDEX IF NOT EXISTS entity_versions_kind_time ON entity_versions (kind, occurred_at);
+CREATE TABLE IF NOT EXISTS activity_bases (
+  activity_id text NOT NULL,
+  purpose text NOT NULL,
+  category text NOT NULL,
+  lawful_basis text NOT NULL,
+  basis_detail text,
+  PRIMARY KEY (activity_id, purpose, category)
+);
+CREATE INDEX IF NOT EXISTS activity_bases_purpose ON activity_bases (purpose);
+`;

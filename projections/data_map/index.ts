@@ -1,0 +1,14 @@
+import type { ProjectionDefinition } from '@pl/application';
+import { handleDataMap } from './handler';
+import { DATA_MAP_SCHEMA } from './schema';
+
+export const DATA_MAP_PROJECTION = 'data_map';
+
+export const dataMapProjection: ProjectionDefinition = {
+  name: DATA_MAP_PROJECTION,
+  version: 1,
+  schema: DATA_MAP_SCHEMA,
+  typePrefixes: ['catalog.processing_recorded', 'catalog.retention_expired', 'rights.subject_erased'],
+  handle: handleDataMap,
+};
+export * from './queries';

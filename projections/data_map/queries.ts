@@ -1,0 +1,144 @@
+import { catalog } from '@pl/domain';
+import type { SqlExecutor } from '@pl/eventstore';
+
+export interface HoldingRow {
+  readonly subject_key: string;
+  readonly system_id: string;
+  readonly category: string;
+  readonly purpose: string;
+  readonly first_stored_at: string;
+  readonly last_stored_at: string;
+  readonly receipts: number;
+  readonly expired_for: string | null;
+}
+
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+function holding(row: any): HoldingRow {
+  return {
+    subject_key: row.subject_key,
+    system_id: row.system_id,
+    category: row.category,
+    purpose: row.purpose,
+    first_stored_at: iso(row.first_stored_at),
+    last_stored_at: iso(row.last_stored_at),
+    receipts: Number(row.receipts),
+    expired_for: row.expired_for ? iso(row.expired_for) : null,
+  };
+}
+
+export async function holdingsOf(db: SqlExecutor, subjectKey: string): Promise<HoldingRow[]> {
+  const r = await db.query('SELECT * FROM rm_data_map.holdings WHERE subject_key = $1 ORDER BY system_id, category, purpose', [subjectKey]);
+  return r.rows.map(holding);
+}
+
+/** Which systems hold data of this subject (for rights requests and breach scoping). */
+export async function systemsHoldingSubject(
+  db: SqlExecutor,
+  subjectKey: string,
+): Promise<Array<{ system_id: string; categories: string[]; purposes: string[]; first_stored_at: string; last_stored_at: string }>> {
+  const bySystem = new Map<string, { categories: Set<string>; purposes: Set<string>; first: string; last: string }>();
+  for (const h of await holdingsOf(db, subjectKey)) {
+    const cur = bySystem.get(h.system_id) ?? { categories: new Set<string>(), purposes: new Set<string>(), first: h.first_stored_at, last: h.last_stored_at };
+    cur.categories.add(h.category);
+    cur.purposes.add(h.purpose);
+    if (h.first_stored_at < cur.first) cur.first = h.first_stored_at;
+    if (h.last_stored_at > cur.last) cur.last = h.last_stored_at;
+    bySystem.set(h.system_id, cur);
+  }
+  return [...bySystem].map(([system_id, v]) => ({ system_id, categories: [...v.categories].sort(), purposes: [...v.purposes].sort(), first_stored_at: v.first, last_stored_at: v.last }));
+}
+
+/** Receipts of the given systems stored within [from, to] (breach scoping). `system` mirrors the breach ScopeReceipt shape. */
+export async function receiptsInWindow(
+  db: SqlExecutor,
+  systems: readonly string[],
+  from: Date,
+  to: Date,
+): Promise<Array<{ subject_key: string; system: string; category: string; purpose: string; at: string }>> {
+  if (!systems.length) return [];
+  const r = await db.query(
+    `SELECT subject_key, system_id, category, purpose, stored_at FROM rm_data_map.receipts
+     WHERE system_id = ANY($1::text[]) AND stored_at >= $2 AND stored_at <= $3 ORDER BY stored_at, tx, pos`,
+    [[...systems], from.toISOString(), to.toISOString()],
+  );
+  return r.rows.map((row: any) => ({ subject_key: row.subject_key, system: row.system_id, category: row.category, purpose: row.purpose, at: iso(row.stored_at) }));
+}
+
+export interface DataMapEntry extends HoldingRow {
+  readonly activity_id: string | null;
+  readonly lawful_basis: string | null;
+  readonly retention: string | null;
+  readonly delete_after: string | null;
+}
+
+type Activities = Parameters<typeof catalog.retentionOf>[0];
+
+export function withRetention(h: HoldingRow, activities: Activities): DataMapEntry {
+  const r = catalog.retentionOf(activities, h, new Date(h.last_stored_at));
+  return { ...h, activity_id: r?.activity_id ?? null, lawful_basis: r?.lawful_basis ?? null, retention: r?.period ?? null, delete_after: r?.delete_after ?? null };
+}
+
+/** The per-subject data map: systems, categories, purposes, lawful bases, retention and deletion dates. */
+export async function dataMap(db: SqlExecutor, subjectKey: string, activities: Activities) {
+  const entries = (await holdingsOf(db, subjectKey)).map((h) => withRetention(h, activities));
+  const systems = [...new Set(entries.map((e) => e.system_id))].sort();
+  return {
+    systems: systems.map((system_id) => ({
+      system_id,
+      holdings: entries
+        .filter((e) => e.system_id === system_id)
+        .map(({ subject_key: _s, system_id: _id, ...rest }) => rest),
+    })),
+    categories: [...new Set(entries.map((e) => e.category))].sort(),
+    purposes: [...new Set(entries.map((e) => e.purpose))].sort(),
+    lawful_bases: [...new Set(entries.map((e) => e.lawful_basis).filter((b): b is string => !!b))].sort(),
+  };
+}
+
+/** Holdings whose retention has passed at `now` and whose expiry is not yet recorded for their last receipt (paged by key). */
+export async function* dueExpiries(db: SqlExecutor, activities: Activities, now: Date, pageSize = 500): AsyncGenerator<DataMapEntry & { delete_after: string; retention: string; activity_id: string }> {
+  let after = ['', '', '', ''];
+  for (;;) {
+    const r = await db.query(
+      `SELECT * FROM rm_data_map.holdings
+       WHERE (subject_key, system_id, category, purpose) > ($1, $2, $3, $4) AND (expired_for IS NULL OR expired_for < last_stored_at)
+       ORDER BY subject_key, system_id, category, purpose LIMIT $5`,
+      [...after, pageSize],
+    );
+    for (const row of r.rows) {
+      const e = withRetention(holding(row), activities);
+      if (e.delete_after && e.retention && e.activity_id && Date.parse(e.delete_after) <= now.getTime()) yield e as any;
+    }
+    if (r.rows.length < pageSize) return;
+    const last: any = r.rows[r.rows.length - 1];
+    after = [last.subject_key, last.system_id, last.category, last.purpose];
+  }
+}
+
+/** Retention report: what is overdue (past its deletion date) and what is due within `dueSoonDays`. Subjects appear only as pseudonymous keys. */
+export async function retentionReport(db: SqlExecutor, activities: Activities, now: Date, dueSoonDays = 30) {
+  const soon = now.getTime() + dueSoonDays * 86_400_000;
+  const overdue: DataMapEntry[] = [];
+  const dueSoon: DataMapEntry[] = [];
+  let withoutLimit = 0;
+  let after = ['', '', '', ''];
+  for (;;) {
+    const r = await db.query(
+      `SELECT * FROM rm_data_map.holdings WHERE (subject_key, system_id, category, purpose) > ($1, $2, $3, $4)
+       ORDER BY subject_key, system_id, category, purpose LIMIT 1000`,
+      after,
+    );
+    for (const row of r.rows) {
+      const e = withRetention(holding(row), activities);
+      if (!e.delete_after) withoutLimit++;
+      else if (Date.parse(e.delete_after) <= now.getTime()) overdue.push(e);
+      else if (Date.parse(e.delete_after) <= soon) dueSoon.push(e);
+    }
+    if (r.rows.length < 1000) break;
+    const last: any = r.rows[r.rows.length - 1];
+    after = [last.subject_key, last.system_id, last.category, last.purpose];
+  }
+  const byDate = (a: DataMapEntry, b: DataMapEntry) => a.delete_after!.localeCompare(b.delete_after!);
+  return { as_of: now.toISOString(), due_soon_days: dueSoonDays, overdue: overdue.sort(byDate), due_soon: dueSoon.sort(byDate), holdings_without_retention: withoutLimit };
+}

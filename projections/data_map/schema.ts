@@ -1,0 +1,33 @@
+/**
+ * rm_data_map: per subject (pseudonymous key), which system holds which category for which purpose,
+ * from processing receipts: first and last time stored (retention runs from the last), and the
+ * retention expiry already recorded. `receipts` keeps each receipt for breach scoping by time window.
+ */
+export const DATA_MAP_SCHEMA = `
+CREATE TABLE IF NOT EXISTS holdings (
+  subject_key text NOT NULL,
+  system_id text NOT NULL,
+  category text NOT NULL,
+  purpose text NOT NULL,
+  first_stored_at timestamptz NOT NULL,
+  last_stored_at timestamptz NOT NULL,
+  receipts bigint NOT NULL,
+  expired_for timestamptz,
+  expired_recorded_at timestamptz,
+  PRIMARY KEY (subject_key, system_id, category, purpose)
+);
+CREATE INDEX IF NOT EXISTS holdings_system ON holdings (system_id);
+CREATE INDEX IF NOT EXISTS holdings_last ON holdings (last_stored_at);
+CREATE TABLE IF NOT EXISTS receipts (
+  tx numeric NOT NULL,
+  pos bigint NOT NULL,
+  subject_key text NOT NULL,
+  system_id text NOT NULL,
+  category text NOT NULL,
+  purpose text NOT NULL,
+  stored_at timestamptz NOT NULL,
+  PRIMARY KEY (tx, pos)
+);
+CREATE INDEX IF NOT EXISTS receipts_system_time ON receipts (system_id, stored_at);
+CREATE INDEX IF NOT EXISTS receipts_subject ON receipts (subject_key);
+`;
