@@ -58,7 +58,8 @@ export const ROUTES: readonly Route[] = [
   { match: 'consent.', topic: TOPICS.consentEvents, key: subjectKeyOf },
   // rights tasks go to the system that must act: keyed by system id so each system reads its partition in order
   { match: 'rights.task_dispatched', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.system_id) },
-  { match: 'rights.task_retried', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.system_id) },
+  // Art. 19: recipients told of rectification, erasure and restriction, keyed by recipient
+  { match: 'rights.recipient_notified', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.recipient_id) },
   { match: 'breach.', topic: TOPICS.breachNotices, key: (e) => idAfterPrefix(e.streamId) },
 ];
 

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { HEADERS, TOPICS, type EventEnvelope, type RightsTask, type RightsTaskResult } from './contract';
+
+export interface RightsTaskOptions {
+  readonly systemId: string;
+  readonly brokers?: readonly string[];
+  readonly kafka?: Kafka;
+  /** Durable consumer group of the system (several instances share the work); default `pl-tasks-<systemId>`. */
+  readonly groupId?: string;
+  /** Called once per task (de-duplicated by event id within this process). Resolve to commit the offset; throw to get it again. */
+  readonly onTask: (task: RightsTask, envelope: EventEnvelope<RightsTask>) => Promise<void>;
+  readonly fromBeginning?: boolean;
+}
+
+/**
+ * Consumes the rights tasks addressed to one system (tasks topic, key = system id) and reports
+ * results on the results topic. Offsets are committed after `onTask` resolves: at-least-once, so
+ * `onTask` should be idempotent per `task_id` and attempt.
+ */
+export class RightsTaskWorker {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly options: RightsTaskOptions) {
+    if (!options.kafka && !options.brokers?.length) throw new Error('RightsTaskWorker needs brokers or a kafka client');
+    this.kafka = options.kafka ?? new Kafka({ clientId: `privacy-ledger-sdk-${options.systemId}`, brokers: [...options.brokers!], logLevel: logLevel.NOTHING });
+  }
+
+  async start(): Promise<void> {
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: this.options.groupId ?? `pl-tasks-${this.options.systemId}`, maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: TOPICS.rightsTasks, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.key?.toString() !== this.options.systemId || !message.value) return;
+        if (message.headers?.[HEADERS.eventType]?.toString() !== 'rights.task_dispatched') return;
+        const eventId = message.headers?.[HEADERS.eventId]?.toString();
+        if (eventId && this.seen.has(eventId)) return;
+        const envelope = JSON.parse(message.value.toString()) as EventEnvelope<RightsTask>;
+        await this.options.onTask(envelope.data, envelope);
+        if (eventId) {
+          this.seen.add(eventId);
+          if (this.seen.size > 100_000) this.seen.delete(this.seen.values().next().value as string);
+        }
+      },
+    });
+  }
+
+  /** Reports a task's result (acks=all); the ledger records it on the request. */
+  async report(result: Omit<RightsTaskResult, 'system_id' | 'reported_at'> & { reported_at?: string }): Promise<void> {
+    if (!this.producer) throw new Error('start() the worker first');
+    await sendResult(this.producer, { ...result, system_id: this.options.systemId, reported_at: result.reported_at ?? new Date().toISOString() });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.consumer = null;
+    this.producer = null;
+  }
+}
+
+/** Publishes one result on the results topic, keyed by system id. */
+export async function sendResult(producer: Producer, result: RightsTaskResult): Promise<void> {
+  const resultId = result.result_id ?? randomUUID();
+  await producer.send({
+    topic: TOPICS.rightsResults,
+    acks: -1,
+    messages: [{
+      key: result.system_id,
+      value: JSON.stringify({ ...result, result_id: resultId }),
+      headers: { [HEADERS.eventId]: resultId, [HEADERS.eventType]: 'rights.task_result', [HEADERS.schemaVersion]: '1', [HEADERS.contentType]: 'application/json' },
+    }],
+  });
+}
