@@ -4,9 +4,10 @@ import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
+import { RightsModule } from './rights/rights.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule];
 
 @Module({})
 export class AppModule {

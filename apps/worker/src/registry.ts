@@ -4,10 +4,12 @@ import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { breachClocksProcessManager } from './breach/breach-clocks';
 import { consentProjection } from '@pl/projections/consent';
 import { consentExpiryProcessManager } from './consent/consent-expiry';
+import { rightsProjection } from '@pl/projections/rights';
 import type { ProcessManager } from './process-manager';
+import { rightsClocksProcessManager } from './rights-clocks';
 
 /** Every read model the worker keeps. Add a context's projections here. */
-export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection];
+export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection];
 
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager];

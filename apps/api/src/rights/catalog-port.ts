@@ -1,0 +1,145 @@
+import type { RecordedEvent } from '@pl/domain';
+import type { LawfulBasis } from '@pl/domain/law/lawful-bases';
+import type { Integration, SystemHolding } from '@pl/domain/rights';
+import type { EventStore } from '@pl/eventstore';
+
+/** A processing activity as the access report and the erasure analysis need it (Art. 30(1) fields). */
+export interface ActivityView {
+  readonly activity_id: string;
+  readonly name: string;
+  readonly controller: { name: string; contact: string } | null;
+  readonly purposes: ReadonlyArray<{ purpose: string; lawful_basis: LawfulBasis; categories: readonly string[] }>;
+  readonly data_categories: readonly string[];
+  readonly recipients: readonly string[];
+  readonly transfers: ReadonlyArray<{ country: string; recipient: string; safeguard: string | null }>;
+  readonly retention: ReadonlyArray<{ category: string | null; period: string; reason: string | null }>;
+  readonly systems: readonly string[];
+  readonly automated_decision: boolean;
+}
+
+export interface ReceiptView {
+  readonly system_id: string;
+  readonly category: string;
+  readonly purpose: string;
+  readonly stored_at: string;
+}
+
+/**
+ * What data-subject rights need from the catalog: which systems hold the subject's data (processing
+ * receipts), on which basis (activities), and how to reach each system. A port: the catalog's read
+ * models (data map) can replace the log-based adapter without touching the rights code.
+ */
+export interface RightsCatalogPort {
+  receipts(subjectKey: string): Promise<ReceiptView[]>;
+  activities(): Promise<ActivityView[]>;
+  /** Systems holding the subject's data with categories and bases (input of fan-out and erasure analysis). */
+  holdings(subjectKey: string): Promise<SystemHolding[]>;
+  /** Recipients of the systems' data (Art. 19 notifications). */
+  recipients(systemIds: readonly string[]): Promise<string[]>;
+}
+
+export const RIGHTS_CATALOG = Symbol('RIGHTS_CATALOG');
+
+/** How a system receives tasks: Kafka when a broker is configured, else a manual task for a human. */
+export type IntegrationOf = (systemId: string) => Integration;
+
+const foldActivities = (events: readonly RecordedEvent[]): ActivityView[] => {
+  const byId = new Map<string, ActivityView | null>();
+  for (const e of events) {
+    const d = e.data as any;
+    if (e.type === 'catalog.activity_registered' || e.type === 'catalog.activity_updated') {
+      const a = d?.activity;
+      if (!a?.activity_id) continue;
+      byId.set(a.activity_id, {
+        activity_id: a.activity_id,
+        name: a.name,
+        controller: a.controller ?? null,
+        purposes: (a.purposes ?? []).map((p: any) => ({ purpose: p.purpose, lawful_basis: p.lawful_basis, categories: p.categories ?? [] })),
+        data_categories: a.data_categories ?? [],
+        recipients: a.recipients ?? [],
+        transfers: a.transfers ?? [],
+        retention: a.retention ?? [],
+        systems: a.systems ?? [],
+        automated_decision: !!a.risk?.automated_decision_legal_effect,
+      });
+    } else if (e.type === 'catalog.activity_retired') {
+      byId.set(d?.activity_id, null);
+    }
+  }
+  return [...byId.values()].filter((a): a is ActivityView => a !== null);
+};
+
+export class EventLogRightsCatalog implements RightsCatalogPort {
+  constructor(
+    private readonly store: EventStore,
+    private readonly integrationOf: IntegrationOf,
+  ) {}
+
+  async receipts(subjectKey: string): Promise<ReceiptView[]> {
+    const { events } = await this.store.readStream(`receipts-${subjectKey}`);
+    return events
+      .filter((e) => e.type === 'catalog.processing_recorded')
+      .map((e) => ({ system_id: e.data.system_id, category: e.data.category, purpose: e.data.purpose, stored_at: e.data.stored_at }));
+  }
+
+  async activities(): Promise<ActivityView[]> {
+    const events: RecordedEvent[] = [];
+    let after = undefined as RecordedEvent['position'] | undefined;
+    for (;;) {
+      const batch = await this.store.readAll(after ?? { tx: -1n, pos: -1n }, { typePrefixes: ['catalog.activity_'], maxCount: 5000 });
+      if (!batch.length) break;
+      events.push(...batch);
+      after = batch[batch.length - 1].position;
+      if (batch.length < 5000) break;
+    }
+    return foldActivities(events);
+  }
+
+  async holdings(subjectKey: string): Promise<SystemHolding[]> {
+    const [receipts, activities] = await Promise.all([this.receipts(subjectKey), this.activities()]);
+    return holdingsFrom(receipts, activities, this.integrationOf);
+  }
+
+  async recipients(systemIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const id of systemIds) {
+      const { events } = await this.store.readStream(`catalog-system-${id}`);
+      let current: string[] = [];
+      for (const e of events) {
+        if (e.type === 'catalog.system_registered' || e.type === 'catalog.system_updated') current = (e.data as any)?.system?.recipients ?? [];
+      }
+      current.forEach((r) => out.add(r));
+    }
+    return [...out].sort();
+  }
+}
+
+/**
+ * Systems holding the subject's data: every (system, category, purpose) of the receipts, with the
+ * lawful basis the activity declares for that purpose in that system (consent when none is declared:
+ * deny-by-default means undeclared processing can only rest on the subject's consent).
+ */
+export function holdingsFrom(receipts: readonly ReceiptView[], activities: readonly ActivityView[], integrationOf: IntegrationOf): SystemHolding[] {
+  const systems = new Map<string, Map<string, Map<string, LawfulBasis>>>();
+  for (const r of receipts) {
+    const cats = systems.get(r.system_id) ?? new Map<string, Map<string, LawfulBasis>>();
+    systems.set(r.system_id, cats);
+    const purposes = cats.get(r.category) ?? new Map<string, LawfulBasis>();
+    cats.set(r.category, purposes);
+    const declared = activities
+      .filter((a) => a.systems.includes(r.system_id))
+      .flatMap((a) => a.purposes)
+      .find((p) => p.purpose === r.purpose && (!p.categories.length || p.categories.some((c) => r.category === c || r.category.startsWith(`${c}.`))));
+    purposes.set(r.purpose, declared?.lawful_basis ?? 'consent');
+  }
+  return [...systems.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([system_id, cats]) => ({
+      system_id,
+      integration: integrationOf(system_id),
+      categories: [...cats.entries()].map(([category, purposes]) => ({
+        category,
+        purposes: [...purposes.entries()].map(([purpose, lawful_basis]) => ({ purpose, lawful_basis })),
+      })),
+    }));
+}

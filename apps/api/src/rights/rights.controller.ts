@@ -1,0 +1,185 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { CommandContext } from '@pl/application';
+import { listRequests } from '@pl/projections/rights';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { RequireScopes } from '../platform/auth/require-scopes.decorator';
+import { CommandCtx } from '../platform/command-context.decorator';
+import { INFRA } from '../platform/tokens';
+import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
+import { RightsService } from './rights.service';
+
+const uuid = new ParseUUIDPipe();
+
+/** Data-subject requests: create, verify, extend, reject, per-system results, status with tasks, access report and export. */
+@ApiTags('data-subject requests')
+@Controller('data-subject/requests')
+@RequireScopes('rights:manage')
+export class RightsController {
+  constructor(
+    private readonly rights: RightsService,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
+
+  @Post()
+  async create(@Body() b: CreateRequestDto, @CommandCtx() ctx: CommandContext) {
+    const id = await this.rights.create(
+      {
+        userId: b.user_id,
+        requestType: b.request_type,
+        jurisdiction: b.jurisdiction,
+        channel: b.channel ?? 'api',
+        authorisedAgent: b.authorised_agent ?? null,
+        isAccountHolder: b.is_account_holder ?? false,
+        accessScope: b.access_scope ?? null,
+        dataCategories: b.data_categories ?? null,
+        objection: b.objection ?? null,
+      },
+      ctx,
+    );
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Get()
+  async list(@Query() q: ListQuery) {
+    return { requests: await listRequests(this.infra.db, { now: new Date(), status: q.status, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', limit: q.limit }) };
+  }
+
+  @Get(':id')
+  status(@Param('id', uuid) id: string) {
+    return this.rights.status(id);
+  }
+
+  @Post(':id/verify')
+  @HttpCode(200)
+  async verify(@Param('id', uuid) id: string, @Body() b: VerifyDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.verify(id, { method: b.method, dataPointsMatched: b.data_points_matched, signedDeclaration: b.signed_declaration, agentPermissionVerified: b.agent_permission_verified }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/identity-info')
+  @HttpCode(200)
+  async identityInfo(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'RequestIdentityInfo', reason: b.reason, now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/confirm-receipt')
+  @HttpCode(200)
+  async confirm(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'ConfirmReceipt', now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/extend')
+  @HttpCode(200)
+  async extend(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'ExtendDeadline', reason: b.reason, now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  async reject(@Param('id', uuid) id: string, @Body() b: RejectDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'RejectRequest', reason: b.reason, explanation: b.explanation, now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  async complete(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'CompleteRequest', now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/tasks/:task_id/result')
+  @HttpCode(200)
+  async result(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @Body() b: TaskResultDto, @CommandCtx() ctx: CommandContext) {
+    const state = await this.rights.load(id);
+    const systemId = state.tasks[taskId]?.system_id ?? '';
+    await this.rights.run(
+      id,
+      {
+        type: 'RecordTaskResult',
+        taskId,
+        outcome: b.outcome,
+        recordsAffected: b.records_affected ?? null,
+        reason: b.reason ?? null,
+        retained: (b.retained ?? []).map((r) => ({ system_id: systemId, category: r.category, reason_code: r.reason_code, source: r.source, explanation: r.explanation, retain_until: r.retain_until ?? null })),
+        data: b.data ?? null,
+        now: ctx.now,
+      },
+      ctx,
+    );
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/restriction/notify-lift')
+  @HttpCode(200)
+  async notifyLift(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'NotifyRestrictionLift', reason: b.reason, now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/restriction/lift')
+  @HttpCode(200)
+  async lift(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    await this.rights.liftRestriction(id, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Post(':id/objection/override')
+  @HttpCode(200)
+  async override(@Param('id', uuid) id: string, @Body() b: GroundsDto, @CommandCtx() ctx: CommandContext) {
+    await this.rights.run(id, { type: 'OverrideObjection', grounds: b.grounds, now: ctx.now }, ctx);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Get(':id/report')
+  report(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    return this.rights.access(id, ctx);
+  }
+
+  @Get(':id/export')
+  async export(@Param('id', uuid) id: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.rights.portability(id, q.format ?? 'json', ctx);
+    if ('csv' in r) {
+      void reply.header('content-type', 'text/csv; charset=utf-8');
+      return r.csv;
+    }
+    return r;
+  }
+}
+
+/** The routes existing clients call, keyed by their user id; the caller has authenticated its user. */
+@ApiTags('data-subject')
+@Controller('data-subject')
+@RequireScopes('rights:manage')
+export class DataSubjectController {
+  constructor(private readonly rights: RightsService) {}
+
+  @Get('access/:user_id')
+  async access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
+    const id = await this.rights.forAuthenticatedUser(userId, 'access', q.jurisdiction ?? 'GDPR', ctx);
+    return this.rights.access(id, ctx);
+  }
+
+  @Post('erasure')
+  @HttpCode(202)
+  async erasure(@Body() b: ErasureDto, @CommandCtx() ctx: CommandContext) {
+    const id = await this.rights.forAuthenticatedUser(b.user_id, 'erasure', b.jurisdiction ?? 'GDPR', ctx, b.data_categories?.length ? b.data_categories : null);
+    return this.rights.status(id, ctx.now);
+  }
+
+  @Get('portability/:user_id')
+  async portability(@Param('user_id') userId: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    const id = await this.rights.forAuthenticatedUser(userId, 'portability', 'GDPR', ctx);
+    const r = await this.rights.portability(id, q.format ?? 'json', ctx);
+    if ('csv' in r) {
+      void reply.header('content-type', 'text/csv; charset=utf-8');
+      return r.csv;
+    }
+    return r;
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { INFRA } from '../platform/tokens';
+import { EventLogRightsCatalog, RIGHTS_CATALOG } from './catalog-port';
+import { RightsCommandHandler } from './rights.commands';
+import { DataSubjectController, RightsController } from './rights.controller';
+import { RightsService } from './rights.service';
+
+@Module({
+  controllers: [RightsController, DataSubjectController],
+  providers: [
+    RightsCommandHandler,
+    RightsService,
+    {
+      provide: RIGHTS_CATALOG,
+      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, () => (infra.config.kafkaBrokers.length ? 'kafka' : 'manual')),
+      inject: [INFRA],
+    },
+  ],
+})
+export class RightsModule {}
