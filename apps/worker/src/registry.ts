@@ -6,10 +6,13 @@ import { consentProjection } from '@pl/projections/consent';
 import { consentExpiryProcessManager } from './consent/consent-expiry';
 import { rightsProjection } from '@pl/projections/rights';
 import type { ProcessManager } from './process-manager';
+import { catalogProjection } from '@pl/projections/catalog';
+import { dataMapProjection } from '@pl/projections/data_map';
+import { retentionProcessManager } from './retention.process-manager';
 import { rightsClocksProcessManager } from './rights-clocks';
 
 /** Every read model the worker keeps. Add a context's projections here. */
-export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection];
+export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection, catalogProjection, dataMapProjection];
 
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager];

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext, type ProjectionDefinition } from '@pl/application';
+import { LOG_START, catalog, type LogPosition } from '@pl/domain';
+import { Pseudonymizer } from '@pl/crypto';
+import { SqlEventStore } from '@pl/eventstore';
+import type { Infrastructure } from '../../apps/common/infrastructure';
+import { CatalogCommands } from '../../apps/api/src/governance/catalog-commands';
+import { retentionProcessManager } from '../../apps/worker/src/retention.process-manager';
+import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
+import { catalogProjection, currentActivities } from '../catalog';
+import { dataMap, dataMapProjection, holdingsOf, receiptsInWindow, retentionReport, systemsHoldingSubject } from './index';
+
+const T0 = new Date('2026-01-10T08:00:00.000Z');
+const ctx = (now: Date): CommandContext => ({ actor: 'service:test', correlationId: randomUUID(), now });
+const pseudo = new Pseudonymizer('test-pseudonym-secret-0123456789');
+const alice = pseudo.subject('alice@example.com');
+const bob = pseudo.subject('bob-42');
+
+describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
+  let f: FreshDatabase;
+  let store: SqlEventStore;
+  let commands: CatalogCommands;
+  const checkpoints = new Map<string, LogPosition>();
+
+  async function project(): Promise<void> {
+    for (const def of [catalogProjection, dataMapProjection] as ProjectionDefinition[]) {
+      const events = await store.readAll(checkpoints.get(def.name) ?? LOG_START);
+      if (!events.length) continue;
+      const last = events[events.length - 1].position;
+      checkpoints.set(def.name, last);
+      await applyBatch(f.db, def, events.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))), last);
+    }
+  }
+  const receipt = (subject: string, system_id: string, category: string, purpose: string, stored_at: string) => ({ subject_key: subject, receipt: { system_id, category, purpose, stored_at } });
+
+  beforeAll(async () => {
+    f = await fresh();
+    store = new SqlEventStore(f.db);
+    await store.init();
+    await f.db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(f.db, catalogProjection);
+    await ensureProjectionSchema(f.db, dataMapProjection);
+    commands = new CatalogCommands(store);
+    const m = catalog.parseManifestYaml(readFileSync(join(__dirname, '../../examples/manifests/online-shop.yaml'), 'utf8')).manifest;
+    await commands.applyManifest(m, ctx(T0));
+    await commands.recordReceipts(
+      [
+        receipt(alice, 'accounts-db', 'user.contact.email', 'essential.service', '2026-01-10T08:00:00Z'),
+        receipt(alice, 'billing-db', 'user.financial.transaction', 'essential.legal', '2026-01-11T08:00:00Z'),
+        receipt(alice, 'web-analytics', 'user.device.ip_address', 'analytics.reporting', '2026-01-12T08:00:00Z'),
+        receipt(bob, 'accounts-db', 'user.contact.email', 'essential.service', '2026-03-01T08:00:00Z'),
+        receipt(alice, 'accounts-db', 'user.contact.email', 'essential.service', '2026-01-20T08:00:00Z'),
+      ],
+      ctx(new Date('2026-03-02T00:00:00Z')),
+    );
+    await project();
+  });
+  afterAll(async () => {
+    await store.close();
+    await f.drop();
+  });
+
+  it('stores receipts under the pseudonymous key only', async () => {
+    const events = await store.readAll(LOG_START, { typePrefixes: ['catalog.processing_recorded'] });
+    expect(events).toHaveLength(5);
+    expect(new Set(events.map((e) => e.streamId))).toEqual(new Set([`receipts-${alice}`, `receipts-${bob}`]));
+    expect(JSON.stringify(events.map((e) => [e.streamId, e.data, e.metadata]))).not.toMatch(/alice@example|bob-42/);
+  });
+
+  it('builds the per-subject data map with bases, retention and deletion dates from real receipt times', async () => {
+    const map = await dataMap(f.db, alice, await currentActivities(f.db));
+    expect(map.categories).toEqual(['user.contact.email', 'user.device.ip_address', 'user.financial.transaction']);
+    expect(map.lawful_bases).toEqual(['consent', 'contract', 'legal_obligation']);
+    const accounts = map.systems.find((s) => s.system_id === 'accounts-db')!.holdings[0];
+    expect(accounts).toMatchObject({ first_stored_at: '2026-01-10T08:00:00.000Z', last_stored_at: '2026-01-20T08:00:00.000Z', receipts: 2, activity_id: 'customer-accounts', retention: 'P3Y', delete_after: '2029-01-20T08:00:00.000Z' });
+    expect(map.systems.find((s) => s.system_id === 'billing-db')!.holdings[0]).toMatchObject({ lawful_basis: 'legal_obligation', retention: 'P7Y', delete_after: '2033-01-11T08:00:00.000Z' });
+    expect(map.systems.find((s) => s.system_id === 'web-analytics')!.holdings[0]).toMatchObject({ retention: 'P30D', delete_after: '2026-02-11T08:00:00.000Z' });
+  });
+
+  it('exports systemsHoldingSubject and receiptsInWindow', async () => {
+    expect((await systemsHoldingSubject(f.db, alice)).map((s) => s.system_id)).toEqual(['accounts-db', 'billing-db', 'web-analytics']);
+    const w = await receiptsInWindow(f.db, ['accounts-db'], new Date('2026-01-15T00:00:00Z'), new Date('2026-03-31T00:00:00Z'));
+    expect(w).toEqual([
+      { subject_key: alice, system: 'accounts-db', category: 'user.contact.email', purpose: 'essential.service', at: '2026-01-20T08:00:00.000Z' },
+      { subject_key: bob, system: 'accounts-db', category: 'user.contact.email', purpose: 'essential.service', at: '2026-03-01T08:00:00.000Z' },
+    ]);
+  });
+
+  it('the retention worker records expiry once, only for what is due', async () => {
+    const infra = { db: f.db, store } as unknown as Infrastructure;
+    const now = new Date('2026-03-02T00:00:00Z');
+    const report = await retentionReport(f.db, await currentActivities(f.db), now, 30);
+    expect(report.overdue.map((e) => [e.system_id, e.category])).toEqual([['web-analytics', 'user.device.ip_address']]);
+    await retentionProcessManager.tick(infra, now);
+    await retentionProcessManager.tick(infra, now);
+    await project();
+    await retentionProcessManager.tick(infra, now);
+    const expired = await store.readAll(LOG_START, { typePrefixes: ['catalog.retention_expired'] });
+    expect(expired.map((e) => e.data)).toEqual([
+      {
+        subject_key: alice,
+        system_id: 'web-analytics',
+        category: 'user.device.ip_address',
+        purpose: 'analytics.reporting',
+        activity_id: 'web-analytics',
+        last_stored_at: '2026-01-12T08:00:00.000Z',
+        period: 'P30D',
+        due_at: '2026-02-11T08:00:00.000Z',
+      },
+    ]);
+    expect(expired[0].streamId).toBe(`receipts-${alice}`);
+    expect((await holdingsOf(f.db, alice)).find((h) => h.system_id === 'web-analytics')!.expired_for).toBe('2026-01-12T08:00:00.000Z');
+  });
+
+  it('rebuild gives identical rows; erasure purges the subject', async () => {
+    const dump = async () => JSON.stringify([(await f.db.query('SELECT * FROM rm_data_map.holdings ORDER BY 1,2,3,4')).rows, (await f.db.query('SELECT * FROM rm_data_map.receipts ORDER BY 1,2')).rows]);
+    const before = await dump();
+    await rebuildProjection(f.db, store, dataMapProjection);
+    expect(await dump()).toBe(before);
+    await store.append(`dsr-${randomUUID()}`, [{ type: 'rights.subject_erased', data: { request_id: 'r', subject_key: alice, erased: { data_keys_shredded: 1, read_models_purged: [] }, ground: 'x', erased_at: '2026-03-03T00:00:00Z' }, metadata: { event_id: randomUUID(), occurred_at: '2026-03-03T00:00:00Z', recorded_at: '2026-03-03T00:00:00Z', actor: 'test', correlation_id: 'c', causation_id: null } }], 'no_stream');
+    await project();
+    expect(await holdingsOf(f.db, alice)).toEqual([]);
+    expect((await holdingsOf(f.db, bob)).length).toBe(1);
+  });
+});
