@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { handleCommand, readCheckpoint } from '@pl/application';
+import { catalog } from '@pl/domain';
+import { catalogProjection } from '@pl/projections/catalog';
+import { breachRegisterProjection } from '@pl/projections/breach_register';
+import { dataMapProjection } from '@pl/projections/data_map';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 
 /** Registers catalog systems the way the catalog context records them (stream `catalog-system-<id>`). */
@@ -232,5 +237,57 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
       const manager = await t.createKey('breach:manage');
       expect((await t.request('POST', '/breaches', detectBody(), manager)).status).toBe(201);
     });
+  });
+});
+
+describe('scoping from the catalog read models (rm_catalog as of, rm_data_map receipts)', () => {
+  let t: TestApp;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  beforeAll(async () => {
+    t = await startTestApp({ backend: 'pglite', worker: { projections: [breachRegisterProjection, catalogProjection, dataMapProjection] } });
+    const define = (command: catalog.SystemCommand, at: Date) =>
+      handleCommand(t.infra.store, catalog.systemDecider, catalog.systemStream('billing'), command, { actor: 'test', correlationId: randomUUID(), now: at });
+    const at = (h: number) => hoursAgo(h);
+    await define({ type: 'DefineSystem', mode: 'create', system: { system_id: 'billing', name: 'Billing', owner: 'finance', storage: [{ country: 'DE' }] }, now: at(24 * 60).toISOString() }, at(24 * 60));
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'email', name: 'email', category: 'user.contact.email' }, now: at(24 * 50).toISOString() }, at(24 * 50));
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'sick_note', name: 'sick note', category: 'user.health.medical' }, now: at(24 * 40).toISOString() }, at(24 * 40));
+    // Added after the controller became aware of the breach: not in its scope.
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'passport', name: 'passport', category: 'user.government_id.passport' }, now: at(1).toISOString() }, at(1));
+    const receipt = async (user: string, category: string, storedAt: Date) => {
+      const key = t.infra.pseudonymizer.subject(user);
+      const events = catalog.receiptEvents(key, [{ receipt_id: randomUUID(), system_id: 'billing', category, purpose: 'essential.service', stored_at: storedAt.toISOString() }], new Set(['billing']), new Date());
+      await t.infra.store.append(
+        catalog.receiptsStream(key),
+        events.map((e) => ({ type: e.type, data: e.data, metadata: { event_id: randomUUID(), occurred_at: storedAt.toISOString(), recorded_at: new Date().toISOString(), actor: 'test', correlation_id: randomUUID(), causation_id: null } })),
+        'any',
+      );
+    };
+    await receipt('a', 'user.contact.email', hoursAgo(30));
+    await receipt('b', 'user.health.medical', hoursAgo(20));
+    await receipt('b', 'user.contact.email', hoursAgo(20));
+    await receipt('c', 'user.contact.email', hoursAgo(24 * 10));
+  });
+  afterAll(() => t?.close());
+
+  it('uses the catalog as it stood at awareness and the receipts of the window', async () => {
+    const body = {
+      aware_at: hoursAgo(5).toISOString(),
+      source: 'internal_monitoring',
+      description: 'billing export exposed',
+      reporter_role: 'security_operations',
+      systems: ['billing'],
+      window_from: hoursAgo(48).toISOString(),
+      window_to: hoursAgo(6).toISOString(),
+    };
+    const created = await t.request('POST', '/breaches', body);
+    expect(created.status).toBe(201);
+    // the adapter reads the read models only when their projections run here
+    expect(await readCheckpoint(t.infra.db, 'catalog')).not.toBeNull();
+    expect(await readCheckpoint(t.infra.db, 'data_map')).not.toBeNull();
+    const scope = await t.request('POST', `/breaches/${created.body.breach_id}/scope`, {});
+    expect(scope.status).toBe(200);
+    expect(scope.body).toMatchObject({ subjects_count: 2, records_count: 3, categories: ['user.contact.email', 'user.health.medical'], special_categories: ['user.health.medical'] });
+    const unknown = await t.request('POST', '/breaches', { ...body, systems: ['billing', 'nope'] });
+    expect([unknown.status, unknown.body.details]).toEqual([400, { field: 'systems', unknown_systems: ['nope'] }]);
   });
 });

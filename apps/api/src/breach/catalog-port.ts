@@ -1,6 +1,9 @@
 import { LOG_START, type RecordedEvent } from '@pl/domain';
 import type { CatalogSnapshot, ScopeReceipt } from '@pl/domain/breach';
-import type { EventStore } from '@pl/eventstore';
+import { readCheckpoint, waitForCheckpoint } from '@pl/application';
+import type { EventStore, SqlDatabase } from '@pl/eventstore';
+import { CATALOG_PROJECTION, catalogSnapshotAsOf, entities } from '@pl/projections/catalog';
+import { DATA_MAP_PROJECTION, receiptsInWindow } from '@pl/projections/data_map';
 
 /**
  * What breach management needs from the catalog: which systems exist, what they held as of a date,
@@ -126,4 +129,46 @@ export function logReceiptSource(store: EventStore, pageSize = 5000): ReceiptSou
     }
     return out;
   };
+}
+
+/**
+ * The catalog's read models (rm_catalog versions for as-of, rm_data_map receipts) when their
+ * projections run in this deployment; otherwise the log-based adapter. Before reading, waits until
+ * the read model has caught up with the log's head (read your writes across contexts).
+ */
+export class ReadModelBreachCatalog implements BreachCatalogPort {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly store: EventStore,
+    private readonly fallback: BreachCatalogPort,
+    private readonly catchUpTimeoutMs = 5000,
+  ) {}
+
+  private async live(projection: string): Promise<boolean> {
+    if (!(await readCheckpoint(this.db, projection).catch(() => null))) return false;
+    await waitForCheckpoint(this.db, projection, await this.store.headPosition(), this.catchUpTimeoutMs);
+    return true;
+  }
+
+  async knownSystems(systemIds: readonly string[], asOf: Date): Promise<string[]> {
+    if (!(await this.live(CATALOG_PROJECTION))) return this.fallback.knownSystems(systemIds, asOf);
+    const active = new Set((await entities(this.db, 'system', { asOf })).map((e) => e.id));
+    return systemIds.filter((id) => active.has(id));
+  }
+
+  async snapshot(systemIds: readonly string[], asOf: Date): Promise<CatalogSnapshot> {
+    if (!(await this.live(CATALOG_PROJECTION))) return this.fallback.snapshot(systemIds, asOf);
+    const snap = await catalogSnapshotAsOf(this.db, asOf);
+    const wanted = new Set(systemIds);
+    return { as_of: snap.as_of, systems: snap.systems.filter((s) => wanted.has(s.system)) };
+  }
+
+  async receipts(systemIds: readonly string[], from: Date, to: Date): Promise<ScopeReceipt[] | null> {
+    if (!(await this.live(DATA_MAP_PROJECTION))) return this.fallback.receipts(systemIds, from, to);
+    return (await receiptsInWindow(this.db, systemIds, from, to)).map(({ subject_key, system, category, at }) => ({ subject_key, system, category, at }));
+  }
+
+  jurisdictions(subjectKeys: readonly string[]): Promise<Record<string, string>> {
+    return this.fallback.jurisdictions(subjectKeys);
+  }
 }
