@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
-import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto } from './consent.dto';
+import { invalid } from '@pl/domain';
+import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody } from './consent.dto';
 import { ConsentService } from './consent.service';
 
 type ValidateQuery = { user_id?: string; data_category?: string; processing_purpose?: string };
@@ -40,8 +41,11 @@ export class ConsentController {
   @Post('validate/batch')
   @HttpCode(200)
   @RequireScopes('consent:read', 'consent:write')
-  validateBatch(@Body() body: ValidateBatchDto) {
-    return this.consents.validateBatch(body.checks);
+  @ApiBody({ type: ValidateBatchDto })
+  validateBatch(@Body() body: Record<string, unknown>) {
+    const parsed = parseBatchBody(body);
+    if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
+    return this.consents.validateBatch(parsed.checks);
   }
 
   @Get(':user_id/history')

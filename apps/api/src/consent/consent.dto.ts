@@ -45,3 +45,29 @@ export class ValidateCheckDto {
 export class ValidateBatchDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ValidateCheckDto) checks!: ValidateCheckDto[];
 }
+
+const CHECK_FIELDS = ['user_id', 'data_category', 'processing_purpose'] as const;
+export const MAX_BATCH_CHECKS = 1000;
+
+/**
+ * The batch body checked by hand: class-validator over 1,000 nested objects costs more than the
+ * checks themselves. Same rules as ValidateCheckDto (strings of bounded length, no extra fields).
+ */
+export function parseBatchBody(body: unknown): { checks: ValidateCheckDto[] } | { problem: string } {
+  const b = body as { checks?: unknown } | null;
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return { problem: 'body must be an object with checks[]' };
+  const extra = Object.keys(b).filter((k) => k !== 'checks');
+  if (extra.length) return { problem: `property ${extra[0]} should not exist` };
+  if (!Array.isArray(b.checks) || b.checks.length < 1 || b.checks.length > MAX_BATCH_CHECKS) return { problem: `checks must be an array of 1 to ${MAX_BATCH_CHECKS} checks` };
+  for (const [i, c] of (b.checks as unknown[]).entries()) {
+    if (!c || typeof c !== 'object' || Array.isArray(c)) return { problem: `checks[${i}] must be an object` };
+    const o = c as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!(CHECK_FIELDS as readonly string[]).includes(k)) return { problem: `checks[${i}].${k} should not exist` };
+    for (const f of CHECK_FIELDS) {
+      const v = o[f];
+      const max = f === 'user_id' ? 256 : 128;
+      if (typeof v !== 'string' || v.length < 1 || v.length > max) return { problem: `checks[${i}].${f} must be a string of 1 to ${max} characters` };
+    }
+  }
+  return { checks: b.checks as ValidateCheckDto[] };
+}

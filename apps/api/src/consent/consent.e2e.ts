@@ -109,6 +109,9 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect((await t.request('POST', '/consent/withdraw', { user_id: 'alice@example.com', data_categories: ['nope.nope'] })).status).toBe(400);
     expect((await t.request('GET', '/consent/validate?data_category=user&processing_purpose=analytics')).status).toBe(400);
     expect((await t.request('GET', '/consent/validate?user_id=a&data_category=user&processing_purpose=nope.nope')).status).toBe(400);
+    for (const body of [{ checks: [] }, { checks: [{ user_id: 'a', data_category: 'user', processing_purpose: 'analytics', extra: 1 }] }, { checks: [{ user_id: 'a', data_category: 'user' }] }, { checks: [{ user_id: 'a', data_category: 'user', processing_purpose: 'nope.nope' }] }]) {
+      expect((await t.request('POST', '/consent/validate/batch', body)).status).toBe(400);
+    }
     expect(await eventCount()).toBe(before);
   });
 

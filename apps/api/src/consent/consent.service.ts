@@ -37,6 +37,23 @@ export interface ValidationAnswer {
   detail: string;
 }
 
+/** Taxonomy resolution and traits are pure: memoised for the hot path (bounded). */
+function memo<T>(fn: (...k: string[]) => T, max = 10_000): (...k: string[]) => T {
+  const cache = new Map<string, T>();
+  return (...k: string[]) => {
+    const key = k.join('\u0000');
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const v = fn(...k);
+    if (cache.size >= max) cache.clear();
+    cache.set(key, v);
+    return v;
+  };
+}
+const resolveCategory = memo((v) => catalog.resolveCategory(v));
+const resolvePurpose = memo((v) => catalog.resolvePurpose(v));
+const traitsOf = memo((purpose, category) => consent.purposeTraits(purpose, category));
+
 function gpcReceived(headers: Record<string, string | string[] | undefined>): boolean {
   const v = headers[GPC_RULE.header];
   return (Array.isArray(v) ? v[0] : v)?.trim() === '1';
@@ -66,8 +83,8 @@ export class ConsentService {
 
   async record(dto: RecordConsentDto, ctx: CommandContext, headers: Record<string, string | string[] | undefined>) {
     const subjectKey = this.subject(dto.user_id);
-    const categories = [...new Set(dto.data_categories.map(catalog.resolveCategory))];
-    const bodyPurposes = [...new Set(dto.processing_purposes.map(catalog.resolvePurpose))];
+    const categories = [...new Set(dto.data_categories.map((c) => resolveCategory(c)))];
+    const bodyPurposes = [...new Set(dto.processing_purposes.map((p) => resolvePurpose(p)))];
     const basis = CONSENT_BASIS_ALIASES[dto.legal_basis.trim()];
     if (!basis) {
       throw invalid('a consent record needs legal_basis consent (Art. 6(1)(a)) or explicit_consent (Art. 9(2)(a)); other bases are declared per processing activity in the catalog', {
@@ -161,9 +178,8 @@ export class ConsentService {
     };
   }
 
-  private async answer(userId: string, snapshot: consent.ConsentSnapshot | null, category: string, purpose: string, now: Date): Promise<ValidationAnswer> {
-    const declaredBases = await this.bases.declaredBases(purpose, category);
-    const e = consent.evaluate(snapshot, { category, purpose, now, declaredBases });
+  private answer(userId: string, snapshot: consent.ConsentSnapshot | null, category: string, purpose: string, now: Date, declaredBases: readonly string[]): ValidationAnswer {
+    const e = consent.evaluate(snapshot, { category, purpose, now, declaredBases, traits: traitsOf(purpose, category) });
     return {
       user_id: userId,
       data_category: category,
@@ -181,23 +197,30 @@ export class ConsentService {
     if (!userId) throw invalid('user_id is required', { field: 'user_id' });
     if (!category) throw invalid('data_category is required', { field: 'data_category' });
     if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
-    const c = catalog.resolveCategory(category);
-    const p = catalog.resolvePurpose(purpose);
-    const snapshot = await loadSnapshot(this.infra.db, this.subject(userId));
-    return this.answer(userId, snapshot, c, p, new Date());
+    const c = resolveCategory(category);
+    const p = resolvePurpose(purpose);
+    const [snapshot, bases] = await Promise.all([loadSnapshot(this.infra.db, this.subject(userId)), this.bases.declaredBases(p, c)]);
+    return this.answer(userId, snapshot, c, p, new Date(), bases);
   }
 
   async validateBatch(checks: ValidateCheckDto[]): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number }> {
     const resolved = checks.map((c, i) => {
       try {
-        return { user_id: c.user_id, subject: this.subject(c.user_id), category: catalog.resolveCategory(c.data_category), purpose: catalog.resolvePurpose(c.processing_purpose) };
+        return { user_id: c.user_id, subject: this.subject(c.user_id), category: resolveCategory(c.data_category), purpose: resolvePurpose(c.processing_purpose) };
       } catch (e) {
         throw invalid(`checks[${i}]: ${(e as Error).message}`, { index: i });
       }
     });
-    const snapshots = await loadSnapshots(this.infra.db, resolved.map((r) => r.subject));
+    const pairs = new Map<string, Promise<string[]>>();
+    for (const r of resolved) {
+      const k = `${r.purpose}|${r.category}`;
+      if (!pairs.has(k)) pairs.set(k, this.bases.declaredBases(r.purpose, r.category));
+    }
+    const [snapshots] = await Promise.all([loadSnapshots(this.infra.db, resolved.map((r) => r.subject)), ...pairs.values()]);
+    const bases = new Map<string, string[]>();
+    for (const [k, p] of pairs) bases.set(k, await p);
     const now = new Date();
-    const results = await Promise.all(resolved.map((r) => this.answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now)));
+    const results = resolved.map((r) => this.answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now, bases.get(`${r.purpose}|${r.category}`)!));
     const allowed = results.filter((r) => r.processing_allowed).length;
     return { results, allowed, denied: results.length - allowed };
   }
