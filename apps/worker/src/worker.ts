@@ -4,6 +4,7 @@ import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import type { ProcessManager } from './process-manager';
 import { PROCESS_MANAGERS, PROJECTIONS } from './registry';
+import { propagationServices } from './propagation';
 
 export interface WorkerOptions {
   readonly projections?: readonly ProjectionDefinition[];
@@ -66,7 +67,7 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
     );
   }
 
-  const services = options.services ?? [];
+  const services = options.services ?? propagationServices(infra, log);
   for (const s of services) await s.start();
 
   return {

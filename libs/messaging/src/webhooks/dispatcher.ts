@@ -1,4 +1,4 @@
-import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { LOG_START, comparePositions, positionToString, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlDatabase, SqlLock, Subscription } from '@pl/eventstore';
 import { CHECKPOINT_SCHEMA, readCheckpoint, writeCheckpoint } from '@pl/application';
 import { eventMessageOf, ROUTES, type Route } from '../routing';
@@ -40,7 +40,7 @@ export class WebhookDispatcher {
   }
 
   status() {
-    return { name: this.name, active: this.lock !== null, position: this.position, lastError: this.lastError };
+    return { name: this.name, active: this.lock !== null, position: this.position ? positionToString(this.position) : null, lastError: this.lastError };
   }
 
   waitFor(target: LogPosition, timeoutMs = 30_000): Promise<void> {

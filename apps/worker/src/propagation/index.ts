@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { KafkaRelay, SecretBox, WebhookDeliverer, WebhookDispatcher, consentStateBinding, createKafka } from '@pl/messaging';
+import type { Infrastructure } from '../../../common/infrastructure';
+import type { WorkerService } from '../worker';
+
+/**
+ * Propagation run by the worker: the Kafka relay (when KAFKA_BROKERS is set) and the webhook
+ * outbox (always: the embedded default propagates by webhooks). Each reports readiness for /health.
+ */
+export function propagationServices(infra: Infrastructure, log?: Logger): WorkerService[] {
+  const services: WorkerService[] = [];
+  const warn = (message: string, fields?: Record<string, unknown>) => log?.warn(fields ?? {}, message);
+  if (infra.config.kafkaBrokers.length) {
+    const relay = new KafkaRelay(infra.db, infra.store, {
+      kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-relay', log: log ? (e) => (e.level === 'error' ? log.error(e, e.message) : undefined) : undefined }),
+      stateTopics: [consentStateBinding],
+      log: (level, message, fields) => log?.[level](fields ?? {}, message),
+    });
+    services.push({
+      name: 'kafka_relay',
+      start: async () => relay.start(),
+      stop: () => relay.stop(),
+      status: () => {
+        const s = relay.status();
+        return { ready: s.ready || s.state === 'standby', detail: s };
+      },
+    });
+  }
+  const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => warn('webhook dispatch failed; retrying', { error: (e as Error)?.message }) });
+  const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), { pollMs: 500, log: (level, message, fields) => log?.[level](fields ?? {}, message) });
+  services.push({
+    name: 'webhooks',
+    start: async () => {
+      await dispatcher.start();
+      await deliverer.start();
+    },
+    stop: async () => {
+      await deliverer.stop();
+      await dispatcher.stop();
+    },
+    status: () => ({ ready: true, detail: { dispatcher: dispatcher.status(), deliverer: deliverer.status() } }),
+  });
+  return services;
+}
