@@ -192,9 +192,10 @@ export class RightsService {
       this.catalog.activities(),
       this.catalog.holdings(subjectKey),
     ]);
+    const data = new Map(requestEvents.filter((e) => e.type === 'rights.task_data_received' && e.data.subject_key === subjectKey).map((e) => [e.data.task_id as string, (e.data.data as Record<string, unknown> | null) ?? null]));
     const results = requestEvents
       .filter((e) => e.type === 'rights.task_result_recorded' && e.data.subject_key === subjectKey)
-      .map((e) => ({ system_id: e.data.system_id as string, outcome: e.data.outcome as string, data: (e.data.data as Record<string, unknown> | null) ?? null }));
+      .map((e) => ({ system_id: e.data.system_id as string, outcome: e.data.outcome as string, data: data.get(e.data.task_id) ?? null }));
     return {
       input: {
         subjectKey,

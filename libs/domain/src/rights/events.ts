@@ -98,15 +98,24 @@ export type RightsEvent =
     }>
   | DomainEvent<'rights.task_result_recorded', {
       readonly request_id: string;
+      readonly subject_key: string;
       readonly task_id: string;
       readonly system_id: string;
       readonly outcome: TaskOutcome;
       readonly records_affected: number | null;
       readonly reason: string | null;
       readonly retained: RetainedItem[];
-      /** Access/portability: the data the system returned. Personal data: encrypted with the subject's key. */
-      readonly data: Record<string, unknown> | null;
       readonly recorded_at: string;
+    }>
+  | DomainEvent<'rights.task_data_received', {
+      readonly request_id: string;
+      /** Whose key encrypts `data`. */
+      readonly subject_key: string;
+      readonly task_id: string;
+      readonly system_id: string;
+      /** Access/portability: the data the system returned. Personal data: encrypted with the subject's key. */
+      readonly data: Record<string, unknown>;
+      readonly received_at: string;
     }>
   | DomainEvent<'rights.task_escalated', { readonly request_id: string; readonly task_id: string; readonly system_id: string; readonly reason: string; readonly escalated_at: string }>
   | DomainEvent<'rights.request_completed', {
@@ -156,5 +165,5 @@ export const requestStreamId = (requestId: string) => `dsr-${requestId}`;
 
 /** Personal fields of rights events (encrypted by the codec with the subject's data key, shredded with it). */
 export const RIGHTS_PERSONAL_FIELDS: ReadonlyArray<{ readonly type: string; readonly paths: readonly string[] }> = [
-  { type: 'rights.task_result_recorded', paths: ['data'] },
+  { type: 'rights.task_data_received', paths: ['data'] },
 ];

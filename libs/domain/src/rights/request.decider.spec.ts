@@ -58,7 +58,7 @@ const dispatched = (taskId: string, systemId: string, extra: Partial<Extract<Rig
 
 const result = (taskId: string, systemId: string, outcome: 'done' | 'no_data' | 'cannot_comply', reason: string | null = null, retained: RetainedItem[] = []): RightsEvent => ({
   type: 'rights.task_result_recorded',
-  data: { request_id: 'r1', task_id: taskId, system_id: systemId, outcome, records_affected: outcome === 'done' ? 3 : null, reason, retained, data: null, recorded_at: '2026-03-04T10:00:00.000Z' },
+  data: { request_id: 'r1', subject_key: subject, task_id: taskId, system_id: systemId, outcome, records_affected: outcome === 'done' ? 3 : null, reason, retained, recorded_at: '2026-03-04T10:00:00.000Z' },
 });
 
 const erased: RightsEvent = {
@@ -310,7 +310,15 @@ describe('fan-out and results', () => {
   it('access results carry the returned data (encrypted by the codec)', () =>
     dsr.given([received({ request_type: 'access' }), verified(), dispatched('t1', 'crm', { request_type: 'access' })])
       .when({ type: 'RecordTaskResult', taskId: 't1', outcome: 'done', data: { email: 'a@example.com' }, now: at('2026-03-04T10:00:00Z') })
-      .thenMatches(([e]) => expect(e.data).toMatchObject({ data: { email: 'a@example.com' } })));
+      .thenMatches(([result, data]) => {
+        expect(JSON.stringify(result.data)).not.toContain('a@example.com');
+        expect(data).toEqual({ type: 'rights.task_data_received', data: { request_id: 'r1', subject_key: subject, task_id: 't1', system_id: 'crm', data: { email: 'a@example.com' }, received_at: '2026-03-04T10:00:00.000Z' } });
+      }));
+
+  it('erasure results carry no data', () =>
+    dsr.given([received(), verified(), dispatched('t1', 'crm')])
+      .when({ type: 'RecordTaskResult', taskId: 't1', outcome: 'done', data: { email: 'a@example.com' }, now: T0 })
+      .thenThrows('invalid', /carry data/));
 
   it('a closed request takes no more commands', () => {
     const done: RightsEvent = { type: 'rights.request_completed', data: { request_id: 'r1', subject_key: subject, request_type: 'erasure', outcome: 'completed', reasons: [], retained: [], completed_at: '' } };

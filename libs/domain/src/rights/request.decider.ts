@@ -273,17 +273,23 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
         type: 'rights.task_result_recorded',
         data: {
           request_id: id,
+          subject_key: req.subject_key,
           task_id: t.task_id,
           system_id: t.system_id,
           outcome: command.outcome,
           records_affected: command.recordsAffected ?? null,
           reason: command.reason?.trim() || null,
           retained: [...(command.retained ?? [])],
-          data: command.data ?? null,
           recorded_at: now,
         },
       };
-      return [result, ...completionIfDone(evolveRequest(state, result), now)];
+      const data: RightsEvent[] = [];
+      if (command.data && Object.keys(command.data).length) {
+        if (!RELEASES_DATA.has(req.request_type)) throw invalid('only access and portability results carry data');
+        // A separate event: only it carries personal data, so PII-free results never touch the subject's key.
+        data.push({ type: 'rights.task_data_received', data: { request_id: id, subject_key: req.subject_key, task_id: t.task_id, system_id: t.system_id, data: command.data, received_at: now } });
+      }
+      return [result, ...data, ...completionIfDone(evolveRequest(state, result), now)];
     }
 
     case 'CompleteRequest': {

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { rebuildProjection } from '@pl/application';
+import { computeDeadline, DEADLINE_RULES } from '@pl/domain/law/deadlines';
+import type { EventStore } from '@pl/eventstore';
+import { loadSnapshot } from '@pl/projections/consent';
+import { PROJECTIONS } from '../../apps/worker/src/registry';
+import { startTestApp, type TestApp } from '../support/app';
+
+/** Personal values that must vanish after erasure (and never appear in clear anywhere). */
+const ALICE = 'alice-7781@example.com';
+const ALICE_IP = '203.0.113.77';
+const ALICE_UA = 'AliceBrowser/9.9 (unique-ua-7781)';
+const ALICE_EMAIL = 'alice.private.7781@example.com';
+const ALICE_ADDRESS = '77 Secret Lane, Springfield';
+const BOB = 'bob-4410@example.com';
+const BOB_IP = '198.51.100.44';
+
+const meta = (event_id = randomUUID()) => ({
+  event_id, occurred_at: new Date().toISOString(), recorded_at: new Date().toISOString(), actor: 'cli:fixture', correlation_id: randomUUID(), causation_id: null,
+});
+/** Catalog fixtures as the catalog context would have written them. */
+async function catalogFixtures(store: EventStore, subjects: Array<{ key: string; receipts: Array<[string, string, string]> }>) {
+  const activity = (id: string, systems: string[], purposes: Array<{ purpose: string; lawful_basis: string; categories: string[] }>) => ({
+    activity_id: id, name: id, controller: { name: 'Shop Ltd', contact: 'dpo@shop.example' }, purposes, data_categories: [], recipients: ['payment-provider'],
+    transfers: [{ country: 'US', recipient: 'payment-provider', safeguard: 'SCC (EU) 2021/914' }], retention: [{ category: null, period: 'P2Y', reason: 'customer relationship' }],
+    systems, risk: { automated_decision_legal_effect: false },
+  });
+  await store.append('catalog-activity-shop', [
+    { type: 'catalog.activity_registered', data: { activity: activity('shop', ['crm', 'billing'], [
+      { purpose: 'marketing', lawful_basis: 'consent', categories: [] },
+      { purpose: 'essential.service.fulfilment', lawful_basis: 'contract', categories: [] },
+    ]) }, metadata: meta() },
+  ], 'any');
+  await store.append('catalog-system-billing', [{ type: 'catalog.system_registered', data: { system: { system_id: 'billing', recipients: ['payment-provider'] } }, metadata: meta() }], 'any');
+  for (const s of subjects) {
+    await store.append(`receipts-${s.key}`, s.receipts.map(([system_id, category, purpose]) => ({
+      type: 'catalog.processing_recorded', data: { receipt_id: randomUUID(), subject_key: s.key, system_id, category, purpose, stored_at: new Date().toISOString() }, metadata: meta(),
+    })), 'any');
+  }
+}
+
+/** Every column of every table in every non-system schema, as text (a pg_dump in spirit). */
+async function dumpDatabase(app: TestApp): Promise<string> {
+  const cols = await app.infra.db.query<{ table_schema: string; table_name: string; column_name: string }>(
+    `SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+     WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3`,
+  );
+  const parts: string[] = [];
+  for (const c of cols.rows) {
+    const r = await app.infra.db.query<{ v: string | null }>(`SELECT "${c.column_name}"::text AS v FROM "${c.table_schema}"."${c.table_name}"`);
+    for (const row of r.rows) if (row.v) parts.push(`${c.table_schema}.${c.table_name}.${c.column_name}=${row.v}`);
+  }
+  return parts.join('\n');
+}
+
+jest.setTimeout(120_000);
+
+describe('data-subject rights end to end (PGlite)', () => {
+  let app: TestApp;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ backend: 'pglite' });
+    alice = app.infra.pseudonymizer.subject(ALICE);
+    bob = app.infra.pseudonymizer.subject(BOB);
+    const consent = (user_id: string, ip: string, extra: Record<string, unknown>) =>
+      app.request('POST', '/consent/record', {
+        user_id, data_categories: ['user.contact.email'], processing_purposes: ['marketing'], consent_status: 'granted', consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
+        legal_basis: 'consent', consent_version: 'v1', consent_metadata: { ip_address: ip, user_agent: ALICE_UA.replace('Alice', user_id === ALICE ? 'Alice' : 'Bob'), method: 'checkbox', ...extra },
+      });
+    expect((await consent(ALICE, ALICE_IP, { email: ALICE_EMAIL })).status).toBe(201);
+    expect((await consent(BOB, BOB_IP, {})).status).toBe(201);
+    await catalogFixtures(app.infra.store, [
+      { key: alice, receipts: [['crm', 'user.contact.email', 'marketing'], ['billing', 'user.financial.transaction', 'essential.service.fulfilment'], ['billing', 'user.contact.address', 'essential.service.fulfilment']] },
+      { key: bob, receipts: [['crm', 'user.contact.email', 'marketing']] },
+    ]);
+  });
+  afterAll(() => app?.close());
+
+  it('access: never releases before verification, fans out, records every release, and never mixes subjects', async () => {
+    const created = await app.request('POST', '/data-subject/requests', { user_id: ALICE, request_type: 'access', jurisdiction: 'GDPR', channel: 'web_form' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'received', verified: false, request_type: 'access', subject_key: alice });
+    expect(JSON.stringify(created.body)).not.toContain(ALICE);
+    const id = created.body.request_id;
+
+    const dup = await app.request('POST', '/data-subject/requests', { user_id: ALICE, request_type: 'access', jurisdiction: 'GDPR' });
+    expect(dup.status).toBe(409);
+
+    const early = await app.request('GET', `/data-subject/requests/${id}/report`);
+    expect(early.status).toBe(422);
+    expect(JSON.stringify(early.body)).not.toContain(ALICE_IP);
+
+    const verified = await app.request('POST', `/data-subject/requests/${id}/verify`, { method: 'documents' });
+    expect(verified.status).toBe(200);
+    expect(verified.body.tasks.map((t: any) => t.system_id).sort()).toEqual(['billing', 'crm']);
+    const crm = verified.body.tasks.find((t: any) => t.system_id === 'crm');
+    const billing = verified.body.tasks.find((t: any) => t.system_id === 'billing');
+    expect(billing.categories.sort()).toEqual(['user.contact.address', 'user.financial.transaction']);
+
+    await app.request('POST', `/data-subject/requests/${id}/tasks/${crm.task_id}/result`, { outcome: 'done', data: { 'user.contact.email': ALICE_EMAIL } });
+    const last = await app.request('POST', `/data-subject/requests/${id}/tasks/${billing.task_id}/result`, { outcome: 'done', data: { 'user.contact.address': ALICE_ADDRESS } });
+    expect(last.body).toMatchObject({ status: 'completed', tasks_open: 0 });
+
+    const report = await app.request('GET', `/data-subject/requests/${id}/report`);
+    expect(report.status).toBe(200);
+    const r = report.body.report;
+    expect(r.consents[0].proof).toMatchObject({ ip_address: ALICE_IP, method: 'checkbox' });
+    expect(r.system_data.map((s: any) => s.system_id).sort()).toEqual(['billing', 'crm']);
+    expect(r.purposes.map((p: any) => p.purpose)).toEqual(['essential.service.fulfilment', 'marketing']);
+    expect(r.recipients).toEqual([{ recipient: 'payment-provider', third_countries: ['US'] }]);
+    expect(JSON.stringify(report.body)).not.toContain(BOB_IP);
+    expect(JSON.stringify(report.body)).not.toContain(bob);
+
+    const { events } = await app.infra.store.readStream(`dsr-${id}`);
+    const release = events.find((e) => e.type === 'rights.data_released')!;
+    expect(release.data).toMatchObject({ request_id: id, subject_key: alice, released_to: expect.stringMatching(/^apikey:/), format: 'json' });
+    // the systems' data is encrypted in the log
+    const result = events.find((e) => e.type === 'rights.task_data_received')!;
+    expect(JSON.stringify(result.data)).not.toContain('@example.com');
+    expect(JSON.stringify(result.data)).not.toContain('Secret Lane');
+  });
+
+  it('restriction: the consent snapshot is restricted (validate then allows only storage or consented processing, Art. 18(2)) until lifted after a notice', async () => {
+    const created = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'restriction', jurisdiction: 'GDPR' });
+    const id = created.body.request_id;
+    const restricted = async () => !!(await loadSnapshot(app.infra.db, bob))?.restriction;
+    expect(await restricted()).toBe(false);
+    await app.request('POST', `/data-subject/requests/${id}/verify`, { method: 'documents' });
+    expect(await restricted()).toBe(true);
+    const validate = await app.request('GET', `/consent/validate?user_id=${encodeURIComponent(BOB)}&data_category=user.contact.email&processing_purpose=marketing`);
+    expect(validate.body).toMatchObject({ processing_allowed: true, reason: 'consent_given' }); // Art. 18(2): with the subject's consent
+    expect((await app.request('POST', `/data-subject/requests/${id}/restriction/lift`)).status).toBe(422);
+    expect(await restricted()).toBe(true);
+    expect((await app.request('POST', `/data-subject/requests/${id}/restriction/notify-lift`, { reason: 'accuracy verified' })).status).toBe(200);
+    expect((await app.request('POST', `/data-subject/requests/${id}/restriction/lift`)).status).toBe(200);
+    expect(await restricted()).toBe(false);
+  });
+
+  it('CCPA opt-out of sale/sharing needs no verification and is due in 15 business days', async () => {
+    const r = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'opt_out_sale_sharing', jurisdiction: 'CCPA' });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ verified: true, verification_level: 'not_required' });
+    expect(new Date(r.body.due_at).toISOString()).toBe(computeDeadline(DEADLINE_RULES.ccpa_opt_out_sale_sharing, new Date(r.body.received_at), 'us-federal').toISOString());
+    expect((await loadSnapshot(app.infra.db, bob))?.opt_outs.map((o) => o.kind).sort()).toEqual(['sale', 'sharing']);
+    expect(r.body.tasks.map((t: any) => t.system_id)).toEqual(['crm']);
+  });
+
+  it('rejects bad input with 400 and changes nothing', async () => {
+    expect((await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'teleport', jurisdiction: 'GDPR' })).status).toBe(400);
+    expect((await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'restriction', jurisdiction: 'CCPA' })).status).toBe(400);
+    expect((await app.request('GET', `/data-subject/requests/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it('rate limits request creation per subject', async () => {
+    const carol = `carol-${randomUUID()}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await app.request('POST', '/data-subject/requests', { user_id: carol, request_type: 'access', jurisdiction: 'GDPR' });
+      statuses.push(r.status);
+      if (r.status === 201) await app.request('POST', `/data-subject/requests/${r.body.request_id}/reject`, { reason: 'excessive', explanation: 'repeated identical requests' });
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 201)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it('erasure by crypto-shredding: tasks with retained items explained, no personal value left anywhere after a rebuild, accountability facts kept', async () => {
+    const before = await dumpDatabase(app);
+    expect(before).not.toContain(ALICE); // the raw user id never reaches the database
+    expect(before).not.toContain(ALICE_IP); // personal fields are encrypted in the log
+    expect(before).toContain(`subject_keys.subject_key=${alice}`);
+    const erased = await app.request('POST', '/data-subject/erasure', { user_id: ALICE });
+    expect(erased.status).toBe(202);
+    expect(erased.body).toMatchObject({ request_type: 'erasure', verified: true, ledger_erased: true, subject_key: 'erased' });
+    const billing = erased.body.tasks.find((t: any) => t.system_id === 'billing');
+    expect(billing.categories).toEqual(['user.contact.address']);
+    expect(billing.retained).toEqual([expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', source: expect.stringContaining('17(3)(b)') })]);
+    for (const t of erased.body.tasks) await app.request('POST', `/data-subject/requests/${erased.body.request_id}/tasks/${t.task_id}/result`, { outcome: 'done', records_affected: 1 });
+    const done = await app.request('GET', `/data-subject/requests/${erased.body.request_id}`);
+    expect(done.body).toMatchObject({ status: 'partially_completed', outcome: 'partially_completed' });
+
+    // exports after erasure: a new access report and a portability CSV carry none of the values
+    const access = await app.request('GET', `/data-subject/access/${encodeURIComponent(ALICE)}`);
+    expect(access.status).toBe(200);
+    const csv = await app.request('GET', `/data-subject/portability/${encodeURIComponent(ALICE)}?format=csv`);
+    expect(csv.status).toBe(200);
+    for (const out of [JSON.stringify(access.body), String(csv.body)]) {
+      for (const v of [ALICE_IP, ALICE_UA, ALICE_EMAIL, ALICE_ADDRESS]) expect(out).not.toContain(v);
+    }
+    // accountability: the consent given at T for marketing is still readable, without its personal fields
+    expect(access.body.report.consents[0]).toMatchObject({ purposes: ['marketing'], status: 'withdrawn' });
+    expect(access.body.report.consents[0].proof.ip_address).toBeNull();
+
+    await app.worker!.stop();
+    for (const def of PROJECTIONS) await rebuildProjection(app.infra.db, app.infra.store, def);
+    app.infra.keys.clearCache();
+    const after = await dumpDatabase(app);
+    for (const v of [ALICE, ALICE_IP, ALICE_UA, ALICE_EMAIL, ALICE_ADDRESS]) expect(after).not.toContain(v);
+    expect(after).not.toContain(`subject_keys.subject_key=${alice}`); // the data key is gone: every past event of the subject is unreadable
+    expect(after).toContain(`subject_keys.subject_key=${bob}`);
+    // accountability: the request's completion is still in the rebuilt register and timeline
+    expect(after).toContain(`rm_rights.requests.request_id=${erased.body.request_id}`);
+    const row = await app.infra.db.query(`SELECT subject_key, status FROM rm_rights.requests WHERE request_id = $1`, [erased.body.request_id]);
+    expect(row.rows[0]).toEqual({ subject_key: 'erased', status: 'partially_completed' });
+    const decoded = await app.infra.codec.decode((await app.infra.store.readStream(`consent-${alice}`)).events);
+    expect(decoded[0]).toMatchObject({ type: 'consent.given', erased: true, data: { processing_purposes: ['marketing'], proof: { ip_address: null } } });
+  });
+});
