@@ -3,11 +3,12 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
+import { GovernanceModule } from './governance/governance.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 import { RightsModule } from './rights/rights.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,273 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
+import { catalog, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
+import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
+import { retentionReport } from '@pl/projections/data_map';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { RequireScopes } from '../platform/auth/require-scopes.decorator';
+import { CommandCtx } from '../platform/command-context.decorator';
+import { INFRA } from '../platform/tokens';
+import { GovernanceCommand, type GovernanceOp } from './governance.commands';
+import { ActivityDto, AtQuery, ElementDto, FlowDto, ManifestDto, ProcessorRecordDto, RetentionQuery, RopaQuery, SystemDto } from './governance.dto';
+
+/** Read your writes: wait (bounded) until a read model has passed the appended position. */
+export async function settle(infra: Infrastructure, projection: string, position: LogPosition | null): Promise<void> {
+  if (!position) return;
+  try {
+    await waitForCheckpoint(infra.db, projection, position, 3000);
+  } catch (e) {
+    if (!(e instanceof ProjectionTimeoutError)) throw e;
+  }
+}
+
+const id = (value: string, field: string) => catalog.catalogId(value, field);
+
+/** Data catalog and Article 30 records: systems, data elements, processing activities, flows, processor records. */
+@ApiTags('governance')
+@Controller('governance')
+export class GovernanceController {
+  constructor(
+    private readonly bus: CommandBus,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
+
+  private async write(op: GovernanceOp, ctx: CommandContext) {
+    const r: HandleResult<DomainEvent, { status: string }> = await this.bus.execute(new GovernanceCommand(op, ctx));
+    await settle(this.infra, CATALOG_PROJECTION, r.appended?.position ?? null);
+    return { events: r.events.map((e) => e.type), changed: r.events.length > 0, status: r.state.status, position: r.appended ? positionToString(r.appended.position) : null };
+  }
+
+  private async getOr404<T>(kind: Parameters<typeof entity>[1], value: string, what: string) {
+    const row = await entity<T>(this.infra.db, kind, value);
+    if (!row) throw notFound(`${what} does not exist`);
+    return row;
+  }
+
+  @Get('taxonomy')
+  @RequireScopes('catalog:read')
+  taxonomy() {
+    return {
+      version: catalog.TAXONOMY_VERSION,
+      data_categories: catalog.DATA_CATEGORIES.map((c) => ({ key: c.key, label: c.label, ...catalog.specialFlagsOf(c.key) })),
+      purposes: catalog.PURPOSES.map((p) => ({
+        key: p.key,
+        label: p.label,
+        ccpa_sale_or_sharing: catalog.ccpaSaleOrSharing(p.key),
+        ccpa_sensitive_use_limitable: catalog.isSensitiveUseLimitable(p.key),
+      })),
+      subject_categories: catalog.SUBJECT_CATEGORIES,
+      coarse_categories: catalog.COARSE_CATEGORIES,
+      coarse_purposes: catalog.COARSE_PURPOSES,
+      lawful_bases: catalog.LAWFUL_BASIS_RULES,
+      custom_prefix: catalog.CUSTOM_PREFIX,
+    };
+  }
+
+  // systems and data elements
+  @Post('systems')
+  @RequireScopes('catalog:manage')
+  async createSystem(@Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
+    return { system_id: b.system_id, ...(await this.write({ op: 'define_system', mode: 'create', input: b }, ctx)) };
+  }
+
+  @Put('systems/:id')
+  @RequireScopes('catalog:manage')
+  async putSystem(@Param('id') sid: string, @Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
+    id(sid, 'system_id');
+    if (b.system_id !== sid) throw invalid('system_id in the body must match the path');
+    return { system_id: sid, ...(await this.write({ op: 'define_system', mode: 'upsert', input: b }, ctx)) };
+  }
+
+  @Delete('systems/:id')
+  @RequireScopes('catalog:manage')
+  async retireSystem(@Param('id') sid: string, @CommandCtx() ctx: CommandContext) {
+    return { system_id: sid, ...(await this.write({ op: 'retire_system', id: sid }, ctx)) };
+  }
+
+  @Get('systems')
+  @RequireScopes('catalog:read')
+  async systems() {
+    return { systems: (await entities<catalog.SystemSnapshot>(this.infra.db, 'system')).map((e) => e.snapshot) };
+  }
+
+  @Get('systems/:id')
+  @RequireScopes('catalog:read')
+  async system(@Param('id') sid: string) {
+    const row = await this.getOr404<catalog.SystemSnapshot>('system', id(sid, 'system_id'), 'system');
+    return { ...row.snapshot, status: row.status, elements: await elementsOf(this.infra.db, sid) };
+  }
+
+  @Post('systems/:id/elements')
+  @RequireScopes('catalog:manage')
+  async createElement(@Param('id') sid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
+    const r = await this.write({ op: 'define_element', mode: 'create', systemId: sid, input: b }, ctx);
+    return { system_id: sid, element_id: b.element_id, suggestion: catalog.suggestClassification(b.name), ...r };
+  }
+
+  @Put('systems/:id/elements/:element')
+  @RequireScopes('catalog:manage')
+  async putElement(@Param('id') sid: string, @Param('element') eid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
+    if (b.element_id !== eid) throw invalid('element_id in the body must match the path');
+    const r = await this.write({ op: 'define_element', mode: 'upsert', systemId: sid, input: b }, ctx);
+    return { system_id: sid, element_id: eid, suggestion: catalog.suggestClassification(b.name), ...r };
+  }
+
+  @Delete('systems/:id/elements/:element')
+  @RequireScopes('catalog:manage')
+  async removeElement(@Param('id') sid: string, @Param('element') eid: string, @CommandCtx() ctx: CommandContext) {
+    return { system_id: sid, element_id: eid, ...(await this.write({ op: 'remove_element', systemId: sid, elementId: eid }, ctx)) };
+  }
+
+  // processing activities
+  @Post('activities')
+  @RequireScopes('catalog:manage')
+  async createActivity(@Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
+    return { activity_id: b.activity_id, ...(await this.write({ op: 'define_activity', mode: 'create', input: b as catalog.ActivityInput }, ctx)) };
+  }
+
+  @Put('activities/:id')
+  @RequireScopes('catalog:manage')
+  async putActivity(@Param('id') aid: string, @Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
+    id(aid, 'activity_id');
+    if (b.activity_id !== aid) throw invalid('activity_id in the body must match the path');
+    return { activity_id: aid, ...(await this.write({ op: 'define_activity', mode: 'upsert', input: b as catalog.ActivityInput }, ctx)) };
+  }
+
+  @Delete('activities/:id')
+  @RequireScopes('catalog:manage')
+  async retireActivity(@Param('id') aid: string, @CommandCtx() ctx: CommandContext) {
+    return { activity_id: aid, ...(await this.write({ op: 'retire_activity', id: aid }, ctx)) };
+  }
+
+  @Get('activities')
+  @RequireScopes('catalog:read')
+  async activities() {
+    return { activities: (await currentActivities(this.infra.db)).map((a) => ({ ...a, dpia: catalog.screenDpia(a) })) };
+  }
+
+  @Get('activities/:id')
+  @RequireScopes('catalog:read')
+  async activity(@Param('id') aid: string) {
+    const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
+    return { ...row.snapshot, status: row.status, dpia: catalog.screenDpia(row.snapshot) };
+  }
+
+  @Get('activities/:id/dpia')
+  @RequireScopes('catalog:read')
+  async dpia(@Param('id') aid: string) {
+    const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
+    return { activity_id: aid, ...catalog.screenDpia(row.snapshot) };
+  }
+
+  // data flows
+  @Post('flows')
+  @RequireScopes('catalog:manage')
+  async createFlow(@Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
+    return { flow_id: b.flow_id, ...(await this.write({ op: 'define_flow', mode: 'create', input: b as catalog.FlowInput }, ctx)) };
+  }
+
+  @Put('flows/:id')
+  @RequireScopes('catalog:manage')
+  async putFlow(@Param('id') fid: string, @Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
+    id(fid, 'flow_id');
+    if (b.flow_id !== fid) throw invalid('flow_id in the body must match the path');
+    return { flow_id: fid, ...(await this.write({ op: 'define_flow', mode: 'upsert', input: b as catalog.FlowInput }, ctx)) };
+  }
+
+  @Delete('flows/:id')
+  @RequireScopes('catalog:manage')
+  async retireFlow(@Param('id') fid: string, @CommandCtx() ctx: CommandContext) {
+    return { flow_id: fid, ...(await this.write({ op: 'retire_flow', id: fid }, ctx)) };
+  }
+
+  @Get('flows')
+  @RequireScopes('catalog:read')
+  async flows(@Query() q: AtQuery) {
+    return { flows: await flowsWithAssessment(this.infra.db, q.at ? new Date(q.at) : new Date()) };
+  }
+
+  @Get('flows/:id/assessment')
+  @RequireScopes('catalog:read')
+  async assessment(@Param('id') fid: string, @Query() q: AtQuery) {
+    const row = await this.getOr404<catalog.FlowSnapshot>('flow', id(fid, 'flow_id'), 'flow');
+    const at = q.at ? new Date(q.at) : new Date();
+    return { flow_id: fid, at: at.toISOString(), ...catalog.assessTransfer(row.snapshot, at) };
+  }
+
+  // processor records (Art. 30(2))
+  @Post('processor-records')
+  @RequireScopes('catalog:manage')
+  async createRecord(@Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
+    return { record_id: b.record_id, ...(await this.write({ op: 'define_processor_record', mode: 'create', input: b }, ctx)) };
+  }
+
+  @Put('processor-records/:id')
+  @RequireScopes('catalog:manage')
+  async putRecord(@Param('id') rid: string, @Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
+    id(rid, 'record_id');
+    if (b.record_id !== rid) throw invalid('record_id in the body must match the path');
+    return { record_id: rid, ...(await this.write({ op: 'define_processor_record', mode: 'upsert', input: b }, ctx)) };
+  }
+
+  @Delete('processor-records/:id')
+  @RequireScopes('catalog:manage')
+  async retireRecord(@Param('id') rid: string, @CommandCtx() ctx: CommandContext) {
+    return { record_id: rid, ...(await this.write({ op: 'retire_processor_record', id: rid }, ctx)) };
+  }
+
+  @Get('processor-records')
+  @RequireScopes('catalog:read')
+  async records() {
+    return { processor_records: (await entities<catalog.ProcessorRecordSnapshot>(this.infra.db, 'processor_record')).map((e) => e.snapshot) };
+  }
+
+  // manifests
+  @Post('manifests/evaluate')
+  @HttpCode(200)
+  @RequireScopes('catalog:read')
+  evaluate(@Body() b: ManifestDto) {
+    const { findings } = catalog.evaluateManifestYaml(b.manifest_yaml, new Date());
+    return { ok: !findings.some((f) => f.severity === 'error'), findings };
+  }
+
+  @Post('manifests/apply')
+  @HttpCode(200)
+  @RequireScopes('catalog:manage')
+  async apply(@Body() b: ManifestDto, @CommandCtx() ctx: CommandContext) {
+    const { manifest } = catalog.parseManifestYaml(b.manifest_yaml);
+    const r = await this.bus.execute(new GovernanceCommand({ op: 'apply_manifest', manifest }, ctx));
+    await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
+    return r;
+  }
+
+  // Article 30 records, dashboards, retention
+  @Get('ropa')
+  @RequireScopes('catalog:read')
+  async ropa(@Query() q: RopaQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    const view = q.view ?? 'controller';
+    const at = q.as_of ? new Date(q.as_of) : new Date();
+    const records = await ropa(this.infra.db, view, at);
+    if (q.format === 'csv') {
+      void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="ropa-${view}-${at.toISOString().slice(0, 10)}.csv"`);
+      return view === 'processor' ? catalog.processorRecordsCsv(records as catalog.ProcessorRecordRow[]) : catalog.controllerRecordsCsv(records as catalog.ControllerRecord[]);
+    }
+    return { view, as_of: at.toISOString(), source: view === 'processor' ? 'GDPR Art. 30(2)' : 'GDPR Art. 30(1)', records };
+  }
+
+  @Get('dashboard')
+  @RequireScopes('catalog:read')
+  async dashboard(@Query() q: RetentionQuery) {
+    const now = new Date();
+    const [catalogView, retention] = await Promise.all([catalogDashboard(this.infra.db, now), retentionReport(this.infra.db, await currentActivities(this.infra.db), now, q.due_soon_days ?? 30)]);
+    return { ...catalogView, retention: { overdue: retention.overdue.length, due_soon: retention.due_soon.length, holdings_without_retention: retention.holdings_without_retention } };
+  }
+
+  @Get('retention/report')
+  @RequireScopes('catalog:read')
+  async retention(@Query() q: RetentionQuery) {
+    return retentionReport(this.infra.db, await currentActivities(this.infra.db), new Date(), q.due_soon_days ?? 30);
+  }
+}

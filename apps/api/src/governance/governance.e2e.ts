@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOG_START } from '@pl/domain';
+import { startTestApp, type TestApp } from '../../../../test/support/app';
+
+const shop = readFileSync(join(__dirname, '../../../../examples/manifests/online-shop.yaml'), 'utf8');
+
+describe('governance API (catalog, RoPA, receipts, data map)', () => {
+  let app: TestApp;
+  const events = async () => (await app.infra.store.readAll(LOG_START)).length;
+
+  beforeAll(async () => {
+    app = await startTestApp({ backend: 'pglite' });
+  });
+  afterAll(async () => app?.close());
+
+  it('needs catalog:manage to write and catalog:read to read', async () => {
+    const reader = await app.createKey('catalog:read');
+    const r = await app.request('POST', '/governance/systems', { system_id: 'x', name: 'X', owner: 'o', storage: [{ country: 'DE' }] }, reader);
+    expect(r.status).toBe(403);
+    expect((await app.request('GET', '/governance/systems', undefined, reader)).status).toBe(200);
+    expect((await app.request('GET', '/governance/systems', undefined, null)).status).toBe(401);
+    const writer = await app.createKey('receipts:write');
+    expect((await app.request('GET', '/governance/ropa', undefined, writer)).status).toBe(403);
+  });
+
+  it('applies a manifest once; the same manifest again appends nothing', async () => {
+    const first = await app.request('POST', '/governance/manifests/apply', { manifest_yaml: shop });
+    expect(first.status).toBe(200);
+    expect(first.body.appended).toBeGreaterThan(20);
+    const n = await events();
+    const second = await app.request('POST', '/governance/manifests/apply', { manifest_yaml: shop });
+    expect(second.body).toMatchObject({ appended: 0 });
+    expect(await events()).toBe(n);
+    const sys = await app.request('GET', '/governance/systems/billing-db');
+    expect(sys.status).toBe(200);
+    expect(sys.body.elements.map((e: any) => e.element_id)).toContain('iban');
+  });
+
+  it.each([
+    ['system with an unknown country', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'XX' }] }, 400, /ISO 3166/],
+    ['system with an extra field', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'DE' }], colour: 'red' }, 400, /validation/],
+    ['system already registered', 'POST', '/governance/systems', { system_id: 'billing-db', name: 'B', owner: 'o', storage: [{ country: 'DE' }] }, 409, /already exists/],
+    ['element with an unknown taxonomy key', 'POST', '/governance/systems/billing-db/elements', { element_id: 'shoe', name: 'shoe_size', category: 'user.shoe_size' }, 400, /unknown data category/],
+    [
+      'activity referencing an unknown system',
+      'POST',
+      '/governance/activities',
+      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['nope'] },
+      400,
+      /unknown systems: nope/,
+    ],
+    [
+      'lawful basis outside Art. 6(1)',
+      'POST',
+      '/governance/activities',
+      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'business_need' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['billing-db'] },
+      400,
+      /Art\. 6\(1\)/,
+    ],
+    ['flow to an unknown country code', 'POST', '/governance/flows', { flow_id: 'f-x', source_system: 'billing-db', recipient: { name: 'R' }, categories: ['user'], destination_country: 'EU' }, 400, /ISO 3166/],
+    ['malformed manifest', 'POST', '/governance/manifests/apply', { manifest_yaml: 'systems:\n  - system_id: a\n    storage: [{ country: DE }\n' }, 400, /line \d+/],
+    ['receipt for an unknown system', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'nope', data_category: 'user.contact.email', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' }, 400, /not a registered system/],
+    ['receipt with an unknown purpose', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'billing-db', data_category: 'user.contact.email', processing_purpose: 'fun', stored_at: '2026-01-01T00:00:00Z' }, 400, /unknown purpose/],
+  ])('%s: %s %s -> %s, nothing appended', async (_name, method, path, body, status, message) => {
+    const n = await events();
+    const r = await app.request(method, path, body);
+    expect(r.status).toBe(status);
+    expect(r.body).toMatchObject({ error: expect.any(String), message: expect.stringMatching(message) });
+    expect(JSON.stringify(r.body)).not.toMatch(/stack|at Object\./);
+    expect(await events()).toBe(n);
+  });
+
+  it('a batch with one bad receipt appends nothing', async () => {
+    const n = await events();
+    const r = await app.request('POST', '/privacy/receipts/batch', {
+      receipts: [
+        { user_id: 'carol', system_id: 'accounts-db', data_category: 'user.contact.email', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' },
+        { user_id: 'dave', system_id: 'accounts-db', data_category: 'user.mood', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    expect(r.status).toBe(400);
+    expect(await events()).toBe(n);
+  });
+
+  it('records receipts under a pseudonym and serves the data map', async () => {
+    const key = await app.createKey('receipts:write');
+    const one = await app.request('POST', '/privacy/receipts', { user_id: 'alice@example.com', system_id: 'accounts-db', data_category: 'user.contact.email', processing_purpose: 'contract_necessary', stored_at: '2026-01-10T08:00:00Z' }, key);
+    expect(one.status).toBe(201);
+    expect(one.body.processing_purpose).toBe('essential.service');
+    const batch = await app.request(
+      'POST',
+      '/privacy/receipts/batch',
+      {
+        receipts: [
+          { user_id: 'alice@example.com', system_id: 'billing-db', data_category: 'user.financial.transaction', processing_purpose: 'essential.legal', stored_at: '2026-01-11T08:00:00Z' },
+          { user_id: 'bob', system_id: 'web-analytics', data_category: 'user.device.ip_address', processing_purpose: 'analytics.reporting', stored_at: '2026-01-12T08:00:00Z' },
+        ],
+      },
+      key,
+    );
+    expect(batch.status).toBe(201);
+    expect(batch.body.receipts.map((r: any) => r.receipt_id)).toEqual([expect.any(String), expect.any(String)]);
+    const log = JSON.stringify((await app.infra.store.readAll(LOG_START)).map((e) => [e.streamId, e.data, e.metadata]));
+    expect(log).not.toContain('alice@example.com');
+    const map = await app.request('GET', `/privacy/data-map/${encodeURIComponent('alice@example.com')}`);
+    expect(map.status).toBe(200);
+    expect(map.body.categories).toEqual(['user.contact.email', 'user.financial.transaction']);
+    expect(map.body.lawful_bases).toEqual(['contract', 'legal_obligation']);
+    const billing = map.body.systems.find((s: any) => s.system_id === 'billing-db').holdings[0];
+    expect(billing).toMatchObject({ retention: 'P7Y', delete_after: '2033-01-11T08:00:00.000Z', activity_id: 'order-payments' });
+    const nobody = await app.request('GET', '/privacy/data-map/nobody');
+    expect(nobody.body.systems).toEqual([]);
+  });
+
+  it('exports Article 30 records as JSON and CSV, as of a date', async () => {
+    const json = await app.request('GET', '/governance/ropa?view=controller&format=json');
+    expect(json.status).toBe(200);
+    expect(json.body.records.map((r: any) => r.activity_id)).toEqual(['customer-accounts', 'newsletter-marketing', 'order-payments', 'web-analytics']);
+    const before = await app.request('GET', '/governance/ropa?as_of=2020-01-01T00:00:00Z');
+    expect(before.body.records).toEqual([]);
+    const csv = await app.request('GET', '/governance/ropa?format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(String(csv.body).split('\r\n')[0]).toMatch(/^activity_id,name,controller/);
+    expect(String(csv.body)).toContain('order-payments');
+    const processor = await app.request('GET', '/governance/ropa?view=processor');
+    expect(processor.body).toMatchObject({ view: 'processor', records: [] });
+    expect((await app.request('GET', '/governance/ropa?as_of=yesterday')).status).toBe(400);
+    expect((await app.request('GET', '/governance/ropa?view=auditor')).status).toBe(400);
+  });
+
+  it('dashboard, DPIA screening, transfer assessments, evaluate', async () => {
+    const d = await app.request('GET', '/governance/dashboard');
+    expect(d.status).toBe(200);
+    expect(d.body.counts).toMatchObject({ systems: 5, activities: 4, flows: 4 });
+    expect(d.body.activities_needing_dpia.map((a: any) => a.activity_id)).toContain('web-analytics');
+    expect(d.body.retention.overdue).toBeGreaterThanOrEqual(1);
+    const dpia = await app.request('GET', '/governance/activities/web-analytics/dpia');
+    expect(dpia.body).toMatchObject({ outcome: 'likely_required' });
+    const flow = await app.request('GET', '/governance/flows/accounts-to-newsletter/assessment?at=2026-06-01T00:00:00Z');
+    expect(flow.body).toMatchObject({ allowed: true, basis: 'art46:scc' });
+    expect((await app.request('GET', '/governance/activities/nope')).status).toBe(404);
+    const ev = await app.request('POST', '/governance/manifests/evaluate', { manifest_yaml: readFileSync(join(__dirname, '../../../../examples/manifests/bad/non-compliant.yaml'), 'utf8') });
+    expect(ev.body.ok).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import type { CommandContext } from '@pl/application';
+import { comparePositions, invalid, positionToString } from '@pl/domain';
+import { currentActivities } from '@pl/projections/catalog';
+import { DATA_MAP_PROJECTION, dataMap } from '@pl/projections/data_map';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { RequireScopes } from '../platform/auth/require-scopes.decorator';
+import { CommandCtx } from '../platform/command-context.decorator';
+import { INFRA } from '../platform/tokens';
+import type { ReceiptResult } from './catalog-commands';
+import { settle } from './governance.controller';
+import { GovernanceCommand } from './governance.commands';
+import { ReceiptBatchDto, ReceiptDto } from './governance.dto';
+
+/** Processing receipts from services and the per-subject data map. User ids are pseudonymised before anything is stored. */
+@ApiTags('privacy')
+@Controller('privacy')
+export class PrivacyController {
+  constructor(
+    private readonly bus: CommandBus,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
+
+  private async record(receipts: ReceiptDto[], ctx: CommandContext) {
+    const batch = receipts.map((r) => ({
+      subject_key: this.infra.pseudonymizer.subject(r.user_id),
+      receipt: { receipt_id: r.receipt_id, system_id: r.system_id, category: r.data_category, purpose: r.processing_purpose, stored_at: r.stored_at },
+    }));
+    const results: ReceiptResult[] = await this.bus.execute(new GovernanceCommand({ op: 'record_receipts', batch }, ctx));
+    const last = results.map((r) => r.position).sort(comparePositions).pop() ?? null;
+    await settle(this.infra, DATA_MAP_PROJECTION, last);
+    return results.map((r, i) => ({
+      receipt_id: r.receipt_id,
+      user_id: receipts[i].user_id,
+      system_id: r.system_id,
+      data_category: r.category,
+      processing_purpose: r.purpose,
+      stored_at: r.stored_at,
+      position: positionToString(r.position),
+    }));
+  }
+
+  @Post('receipts')
+  @RequireScopes('receipts:write')
+  async receipt(@Body() b: ReceiptDto, @CommandCtx() ctx: CommandContext) {
+    return (await this.record([b], ctx))[0];
+  }
+
+  @Post('receipts/batch')
+  @RequireScopes('receipts:write')
+  async batch(@Body() b: ReceiptBatchDto, @CommandCtx() ctx: CommandContext) {
+    return { receipts: await this.record(b.receipts, ctx) };
+  }
+
+  @Get('data-map/:user_id')
+  @RequireScopes('catalog:read')
+  async map(@Param('user_id') userId: string) {
+    if (!userId || userId.length > 256) throw invalid('user_id must be 1 to 256 characters');
+    const subject = this.infra.pseudonymizer.subject(userId);
+    return { user_id: userId, as_of: new Date().toISOString(), ...(await dataMap(this.infra.db, subject, await currentActivities(this.infra.db))) };
+  }
+}
