@@ -1,7 +1,7 @@
 /// <reference types="jest" />
 import { randomUUID } from 'node:crypto';
-import { comparePositions, positionToString, UpcasterRegistry, type EventMetadata, type LogPosition, type RecordedEvent } from '@pl/domain';
-import { WrongExpectedRevisionError, type EventStore, type NewEvent, type SubscribeOptions } from '../port';
+import { comparePositions, LOG_START, positionToString, UpcasterRegistry, type EventMetadata, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type NewEvent, type SubscribeOptions } from '../port';
 
 /** What a backend gives the contract suite. */
 export interface ContractHarness {
@@ -76,6 +76,27 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
   describe(`EventStore contract: ${name}`, () => {
     let h: ContractHarness;
     let store: EventStore;
+    let lastWrite: LogPosition = LOG_START;
+
+    // Appends through the store, remembering the newest position written.
+    const append = async (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => {
+      const r = await store.append(streamId, events, expected);
+      if (comparePositions(r.position, lastWrite) > 0) lastWrite = r.position;
+      return r;
+    };
+    /**
+     * The head once everything this suite wrote is safe to read. On PostgreSQL a commit becomes
+     * readable only when no older transaction is still running anywhere on the server, which on a
+     * busy shared server can take a moment.
+     */
+    const head = async (): Promise<LogPosition> => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const p = await store.headPosition();
+        if (comparePositions(p, lastWrite) >= 0 || Date.now() > deadline) return p;
+        await sleep(20);
+      }
+    };
 
     beforeAll(async () => {
       h = await factory({ upcasters: contractUpcasters() });
@@ -92,9 +113,9 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       const id = stream('roundtrip');
       const first = newEvent('contract.created', { n: 1, nested: { list: [1, 'two', null], text: 'quote " and \\ back' } }, 3, { reason: 'test' });
       const second = newEvent('contract.changed', { n: 2 });
-      const r1 = await store.append(id, [first], 'no_stream');
+      const r1 = await append(id, [first], 'no_stream');
       expect(r1.nextRevision).toBe(0n);
-      const r2 = await store.append(id, [second, newEvent('contract.changed', { n: 3 })], 0n);
+      const r2 = await append(id, [second, newEvent('contract.changed', { n: 3 })], 0n);
       expect(r2.nextRevision).toBe(2n);
       expect(comparePositions(r2.position, r1.position)).toBeGreaterThan(0);
 
@@ -119,11 +140,11 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
 
     it('refuses a wrong expected revision and reports the actual one', async () => {
       const id = stream('conflict');
-      await store.append(id, [newEvent('contract.a', {}), newEvent('contract.b', {})], 'no_stream');
-      const err = await store.append(id, [newEvent('contract.c', {})], 0n).catch((e) => e);
+      await append(id, [newEvent('contract.a', {}), newEvent('contract.b', {})], 'no_stream');
+      const err = await append(id, [newEvent('contract.c', {})], 0n).catch((e) => e);
       expect(err).toBeInstanceOf(WrongExpectedRevisionError);
       expect(err).toMatchObject({ streamId: id, expected: 0n, actual: 1n });
-      const missing = await store.append(stream('conflict-missing'), [newEvent('contract.c', {})], 4n).catch((e) => e);
+      const missing = await append(stream('conflict-missing'), [newEvent('contract.c', {})], 4n).catch((e) => e);
       expect(missing).toBeInstanceOf(WrongExpectedRevisionError);
       expect((missing as WrongExpectedRevisionError).actual).toBeNull();
       expect((await store.readStream(id)).revision).toBe(1n);
@@ -131,31 +152,32 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
 
     it('no_stream fails when the stream exists; any appends in both cases', async () => {
       const id = stream('nostream');
-      await store.append(id, [newEvent('contract.a', {})], 'no_stream');
-      const err = await store.append(id, [newEvent('contract.b', {})], 'no_stream').catch((e) => e);
+      await append(id, [newEvent('contract.a', {})], 'no_stream');
+      const err = await append(id, [newEvent('contract.b', {})], 'no_stream').catch((e) => e);
       expect(err).toBeInstanceOf(WrongExpectedRevisionError);
       expect((err as WrongExpectedRevisionError).actual).toBe(0n);
-      expect((await store.append(id, [newEvent('contract.b', {})], 'any')).nextRevision).toBe(1n);
+      expect((await append(id, [newEvent('contract.b', {})], 'any')).nextRevision).toBe(1n);
       const fresh = stream('any');
-      expect((await store.append(fresh, [newEvent('contract.a', {})], 'any')).nextRevision).toBe(0n);
+      expect((await append(fresh, [newEvent('contract.a', {})], 'any')).nextRevision).toBe(0n);
       expect((await store.readStream(id)).events.map((e) => e.type)).toEqual(['contract.a', 'contract.b']);
     });
 
     it('orders the global log across streams and reads after a checkpoint', async () => {
-      const before = await store.headPosition();
+      const before = await head();
       const a = stream('order-a');
       const b = stream('order-b');
       const written = [newEvent('contract.o1', {}), newEvent('contract.o2', {}), newEvent('contract.o3', {}), newEvent('contract.o4', {}), newEvent('contract.o5', {})];
-      await store.append(a, [written[0]], 'no_stream');
-      await store.append(b, [written[1]], 'no_stream');
-      await store.append(a, [written[2], written[3]], 0n);
-      const last = await store.append(b, [written[4]], 0n);
+      await append(a, [written[0]], 'no_stream');
+      await append(b, [written[1]], 'no_stream');
+      await append(a, [written[2], written[3]], 0n);
+      const last = await append(b, [written[4]], 0n);
+      await head();
 
       const all = await store.readAll(before);
       const mine = all.filter((e) => e.streamId === a || e.streamId === b);
       expect(mine.map((e) => e.metadata.event_id)).toEqual(written.map((e) => e.metadata.event_id));
       expect(isIncreasing(all.map((e) => e.position))).toBe(true);
-      expect(comparePositions(await store.headPosition(), last.position)).toBeGreaterThanOrEqual(0);
+      expect(comparePositions(await head(), last.position)).toBeGreaterThanOrEqual(0);
 
       const afterSecond = await store.readAll(mine[1].position);
       expect(afterSecond.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.metadata.event_id)).toEqual(
@@ -170,8 +192,9 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       const id = stream('upcast');
       const old = newEvent(UPCAST_TYPE, { name: 'v1 shape' }, 1);
       const current = newEvent(UPCAST_TYPE, { full_name: 'v2 shape' }, 2);
-      const before = await store.headPosition();
-      await store.append(id, [old, current], 'no_stream');
+      const before = await head();
+      await append(id, [old, current], 'no_stream');
+      await head();
       const read = await store.readStream(id);
       expect(read.events.map((e) => [e.schemaVersion, e.data])).toEqual([
         [2, { full_name: 'v1 shape' }],
@@ -183,10 +206,10 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
     });
 
     it('resumes a subscription from its last checkpoint with no duplicate and no gap', async () => {
-      const before = await store.headPosition();
+      const before = await head();
       const id = stream('resume');
       const firstBatch = Array.from({ length: 10 }, (_, i) => newEvent('contract.resume', { i }));
-      await store.append(id, firstBatch, 'no_stream');
+      await append(id, firstBatch, 'no_stream');
 
       const seen: string[] = [];
       let checkpoint: LogPosition = before;
@@ -208,7 +231,7 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       const seenInFirst = seen.length;
 
       const secondBatch = Array.from({ length: 7 }, (_, i) => newEvent('contract.resume', { i: 10 + i }));
-      await store.append(id, secondBatch, 9n);
+      await append(id, secondBatch, 9n);
       const all = [...firstBatch, ...secondBatch].map((e) => e.metadata.event_id);
 
       const positions: LogPosition[] = [];
@@ -230,13 +253,33 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       expect(positions.every((p) => comparePositions(p, checkpoint) > 0)).toBe(true);
     }, LONG);
 
+    it('ends a subscription whose handler fails, with the error, and delivers nothing after it', async () => {
+      const before = await head();
+      const id = stream('failing');
+      await append(id, Array.from({ length: 6 }, (_, i) => newEvent('contract.failing', { i })), 'no_stream');
+      let calls = 0;
+      const sub = store.subscribe(
+        before,
+        async (events) => {
+          if (events.some((e) => e.streamId === id)) calls += 1;
+          if (calls === 2) throw new Error('projection broke');
+        },
+        { maxCount: 2 },
+      );
+      await expect(sub.done).rejects.toThrow('projection broke');
+      await append(id, [newEvent('contract.failing', { i: 6 })], 5n);
+      await sleep(200);
+      expect(calls).toBe(2);
+      await sub.stop();
+    }, LONG);
+
     it('a filtered subscription gets only matching types and still advances its checkpoint', async () => {
-      const before = await store.headPosition();
+      const before = await head();
       const prefix = `contract_f${randomUUID().slice(0, 8)}.`;
       const id = stream('filtered');
-      await store.append(id, [newEvent(`${prefix}wanted`, { i: 0 })], 'no_stream');
-      let last = await store.append(id, Array.from({ length: 20 }, () => newEvent('contract.unwanted', {})), 0n);
-      for (let i = 0; i < 20; i++) last = await store.append(id, [newEvent('contract.unwanted', {})], last.nextRevision);
+      await append(id, [newEvent(`${prefix}wanted`, { i: 0 })], 'no_stream');
+      let last = await append(id, Array.from({ length: 20 }, () => newEvent('contract.unwanted', {})), 0n);
+      for (let i = 0; i < 20; i++) last = await append(id, [newEvent('contract.unwanted', {})], last.nextRevision);
 
       const types: string[] = [];
       const regressions: string[] = [];
@@ -258,7 +301,7 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
     }, LONG);
 
     it('never skips an event with 16+ concurrent writers while a subscriber follows', async () => {
-      const before = await store.headPosition();
+      const before = await head();
       const run = randomUUID().slice(0, 8);
       const mine = (e: RecordedEvent) => e.streamId.startsWith(`contract_conc${run}`);
       const received = new Map<string, number>();
@@ -287,7 +330,7 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
         let expected: 'no_stream' | bigint = 'no_stream';
         for (let i = 0; i < appendsPerWriter; i++) {
           const events = Array.from({ length: 1 + (i % 3) }, (_, k) => newEvent('contract.concurrent', { w, i, k }));
-          const r = await store.append(id, events, expected);
+          const r = await append(id, events, expected);
           events.forEach((e) => written.add(e.metadata.event_id));
           expected = r.nextRevision;
         }
