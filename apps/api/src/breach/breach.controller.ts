@@ -16,6 +16,8 @@ import {
   type BreachCommand,
   type BreachEvent,
   type BreachScope,
+  type ScopeReceipt,
+  MAX_SUBJECT_KEYS_PER_COMMAND,
   type BreachState,
   type RiskFactors,
 } from '@pl/domain/breach';
@@ -91,18 +93,28 @@ export class BreachController {
     return this.computeScope(state, body.window_from ?? null, body.window_to ?? null);
   }
 
-  private async computeScope(state: BreachState, from: string | null, to: string | null): Promise<BreachScope> {
+  private window(state: BreachState, from: string | null, to: string | null): { from: string; to: string } {
     const windowFrom = from ?? state.window_from;
     const windowTo = to ?? state.window_to ?? state.aware_at;
     if (!windowFrom) throw invalid('a time window is needed for scoping: give window_from here or when recording the breach', { field: 'window_from' });
     if (Date.parse(windowFrom) > Date.parse(windowTo)) throw invalid('window_from is after window_to', { field: 'window_from' });
-    // The catalog as it stood when the controller became aware of the breach.
-    const asOf = new Date(state.aware_at);
-    const receipts = await this.catalog.receipts(state.systems, new Date(windowFrom), new Date(windowTo));
+    return { from: windowFrom, to: windowTo };
+  }
+
+  private async scopeReceipts(state: BreachState, from: string | null, to: string | null): Promise<ScopeReceipt[]> {
+    const w = this.window(state, from, to);
+    const receipts = await this.catalog.receipts(state.systems, new Date(w.from), new Date(w.to));
     if (receipts === null) throw precondition('processing receipts are not available in this deployment; give the factors and jurisdictions by hand');
-    const catalog = await this.catalog.snapshot(state.systems, asOf);
+    return receipts;
+  }
+
+  private async computeScope(state: BreachState, from: string | null, to: string | null): Promise<BreachScope> {
+    const w = this.window(state, from, to);
+    const receipts = await this.scopeReceipts(state, w.from, w.to);
+    // The catalog as it stood when the controller became aware of the breach.
+    const catalog = await this.catalog.snapshot(state.systems, new Date(state.aware_at));
     const jurisdictions = await this.catalog.jurisdictions([...new Set(receipts.map((r) => r.subject_key))]);
-    return computeScope({ systems: state.systems, window_from: windowFrom, window_to: windowTo, receipts, catalog, jurisdictions });
+    return computeScope({ systems: state.systems, window_from: w.from, window_to: w.to, receipts, catalog, jurisdictions });
   }
 
   @Post(':id/assessment')
@@ -155,7 +167,15 @@ export class BreachController {
 
   @Post(':id/subject-notifications')
   async notifySubjects(@Param('id', uuid) id: string, @Body() body: NotifySubjectsDto, @CommandCtx() ctx: CommandContext) {
-    const keys = (body.subject_ids ?? []).map((s) => this.infra.pseudonymizer.subject(s));
+    const keys = new Set((body.subject_ids ?? []).map((s) => this.infra.pseudonymizer.subject(s)));
+    if (body.from_scope) {
+      const { state } = await this.load(id);
+      const window = state.assessment?.scope ?? null;
+      const scope = await this.scopeReceipts(state, window?.window_from ?? null, window?.window_to ?? null);
+      for (const r of scope) keys.add(r.subject_key);
+      if (keys.size > MAX_SUBJECT_KEYS_PER_COMMAND) throw precondition(`the scope holds more than ${MAX_SUBJECT_KEYS_PER_COMMAND} subjects; send the notices in batches with subject_ids`);
+    }
+    const count = body.subjects_count ?? keys.size;
     return this.run(
       id,
       {
@@ -163,8 +183,8 @@ export class BreachController {
         jurisdiction: body.jurisdiction,
         notice_id: randomUUID(),
         channel: body.channel,
-        subjects_count: body.subjects_count,
-        subject_keys: keys,
+        subjects_count: count,
+        subject_keys: [...keys],
         delay_reason: body.delay_reason ?? null,
         now: ctx.now.toISOString(),
       },

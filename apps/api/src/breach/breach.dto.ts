@@ -84,9 +84,12 @@ export class NotifyAuthorityDto {
 export class NotifySubjectsDto {
   @IsIn(['EU', 'US-CA']) jurisdiction!: 'EU' | 'US-CA';
   @IsIn(['email', 'letter', 'sms', 'in_app', 'phone', 'public_communication']) channel!: string;
-  @IsInt() @Min(1) @Max(10_000_000_000) subjects_count!: number;
+  /** Number of subjects told; defaults to the number of subjects in the scope with from_scope. */
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000_000) subjects_count?: number;
   /** The caller's subject ids; pseudonymised before they reach the log (never stored in clear). */
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_SUBJECT_KEYS_PER_COMMAND) @IsString({ each: true }) @Length(1, 200, { each: true }) subject_ids?: string[];
+  /** Fan out to every subject in the breach's scope (receipts of the affected systems in the window), by pseudonymous key. */
+  @IsOptional() @IsBoolean() from_scope?: boolean;
   @IsOptional() @IsString() @Length(1, 4000) delay_reason?: string;
 }
 

@@ -174,6 +174,15 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     expect(assessed.body.assessment.scope).toEqual(scope.body);
     expect(assessed.body.assessment.risk_level).toBe('high');
     expect((await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: partial })).status).toBe(400);
+
+    const fanOut = await t.request('POST', `/breaches/${id}/subject-notifications`, { jurisdiction: 'EU', channel: 'email', from_scope: true });
+    expect(fanOut.status).toBe(201);
+    expect(fanOut.body.subjects_notified.EU.count).toBe(3);
+    const notices = await t.infra.db.query<{ k: string }>(
+      `SELECT data::jsonb->>'subject_key' AS k FROM es_events WHERE stream_id = $1 AND type = 'breach.subject_notice_prepared' ORDER BY global_position`,
+      [`breach-${id}`],
+    );
+    expect(notices.rows.map((r) => r.k).sort()).toEqual(['u1', 'u2', 'u3'].map((u) => t.infra.pseudonymizer.subject(u)).sort());
   });
 
   describe('bad input: a clear 4xx and nothing appended', () => {
