@@ -6,9 +6,10 @@ import { DemoModule } from './demo/demo.module';
 import { GovernanceModule } from './governance/governance.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 import { RightsModule } from './rights/rights.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule, WebhooksModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,63 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { SecretBox, WEBHOOK_SCHEMA, deactivateEndpoint, listDeliveries, listEndpoints, registerEndpoint, retryDeadDeliveries } from '@pl/messaging';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { RequireScopes } from '../platform/auth/require-scopes.decorator';
+import { INFRA } from '../platform/tokens';
+import { DeliveriesQuery, RegisterEndpointDto, RetryDeliveriesDto } from './webhooks.dto';
+
+/** Webhook endpoints of services without Kafka, and the delivery log per event and service. */
+@ApiTags('webhooks')
+@Controller('webhooks')
+@RequireScopes('webhooks:manage')
+export class WebhooksController {
+  private readonly box: SecretBox;
+  private schemaReady: Promise<void> | null = null;
+
+  constructor(@Inject(INFRA) private readonly infra: Infrastructure) {
+    this.box = new SecretBox(infra.config.masterKey);
+  }
+
+  private ready(): Promise<void> {
+    this.schemaReady ??= this.infra.db.exec(WEBHOOK_SCHEMA).catch((e) => {
+      this.schemaReady = null;
+      throw e;
+    });
+    return this.schemaReady;
+  }
+
+  /** Registers or re-registers (rotating the secret). The signing secret is in this response only. */
+  @Post('endpoints')
+  @HttpCode(201)
+  async register(@Body() dto: RegisterEndpointDto) {
+    await this.ready();
+    return registerEndpoint(this.infra.db, this.box, { service: dto.service, url: dto.url, topics: dto.topics, systemId: dto.system_id ?? null });
+  }
+
+  @Get('endpoints')
+  async endpoints() {
+    await this.ready();
+    return { endpoints: await listEndpoints(this.infra.db) };
+  }
+
+  @Delete('endpoints/:service')
+  @HttpCode(204)
+  async deactivate(@Param('service') service: string) {
+    await this.ready();
+    await deactivateEndpoint(this.infra.db, service);
+  }
+
+  @Get('deliveries')
+  async deliveries(@Query() q: DeliveriesQuery) {
+    await this.ready();
+    return { deliveries: await listDeliveries(this.infra.db, { service: q.service, eventId: q.event_id, status: q.status, limit: q.limit }) };
+  }
+
+  /** Queues dead-lettered deliveries again (all, one service's, or the given ids). */
+  @Post('deliveries/retry')
+  @HttpCode(200)
+  async retry(@Body() dto: RetryDeliveriesDto) {
+    await this.ready();
+    return { requeued: await retryDeadDeliveries(this.infra.db, { service: dto.service, ids: dto.delivery_ids }) };
+  }
+}
