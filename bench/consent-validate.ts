@@ -188,7 +188,10 @@ async function main(): Promise<void> {
       console.log(`n=${n} load average before the runs: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other sessions share the 2 cores)`);
       const v = await cannon({ url: apiUrl, headers: auth, requests: [{ method: 'GET', setupRequest: (r: any) => ({ ...r, path: validatePath(n)() }) }] });
       console.log(`n=${n} validate (API, PostgreSQL): ${v.rps.toFixed(0)} req/s p50 ${v.p50} ms p99 ${v.p99} ms errors ${v.errors} non2xx ${v.non2xx}`);
-      const r = await cannon({ url: baseUrl, requests: [{ method: 'GET', setupRequest: (x: any) => ({ ...x, path: validatePath(n)() }) }] });
+      const fixed = await cannon({ url: apiUrl, headers: auth, overallRate: 5000, requests: [{ method: 'GET', setupRequest: (x: any) => ({ ...x, path: validatePath(n)() }) }] });
+      console.log(`n=${n} validate (API) at a fixed 5,000 req/s offered: ${fixed.rps.toFixed(0)} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms errors ${fixed.errors}`);
+      // KEYS is O(keys in the database): give the baseline time to answer rather than count timeouts
+      const r = await cannon({ url: baseUrl, timeout: 120, requests: [{ method: 'GET', setupRequest: (x: any) => ({ ...x, path: validatePath(n)() }) }] });
       console.log(`n=${n} validate (Redis KEYS+GET baseline): ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non2xx ${r.non2xx}`);
       const batchBody = () =>
         JSON.stringify({
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
       const checks = b.rps * BATCH;
       console.log(`n=${n} batch (${BATCH} checks/call): ${b.rps.toFixed(1)} calls/s = ${checks.toFixed(0)} checks/s p50 ${b.p50} ms p99 ${b.p99} ms errors ${b.errors} non2xx ${b.non2xx}`);
       rows.push(
-        `| ${n.toLocaleString('en')} | ${v.rps.toFixed(0)} | ${v.p50} | ${v.p99} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(v.rps / r.rps).toFixed(2)}x | ${checks.toFixed(0)} (p99 ${b.p99} ms/call) | ${v.errors + v.non2xx + b.errors + b.non2xx} |`,
+        `| ${n.toLocaleString('en')} | ${v.rps.toFixed(0)} | ${v.p50} | ${v.p99} | ${fixed.rps.toFixed(0)} / ${fixed.p99} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${(v.rps / r.rps).toFixed(2)}x | ${checks.toFixed(0)} (p99 ${b.p99} ms/call) | ${v.errors + v.non2xx + b.errors + b.non2xx} |`,
       );
     } finally {
       for (const c of children) c.kill('SIGTERM');
@@ -215,8 +218,8 @@ async function main(): Promise<void> {
       await client.quit();
     }
   }
-  console.log('\n| subjects | API validate req/s | p50 ms | p99 ms | Redis baseline req/s | p50 ms | p99 ms | API / baseline | batch checks/s | errors |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| subjects | API validate req/s | p50 ms | p99 ms | at 5,000/s offered: req/s / p99 ms | Redis baseline req/s | p50 ms | p99 ms | API / baseline | batch checks/s | errors |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 }
 

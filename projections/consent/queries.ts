@@ -5,14 +5,16 @@ const parse = (v: unknown): consent.ConsentSnapshot => (typeof v === 'string' ? 
 
 /** The hot path: one primary-key lookup. Null when the subject has no consent stream. */
 export async function loadSnapshot(db: SqlExecutor, subjectKey: string): Promise<consent.ConsentSnapshot | null> {
-  const r = await db.query<{ snapshot: unknown }>('SELECT snapshot FROM rm_consent.consent_subjects WHERE subject_key = $1', [subjectKey]);
+  const r = await db.query<{ snapshot: unknown }>('SELECT snapshot FROM rm_consent.consent_subjects WHERE subject_key = $1', [subjectKey], { name: 'consent_snapshot' });
   return r.rows.length ? parse(r.rows[0].snapshot) : null;
 }
 
 export async function loadSnapshots(db: SqlExecutor, subjectKeys: readonly string[]): Promise<Map<string, consent.ConsentSnapshot>> {
   const out = new Map<string, consent.ConsentSnapshot>();
   if (!subjectKeys.length) return out;
-  const r = await db.query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot FROM rm_consent.consent_subjects WHERE subject_key = ANY($1)', [[...new Set(subjectKeys)]]);
+  const r = await db.query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot FROM rm_consent.consent_subjects WHERE subject_key = ANY($1)', [[...new Set(subjectKeys)]], {
+    name: 'consent_snapshots',
+  });
   for (const row of r.rows) out.set(row.subject_key, parse(row.snapshot));
   return out;
 }
