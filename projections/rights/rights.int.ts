@@ -13,6 +13,8 @@ const ctx = (d: number): CommandContext => ({ actor: 'apikey:test', correlationI
 const alice = 'sub_ALICEALICEALICEALICEALICEALICE00';
 const bob = 'sub_BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB00';
 
+
+jest.setTimeout(120_000);
 describe.each(SQL_BACKENDS)('rights projection on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let store: SqlEventStore;

@@ -11,6 +11,8 @@ const T0 = new Date('2026-03-02T10:00:00.000Z');
 const DAY = 86_400_000;
 const at = (d: number) => new Date(T0.getTime() + d * DAY);
 
+
+jest.setTimeout(120_000);
 describe('rights clocks process manager (PGlite)', () => {
   let f: FreshDatabase;
   let store: SqlEventStore;
