@@ -113,37 +113,61 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
-    let checkpoint = after;
-    let chain: Promise<void> = Promise.resolve();
-    // Events and filter checkpoints reach the handler one at a time, in order, never going back.
-    const deliver = (events: RecordedEvent[], position: LogPosition): Promise<void> =>
-      (chain = chain.then(async () => {
-        if (comparePositions(position, checkpoint) <= 0) return;
-        await handler(events, position);
-        checkpoint = position;
-      }));
-    const filterOptions = {
-      checkpointInterval: 1,
-      checkpointReached: (_: AllStreamSubscription, p: Position) => deliver([], fromEsdbPosition(p)),
+    let delivered = after;
+    let stopping = false;
+    let idle = false;
+    const macrotask = () => new Promise<void>((r) => setImmediate(r));
+    /**
+     * A filter checkpoint must not overtake events the server sent before it that this loop has
+     * not handled yet (they may still sit in the stream's buffer): the client awaits this callback
+     * before reading on, so wait until the buffer is empty and the loop is idle, then hand the
+     * handler an empty batch at that position.
+     */
+    const checkpointReached = async (s: AllStreamSubscription, p: Position) => {
+      while (!stopping && !(idle && s.readableLength === 0)) await macrotask();
+      await macrotask();
+      if (stopping || !idle || s.readableLength > 0) return; // a later checkpoint will do
+      const position = fromEsdbPosition(p);
+      if (comparePositions(position, delivered) <= 0) return;
+      idle = false;
+      try {
+        await handler([], position);
+        delivered = position;
+      } catch (e) {
+        // Thrown inside the client's stream transform it would go unhandled: end the stream with it
+        // instead, so that `done` rejects with the handler's error.
+        s.destroy(e instanceof Error ? e : new Error(String(e)));
+      } finally {
+        idle = true;
+      }
     };
+    const filterOptions = { checkpointInterval: 1, checkpointReached };
     const sub = this.client.subscribeToAll({
       fromPosition: toReadPosition(after),
       filter: options.typePrefixes?.length ? eventTypeFilter({ prefixes: [...options.typePrefixes], ...filterOptions }) : excludeSystemEvents(filterOptions),
     });
     if (options.onCaughtUp) sub.on('caughtUp', options.onCaughtUp);
-    let stopping = false;
     const loop = async () => {
+      const events = sub[Symbol.asyncIterator]();
       try {
-        for await (const { event } of sub) {
-          if (stopping) break;
+        for (;;) {
+          idle = true;
+          const next = await events.next();
+          idle = false;
+          if (next.done || stopping) break;
+          const event = next.value.event;
           if (!isServiceEvent(event) || !matchesPrefixes(event.type, options.typePrefixes)) continue;
           const recorded = fromEsdbEvent(event, this.upcasters);
-          await deliver([recorded], recorded.position);
+          if (comparePositions(recorded.position, after) <= 0) continue;
+          await handler([recorded], recorded.position);
+          if (comparePositions(recorded.position, delivered) > 0) delivered = recorded.position;
         }
       } catch (e) {
         if (!stopping) throw e;
+      } finally {
+        idle = false;
+        if (!stopping) await sub.unsubscribe().catch(() => undefined);
       }
-      await chain;
     };
     const done = loop().finally(() => this.subscriptions.delete(subscription));
     const subscription: Subscription = {
