@@ -25,6 +25,10 @@ export interface AppConfig {
   readonly logLevel: string;
   /** Ed25519 private key (PEM or base64 PKCS#8 DER) signing audit chain heads; generated into DATA_DIR when absent. */
   readonly auditSigningKey: string | null;
+  /** /health reports not ready when a projection is more than this many positions behind the head. */
+  readonly readyMaxProjectionLag: number;
+  /** Verified API keys are cached this long: a revocation takes effect within it. */
+  readonly apiKeyCacheTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -60,10 +64,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pseudonymSecret: nonEmpty(env.PSEUDONYM_SECRET)
       ? Buffer.from(env.PSEUDONYM_SECRET!, 'utf8')
       : createHash('sha256').update('privacy-ledger:pseudonym:').update(masterKey).digest(),
-    bodyLimitBytes: Number(env.BODY_LIMIT_BYTES ?? 256 * 1024),
+    bodyLimitBytes: positiveBodyLimit(env),
     logLevel: env.LOG_LEVEL ?? 'info',
     auditSigningKey: nonEmpty(env.AUDIT_SIGNING_KEY),
+    readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
+    apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
   };
+}
+
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = nonEmpty(env[name]);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return n;
 }
 
 function nonEmpty(v: string | undefined): string | null {
@@ -88,4 +102,10 @@ function masterKeyFrom(env: NodeJS.ProcessEnv, dataDir: string): { key: Buffer; 
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64'), { mode: 0o600 });
   return { key, generated: true };
+}
+
+function positiveBodyLimit(env: NodeJS.ProcessEnv): number {
+  const n = nonNegativeInt(env, 'BODY_LIMIT_BYTES', 256 * 1024);
+  if (n === 0) throw new ConfigError('BODY_LIMIT_BYTES must be positive');
+  return n;
 }

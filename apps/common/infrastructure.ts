@@ -25,9 +25,16 @@ export interface Infrastructure {
 export async function createInfrastructure(config: AppConfig, overrides: { db?: SqlDatabase } = {}): Promise<Infrastructure> {
   const db = overrides.db ?? (await openDatabase(config));
   const store = await openEventStore(config, db);
-  await store.init();
   const keys = new SubjectKeyStore(db, MasterKeyRing.fromConfig(config));
-  await keys.init();
+  try {
+    await store.init();
+    await keys.init();
+  } catch (e) {
+    // Release what was opened, or a failed start (e.g. EventStoreDB unreachable) keeps the process alive.
+    await store.close().catch(() => undefined);
+    if (!overrides.db) await db.close().catch(() => undefined);
+    throw e;
+  }
   const closers: Array<() => Promise<void>> = [() => store.close(), () => keys.close(), () => (overrides.db ? Promise.resolve() : db.close())];
   return {
     config,
@@ -54,8 +61,9 @@ async function openDatabase(config: AppConfig): Promise<SqlDatabase> {
 
 async function openEventStore(config: AppConfig, db: SqlDatabase): Promise<EventStore> {
   if (config.eventStore === 'eventstoredb') {
-    // LEAD-TODO: wire the EventStoreDB adapter once libs/eventstore/src/eventstoredb lands.
-    throw new Error('EventStoreDB adapter not wired yet');
+    // Loaded only here so the embedded and PostgreSQL setups never load the gRPC client.
+    const { EventStoreDbEventStore } = await import('@pl/eventstore/eventstoredb/eventstoredb-event-store');
+    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString!);
   }
   return new SqlEventStore(db);
 }

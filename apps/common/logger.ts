@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Structured JSON logs. Personal fields are redacted wherever they appear, and request logs carry
@@ -15,12 +15,14 @@ export const REDACT_PATHS = [
   'secret', '*.secret', 'key', '*.key',
 ];
 
-export function createLogger(level = 'info', name = 'privacy-ledger'): Logger {
-  return pino({
+/** JSON lines to stdout, or to `destination` (tests capture them). */
+export function createLogger(level = 'info', name = 'privacy-ledger', destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

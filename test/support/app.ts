@@ -29,6 +29,8 @@ export interface TestAppOptions {
   /** Run the worker (projections, process managers) in process; default true. */
   readonly worker?: boolean | WorkerOptions;
   readonly env?: Record<string, string>;
+  /** Logs of the app and worker (default: silent, or TEST_LOG_LEVEL). */
+  readonly logger?: Logger;
 }
 
 const quietLogger = (): Logger => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -47,7 +49,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     }),
   };
   const infra = await createInfrastructure(config, { db: database.db });
-  const logger = quietLogger();
+  const logger = options.logger ?? quietLogger();
   const worker = options.worker === false ? null : await startWorker(infra, { logger, ...(typeof options.worker === 'object' ? options.worker : {}) });
   const { app, apiKeys } = await createApiApp(infra, { logger, worker });
   await app.listen({ port: 0, host: '127.0.0.1' });

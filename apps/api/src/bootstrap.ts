@@ -22,7 +22,7 @@ export interface ApiApp {
 
 /** Builds the HTTP app (not yet listening). */
 export async function createApiApp(infra: Infrastructure, options: ApiOptions): Promise<ApiApp> {
-  const apiKeys = new ApiKeyStore(infra.db);
+  const apiKeys = new ApiKeyStore(infra.db, infra.config.apiKeyCacheTtlMs);
   await apiKeys.init();
   const metrics = processMetrics();
   const adapter = new FastifyAdapter({ bodyLimit: infra.config.bodyLimitBytes, logger: false, trustProxy: false });

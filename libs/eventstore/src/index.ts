@@ -8,4 +8,5 @@ export { EVENT_STORE_SCHEMA } from './postgres/schema';
 export { EVENT_STORE_MIGRATIONS, migrateEventStore, type Migration } from './postgres/migrations';
 export { appendStatement, NOTIFY_CHANNEL as EVENT_STORE_NOTIFY_CHANNEL } from './postgres/append-statement';
 export { decodeRow, type EventRow } from './postgres/rows';
-export { EventStoreDbEventStore, type EventStoreDbOptions } from './eventstoredb/eventstoredb-event-store';
+// Type-only: the adapter (and the gRPC client) is loaded on demand from '@pl/eventstore/eventstoredb/eventstoredb-event-store'.
+export type { EventStoreDbEventStore, EventStoreDbOptions } from './eventstoredb/eventstoredb-event-store';

@@ -9,6 +9,7 @@ import { eventCounts } from '@pl/projections/event_counts';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
+import { RateLimit } from '../platform/rate-limit/rate-limit';
 import { INFRA } from '../platform/tokens';
 import { DemoCommandMessage } from './demo.commands';
 
@@ -31,6 +32,7 @@ export class DemoController {
 
   @Post()
   @RequireScopes('demo:write')
+  @RateLimit({ perMinute: 30 })
   async open(@Body() body: OpenListDto, @CommandCtx() ctx: CommandContext) {
     const listId = randomUUID();
     const r = await this.commands.execute(new DemoCommandMessage({ type: 'OpenList', listId, title: body.title, now: ctx.now.toISOString() }, ctx));

@@ -8,9 +8,6 @@ import { Public } from './auth/require-scopes.decorator';
 import type { WorkerStatusSource } from './worker-status';
 import { INFRA, METRICS, WORKER_STATUS } from './tokens';
 
-/** Projections further behind than this make the service not ready. */
-const MAX_READY_LAG = Number(process.env.READY_MAX_PROJECTION_LAG ?? 10_000);
-
 @ApiExcludeController()
 @Controller()
 export class HealthController {
@@ -46,10 +43,9 @@ export class HealthController {
       checks.read_model_db = { ok: false, detail: { kind: this.infra.db.kind, error: 'unreachable' } };
     }
     if (head && checks.read_model_db.ok) {
-      const names = this.worker?.projections().map((p) => p.name) ?? [];
-      const lags = names.length ? await projectionLags(this.infra.db, head, names) : [];
+      const lags = await projectionLags(this.infra.db, head, this.projectionNames());
       for (const l of lags) this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
-      checks.projections = { ok: lags.every((l) => l.behind <= MAX_READY_LAG), detail: lags };
+      checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag), detail: lags };
     }
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
@@ -61,11 +57,13 @@ export class HealthController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   async metricsText() {
-    const names = this.worker?.projections().map((p) => p.name) ?? [];
-    if (names.length) {
-      const head = await this.infra.store.headPosition().catch(() => null);
-      if (head) for (const l of await projectionLags(this.infra.db, head, names)) this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
-    }
+    const head = await this.infra.store.headPosition().catch(() => null);
+    if (head) for (const l of await projectionLags(this.infra.db, head, this.projectionNames())) this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
     return this.metrics.registry.metrics();
+  }
+
+  /** The in-process worker's projections, or (worker elsewhere) every projection with a checkpoint. */
+  private projectionNames(): string[] | null {
+    return this.worker ? this.worker.projections().map((p) => p.name) : null;
   }
 }

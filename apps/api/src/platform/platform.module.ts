@@ -7,6 +7,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import type { ApiKeyStore } from './auth/api-keys';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HealthController } from './health.controller';
+import { RateLimitGuard } from './rate-limit/rate-limit';
 import { API_KEYS, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
 
 import type { WorkerStatusSource } from './worker-status';
@@ -37,7 +38,13 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       controllers: [HealthController],
-      providers: [...providers, { provide: APP_GUARD, useClass: ApiKeyGuard }, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
+      providers: [
+        ...providers,
+        // Global guards run in this order: authenticate, then rate-limit by key id.
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
       exports: providers.map((p) => p.provide),
     };
   }

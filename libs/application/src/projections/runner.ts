@@ -102,7 +102,11 @@ export class ProjectionRunner {
     this.lastError = e instanceof Error ? e.message : String(e);
     this.options.onError?.(this.def.name, e);
     this.subscription = null;
-    this.schedule(this.options.errorRetryMs ?? 1000);
+    // The failure may have been the lock's own connection: give the lock up and take it again
+    // (or let a standby take over), rather than believe it is still held.
+    const lock = this.lock;
+    this.lock = null;
+    void (lock?.release() ?? Promise.resolve()).catch(() => undefined).finally(() => this.schedule(this.options.errorRetryMs ?? 1000));
   }
 
   async stop(): Promise<void> {

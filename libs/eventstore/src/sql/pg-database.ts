@@ -63,11 +63,16 @@ export class PgDatabase implements SqlDatabase {
       client.release();
       throw e;
     }
+    // A lock held across a lost connection must not crash the process with an unhandled 'error'
+    // event; the holder's next query fails and it takes the lock again (the server released it).
+    const onError = () => undefined;
+    client.on('error', onError);
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
+        client.off('error', onError);
         try {
           await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockKey(name).toString()]);
           client.release();
