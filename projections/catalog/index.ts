@@ -12,3 +12,4 @@ export const catalogProjection: ProjectionDefinition = {
   handle: handleCatalog,
 };
 export * from './queries';
+export * from './from-log';

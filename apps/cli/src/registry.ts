@@ -1,8 +1,11 @@
 import type { CliCommand } from './command';
+import { applyCommand } from './commands/apply';
+import { evaluateCommand } from './commands/evaluate';
+import { ropaCommand } from './commands/ropa';
 import { keysCommand } from './commands/keys';
 import { projectionsCommand } from './commands/projections';
 import { rewrapKeysCommand } from './commands/rewrap-keys';
 import { webhooksCommand } from './commands/webhooks';
 
 /** Every operator command; add yours here. */
-export const COMMANDS: CliCommand[] = [keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand];
+export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand];

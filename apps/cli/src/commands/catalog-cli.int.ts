@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema } from '@pl/application';
+import { LOG_START } from '@pl/domain';
+import { catalogProjection, ropa } from '@pl/projections/catalog';
+import { loadConfig } from '../../../common/config';
+import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
+import { freshPglite, type FreshDatabase } from '../../../../test/support/databases';
+import { runCli } from '../../main';
+import type { CliIo } from '../command';
+import { applyCommand } from './apply';
+import { evaluateCommand } from './evaluate';
+import { ropaCommand } from './ropa';
+
+const manifests = join(__dirname, '../../../../examples/manifests');
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), progress: () => undefined };
+}
+
+describe('evaluate (no server, no database)', () => {
+  it('exits 0 on the example manifest', async () => {
+    const io = capture();
+    expect(await evaluateCommand.run([join(manifests, 'online-shop.yaml'), '--at', '2026-11-26'], io, null)).toBe(0);
+    expect(io.stderr).toEqual([]);
+    expect(io.stdout[io.stdout.length - 1]).toMatch(/0 error\(s\)/);
+  });
+
+  it('exits 1 on error findings and names the lines', async () => {
+    const io = capture();
+    const file = join(manifests, 'bad/non-compliant.yaml');
+    expect(await evaluateCommand.run([file], io, null)).toBe(1);
+    expect(io.stderr).toEqual([
+      `${file}:14: error purpose_without_lawful_basis: purpose analytics.reporting of activity no-basis has no lawful basis (Art. 6(1))`,
+      expect.stringMatching(/:51: error unknown_taxonomy_key: unknown data category "user.shoe_size"/),
+      expect.stringMatching(/:19: error special_category_without_art9_condition: .*user\.health/),
+      expect.stringMatching(/:28: error no_retention_limit: /),
+      expect.stringMatching(/:36: error consent_without_consent_check: .*system app declares no consent check/),
+      expect.stringMatching(/:55: error transfer_without_safeguard: flow app-to-india to IN is not allowed/),
+    ]);
+  });
+
+  it('exits 1 on a malformed manifest with its line, 2 on usage errors', async () => {
+    const io = capture();
+    expect(await evaluateCommand.run([join(manifests, 'bad/malformed.yaml')], io, null)).toBe(1);
+    expect(io.stderr[0]).toMatch(/malformed\.yaml:\d+: error malformed_manifest: manifest is not valid YAML: line \d+/);
+    expect(await evaluateCommand.run([], capture(), null)).toBe(2);
+    expect(await evaluateCommand.run(['/nonexistent/manifest.yaml'], capture(), null)).toBe(2);
+  });
+
+  it('runs through the CLI entry point without any configuration', async () => {
+    expect(await runCli(['evaluate', join(manifests, 'online-shop.yaml'), '--format', 'json'])).toBe(0);
+    expect(await runCli(['evaluate', join(manifests, 'bad/non-compliant.yaml'), '--format', 'json'])).toBe(1);
+  });
+});
+
+describe('apply and ropa against a database', () => {
+  let f: FreshDatabase;
+  let infra: Infrastructure;
+
+  beforeAll(async () => {
+    f = await freshPglite();
+    const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'pl-cli-')), MASTER_KEY: Buffer.alloc(32, 3).toString('base64'), PSEUDONYM_SECRET: 'cli-test-pseudonym-secret-012345' });
+    infra = await createInfrastructure(config, { db: f.db });
+  });
+  afterAll(async () => {
+    await infra.close();
+    await f.drop();
+  });
+  const count = async () => (await infra.store.readAll(LOG_START)).length;
+
+  it('apply is idempotent: the second run appends no event', async () => {
+    const io = capture();
+    const file = join(manifests, 'online-shop.yaml');
+    expect(await applyCommand.run([file], io, infra)).toBe(0);
+    const after = await count();
+    expect(after).toBeGreaterThan(20);
+    const again = capture();
+    expect(await applyCommand.run([file], again, infra)).toBe(0);
+    expect(again.stdout[again.stdout.length - 1]).toMatch(/0 event\(s\) appended/);
+    expect(await count()).toBe(after);
+  });
+
+  it('apply refuses a manifest with an invalid entry and appends nothing', async () => {
+    const before = await count();
+    const dir = mkdtempSync(join(tmpdir(), 'pl-manifest-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, readFileSync(join(manifests, 'online-shop.yaml'), 'utf8').replace('destination_country: GB', 'destination_country: UK'));
+    const io = capture();
+    expect(await applyCommand.run([file], io, infra)).toBe(1);
+    expect(io.stderr.join('\n')).toMatch(/bad\.yaml:\d+: error unknown_country/);
+    expect(await applyCommand.run([join(manifests, 'bad/malformed.yaml')], capture(), infra)).toBe(1);
+    expect(await count()).toBe(before);
+  });
+
+  it('ropa from the log equals the projection answer, now and as of a past date', async () => {
+    await infra.db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(infra.db, catalogProjection);
+    const events = await infra.store.readAll(LOG_START);
+    await applyBatch(infra.db, catalogProjection, events, events[events.length - 1].position);
+    const io = capture();
+    const at = new Date();
+    expect(await ropaCommand.run(['--as-of', at.toISOString()], io, infra)).toBe(0);
+    const cli = JSON.parse(io.stdout.join('\n'));
+    expect(cli.records.map((r: any) => r.activity_id)).toEqual(['customer-accounts', 'newsletter-marketing', 'order-payments', 'web-analytics']);
+    expect(cli.records).toEqual(JSON.parse(JSON.stringify(await ropa(infra.db, 'controller', at))));
+    const past = capture();
+    expect(await ropaCommand.run(['--as-of', '2020-01-01T00:00:00Z', '--format', 'csv'], past, infra)).toBe(0);
+    expect(past.stdout.join('\n').split('\r\n').filter(Boolean)).toHaveLength(1);
+    expect(await ropaCommand.run(['--view', 'auditor'], capture(), infra)).toBe(2);
+  });
+});
