@@ -26,6 +26,9 @@ export interface SqlEventStoreOptions {
   readonly notify?: boolean;
 }
 
+const EAGER_POLLS = 50;
+const EAGER_POLL_MS = 10;
+
 /** The event store on PostgreSQL (`pg`) or PGlite: one implementation, the same SQL. */
 export class SqlEventStore implements EventStore {
   readonly backend: 'postgres' | 'embedded';
@@ -113,14 +116,22 @@ export class SqlEventStore implements EventStore {
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
     let stopping = false;
     let wake: (() => void) | null = null;
-    const onAppended = () => wake?.();
+    // After an append, a commit may not be readable yet (an older transaction elsewhere on the
+    // server is still open), so poll briefly before falling back to the idle interval.
+    let eagerPolls = 0;
+    const onAppended = () => {
+      eagerPolls = EAGER_POLLS;
+      wake?.();
+    };
     this.appended.on('appended', onAppended);
     const sleep = () =>
       new Promise<void>((resolve) => {
+        const ms = eagerPolls > 0 ? Math.min(EAGER_POLL_MS, this.pollIntervalMs) : this.pollIntervalMs;
+        if (eagerPolls > 0) eagerPolls -= 1;
         const t = setTimeout(() => {
           wake = null;
           resolve();
-        }, this.pollIntervalMs);
+        }, ms);
         wake = () => {
           clearTimeout(t);
           wake = null;
