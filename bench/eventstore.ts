@@ -2,10 +2,11 @@
  * Event store benchmark: single-event append throughput with 1 and 16 concurrent writers, and the
  * catch-up rate of a subscription over N events, on PostgreSQL (a fresh database) and PGlite.
  *
- *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--events 100000] [--reference]
+ *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--events 100000] [--reference] [--latency]
  *
  *   --backend: postgres, pglite (on disk, temp dir), pglite-memory; --reference adds a PostgreSQL run with
- *   synchronous_commit=off to show what the commit flush costs.
+ *   synchronous_commit=off to show what the commit flush costs; --latency measures the append-to-delivery
+ *   latency of a live subscription while the writers append.
  *
  * Prints one line per figure and a markdown table at the end (copy it into docs/benchmarks.md).
  */
@@ -23,6 +24,7 @@ interface Args {
   events: number;
   writers: number;
   reference: boolean;
+  latency: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -37,6 +39,7 @@ function parseArgs(argv: string[]): Args {
     events: Number(get('events', '100000')),
     writers: Number(get('writers', '16')),
     reference: argv.includes('--reference'),
+    latency: argv.includes('--latency'),
   };
 }
 
@@ -68,6 +71,22 @@ async function appendThroughput(store: EventStore, writers: number, seconds: num
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   const events = counts.reduce((a, b) => a + b, 0);
   return { events, perSecond: events / elapsed };
+}
+
+/** Append-to-delivery latency of a live subscription while `writers` writers append (creation time to handler call). */
+async function liveLatency(store: EventStore, writers: number, seconds: number): Promise<{ events: number; p50: number; p99: number; max: number }> {
+  const latencies: number[] = [];
+  const sub = store.subscribe(await store.headPosition(), async (events) => {
+    const now = Date.now();
+    for (const e of events) latencies.push(now - Date.parse(e.metadata.occurred_at));
+  });
+  const written = await appendThroughput(store, writers, seconds);
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < written.events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await sub.stop();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { events: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN };
 }
 
 async function fill(store: EventStore, total: number): Promise<void> {
@@ -141,6 +160,19 @@ async function main(): Promise<void> {
         const r = await appendThroughput(store, writers, args.seconds);
         console.log(`${backend}: append, ${writers} writer(s): ${r.events} events in ${args.seconds}s = ${r.perSecond.toFixed(0)} events/s`);
         rows.push(`| ${backend} | single-event append, ${writers} writer${writers > 1 ? 's' : ''} | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${args.seconds} s |`);
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    }
+    if (args.latency) {
+      const fresh = await open(backend);
+      const store = new SqlEventStore(fresh.db);
+      try {
+        await store.init();
+        const r = await liveLatency(store, args.writers, args.seconds);
+        console.log(`${backend}: live subscription with ${args.writers} writers: ${r.events} events, latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+        rows.push(`| ${backend} | live subscription latency, ${args.writers} writers appending | p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms | ${r.events} events in ${args.seconds} s |`);
       } finally {
         await store.close();
         await fresh.drop();
