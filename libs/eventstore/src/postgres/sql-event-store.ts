@@ -81,8 +81,8 @@ export class SqlEventStore implements EventStore {
   }
 
   async readStream(streamId: string): Promise<StreamRead> {
-    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY revision`, [streamId], {
-      name: 'es_read_stream_v1',
+    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.revision`, [streamId], {
+      name: 'es_read_stream_v2',
     });
     if (r.rows.length === 0) return { revision: null, events: [] };
     const events = r.rows.map((row) => this.toRecorded(row));
