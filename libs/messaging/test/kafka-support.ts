@@ -79,3 +79,37 @@ export async function consumeUntil(kafka: Kafka, topics: readonly string[], unti
   }
   return all;
 }
+
+/** A broker of its own (own ports and data dir) that a fault-injection test may stop and restart. */
+export interface PrivateBroker {
+  readonly brokers: string[];
+  halt(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as import('node:net').AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPrivateBroker(): Promise<PrivateBroker> {
+  const { execFile } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const script = join(__dirname, '../../../scripts/kafka/kafka-ci.sh');
+  const [port, cport] = [await freePort(), await freePort()];
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(cport), KAFKA_WORK: `/tmp/kafka-private-${port}` };
+  const run = (cmd: string) =>
+    new Promise<void>((resolve, reject) =>
+      execFile('bash', [script, cmd], { env, timeout: 120_000 }, (err, _out, stderr) => (err ? reject(new Error(`kafka-ci.sh ${cmd} failed: ${stderr}`)) : resolve())),
+    );
+  await run('start');
+  return { brokers: [`127.0.0.1:${port}`], halt: () => run('halt'), resume: () => run('resume'), stop: () => run('stop') };
+}
