@@ -25,8 +25,17 @@ npm run -s lint:boundaries
 step "typecheck"
 npm run -s typecheck
 
+RESULTS_DIR="$(mktemp -d)"
+FAILED_TIERS=()
+tier() {  # tier <name> <jest project>: runs every tier even after a failure, so one run shows everything
+  local name="$1" project="$2"
+  if ! npx jest --selectProjects "$project" --maxWorkers="$JEST_WORKERS" --json --outputFile="$RESULTS_DIR/$name.json"; then
+    FAILED_TIERS+=("$name")
+  fi
+}
+
 step "unit"
-npx jest --selectProjects unit --maxWorkers="$JEST_WORKERS"
+tier unit unit
 
 KAFKA_SCRIPT=scripts/kafka/kafka-ci.sh
 if [ -f "$KAFKA_SCRIPT" ] && [ -z "${KAFKA_BROKERS:-}" ] && [ "${SKIP_KAFKA:-0}" != "1" ]; then
@@ -38,9 +47,23 @@ if [ -f "$KAFKA_SCRIPT" ] && [ -z "${KAFKA_BROKERS:-}" ] && [ "${SKIP_KAFKA:-0}"
 fi
 
 step "integration (PostgreSQL, PGlite${KAFKA_BROKERS:+, Kafka at $KAFKA_BROKERS})"
-npx jest --selectProjects integration --maxWorkers="$JEST_WORKERS"
+tier integration integration
 
 step "e2e (HTTP)"
-npx jest --selectProjects e2e --maxWorkers="$JEST_WORKERS"
+tier e2e e2e
 
-step "all tiers passed"
+step "summary"
+node -e '
+  const fs = require("fs"), dir = process.argv[1];
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const r = JSON.parse(fs.readFileSync(`${dir}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+    console.log(`${f.replace(".json", "").padEnd(12)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped (${r.numTotalTestSuites} suites)`);
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$RESULTS_DIR"
+if [ ${#FAILED_TIERS[@]} -gt 0 ]; then
+  echo "failed tiers: ${FAILED_TIERS[*]}"
+  exit 1
+fi
