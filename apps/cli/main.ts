@@ -3,14 +3,15 @@ import { createInfrastructure, type Infrastructure } from '../common/infrastruct
 import type { CliIo } from './src/command';
 import { COMMANDS } from './src/registry';
 
-const io: CliIo = {
+const stdio: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   progress: (line) => (process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`)),
 };
 
 /** `npm run cli -- <command> ...` (or `node dist/apps/cli/main.js`). Uses the same configuration as the service. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const io = options.io ?? stdio;
   const [name, ...args] = argv;
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
@@ -20,9 +21,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   let infra: Infrastructure | null = null;
   try {
-    if (command.needsInfra) infra = await createInfrastructure(loadConfig());
+    const needsInfra = typeof command.needsInfra === 'function' ? command.needsInfra(args) : command.needsInfra;
+    if (needsInfra) infra = await createInfrastructure(loadConfig(options.env ?? process.env));
     const code = await command.run(args, io, infra);
-    if (process.stdout.isTTY) process.stdout.write('\n');
+    if (io === stdio && process.stdout.isTTY) process.stdout.write('\n');
     return code;
   } catch (e) {
     io.err(`${command.name} failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -12,7 +12,8 @@ export interface CliCommand {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
-  readonly needsInfra: boolean;
+  /** False (or false for these arguments): runs with no database, e.g. evaluate, `keys scopes`. */
+  readonly needsInfra: boolean | ((args: readonly string[]) => boolean);
   /** Returns the process exit code. */
   run(args: string[], io: CliIo, infra: Infrastructure | null): Promise<number>;
 }

@@ -6,9 +6,13 @@ export const keysCommand: CliCommand = {
   name: 'keys',
   summary: 'create, list and revoke API keys',
   usage: 'keys create --name <name> --scopes <scope,scope> | keys list | keys revoke <key-id> | keys scopes',
-  needsInfra: true,
+  needsInfra: (args) => args[0] !== 'scopes',
   async run(args, io, infra) {
     const { positional, flags } = parseArgs(args);
+    if (positional[0] === 'scopes') {
+      for (const [scope, what] of Object.entries(SCOPES)) io.out(`${scope.padEnd(18)} ${what}`);
+      return 0;
+    }
     const store = new ApiKeyStore(infra!.db);
     await store.init();
     switch (positional[0]) {
@@ -42,9 +46,6 @@ export const keysCommand: CliCommand = {
         io.out(ok ? `revoked ${positional[1]}` : `no active key ${positional[1]}`);
         return ok ? 0 : 1;
       }
-      case 'scopes':
-        for (const [scope, what] of Object.entries(SCOPES)) io.out(`${scope.padEnd(18)} ${what}`);
-        return 0;
       default:
         io.err(`usage: ${this.usage}`);
         return 2;

@@ -1,0 +1,129 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { handleCommand } from '@pl/application';
+import { demo } from '@pl/domain';
+import { PgDatabase, SqlEventStore } from '@pl/eventstore';
+import { ApiKeyStore } from '../../api/src/platform/auth/api-keys';
+import { PROJECTIONS } from '../../worker/src/registry';
+import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
+import { runCli } from '../main';
+import type { CliIo } from './command';
+
+jest.setTimeout(120_000);
+
+function capture(): CliIo & { stdout: string[]; stderr: string[]; progressLines: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const progressLines: string[] = [];
+  return { stdout, stderr, progressLines, out: (l) => stdout.push(l), err: (l) => stderr.push(l), progress: (l) => progressLines.push(l) };
+}
+
+describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
+  let f: FreshDatabase;
+  let env: NodeJS.ProcessEnv;
+  const cli = async (...argv: string[]) => {
+    const io = capture();
+    const code = await runCli(argv, { io, env });
+    return { code, ...io };
+  };
+  beforeAll(async () => {
+    f = await freshPostgres();
+    env = { DATABASE_URL: f.url!, DATA_DIR: mkdtempSync(join(tmpdir(), 'pl-cli-')), MASTER_KEY: Buffer.alloc(32, 3).toString('base64') };
+  });
+  afterAll(() => f.drop());
+
+  it('keys create prints a working key once; list shows it; revoke makes it fail verification', async () => {
+    const created = await cli('keys', 'create', '--name', 'dashboard', '--scopes', 'consent:read,catalog:read');
+    expect(created.code).toBe(0);
+    const key = created.stdout.find((l) => l.startsWith('pl_'))!;
+    expect(key).toMatch(/^pl_[a-f0-9]{16}\.[A-Za-z0-9_-]{40,}$/);
+    const id = key.slice(3, 19);
+    expect(created.stdout[0]).toBe(`created key ${id} (consent:read, catalog:read)`);
+
+    const keys = new ApiKeyStore(f.db, 0);
+    const principal = await keys.verify(key);
+    expect(principal?.keyId).toBe(id);
+    expect([...principal!.scopes].sort()).toEqual(['catalog:read', 'consent:read']);
+    // only the hash is stored
+    const stored = await f.db.query<{ secret_hash: Buffer }>('SELECT secret_hash FROM api_keys WHERE id = $1', [id]);
+    expect(Buffer.from(stored.rows[0].secret_hash)).toEqual(createHash('sha256').update(key.slice(20)).digest());
+
+    const listed = await cli('keys', 'list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.join('\n')).not.toContain(key.slice(20));
+    expect(listed.stdout).toEqual([expect.stringMatching(new RegExp(`^${id}  active   consent:read,catalog:read  dashboard  created `))]);
+
+    expect((await cli('keys', 'revoke', id)).code).toBe(0);
+    expect(await keys.verify(key)).toBeNull();
+    expect((await cli('keys', 'list')).stdout[0]).toContain(`${id}  REVOKED`);
+    const again = await cli('keys', 'revoke', id);
+    expect(again).toMatchObject({ code: 1, stdout: [`no active key ${id}`] });
+  });
+
+  it('refuses unknown scopes and incomplete arguments with exit code 2', async () => {
+    const bad = await cli('keys', 'create', '--name', 'x', '--scopes', 'consent:read,everything');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.join('\n')).toContain('unknown scopes: everything');
+    expect((await cli('keys', 'create', '--name', 'x')).code).toBe(2);
+    expect((await cli('keys', 'revoke')).code).toBe(2);
+    expect((await cli('keys', 'frobnicate')).code).toBe(2);
+    expect((await cli('no-such-command')).code).toBe(2);
+    const { rows } = await f.db.query<{ n: string }>("SELECT count(*)::text AS n FROM api_keys WHERE name = 'x'");
+    expect(rows[0].n).toBe('0');
+  });
+
+  it('lists scopes without touching a database', async () => {
+    const r = await runCli(['keys', 'scopes'], { io: capture(), env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+    expect(r).toBe(0);
+  });
+
+  it('projections rebuild <name> shows progress and gives identical rows; --all rebuilds every projection', async () => {
+    const db = new PgDatabase(f.url!);
+    const store = new SqlEventStore(db);
+    await store.init();
+    const ctx = { actor: 'test', correlationId: randomUUID(), now: new Date('2026-01-01T00:00:00Z') };
+    for (let i = 0; i < 30; i++) {
+      const listId = randomUUID();
+      await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'OpenList', listId, title: `l${i}`, now: '2026-01-01T00:00:00Z' }, ctx);
+      if (i % 3 === 0) await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'CloseList', listId, now: '2026-01-01T00:00:00Z' }, ctx);
+    }
+    try {
+      const first = await cli('projections', 'rebuild', 'event_counts');
+      expect(first.code).toBe(0);
+      expect(first.progressLines.at(-1)).toMatch(/^event_counts: (\d+)\/\1 positions \(100%\)$/);
+      expect(first.stdout).toEqual([expect.stringMatching(/^event_counts: rebuilt from 40 events in \d+\.\d s$/)]);
+      const counts = async () => (await db.query('SELECT type, count::text AS count FROM rm_event_counts.event_counts ORDER BY type')).rows;
+      const before = await counts();
+      expect(before).toEqual([
+        { type: 'demo.list_closed', count: '10' },
+        { type: 'demo.list_opened', count: '30' },
+      ]);
+      expect((await cli('projections', 'rebuild', 'event_counts')).code).toBe(0);
+      expect(await counts()).toEqual(before);
+
+      const all = await cli('projections', 'rebuild', '--all');
+      expect(all.code).toBe(0);
+      expect(all.stdout.map((l) => l.split(':')[0])).toEqual(PROJECTIONS.map((p) => p.name));
+      const listed = await cli('projections', 'list');
+      for (const p of PROJECTIONS) expect(listed.stdout.find((l) => l.startsWith(p.name))).toMatch(/checkpoint \d+:\d+/);
+
+      const unknown = await cli('projections', 'rebuild', 'nope');
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr[0]).toContain('known: ');
+      // a running worker holds the projection's lock: the rebuild refuses instead of racing it
+      const lock = await db.tryLock('projection:event_counts');
+      try {
+        const busy = await cli('projections', 'rebuild', 'event_counts');
+        expect(busy.code).toBe(1);
+        expect(busy.stderr.join('\n')).toMatch(/being run by another process/);
+      } finally {
+        await lock!.release();
+      }
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
+});
