@@ -57,7 +57,7 @@ describe('consent routes (HTTP, PGlite)', () => {
   it('keeps IP, user agent and free text out of the log in clear; history decrypts only for consent:read-pii', async () => {
     const raw = await t.infra.db.query<{ data: string; stream_id: string }>("SELECT stream_id, data FROM es_events WHERE type = 'consent.given'");
     const all = raw.rows.map((r) => r.stream_id + r.data).join('\n');
-    for (const secret of ['203.0.113.9', 'Firefox', 'met Alice', 'alice@example.com']) expect(all).not.toContain(secret);
+    for (const secret of ['203.0.113.9', 'Firefox', 'met Alice', 'alice@example.com', '/signup']) expect(all).not.toContain(secret);
     const pii = await t.createKey('consent:read-pii');
     const reader = await t.createKey('consent:read');
     const h1 = await t.request('GET', `/consent/${encodeURIComponent('alice@example.com')}/history`, undefined, pii);
@@ -162,6 +162,19 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect(await expireDueConsents(t.infra, new Date())).toBeLessThanOrEqual(1);
     const types = (await t.request('GET', `/consent/${encodeURIComponent('short@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types.filter((x: string) => x === 'consent.expired')).toHaveLength(1);
+  });
+
+  it('consent_status denied records a refusal; withdrawn withdraws', async () => {
+    const u = 'status@example.com';
+    const d = await t.request('POST', '/consent/record', base({ user_id: u, consent_status: 'denied' }));
+    expect(d.status).toBe(201);
+    expect(d.body.consent_status).toBe('denied');
+    expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body).toMatchObject({ processing_allowed: false, reason: 'consent_refused' });
+    await t.request('POST', '/consent/record', base({ user_id: u }));
+    expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);
+    const w = await t.request('POST', '/consent/record', base({ user_id: u, consent_status: 'withdrawn' }));
+    expect(w.body).toMatchObject({ affected_consents: 1, processing_cessation_initiated: true });
+    expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.reason).toBe('consent_withdrawn');
   });
 
   it('validates many checks in one batch call, in order', async () => {

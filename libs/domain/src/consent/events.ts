@@ -9,8 +9,8 @@ export interface GrantRef {
 }
 
 /**
- * Proof of consent ([G] Art. 7(1); EDPB 05/2020; ICO; CNIL). `ip_address` and `user_agent` are
- * personal data: the codec encrypts them before the event reaches the log.
+ * Proof of consent ([G] Art. 7(1); EDPB 05/2020; ICO; CNIL). `ip_address`, `user_agent` and `page`
+ * are personal data: the codec encrypts them before the event reaches the log.
  */
 export interface ConsentProof {
   readonly notice_id: string | null;
