@@ -10,9 +10,11 @@ import { catalogProjection } from '@pl/projections/catalog';
 import { dataMapProjection } from '@pl/projections/data_map';
 import { retentionProcessManager } from './retention.process-manager';
 import { rightsClocksProcessManager } from './rights-clocks';
+import { auditChainProjection } from '@pl/projections/audit_chain';
+import { auditSigningProcessManager } from './audit-signing';
 
 /** Every read model the worker keeps. Add a context's projections here. */
-export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection, catalogProjection, dataMapProjection];
+export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection, catalogProjection, dataMapProjection, auditChainProjection];
 
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager, auditSigningProcessManager];

@@ -38,7 +38,7 @@ export interface RecordedEvent<D = any> {
   readonly data: D;
   readonly metadata: EventMetadata;
   /** The exact stored bytes of data and metadata (what the audit hash chain covers). */
-  readonly raw?: { readonly data: string; readonly metadata: string };
+  readonly raw?: { readonly data: string; readonly metadata: string; /** The stored schema version (before upcasting). */ readonly schemaVersion?: number };
 }
 
 /**

@@ -47,6 +47,6 @@ export function fromEsdbEvent(e: EsdbRecordedEvent & { isJson: true }, upcasters
     data: up.data,
     metadata: metadata as unknown as EventMetadata,
     // The client sends JSON.stringify(data) and parses it back; re-serialising gives the stored text.
-    raw: { data: JSON.stringify(e.data), metadata: JSON.stringify(stored) },
+    raw: { data: JSON.stringify(e.data), metadata: JSON.stringify(stored), schemaVersion: typeof version === 'number' ? version : 1 },
   };
 }

@@ -23,7 +23,7 @@ describe('decodeRow (the upcaster hook on read)', () => {
     const e = decodeRow(row({}), registry);
     expect(e.schemaVersion).toBe(3);
     expect(e.data).toEqual({ purposes: ['ads'], source: 'unknown' });
-    expect(e.raw).toEqual({ data: '{"purpose":"ads"}', metadata: '{"event_id":"e1","actor":"service:t"}' });
+    expect(e.raw).toEqual({ data: '{"purpose":"ads"}', metadata: '{"event_id":"e1","actor":"service:t"}', schemaVersion: 1 });
     expect(e).toMatchObject({ streamId: 'consent-sub_x', revision: 3n, position: { tx: 7n, pos: 42n }, globalPosition: 42n });
   });
 

@@ -26,6 +26,6 @@ export function decodeRow(row: EventRow, upcasters: UpcasterRegistry): RecordedE
     schemaVersion: up.schemaVersion,
     data: up.data,
     metadata: JSON.parse(row.metadata) as EventMetadata,
-    raw: { data: row.data, metadata: row.metadata },
+    raw: { data: row.data, metadata: row.metadata, schemaVersion: Number(row.schema_version) },
   };
 }

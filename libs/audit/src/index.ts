@@ -1,0 +1,5 @@
+export * from './chain';
+export * from './signer';
+export * from './access-log';
+export * from './subjects';
+export * from './signed-heads';

@@ -1,0 +1,224 @@
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyBatch, ensureProjectionSchema, rebuildProjection } from '@pl/application';
+import { AuditSigner, signedHeads } from '@pl/audit';
+import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, SubjectKeyStore } from '@pl/crypto';
+import { consent, LOG_START } from '@pl/domain';
+import { SqlEventStore, type NewEvent } from '@pl/eventstore';
+import { freshPglite, freshPostgres, type FreshDatabase } from '../../test/support/databases';
+import { auditChainProjection, chainHead, exportAuditLog, signCurrentHead, signPeriodicHeads, verifyChain, type ExportFilter } from './index';
+
+jest.setTimeout(60_000);
+
+/** Readers see rows below the cluster's oldest open transaction (invariant 4): wait until all are visible. */
+async function untilVisible(store: SqlEventStore, n: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await store.readAll(LOG_START, { maxCount: n + 10 })).length >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('events never became visible');
+}
+
+const SUBJECT = `sub_${'A'.repeat(32)}`;
+const OTHER = `sub_${'B'.repeat(32)}`;
+const signer = new AuditSigner(generateKeyPairSync('ed25519').privateKey);
+const dir = mkdtempSync(join(tmpdir(), 'pl-audit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const meta = (i: number) => ({ event_id: randomUUID(), occurred_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), recorded_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), actor: 'service:test', correlation_id: randomUUID(), causation_id: null });
+const ev = (type: string, data: unknown, i: number): NewEvent => ({ type, data, metadata: meta(i) });
+
+interface Log {
+  fresh: FreshDatabase;
+  store: SqlEventStore;
+  /** tx/pos of every appended event, in order. */
+  positions: string[];
+}
+
+/** 24 events over three streams (one per append, so one transaction each), chained and signed. */
+async function filledLog(fresh: FreshDatabase): Promise<Log> {
+  const store = new SqlEventStore(fresh.db);
+  await store.init();
+  const positions: string[] = [];
+  for (let i = 0; i < 24; i++) {
+    const [stream, e] =
+      i % 3 === 0
+        ? [`consent-${SUBJECT}`, ev('consent.given', { purpose: `p${i}`, subject_key: SUBJECT }, i)]
+        : i % 3 === 1
+          ? [`demo-${i}`, ev('demo.item_added', { item: `milk ${i}` }, i)]
+          : [`consent-${OTHER}`, ev('consent.withdrawn', { purpose: `p${i}` }, i)];
+    const r = await store.append(stream, [e], 'any');
+    positions.push(`${r.position.tx}/${r.position.pos}`);
+  }
+  await untilVisible(store, 24);
+  await rebuildProjection(fresh.db, store, auditChainProjection);
+  await signPeriodicHeads(fresh.db, signer, new Date(), 10);
+  return { fresh, store, positions };
+}
+
+async function exportToFile(log: Log, filter: ExportFilter = {}): Promise<string> {
+  const lines: string[] = [];
+  for await (const line of exportAuditLog(log.fresh.db, log.store, signer, filter, new Date())) lines.push(line);
+  const file = join(dir, `${randomUUID()}.ndjson`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function standalone(file: string, publicKey = signer.publicKeyPem): { code: number | null; report: any } {
+  const keyFile = join(dir, `${randomUUID()}.pem`);
+  writeFileSync(keyFile, publicKey);
+  const r = spawnSync(process.execPath, [join(__dirname, '../../scripts/verify-audit-export.js'), file, '--public-key', keyFile], { encoding: 'utf8' });
+  return { code: r.status, report: JSON.parse(r.stdout) };
+}
+
+describe('audit chain on PostgreSQL: tampering with es_events is named by position', () => {
+  const opened: FreshDatabase[] = [];
+  const fresh = async () => {
+    const f = await freshPostgres('pl_audit');
+    opened.push(f);
+    return filledLog(f);
+  };
+  afterAll(async () => {
+    for (const f of opened) await f.drop();
+  }, 60_000);
+
+  it('verifies an untouched log in service and standalone, with periodic and fresh signed heads', async () => {
+    const log = await fresh();
+    const report = await verifyChain(log.fresh.db, log.store);
+    expect(report).toMatchObject({ ok: true, checked: 24, first_break: null, head: { seq: '23', position: log.positions[23] } });
+    expect((await signedHeads(log.fresh.db)).map((s) => s.seq)).toEqual(['9', '19']);
+    const file = await exportToFile(log);
+    const s = standalone(file);
+    expect(s.code).toBe(0);
+    expect(s.report).toMatchObject({ ok: true, events: 24, withheld: 0, signed_heads_checked: 2, head: { seq: '23', position: log.positions[23] } });
+  });
+
+  it('extends the chain batch by batch exactly as a full rebuild does, and ignores redelivered events', async () => {
+    const log = await fresh();
+    const rebuilt = await chainHead(log.fresh.db);
+    const f2 = await freshPglite();
+    opened.push(f2);
+    await ensureProjectionSchema(f2.db, auditChainProjection);
+    const all = await log.store.readAll(LOG_START, { maxCount: 100 });
+    await f2.db.exec('CREATE TABLE IF NOT EXISTS projection_checkpoints (name text PRIMARY KEY, tx numeric NOT NULL, pos bigint NOT NULL, version integer NOT NULL, events_handled bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())');
+    await applyBatch(f2.db, auditChainProjection, all.slice(0, 7), all[6].position);
+    await applyBatch(f2.db, auditChainProjection, all.slice(3, 15), all[14].position);
+    await applyBatch(f2.db, auditChainProjection, all.slice(15), all[23].position);
+    expect(await chainHead(f2.db)).toEqual(rebuilt);
+  });
+
+  const cases: Array<[string, (log: Log) => Promise<{ kind: string; position: string }>]> = [
+    [
+      'alter',
+      async ({ fresh: { db }, positions }) => {
+        const gp = positions[10].split('/')[1];
+        await db.query(`UPDATE es_events SET data = replace(data, 'milk', 'beer') WHERE global_position = $1`, [gp]);
+        return { kind: 'altered', position: positions[10] };
+      },
+    ],
+    [
+      'delete',
+      async ({ fresh: { db }, positions }) => {
+        await db.query('DELETE FROM es_events WHERE global_position = $1', [positions[7].split('/')[1]]);
+        return { kind: 'missing', position: positions[7] };
+      },
+    ],
+    [
+      'reorder',
+      async ({ fresh: { db }, positions }) => {
+        // swap the transaction ids of events 5 and 12: event 12 now sorts where event 5 was
+        const [a, b] = [positions[5].split('/'), positions[12].split('/')];
+        await db.query(
+          `UPDATE es_events SET transaction_id = (CASE WHEN global_position = $1 THEN $4 ELSE $3 END)::xid8 WHERE global_position IN ($1, $2)`,
+          [a[1], b[1], a[0], b[0]],
+        );
+        return { kind: 'reordered', position: positions[5] };
+      },
+    ],
+    [
+      'insert',
+      async ({ fresh: { db }, positions }) => {
+        const [tx] = positions[3].split('/');
+        const r = await db.query<{ gp: string }>(
+          `INSERT INTO es_events (transaction_id, stream_id, revision, event_id, type, schema_version, data, metadata)
+           VALUES ($1::xid8, 'demo-forged', 0, gen_random_uuid(), 'demo.item_added', 1, '{"item":"forged"}', '{}') RETURNING global_position::text AS gp`,
+          [tx],
+        );
+        return { kind: 'inserted', position: `${tx}/${r.rows[0].gp}` };
+      },
+    ],
+  ];
+
+  it.each(cases)('%s: the in-service verifier and the standalone script on an export name the position', async (_name, tamper) => {
+    const log = await fresh();
+    const expected = await tamper(log);
+    const report = await verifyChain(log.fresh.db, log.store);
+    expect(report.ok).toBe(false);
+    expect(report.first_break).toMatchObject(expected);
+    const s = standalone(await exportToFile(log));
+    expect(s.code).toBe(1);
+    expect(s.report.first_break.position).toBe(expected.position);
+  });
+
+  it('catches a log and chain table rewritten consistently through the signed heads', async () => {
+    const log = await fresh();
+    const { db } = log.fresh;
+    await db.query(`UPDATE es_events SET data = replace(data, 'milk', 'beer') WHERE global_position = $1`, [log.positions[4].split('/')[1]]);
+    await db.exec('DROP SCHEMA rm_audit_chain CASCADE');
+    await rebuildProjection(db, log.store, auditChainProjection);
+    const report = await verifyChain(db, log.store);
+    expect(report.first_break).toMatchObject({ kind: 'signed_head_mismatch', seq: '9' });
+    const s = standalone(await exportToFile(log));
+    expect(s.report.first_break).toMatchObject({ kind: 'signed_head_mismatch', seq: '9' });
+  });
+
+  it('rejects an export whose head is signed by another key, and a forged edit of the file', async () => {
+    const log = await fresh();
+    const file = await exportToFile(log);
+    const other = new AuditSigner(generateKeyPairSync('ed25519').privateKey);
+    expect(standalone(file, other.publicKeyPem).report.first_break.kind).toBe('bad_signature');
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const i = lines.findIndex((l) => l.includes('milk 13'));
+    const line = JSON.parse(lines[i]);
+    lines[i] = JSON.stringify({ ...line, data: line.data.replace('milk', 'beer') });
+    writeFileSync(file, lines.join('\n'));
+    expect(standalone(file).report.first_break).toMatchObject({ kind: 'altered', position: `${line.tx}/${line.pos}` });
+  });
+
+  it('exports one subject with the other events as hashes only, still verifiable to the signed head', async () => {
+    const log = await fresh();
+    const file = await exportToFile(log, { subjectKey: SUBJECT });
+    const s = standalone(file);
+    expect(s.report).toMatchObject({ ok: true, events: 8, withheld: 16 });
+    const ctx = standalone(await exportToFile(log, { context: 'demo' }));
+    expect(ctx.report).toMatchObject({ ok: true, events: 8, withheld: 16 });
+    const timed = standalone(await exportToFile(log, { from: new Date(Date.UTC(2026, 0, 1, 0, 20)), to: new Date(Date.UTC(2026, 0, 1, 0, 22)) }));
+    expect(timed.report).toMatchObject({ ok: true, events: 2, withheld: 22 });
+  });
+
+  it('stays valid after crypto-shredding a subject (the stored bytes do not change)', async () => {
+    const f = await freshPostgres('pl_audit');
+    opened.push(f);
+    const store = new SqlEventStore(f.db);
+    await store.init();
+    const keys = new SubjectKeyStore(f.db, new MasterKeyRing({ id: 'k1', key: Buffer.alloc(32, 3) }));
+    await keys.init();
+    const codec = new CryptoEventCodec(keys, new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS]));
+    const stream = `consent-${SUBJECT}`;
+    const [encoded] = await codec.encode(stream, [{ type: 'consent.given', data: { purpose: 'ads', proof: { ip_address: '203.0.113.9', user_agent: 'UA' } } }]);
+    await store.append(stream, [ev(encoded.type, encoded.data, 1)], 'any');
+    await untilVisible(store, 1);
+    await rebuildProjection(f.db, store, auditChainProjection);
+    await signCurrentHead(f.db, signer, new Date());
+    expect(JSON.stringify((await store.readAll(LOG_START))[0].data)).not.toContain('203.0.113.9');
+    expect(await keys.shred(SUBJECT)).toBeGreaterThan(0);
+    const [decoded] = await codec.decode(await store.readAll(LOG_START));
+    expect(decoded.erased_fields?.length).toBeGreaterThan(0);
+    expect(await verifyChain(f.db, store)).toMatchObject({ ok: true, checked: 1 });
+    await keys.close();
+  });
+});

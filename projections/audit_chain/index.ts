@@ -1,0 +1,16 @@
+import type { ProjectionDefinition } from '@pl/application';
+import { handleAuditChain } from './handler';
+import { AUDIT_CHAIN_SCHEMA } from './schema';
+
+/** The audit hash chain over the whole log (ARCHITECTURE invariant 9); signed heads live in `audit_signed_heads`. */
+export const auditChainProjection: ProjectionDefinition = {
+  name: 'audit_chain',
+  version: 1,
+  schema: AUDIT_CHAIN_SCHEMA,
+  handle: handleAuditChain,
+};
+
+export * from './queries';
+export * from './verify';
+export * from './export';
+export * from './sign';

@@ -1,0 +1,148 @@
+import { chainFields, chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type StoredSignedHead } from '@pl/audit';
+import { comparePositions, type RecordedEvent } from '@pl/domain';
+import type { EventStore, SqlExecutor } from '@pl/eventstore';
+import { logEvents } from './log-pages';
+import { chainedEvent, chainHead, linksPage, type StoredLink } from './queries';
+
+export type BreakKind =
+  /** the event stored at this position differs from the one chained there */
+  | 'altered'
+  /** the event chained at this position now sits elsewhere in the log */
+  | 'reordered'
+  /** the event chained at this position is no longer in the log */
+  | 'missing'
+  /** the log has an event at this position that was never chained (inside the chained range) */
+  | 'inserted'
+  /** the events match but the recorded link does not (the chain table itself was changed) */
+  | 'link_mismatch'
+  /** the recomputed link differs from a signed head, or a signed head lies beyond the chain */
+  | 'signed_head_mismatch'
+  | 'bad_signature';
+
+export interface ChainBreak {
+  readonly kind: BreakKind;
+  readonly seq: string | null;
+  /** `tx/pos` of the first broken position. */
+  readonly position: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  readonly detail: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  /** Events recomputed and compared. */
+  readonly checked: number;
+  readonly head: { seq: string; position: string; link: string } | null;
+  readonly signed_heads: { readonly checked: number; readonly latest: StoredSignedHead | null };
+  readonly first_break: ChainBreak | null;
+  readonly elapsed_ms: number;
+  readonly events_per_second: number;
+}
+
+export interface VerifyOptions {
+  readonly pageSize?: number;
+  readonly onProgress?: (checked: number, total: number) => void;
+}
+
+/**
+ * Recomputes the chain from the log (the stored bytes) and compares it, position by position, with
+ * the links the audit_chain projection recorded and with every signed head. Reports the first
+ * broken position. Events appended after the chain head are not yet chained and not checked.
+ */
+export async function verifyChain(db: SqlExecutor, store: EventStore, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const started = Date.now();
+  const pageSize = options.pageSize ?? 5000;
+  const head = await chainHead(db);
+  const signed = await signedHeads(db);
+  const bySeq = new Map<string, StoredSignedHead[]>();
+  for (const s of signed) bySeq.set(s.seq, [...(bySeq.get(s.seq) ?? []), s]);
+  let checked = 0;
+  const done = (first: ChainBreak | null): VerifyReport => {
+    const ms = Date.now() - started;
+    return {
+      ok: first === null,
+      checked,
+      head: head ? { seq: head.seq, position: positionText(head), link: head.link } : null,
+      signed_heads: { checked: signed.length, latest: signed.length ? signed[signed.length - 1] : null },
+      first_break: first,
+      elapsed_ms: ms,
+      events_per_second: ms > 0 ? Math.round((checked * 1000) / ms) : checked,
+    };
+  };
+  for (const s of signed) {
+    if (!verifyHead(s, s.public_key)) return done({ kind: 'bad_signature', seq: s.seq, position: positionText(s), detail: `signature of the head signed at ${s.signed_at} does not verify` });
+  }
+  if (!head) {
+    const first = signed[0];
+    return done(first ? { kind: 'signed_head_mismatch', seq: first.seq, position: positionText(first), detail: 'a signed head exists but the chain is empty' } : null);
+  }
+  const last = BigInt(head.seq);
+  const total = Number(last) + 1;
+  const log = logEvents(store, pageSize);
+  const next = async (): Promise<RecordedEvent | undefined> => {
+    const r = await log.next();
+    return r.done ? undefined : r.value;
+  };
+  let pending = await next();
+  let previous = GENESIS_LINK;
+  let after = -1n;
+  while (after < last) {
+    const links: StoredLink[] = await linksPage(db, after, last, pageSize);
+    if (!links.length) break;
+    for (const l of links) {
+      const e = pending;
+      const at = { tx: l.tx, pos: l.pos };
+      if (!e || comparePositions(e.position, at) > 0) {
+        const moved = e ? await movedFrom(db, e) : null;
+        return done(
+          moved
+            ? { kind: 'reordered', seq: l.seq.toString(), position: positionText(at), detail: `the log order changed here: the event chained at seq ${moved.seq} (${positionText(moved)}) now comes next` }
+            : { kind: 'missing', seq: l.seq.toString(), position: positionText(at), detail: `the event chained at seq ${l.seq} is not in the log` },
+        );
+      }
+      if (comparePositions(e.position, at) < 0) {
+        return done({ kind: 'inserted', seq: null, position: positionText(e.position), detail: `the log has an event before seq ${l.seq} that was never chained` });
+      }
+      const content = contentHash(chainFields(e));
+      const link = chainLink(previous, content);
+      if (content !== l.contentHash) {
+        const moved = await movedFrom(db, e);
+        return done({
+          kind: moved ? 'reordered' : 'altered',
+          seq: l.seq.toString(),
+          position: positionText(at),
+          expected: l.contentHash,
+          actual: content,
+          detail: moved ? `the event chained at seq ${moved.seq} (${positionText(moved)}) now sits at this position` : 'the stored event differs from the one chained at this position',
+        });
+      }
+      if (link !== l.link) {
+        return done({ kind: 'link_mismatch', seq: l.seq.toString(), position: positionText(at), expected: l.link, actual: link, detail: 'the recorded link does not follow from the previous link and this event' });
+      }
+      for (const s of bySeq.get(l.seq.toString()) ?? []) {
+        if (s.link !== link || s.tx !== l.tx.toString() || s.pos !== l.pos.toString()) {
+          return done({ kind: 'signed_head_mismatch', seq: s.seq, position: positionText(s), expected: s.link, actual: link, detail: `the log does not reproduce the head signed at ${s.signed_at}` });
+        }
+      }
+      previous = link;
+      checked++;
+      pending = await next();
+      after = l.seq;
+    }
+    options.onProgress?.(checked, total);
+  }
+  await log.return(undefined);
+  if (after < last) return done({ kind: 'missing', seq: (after + 1n).toString(), position: positionText(head), detail: 'the chain table has a gap' });
+  const beyond = signed.find((s) => BigInt(s.seq) > last);
+  if (beyond) return done({ kind: 'signed_head_mismatch', seq: beyond.seq, position: positionText(beyond), detail: 'a signed head lies beyond the chain: events or links were removed' });
+  return done(null);
+}
+
+/** The chained record of this log event when the chain recorded it at another position. */
+async function movedFrom(db: SqlExecutor, e: RecordedEvent): Promise<{ seq: bigint; tx: bigint; pos: bigint } | null> {
+  const id = e.metadata?.event_id;
+  if (typeof id !== 'string') return null;
+  const at = await chainedEvent(db, id);
+  return at && comparePositions(at, e.position) !== 0 ? at : null;
+}
