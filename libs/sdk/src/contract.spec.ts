@@ -1,0 +1,32 @@
+import { Pseudonymizer } from '@pl/crypto';
+import * as messaging from '@pl/messaging';
+import { HEADERS, SubjectKeys, TOPICS, WEBHOOK_HEADERS, verifyWebhook } from '@pl/sdk';
+
+describe('SDK wire contract', () => {
+  it('uses the same topic and header names as the relay', () => {
+    expect(TOPICS).toEqual(messaging.TOPICS);
+    expect(HEADERS).toEqual(messaging.HEADERS);
+    expect(WEBHOOK_HEADERS).toEqual(messaging.WEBHOOK_HEADERS);
+  });
+
+  it('maps user ids to the same subject keys as the ledger', () => {
+    const secret = 'a-pseudonym-secret-of-32-bytes!!';
+    const keys = new SubjectKeys(secret);
+    const p = new Pseudonymizer(secret);
+    for (const id of ['alice@example.com', 'u-1', 'ü']) expect(keys.of(id)).toBe(p.subject(id));
+    expect(keys.of(p.subject('x'))).toBe(p.subject('x'));
+    expect(() => new SubjectKeys(null).of('alice@example.com')).toThrow(/pseudonym secret/);
+  });
+
+  it('verifies what the deliverer signs, and rejects tampering, another secret and stale timestamps', () => {
+    const ts = 1_700_000_000;
+    const body = '{"event_id":"e1","type":"consent.withdrawn"}';
+    const headers = { [WEBHOOK_HEADERS.timestamp]: String(ts), [WEBHOOK_HEADERS.signature]: messaging.signWebhook('whsec_1', ts, body) };
+    const now = ts * 1000 + 10_000;
+    expect(verifyWebhook({ secret: 'whsec_1', rawBody: body, headers, nowMs: now })).toEqual({ ok: true });
+    expect(verifyWebhook({ secret: 'whsec_1', rawBody: body.replace('withdrawn', 'given'), headers, nowMs: now })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyWebhook({ secret: 'whsec_2', rawBody: body, headers, nowMs: now })).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyWebhook({ secret: 'whsec_1', rawBody: body, headers, nowMs: now + 600_000 })).toEqual({ ok: false, reason: 'stale_timestamp' });
+    expect(verifyWebhook({ secret: 'whsec_1', rawBody: body, headers: {}, nowMs: now })).toEqual({ ok: false, reason: 'missing_headers' });
+  });
+});
