@@ -4,6 +4,7 @@ import type { SqlExecutor } from '@pl/eventstore';
 export interface DeadlineView extends BreachDeadline {
   /** Milliseconds left (negative when overdue); null once met. */
   readonly time_left_ms: number | null;
+  readonly time_left_hours: number | null;
   readonly overdue: boolean;
 }
 
@@ -44,7 +45,7 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 function toRow(r: any, now: Date): BreachRegisterRow {
   const deadlines = json<BreachDeadline[]>(r.deadlines).map((d) => {
     const left = d.met_at ? null : Date.parse(d.due_at) - now.getTime();
-    return { ...d, time_left_ms: left, overdue: left !== null && left < 0 };
+    return { ...d, time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
   });
   return {
     breach_id: r.breach_id,

@@ -20,6 +20,7 @@ export function breachView(s: BreachState, now: Date) {
           assessment_no: a.assessment_no,
           assessed_at: a.assessed_at,
           risk_level: a.risk.level,
+          computed_level: a.risk.computed_level ?? a.risk.level,
           notify_authority: a.risk.notify_authority,
           notify_subjects: a.risk.notify_subjects,
           subject_exemption: a.risk.subject_exemption,
@@ -38,7 +39,7 @@ export function breachView(s: BreachState, now: Date) {
     attorney_general_notified_at: s.attorney_general_notified_at,
     deadlines: breachDeadlines(s).map((d) => {
       const left = d.met_at ? null : Date.parse(d.due_at) - now.getTime();
-      return { ...d, time_left_ms: left, overdue: left !== null && left < 0 };
+      return { ...d, time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
     }),
     closed_at: s.closed_at,
     reopen_count: s.reopen_count,

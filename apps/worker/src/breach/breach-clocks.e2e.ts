@@ -12,8 +12,8 @@ describe('breach clocks in the running worker (pglite)', () => {
   beforeAll(async () => {
     t = await startTestApp({ backend: 'pglite', worker: { processManagers: [breachClocks(100)] } });
     await registerSystem(t, 'crm', new Date(Date.now() - 90 * 86_400_000).toISOString());
-  });
-  afterAll(() => t?.close());
+  }, 120_000);
+  afterAll(() => t?.close(), 60_000);
 
   async function timelineUntil(id: string, done: (types: string[]) => boolean): Promise<any[]> {
     for (let i = 0; i < 100; i++) {

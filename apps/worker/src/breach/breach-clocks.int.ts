@@ -18,10 +18,23 @@ describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh
   const id = randomUUID();
   const pm = breachClocks();
 
+  /** Projects up to the log's head; waits while other sessions' open transactions hold our appends back (invariant 4). */
   async function project(): Promise<void> {
-    const cp = await readCheckpoint(f.db, breachRegisterProjection.name);
-    const events = await store.readAll(cp?.position ?? LOG_START);
-    if (events.length) await applyBatch(f.db, breachRegisterProjection, events, events[events.length - 1].position);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const cp = await readCheckpoint(f.db, breachRegisterProjection.name);
+      const events = await store.readAll(cp?.position ?? LOG_START);
+      if (events.length) await applyBatch(f.db, breachRegisterProjection, events, events[events.length - 1].position);
+      const upTo = events.length ? events[events.length - 1].position : (cp?.position ?? LOG_START);
+      const head = await f.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events');
+      const seen =
+        upTo.tx < 0n
+          ? { rows: [{ n: '0' }] }
+          : await f.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM es_events WHERE (transaction_id, global_position) <= ($1::xid8, $2::bigint)`, [upTo.tx.toString(), upTo.pos.toString()]);
+      if (head.rows[0].n === seen.rows[0].n) return;
+      if (Date.now() > deadline) throw new Error('appended events never became visible');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   async function clockEvents(): Promise<Array<{ type: string; threshold: number | null }>> {
     const { events } = await store.readStream(breachStreamId(id));
@@ -57,8 +70,8 @@ describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh
       { actor: 'test', correlationId: randomUUID(), now: at(1) },
     );
     await project();
-  });
-  afterAll(() => f.drop());
+  }, 120_000);
+  afterAll(() => f.drop(), 60_000);
 
   it('warns 24 h and 6 h before the 72 h deadline and once overdue, each exactly once', async () => {
     await tick(40);
