@@ -115,6 +115,13 @@ export interface CatalogDashboard {
   readonly unclassified_elements: number;
   readonly activities_needing_dpia: Array<{ activity_id: string; outcome: string; prior_consultation_required: boolean; reasons: string[] }>;
   readonly flows_lacking_safeguards: Array<{ flow_id: string; destination: string; missing: string[]; reasons: string[] }>;
+  /** Compliance errors of current activities (the same rules as `evaluate`). */
+  readonly activity_errors: Array<{ activity_id: string; code: string; message: string }>;
+}
+
+export async function findingsOfActivity(db: SqlExecutor, activity: catalog.ActivitySnapshot, at: Date) {
+  const systems = new Map((await entities<catalog.SystemSnapshot>(db, 'system')).map((e) => [e.id, e.snapshot]));
+  return catalog.activityFindings(activity, systems, at);
 }
 
 export async function catalogDashboard(db: SqlExecutor, now: Date): Promise<CatalogDashboard> {
@@ -135,7 +142,14 @@ export async function catalogDashboard(db: SqlExecutor, now: Date): Promise<Cata
   const actPerCategory = new Map<string, number>();
   for (const a of activities) for (const c of a.data_categories) actPerCategory.set(c, (actPerCategory.get(c) ?? 0) + 1);
   const flows = await flowsWithAssessment(db, now);
+  const systems = new Map((await entities<catalog.SystemSnapshot>(db, 'system')).map((e) => [e.id, e.snapshot]));
   return {
+    activity_errors: activities.flatMap((a) =>
+      catalog
+        .activityFindings(a, systems, now)
+        .filter((f) => f.severity === 'error')
+        .map((f) => ({ activity_id: a.activity_id, code: f.code, message: f.message })),
+    ),
     counts: { systems: n('system'), data_elements: n('element'), activities: n('activity'), flows: n('flow'), processor_records: n('processor_record') },
     elements_per_category: [...perCategory].sort(([a], [b]) => a.localeCompare(b)).map(([category, v]) => ({ category, ...v })),
     activities_per_category: [...actPerCategory].sort(([a], [b]) => a.localeCompare(b)).map(([category, activities]) => ({ category, activities })),

@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
 import { catalog, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
-import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
+import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, findingsOfActivity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
 import { retentionReport } from '@pl/projections/data_map';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
@@ -152,7 +152,7 @@ export class GovernanceController {
   @RequireScopes('catalog:read')
   async activity(@Param('id') aid: string) {
     const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
-    return { ...row.snapshot, status: row.status, dpia: catalog.screenDpia(row.snapshot) };
+    return { ...row.snapshot, status: row.status, dpia: catalog.screenDpia(row.snapshot), findings: await findingsOfActivity(this.infra.db, row.snapshot, new Date()) };
   }
 
   @Get('activities/:id/dpia')

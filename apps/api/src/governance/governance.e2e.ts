@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_START } from '@pl/domain';
+import { storedEventCount } from '@pl/projections/catalog/int-helpers';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 
 const shop = readFileSync(join(__dirname, '../../../../examples/manifests/online-shop.yaml'), 'utf8');
 
 describe('governance API (catalog, RoPA, receipts, data map)', () => {
   let app: TestApp;
-  const events = async () => (await app.infra.store.readAll(LOG_START)).length;
+  const events = () => storedEventCount(app.infra.db);
 
   beforeAll(async () => {
     app = await startTestApp({ backend: 'pglite' });
@@ -135,6 +136,21 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     expect(d.body.counts).toMatchObject({ systems: 5, activities: 4, flows: 4 });
     expect(d.body.activities_needing_dpia.map((a: any) => a.activity_id)).toContain('web-analytics');
     expect(d.body.retention.overdue).toBeGreaterThanOrEqual(1);
+    expect(d.body.activity_errors).toEqual([]);
+    const health = {
+      activity_id: 'health-survey',
+      name: 'Health survey',
+      controller: { name: 'Shop GmbH', contact: 'privacy@shop.example' },
+      purposes: [{ purpose: 'research', lawful_basis: 'consent' }],
+      subject_categories: ['customer'],
+      data_categories: ['user.health'],
+      systems: ['billing-db'],
+    };
+    expect((await app.request('POST', '/governance/activities', health)).status).toBe(201);
+    const a = await app.request('GET', '/governance/activities/health-survey');
+    expect(a.body.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.code)).toEqual(['special_category_without_art9_condition', 'no_retention_limit', 'consent_without_consent_check']);
+    const d2 = await app.request('GET', '/governance/dashboard');
+    expect(d2.body.activity_errors.map((e: any) => e.activity_id)).toEqual(['health-survey', 'health-survey', 'health-survey']);
     const dpia = await app.request('GET', '/governance/activities/web-analytics/dpia');
     expect(dpia.body).toMatchObject({ outcome: 'likely_required' });
     const flow = await app.request('GET', '/governance/flows/accounts-to-newsletter/assessment?at=2026-06-01T00:00:00Z');

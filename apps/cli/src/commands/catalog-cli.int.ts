@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema } from '@pl/application';
-import { LOG_START } from '@pl/domain';
 import { catalogProjection, ropa } from '@pl/projections/catalog';
+import { readWholeLog, storedEventCount } from '@pl/projections/catalog/int-helpers';
 import { loadConfig } from '../../../common/config';
 import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
 import { freshPglite, type FreshDatabase } from '../../../../test/support/databases';
@@ -70,7 +70,7 @@ describe('apply and ropa against a database', () => {
     await infra.close();
     await f.drop();
   });
-  const count = async () => (await infra.store.readAll(LOG_START)).length;
+  const count = () => storedEventCount(infra.db);
 
   it('apply is idempotent: the second run appends no event', async () => {
     const io = capture();
@@ -99,7 +99,7 @@ describe('apply and ropa against a database', () => {
   it('ropa from the log equals the projection answer, now and as of a past date', async () => {
     await infra.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(infra.db, catalogProjection);
-    const events = await infra.store.readAll(LOG_START);
+    const events = await readWholeLog(infra.store, infra.db);
     await applyBatch(infra.db, catalogProjection, events, events[events.length - 1].position);
     const io = capture();
     const at = new Date();

@@ -2,7 +2,7 @@ import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../
 import { resolveLawfulBasis, type LawfulBasis } from '../law/lawful-bases';
 import { ART9_CONDITIONS, isArt9Condition, type Art9Condition } from '../law/special-categories';
 import { catalogId, countryCode, isDuration, sameJson, text, textList } from './common';
-import { resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
+import { categoryCovers, resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
 
 export interface Party {
   readonly name: string;
@@ -156,6 +156,10 @@ export function normalizeActivity(input: ActivityInput, knownSystems: readonly s
       categories,
     };
   });
+  for (const [i, p] of purposes.entries()) {
+    const outside = p.categories.filter((c) => !dataCategories.some((d) => categoryCovers(d, c)));
+    if (outside.length) throw invalid(`purposes[${i}].categories ${outside.join(', ')} are not among the activity's data_categories`, { field: `purposes[${i}].categories` });
+  }
   const known = new Set(knownSystems);
   const systems = [...new Set(list<string>(input.systems, 'systems').map((s, i) => catalogId(s, `systems[${i}]`)))].sort();
   const unknown = systems.filter((s) => !known.has(s));

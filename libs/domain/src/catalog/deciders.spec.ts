@@ -203,3 +203,11 @@ describe('processor record decider (Art. 30(2))', () => {
   it('needs each controller', () =>
     spec(processorRecordDecider).given([]).when({ type: 'DefineProcessorRecord', mode: 'create', record: { ...record, controllers: [] }, knownSystems: [], now }).thenThrows('invalid', /controller/));
 });
+
+describe('purpose categories stay within the activity', () => {
+  it('rejects a purpose restricted to a category the activity does not process', () =>
+    spec(activityDecider)
+      .given([])
+      .when({ type: 'DefineActivity', mode: 'create', activity: { ...accounts, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract', categories: ['user.health'] }], data_categories: ['user.contact'] }, knownSystems: ['crm'], now })
+      .thenThrows('invalid', /not among the activity's data_categories/));
+});

@@ -167,51 +167,7 @@ export function evaluateManifest(m: Manifest, at: Date, registered: KnownSystems
   const findings: Finding[] = [];
   const n = normalizeManifest(m, findings, registered);
   const systems = new Map(n.systems.map((s) => [s.system.system_id, s.system]));
-  for (const { activity: a, path } of n.activities) {
-    const special = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art9);
-    if (special.length && !a.art9_condition) {
-      findings.push({
-        severity: 'error',
-        code: 'special_category_without_art9_condition',
-        message: `activity ${a.activity_id} processes ${special.join(', ')} (Art. 9(1)) without an Art. 9(2) condition`,
-        path,
-      });
-    }
-    const art10 = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art10);
-    if (art10.length) findings.push({ severity: 'warning', code: 'criminal_data', message: `activity ${a.activity_id} processes ${art10.join(', ')}: Art. 10 requires official authority or authorisation by law`, path });
-    const uncovered = a.data_categories.filter((c) => !ruleFor(a, c));
-    if (uncovered.length) {
-      findings.push({ severity: 'error', code: 'no_retention_limit', message: `activity ${a.activity_id} sets no retention limit for ${uncovered.join(', ')} (Art. 30(1)(f), Art. 5(1)(e))`, path });
-    }
-    const consentPurposes = a.purposes.filter((p) => p.lawful_basis === 'consent');
-    if (consentPurposes.length) {
-      for (const sid of a.systems) {
-        const s = systems.get(sid);
-        if (s && !s.consent_check) {
-          findings.push({
-            severity: 'error',
-            code: 'consent_without_consent_check',
-            message: `activity ${a.activity_id} relies on consent for ${consentPurposes.map((p) => p.purpose).join(', ')} but system ${sid} declares no consent check`,
-            path,
-          });
-        }
-      }
-    }
-    for (const t of a.transfers) {
-      if (!isEea(t.country) && !adequacyAt(t.country, at) && !t.safeguard) {
-        findings.push({ severity: 'error', code: 'transfer_without_safeguard', message: `activity ${a.activity_id} transfers to ${t.country} (${t.recipient}) without adequacy or a declared safeguard`, path });
-      }
-    }
-    const dpia = screenDpia(a);
-    if (dpia.outcome !== 'not_required') {
-      findings.push({ severity: 'warning', code: `dpia_${dpia.outcome}`, message: `activity ${a.activity_id}: DPIA ${dpia.outcome.replace('_', ' ')} (${dpia.reasons.join('; ')})`, path });
-    }
-    if (dpia.prior_consultation_required) findings.push({ severity: 'warning', code: 'prior_consultation', message: `activity ${a.activity_id}: ${dpia.reasons[dpia.reasons.length - 1]}`, path });
-    const sensitive = a.data_categories.filter((c) => isSpecial(specialFlagsOf(c)));
-    if (sensitive.length && a.purposes.some((p) => p.purpose.startsWith('marketing'))) {
-      findings.push({ severity: 'warning', code: 'sensitive_data_for_marketing', message: `activity ${a.activity_id} uses sensitive data (${sensitive.join(', ')}) for marketing`, path });
-    }
-  }
+  for (const { activity: a, path } of n.activities) findings.push(...activityFindings(a, systems, at).map((f) => ({ ...f, path })));
   for (const { flow, path } of n.flows) {
     const r = assessTransfer(flow, at);
     if (!r.allowed) {
@@ -226,4 +182,43 @@ export function evaluateManifest(m: Manifest, at: Date, registered: KnownSystems
     }
   }
   return { findings, normalized: n };
+}
+
+/** Compliance findings of one processing activity (shared by `evaluate`, the API and dashboards). */
+export function activityFindings(a: ActivitySnapshot, systems: ReadonlyMap<string, Pick<SystemSnapshot, 'consent_check'>>, at: Date): Array<Omit<Finding, 'path' | 'line'>> {
+  const out: Array<Omit<Finding, 'path' | 'line'>> = [];
+  const special = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art9);
+  if (special.length && !a.art9_condition) {
+    out.push({ severity: 'error', code: 'special_category_without_art9_condition', message: `activity ${a.activity_id} processes ${special.join(', ')} (Art. 9(1)) without an Art. 9(2) condition` });
+  }
+  const art10 = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art10);
+  if (art10.length) out.push({ severity: 'warning', code: 'criminal_data', message: `activity ${a.activity_id} processes ${art10.join(', ')}: Art. 10 requires official authority or authorisation by law` });
+  const uncovered = a.data_categories.filter((c) => !ruleFor(a, c));
+  if (uncovered.length) out.push({ severity: 'error', code: 'no_retention_limit', message: `activity ${a.activity_id} sets no retention limit for ${uncovered.join(', ')} (Art. 30(1)(f), Art. 5(1)(e))` });
+  const consentPurposes = a.purposes.filter((p) => p.lawful_basis === 'consent');
+  if (consentPurposes.length) {
+    for (const sid of a.systems) {
+      const s = systems.get(sid);
+      if (s && !s.consent_check) {
+        out.push({
+          severity: 'error',
+          code: 'consent_without_consent_check',
+          message: `activity ${a.activity_id} relies on consent for ${consentPurposes.map((p) => p.purpose).join(', ')} but system ${sid} declares no consent check`,
+        });
+      }
+    }
+  }
+  for (const t of a.transfers) {
+    if (!isEea(t.country) && !adequacyAt(t.country, at) && !t.safeguard) {
+      out.push({ severity: 'error', code: 'transfer_without_safeguard', message: `activity ${a.activity_id} transfers to ${t.country} (${t.recipient}) without adequacy or a declared safeguard` });
+    }
+  }
+  const dpia = screenDpia(a);
+  if (dpia.outcome !== 'not_required') out.push({ severity: 'warning', code: `dpia_${dpia.outcome}`, message: `activity ${a.activity_id}: DPIA ${dpia.outcome.replace('_', ' ')} (${dpia.reasons.join('; ')})` });
+  if (dpia.prior_consultation_required) out.push({ severity: 'warning', code: 'prior_consultation', message: `activity ${a.activity_id}: ${dpia.reasons[dpia.reasons.length - 1]}` });
+  const sensitive = a.data_categories.filter((c) => isSpecial(specialFlagsOf(c)));
+  if (sensitive.length && a.purposes.some((p) => p.purpose.startsWith('marketing'))) {
+    out.push({ severity: 'warning', code: 'sensitive_data_for_marketing', message: `activity ${a.activity_id} uses sensitive data (${sensitive.join(', ')}) for marketing` });
+  }
+  return out;
 }
