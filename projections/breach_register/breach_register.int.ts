@@ -4,7 +4,7 @@ import { LOG_START, comparePositions } from '@pl/domain';
 import { breachDecider, breachStreamId, type BreachCommand, type RiskFactors } from '@pl/domain/breach';
 import { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
-import { breachRegisterProjection, breachesWithRunningClocks, getBreach, listBreaches } from './index';
+import { breachRegisterCsv, breachRegisterProjection, breachesWithRunningClocks, getBreach, listBreaches } from './index';
 
 const aware = '2026-03-02T08:00:00.000Z';
 const at = (h: number) => new Date(Date.parse(aware) + h * 3_600_000);
@@ -100,6 +100,15 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
     const one = await getBreach(f.db, a, now);
     expect(one!.timeline.map((t) => t.type)).toEqual(['breach.detected', 'breach.assessed', 'breach.authority_notified', 'breach.deadline_warning']);
     expect(await getBreach(f.db, randomUUID(), now)).toBeNull();
+  });
+
+  it('exports the register as CSV', async () => {
+    const csv = await breachRegisterCsv(f.db, at(30));
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0].split(',')).toContain('risk_reasons');
+    expect(lines).toHaveLength(3);
+    expect(csv).toContain(`"${a}"`);
+    expect(csv).toContain(`"DE ${at(20).toISOString()}"`);
   });
 
   it('lists the breaches whose clocks the worker must check', async () => {

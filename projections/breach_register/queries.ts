@@ -123,3 +123,28 @@ export async function breachesWithRunningClocks(db: SqlExecutor, horizon: Date):
   );
   return r.rows.map((x) => x.breach_id);
 }
+
+const CSV_COLUMNS = [
+  'breach_id', 'status', 'stage', 'aware_at', 'detected_at', 'source', 'reporter_role', 'description', 'systems', 'risk_level',
+  'notify_authority', 'notify_subjects', 'subject_exemption', 'authorities', 'authorities_notified', 'ca_residents', 'closed_at', 'reopen_count', 'risk_reasons',
+] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  // Quote always; neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/** The whole register as CSV, oldest first: the Art. 33(5) documentation an authority may ask for. */
+export async function breachRegisterCsv(db: SqlExecutor, now: Date): Promise<string> {
+  const r = await db.query(`SELECT ${COLUMNS} FROM ${T}.breaches ORDER BY aware_at, breach_id`);
+  const rows = r.rows.map((row) => toRow(row, now));
+  const lines = rows.map((row) =>
+    CSV_COLUMNS.map((c) => {
+      if (c === 'authorities_notified') return csvCell(Object.entries(row.authorities_notified).map(([a, n]) => `${a} ${n.initial_at}${n.late ? ' (late)' : ''}`));
+      return csvCell(row[c]);
+    }).join(','),
+  );
+  return [CSV_COLUMNS.join(','), ...lines].join('\r\n') + '\r\n';
+}

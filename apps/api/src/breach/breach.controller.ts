@@ -21,7 +21,7 @@ import {
   type BreachState,
   type RiskFactors,
 } from '@pl/domain/breach';
-import { listBreaches } from '@pl/projections/breach_register';
+import { breachRegisterCsv, listBreaches } from '@pl/projections/breach_register';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
@@ -78,6 +78,13 @@ export class BreachController {
   @Get()
   async list(@Query() q: ListBreachesQuery) {
     return { breaches: await listBreaches(this.infra.db, new Date(), { status: q.status, limit: q.limit }) };
+  }
+
+  /** The register as CSV (Art. 33(5) documentation, for an authority). */
+  @Get('register.csv')
+  async csv(@Res({ passthrough: true }) reply: FastifyReply) {
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="breach-register.csv"');
+    return breachRegisterCsv(this.infra.db, new Date());
   }
 
   @Get(':id')

@@ -125,6 +125,9 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     expect(closed.body.status).toBe('closed');
 
     const one = await t.request('GET', `/breaches/${id}`);
+    const csv = await fetch(`${t.url}/breaches/register.csv`, { headers: { authorization: `Bearer ${t.adminKey}` } });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect((await csv.text()).split('\r\n')[0]).toMatch(/^breach_id,status,stage/);
     expect(one.body.timeline.map((e: any) => e.type)).toContain('breach.closed');
     for (let i = 0; i < 100; i++) {
       const list = await t.request('GET', '/breaches?status=closed');
@@ -213,6 +216,7 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     const cases: Array<[string, () => [string, string, unknown], number, RegExp | null]> = [
       ['awareness time in the future', () => ['POST', '/breaches', detectBody({ aware_at: new Date(Date.now() + 3_600_000).toISOString() })], 400, /future/],
       ['unknown systems', () => ['POST', '/breaches', detectBody({ systems: ['crm', 'ghost'] })], 400, /unknown systems/],
+      ['an e-mail address in the description', () => ['POST', '/breaches', detectBody({ description: 'inbox of jane@example.com exposed' })], 400, /personal data/],
       ['a person named as reporter', () => ['POST', '/breaches', detectBody({ reporter_role: 'Jane Doe' })], 400, null],
       ['an unknown field', () => ['POST', '/breaches', detectBody({ reporter_name: 'x' })], 400, null],
       ['not a timestamp', () => ['POST', '/breaches', detectBody({ aware_at: 'last tuesday' })], 400, null],

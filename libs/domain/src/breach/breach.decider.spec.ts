@@ -103,6 +103,7 @@ describe('breach decider: detection', () => {
     spec(breachDecider).given([]).when({ ...detect, window_from: detect.window_to, window_to: detect.window_from }).thenThrows('invalid', /window/);
     spec(breachDecider).given([]).when({ ...detect, aware_at: 'yesterday' }).thenThrows('invalid', /aware_at/);
     spec(breachDecider).given([]).when({ ...detect, systems: [] }).thenThrows('invalid', /system/);
+    spec(breachDecider).given([]).when({ ...detect, description: 'mailbox of jane.doe@example.com leaked' }).thenThrows('invalid', /personal data/);
   });
 });
 

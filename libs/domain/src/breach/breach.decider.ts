@@ -80,10 +80,21 @@ function instant(value: string | null | undefined, field: string): number {
   return t;
 }
 
-function text(value: string | null | undefined, field: string): string {
+const EMAIL_RE = /[^\s@]+@[^\s@]+\.[a-z]{2,}/i;
+
+/**
+ * Free text goes into the log unencrypted and can never be erased: refuse obvious personal data
+ * (e-mail addresses) in it. Describe subjects by category and number, never by identity.
+ */
+function text(value: string | null | undefined, field: string, allowEmail = false): string {
   const v = (value ?? '').trim();
   if (!v) throw invalid(`${field} must not be empty`, { field });
+  if (!allowEmail && EMAIL_RE.test(v)) throw invalid(`${field} must not contain e-mail addresses or other personal data`, { field });
   return v;
+}
+
+function optionalText(value: string | null | undefined, field: string): string | null {
+  return value?.trim() ? text(value, field) : null;
 }
 
 function requireExists(s: BreachState): void {
@@ -169,6 +180,7 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
     if (!nonNegativeInt(n)) throw invalid('subject_jurisdictions values must be non-negative integers', { field: 'subject_jurisdictions' });
   }
   if (c.main_establishment !== null && !isEeaState(c.main_establishment)) throw invalid('main_establishment must be an EEA member state code or null', { field: 'main_establishment' });
+  for (const x of c.factors.likely_consequences ?? []) text(x, 'likely_consequences');
   const risk = withOverride(assessRisk(c.factors), c.override ?? null);
   const countries = Object.entries(jurisdictions).filter(([, n]) => n > 0).map(([j]) => j.slice(0, 2));
   const authorities = risk.notify_authority ? competentAuthorities(c.main_establishment, countries) : [];
@@ -191,9 +203,9 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
         ca_residents: caResidents,
         ca_notice_required: caRequired,
         scope: c.scope ?? null,
-        measures_taken: c.measures_taken ?? [],
-        measures_proposed: c.measures_proposed ?? [],
-        contact_point: text(c.contact_point, 'contact_point'),
+        measures_taken: (c.measures_taken ?? []).map((m) => text(m, 'measures_taken')),
+        measures_proposed: (c.measures_proposed ?? []).map((m) => text(m, 'measures_proposed')),
+        contact_point: text(c.contact_point, 'contact_point', true),
       },
     },
   ];
@@ -209,7 +221,7 @@ function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>,
   if (c.phase === 'initial' && prev) throw conflict('the initial notification to that authority was already recorded; send an additional phase');
   const due = Date.parse(dueAt(deadlineRule('gdpr_art33_authority'), s.aware_at));
   const late = c.phase === 'initial' && now > due;
-  const reason = c.delay_reason?.trim() || null;
+  const reason = optionalText(c.delay_reason, 'delay_reason');
   if (late && !reason) throw precondition('notification later than 72 hours after awareness: Art. 33(1) requires the reasons for the delay', { field: 'delay_reason' });
   return [
     {
@@ -253,7 +265,7 @@ function notifySubjects(c: Extract<BreachCommand, { type: 'NotifySubjects' }>, s
         subjects_count: c.subjects_count,
         notified_at: new Date(now).toISOString(),
         late,
-        delay_reason: c.delay_reason?.trim() || null,
+        delay_reason: optionalText(c.delay_reason, 'delay_reason'),
       },
     },
     ...keys.map(
@@ -271,7 +283,7 @@ function recordExemption(c: Extract<BreachCommand, { type: 'RecordSubjectExempti
   if (!(c.ground in ART34_EXEMPTIONS)) throw invalid('ground must be a, b or c (Art. 34(3))', { field: 'ground' });
   if (s.subjects_notified.EU) throw conflict('the subjects were already notified');
   if (s.exemption) throw conflict('an exemption is already recorded');
-  const publicCommunication = c.public_communication?.trim() || null;
+  const publicCommunication = optionalText(c.public_communication, 'public_communication');
   if (c.ground === 'c' && !publicCommunication) throw invalid('Art. 34(3)(c) requires a public communication instead', { field: 'public_communication' });
   return [
     {
