@@ -16,10 +16,16 @@ async function main(): Promise<void> {
   const api = await serveApi(infra, logger, worker);
   logger.info({ event_store: infra.store.backend, read_models: infra.db.kind, data_dir: infra.db.kind === 'pglite' ? config.dataDir : undefined }, 'privacy-ledger started');
   announce(logger, api);
-  const shutdown = async () => {
-    await api.app.close();
-    await worker.stop();
-    await infra.close();
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    try {
+      await api.app.close();
+      await worker.stop();
+      await infra.close();
+    } catch (e) {
+      logger.error({ err_name: (e as Error)?.name }, 'shutdown failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -49,6 +49,9 @@ fi
 step "integration (PostgreSQL, PGlite${KAFKA_BROKERS:+, Kafka at $KAFKA_BROKERS})"
 tier integration integration
 
+step "build (dist/, used by the e2e tier's start-up test)"
+npm run -s build
+
 step "e2e (HTTP)"
 tier e2e e2e
 

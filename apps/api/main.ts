@@ -10,9 +10,15 @@ async function main(): Promise<void> {
   const infra = await createInfrastructure(config);
   const api = await serveApi(infra, logger, null);
   announce(logger, api);
-  const shutdown = async () => {
-    await api.app.close();
-    await infra.close();
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    try {
+      await api.app.close();
+      await infra.close();
+    } catch (e) {
+      logger.error({ err_name: (e as Error)?.name }, 'shutdown failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -35,5 +35,7 @@ export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS
 }
 
 if (require.main === module) {
+  // `... | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
   runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

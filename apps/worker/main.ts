@@ -10,9 +10,15 @@ async function main(): Promise<void> {
   const infra = await createInfrastructure(config);
   const worker = await startWorker(infra, { logger });
   logger.info({ projections: worker.projections().map((p) => p.name) }, 'worker started');
-  const shutdown = async () => {
-    await worker.stop();
-    await infra.close();
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    try {
+      await worker.stop();
+      await infra.close();
+    } catch (e) {
+      logger.error({ err_name: (e as Error)?.name }, 'shutdown failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -32,7 +32,8 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     { logger: ['error', 'warn'], abortOnError: false },
   );
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes API, worker and store in order
+  // (Nest's hook re-raises the signal and would kill the process before PGlite is closed).
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onResponse', async (request, reply) => {
