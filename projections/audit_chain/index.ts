@@ -14,3 +14,4 @@ export * from './queries';
 export * from './verify';
 export * from './export';
 export * from './sign';
+export * from './history';

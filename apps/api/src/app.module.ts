@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditModule } from './audit/audit.module';
 import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
@@ -9,7 +10,7 @@ import { RightsModule } from './rights/rights.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule, WebhooksModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule, WebhooksModule, AuditModule];
 
 @Module({})
 export class AppModule {

@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApp, type TestApp } from '../../../../test/support/app';
+
+jest.setTimeout(120_000);
+
+const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
+const consentBody = (user: string) => ({
+  user_id: user,
+  data_categories: ['user.contact.email'],
+  processing_purposes: ['marketing.communications.email'],
+  consent_status: 'granted',
+  consent_timestamp: iso(-1000),
+  legal_basis: 'consent',
+  consent_version: 'v3',
+  consent_metadata: { notice_id: 'newsletter-form', notice_version: '3', method: 'checkbox', channel: 'web', ip_address: '203.0.113.9' },
+});
+
+describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (backend) => {
+  let t: TestApp;
+  let auditor: string;
+  const dir = mkdtempSync(join(tmpdir(), 'pl-audit-e2e-'));
+  beforeAll(async () => {
+    t = await startTestApp({ backend });
+    auditor = await t.createKey('audit:read');
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const logSize = async () => Number((await t.infra.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0].n);
+  /** Waits until the audit_chain projection has chained every event of the log. */
+  const chained = async () => {
+    const n = await logSize();
+    for (let i = 0; i < 400; i++) {
+      const h = await t.request('GET', '/audit/head', undefined, auditor);
+      if (h.body.head && Number(h.body.head.seq) + 1 >= n) return h.body.head;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the audit chain never caught up');
+  };
+  const verifyFile = (ndjson: string, publicKey: string) => {
+    const file = join(dir, `${Math.random()}.ndjson`);
+    const key = join(dir, `${Math.random()}.pem`);
+    writeFileSync(file, ndjson);
+    writeFileSync(key, publicKey);
+    const r = spawnSync(process.execPath, [join(__dirname, '../../../../scripts/verify-audit-export.js'), file, '--public-key', key], { encoding: 'utf8' });
+    return { code: r.status, report: JSON.parse(r.stdout) };
+  };
+
+  it('chains the log, verifies it, and exports a file an auditor checks without the service', async () => {
+    for (const title of ['a', 'b', 'c']) expect((await t.request('POST', '/demo/lists', { title })).status).toBe(201);
+    expect((await t.request('POST', '/consent/record', consentBody('alice@example.com'))).status).toBe(201);
+    const head = await chained();
+    const key = await t.request('GET', '/audit/public-key', undefined, null);
+    expect(key.status).toBe(200);
+    expect(key.body).toMatchObject({ algorithm: 'Ed25519', key_id: expect.stringMatching(/^[0-9a-f]{16}$/), public_key_pem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    const v = await t.request('GET', '/audit/verify', undefined, auditor);
+    expect(v.status).toBe(200);
+    expect(v.body).toMatchObject({ ok: true, first_break: null, head: { seq: head.seq } });
+    expect(v.body.checked).toBe(Number(head.seq) + 1);
+
+    const exported = await t.request('GET', '/audit/export', undefined, auditor);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toContain('application/x-ndjson');
+    const s = verifyFile(exported.body, key.body.public_key_pem);
+    expect(s.code).toBe(0);
+    // the export's own access record may already be chained: the signed head is at or after the one seen
+    expect(s.report).toMatchObject({ ok: true, withheld: 0 });
+    expect(Number(s.report.head.seq)).toBeGreaterThanOrEqual(Number(head.seq));
+    expect(s.report.events).toBe(Number(s.report.head.seq) + 1);
+    expect(exported.body).not.toContain('203.0.113.9');
+  });
+
+  it('records every export as a personal-data access: who, what, why, under which request', async () => {
+    const before = await logSize();
+    const res = await t.request('GET', '/audit/export?user_id=alice@example.com&purpose=access_request&request_id=req-42', undefined, auditor, { 'x-correlation-id': 'corr-7' });
+    expect(res.status).toBe(200);
+    const sub = t.infra.pseudonymizer.subject('alice@example.com');
+    const rows = await t.infra.db.query<{ stream_id: string; data: string; metadata: string }>(
+      "SELECT stream_id, data, metadata FROM es_events WHERE type = 'audit.personal_data_accessed' ORDER BY global_position DESC LIMIT 1",
+    );
+    expect(await logSize()).toBe(before + 1);
+    expect(rows.rows[0].stream_id).toBe(`access-log-${sub}`);
+    expect(JSON.parse(rows.rows[0].data)).toMatchObject({ subject_key: sub, what: 'audit.export', purpose: 'access_request', request_id: 'req-42' });
+    expect(JSON.parse(rows.rows[0].metadata)).toMatchObject({ actor: expect.stringMatching(/^apikey:/), correlation_id: 'corr-7' });
+    expect(rows.rows[0].data + rows.rows[0].metadata).not.toContain('alice@example.com');
+    // the subject's export carries only that subject's events; the rest are hashes, still verifiable
+    const key = (await t.request('GET', '/audit/public-key', undefined, null)).body.public_key_pem;
+    const s = verifyFile(res.body, key);
+    expect(s.report).toMatchObject({ ok: true });
+    expect(s.report.events).toBeGreaterThanOrEqual(1);
+    expect(s.report.withheld).toBeGreaterThanOrEqual(3);
+    const types = res.body.trim().split('\n').map((l: string) => JSON.parse(l)).filter((l: any) => l.kind === 'event').map((l: any) => l.type);
+    expect(types).toContain('consent.given');
+    expect(types.every((x: string) => x === 'consent.given' || x === 'audit.personal_data_accessed')).toBe(true);
+  });
+
+  it('gives a pseudonymised per-subject audit history, itself logged', async () => {
+    await t.request('GET', '/audit/export?user_id=bob@example.com', undefined, auditor);
+    expect((await t.request('POST', '/consent/record', consentBody('bob@example.com'))).status).toBe(201);
+    const h = await t.request('GET', `/audit/subjects/${encodeURIComponent('bob@example.com')}/history?purpose=access_request`, undefined, auditor);
+    expect(h.status).toBe(200);
+    const sub = t.infra.pseudonymizer.subject('bob@example.com');
+    expect(h.body.subject).toBe(sub);
+    // the history's own access record is appended first; it shows once visible to readers
+    expect(h.body.events.map((e: any) => e.type).slice(0, 2)).toEqual(['audit.personal_data_accessed', 'consent.given']);
+    const logged = await t.infra.db.query<{ data: string }>("SELECT data FROM es_events WHERE stream_id = $1 ORDER BY global_position", [`access-log-${sub}`]);
+    expect(logged.rows.map((r) => JSON.parse(r.data).what)).toEqual(['audit.export', 'audit.subject_history']);
+    expect(h.body.events[0]).toMatchObject({ stream: `access-log-${sub}`, actor: expect.stringMatching(/^apikey:/), access: { what: 'audit.export', purpose: 'audit' } });
+    expect(JSON.stringify(h.body)).not.toContain('bob@example.com');
+    expect(JSON.stringify(h.body)).not.toContain('203.0.113.9');
+  });
+
+  it('lets the auditor scope only read', async () => {
+    expect((await t.request('POST', '/audit/checkpoints', undefined, auditor)).status).toBe(403);
+    expect((await t.request('POST', '/demo/lists', { title: 'x' }, auditor)).status).toBe(403);
+    expect((await t.request('POST', '/consent/record', consentBody('carol@example.com'), auditor)).status).toBe(403);
+    expect((await t.request('GET', '/audit/verify', undefined, null)).status).toBe(401);
+    expect((await t.request('GET', '/audit/verify', undefined, await t.createKey('demo:write'))).status).toBe(403);
+    await chained();
+    const signed = await t.request('POST', '/audit/checkpoints');
+    expect(signed.status).toBe(201);
+    expect(signed.body.signed).toMatchObject({ signature: expect.any(String), key_id: expect.any(String) });
+  });
+
+  it.each([
+    ['a context that is no type prefix', '/audit/export?context=DROP%20TABLE'],
+    ['an unknown parameter', '/audit/export?everything=1'],
+    ['a bad subject key', '/audit/export?subject_key=alice'],
+    ['from after to', '/audit/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z'],
+    ['a bad date', '/audit/export?from=yesterday'],
+  ])('rejects %s with 400 and logs nothing', async (_name, path) => {
+    const before = await logSize();
+    const r = await t.request('GET', path, undefined, auditor);
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.body).sort()).toEqual(['details', 'error', 'message']);
+    expect(await logSize()).toBe(before);
+  });
+
+  if (backend === 'postgres') {
+    it('names the altered position after a direct UPDATE of es_events', async () => {
+      await chained();
+      const row = await t.infra.db.query<{ tx: string; gp: string }>("SELECT transaction_id::text AS tx, global_position::text AS gp FROM es_events WHERE type = 'demo.list_opened' ORDER BY global_position LIMIT 1");
+      await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"a"', '"z"') WHERE global_position = $1`, [row.rows[0].gp]);
+      const v = await t.request('GET', '/audit/verify', undefined, auditor);
+      expect(v.body).toMatchObject({ ok: false, first_break: { kind: 'altered', position: `${row.rows[0].tx}/${row.rows[0].gp}` } });
+    });
+  }
+});
