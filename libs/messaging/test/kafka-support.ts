@@ -111,5 +111,14 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
       execFile('bash', [script, cmd], { env, timeout: 120_000 }, (err, _out, stderr) => (err ? reject(new Error(`kafka-ci.sh ${cmd} failed: ${stderr}`)) : resolve())),
     );
   await run('start');
-  return { brokers: [`127.0.0.1:${port}`], halt: () => run('halt'), resume: () => run('resume'), stop: () => run('stop') };
+  const { rm } = await import('node:fs/promises');
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    halt: () => run('halt'),
+    resume: () => run('resume'),
+    stop: async () => {
+      await run('stop');
+      await rm(env.KAFKA_WORK, { recursive: true, force: true });
+    },
+  };
 }

@@ -140,6 +140,11 @@ export class LocalConsentClient {
     return evaluate(snapshot, { category: c, purpose: p, now: toDate(now), declaredBases: this.declared(r), traits: r.traits });
   }
 
+  /** The pseudonymous key the ledger uses for this user id (needs `pseudonymSecret`), or the key itself. */
+  subjectKeyOf(userIdOrSubjectKey: string): string {
+    return this.subjects.of(userIdOrSubjectKey);
+  }
+
   snapshot(userIdOrSubjectKey: string): ConsentSnapshot | null {
     return this.entries.get(this.subjects.of(userIdOrSubjectKey))?.snapshot ?? null;
   }

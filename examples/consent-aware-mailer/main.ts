@@ -1,0 +1,35 @@
+// node examples/run-ts.cjs examples/consent-aware-mailer/main.ts
+// env: KAFKA_BROKERS, PSEUDONYM_SECRET (the ledger's, to map user ids to subject keys), RECIPIENTS=user1,user2
+import { LocalConsentClient } from '@pl/sdk';
+import { ConsentAwareMailer } from './mailer';
+
+async function main(): Promise<void> {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+  const out = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...line })}\n`);
+  let mailer: ConsentAwareMailer | null = null;
+  const consent = new LocalConsentClient({
+    brokers,
+    pseudonymSecret: process.env.PSEUDONYM_SECRET,
+    groupIdPrefix: 'example-mailer',
+    onChange: (c) => {
+      if (c.erased) mailer?.onErased(c.subjectKey);
+    },
+  });
+  await consent.start();
+  mailer = new ConsentAwareMailer(consent, out);
+  for (const userId of (process.env.RECIPIENTS ?? '').split(',').filter(Boolean)) mailer.add({ userId, email: userId });
+  out({ event: 'ready', subjects: consent.status().subjects });
+  mailer.start(Number(process.env.INTERVAL_MS ?? 50));
+  const shutdown = async () => {
+    mailer?.stop();
+    await consent.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((e) => {
+  console.error(`mailer failed: ${(e as Error).message}`);
+  process.exit(1);
+});
