@@ -1,6 +1,6 @@
 import { LOG_START, catalog, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore } from '@pl/eventstore';
-import { catalogProjection } from './index';
+import { CATALOG_EVENT_PREFIXES } from './schema';
 
 /**
  * The catalog exactly as it stood at `at`, folded straight from the log (no read model): the CLI
@@ -18,7 +18,7 @@ export async function catalogFromLog(store: EventStore, at: Date): Promise<{ act
   let after: LogPosition = LOG_START;
   const limit = at.getTime();
   for (;;) {
-    const batch = await store.readAll(after, { typePrefixes: catalogProjection.typePrefixes, maxCount: 2000 });
+    const batch = await store.readAll(after, { typePrefixes: CATALOG_EVENT_PREFIXES, maxCount: 2000 });
     if (!batch.length) break;
     after = batch[batch.length - 1].position;
     for (const e of batch) {

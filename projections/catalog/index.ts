@@ -1,6 +1,6 @@
 import type { ProjectionDefinition } from '@pl/application';
 import { handleCatalog } from './handler';
-import { CATALOG_SCHEMA } from './schema';
+import { CATALOG_EVENT_PREFIXES, CATALOG_SCHEMA } from './schema';
 
 export const CATALOG_PROJECTION = 'catalog';
 
@@ -8,7 +8,7 @@ export const catalogProjection: ProjectionDefinition = {
   name: CATALOG_PROJECTION,
   version: 1,
   schema: CATALOG_SCHEMA,
-  typePrefixes: ['catalog.system_', 'catalog.data_element_', 'catalog.activity_', 'catalog.processor_record_', 'catalog.flow_'],
+  typePrefixes: CATALOG_EVENT_PREFIXES,
   handle: handleCatalog,
 };
 export * from './queries';

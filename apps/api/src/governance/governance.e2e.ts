@@ -127,6 +127,20 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     const processor = await app.request('GET', '/governance/ropa?view=processor');
     expect(processor.body).toMatchObject({ view: 'processor', records: [] });
     expect((await app.request('GET', '/governance/ropa?as_of=yesterday')).status).toBe(400);
+    // change an activity after T: the answer for T stays the same
+    const t = new Date().toISOString();
+    const atT = await app.request('GET', `/governance/ropa?as_of=${t}`);
+    await new Promise((r) => setTimeout(r, 5));
+    const current = (await app.request('GET', '/governance/activities/order-payments')).body;
+    const { status: _s, dpia: _d, findings: _f, ...input } = current;
+    const put = await app.request('PUT', '/governance/activities/order-payments', { ...input, retention: [{ period: 'P10Y', reason: 'changed' }], description: 'changed later' });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ changed: true, events: ['catalog.activity_updated'] });
+    expect((await app.request('GET', `/governance/ropa?as_of=${t}`)).body).toEqual(atT.body);
+    const after = await app.request('GET', '/governance/ropa');
+    expect(after.body.records.find((r: any) => r.activity_id === 'order-payments').retention).toEqual([{ category: null, period: 'P10Y', reason: 'changed' }]);
+    const same = await app.request('PUT', '/governance/activities/order-payments', { ...input, retention: [{ period: 'P10Y', reason: 'changed' }], description: 'changed later' });
+    expect(same.body).toMatchObject({ changed: false, events: [] });
     expect((await app.request('GET', '/governance/ropa?view=auditor')).status).toBe(400);
   });
 
