@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rebuildProjection } from '@pl/application';
 import { computeDeadline, DEADLINE_RULES } from '@pl/domain/law/deadlines';
-import type { EventStore } from '@pl/eventstore';
 import { loadSnapshot } from '@pl/projections/consent';
 import { PROJECTIONS } from '../../apps/worker/src/registry';
 import { startTestApp, type TestApp } from '../support/app';
@@ -15,28 +14,23 @@ const ALICE_ADDRESS = '77 Secret Lane, Springfield';
 const BOB = 'bob-4410@example.com';
 const BOB_IP = '198.51.100.44';
 
-const meta = (event_id = randomUUID()) => ({
-  event_id, occurred_at: new Date().toISOString(), recorded_at: new Date().toISOString(), actor: 'cli:fixture', correlation_id: randomUUID(), causation_id: null,
-});
-/** Catalog fixtures as the catalog context would have written them. */
-async function catalogFixtures(store: EventStore, subjects: Array<{ key: string; receipts: Array<[string, string, string]> }>) {
-  const activity = (id: string, systems: string[], purposes: Array<{ purpose: string; lawful_basis: string; categories: string[] }>) => ({
-    activity_id: id, name: id, controller: { name: 'Shop Ltd', contact: 'dpo@shop.example' }, purposes, data_categories: [], recipients: ['payment-provider'],
-    transfers: [{ country: 'US', recipient: 'payment-provider', safeguard: 'SCC (EU) 2021/914' }], retention: [{ category: null, period: 'P2Y', reason: 'customer relationship' }],
-    systems, risk: { automated_decision_legal_effect: false },
-  });
-  await store.append('catalog-activity-shop', [
-    { type: 'catalog.activity_registered', data: { activity: activity('shop', ['crm', 'billing'], [
-      { purpose: 'marketing', lawful_basis: 'consent', categories: [] },
-      { purpose: 'essential.service.fulfilment', lawful_basis: 'contract', categories: [] },
-    ]) }, metadata: meta() },
-  ], 'any');
-  await store.append('catalog-system-billing', [{ type: 'catalog.system_registered', data: { system: { system_id: 'billing', recipients: ['payment-provider'] } }, metadata: meta() }], 'any');
-  for (const s of subjects) {
-    await store.append(`receipts-${s.key}`, s.receipts.map(([system_id, category, purpose]) => ({
-      type: 'catalog.processing_recorded', data: { receipt_id: randomUUID(), subject_key: s.key, system_id, category, purpose, stored_at: new Date().toISOString() }, metadata: meta(),
-    })), 'any');
+/** The catalog as the governance routes record it: two systems, one activity, receipts per subject. */
+async function catalogFixtures(app: TestApp, subjects: Array<{ user: string; receipts: Array<[string, string, string]> }>) {
+  for (const [system_id, recipients] of [['crm', []], ['billing', ['payment-provider']]] as const) {
+    const r = await app.request('POST', '/governance/systems', { system_id, name: system_id, owner: 'ops', storage: [{ country: 'DE' }], recipients });
+    expect(r.status).toBe(201);
   }
+  const activity = await app.request('POST', '/governance/activities', {
+    activity_id: 'shop', name: 'Online shop', controller: { name: 'Shop Ltd', contact: 'dpo@shop.example' },
+    purposes: [{ purpose: 'marketing', lawful_basis: 'consent' }, { purpose: 'essential.service.fulfilment', lawful_basis: 'contract' }],
+    subject_categories: ['customer'], data_categories: ['user.contact', 'user.financial.transaction'], systems: ['crm', 'billing'], recipients: ['payment-provider'],
+    transfers: [{ country: 'US', recipient: 'payment-provider', safeguard: 'SCC (EU) 2021/914' }], retention: [{ period: 'P2Y', reason: 'customer relationship' }],
+  });
+  expect(activity.status).toBe(201);
+  const stored_at = new Date(Date.now() - 60_000).toISOString();
+  const receipts = subjects.flatMap((s) => s.receipts.map(([system_id, data_category, processing_purpose]) => ({ user_id: s.user, system_id, data_category, processing_purpose, stored_at })));
+  const r = await app.request('POST', '/privacy/receipts/batch', { receipts });
+  expect(r.status).toBeLessThan(300);
 }
 
 /** Every column of every table in every non-system schema, as text (a pg_dump in spirit). */
@@ -71,9 +65,9 @@ describe('data-subject rights end to end (PGlite)', () => {
       });
     expect((await consent(ALICE, ALICE_IP, { email: ALICE_EMAIL })).status).toBe(201);
     expect((await consent(BOB, BOB_IP, {})).status).toBe(201);
-    await catalogFixtures(app.infra.store, [
-      { key: alice, receipts: [['crm', 'user.contact.email', 'marketing'], ['billing', 'user.financial.transaction', 'essential.service.fulfilment'], ['billing', 'user.contact.address', 'essential.service.fulfilment']] },
-      { key: bob, receipts: [['crm', 'user.contact.email', 'marketing']] },
+    await catalogFixtures(app, [
+      { user: ALICE, receipts: [['crm', 'user.contact.email', 'marketing'], ['billing', 'user.financial.transaction', 'essential.service.fulfilment'], ['billing', 'user.contact.address', 'essential.service.fulfilment']] },
+      { user: BOB, receipts: [['crm', 'user.contact.email', 'marketing']] },
     ]);
   });
   afterAll(() => app?.close());

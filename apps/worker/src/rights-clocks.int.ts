@@ -5,7 +5,8 @@ import { requestDecider, requestStreamId, type RightsCommand } from '@pl/domain/
 import { SqlEventStore } from '@pl/eventstore';
 import { getRequest, rightsProjection } from '@pl/projections/rights';
 import { freshPglite, type FreshDatabase } from '../../../test/support/databases';
-import { tickRightsClocks } from './rights-clocks';
+import { processMetrics } from '../../common/metrics';
+import { rightsClocksProcessManager, tickRightsClocks } from './rights-clocks';
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
 const DAY = 86_400_000;
@@ -61,5 +62,11 @@ describe('rights clocks process manager (PGlite)', () => {
     const r = await getRequest(f.db, id, at(33));
     expect(r).toMatchObject({ overdue: true, overdue_flagged: true, due_soon_flagged: true });
     expect(r!.tasks[0]).toMatchObject({ attempt: 3, escalated: true, status: 'dispatched' });
+  });
+
+  it('exports the number of overdue requests as a metric', async () => {
+    await rightsClocksProcessManager.tick({ db: f.db, store } as any, at(40));
+    const text = await processMetrics().registry.getSingleMetricAsString('pl_rights_requests_overdue');
+    expect(text).toMatch(/pl_rights_requests_overdue 1$/m);
   });
 });

@@ -3,7 +3,9 @@ import { handleCommand, type CommandContext } from '@pl/application';
 import { DEADLINE_ALERTS } from '@pl/domain/law/deadlines';
 import { requestDecider, requestStreamId, type RightsCommand } from '@pl/domain/rights';
 import type { EventStore, SqlDatabase } from '@pl/eventstore';
-import { openTasksOlderThan, requestsNeedingAlert } from '@pl/projections/rights';
+import { Gauge } from 'prom-client';
+import { openTasksOlderThan, overdueCount, requestsNeedingAlert } from '@pl/projections/rights';
+import { processMetrics } from '../../common/metrics';
 import type { ProcessManager } from './process-manager';
 
 const DAY = 86_400_000;
@@ -36,10 +38,21 @@ export async function tickRightsClocks(deps: { db: SqlDatabase; store: EventStor
   return { flagged, retried, escalated };
 }
 
+let overdueGauge: Gauge | null = null;
+
+/** `pl_rights_requests_overdue`: open requests past their statutory due date (set on every tick). */
+function overdueMetric(): Gauge {
+  const registry = processMetrics().registry;
+  overdueGauge ??= (registry.getSingleMetric('pl_rights_requests_overdue') as Gauge | undefined) ??
+    new Gauge({ name: 'pl_rights_requests_overdue', help: 'Open data-subject requests past their statutory due date', registers: [registry] });
+  return overdueGauge;
+}
+
 export const rightsClocksProcessManager: ProcessManager = {
   name: 'rights-clocks',
   intervalMs: 60_000,
   tick: async (infra, now) => {
     await tickRightsClocks(infra, now);
+    overdueMetric().set(await overdueCount(infra.db, now));
   },
 };

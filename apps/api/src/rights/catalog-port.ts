@@ -1,7 +1,8 @@
 import type { RecordedEvent } from '@pl/domain';
 import type { LawfulBasis } from '@pl/domain/law/lawful-bases';
 import type { Integration, SystemHolding } from '@pl/domain/rights';
-import type { EventStore } from '@pl/eventstore';
+import type { EventStore, SqlExecutor } from '@pl/eventstore';
+import { entities, entity } from '@pl/projections/catalog';
 
 /** A processing activity as the access report and the erasure analysis need it (Art. 30(1) fields). */
 export interface ActivityView {
@@ -43,6 +44,19 @@ export const RIGHTS_CATALOG = Symbol('RIGHTS_CATALOG');
 /** How a system receives tasks: Kafka when a broker is configured, else a manual task for a human. */
 export type IntegrationOf = (systemId: string) => Integration;
 
+const activityView = (a: any): ActivityView => ({
+  activity_id: a.activity_id,
+  name: a.name,
+  controller: a.controller ?? null,
+  purposes: (a.purposes ?? []).map((p: any) => ({ purpose: p.purpose, lawful_basis: p.lawful_basis, categories: p.categories ?? [] })),
+  data_categories: a.data_categories ?? [],
+  recipients: a.recipients ?? [],
+  transfers: a.transfers ?? [],
+  retention: a.retention ?? [],
+  systems: a.systems ?? [],
+  automated_decision: !!a.risk?.automated_decision_legal_effect,
+});
+
 const foldActivities = (events: readonly RecordedEvent[]): ActivityView[] => {
   const byId = new Map<string, ActivityView | null>();
   for (const e of events) {
@@ -50,18 +64,7 @@ const foldActivities = (events: readonly RecordedEvent[]): ActivityView[] => {
     if (e.type === 'catalog.activity_registered' || e.type === 'catalog.activity_updated') {
       const a = d?.activity;
       if (!a?.activity_id) continue;
-      byId.set(a.activity_id, {
-        activity_id: a.activity_id,
-        name: a.name,
-        controller: a.controller ?? null,
-        purposes: (a.purposes ?? []).map((p: any) => ({ purpose: p.purpose, lawful_basis: p.lawful_basis, categories: p.categories ?? [] })),
-        data_categories: a.data_categories ?? [],
-        recipients: a.recipients ?? [],
-        transfers: a.transfers ?? [],
-        retention: a.retention ?? [],
-        systems: a.systems ?? [],
-        automated_decision: !!a.risk?.automated_decision_legal_effect,
-      });
+      byId.set(a.activity_id, activityView(a));
     } else if (e.type === 'catalog.activity_retired') {
       byId.set(d?.activity_id, null);
     }
@@ -69,10 +72,16 @@ const foldActivities = (events: readonly RecordedEvent[]): ActivityView[] => {
   return [...byId.values()].filter((a): a is ActivityView => a !== null);
 };
 
+/**
+ * Receipts come from the subject's own stream (exact, read-your-writes, O(the subject's receipts));
+ * activities and systems from the catalog read model (rm_catalog) when a database is given, else
+ * by folding the catalog's events from the log.
+ */
 export class EventLogRightsCatalog implements RightsCatalogPort {
   constructor(
     private readonly store: EventStore,
     private readonly integrationOf: IntegrationOf,
+    private readonly db: SqlExecutor | null = null,
   ) {}
 
   async receipts(subjectKey: string): Promise<ReceiptView[]> {
@@ -83,6 +92,7 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
   }
 
   async activities(): Promise<ActivityView[]> {
+    if (this.db) return (await entities<any>(this.db, 'activity')).map((row) => activityView(row.snapshot));
     const events: RecordedEvent[] = [];
     let after = undefined as RecordedEvent['position'] | undefined;
     for (;;) {
@@ -102,6 +112,10 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
 
   async recipients(systemIds: readonly string[]): Promise<string[]> {
     const out = new Set<string>();
+    if (this.db) {
+      for (const id of systemIds) ((await entity<any>(this.db, 'system', id))?.snapshot?.recipients ?? []).forEach((r: string) => out.add(r));
+      return [...out].sort();
+    }
     for (const id of systemIds) {
       const { events } = await this.store.readStream(`catalog-system-${id}`);
       let current: string[] = [];

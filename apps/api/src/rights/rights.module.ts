@@ -13,7 +13,7 @@ import { RightsService } from './rights.service';
     RightsService,
     {
       provide: RIGHTS_CATALOG,
-      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, () => (infra.config.kafkaBrokers.length ? 'kafka' : 'manual')),
+      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, () => (infra.config.kafkaBrokers.length ? 'kafka' : 'manual'), infra.db),
       inject: [INFRA],
     },
   ],

@@ -171,7 +171,7 @@ export class RightsService {
       });
     }
     const shredded = await this.infra.keys.shred(subjectKey);
-    await this.run(requestId, { type: 'RecordLedgerErasure', dataKeysShredded: shredded, readModelsPurged: ['rights'], ground: 'GDPR Art. 17(1); Civ. Code § 1798.105', now: ctx.now }, ctx);
+    await this.run(requestId, { type: 'RecordLedgerErasure', dataKeysShredded: shredded, readModelsPurged: ['rights', 'data_map'], ground: 'GDPR Art. 17(1); Civ. Code § 1798.105', now: ctx.now }, ctx);
   }
 
   async status(requestId: string, now = new Date()) {
