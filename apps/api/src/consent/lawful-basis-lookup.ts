@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@pl/eventstore';
+import { declaredBases } from '@pl/projections/catalog';
 
 /**
  * Which lawful bases the catalog declares for a purpose and category (a processing activity's
@@ -37,4 +38,19 @@ export class CachedLawfulBasisLookup implements LawfulBasisLookup {
   }
 }
 
-export type DeclaredBasesQuery = (db: SqlExecutor, purpose: string, category: string) => Promise<string[]>;
+/**
+ * The catalog read model (rm_catalog.activity_bases): an activity's purpose and category cover the
+ * asked ones. No catalog read model yet (fresh install, worker not started): nothing declared.
+ */
+export class CatalogLawfulBasisLookup implements LawfulBasisLookup {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async declaredBases(purpose: string, category: string): Promise<string[]> {
+    try {
+      return [...new Set((await declaredBases(this.db, purpose, category)).map((b) => b.lawful_basis))];
+    } catch (e) {
+      if ((e as { code?: string }).code === '42P01') return [];
+      throw e;
+    }
+  }
+}
