@@ -191,6 +191,14 @@ describe('breach decider: notifications', () => {
       .thenMatches(([e]) => expect(e.type === 'breach.authority_notified' && [e.data.late, e.data.delay_reason]).toEqual([true, 'forensics needed to confirm scope']));
   });
 
+  it('a voluntary notification after 72 hours needs no reasons', () => {
+    const unlikely = assessedEvent(assessCmd({ factors: { ...credentials, confidentiality: false, availability: true, backup_available: true } }));
+    spec(breachDecider)
+      .given([detected, unlikely])
+      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(80) })
+      .thenMatches(([e]) => expect(e.type === 'breach.authority_notified' && e.data.delay_reason).toBeNull());
+  });
+
   it('accepts additional phases only after the initial one (Art. 33(4))', () => {
     spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'additional', now: hoursAfterAware(30) }).thenThrows('precondition', /initial/);
     spec(breachDecider).given([detected, assessedEvent(), notified('DE', 10)]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(30) }).thenThrows('conflict');
@@ -335,6 +343,18 @@ describe('breach decider: closing and reopening', () => {
       .when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) })
       .thenMatches(([e]) => expect(e.type).toBe('breach.closed'));
     expect(breachStage(fold([detected, assessed, notified('DE', 10)]))).toBe('authority_notified');
+  });
+
+  it('a high-risk breach of California residents only closes without an Art. 34 notice, with the reason', () => {
+    const caOnly = assessedEvent(assessCmd({ subject_jurisdictions: { 'US-CA': 40 } }));
+    const ca: BreachEvent = {
+      type: 'breach.subjects_notified',
+      data: { breach_id: id, notice_id: 'n', jurisdiction: 'US-CA', channel: 'letter', subjects_count: 40, notified_at: hoursAfterAware(30), late: false, delay_reason: null },
+    };
+    spec(breachDecider)
+      .given([detected, caOnly, ca])
+      .when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) })
+      .thenMatches(([e]) => expect(e.type === 'breach.closed' && e.data.not_notified_reasons.join(' ')).toMatch(/no subjects in an EEA member state/));
   });
 
   it('reopens a closed breach only with a reason', () => {

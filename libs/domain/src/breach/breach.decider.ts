@@ -212,7 +212,7 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
 }
 
 function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>, s: BreachState): BreachEvent[] {
-  requireAssessed(s, 'notifying a supervisory authority');
+  const a = requireAssessed(s, 'notifying a supervisory authority');
   const now = instant(c.now, 'now');
   if (!isEeaState(c.authority)) throw invalid('authority must be an EEA member state code', { field: 'authority' });
   if (c.phase !== 'initial' && c.phase !== 'additional') throw invalid('phase must be initial or additional', { field: 'phase' });
@@ -222,7 +222,8 @@ function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>,
   const due = Date.parse(dueAt(deadlineRule('gdpr_art33_authority'), s.aware_at));
   const late = c.phase === 'initial' && now > due;
   const reason = optionalText(c.delay_reason, 'delay_reason');
-  if (late && !reason) throw precondition('notification later than 72 hours after awareness: Art. 33(1) requires the reasons for the delay', { field: 'delay_reason' });
+  // Reasons are owed only for a notification that was due (a voluntary one cannot be late).
+  if (late && !reason && a.risk.notify_authority) throw precondition('notification later than 72 hours after awareness: Art. 33(1) requires the reasons for the delay', { field: 'delay_reason' });
   return [
     {
       type: 'breach.authority_notified',
@@ -353,7 +354,8 @@ function close(c: Extract<BreachCommand, { type: 'CloseBreach' }>, s: BreachStat
   const summary = text(c.summary, 'summary');
   const pending: string[] = [];
   if (a.risk.notify_authority) for (const x of a.authorities) if (!s.authorities_notified[x]) pending.push(`supervisory authority ${x}`);
-  if (a.risk.notify_subjects && !s.subjects_notified.EU && !s.exemption) pending.push('subjects (Art. 34) or an Art. 34(3) exemption');
+  const gdprApplies = a.authorities.length > 0;
+  if (a.risk.notify_subjects && gdprApplies && !s.subjects_notified.EU && !s.exemption) pending.push('subjects (Art. 34) or an Art. 34(3) exemption');
   if (a.ca_notice_required && !s.subjects_notified['US-CA']) pending.push('California residents (Civ. § 1798.82)');
   const ag = breachDeadlines(s).find((d) => d.id === 'ca_attorney_general');
   if (ag && !ag.met_at) pending.push('California Attorney General sample notice');
@@ -361,6 +363,7 @@ function close(c: Extract<BreachCommand, { type: 'CloseBreach' }>, s: BreachStat
   const reasons: string[] = [];
   if (!a.risk.notify_authority) reasons.push(`authority not notified: ${a.risk.reasons.join('; ')}`);
   else if (!a.authorities.length) reasons.push('authority not notified: no subjects in an EEA member state and no EEA establishment');
+  if (a.risk.notify_subjects && !gdprApplies && !s.subjects_notified.EU) reasons.push('subjects not notified under Art. 34: no subjects in an EEA member state and no EEA establishment');
   if (!a.risk.notify_subjects && !s.subjects_notified.EU) reasons.push(`subjects not notified: risk level ${a.risk.level}, not high (Art. 34(1))`);
   if (s.exemption) reasons.push(`subjects not notified: ${ART34_EXEMPTIONS[s.exemption.ground].source}`);
   if (a.ca_residents > 0 && !a.ca_notice_required) reasons.push(`California residents not notified: data encrypted with the key not acquired (${CA_ENCRYPTION_SAFE_HARBOR.source})`);
