@@ -17,6 +17,10 @@ export interface AdequacyDecision {
 }
 
 const ART45 = 'GDPR Art. 45; LAW.md section 7';
+// LAW.md gives the list and the dates of the US, UK renewal, EPO and Brazil decisions; the numbers and
+// dates of the other decisions are their Official Journal references (adopted under Directive 95/46/EC
+// Art. 25(6) and kept in force by GDPR Art. 45(9)); the UK entry's end date of 27 Dec 2025 is the
+// six-month extension pending renewal. Review here when the Commission publishes a change.
 
 export const ADEQUACY_DECISIONS: readonly AdequacyDecision[] = [
   { destination: 'AD', name: 'Andorra', decision: 'Decision 2010/625/EU', effective_from: '2010-10-19', valid_until: null, scope: 'full', source: ART45 },
