@@ -67,6 +67,11 @@ describe('evaluate (validate semantics, invariants 7 and 8)', () => {
     const dm: ConsentEvent = { type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: t0, purposes: [], direct_marketing: true, request_id: null } };
     expect(evaluate(snap(dm), { ...q, purpose: 'marketing.communications.sms', declaredBases: ['legitimate_interests'] }).allowed).toBe(false);
     expect(evaluate(snap(dm), { ...q, purpose: 'analytics.reporting', declaredBases: ['legitimate_interests'] }).allowed).toBe(true);
+    const dmAll: ConsentEvent = { type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: t0, purposes: null, direct_marketing: true, request_id: null } };
+    expect(evaluate(snap(dmAll), { ...q, purpose: 'marketing.advertising', declaredBases: ['legitimate_interests'] }).allowed).toBe(false);
+    expect(evaluate(snap(dmAll), { ...q, purpose: 'analytics.reporting', declaredBases: ['legitimate_interests'] }).allowed).toBe(true);
+    const all: ConsentEvent = { type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: t0, purposes: null, direct_marketing: false, request_id: null } };
+    expect(evaluate(snap(all), { ...q, purpose: 'analytics.reporting', declaredBases: ['legitimate_interests'] }).allowed).toBe(false);
   });
 
   it('restriction allows only storage or consent (Art. 18(2))', () => {

@@ -80,7 +80,12 @@ export function evaluate(snapshot: ConsentSnapshot | null, q: EvaluationQuery): 
   }
 
   const objections = snapshot?.objections ?? [];
-  const objected = objections.some((o) => o.purposes === null || o.purposes.some((p) => p === q.purpose || q.purpose.startsWith(`${p}.`)) || (o.direct_marketing && traits.direct_marketing === true));
+  // purposes null: every purpose, or every direct-marketing purpose for a direct-marketing objection
+  const objected = objections.some(
+    (o) =>
+      (o.direct_marketing && traits.direct_marketing === true) ||
+      (o.purposes === null ? !o.direct_marketing : o.purposes.some((p) => p === q.purpose || q.purpose.startsWith(`${p}.`))),
+  );
   const declared = [...new Set(q.declaredBases ?? [])].filter((b) => !(b in CONSENT_BASES));
   const usable = declared.filter((b) => !(objected && OBJECTABLE_BASES.includes(b))).sort((a, b) => rank(a) - rank(b));
   if (usable.length) {
