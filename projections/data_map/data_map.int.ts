@@ -77,7 +77,13 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
     expect(map.lawful_bases).toEqual(['consent', 'contract', 'legal_obligation']);
     const accounts = map.systems.find((s) => s.system_id === 'accounts-db')!.holdings[0];
     expect(accounts).toMatchObject({ first_stored_at: '2026-01-10T08:00:00.000Z', last_stored_at: '2026-01-20T08:00:00.000Z', receipts: 2, activity_id: 'customer-accounts', retention: 'P3Y', delete_after: '2029-01-20T08:00:00.000Z' });
-    expect(map.systems.find((s) => s.system_id === 'billing-db')!.holdings[0]).toMatchObject({ lawful_basis: 'legal_obligation', retention: 'P7Y', delete_after: '2033-01-11T08:00:00.000Z' });
+    expect(map.systems.find((s) => s.system_id === 'billing-db')!.holdings[0]).toMatchObject({
+      lawful_basis: 'legal_obligation',
+      retention: 'P7Y',
+      delete_after: '2033-01-11T08:00:00.000Z',
+      rights: { erasure: 'no', portability: 'no', objection: 'no' },
+    });
+    expect(accounts.rights).toEqual({ erasure: 'conditional', portability: 'yes', objection: 'no' });
     expect(map.systems.find((s) => s.system_id === 'web-analytics')!.holdings[0]).toMatchObject({ retention: 'P30D', delete_after: '2026-02-11T08:00:00.000Z' });
   });
 

@@ -70,13 +70,20 @@ export interface DataMapEntry extends HoldingRow {
   readonly lawful_basis: string | null;
   readonly retention: string | null;
   readonly delete_after: string | null;
+  /** Which rights apply given the basis (LAW.md section 9); null when no activity declares the holding. */
+  readonly rights: { erasure: string; portability: string; objection: string } | null;
 }
 
 type Activities = Parameters<typeof catalog.retentionOf>[0];
 
 export function withRetention(h: HoldingRow, activities: Activities): DataMapEntry {
   const r = catalog.retentionOf(activities, h, new Date(h.last_stored_at));
-  return { ...h, activity_id: r?.activity_id ?? null, lawful_basis: r?.lawful_basis ?? null, retention: r?.period ?? null, delete_after: r?.delete_after ?? null };
+  const basis = r?.lawful_basis ?? null;
+  const dm = { directMarketing: catalog.isDirectMarketing(h.purpose) };
+  const rights = basis
+    ? { erasure: catalog.rightApplies(basis, 'erasure', dm), portability: catalog.rightApplies(basis, 'portability', dm), objection: catalog.rightApplies(basis, 'objection', dm) }
+    : null;
+  return { ...h, activity_id: r?.activity_id ?? null, lawful_basis: basis, retention: r?.period ?? null, delete_after: r?.delete_after ?? null, rights };
 }
 
 /** The per-subject data map: systems, categories, purposes, lawful bases, retention and deletion dates. */
