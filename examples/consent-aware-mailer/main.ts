@@ -1,4 +1,4 @@
-// node examples/run-ts.cjs examples/consent-aware-mailer/main.ts
+// bash bench/run.sh examples/consent-aware-mailer/main.ts
 // env: KAFKA_BROKERS, PSEUDONYM_SECRET (the ledger's, to map user ids to subject keys), RECIPIENTS=user1,user2
 import { LocalConsentClient } from '@pl/sdk';
 import { ConsentAwareMailer } from './mailer';

@@ -133,10 +133,10 @@ describeKafka('reliability against a real broker (own broker instance, stopped a
   }, 180_000);
 
   it('relay process killed (SIGKILL) mid-stream and restarted: resumes from its checkpoint, nothing lost', async () => {
-    const runner = join(__dirname, '../../../examples/run-ts.cjs');
+    const register = join(__dirname, '../../../bench/swc-register.js');
     const main = join(__dirname, '../test/relay-process.ts');
     const spawnRelay = () => {
-      const child = spawn(process.execPath, [runner, main, fresh.url!, broker.brokers.join(',')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RELAY_BATCH_SIZE: '20' } });
+      const child = spawn(process.execPath, ['--require', register, main, fresh.url!, broker.brokers.join(',')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RELAY_BATCH_SIZE: '20' } });
       const state = { sent: 0, child };
       child.stdout!.on('data', (b: Buffer) => (state.sent += (b.toString().match(/^sent /gm) ?? []).length));
       return state;

@@ -1,4 +1,4 @@
-// A relay in its own process, for the crash test: node examples/run-ts.cjs libs/messaging/test/relay-process.ts <database-url> <brokers>
+// A relay in its own process, for the crash test: bash bench/run.sh libs/messaging/test/relay-process.ts <database-url> <brokers>
 // Prints "published <n> <position>" after every acknowledged and checkpointed batch.
 import { PgDatabase, SqlEventStore } from '@pl/eventstore';
 import { KafkaRelay, consentStateBinding, createKafka } from '@pl/messaging';

@@ -46,7 +46,7 @@ describeKafka('example service: consent-aware mailer (SDK local mode) run as a p
       });
       expect(r.status).toBe(201);
     }
-    child = spawn(process.execPath, [join(ROOT, 'examples/run-ts.cjs'), join(ROOT, 'examples/consent-aware-mailer/main.ts')], {
+    child = spawn(process.execPath, ['--require', join(ROOT, 'bench/swc-register.js'), join(ROOT, 'examples/consent-aware-mailer/main.ts')], {
       env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), PSEUDONYM_SECRET, RECIPIENTS: `${alice},${bob}`, INTERVAL_MS: '20' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
