@@ -2,7 +2,7 @@
  * Event store benchmark: single-event append throughput with 1 and 16 concurrent writers, and the
  * catch-up rate of a subscription over N events, on PostgreSQL (a fresh database) and PGlite.
  *
- *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--events 100000] [--reference] [--latency]
+ *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--writers 16[,32]] [--events 100000] [--reference] [--latency]
  *
  *   --backend: postgres, pglite (on disk, temp dir), pglite-memory; --reference adds a PostgreSQL run with
  *   synchronous_commit=off to show what the commit flush costs; --latency measures the append-to-delivery
@@ -22,7 +22,8 @@ interface Args {
   backends: string[];
   seconds: number;
   events: number;
-  writers: number;
+  /** Concurrent writer counts for the append runs (the first is also used for latency and the reference). */
+  writers: number[];
   reference: boolean;
   latency: boolean;
 }
@@ -37,7 +38,7 @@ function parseArgs(argv: string[]): Args {
     backends: backend === 'all' ? ['postgres', 'pglite'] : backend.split(','),
     seconds: Number(get('seconds', '10')),
     events: Number(get('events', '100000')),
-    writers: Number(get('writers', '16')),
+    writers: get('writers', '16').split(',').map(Number),
     reference: argv.includes('--reference'),
     latency: argv.includes('--latency'),
   };
@@ -120,8 +121,14 @@ async function catchUp(store: EventStore, total: number): Promise<{ events: numb
 }
 
 /** PostgreSQL: a fresh database on the local server. PGlite: on disk in a temp dir, as the embedded default runs. */
-async function open(backend: string): Promise<FreshDatabase> {
-  if (backend === 'postgres') return freshPostgres('pl_bench');
+async function open(backend: string, writers = 16): Promise<FreshDatabase> {
+  if (backend === 'postgres') {
+    const fresh = await freshPostgres('pl_bench');
+    if (writers <= 16) return fresh;
+    // One connection per writer, so that the pool (default 20) does not cap the concurrency.
+    const db = new PgDatabase({ connectionString: fresh.url!, max: writers + 2 });
+    return { ...fresh, db, drop: async () => { await db.close(); await fresh.drop(); } };
+  }
   if (backend === 'pglite-memory') return freshPglite();
   const dir = mkdtempSync(join(tmpdir(), 'pl-bench-pglite-'));
   const db = await PgliteDatabase.open(dir);
@@ -135,7 +142,7 @@ async function asyncCommitReference(args: Args, rows: string[]): Promise<void> {
   const store = new SqlEventStore(db);
   try {
     await store.init();
-    for (const writers of [1, args.writers]) {
+    for (const writers of [1, args.writers[0]]) {
       const r = await appendThroughput(store, writers, args.seconds);
       console.log(`postgres (synchronous_commit=off, reference): append, ${writers} writer(s): ${r.perSecond.toFixed(0)} events/s`);
       rows.push(`| postgres, synchronous_commit=off (reference only) | single-event append, ${writers} writer${writers > 1 ? 's' : ''} | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${args.seconds} s |`);
@@ -152,8 +159,8 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
   for (const backend of args.backends) {
-    for (const writers of [1, args.writers]) {
-      const fresh = await open(backend);
+    for (const writers of [1, ...args.writers]) {
+      const fresh = await open(backend, writers);
       const store = new SqlEventStore(fresh.db);
       try {
         await store.init();
@@ -170,9 +177,9 @@ async function main(): Promise<void> {
       const store = new SqlEventStore(fresh.db);
       try {
         await store.init();
-        const r = await liveLatency(store, args.writers, args.seconds);
-        console.log(`${backend}: live subscription with ${args.writers} writers: ${r.events} events, latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
-        rows.push(`| ${backend} | live subscription latency, ${args.writers} writers appending | p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms | ${r.events} events in ${args.seconds} s |`);
+        const r = await liveLatency(store, args.writers[0], args.seconds);
+        console.log(`${backend}: live subscription with ${args.writers[0]} writers: ${r.events} events, latency p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+        rows.push(`| ${backend} | live subscription latency, ${args.writers[0]} writers appending | p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms | ${r.events} events in ${args.seconds} s |`);
       } finally {
         await store.close();
         await fresh.drop();
