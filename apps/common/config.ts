@@ -46,7 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const esdb = nonEmpty(env.EVENTSTORE_CONNECTION_STRING);
   if (eventStore === 'eventstoredb' && !esdb) throw new ConfigError('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
-  const { key: masterKey, generated } = masterKeyFrom(env, dataDir);
+  const { key: masterKey, generated } = masterKeyFrom(env, dataDir, eventStore);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be an integer between 0 and 65535');
   return {
@@ -85,17 +85,21 @@ function nonEmpty(v: string | undefined): string | null {
 }
 
 /**
- * MASTER_KEY (base64, 32 bytes) in production, from a KMS or secret store. With nothing configured
- * on the embedded default, a key is generated once into DATA_DIR/master.key (mode 0600) so that the
- * service starts with no setup; the README says to configure one for anything real.
+ * MASTER_KEY (base64, 32 bytes) in production, from a KMS or secret store; required with a server
+ * database. With nothing configured on the embedded default, a key is generated once into
+ * DATA_DIR/master.key (mode 0600) so that the service starts with no setup; the README says to
+ * configure one for anything real.
  */
-function masterKeyFrom(env: NodeJS.ProcessEnv, dataDir: string): { key: Buffer; generated: boolean } {
+function masterKeyFrom(env: NodeJS.ProcessEnv, dataDir: string, eventStore: EventStoreKind): { key: Buffer; generated: boolean } {
   const configured = nonEmpty(env.MASTER_KEY);
   if (configured) {
     const key = Buffer.from(configured, 'base64');
     if (key.length !== 32) throw new ConfigError('MASTER_KEY must be 32 bytes, base64-encoded');
     return { key, generated: false };
   }
+  // Several processes (api, worker, cli) share a server database: each generating its own key would
+  // make the others' data keys unreadable.
+  if (eventStore !== 'embedded') throw new ConfigError(`MASTER_KEY is required with EVENT_STORE=${eventStore} (32 random bytes, base64: openssl rand -base64 32)`);
   const file = join(dataDir, 'master.key');
   if (existsSync(file)) return { key: Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'), generated: true };
   mkdirSync(dataDir, { recursive: true });

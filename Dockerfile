@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# One image for both processes: the api (`node dist/apps/api/main.js`) and the worker
+# (`node dist/apps/worker/main.js`); docker-compose.yml picks the command.
+# NestJS 12 is ESM-only and is loaded from the CommonJS build through require(esm): Node >= 20.19.
+
+FROM node:20.19-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+COPY projections ./projections
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20.19-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+# Default: API and worker in one process (the embedded default when nothing else is configured).
+CMD ["node", "dist/apps/main.js"]

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './config';
+
+const MASTER_KEY = Buffer.alloc(32, 1).toString('base64');
+
+describe('loadConfig', () => {
+  it('defaults to the embedded store with nothing but a master key, on 127.0.0.1:3000', () => {
+    const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' });
+    expect(c).toMatchObject({ eventStore: 'embedded', databaseUrl: null, port: 3000, host: '127.0.0.1', dataDir: '/tmp/x', kafkaBrokers: [], adminApiKey: null, masterKeyGenerated: false, bodyLimitBytes: 262144, logLevel: 'info', readyMaxProjectionLag: 10000, apiKeyCacheTtlMs: 5000 });
+    expect(c.masterKey).toEqual(Buffer.alloc(32, 1));
+    expect(c.masterKeyId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('chooses postgres when DATABASE_URL is set, and reads every setting', () => {
+    const c = loadConfig({
+      MASTER_KEY, MASTER_KEY_ID: 'mk-1', DATABASE_URL: 'postgres://u@h/db', PORT: '8080', HOST: '0.0.0.0', KAFKA_BROKERS: 'a:9092, b:9092', ADMIN_API_KEY: 'k',
+      BODY_LIMIT_BYTES: '1024', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG: '5', API_KEY_CACHE_TTL_MS: '0', PSEUDONYM_SECRET: 'p',
+    });
+    expect(c).toMatchObject({ eventStore: 'postgres', databaseUrl: 'postgres://u@h/db', port: 8080, host: '0.0.0.0', kafkaBrokers: ['a:9092', 'b:9092'], adminApiKey: 'k', masterKeyId: 'mk-1', bodyLimitBytes: 1024, logLevel: 'debug', readyMaxProjectionLag: 5, apiKeyCacheTtlMs: 0 });
+    expect(c.pseudonymSecret.toString()).toBe('p');
+  });
+
+  it('needs EVENTSTORE_CONNECTION_STRING for eventstoredb', () => {
+    expect(() => loadConfig({ MASTER_KEY, EVENT_STORE: 'eventstoredb' })).toThrow(/EVENTSTORE_CONNECTION_STRING/);
+    expect(loadConfig({ MASTER_KEY, EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://k:2113?tls=false', DATABASE_URL: 'postgres://u@h/db' }).eventStore).toBe('eventstoredb');
+  });
+
+  it.each([
+    [{ EVENT_STORE: 'mongo' }, /EVENT_STORE must be/],
+    [{ EVENT_STORE: 'postgres' }, /needs DATABASE_URL/],
+    [{ EVENT_STORE: 'embedded', DATABASE_URL: 'postgres://u@h/db' }, /unset DATABASE_URL/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ BODY_LIMIT_BYTES: '0' }, /BODY_LIMIT_BYTES/],
+    [{ BODY_LIMIT_BYTES: '1kb' }, /BODY_LIMIT_BYTES/],
+    [{ READY_MAX_PROJECTION_LAG: '-1' }, /READY_MAX_PROJECTION_LAG/],
+    [{ MASTER_KEY: 'c2hvcnQ=' }, /MASTER_KEY must be 32 bytes/],
+  ])('rejects %p', (env, message) => {
+    expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(ConfigError);
+    expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(message);
+  });
+
+  it('requires MASTER_KEY with a server database (processes must share one key)', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/MASTER_KEY is required with EVENT_STORE=postgres/);
+  });
+});
