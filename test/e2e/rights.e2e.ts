@@ -132,6 +132,34 @@ describe('data-subject rights end to end (PGlite)', () => {
     expect(await restricted()).toBe(false);
   });
 
+  it('objection: direct marketing is refused absolutely, other legitimate-interest processing goes on; a 21(1) objection stops it', async () => {
+    const dave = `dave-${randomUUID()}`;
+    const activity = await app.request('POST', '/governance/activities', {
+      activity_id: 'profiling', name: 'Profiling', controller: { name: 'Shop Ltd', contact: 'dpo@shop.example' },
+      purposes: [{ purpose: 'marketing.advertising', lawful_basis: 'legitimate_interests' }, { purpose: 'personalization.recommendations', lawful_basis: 'legitimate_interests' }],
+      subject_categories: ['customer'], data_categories: ['user.behavior.browsing_history'], systems: ['crm'],
+    });
+    expect(activity.status).toBe(201);
+    const validate = async (purpose: string) =>
+      (await app.request('GET', `/consent/validate?user_id=${encodeURIComponent(dave)}&data_category=user.behavior.browsing_history&processing_purpose=${purpose}`)).body;
+    await new Promise((r) => setTimeout(r, 1100)); // the validate route caches declared bases for 1 s
+    expect(await validate('marketing.advertising')).toMatchObject({ processing_allowed: true, reason: 'declared_basis' });
+
+    const dm = await app.request('POST', '/data-subject/requests', { user_id: dave, request_type: 'objection', jurisdiction: 'GDPR', objection: { scope: 'direct_marketing' } });
+    await app.request('POST', `/data-subject/requests/${dm.body.request_id}/verify`, { method: 'documents' });
+    expect(await validate('marketing.advertising')).toMatchObject({ processing_allowed: false, reason: 'objection' });
+    expect(await validate('personalization.recommendations')).toMatchObject({ processing_allowed: true, reason: 'declared_basis' });
+    const override = await app.request('POST', `/data-subject/requests/${dm.body.request_id}/objection/override`, { grounds: 'we need the revenue' });
+    expect(override.status).toBe(422);
+    expect(override.body.message).toMatch(/absolute/);
+
+    // no system holds dave's data: nothing to fan out, the objection request completed on verification
+    expect((await app.request('GET', `/data-subject/requests/${dm.body.request_id}`)).body).toMatchObject({ status: 'completed', tasks_total: 0 });
+    const second = await app.request('POST', '/data-subject/requests', { user_id: dave, request_type: 'objection', jurisdiction: 'GDPR', objection: { scope: 'legitimate_interests_public_task' } });
+    await app.request('POST', `/data-subject/requests/${second.body.request_id}/verify`, { method: 'documents' });
+    expect(await validate('personalization.recommendations')).toMatchObject({ processing_allowed: false, reason: 'objection' });
+  });
+
   it('CCPA opt-out of sale/sharing needs no verification and is due in 15 business days', async () => {
     const r = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'opt_out_sale_sharing', jurisdiction: 'CCPA' });
     expect(r.status).toBe(201);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { asDomainEvent, type CommandContext } from '@pl/application';
-import { consent, notFound, precondition } from '@pl/domain';
+import { catalog, consent, notFound, precondition } from '@pl/domain';
 import {
   analyseErasure,
   buildAccessReport,
@@ -49,6 +49,11 @@ export interface NewRequest {
 }
 
 const DAY = 86_400_000;
+
+/** Top-level direct-marketing purposes of the taxonomy (their sub-purposes are covered by prefix). */
+export const DIRECT_MARKETING_PURPOSES: string[] = catalog.PURPOSES.filter(
+  (p) => p.direct_marketing && !catalog.PURPOSES.some((q) => q.direct_marketing && q.key !== p.key && p.key.startsWith(`${q.key}.`)),
+).map((p) => p.key);
 
 /**
  * Orchestrates a request around the decider: creation (duplicate check, rate limit), the effects
@@ -122,13 +127,13 @@ export class RightsService {
       case 'restriction':
         await runConsentCommand(this.infra, { type: 'RestrictProcessing', subjectKey, requestId, reason: null, now }, consentCtx);
         break;
-      case 'objection':
-        await runConsentCommand(
-          this.infra,
-          { type: 'RecordObjection', subjectKey, purposes: req.objection?.purposes ?? null, directMarketing: req.objection?.scope === 'direct_marketing', requestId, now },
-          consentCtx,
-        );
+      case 'objection': {
+        const directMarketing = req.objection?.scope === 'direct_marketing';
+        // Art. 21(2)-(3) covers direct marketing only: name those purposes (the consent ledger reads "no purposes" as every objectable purpose).
+        const purposes = req.objection?.purposes ?? (directMarketing ? DIRECT_MARKETING_PURPOSES : null);
+        await runConsentCommand(this.infra, { type: 'RecordObjection', subjectKey, purposes, directMarketing, requestId, now }, consentCtx);
         break;
+      }
       case 'opt_out_sale_sharing':
         await runConsentCommand(this.infra, { type: 'RecordOptOut', subjectKey, optOut: { kinds: ['sale', 'sharing'], source: 'api', detail: `request ${requestId}` }, now }, consentCtx);
         break;
