@@ -94,6 +94,27 @@ describe('rate limiting, key cache, logs, metrics (PGlite)', () => {
     expect((await t.request('GET', '/demo/lists/stats', undefined, key)).status).toBe(401);
   });
 
+  it('requires a bearer key on every documented route but the deliberately public ones', async () => {
+    // Public by design besides /health, /metrics, /docs (which are not in the document):
+    const PUBLIC = new Set(['GET /audit/public-key']);
+    const doc = (await t.request('GET', '/docs/openapi.json', undefined, null)).body;
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path })),
+    );
+    expect(routes.length).toBeGreaterThan(3);
+    const open: string[] = [];
+    for (const r of routes) {
+      const url = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      const res = await t.request(r.method, url, r.method === 'GET' || r.method === 'DELETE' ? undefined : {}, null);
+      if (PUBLIC.has(`${r.method} ${r.path}`)) continue;
+      if (res.status !== 401) open.push(`${r.method} ${r.path} -> ${res.status}`);
+      else expectErrorShape(res.body);
+    }
+    expect(open).toEqual([]);
+  });
+
   it('renders 401, 404 and 415 in the error shape', async () => {
     const missing = await t.request('GET', '/demo/lists/stats', undefined, null);
     expect(missing.status).toBe(401);
