@@ -6,6 +6,8 @@ import { keysCommand } from './commands/keys';
 import { projectionsCommand } from './commands/projections';
 import { rewrapKeysCommand } from './commands/rewrap-keys';
 import { webhooksCommand } from './commands/webhooks';
+import { auditCommand } from './commands/audit';
+import { replayCommand } from './commands/replay';
 
 /** Every operator command; add yours here. */
-export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand];
+export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand, auditCommand, replayCommand];

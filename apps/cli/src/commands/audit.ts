@@ -1,0 +1,80 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { auditSignerFor, recordPersonalDataAccess } from '@pl/audit';
+import { exportAuditLog, signCurrentHead, verifyChain, type ExportFilter } from '@pl/projections/audit_chain';
+import { parseArgs, type CliCommand } from '../command';
+
+const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{32}$/;
+
+function date(v: string | true | undefined, name: string): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = typeof v === 'string' ? new Date(v) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw new Error(`--${name} must be an ISO-8601 date`);
+  return d;
+}
+
+/** Tamper evidence for operators and auditors (ARCHITECTURE invariant 9). */
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary: 'audit chain: verify it against the log, print the public key, sign the head, export NDJSON',
+  usage:
+    'audit verify | audit public-key | audit sign | audit export [--out file] [--subject-key sub_...|--user-id id] [--from iso] [--to iso] [--context consent] [--purpose code] [--request-id id]',
+  needsInfra: true,
+  async run(args, io, infra) {
+    const { positional, flags } = parseArgs(args);
+    const { db, store, config, pseudonymizer } = infra!;
+    const signer = auditSignerFor(config);
+    const ctx = { actor: 'cli:audit', correlationId: randomUUID(), causationId: null, now: new Date() };
+    switch (positional[0]) {
+      case 'public-key':
+        io.out(`key id ${signer.keyId} (Ed25519)`);
+        io.out(signer.publicKeyPem.trimEnd());
+        return 0;
+      case 'sign': {
+        const signed = await signCurrentHead(db, signer, ctx.now);
+        io.out(signed ? JSON.stringify(signed, null, 2) : 'the chain is empty (is the worker running the audit_chain projection?)');
+        return 0;
+      }
+      case 'verify': {
+        const report = await verifyChain(db, store, { onProgress: (n, total) => io.progress(`verified ${n}/${total} events`) });
+        io.out(JSON.stringify(report, null, 2));
+        io.out(report.ok ? `OK: ${report.checked} events, chain head ${report.head?.position ?? 'none'}, ${report.events_per_second} events/s` : `BROKEN at ${report.first_break!.position}: ${report.first_break!.kind} (${report.first_break!.detail})`);
+        return report.ok ? 0 : 1;
+      }
+      case 'export': {
+        if (typeof flags['subject-key'] === 'string' && !SUBJECT_KEY.test(flags['subject-key'])) throw new Error('--subject-key must be a pseudonymous key sub_...');
+        const subjectKey = typeof flags['subject-key'] === 'string' ? flags['subject-key'] : typeof flags['user-id'] === 'string' ? pseudonymizer.subject(flags['user-id']) : undefined;
+        const filter: ExportFilter = {
+          subjectKey,
+          from: date(flags.from, 'from'),
+          to: date(flags.to, 'to'),
+          context: typeof flags.context === 'string' ? flags.context : undefined,
+        };
+        await recordPersonalDataAccess(infra!, ctx, {
+          subjectKey: subjectKey ?? null,
+          what: 'audit.export',
+          purpose: typeof flags.purpose === 'string' ? flags.purpose : 'audit',
+          requestId: typeof flags['request-id'] === 'string' ? flags['request-id'] : null,
+        });
+        const out = typeof flags.out === 'string' ? createWriteStream(flags.out) : null;
+        let lines = 0;
+        for await (const line of exportAuditLog(db, store, signer, filter, ctx.now)) {
+          lines++;
+          if (out) {
+            if (!out.write(`${line}\n`)) await once(out, 'drain');
+          } else io.out(line);
+        }
+        if (out) {
+          out.end();
+          await once(out, 'finish');
+          io.err(`wrote ${lines} lines to ${flags.out}; check with: node scripts/verify-audit-export.js ${flags.out} --public-key <key.pem>`);
+        }
+        return 0;
+      }
+      default:
+        io.err(`usage: ${this.usage}`);
+        return 2;
+    }
+  },
+};
