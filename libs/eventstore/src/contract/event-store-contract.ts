@@ -134,6 +134,17 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       }
     });
 
+    it('reads a stream of more than ten events back in revision order', async () => {
+      const id = stream('long');
+      const written = Array.from({ length: 25 }, (_, i) => newEvent('contract.counted', { i }));
+      let expected: ExpectedRevision = 'no_stream';
+      for (let i = 0; i < written.length; i += 4) expected = (await append(id, written.slice(i, i + 4), expected)).nextRevision;
+      const read = await store.readStream(id);
+      expect(read.revision).toBe(24n);
+      expect(read.events.map((e) => e.revision)).toEqual(written.map((_, i) => BigInt(i)));
+      expect(read.events.map((e) => e.data)).toEqual(written.map((e) => e.data));
+    });
+
     it('reads a missing stream as no revision and no events', async () => {
       expect(await store.readStream(stream('missing'))).toEqual({ revision: null, events: [] });
     });
