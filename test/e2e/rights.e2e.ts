@@ -73,6 +73,8 @@ describe('data-subject rights end to end (PGlite)', () => {
   afterAll(() => app?.close());
 
   it('access: never releases before verification, fans out, records every release, and never mixes subjects', async () => {
+    const hook = await app.request('POST', '/webhooks/endpoints', { service: 'billing-svc', url: 'https://billing.example/hooks/privacy', topics: ['privacy-ledger.rights.tasks.v1'], system_id: 'billing' });
+    expect(hook.status).toBeLessThan(300);
     const created = await app.request('POST', '/data-subject/requests', { user_id: ALICE, request_type: 'access', jurisdiction: 'GDPR', channel: 'web_form' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'received', verified: false, request_type: 'access', subject_key: alice });
@@ -92,6 +94,8 @@ describe('data-subject rights end to end (PGlite)', () => {
     const crm = verified.body.tasks.find((t: any) => t.system_id === 'crm');
     const billing = verified.body.tasks.find((t: any) => t.system_id === 'billing');
     expect(billing.categories.sort()).toEqual(['user.contact.address', 'user.financial.transaction']);
+    // billing has a webhook; crm has no integration here (no Kafka in this test): a manual task for a human
+    expect([crm.integration, billing.integration]).toEqual(['manual', 'webhook']);
 
     await app.request('POST', `/data-subject/requests/${id}/tasks/${crm.task_id}/result`, { outcome: 'done', data: { 'user.contact.email': ALICE_EMAIL } });
     const last = await app.request('POST', `/data-subject/requests/${id}/tasks/${billing.task_id}/result`, { outcome: 'done', data: { 'user.contact.address': ALICE_ADDRESS } });

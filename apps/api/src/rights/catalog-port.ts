@@ -41,8 +41,22 @@ export interface RightsCatalogPort {
 
 export const RIGHTS_CATALOG = Symbol('RIGHTS_CATALOG');
 
-/** How a system receives tasks: Kafka when a broker is configured, else a manual task for a human. */
-export type IntegrationOf = (systemId: string) => Integration;
+/** How a system receives tasks: its webhook, Kafka when a broker is configured, else a manual task for a human. */
+export type IntegrationOf = (systemId: string) => Integration | Promise<Integration>;
+
+/** Webhook when the system has an active endpoint (libs/messaging webhooks), else Kafka if configured, else manual. */
+export function integrationResolver(db: SqlExecutor | null, kafkaConfigured: boolean): IntegrationOf {
+  return async (systemId) => {
+    if (db) {
+      const hooked = await db
+        .query('SELECT 1 FROM webhook_endpoints WHERE active AND system_id = $1 LIMIT 1', [systemId])
+        .then((r) => r.rows.length > 0)
+        .catch(() => false);
+      if (hooked) return 'webhook';
+    }
+    return kafkaConfigured ? 'kafka' : 'manual';
+  };
+}
 
 const activityView = (a: any): ActivityView => ({
   activity_id: a.activity_id,
@@ -107,7 +121,9 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
 
   async holdings(subjectKey: string): Promise<SystemHolding[]> {
     const [receipts, activities] = await Promise.all([this.receipts(subjectKey), this.activities()]);
-    return holdingsFrom(receipts, activities, this.integrationOf);
+    const integrations = new Map<string, Integration>();
+    for (const id of new Set(receipts.map((r) => r.system_id))) integrations.set(id, await this.integrationOf(id));
+    return holdingsFrom(receipts, activities, (id) => integrations.get(id) ?? 'manual');
   }
 
   async recipients(systemIds: readonly string[]): Promise<string[]> {
@@ -133,7 +149,7 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
  * lawful basis the activity declares for that purpose in that system (consent when none is declared:
  * deny-by-default means undeclared processing can only rest on the subject's consent).
  */
-export function holdingsFrom(receipts: readonly ReceiptView[], activities: readonly ActivityView[], integrationOf: IntegrationOf): SystemHolding[] {
+export function holdingsFrom(receipts: readonly ReceiptView[], activities: readonly ActivityView[], integrationOf: (systemId: string) => Integration): SystemHolding[] {
   const systems = new Map<string, Map<string, Map<string, LawfulBasis>>>();
   for (const r of receipts) {
     const cats = systems.get(r.system_id) ?? new Map<string, Map<string, LawfulBasis>>();

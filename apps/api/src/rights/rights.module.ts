@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
-import { EventLogRightsCatalog, RIGHTS_CATALOG } from './catalog-port';
+import { EventLogRightsCatalog, integrationResolver, RIGHTS_CATALOG } from './catalog-port';
 import { RightsCommandHandler } from './rights.commands';
 import { DataSubjectController, RightsController } from './rights.controller';
 import { RightsService } from './rights.service';
@@ -13,7 +13,7 @@ import { RightsService } from './rights.service';
     RightsService,
     {
       provide: RIGHTS_CATALOG,
-      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, () => (infra.config.kafkaBrokers.length ? 'kafka' : 'manual'), infra.db),
+      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, integrationResolver(infra.db, infra.config.kafkaBrokers.length > 0), infra.db),
       inject: [INFRA],
     },
   ],
