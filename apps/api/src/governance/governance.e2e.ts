@@ -6,6 +6,33 @@ import { startTestApp, type TestApp } from '../../../../test/support/app';
 
 const shop = readFileSync(join(__dirname, '../../../../examples/manifests/online-shop.yaml'), 'utf8');
 
+const BAD_INPUT: Array<[string, string, string, unknown, number, RegExp]> = [
+    ['system with an unknown country', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'XX' }] }, 400, /ISO 3166/],
+    ['system with an extra field', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'DE' }], colour: 'red' }, 400, /validation/],
+    ['system already registered', 'POST', '/governance/systems', { system_id: 'billing-db', name: 'B', owner: 'o', storage: [{ country: 'DE' }] }, 409, /already exists/],
+    ['element with an unknown taxonomy key', 'POST', '/governance/systems/billing-db/elements', { element_id: 'shoe', name: 'shoe_size', category: 'user.shoe_size' }, 400, /unknown data category/],
+    [
+      'activity referencing an unknown system',
+      'POST',
+      '/governance/activities',
+      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['nope'] },
+      400,
+      /unknown systems: nope/,
+    ],
+    [
+      'lawful basis outside Art. 6(1)',
+      'POST',
+      '/governance/activities',
+      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'business_need' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['billing-db'] },
+      400,
+      /Art\. 6\(1\)/,
+    ],
+    ['flow to an unknown country code', 'POST', '/governance/flows', { flow_id: 'f-x', source_system: 'billing-db', recipient: { name: 'R' }, categories: ['user'], destination_country: 'EU' }, 400, /ISO 3166/],
+    ['malformed manifest', 'POST', '/governance/manifests/apply', { manifest_yaml: 'systems:\n  - system_id: a\n    storage: [{ country: DE }\n' }, 400, /line \d+/],
+    ['receipt for an unknown system', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'nope', data_category: 'user.contact.email', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' }, 400, /not a registered system/],
+    ['receipt with an unknown purpose', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'billing-db', data_category: 'user.contact.email', processing_purpose: 'fun', stored_at: '2026-01-01T00:00:00Z' }, 400, /unknown purpose/],
+  ];
+
 describe('governance API (catalog, RoPA, receipts, data map)', () => {
   let app: TestApp;
   const events = () => storedEventCount(app.infra.db);
@@ -38,32 +65,7 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     expect(sys.body.elements.map((e: any) => e.element_id)).toContain('iban');
   });
 
-  it.each([
-    ['system with an unknown country', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'XX' }] }, 400, /ISO 3166/],
-    ['system with an extra field', 'POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'DE' }], colour: 'red' }, 400, /validation/],
-    ['system already registered', 'POST', '/governance/systems', { system_id: 'billing-db', name: 'B', owner: 'o', storage: [{ country: 'DE' }] }, 409, /already exists/],
-    ['element with an unknown taxonomy key', 'POST', '/governance/systems/billing-db/elements', { element_id: 'shoe', name: 'shoe_size', category: 'user.shoe_size' }, 400, /unknown data category/],
-    [
-      'activity referencing an unknown system',
-      'POST',
-      '/governance/activities',
-      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['nope'] },
-      400,
-      /unknown systems: nope/,
-    ],
-    [
-      'lawful basis outside Art. 6(1)',
-      'POST',
-      '/governance/activities',
-      { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'business_need' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['billing-db'] },
-      400,
-      /Art\. 6\(1\)/,
-    ],
-    ['flow to an unknown country code', 'POST', '/governance/flows', { flow_id: 'f-x', source_system: 'billing-db', recipient: { name: 'R' }, categories: ['user'], destination_country: 'EU' }, 400, /ISO 3166/],
-    ['malformed manifest', 'POST', '/governance/manifests/apply', { manifest_yaml: 'systems:\n  - system_id: a\n    storage: [{ country: DE }\n' }, 400, /line \d+/],
-    ['receipt for an unknown system', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'nope', data_category: 'user.contact.email', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' }, 400, /not a registered system/],
-    ['receipt with an unknown purpose', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'billing-db', data_category: 'user.contact.email', processing_purpose: 'fun', stored_at: '2026-01-01T00:00:00Z' }, 400, /unknown purpose/],
-  ])('%s: %s %s -> %s, nothing appended', async (_name, method, path, body, status, message) => {
+  it.each(BAD_INPUT)('%s: %s %s -> %s, nothing appended', async (_name, method, path, body, status, message) => {
     const n = await events();
     const r = await app.request(method, path, body);
     expect(r.status).toBe(status);
@@ -172,5 +174,22 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     expect((await app.request('GET', '/governance/activities/nope')).status).toBe(404);
     const ev = await app.request('POST', '/governance/manifests/evaluate', { manifest_yaml: readFileSync(join(__dirname, '../../../../examples/manifests/bad/non-compliant.yaml'), 'utf8') });
     expect(ev.body.ok).toBe(false);
+  });
+});
+
+describe('governance bad input on PostgreSQL: 4xx and nothing appended', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ backend: 'postgres' });
+    expect((await app.request('POST', '/governance/manifests/apply', { manifest_yaml: shop })).status).toBe(200);
+  });
+  afterAll(async () => app?.close());
+
+  it.each(BAD_INPUT)('%s: %s %s -> %s', async (_name, method, path, body, status, message) => {
+    const n = await storedEventCount(app.infra.db);
+    const r = await app.request(method, path, body);
+    expect(r.status).toBe(status);
+    expect(r.body).toMatchObject({ error: expect.any(String), message: expect.stringMatching(message) });
+    expect(await storedEventCount(app.infra.db)).toBe(n);
   });
 });
