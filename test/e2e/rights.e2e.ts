@@ -49,13 +49,13 @@ async function dumpDatabase(app: TestApp): Promise<string> {
 
 jest.setTimeout(120_000);
 
-describe('data-subject rights end to end (PGlite)', () => {
+describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (%s)', (backend) => {
   let app: TestApp;
   let alice: string;
   let bob: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ backend: 'pglite' });
+    app = await startTestApp({ backend });
     alice = app.infra.pseudonymizer.subject(ALICE);
     bob = app.infra.pseudonymizer.subject(BOB);
     const consent = (user_id: string, ip: string, extra: Record<string, unknown>) =>
