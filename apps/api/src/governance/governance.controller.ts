@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
-import { catalog, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
+import { catalog, DomainError, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
 import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, findingsOfActivity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
 import { retentionReport } from '@pl/projections/data_map';
 import type { Infrastructure } from '../../../common/infrastructure';
@@ -237,10 +237,16 @@ export class GovernanceController {
   @HttpCode(200)
   @RequireScopes('catalog:manage')
   async apply(@Body() b: ManifestDto, @CommandCtx() ctx: CommandContext) {
-    const { manifest } = catalog.parseManifestYaml(b.manifest_yaml);
-    const r = await this.bus.execute(new GovernanceCommand({ op: 'apply_manifest', manifest }, ctx));
-    await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
-    return r;
+    const parsed = catalog.parseManifestYaml(b.manifest_yaml);
+    const withLines = (findings: catalog.Finding[]) => findings.map((f) => ({ ...f, line: parsed.lineOf(f.path) }));
+    try {
+      const r = await this.bus.execute(new GovernanceCommand({ op: 'apply_manifest', manifest: parsed.manifest }, ctx));
+      await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
+      return { ...r, findings: withLines(r.findings) };
+    } catch (e) {
+      if (e instanceof DomainError && Array.isArray(e.details?.findings)) throw invalid(e.message, { findings: withLines(e.details.findings as catalog.Finding[]) });
+      throw e;
+    }
   }
 
   // Article 30 records, dashboards, retention

@@ -74,6 +74,15 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     expect(await events()).toBe(n);
   });
 
+  it('apply refuses a manifest with an invalid entry, naming its line', async () => {
+    const n = await events();
+    const r = await app.request('POST', '/governance/manifests/apply', { manifest_yaml: shop.replace('destination_country: GB', 'destination_country: UK') });
+    expect(r.status).toBe(400);
+    const line = shop.split('\n').findIndex((l) => l.includes('destination_country: GB')) + 1;
+    expect(r.body.details.findings).toEqual([expect.objectContaining({ code: 'unknown_country', line })]);
+    expect(await events()).toBe(n);
+  });
+
   it('a batch with one bad receipt appends nothing', async () => {
     const n = await events();
     const r = await app.request('POST', '/privacy/receipts/batch', {
