@@ -25,6 +25,9 @@ const base = {
   rootDir: __dirname,
 };
 module.exports = {
+  // Jest 30 reads testTimeout from the global config only (a project's own value is ignored):
+  // integration and e2e tests start databases, brokers and servers.
+  testTimeout: 120000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,projections,test}/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,projections,test}/**/*.int.ts'], testTimeout: 120000 },
