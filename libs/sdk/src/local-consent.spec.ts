@@ -35,6 +35,10 @@ describe('LocalConsentClient cache semantics (no broker: messages applied direct
     expect(c.isAllowed(S, C, P, NOW)).toBe(true);
     expect(c.isAllowed(S, C, P, Date.parse('2027-01-01T00:00:01Z'))).toBe(false);
     expect(c.check(S, C, P, Date.parse('2027-01-01T00:00:01Z')).reason).toBe('consent_expired');
+    // the cached answers follow the clock both ways
+    expect(c.isAllowed(S, C, P, NOW)).toBe(true);
+    expect(c.isAllowed(S, C, P, Date.parse('2026-12-31T23:59:59Z'))).toBe(true);
+    expect(c.isAllowed(S, C, P, Date.parse('2027-01-01T00:00:00Z'))).toBe(false);
     c.apply(msg('e2', 1, state('withdrawn')));
     expect(c.check(S, C, P, NOW)).toMatchObject({ allowed: false, reason: 'consent_withdrawn' });
   });

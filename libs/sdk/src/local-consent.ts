@@ -52,9 +52,27 @@ export interface LocalConsentStatus {
   readonly lastError: string | null;
 }
 
+interface Resolved {
+  readonly category: string;
+  readonly purpose: string;
+  readonly traits: PurposeTraits;
+}
+
+/** A cached boolean answer, valid for `now` in [from, until): time can only end a consent (expiry), never start one. */
+interface Decision {
+  readonly allowed: boolean;
+  readonly from: number;
+  readonly until: number;
+}
+
 interface Entry {
-  revision: bigint;
-  snapshot: ConsentSnapshot;
+  readonly revision: bigint;
+  readonly snapshot: ConsentSnapshot;
+  /** Per resolved (category, purpose); dropped with the entry when a newer state arrives. */
+  readonly decisions: Map<Resolved, Decision>;
+  /** The last pair asked, inline (most services ask one purpose): saves the map lookup. */
+  last: Resolved | null;
+  lastDecision: Decision | null;
 }
 
 /**
@@ -69,7 +87,7 @@ export class LocalConsentClient {
   /** Revision held when a subject was erased: older state messages must not bring it back. */
   private readonly erasedAt = new Map<string, bigint>();
   private readonly seen = new Set<string>();
-  private readonly resolved = new Map<string, { category: string; purpose: string; traits: PurposeTraits } | null>();
+  private readonly resolved = new Map<string, Map<string, Resolved | null>>();
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
@@ -127,8 +145,31 @@ export class LocalConsentClient {
   isAllowed(userIdOrSubjectKey: string, category: string, purpose: string, now: number | Date = Date.now()): boolean {
     const r = this.resolve(category, purpose);
     if (!r) return false;
-    const snapshot = this.entries.get(this.subjects.of(userIdOrSubjectKey))?.snapshot ?? null;
-    return evaluate(snapshot, { category: r.category, purpose: r.purpose, now: toDate(now), declaredBases: this.declared(r), traits: r.traits }).allowed;
+    const t = typeof now === 'number' ? now : now.getTime();
+    // a subject key is looked up as is (the hot path); anything else goes through the pseudonym mapping
+    const entry = this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey));
+    if (!entry) return this.options.declaredBases ? evaluate(null, this.query(r, t)).allowed : false;
+    const last = entry.lastDecision;
+    if (entry.last === r && t >= last!.from && t < last!.until) return last!.allowed;
+    const cached = entry.decisions.get(r);
+    if (cached && t >= cached.from && t < cached.until) {
+      entry.last = r;
+      entry.lastDecision = cached;
+      return cached.allowed;
+    }
+    const e = evaluate(entry.snapshot, this.query(r, t));
+    // a consent-based answer only changes with a new state or at the consent's expiry; declared bases are asked each time
+    if (e.reason !== 'declared_basis') {
+      const d = { allowed: e.allowed, from: t, until: e.allowed ? Date.parse(e.expires_at ?? '') || t : Number.POSITIVE_INFINITY };
+      entry.decisions.set(r, d);
+      entry.last = r;
+      entry.lastDecision = d;
+    }
+    return e.allowed;
+  }
+
+  private query(r: Resolved, t: number) {
+    return { category: r.category, purpose: r.purpose, now: new Date(t), declaredBases: this.declared(r), traits: r.traits };
   }
 
   /** The full answer with the reason, as the server's validate gives it. Throws on an unknown category or purpose (the server's 400). */
@@ -164,9 +205,13 @@ export class LocalConsentClient {
     return this.options.declaredBases?.(r.purpose, r.category) ?? [];
   }
 
-  private resolve(category: string, purpose: string) {
-    const k = `${category}\u0000${purpose}`;
-    let r = this.resolved.get(k);
+  private resolve(category: string, purpose: string): Resolved | null {
+    let byPurpose = this.resolved.get(category);
+    if (!byPurpose) {
+      if (this.resolved.size > 1_000) this.resolved.clear();
+      this.resolved.set(category, (byPurpose = new Map()));
+    }
+    let r = byPurpose.get(purpose);
     if (r === undefined) {
       try {
         const c = resolveCategory(category);
@@ -175,8 +220,8 @@ export class LocalConsentClient {
       } catch {
         r = null;
       }
-      if (this.resolved.size > 10_000) this.resolved.clear();
-      this.resolved.set(k, r);
+      if (byPurpose.size > 1_000) byPurpose.clear();
+      byPurpose.set(purpose, r);
     }
     return r;
   }
@@ -230,7 +275,7 @@ export class LocalConsentClient {
       this.remember(eventId);
       return;
     }
-    this.entries.set(subject, { revision, snapshot: msg.state });
+    this.entries.set(subject, { revision, snapshot: msg.state, decisions: new Map(), last: null, lastDecision: null });
     this.counters.applied++;
     this.lastAppliedAt = new Date();
     this.remember(eventId);

@@ -14,7 +14,7 @@ export class SubjectKeys {
   constructor(private readonly secret: Buffer | string | null, private readonly maxMemo = 100_000) {}
 
   of(userIdOrSubjectKey: string): string {
-    if (isSubjectKey(userIdOrSubjectKey)) return userIdOrSubjectKey;
+    if (userIdOrSubjectKey.length === 36 && userIdOrSubjectKey.startsWith('sub_') && isSubjectKey(userIdOrSubjectKey)) return userIdOrSubjectKey;
     const hit = this.memo.get(userIdOrSubjectKey);
     if (hit) return hit;
     if (!this.secret) throw new Error('a user id needs the pseudonym secret (option pseudonymSecret); pass a subject key (sub_...) otherwise');
