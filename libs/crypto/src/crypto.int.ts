@@ -97,6 +97,19 @@ describe.each(SQL_BACKENDS)('crypto-shredding on %s', (_name, open) => {
     await other.close();
   });
 
+  it('keeps unwrapped keys for the TTL only', async () => {
+    const frank = pseudo.subject('frank@example.com');
+    const stream = await appendFor(frank);
+    const cached = new SubjectKeyStore(fresh.db, ring(masterKey), { ttlMs: 300 });
+    const c = new CryptoEventCodec(cached, registry);
+    expect((await c.decode((await store.readStream(stream)).events))[0].erased).toBeUndefined();
+    // deleted behind its back (no NOTIFY): the cached key still serves until the TTL ends
+    await fresh.db.query('DELETE FROM subject_keys WHERE subject_key = $1', [frank]);
+    expect((await c.decode((await store.readStream(stream)).events))[0].erased).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await c.decode((await store.readStream(stream)).events))[0].erased).toBe(true);
+  });
+
   it('a new master key re-wraps the data keys without touching events', async () => {
     const erin = pseudo.subject('erin@example.com');
     const stream = await appendFor(erin);

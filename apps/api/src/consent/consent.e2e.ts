@@ -177,6 +177,19 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.reason).toBe('consent_withdrawn');
   });
 
+  it('after crypto-shredding, history yields no personal field but the consent facts stay readable', async () => {
+    const u = 'shred-me@example.com';
+    const r = await t.request('POST', '/consent/record', base({ user_id: u }));
+    expect(r.status).toBe(201);
+    expect(await t.infra.keys.shred(t.infra.pseudonymizer.subject(u))).toBe(1);
+    const h = await t.request('GET', `/consent/${encodeURIComponent(u)}/history`);
+    const given = h.body.events.find((e: { type: string }) => e.type === 'consent.given');
+    expect(given).toMatchObject({ erased: true, data: { consent_id: r.body.consent_id, processing_purposes: ['marketing.communications.email'], proof: { ip_address: null, user_agent: null, page: null, method: 'checkbox' } } });
+    expect(given.erased_fields.sort()).toEqual(['extra', 'proof.ip_address', 'proof.page', 'proof.user_agent']);
+    expect(JSON.stringify(h.body)).not.toContain('203.0.113.9');
+    expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);
+  });
+
   it('validates many checks in one batch call, in order', async () => {
     const r = await t.request('POST', '/consent/validate/batch', {
       checks: [
