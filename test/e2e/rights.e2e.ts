@@ -164,6 +164,27 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(await validate('personalization.recommendations')).toMatchObject({ processing_allowed: false, reason: 'objection' });
   });
 
+  it('rectification: corrected values encrypted in the ledger, handed to each system for its categories (recorded as a release)', async () => {
+    const NEW_EMAIL = 'bob.corrected.4410@example.com';
+    const created = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'rectification', jurisdiction: 'GDPR', corrections: { 'user.contact.email': NEW_EMAIL } });
+    expect(created.status).toBe(201);
+    const id = created.body.request_id;
+    const { events } = await app.infra.store.readStream(`dsr-${id}`);
+    expect(events.map((e) => e.type)).toEqual(['rights.request_received', 'rights.corrections_provided']);
+    expect(JSON.stringify(events.map((e) => e.data))).not.toContain(NEW_EMAIL);
+    const verified = await app.request('POST', `/data-subject/requests/${id}/verify`, { method: 'documents' });
+    const task = verified.body.tasks[0];
+    expect(verified.body.tasks.map((t: any) => [t.system_id, t.categories])).toEqual([['crm', ['user.contact.email']]]);
+    expect((await app.request('GET', `/data-subject/requests/${id}/tasks/${task.task_id}/corrections`, undefined, await app.createKey('consent:read'))).status).toBe(403);
+    const corr = await app.request('GET', `/data-subject/requests/${id}/tasks/${task.task_id}/corrections`);
+    expect(corr.body).toEqual({ request_id: id, task_id: task.task_id, system_id: 'crm', corrections: { 'user.contact.email': NEW_EMAIL } });
+    const after = (await app.infra.store.readStream(`dsr-${id}`)).events;
+    expect(after.find((e) => e.type === 'rights.data_released')?.data).toMatchObject({ sections: ['corrections'], items: 1 });
+    const done = await app.request('POST', `/data-subject/requests/${id}/tasks/${task.task_id}/result`, { outcome: 'done', records_affected: 1 });
+    expect(done.body.status).toBe('completed');
+    expect((await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'rectification', jurisdiction: 'GDPR' })).status).toBe(400);
+  });
+
   it('CCPA opt-out of sale/sharing needs no verification and is due in 15 business days', async () => {
     const r = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'opt_out_sale_sharing', jurisdiction: 'CCPA' });
     expect(r.status).toBe(201);

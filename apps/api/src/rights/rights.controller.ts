@@ -35,6 +35,7 @@ export class RightsController {
         accessScope: b.access_scope ?? null,
         dataCategories: b.data_categories ?? null,
         objection: b.objection ?? null,
+        corrections: b.corrections ?? null,
       },
       ctx,
     );
@@ -113,6 +114,12 @@ export class RightsController {
       ctx,
     );
     return this.rights.status(id, ctx.now);
+  }
+
+  /** A system fetches the corrected values of its rectification task (recorded as a release). */
+  @Get(':id/tasks/:task_id/corrections')
+  corrections(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @CommandCtx() ctx: CommandContext) {
+    return this.rights.correctionsForTask(id, taskId, ctx);
   }
 
   @Post(':id/restriction/notify-lift')

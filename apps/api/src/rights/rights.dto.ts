@@ -28,6 +28,8 @@ export class CreateRequestDto {
   @IsOptional() @IsIn(['categories', 'specific_pieces']) access_scope?: 'categories' | 'specific_pieces';
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories?: string[];
   @IsOptional() @ValidateNested() @Type(() => ObjectionDto) objection?: ObjectionDto;
+  /** Rectification: corrected value per data category (`{ "user.contact.email": "new@example.com" }`). */
+  @IsOptional() @IsObject() corrections?: Record<string, string>;
 }
 
 export class VerifyDto {

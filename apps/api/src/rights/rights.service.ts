@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { asDomainEvent, type CommandContext } from '@pl/application';
-import { catalog, consent, notFound, precondition } from '@pl/domain';
+import { catalog, consent, invalid, notFound, precondition } from '@pl/domain';
 import {
   analyseErasure,
   buildAccessReport,
@@ -46,6 +46,7 @@ export interface NewRequest {
   readonly accessScope?: AccessScope | null;
   readonly dataCategories?: string[] | null;
   readonly objection?: { scope: ObjectionScope; purposes?: string[] | null } | null;
+  readonly corrections?: Record<string, string> | null;
 }
 
 const DAY = 86_400_000;
@@ -102,6 +103,7 @@ export class RightsService {
         accessScope: input.accessScope ?? null,
         dataCategories: input.dataCategories ?? null,
         objection: input.objection ?? null,
+        corrections: checkCorrections(input.corrections),
         openRequests: await openRequestsOfSubject(this.infra.db, subjectKey),
         now: ctx.now,
       },
@@ -274,9 +276,38 @@ export class RightsService {
     }
   }
 
+  /**
+   * The corrected values a system needs to apply its rectification task, limited to the task's
+   * categories; handing them over is a release of personal data and is recorded as one.
+   */
+  async correctionsForTask(requestId: string, taskId: string, ctx: CommandContext) {
+    const state = await this.load(requestId);
+    if (state.request!.request_type !== 'rectification') throw precondition('request is not a rectification');
+    if (!state.verified) throw precondition('an unverified request never releases data');
+    const task = state.tasks[taskId];
+    if (!task) throw notFound('task not found');
+    const decoded = await this.infra.codec.decode((await this.infra.store.readStream(requestStreamId(requestId))).events);
+    const all = (decoded.find((e) => e.type === 'rights.corrections_provided')?.data.corrections ?? null) as Record<string, string> | null;
+    if (!all) throw precondition('the corrections are no longer available (erased)');
+    const corrections = Object.fromEntries(Object.entries(all).filter(([category]) => inScope(category, task.categories)));
+    await this.run(requestId, { type: 'RecordDataRelease', releasedTo: ctx.actor, sections: ['corrections'], format: 'json', items: Object.keys(corrections).length, now: ctx.now }, ctx);
+    return { request_id: requestId, task_id: taskId, system_id: task.system_id, corrections };
+  }
+
   exportCsv(rows: Array<Record<string, string>>, columns: string[]): string {
     return toCsv(rows, columns);
   }
+}
+
+function checkCorrections(c: Record<string, string> | null | undefined): Record<string, string> | null {
+  if (!c) return null;
+  const entries = Object.entries(c);
+  if (entries.length > 50) throw invalid('at most 50 corrections', { field: 'corrections' });
+  for (const [k, v] of entries) {
+    if (!/^[a-z][a-z0-9_.]{0,127}$/.test(k)) throw invalid('corrections are keyed by data category', { field: 'corrections' });
+    if (typeof v !== 'string' || v.length > 2000) throw invalid('a corrected value is a string of at most 2000 characters', { field: 'corrections' });
+  }
+  return { ...c };
 }
 
 /** Consent history of one subject for the report: grants with their proofs, ends from withdrawals and expiries. */

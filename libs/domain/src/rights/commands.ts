@@ -29,6 +29,8 @@ export type RightsCommand =
       readonly accessScope?: AccessScope | null;
       readonly dataCategories?: readonly string[] | null;
       readonly objection?: { readonly scope: ObjectionScope; readonly purposes?: readonly string[] | null } | null;
+      /** Rectification (Art. 16; Civ. § 1798.106): corrected values per data category. Personal: encrypted in the log. */
+      readonly corrections?: Readonly<Record<string, string>> | null;
       /** Holiday calendar id (law/holidays.ts); defaults per jurisdiction. */
       readonly calendar?: string;
       readonly openRequests: readonly OpenRequestRef[];

@@ -65,6 +65,13 @@ export type RequestReceivedData = {
 
 export type RightsEvent =
   | DomainEvent<'rights.request_received', RequestReceivedData>
+  | DomainEvent<'rights.corrections_provided', {
+      readonly request_id: string;
+      readonly subject_key: string;
+      /** Corrected values per category: the ledger's record of the rectification; older values stay encrypted where they were. */
+      readonly corrections: Record<string, string>;
+      readonly provided_at: string;
+    }>
   | DomainEvent<'rights.receipt_confirmed', { readonly request_id: string; readonly confirmed_at: string }>
   | DomainEvent<'rights.identity_info_requested', { readonly request_id: string; readonly reason: string; readonly requested_at: string }>
   | DomainEvent<'rights.identity_verified', {
@@ -166,4 +173,5 @@ export const requestStreamId = (requestId: string) => `dsr-${requestId}`;
 /** Personal fields of rights events (encrypted by the codec with the subject's data key, shredded with it). */
 export const RIGHTS_PERSONAL_FIELDS: ReadonlyArray<{ readonly type: string; readonly paths: readonly string[] }> = [
   { type: 'rights.task_data_received', paths: ['data'] },
+  { type: 'rights.corrections_provided', paths: ['corrections'] },
 ];

@@ -114,6 +114,16 @@ describe('receiving a request', () => {
     dsr.given([]).when(receive({ objection: { scope: 'direct_marketing' } })).thenThrows('invalid', /objection/);
   });
 
+  it('a rectification carries the corrected values in their own (encrypted) event; its categories default to theirs', () => {
+    dsr.given([]).when(receive({ requestType: 'rectification', corrections: { 'user.contact.email': 'new@example.com' } })).thenMatches(([r, c]) => {
+      expect(r.data).toMatchObject({ request_type: 'rectification', data_categories: ['user.contact.email'] });
+      expect(JSON.stringify(r.data)).not.toContain('new@example.com');
+      expect(c).toEqual({ type: 'rights.corrections_provided', data: { request_id: 'r1', subject_key: subject, corrections: { 'user.contact.email': 'new@example.com' }, provided_at: T0.toISOString() } });
+    });
+    dsr.given([]).when(receive({ requestType: 'rectification' })).thenThrows('invalid', /corrected values/);
+    dsr.given([]).when(receive({ corrections: { 'user.name': 'x' } })).thenThrows('invalid', /rectification requests only/);
+  });
+
   it('refuses a date outside the holiday calendar instead of guessing', () =>
     dsr.given([]).when(receive({ now: at('2027-12-20T10:00:00Z') })).thenThrows('precondition', /does not cover 2028/));
 });
@@ -418,6 +428,7 @@ describe('data release (safety)', () => {
 
   it('only access and portability release data; never after a rejection', () => {
     dsr.given([received(), verified()]).when(release).thenThrows('precondition', /only access/);
+    dsr.given([received({ request_type: 'rectification' }), verified()]).when({ ...release, sections: ['corrections'] } as RightsCommand).thenMatches(([e]) => expect(e.type).toBe('rights.data_released'));
     dsr.given([access, { type: 'rights.request_rejected', data: { request_id: 'r1', subject_key: subject, reason: 'excessive', explanation: 'x', source: '', rejected_at: '' } }]).when(release).thenThrows('precondition');
   });
 });

@@ -354,7 +354,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       }];
 
     case 'RecordDataRelease':
-      if (!RELEASES_DATA.has(req.request_type)) throw precondition('only access and portability requests release data');
+      if (!RELEASES_DATA.has(req.request_type) && req.request_type !== 'rectification') throw precondition('only access and portability requests release data (and rectifications their corrections to the systems)');
       if (!state.verified) throw precondition('an unverified request never releases data');
       if (state.status === 'rejected') throw precondition('a rejected request never releases data');
       if (!command.sections.length) throw invalid('a release names what it contains');
@@ -397,12 +397,16 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
   if (c.requestType === 'objection' && !c.objection) throw invalid('an objection names its scope (direct_marketing or legitimate_interests_public_task)');
   if (c.requestType !== 'objection' && c.objection) throw invalid('objection details belong to objection requests only');
   if (c.accessScope && c.requestType !== 'access') throw invalid('access scope belongs to access requests only');
+  const corrections = c.corrections && Object.keys(c.corrections).length ? { ...c.corrections } : null;
+  if (c.requestType === 'rectification' && !corrections) throw invalid('a rectification names the corrected values per data category');
+  if (c.requestType !== 'rectification' && corrections) throw invalid('corrections belong to rectification requests only');
   const duplicate = c.openRequests.find((r) => r.request_type === c.requestType && r.request_id !== c.requestId);
   if (duplicate) throw conflict('an open request of the same type exists for this subject', { request_id: duplicate.request_id });
   const calendar = c.calendar ?? DEFAULT_CALENDAR[c.jurisdiction];
   const now = c.now.toISOString();
   const requirement = verificationRequirement(c.jurisdiction, c.requestType, c.accessScope ?? null);
-  return [{
+  const categories = c.dataCategories?.length ? [...c.dataCategories] : corrections ? Object.keys(corrections).sort() : null;
+  const events: RightsEvent[] = [{
     type: 'rights.request_received',
     data: {
       request_id: c.requestId,
@@ -413,7 +417,7 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
       authorised_agent: c.authorisedAgent ? { kind: c.authorisedAgent.kind } : null,
       is_account_holder: c.isAccountHolder ?? false,
       access_scope: c.requestType === 'access' && c.jurisdiction === 'CCPA' ? (c.accessScope ?? 'categories') : null,
-      data_categories: c.dataCategories?.length ? [...c.dataCategories] : null,
+      data_categories: categories,
       objection: c.objection ? { scope: c.objection.scope, purposes: c.objection.purposes?.length ? [...c.objection.purposes] : null } : null,
       received_at: now,
       due_at: deadline(DEADLINE_RULES[def.deadline], c.now, calendar),
@@ -423,6 +427,8 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
       verification_required: requirement.required,
     },
   }];
+  if (corrections) events.push({ type: 'rights.corrections_provided', data: { request_id: c.requestId, subject_key: c.subjectKey, corrections, provided_at: now } });
+  return events;
 }
 
 function completionIfDone(state: RequestState, now: string): RightsEvent[] {
