@@ -129,6 +129,13 @@ describe('consent routes (HTTP, PGlite)', () => {
     const state = await t.request('GET', `/consent/${encodeURIComponent(user)}`);
     expect(state.body.opt_outs.map((o: { kind: string }) => o.kind).sort()).toEqual(['sale', 'sharing']);
     expect(state.body.conflicts).toHaveLength(1);
+    // the signal on a withdrawal call counts too
+    const other = 'gpc-withdraw@example.com';
+    await t.request('POST', '/consent/record', base({ user_id: other, processing_purposes: ['third_party_sharing'] }));
+    expect((await validate(other, 'user.contact.email', 'third_party_sharing')).body.processing_allowed).toBe(true);
+    const w = await t.request('POST', '/consent/withdraw', { user_id: other, data_categories: ['user.contact.email'], processing_purposes: ['analytics'] }, undefined, { 'sec-gpc': '1' });
+    expect(w.body).toMatchObject({ affected_consents: 0, gpc: { honored: true } });
+    expect((await validate(other, 'user.contact.email', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
   });
 
   it('stores a TC string encrypted with its summary and grants the mapped purposes', async () => {
