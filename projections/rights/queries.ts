@@ -32,6 +32,10 @@ export interface RequestRow {
   readonly overdue_flagged: boolean;
   /** Open and past its due date at the time asked. */
   readonly overdue: boolean;
+  /** CCPA: receipt not confirmed by the 10th business day (11 CCR § 7021(a)). */
+  readonly confirmation_overdue: boolean;
+  /** Art. 19: recipients told of the rectification, erasure or restriction (the subject may ask who they are). */
+  readonly recipients_notified: string[];
 }
 
 export interface TaskRow {
@@ -54,7 +58,9 @@ const REQUEST_COLUMNS = `request_id, subject_key, request_type, jurisdiction, ch
   to_json(due_at)#>>'{}' AS due_at, to_json(confirm_by)#>>'{}' AS confirm_by, receipt_confirmed, verification_required, verified,
   to_json(verified_at)#>>'{}' AS verified_at, verification_method, verification_level, extended, extension_reason, outcome, rejection_reason,
   to_json(closed_at)#>>'{}' AS closed_at, restriction, ledger_erased, tasks_total, tasks_open, due_soon_flagged, overdue_flagged,
-  (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) AS overdue`;
+  (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) AS overdue,
+  (confirm_by IS NOT NULL AND NOT receipt_confirmed AND status <> 'rejected' AND confirm_by < $1::timestamptz) AS confirmation_overdue,
+  COALESCE(state->'recipientsNotified', '[]'::jsonb) AS recipients_notified`;
 
 const TASK_COLUMNS = `task_id, request_id, system_id, integration, request_type, categories, retained, status, reason, attempt, escalated,
   to_json(dispatched_at)#>>'{}' AS dispatched_at, to_json(result_at)#>>'{}' AS result_at`;

@@ -219,7 +219,7 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(before).toContain(`subject_keys.subject_key=${alice}`);
     const erased = await app.request('POST', '/data-subject/erasure', { user_id: ALICE });
     expect(erased.status).toBe(202);
-    expect(erased.body).toMatchObject({ request_type: 'erasure', verified: true, ledger_erased: true, subject_key: 'erased' });
+    expect(erased.body).toMatchObject({ request_type: 'erasure', verified: true, ledger_erased: true, subject_key: 'erased', recipients_notified: ['payment-provider'] });
     const billing = erased.body.tasks.find((t: any) => t.system_id === 'billing');
     expect(billing.categories).toEqual(['user.contact.address']);
     expect(billing.retained).toEqual([expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', source: expect.stringContaining('17(3)(b)') })]);
