@@ -26,7 +26,6 @@ export interface SqlEventStoreOptions {
   readonly notify?: boolean;
 }
 
-const EAGER_POLLS = 50;
 const EAGER_POLL_MS = 10;
 
 /** The event store on PostgreSQL (`pg`) or PGlite: one implementation, the same SQL. */
@@ -116,18 +115,18 @@ export class SqlEventStore implements EventStore {
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
     let stopping = false;
     let wake: (() => void) | null = null;
-    // After an append, a commit may not be readable yet (an older transaction elsewhere on the
-    // server is still open), so poll briefly before falling back to the idle interval.
-    let eagerPolls = 0;
+    // After an append, its commit may not be readable yet (an older transaction elsewhere on the
+    // server is still open): re-poll from 10 ms, doubling up to the idle interval.
+    let backoffMs = Number.POSITIVE_INFINITY;
     const onAppended = () => {
-      eagerPolls = EAGER_POLLS;
+      backoffMs = EAGER_POLL_MS;
       wake?.();
     };
     this.appended.on('appended', onAppended);
     const sleep = () =>
       new Promise<void>((resolve) => {
-        const ms = eagerPolls > 0 ? Math.min(EAGER_POLL_MS, this.pollIntervalMs) : this.pollIntervalMs;
-        if (eagerPolls > 0) eagerPolls -= 1;
+        const ms = Math.min(backoffMs, this.pollIntervalMs);
+        backoffMs *= 2;
         const t = setTimeout(() => {
           wake = null;
           resolve();
