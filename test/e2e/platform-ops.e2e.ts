@@ -6,6 +6,7 @@ import { KafkaRelay, createKafka } from '@pl/messaging';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { createLogger } from '../../apps/common/logger';
 import { ApiKeyStore } from '../../apps/api/src/platform/auth/api-keys';
+import { startWorker } from '../../apps/worker/src/worker';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_DATABASE_URL, freshPglite } from '../support/databases';
 
@@ -180,6 +181,25 @@ describe('readiness (PGlite)', () => {
       const metrics = (await t.request('GET', '/metrics', undefined, null)).body as string;
       expect(metrics).toMatch(/pl_projection_lag_positions\{projection="always_failing"\} [1-9]/);
       expect((await t.request('GET', '/health/live', undefined, null)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('without an in-process worker, reads the lag from the checkpoints a worker elsewhere wrote', async () => {
+    const t = await startTestApp({ backend: 'pglite', worker: false, env: { READY_MAX_PROJECTION_LAG: '0' } });
+    try {
+      expect((await t.request('GET', '/health', undefined, null)).status).toBe(200);
+      // a worker outside the API process (not known to it) projects, then stops
+      const worker = await startWorker(t.infra, { projections: [eventCountsProjection], processManagers: [], services: [] });
+      const first = await t.request('POST', '/demo/lists', { title: 'x' });
+      expect(first.status).toBe(201);
+      await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.status === 200 && r.body.checks.projections.detail.length === 1);
+      await worker.stop();
+      expect((await t.request('POST', '/demo/lists', { title: 'y' })).status).toBe(201);
+      const health = await t.request('GET', '/health', undefined, null);
+      expect(health.status).toBe(503);
+      expect(health.body.checks.projections).toMatchObject({ ok: false, detail: [{ projection: 'event_counts', behind: 1 }] });
     } finally {
       await t.close();
     }
