@@ -4,7 +4,7 @@ import { invalid, notFound } from '@pl/domain';
 import { evolveRequest, initialRequestState, requestDecider, requestStreamId, type RightsEvent } from '@pl/domain/rights';
 import type { EventCodec } from '@pl/application';
 import type { EventStore } from '@pl/eventstore';
-import type { RightsResultMessage } from '@pl/messaging';
+import { createKafka, RightsResultsConsumer, type RightsResultMessage } from '@pl/messaging';
 
 /**
  * Records a system's answer from the results topic (or a webhook) on the request: the same decider
@@ -35,5 +35,27 @@ export function rightsResultRecorder(deps: { store: EventStore; codec: EventCode
       { actor: `service:${result.system_id}`, correlationId: randomUUID(), causationId: result.result_id, now: deps.clock?.() ?? new Date(), extra: { request_id: result.request_id, reported_at: result.reported_at } },
       { codec: deps.codec },
     );
+  };
+}
+
+/** The worker service that consumes the results topic into the requests (started when Kafka is configured). */
+export function rightsResultsService(
+  infra: { store: EventStore; codec: EventCodec; config: { kafkaBrokers: readonly string[] } },
+  log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void,
+): { name: string; start(): Promise<void>; stop(): Promise<void>; status(): { ready: boolean; detail?: unknown } } {
+  const consumer = new RightsResultsConsumer({
+    kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-rights-results' }),
+    onResult: rightsResultRecorder(infra),
+    log,
+  });
+  let started = false;
+  return {
+    name: 'rights_results',
+    start: async () => {
+      // never block the worker on an unreachable broker: join in the background
+      void consumer.start().then(() => (started = true)).catch((e) => log?.('warn', 'rights results consumer failed to start', { error: (e as Error)?.message }));
+    },
+    stop: () => consumer.stop(),
+    status: () => ({ ready: started, detail: consumer.status() }),
   };
 }

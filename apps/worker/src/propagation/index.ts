@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { KafkaRelay, SecretBox, WebhookDeliverer, WebhookDispatcher, consentStateBinding, createKafka } from '@pl/messaging';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { WorkerService } from '../worker';
+import { rightsResultsService } from '../rights-results';
 
 /**
  * Propagation run by the worker: the Kafka relay (when KAFKA_BROKERS is set) and the webhook
@@ -25,6 +26,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
         return { ready: s.ready || s.state === 'standby', detail: s };
       },
     });
+    services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
   }
   const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => warn('webhook dispatch failed; retrying', { error: (e as Error)?.message }) });
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), { pollMs: 500, log: (level, message, fields) => log?.[level](fields ?? {}, message) });
