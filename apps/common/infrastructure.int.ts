@@ -1,6 +1,11 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL, freshPostgres, type FreshDatabase } from '../../test/support/databases';
 import { loadConfig } from './config';
+import { DataDirInUseError } from './data-dir-lock';
 import { createInfrastructure } from './infrastructure';
 
 jest.setTimeout(120_000);
@@ -47,5 +52,39 @@ describe('createInfrastructure (composition root)', () => {
     await expect(createInfrastructure(config)).rejects.toThrow(/UNAVAILABLE|ECONNREFUSED/);
     for (let i = 0; i < 50 && (await connectionsTo(f.name)) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await connectionsTo(f.name)).toBe(0);
+  });
+});
+
+describe('the embedded default guards its DATA_DIR (PGlite is single-process)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pl-datadir-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a second opening while the first is open, and allows it after close', async () => {
+    const config = loadConfig({ DATA_DIR: dir });
+    const first = await createInfrastructure(config);
+    expect(readFileSync(join(dir, 'pglite.pid'), 'utf8')).toBe(String(process.pid));
+    await expect(createInfrastructure(config)).rejects.toBeInstanceOf(DataDirInUseError);
+    await first.close();
+    expect(existsSync(join(dir, 'pglite.pid'))).toBe(false);
+    const again = await createInfrastructure(config);
+    expect(again.store.backend).toBe('embedded');
+    await again.close();
+  });
+
+  it('refuses while another live process holds it, and takes over a file its dead holder left', async () => {
+    const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dir, 'pglite.pid'), String(holder.pid));
+      await expect(createInfrastructure(loadConfig({ DATA_DIR: dir }))).rejects.toThrow(new RegExp(`in use by process ${holder.pid}`));
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    const infra = await createInfrastructure(loadConfig({ DATA_DIR: dir }));
+    expect(readFileSync(join(dir, 'pglite.pid'), 'utf8')).toBe(String(process.pid));
+    await infra.close();
   });
 });

@@ -4,6 +4,7 @@ import { consent, rights } from '@pl/domain';
 import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import type { AppConfig } from './config';
+import { lockDataDir } from './data-dir-lock';
 
 /**
  * The composition root shared by api, worker and cli: adapters are chosen here from configuration,
@@ -23,7 +24,8 @@ export interface Infrastructure {
 }
 
 export async function createInfrastructure(config: AppConfig, overrides: { db?: SqlDatabase } = {}): Promise<Infrastructure> {
-  const db = overrides.db ?? (await openDatabase(config));
+  const opened = overrides.db ? { db: overrides.db, close: async () => undefined } : await openDatabase(config);
+  const db = opened.db;
   const store = await openEventStore(config, db);
   const keys = new SubjectKeyStore(db, MasterKeyRing.fromConfig(config));
   try {
@@ -32,10 +34,10 @@ export async function createInfrastructure(config: AppConfig, overrides: { db?: 
   } catch (e) {
     // Release what was opened, or a failed start (e.g. EventStoreDB unreachable) keeps the process alive.
     await store.close().catch(() => undefined);
-    if (!overrides.db) await db.close().catch(() => undefined);
+    await opened.close().catch(() => undefined);
     throw e;
   }
-  const closers: Array<() => Promise<void>> = [() => store.close(), () => keys.close(), () => (overrides.db ? Promise.resolve() : db.close())];
+  const closers: Array<() => Promise<void>> = [() => store.close(), () => keys.close(), () => opened.close()];
   return {
     config,
     db,
@@ -52,11 +54,30 @@ export async function createInfrastructure(config: AppConfig, overrides: { db?: 
 /** Personal fields of every context's events (ARCHITECTURE invariant 2); register yours here. */
 export const PERSONAL_FIELDS = new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS, ...rights.RIGHTS_PERSONAL_FIELDS]);
 
-async function openDatabase(config: AppConfig): Promise<SqlDatabase> {
-  if (config.databaseUrl) return new PgDatabase(config.databaseUrl);
+async function openDatabase(config: AppConfig): Promise<{ db: SqlDatabase; close(): Promise<void> }> {
+  if (config.databaseUrl) {
+    const db = new PgDatabase(config.databaseUrl);
+    return { db, close: () => db.close() };
+  }
   const dir = join(config.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  return PgliteDatabase.open(dir);
+  const release = lockDataDir(config.dataDir);
+  try {
+    const db = await PgliteDatabase.open(dir);
+    return {
+      db,
+      close: async () => {
+        try {
+          await db.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
 }
 
 async function openEventStore(config: AppConfig, db: SqlDatabase): Promise<EventStore> {
