@@ -36,6 +36,8 @@ export interface RelayOptions {
   /** While idle, how often the broker is probed so that readiness reflects an outage (ms). */
   readonly probeIntervalMs?: number;
   readonly standbyRetryMs?: number;
+  /** Events read from the log per batch (one Kafka produce request and one checkpoint per batch). */
+  readonly batchSize?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Test hook: runs after the broker acknowledged a batch and before the checkpoint is written. */
   readonly afterSend?: (messages: readonly OutboundMessage[]) => Promise<void> | void;
@@ -166,7 +168,7 @@ export class KafkaRelay {
     this.ready = true;
     this.lastError = null;
     this.options.log?.('info', 'relay running', { relay: this.name, from: positionToString(from) });
-    const sub = this.store.subscribe(from, (events, checkpoint) => this.publish(events, checkpoint));
+    const sub = this.store.subscribe(from, (events, checkpoint) => this.publish(events, checkpoint), { maxCount: this.options.batchSize ?? 2000 });
     this.subscription = sub;
     this.startProbe();
     try {

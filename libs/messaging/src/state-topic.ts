@@ -42,10 +42,12 @@ export class StateTopicFolder<S> {
     private readonly binding: StateTopicBinding<S>,
     private readonly store: EventStore,
     private readonly maxCached = 50_000,
+    private readonly readConcurrency = 8,
   ) {}
 
   async messagesFor(events: readonly RecordedEvent[]): Promise<OutboundMessage[]> {
     const out: OutboundMessage[] = [];
+    const preloaded = await this.preload(events);
     for (const e of events) {
       if (ERASURE_EVENT_TYPES.has(e.type)) {
         const subject = subjectKeyOf(e);
@@ -57,7 +59,7 @@ export class StateTopicFolder<S> {
       if (!e.streamId.startsWith(this.binding.streamPrefix)) continue;
       const subject = subjectKeyOf(e);
       if (!subject) continue;
-      const folded = await this.foldThrough(e);
+      const folded = await this.foldThrough(e, preloaded.get(e.streamId));
       const value: StateMessageV1 = {
         subject_key: subject,
         event_id: e.metadata.event_id,
@@ -76,13 +78,35 @@ export class StateTopicFolder<S> {
     this.cache.clear();
   }
 
-  private async foldThrough(e: RecordedEvent): Promise<Folded<S>> {
+  /** Streams whose first event in the batch the cache cannot continue: read them concurrently, once. */
+  private async preload(events: readonly RecordedEvent[]): Promise<Map<string, RecordedEvent[]>> {
+    const seen = new Set<string>();
+    const missing: string[] = [];
+    for (const e of events) {
+      if (seen.has(e.streamId) || !e.streamId.startsWith(this.binding.streamPrefix) || ERASURE_EVENT_TYPES.has(e.type)) continue;
+      seen.add(e.streamId);
+      const cached = this.cache.get(e.streamId);
+      if (!cached || cached.revision !== e.revision - 1n) missing.push(e.streamId);
+    }
+    const loaded = new Map<string, RecordedEvent[]>();
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        const id = missing[next++];
+        loaded.set(id, (await this.store.readStream(id)).events);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.readConcurrency, missing.length) }, worker));
+    return loaded;
+  }
+
+  private async foldThrough(e: RecordedEvent, preloaded?: RecordedEvent[]): Promise<Folded<S>> {
     const cached = this.cache.get(e.streamId);
     let folded: Folded<S>;
     if (cached && cached.revision === e.revision - 1n) {
       folded = { revision: e.revision, state: this.binding.evolve(cached.state, asDomain(e)) };
     } else {
-      const { events } = await this.store.readStream(e.streamId);
+      const events = preloaded ?? (await this.store.readStream(e.streamId)).events;
       let state = this.binding.initialState();
       for (const x of events) {
         if (x.revision > e.revision) break;
