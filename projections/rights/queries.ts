@@ -144,3 +144,13 @@ export async function releasesOfRequest(db: SqlExecutor, requestId: string): Pro
   );
   return r.rows;
 }
+
+/** Tasks without a result, e.g. the manual ones a person must carry out (systems with no integration), oldest first. */
+export async function openTasks(db: SqlExecutor, q: { integration?: string; systemId?: string; limit?: number } = {}): Promise<TaskRow[]> {
+  const r = await db.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM rm_rights.tasks WHERE status = 'dispatched' AND ($1::text IS NULL OR integration = $1) AND ($2::text IS NULL OR system_id = $2)
+     ORDER BY dispatched_at, task_id LIMIT $3`,
+    [q.integration ?? null, q.systemId ?? null, q.limit ?? 100],
+  );
+  return r.rows;
+}

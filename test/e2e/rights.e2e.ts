@@ -96,6 +96,9 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(billing.categories.sort()).toEqual(['user.contact.address', 'user.financial.transaction']);
     // billing has a webhook; crm has no integration here (no Kafka in this test): a manual task for a human
     expect([crm.integration, billing.integration]).toEqual(['manual', 'webhook']);
+    const manual = await app.request('GET', '/data-subject/tasks?integration=manual');
+    expect(manual.body.tasks.map((x: any) => x.task_id)).toContain(crm.task_id);
+    expect(manual.body.tasks.map((x: any) => x.task_id)).not.toContain(billing.task_id);
 
     await app.request('POST', `/data-subject/requests/${id}/tasks/${crm.task_id}/result`, { outcome: 'done', data: { 'user.contact.email': ALICE_EMAIL } });
     const last = await app.request('POST', `/data-subject/requests/${id}/tasks/${billing.task_id}/result`, { outcome: 'done', data: { 'user.contact.address': ALICE_ADDRESS } });
@@ -183,6 +186,9 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     const done = await app.request('POST', `/data-subject/requests/${id}/tasks/${task.task_id}/result`, { outcome: 'done', records_affected: 1 });
     expect(done.body.status).toBe('completed');
     expect((await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'rectification', jurisdiction: 'GDPR' })).status).toBe(400);
+    const report = await app.request('GET', `/data-subject/access/${encodeURIComponent(BOB)}`);
+    expect(report.body.report.rectifications).toEqual([{ request_id: id, corrections: { 'user.contact.email': NEW_EMAIL }, provided_at: expect.any(String) }]);
+    expect(JSON.stringify(report.body)).not.toContain(ALICE_IP);
   });
 
   it('CCPA opt-out of sale/sharing needs no verification and is due in 15 business days', async () => {

@@ -2,12 +2,12 @@ import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Qu
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
-import { listRequests } from '@pl/projections/rights';
+import { listRequests, openTasks } from '@pl/projections/rights';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA } from '../platform/tokens';
-import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
+import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
 import { RightsService } from './rights.service';
 
 const uuid = new ParseUUIDPipe();
@@ -144,8 +144,8 @@ export class RightsController {
   }
 
   @Get(':id/report')
-  report(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
-    return this.rights.access(id, ctx);
+  report(@Param('id', uuid) id: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
+    return this.rights.access(id, ctx, q.full_history === 'true');
   }
 
   @Get(':id/export')
@@ -159,6 +159,19 @@ export class RightsController {
   }
 }
 
+/** Open per-system tasks, e.g. the manual ones staff must carry out for systems without an integration. */
+@ApiTags('data-subject requests')
+@Controller('data-subject/tasks')
+@RequireScopes('rights:manage')
+export class RightsTasksController {
+  constructor(@Inject(INFRA) private readonly infra: Infrastructure) {}
+
+  @Get()
+  async open(@Query() q: OpenTasksQuery) {
+    return { tasks: await openTasks(this.infra.db, { integration: q.integration, systemId: q.system_id, limit: q.limit }) };
+  }
+}
+
 /** The routes existing clients call, keyed by their user id; the caller has authenticated its user. */
 @ApiTags('data-subject')
 @Controller('data-subject')
@@ -169,7 +182,7 @@ export class DataSubjectController {
   @Get('access/:user_id')
   async access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
     const id = await this.rights.forAuthenticatedUser(userId, 'access', q.jurisdiction ?? 'GDPR', ctx);
-    return this.rights.access(id, ctx);
+    return this.rights.access(id, ctx, q.full_history === 'true');
   }
 
   @Post('erasure')

@@ -77,6 +77,8 @@ export class ErasureDto {
 
 export class JurisdictionQuery {
   @IsOptional() @IsIn(JURISDICTIONS) jurisdiction?: Jurisdiction;
+  /** CCPA: data older than the 12-month look-back, back to 1 Jan 2022. */
+  @IsOptional() @IsIn(['true', 'false']) full_history?: 'true' | 'false';
 }
 
 export class ExportQuery {
@@ -87,5 +89,11 @@ export class ExportQuery {
 export class ListQuery {
   @IsOptional() @IsIn(['received', 'verified', 'in_progress', 'completed', 'partially_completed', 'rejected']) status?: string;
   @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+}
+
+export class OpenTasksQuery {
+  @IsOptional() @IsIn(['kafka', 'webhook', 'manual']) integration?: 'kafka' | 'webhook' | 'manual';
+  @IsOptional() @IsString() @Length(1, 200) system_id?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }

@@ -3,11 +3,11 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
 import { EventLogRightsCatalog, integrationResolver, RIGHTS_CATALOG } from './catalog-port';
 import { RightsCommandHandler } from './rights.commands';
-import { DataSubjectController, RightsController } from './rights.controller';
+import { DataSubjectController, RightsController, RightsTasksController } from './rights.controller';
 import { RightsService } from './rights.service';
 
 @Module({
-  controllers: [RightsController, DataSubjectController],
+  controllers: [RightsController, RightsTasksController, DataSubjectController],
   providers: [
     RightsCommandHandler,
     RightsService,

@@ -188,7 +188,7 @@ export class RightsService {
   }
 
   /** Builds the report from this subject's own streams and rows only (never another subject's). */
-  async reportInput(state: RequestState, now: Date): Promise<{ input: ReportInput; holdings: Awaited<ReturnType<RightsCatalogPort['holdings']>> }> {
+  async reportInput(state: RequestState, now: Date, extendedLookBack = false): Promise<{ input: ReportInput; holdings: Awaited<ReturnType<RightsCatalogPort['holdings']>> }> {
     const req = state.request!;
     const subjectKey = req.subject_key;
     const [consentEvents, requestEvents, requests, receipts, activities, holdings] = await Promise.all([
@@ -203,11 +203,19 @@ export class RightsService {
     const results = requestEvents
       .filter((e) => e.type === 'rights.task_result_recorded' && e.data.subject_key === subjectKey)
       .map((e) => ({ system_id: e.data.system_id as string, outcome: e.data.outcome as string, data: data.get(e.data.task_id) ?? null }));
+    const rectifications = [];
+    for (const r of requests.filter((x) => x.request_type === 'rectification')) {
+      const decoded = await this.infra.codec.decode((await this.infra.store.readStream(requestStreamId(r.request_id))).events);
+      const c = decoded.find((e) => e.type === 'rights.corrections_provided' && e.data.subject_key === subjectKey);
+      if (c) rectifications.push({ request_id: r.request_id, corrections: (c.data.corrections as Record<string, string> | null) ?? null, provided_at: c.data.provided_at as string });
+    }
     return {
       input: {
         subjectKey,
         jurisdiction: req.jurisdiction,
         now,
+        rectifications,
+        extendedLookBack,
         consents: consentsOf(consentEvents, subjectKey),
         requests: requests.map((r) => ({ request_id: r.request_id, request_type: r.request_type, status: r.status, received_at: r.received_at, closed_at: r.closed_at })),
         receipts,
@@ -219,10 +227,10 @@ export class RightsService {
   }
 
   /** Access (Art. 15): only for a verified access request; every release is recorded. */
-  async access(requestId: string, ctx: CommandContext) {
+  async access(requestId: string, ctx: CommandContext, extendedLookBack = false) {
     const state = await this.load(requestId);
     this.assertReleasable(state, 'access');
-    const { input } = await this.reportInput(state, ctx.now);
+    const { input } = await this.reportInput(state, ctx.now, extendedLookBack);
     const report = buildAccessReport(input);
     await this.release(requestId, reportSections(report), 'json', report.consents.length + report.receipts.length + report.system_data.length, ctx);
     return { request_id: requestId, report };

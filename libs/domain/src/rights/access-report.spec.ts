@@ -50,6 +50,9 @@ describe('access report (Art. 15)', () => {
     expect(r.look_back).toEqual({ from: '2025-06-01T00:00:00.000Z', source: 'Civ. Code § 1798.130(a)(2)(B)' });
     expect(r.consents.map((c) => c.consent_id)).toEqual(['c-new']);
     expect(r.receipts.map((x) => x.system_id)).toEqual(['shop']);
+    const extended = buildAccessReport({ ...input, jurisdiction: 'CCPA', extendedLookBack: true });
+    expect(extended.look_back).toEqual({ from: '2022-01-01T00:00:00.000Z', source: expect.stringContaining('7024(h)') });
+    expect(extended.consents.map((c) => c.consent_id)).toEqual(['c-old', 'c-new']);
   });
 });
 

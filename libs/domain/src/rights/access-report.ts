@@ -40,9 +40,20 @@ export interface ReportInput {
   readonly activities: readonly ReportActivity[];
   /** Data the systems returned for this request (decrypted). */
   readonly systemResults: ReadonlyArray<{ readonly system_id: string; readonly data: Record<string, unknown> | null; readonly outcome: string }>;
+  /** Corrections the subject asked for (rectification requests), decrypted. */
+  readonly rectifications?: ReadonlyArray<{ readonly request_id: string; readonly corrections: Record<string, string> | null; readonly provided_at: string }>;
+  /** CCPA: the subject asked for data older than 12 months. */
+  readonly extendedLookBack?: boolean;
 }
 
-export const CCPA_LOOK_BACK_MONTHS = { months: 12, source: 'Civ. Code § 1798.130(a)(2)(B)', effective_from: '2023-01-01' } as const;
+export const CCPA_LOOK_BACK_MONTHS = {
+  months: 12,
+  source: 'Civ. Code § 1798.130(a)(2)(B)',
+  effective_from: '2023-01-01',
+  /** On request, back to this date unless impossible or disproportionate; (!) from 2026 the request form must offer it. */
+  extended_from: '2022-01-01',
+  extended_source: 'Civ. Code § 1798.130(a)(2)(B); 11 CCR § 7024(h)',
+} as const;
 
 export const SUBJECT_RIGHTS_NOTICE = [
   { right: 'rectification', source: 'GDPR Art. 16' },
@@ -58,15 +69,16 @@ export const COMPLAINT_NOTICE = {
   source: 'GDPR Art. 15(1)(f), Art. 77',
 } as const;
 
-export function lookBackStart(jurisdiction: Jurisdiction, now: Date): Date | null {
+export function lookBackStart(jurisdiction: Jurisdiction, now: Date, extended = false): Date | null {
   if (jurisdiction !== 'CCPA') return null;
+  if (extended) return new Date(`${CCPA_LOOK_BACK_MONTHS.extended_from}T00:00:00Z`);
   const d = new Date(now);
   d.setUTCMonth(d.getUTCMonth() - CCPA_LOOK_BACK_MONTHS.months);
   return d;
 }
 
 export function buildAccessReport(input: ReportInput) {
-  const since = lookBackStart(input.jurisdiction, input.now);
+  const since = lookBackStart(input.jurisdiction, input.now, input.extendedLookBack ?? false);
   const inWindow = (at: string | null) => !since || (at !== null && at >= since.toISOString());
   const consents = input.consents.filter((c) => inWindow(c.at) || inWindow(c.ended_at));
   const receipts = input.receipts.filter((r) => inWindow(r.stored_at));
@@ -88,7 +100,7 @@ export function buildAccessReport(input: ReportInput) {
     subject_key: input.subjectKey,
     jurisdiction: input.jurisdiction,
     generated_at: input.now.toISOString(),
-    look_back: since ? { from: since.toISOString(), source: CCPA_LOOK_BACK_MONTHS.source } : null,
+    look_back: since ? { from: since.toISOString(), source: input.extendedLookBack ? CCPA_LOOK_BACK_MONTHS.extended_source : CCPA_LOOK_BACK_MONTHS.source } : null,
     /** Art. 15(1)(a) */
     purposes: [...purposes.values()].sort((a, b) => a.purpose.localeCompare(b.purpose)),
     /** Art. 15(1)(b) */
@@ -113,6 +125,7 @@ export function buildAccessReport(input: ReportInput) {
     controllers: [...new Map(activities.filter((a) => a.controller).map((a) => [a.controller!.name, a.controller!])).values()],
     consents,
     requests: input.requests,
+    rectifications: (input.rectifications ?? []).filter((r) => inWindow(r.provided_at)),
     receipts,
     system_data: input.systemResults,
   };
@@ -127,6 +140,7 @@ export function reportSections(report: AccessReport): string[] {
   if (report.requests.length) sections.push('requests');
   if (report.receipts.length) sections.push('receipts');
   if (report.system_data.some((s) => s.data)) sections.push('system_data');
+  if (report.rectifications.length) sections.push('rectifications');
   return sections;
 }
 
