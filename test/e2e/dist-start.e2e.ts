@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freshPostgres, type FreshDatabase } from '../support/databases';
 
 /**
  * The built service as a user runs it (`npm start` = `node dist/apps/main.js`): needs `npm run build`
@@ -38,16 +39,16 @@ interface Started {
   stop(): Promise<number | null>;
 }
 
-async function start(env: Record<string, string>): Promise<Started> {
+async function start(env: Record<string, string>, script = 'apps/main.js', ready = 'privacy-ledger API listening'): Promise<Started> {
   const port = await freePort();
-  const child = spawn(process.execPath, [dist('apps/main.js')], { cwd: root, env: cleanEnv({ ...env, PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [dist(script)], { cwd: root, env: cleanEnv({ ...env, PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d.toString()));
   child.stderr!.on('data', (d) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 120_000;
-  while (!out.includes('privacy-ledger API listening')) {
+  while (!out.includes(ready)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start (exit ${child.exitCode}):\n${out}\n${err}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -124,6 +125,41 @@ describe('node dist/apps/main.js on the embedded default', () => {
     } finally {
       expect(await s.stop()).toBe(0);
       rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('api and worker as separate processes on PostgreSQL (the docker-compose split, without EventStoreDB)', () => {
+  let f: FreshDatabase;
+  beforeAll(async () => {
+    f = await freshPostgres();
+  });
+  afterAll(() => f.drop());
+
+  it('the API serves commands, the worker projects them, and readiness follows the worker', async () => {
+    const adminKey = 'split-admin-key-0123456789-0123456789';
+    const env = { DATABASE_URL: f.url!, MASTER_KEY: Buffer.alloc(32, 4).toString('base64'), ADMIN_API_KEY: adminKey, DATA_DIR: mkdtempSync(join(tmpdir(), 'pl-split-')) };
+    const api = await start(env, 'apps/api/main.js');
+    const worker = await start(env, 'apps/worker/main.js', 'worker started');
+    const auth = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    try {
+      const created = await fetch(`${api.url}/demo/lists`, { method: 'POST', headers: auth, body: JSON.stringify({ title: 'split' }) });
+      expect(created.status).toBe(201);
+      let counts: Array<{ type: string; count: number }> = [];
+      for (let i = 0; i < 200 && !counts.some((c) => c.type === 'demo.list_opened'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const stats = await fetch(`${api.url}/demo/lists/stats`, { headers: auth });
+        counts = stats.status === 200 ? (await stats.json()).event_counts : [];
+      }
+      expect(counts).toEqual([{ type: 'demo.list_opened', count: 1 }]);
+      const health = await fetch(`${api.url}/health`);
+      expect(health.status).toBe(200);
+      const body = await health.json();
+      expect(body.checks.event_store.detail.backend).toBe('postgres');
+      expect(body.checks.projections.detail).toEqual(expect.arrayContaining([expect.objectContaining({ projection: 'event_counts', behind: 0 })]));
+    } finally {
+      expect(await worker.stop()).toBe(0);
+      expect(await api.stop()).toBe(0);
     }
   });
 });
