@@ -194,6 +194,8 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       expect(afterSecond.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.metadata.event_id)).toEqual(
         written.slice(2).map((e) => e.metadata.event_id),
       );
+      const typed = await store.readAll(before, { typePrefixes: ['contract.o2', 'contract.o5'] });
+      expect(typed.map((e) => e.metadata.event_id)).toEqual([written[1], written[4]].map((e) => e.metadata.event_id));
       const page = await store.readAll(before, { maxCount: 2 });
       expect(page.map((e) => e.metadata.event_id)).toEqual(written.slice(0, 2).map((e) => e.metadata.event_id));
       expect(await store.readAll(last.position)).toEqual([]);

@@ -1,3 +1,4 @@
+import { LOG_START } from '@pl/domain';
 import { freshPglite, freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import { PgDatabase } from '../sql/pg-database';
 import { EVENT_STORE_MIGRATIONS, migrateEventStore } from './migrations';
@@ -40,8 +41,11 @@ describe('event store schema migrations', () => {
     try {
       expect(await migrateEventStore(fresh.db)).toEqual(versions);
       expect(await migrateEventStore(fresh.db)).toEqual([]);
-      await new SqlEventStore(fresh.db).init();
+      const store = new SqlEventStore(fresh.db);
+      await store.init();
       expect((await fresh.db.query('SELECT version FROM es_schema_migrations')).rowCount).toBe(versions.length);
+      expect(await store.headPosition()).toEqual(LOG_START);
+      expect(await store.readAll(LOG_START)).toEqual([]);
     } finally {
       await fresh.drop();
     }
