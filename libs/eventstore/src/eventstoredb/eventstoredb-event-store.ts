@@ -103,7 +103,7 @@ export class EventStoreDbEventStore implements EventStore {
         read += 1;
         if (!event) continue;
         last = event.position;
-        if (comparePositions(fromEsdbPosition(event.position), after) <= 0) continue;
+        if (comparePositions(fromEsdbPosition(event.position), from) <= 0) continue; // the server starts at `from` inclusive
         if (isServiceEvent(event) && matchesPrefixes(event.type, options.typePrefixes)) out.push(fromEsdbEvent(event, this.upcasters));
         if (out.length >= want) return out;
       }
