@@ -115,7 +115,8 @@ export class RightsService {
 
   async verify(requestId: string, evidence: VerificationEvidence, ctx: CommandContext): Promise<void> {
     const r = await this.run(requestId, { type: 'VerifyIdentity', evidence, now: ctx.now }, ctx);
-    if (r.events.length) await this.afterVerified(requestId, ctx);
+    // Also when already verified but nothing was dispatched yet (a crash after verification): every step is idempotent.
+    if (r.events.length || r.state.status === 'verified') await this.afterVerified(requestId, ctx);
   }
 
   /** The effects of a verified request on the ledger itself, then one task per system holding the subject's data. */
@@ -272,7 +273,7 @@ export class RightsService {
       open?.request_id ??
       (await this.create({ userId, requestType, jurisdiction, channel: 'api', isAccountHolder: true, accessScope: jurisdiction === 'CCPA' && requestType === 'access' ? 'specific_pieces' : null, dataCategories }, ctx));
     const state = await this.load(requestId);
-    if (!state.verified) await this.verify(requestId, { method: 'account_authentication' }, ctx);
+    if (!state.verified || state.status === 'verified') await this.verify(requestId, { method: 'account_authentication' }, ctx);
     return requestId;
   }
 
