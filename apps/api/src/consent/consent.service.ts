@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
-import { CONSENT_BASIS_ALIASES, GPC_RULE, expiryPolicy, type ExpiryPolicy } from '@pl/domain/law/consent';
+import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, type ExpiryPolicy } from '@pl/domain/law/consent';
 import { parseConsentString } from '@pl/domain/consent/signals';
 import { loadSnapshot, loadSnapshots } from '@pl/projections/consent';
 import type { Infrastructure } from '../../../common/infrastructure';
@@ -23,6 +23,24 @@ export function expiryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Expir
     overrides[catalog.resolvePurpose(k.trim())] = Number(v);
   }
   return expiryPolicy(overrides, env.CONSENT_EXPIRY_MONTHS ? Number(env.CONSENT_EXPIRY_MONTHS) : undefined);
+}
+
+/**
+ * TCF purpose id -> internal purposes: the default map (law/consent.ts) overridden per purpose id by
+ * `CONSENT_TCF_PURPOSE_MAP`, JSON like `{"1":["custom.device_storage"],"9":[]}` (keys resolved
+ * against the taxonomy at start-up).
+ */
+export function tcfPurposeMapFromEnv(env: NodeJS.ProcessEnv = process.env): Readonly<Record<number, readonly string[]>> {
+  const raw = env.CONSENT_TCF_PURPOSE_MAP?.trim();
+  if (!raw) return DEFAULT_TCF_PURPOSE_MAP;
+  const parsed = JSON.parse(raw) as Record<string, unknown>;
+  const out: Record<number, readonly string[]> = { ...DEFAULT_TCF_PURPOSE_MAP };
+  for (const [id, purposes] of Object.entries(parsed)) {
+    const n = Number(id);
+    if (!Number.isInteger(n) || n < 1 || n > 24 || !Array.isArray(purposes)) throw new Error('CONSENT_TCF_PURPOSE_MAP: keys are TCF purpose ids 1..24, values arrays of purpose keys');
+    out[n] = purposes.map((p) => catalog.resolvePurpose(String(p)));
+  }
+  return out;
 }
 
 export interface ValidationAnswer {
@@ -65,6 +83,7 @@ const gpcAnswer = (received: boolean) =>
 @Injectable()
 export class ConsentService {
   private readonly policy = expiryPolicyFromEnv();
+  private readonly tcfMap = tcfPurposeMapFromEnv();
 
   constructor(
     private readonly commands: CommandBus,
@@ -92,7 +111,7 @@ export class ConsentService {
         allowed: Object.keys(CONSENT_BASIS_ALIASES),
       });
     }
-    const signal = dto.consent_string ? parseConsentString(dto.consent_string) : null;
+    const signal = dto.consent_string ? parseConsentString(dto.consent_string, this.tcfMap) : null;
     const purposes = [...new Set([...bodyPurposes, ...(signal?.tcfPurposes ?? [])])];
     const { proof, extra } = proofFrom(dto.consent_metadata, { collected_by: ctx.actor });
     const gpc = gpcReceived(headers);
