@@ -68,7 +68,7 @@ describe.each(SQL_BACKENDS)('rights projection on %s', (_name, fresh) => {
       request_id: erasure, subject_key: alice, request_type: 'erasure', status: 'in_progress', verified: true, verification_method: 'documents',
       tasks_total: 2, tasks_open: 1, overdue: false, confirmation_overdue: false, recipients_notified: [],
     });
-    expect(new Date(r!.due_at).toISOString()).toBe('2026-04-07T23:59:59.999Z'); // 4 Apr 2026 is Saturday, 6 Apr Easter Monday
+    expect(new Date(r!.due_at).toISOString()).toBe('2026-04-07T22:59:59.999Z'); // 4 Apr 2026 is Saturday, 6 Apr Easter Monday
     expect(r!.tasks.map((t) => [t.system_id, t.status])).toEqual([['billing', 'dispatched'], ['crm', 'done']].sort());
     expect(r!.tasks.find((t) => t.system_id === 'billing')!.retained).toEqual([expect.objectContaining({ reason_code: 'legal_obligation' })]);
   });

@@ -1,7 +1,8 @@
-import { addMonthsClamped, computeDeadline, DEADLINE_RULES, isoDay } from './deadlines';
-import { CalendarCoverageError, ENGLAND_AND_WALES, EU_TARGET, US_FEDERAL, WEEKENDS_ONLY, isWorkingDay } from './holidays';
+import { addMonthsClamped, computeDeadline, DEADLINE_RULES, isoDayIn, type DeadlineRule } from './deadlines';
+import { calendarById, CalendarCoverageError, ENGLAND_AND_WALES, EU_TARGET, US_FEDERAL, WEEKENDS_ONLY, isWorkingDay } from './holidays';
 
-const day = (d: Date) => isoDay(d);
+/** The due day, read in the calendar's own time zone. */
+const dueDay = (rule: DeadlineRule, received: string, cal: string) => isoDayIn(computeDeadline(rule, received, cal), calendarById(cal).timezone);
 
 describe('ICO month counting (GDPR Art. 12(3))', () => {
   it.each([
@@ -18,7 +19,7 @@ describe('ICO month counting (GDPR Art. 12(3))', () => {
     ['2026-04-01', '2026-05-01', 'eu-target', '1 May is a TARGET holiday (Friday) -> Monday 4 May', '2026-05-04'],
     ['2026-04-01', '2026-05-01', 'gb-eaw', '1 May is a working day in England and Wales', '2026-05-01'],
   ])('received %s (same date %s, %s): %s', (received, _sameDate, cal, _why, expected) => {
-    expect(day(computeDeadline(DEADLINE_RULES.gdpr_response, received, cal))).toBe(expected);
+    expect(dueDay(DEADLINE_RULES.gdpr_response, received, cal)).toBe(expected);
   });
 
   it('clamps to the last day of a shorter month', () => {
@@ -30,13 +31,22 @@ describe('ICO month counting (GDPR Art. 12(3))', () => {
   });
 
   it('extension runs three months from receipt, same counting', () => {
-    expect(day(computeDeadline(DEADLINE_RULES.gdpr_extension, '2026-01-31', 'gb-eaw'))).toBe('2026-04-30');
+    expect(dueDay(DEADLINE_RULES.gdpr_extension, '2026-01-31', 'gb-eaw')).toBe('2026-04-30');
     // 30 Nov 2026 + 3 months = 28 Feb 2027, a Sunday -> Monday 1 March
-    expect(day(computeDeadline(DEADLINE_RULES.gdpr_extension, '2026-11-30', 'gb-eaw'))).toBe('2027-03-01');
+    expect(dueDay(DEADLINE_RULES.gdpr_extension, '2026-11-30', 'gb-eaw')).toBe('2027-03-01');
   });
 
-  it('the deadline is the end of the due day (UTC)', () => {
-    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-06-10T15:00:00Z', 'gb-eaw').toISOString()).toBe('2026-07-10T23:59:59.999Z');
+  it('the deadline is the end of the due day in the calendar\'s time zone', () => {
+    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-06-10T15:00:00Z', 'gb-eaw').toISOString()).toBe('2026-07-10T22:59:59.999Z'); // BST
+    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-01-12T15:00:00Z', 'gb-eaw').toISOString()).toBe('2026-02-12T23:59:59.999Z'); // GMT
+    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-01-12T15:00:00Z', 'weekends-only').toISOString()).toBe('2026-02-12T23:59:59.999Z');
+  });
+
+  it('the day of receipt is the local day: late evening in California is still that day there', () => {
+    // 3 Mar 2026 05:00 UTC is 2 Mar 21:00 in Los Angeles: 45 days from 2 Mar = 16 Apr, ending 06:59:59.999Z on 17 Apr (PDT)
+    expect(computeDeadline(DEADLINE_RULES.ccpa_response, '2026-03-03T05:00:00Z', 'us-federal').toISOString()).toBe('2026-04-17T06:59:59.999Z');
+    // 31 Jan 2026 23:30 UTC is 1 Feb 00:30 in Brussels -> same date next month 1 Mar (Sunday) -> Monday 2 Mar, ending 22:59:59.999Z (CET)
+    expect(computeDeadline(DEADLINE_RULES.gdpr_response, '2026-01-31T23:30:00Z', 'eu-target').toISOString()).toBe('2026-03-02T22:59:59.999Z');
   });
 
   it('never guesses a year the calendar does not cover', () => {
@@ -56,7 +66,7 @@ describe('CCPA clocks', () => {
     ['2026-11-20', 'ccpa_opt_out_sale_sharing', '2026-12-14', '15 business days, skipping Thanksgiving'],
     ['2026-12-18', 'ccpa_limit_sensitive_pi', '2027-01-12', '15 business days over Christmas and New Year'],
   ] as const)('received %s, %s -> %s (%s)', (received, rule, expected, _why) => {
-    expect(day(computeDeadline(DEADLINE_RULES[rule], received, US_FEDERAL))).toBe(expected);
+    expect(dueDay(DEADLINE_RULES[rule], received, US_FEDERAL.id)).toBe(expected);
   });
 
   it('every rule names its source and effective date', () => {

@@ -76,10 +76,13 @@ export const CLOCK_RESTARTS_ON_IDENTITY_INFO: Readonly<Record<Jurisdiction, { re
   CCPA: { restarts: false, source: '11 CCR § 7021(b): the 45 days begin on receipt regardless of verification time' },
 };
 
-/** Deadlines are whole days: the result is the end of that day in UTC (23:59:59.999Z). */
+/**
+ * Deadlines are whole days in the calendar's time zone: the day of receipt is the local day, and the
+ * result is the last millisecond of the due day there (e.g. 22:59:59.999Z in British Summer Time).
+ */
 export function computeDeadline(rule: DeadlineRule, start: Date | string, calendar: HolidayCalendar | string): Date {
   const cal = typeof calendar === 'string' ? calendarById(calendar) : calendar;
-  const day = isoDay(start);
+  const day = typeof start === 'string' && start.length === 10 ? start : isoDayIn(typeof start === 'string' ? new Date(start) : start, cal.timezone);
   let due: string;
   switch (rule.unit) {
     case 'calendar_months_ico':
@@ -96,7 +99,31 @@ export function computeDeadline(rule: DeadlineRule, start: Date | string, calend
       throw new Error(`unknown unit ${String(never)}`);
     }
   }
-  return endOfDay(due);
+  return endOfDayIn(due, cal.timezone);
+}
+
+/** The calendar date (YYYY-MM-DD) of `instant` in time zone `tz`. */
+export function isoDayIn(instant: Date, tz: string): string {
+  if (Number.isNaN(instant.getTime())) throw new Error('invalid date');
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const get = (t: string) => parts.find((p) => p.type === t)!.value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** Offset of `tz` from UTC at `instant`, in ms (positive east of Greenwich). */
+function offsetMs(instant: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(new Date(instant));
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The last millisecond of `isoDate` in time zone `tz`, as an instant. */
+export function endOfDayIn(isoDate: string, tz: string): Date {
+  const wall = Date.parse(`${isoDate}T23:59:59.999Z`);
+  let t = wall - offsetMs(wall, tz);
+  t = wall - offsetMs(t, tz);
+  return new Date(t);
 }
 
 export function isoDay(d: Date | string): string {

@@ -8,6 +8,8 @@ export interface HolidayCalendar {
   readonly name: string;
   readonly source: string;
   readonly effective_from: string;
+  /** IANA time zone whose calendar days count (the day of receipt and the end of the due day). */
+  readonly timezone: string;
   /** Inclusive range of years whose holidays are listed. */
   readonly covers: { readonly from: number; readonly to: number };
   /** ISO dates (YYYY-MM-DD) that are not working days besides Saturdays and Sundays. */
@@ -19,6 +21,7 @@ export const ENGLAND_AND_WALES: HolidayCalendar = {
   id: 'gb-eaw',
   name: 'England and Wales bank holidays',
   source: 'https://www.gov.uk/bank-holidays (Banking and Financial Dealings Act 1971, Royal Proclamations)',
+  timezone: 'Europe/London',
   effective_from: '2025-01-01',
   covers: { from: 2025, to: 2027 },
   holidays: [
@@ -37,6 +40,7 @@ export const ENGLAND_AND_WALES: HolidayCalendar = {
 export const EU_TARGET: HolidayCalendar = {
   id: 'eu-target',
   name: 'EU generic (TARGET closing days)',
+  timezone: 'Europe/Brussels',
   source: 'ECB, TARGET closing days (Guideline (EU) 2022/912 (ECB/2022/8) on TARGET); Regulation (EEC, Euratom) No 1182/71 Art. 3(4)',
   effective_from: '2025-01-01',
   covers: { from: 2025, to: 2027 },
@@ -56,6 +60,8 @@ export const US_FEDERAL: HolidayCalendar = {
   id: 'us-federal',
   name: 'US federal holidays (observed)',
   source: '5 U.S.C. § 6103; OPM federal holiday schedule (observed dates)',
+  /** California time: the CCPA clocks count California days. */
+  timezone: 'America/Los_Angeles',
   effective_from: '2025-01-01',
   covers: { from: 2025, to: 2027 },
   holidays: [
@@ -70,6 +76,7 @@ export const WEEKENDS_ONLY: HolidayCalendar = {
   id: 'weekends-only',
   name: 'Saturdays and Sundays only',
   source: 'no public holidays counted (strictest count)',
+  timezone: 'UTC',
   effective_from: '2018-05-25',
   covers: { from: 1970, to: 9999 },
   holidays: [],

@@ -34,7 +34,7 @@ const received = (over: Partial<RequestReceivedData> = {}): RightsEvent => ({
     data_categories: null,
     objection: null,
     received_at: T0.toISOString(),
-    due_at: '2026-04-02T23:59:59.999Z',
+    due_at: '2026-04-02T22:59:59.999Z',
     deadline_rule: 'gdpr_response',
     calendar: 'gb-eaw',
     confirm_by: null,
@@ -43,7 +43,7 @@ const received = (over: Partial<RequestReceivedData> = {}): RightsEvent => ({
   },
 });
 
-const verified = (due = '2026-04-02T23:59:59.999Z', at = '2026-03-03T09:00:00.000Z'): RightsEvent => ({
+const verified = (due = '2026-04-02T22:59:59.999Z', at = '2026-03-03T09:00:00.000Z'): RightsEvent => ({
   type: 'rights.identity_verified',
   data: { request_id: 'r1', method: 'documents', level: 'reasonable', data_points: 0, signed_declaration: false, verified_at: at, due_at: due },
 });
@@ -52,7 +52,7 @@ const dispatched = (taskId: string, systemId: string, extra: Partial<Extract<Rig
   type: 'rights.task_dispatched',
   data: {
     request_id: 'r1', task_id: taskId, system_id: systemId, subject_key: subject, request_type: 'erasure', jurisdiction: 'GDPR',
-    integration: 'kafka', categories: ['contact'], retained: [], dispatched_at: '2026-03-03T10:00:00.000Z', due_at: '2026-04-02T23:59:59.999Z', attempt: 1, ...extra,
+    integration: 'kafka', categories: ['contact'], retained: [], dispatched_at: '2026-03-03T10:00:00.000Z', due_at: '2026-04-02T22:59:59.999Z', attempt: 1, ...extra,
   },
 });
 
@@ -76,7 +76,7 @@ describe('receiving a request', () => {
     dsr.given([]).when(receive({ jurisdiction: 'CCPA', requestType: 'access', accessScope: 'specific_pieces' })).then([
       received({
         jurisdiction: 'CCPA', request_type: 'access', access_scope: 'specific_pieces', calendar: 'us-federal', deadline_rule: 'ccpa_response',
-        due_at: '2026-04-16T23:59:59.999Z', confirm_by: '2026-03-16T23:59:59.999Z',
+        due_at: '2026-04-17T06:59:59.999Z', confirm_by: '2026-03-17T06:59:59.999Z',
       }),
     ]));
 
@@ -84,7 +84,7 @@ describe('receiving a request', () => {
     dsr.given([]).when(receive({ jurisdiction: 'CCPA', requestType: 'opt_out_sale_sharing', channel: 'gpc' })).thenMatches(([e]) => {
       expect(e.type).toBe('rights.request_received');
       const d = e.data as RequestReceivedData;
-      expect(d.due_at).toBe('2026-03-23T23:59:59.999Z');
+      expect(d.due_at).toBe('2026-03-24T06:59:59.999Z');
       expect(d.verification_required).toBe(false);
       expect(d.confirm_by).toBeNull();
     }));
@@ -136,19 +136,19 @@ describe('identity verification', () => {
     dsr
       .given([received(), { type: 'rights.identity_info_requested', data: { request_id: 'r1', reason: 'name does not match', requested_at: '2026-03-02T11:00:00.000Z' } }])
       .when({ type: 'VerifyIdentity', evidence: { method: 'documents' }, now: at('2026-03-10T09:00:00Z') })
-      .then([verified('2026-04-10T23:59:59.999Z', '2026-03-10T09:00:00.000Z')]));
+      .then([verified('2026-04-10T22:59:59.999Z', '2026-03-10T09:00:00.000Z')]));
 
   it('CCPA: the clock does not restart (11 CCR § 7021(b))', () =>
     dsr
       .given([
-        received({ jurisdiction: 'CCPA', request_type: 'access', access_scope: 'categories', due_at: '2026-04-16T23:59:59.999Z', calendar: 'us-federal' }),
+        received({ jurisdiction: 'CCPA', request_type: 'access', access_scope: 'categories', due_at: '2026-04-17T06:59:59.999Z', calendar: 'us-federal' }),
         { type: 'rights.identity_info_requested', data: { request_id: 'r1', reason: 'more data points', requested_at: '2026-03-02T11:00:00.000Z' } },
       ])
       .when({ type: 'VerifyIdentity', evidence: { method: 'data_points', dataPointsMatched: 2 }, now: at('2026-03-20T09:00:00Z') })
-      .thenMatches(([e]) => expect((e.data as { due_at: string }).due_at).toBe('2026-04-16T23:59:59.999Z')));
+      .thenMatches(([e]) => expect((e.data as { due_at: string }).due_at).toBe('2026-04-17T06:59:59.999Z')));
 
   const ccpa = (scope: 'categories' | 'specific_pieces', over: Partial<RequestReceivedData> = {}) =>
-    received({ jurisdiction: 'CCPA', request_type: 'access', access_scope: scope, due_at: '2026-04-16T23:59:59.999Z', calendar: 'us-federal', ...over });
+    received({ jurisdiction: 'CCPA', request_type: 'access', access_scope: scope, due_at: '2026-04-17T06:59:59.999Z', calendar: 'us-federal', ...over });
 
   it('CCPA categories: two data points suffice, one does not', () => {
     dsr.given([ccpa('categories')]).when({ type: 'VerifyIdentity', evidence: { method: 'data_points', dataPointsMatched: 1 }, now: T0 }).thenThrows('precondition', /2 matching data points/);
@@ -191,7 +191,7 @@ describe('identity verification', () => {
 
 describe('CCPA receipt confirmation', () => {
   it('is recorded once', () => {
-    const r = received({ jurisdiction: 'CCPA', request_type: 'erasure', confirm_by: '2026-03-16T23:59:59.999Z' });
+    const r = received({ jurisdiction: 'CCPA', request_type: 'erasure', confirm_by: '2026-03-17T06:59:59.999Z' });
     const confirmed: RightsEvent = { type: 'rights.receipt_confirmed', data: { request_id: 'r1', confirmed_at: T0.toISOString() } };
     dsr.given([r]).when({ type: 'ConfirmReceipt', now: T0 }).then([confirmed]);
     dsr.given([r, confirmed]).when({ type: 'ConfirmReceipt', now: T0 }).then([]);
@@ -205,7 +205,7 @@ describe('extension', () => {
       {
         type: 'rights.request_extended',
         data: {
-          request_id: 'r1', reason: 'complex: 14 systems', previous_due_at: '2026-04-02T23:59:59.999Z', due_at: '2026-06-02T23:59:59.999Z',
+          request_id: 'r1', reason: 'complex: 14 systems', previous_due_at: '2026-04-02T22:59:59.999Z', due_at: '2026-06-02T22:59:59.999Z',
           notified_at: '2026-03-20T10:00:00.000Z', source: 'GDPR Art. 12(3); ICO, Right of access: time limits',
         },
       },
@@ -215,12 +215,12 @@ describe('extension', () => {
     dsr.given([received(), verified()]).when({ type: 'ExtendDeadline', reason: 'complex', now: at('2026-04-03T10:00:00Z') }).thenThrows('precondition', /within the first/));
 
   it('CCPA: +45 days (90 from receipt)', () =>
-    dsr.given([received({ jurisdiction: 'CCPA', request_type: 'erasure', calendar: 'us-federal', due_at: '2026-04-16T23:59:59.999Z' })])
+    dsr.given([received({ jurisdiction: 'CCPA', request_type: 'erasure', calendar: 'us-federal', due_at: '2026-04-17T06:59:59.999Z' })])
       .when({ type: 'ExtendDeadline', reason: 'volume', now: at('2026-04-01T10:00:00Z') })
-      .thenMatches(([e]) => expect(e.data).toMatchObject({ due_at: '2026-05-31T23:59:59.999Z' })));
+      .thenMatches(([e]) => expect(e.data).toMatchObject({ due_at: '2026-06-01T06:59:59.999Z' })));
 
   it('only once, with a reason, and never for opt-outs', () => {
-    const ext: RightsEvent = { type: 'rights.request_extended', data: { request_id: 'r1', reason: 'x', previous_due_at: '', due_at: '2026-06-02T23:59:59.999Z', notified_at: '', source: '' } };
+    const ext: RightsEvent = { type: 'rights.request_extended', data: { request_id: 'r1', reason: 'x', previous_due_at: '', due_at: '2026-06-02T22:59:59.999Z', notified_at: '', source: '' } };
     dsr.given([received(), ext]).when({ type: 'ExtendDeadline', reason: 'again', now: T0 }).thenThrows('conflict', /one extension/);
     dsr.given([received()]).when({ type: 'ExtendDeadline', reason: ' ', now: T0 }).thenThrows('invalid', /reason/);
     dsr.given([received({ jurisdiction: 'CCPA', request_type: 'opt_out_sale_sharing', verification_required: false })]).when({ type: 'ExtendDeadline', reason: 'x', now: T0 }).thenThrows('precondition', /cannot be extended/);
@@ -365,17 +365,17 @@ describe('deadline alerts (once per request, threshold and due date)', () => {
   it('due soon a week before, then overdue after the due date', () => {
     dsr.given([received(), verified()]).when({ type: 'FlagDeadlines', now: at('2026-03-25T00:00:00Z') }).then([]);
     dsr.given([received(), verified()]).when({ type: 'FlagDeadlines', now: at('2026-03-27T00:00:00Z') }).then([
-      { type: 'rights.request_due_soon', data: { request_id: 'r1', due_at: '2026-04-02T23:59:59.999Z', flagged_at: '2026-03-27T00:00:00.000Z' } },
+      { type: 'rights.request_due_soon', data: { request_id: 'r1', due_at: '2026-04-02T22:59:59.999Z', flagged_at: '2026-03-27T00:00:00.000Z' } },
     ]);
     dsr.given([received(), verified()]).when({ type: 'FlagDeadlines', now: at('2026-04-03T00:00:00Z') }).then([
-      { type: 'rights.request_overdue', data: { request_id: 'r1', due_at: '2026-04-02T23:59:59.999Z', flagged_at: '2026-04-03T00:00:00.000Z' } },
+      { type: 'rights.request_overdue', data: { request_id: 'r1', due_at: '2026-04-02T22:59:59.999Z', flagged_at: '2026-04-03T00:00:00.000Z' } },
     ]);
   });
 
   it('never twice for the same due date; again after an extension moves it', () => {
-    const soon: RightsEvent = { type: 'rights.request_due_soon', data: { request_id: 'r1', due_at: '2026-04-02T23:59:59.999Z', flagged_at: '' } };
+    const soon: RightsEvent = { type: 'rights.request_due_soon', data: { request_id: 'r1', due_at: '2026-04-02T22:59:59.999Z', flagged_at: '' } };
     dsr.given([received(), soon]).when({ type: 'FlagDeadlines', now: at('2026-03-28T00:00:00Z') }).then([]);
-    const ext: RightsEvent = { type: 'rights.request_extended', data: { request_id: 'r1', reason: 'x', previous_due_at: '', due_at: '2026-06-02T23:59:59.999Z', notified_at: '', source: '' } };
+    const ext: RightsEvent = { type: 'rights.request_extended', data: { request_id: 'r1', reason: 'x', previous_due_at: '', due_at: '2026-06-02T22:59:59.999Z', notified_at: '', source: '' } };
     dsr.given([received(), soon, ext]).when({ type: 'FlagDeadlines', now: at('2026-05-30T00:00:00Z') }).thenMatches(([e]) => expect(e.type).toBe('rights.request_due_soon'));
   });
 
