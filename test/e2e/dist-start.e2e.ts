@@ -149,12 +149,12 @@ describe('api and worker as separate processes on PostgreSQL (the docker-compose
       for (let i = 0; i < 200 && !counts.some((c) => c.type === 'demo.list_opened'); i++) {
         await new Promise((r) => setTimeout(r, 100));
         const stats = await fetch(`${api.url}/demo/lists/stats`, { headers: auth });
-        counts = stats.status === 200 ? (await stats.json()).event_counts : [];
+        counts = stats.status === 200 ? ((await stats.json()) as any).event_counts : [];
       }
       expect(counts).toEqual([{ type: 'demo.list_opened', count: 1 }]);
       const health = await fetch(`${api.url}/health`);
       expect(health.status).toBe(200);
-      const body = await health.json();
+      const body = (await health.json()) as any;
       expect(body.checks.event_store.detail.backend).toBe('postgres');
       expect(body.checks.projections.detail).toEqual(expect.arrayContaining([expect.objectContaining({ projection: 'event_counts', behind: 0 })]));
     } finally {

@@ -197,7 +197,7 @@ describe('readiness (PGlite)', () => {
       await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.status === 200 && r.body.checks.projections.detail.length === 1);
       await worker.stop();
       expect((await t.request('POST', '/demo/lists', { title: 'y' })).status).toBe(201);
-      const health = await t.request('GET', '/health', undefined, null);
+      const health = await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.status === 503);
       expect(health.status).toBe(503);
       expect(health.body.checks.projections).toMatchObject({ ok: false, detail: [{ projection: 'event_counts', behind: 1 }] });
     } finally {

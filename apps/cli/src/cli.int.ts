@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import { handleCommand } from '@pl/application';
-import { demo } from '@pl/domain';
+import { LOG_START, comparePositions, demo, type LogPosition } from '@pl/domain';
 import { PgDatabase, SqlEventStore } from '@pl/eventstore';
 import { ApiKeyStore } from '../../api/src/platform/auth/api-keys';
 import { PROJECTIONS } from '../../worker/src/registry';
@@ -84,11 +84,14 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
     const store = new SqlEventStore(db);
     await store.init();
     const ctx = { actor: 'test', correlationId: randomUUID(), now: new Date('2026-01-01T00:00:00Z') };
+    let last: LogPosition = LOG_START;
     for (let i = 0; i < 30; i++) {
       const listId = randomUUID();
-      await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'OpenList', listId, title: `l${i}`, now: '2026-01-01T00:00:00Z' }, ctx);
-      if (i % 3 === 0) await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'CloseList', listId, now: '2026-01-01T00:00:00Z' }, ctx);
+      last = (await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'OpenList', listId, title: `l${i}`, now: '2026-01-01T00:00:00Z' }, ctx)).appended!.position;
+      if (i % 3 === 0) last = (await handleCommand(store, demo.demoDecider, `demo-${listId}`, { type: 'CloseList', listId, now: '2026-01-01T00:00:00Z' }, ctx)).appended!.position;
     }
+    // readers see an event once no older transaction is in flight on the server (cluster-wide): wait for that
+    for (let i = 0; i < 300 && comparePositions(await store.headPosition(), last) < 0; i++) await new Promise((r) => setTimeout(r, 50));
     try {
       const first = await cli('projections', 'rebuild', 'event_counts');
       expect(first.code).toBe(0);
