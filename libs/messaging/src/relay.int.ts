@@ -3,8 +3,8 @@ import { SqlEventStore } from '@pl/eventstore';
 import { readCheckpoint } from '@pl/application';
 import { comparePositions, positionToString } from '@pl/domain';
 import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
-import { KafkaRelay, TOPICS, HEADERS, type StateTopicBinding } from '@pl/messaging';
-import { appendTo, consumeUntil, describeKafka, newEvent, testKafka } from '../test/kafka-support';
+import { KafkaRelay, TOPICS, HEADERS, ensureTopics, type StateTopicBinding } from '@pl/messaging';
+import { appendTo, consumeUntil, describeKafka, markTopics, newEvent, testKafka, type TopicMark } from '../test/kafka-support';
 
 const subject = () => `sub_${randomBytes(24).toString('base64url').slice(0, 32)}`;
 
@@ -23,11 +23,18 @@ describeKafka('KafkaRelay against the real broker', () => {
   let store: SqlEventStore;
   let relay: KafkaRelay | null = null;
   const kafka = testKafka('relay-int');
+  const ALL = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices, TOPICS.consentState];
+  let mark: TopicMark;
 
   beforeEach(async () => {
     fresh = await freshPostgres('pl_relay');
     store = new SqlEventStore(fresh.db);
     await store.init();
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin);
+    await admin.disconnect();
+    mark = await markTopics(kafka, ALL);
   });
   afterEach(async () => {
     await relay?.stop();
@@ -38,14 +45,17 @@ describeKafka('KafkaRelay against the real broker', () => {
 
   it('publishes each routed event with a pseudonymous key and PII-free headers, then checkpoints', async () => {
     const [a, b] = [subject(), subject()];
-    await appendTo(store, `consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'contact', purpose: 'marketing' }));
-    await appendTo(store, `consent-${b}`, newEvent('consent.given', { subject_key: b, category: 'contact', purpose: 'analytics' }));
-    await appendTo(store, `consent-${a}`, newEvent('consent.withdrawn', { subject_key: a, category: 'contact', purpose: 'marketing' }));
-    await appendTo(store, 'rights-req1', newEvent('rights.task_dispatched', { request_id: 'req1', task_id: 't1', system_id: 'crm', subject_key: a }));
-    await appendTo(store, 'breach-b1', newEvent('breach.authority_notified', { breach_id: 'b1' }));
-    await appendTo(store, 'demo-x', newEvent('demo.list_opened', { list_id: 'x', title: 't', opened_at: 'now' }));
-    const head = await store.headPosition();
-    const all = (await store.readAll({ tx: -1n, pos: -1n })).filter((e) => e.type !== 'demo.list_opened');
+    const routed = [
+      [`consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'contact', purpose: 'marketing' })],
+      [`consent-${b}`, newEvent('consent.given', { subject_key: b, category: 'contact', purpose: 'analytics' })],
+      [`consent-${a}`, newEvent('consent.withdrawn', { subject_key: a, category: 'contact', purpose: 'marketing' })],
+      ['rights-req1', newEvent('rights.task_dispatched', { request_id: 'req1', task_id: 't1', system_id: 'crm', subject_key: a })],
+      ['breach-b1', newEvent('breach.authority_notified', { breach_id: 'b1' })],
+    ] as const;
+    for (const [stream, e] of routed) await appendTo(store, stream, e);
+    // the last append's position: headPosition() stops below other sessions' open transactions on the shared server
+    const head = (await appendTo(store, 'demo-x', newEvent('demo.list_opened', { list_id: 'x', title: 't', opened_at: 'now' }))).position;
+    const all = routed.map(([, e]) => e);
     const ids = new Set(all.map((e) => e.metadata.event_id));
 
     relay = new KafkaRelay(fresh.db, store, { kafka, stateTopics: [countBinding] });
@@ -56,7 +66,7 @@ describeKafka('KafkaRelay against the real broker', () => {
       const mine = msgs.filter((m) => ids.has(m.headers[HEADERS.eventId]));
       return new Set(mine.filter((m) => m.topic !== TOPICS.consentState).map((m) => m.headers[HEADERS.eventId])).size === ids.size &&
         mine.filter((m) => m.topic === TOPICS.consentState).length >= 3;
-    });
+    }, 30_000, mark);
     const mine = seen.filter((m) => ids.has(m.headers[HEADERS.eventId]));
     const events = mine.filter((m) => m.topic === TOPICS.consentEvents);
     expect(events.map((m) => m.key).sort()).toEqual([a, a, b].sort());
@@ -70,6 +80,7 @@ describeKafka('KafkaRelay against the real broker', () => {
       [HEADERS.contentType]: 'application/json',
     });
     expect(JSON.parse(withdrawn.value!)).toMatchObject({ event_id: source.metadata.event_id, subject_key: a, stream_id: `consent-${a}`, revision: '1', data: source.data });
+    expect(withdrawn.value).not.toContain('contact@'); // nothing but the stored (encrypted) form and pseudonyms
     expect(mine.find((m) => m.topic === TOPICS.rightsTasks)!.key).toBe('crm');
     expect(mine.find((m) => m.topic === TOPICS.breachNotices)!.key).toBe('b1');
 
@@ -85,11 +96,11 @@ describeKafka('KafkaRelay against the real broker', () => {
   it('sends a tombstone to the state topic when a subject is erased', async () => {
     const a = subject();
     await appendTo(store, `consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'contact', purpose: 'marketing' }));
-    await appendTo(store, `rights-r-${a}`, newEvent('rights.subject_erased', { subject_key: a }));
+    const { position } = await appendTo(store, `rights-r-${a}`, newEvent('rights.subject_erased', { subject_key: a }));
     relay = new KafkaRelay(fresh.db, store, { kafka, stateTopics: [countBinding] });
     relay.start();
-    await relay.waitFor(await store.headPosition());
-    const seen = await consumeUntil(kafka, [TOPICS.consentState], (msgs) => msgs.filter((m) => m.key === a).length >= 2);
+    await relay.waitFor(position);
+    const seen = await consumeUntil(kafka, [TOPICS.consentState], (msgs) => msgs.filter((m) => m.key === a).length >= 2, 30_000, mark);
     const forA = seen.filter((m) => m.key === a);
     expect(forA[0].value).not.toBeNull();
     expect(forA[1].value).toBeNull();
@@ -98,16 +109,15 @@ describeKafka('KafkaRelay against the real broker', () => {
 
   it('resumes from its checkpoint: a second relay publishes only what came after', async () => {
     const a = subject();
-    await appendTo(store, `consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'c', purpose: 'p' }));
+    const first = await appendTo(store, `consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'c', purpose: 'p' }));
     relay = new KafkaRelay(fresh.db, store, { kafka });
     relay.start();
-    await relay.waitFor(await store.headPosition());
+    await relay.waitFor(first.position);
     await relay.stop();
     const firstPublished = relay.status().published;
-    await appendTo(store, `consent-${a}`, newEvent('consent.withdrawn', { subject_key: a, category: 'c', purpose: 'p' }));
+    const head = (await appendTo(store, `consent-${a}`, newEvent('consent.withdrawn', { subject_key: a, category: 'c', purpose: 'p' }))).position;
     relay = new KafkaRelay(fresh.db, store, { kafka });
     relay.start();
-    const head = await store.headPosition();
     await relay.waitFor(head);
     expect(firstPublished).toBe(1);
     expect(relay.status().published).toBe(1);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { invalid } from '@pl/domain';
 import { RightsResultsConsumer, TOPICS, HEADERS, ensureTopics, type RightsResultMessage } from '@pl/messaging';
 import { RightsTaskWorker } from '@pl/sdk';
-import { consumeUntil, describeKafka, testKafka } from '../test/kafka-support';
+import { consumeUntil, describeKafka, markTopics, testKafka } from '../test/kafka-support';
 
 describeKafka('rights results consumer', () => {
   const kafka = testKafka('results-int');
@@ -13,6 +13,7 @@ describeKafka('rights results consumer', () => {
     await ensureTopics(admin);
     await admin.disconnect();
     const system = `sys-${randomUUID().slice(0, 8)}`;
+    const mark = await markTopics(kafka, [TOPICS.deadLetter]);
     const handled: RightsResultMessage[] = [];
     const consumer = new RightsResultsConsumer({
       kafka,
@@ -44,7 +45,7 @@ describeKafka('rights results consumer', () => {
     await sdk.report({ request_id: 'r1', task_id: 't1', outcome: 'done', records_affected: 3 });
     await sdk.stop();
 
-    const dlq = await consumeUntil(kafka, [TOPICS.deadLetter], (msgs) => msgs.filter((m) => m.key === system).length >= 4);
+    const dlq = await consumeUntil(kafka, [TOPICS.deadLetter], (msgs) => msgs.filter((m) => m.key === system).length >= 4, 30_000, mark);
     const reasons = dlq.filter((m) => m.key === system).map((m) => m.headers[HEADERS.dlqReason]);
     expect(reasons).toEqual(['value is not JSON', 'outcome must be one of done, no_data, cannot_comply', 'message key must be the system_id', 'refused: no such task']);
     expect(dlq.find((m) => m.key === system)!.value).toBe('{not json');

@@ -53,9 +53,37 @@ export function decodeMessage(topic: string, partition: number, m: KafkaMessage)
   return { topic, partition, offset: m.offset, key: m.key?.toString() ?? null, value: m.value ? m.value.toString() : null, headers };
 }
 
-/** Reads `topics` from the beginning with a throwaway group until `until(all)` holds or the timeout passes. */
-export async function consumeUntil(kafka: Kafka, topics: readonly string[], until: (all: Consumed[]) => boolean, timeoutMs = 30_000): Promise<Consumed[]> {
-  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
+/** The current end offsets of `topics`, to read only what a test produces after this point (shared broker). */
+export type TopicMark = Map<string, Array<{ partition: number; offset: string }>>;
+
+export async function markTopics(kafka: Kafka, topics: readonly string[]): Promise<TopicMark> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const mark: TopicMark = new Map();
+    for (const topic of topics) mark.set(topic, (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.high })));
+    return mark;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Reads `topics` with a throwaway group until `until(all)` holds or the timeout passes: from the
+ * beginning, or from a `mark` taken before the test produced anything.
+ */
+export async function consumeUntil(kafka: Kafka, topics: readonly string[], until: (all: Consumed[]) => boolean, timeoutMs = 30_000, mark?: TopicMark): Promise<Consumed[]> {
+  const groupId = `test-${randomUUID()}`;
+  if (mark) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const [topic, partitions] of mark) await admin.setOffsets({ groupId, topic, partitions });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const all: Consumed[] = [];
   await consumer.connect();
   try {

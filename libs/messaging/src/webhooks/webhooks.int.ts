@@ -81,12 +81,13 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
 
     const subjects = [subject(), subject(), subject()];
     const ids: string[] = [];
+    let last = { tx: -1n, pos: -1n };
     for (let i = 0; i < 12; i++) {
       const ev = newEvent(i % 2 ? 'consent.withdrawn' : 'consent.given', { subject_key: subjects[i % 3], category: 'contact', purpose: `p${i}` });
       ids.push(ev.metadata.event_id);
-      await appendTo(store, `consent-${subjects[i % 3]}`, ev);
+      last = (await appendTo(store, `consent-${subjects[i % 3]}`, ev)).position;
     }
-    await dispatcher.waitFor(await store.headPosition());
+    await dispatcher.waitFor(last);
 
     deliverer = new WebhookDeliverer(fresh.db, box, { timeoutMs: 1500, maxAttempts: 3, backoff: { initialMs: 50, maxMs: 100 }, pollMs: 20, perServiceConcurrency: 4 });
     const t0 = Date.now();
@@ -140,8 +141,8 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
     const crm = await endpoint({ mode: 'ok' });
     servers.push(crm.server);
     await registerEndpoint(fresh.db, box, { service: 'crm', url: crm.url, topics: [TOPICS.rightsTasks], systemId: 'crm' });
-    await appendTo(store, 'rights-r1', newEvent('rights.task_dispatched', { system_id: 'crm', task_id: 't1' }), newEvent('rights.task_dispatched', { system_id: 'billing', task_id: 't2' }));
-    await dispatcher.waitFor(await store.headPosition());
+    const { position } = await appendTo(store, 'rights-r1', newEvent('rights.task_dispatched', { system_id: 'crm', task_id: 't1' }), newEvent('rights.task_dispatched', { system_id: 'billing', task_id: 't2' }));
+    await dispatcher.waitFor(position);
     deliverer = new WebhookDeliverer(fresh.db, box, { pollMs: 20 });
     await deliverer.start();
     await waitUntil(() => crm.received.length >= 1, 5000);
