@@ -30,14 +30,19 @@ export async function linkAt(db: SqlExecutor, seq: bigint): Promise<ChainHead | 
   return r.rows[0] ?? null;
 }
 
-/** Links with seq in (after, upTo], ascending. */
+/** Links with seq in (after, upTo], ascending (fetched as one text value per page: cheap to parse). */
 export async function linksPage(db: SqlExecutor, after: bigint, upTo: bigint, limit: number): Promise<StoredLink[]> {
-  const r = await db.query<{ seq: string; tx: string; pos: string; event_id: string; content_hash: string; link: string }>(
-    `SELECT seq::text AS seq, tx::text AS tx, pos::text AS pos, event_id, content_hash, link FROM ${TABLE} l
-     WHERE seq > $1 AND seq <= $2 ORDER BY l.seq LIMIT $3`,
+  const r = await db.query<{ page: string | null }>(
+    `SELECT string_agg(seq::text || ' ' || tx::text || ' ' || pos::text || ' ' || event_id || ' ' || content_hash || ' ' || link, E'\\n' ORDER BY seq) AS page
+     FROM (SELECT * FROM ${TABLE} WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3) l`,
     [after.toString(), upTo.toString(), limit],
   );
-  return r.rows.map((row) => ({ seq: BigInt(row.seq), tx: BigInt(row.tx), pos: BigInt(row.pos), eventId: row.event_id, contentHash: row.content_hash, link: row.link }));
+  const text = r.rows[0]?.page;
+  if (!text) return [];
+  return text.split('\n').map((line) => {
+    const [seq, tx, pos, eventId, contentHash, link] = line.split(' ');
+    return { seq: BigInt(seq), tx: BigInt(tx), pos: BigInt(pos), eventId, contentHash, link };
+  });
 }
 
 /** Where the chain recorded the event with this id (null when it never chained it). */

@@ -1,7 +1,7 @@
-import { chainFields, chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type StoredSignedHead } from '@pl/audit';
-import { comparePositions, type RecordedEvent } from '@pl/domain';
+import { chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type StoredSignedHead } from '@pl/audit';
+import { comparePositions } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
-import { logEvents } from './log-pages';
+import { logEntries, type LogEntry } from './log-pages';
 import { chainedEvent, chainHead, linksPage, type StoredLink } from './queries';
 
 export type BreakKind =
@@ -52,7 +52,7 @@ export interface VerifyOptions {
  */
 export async function verifyChain(db: SqlExecutor, store: EventStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const started = Date.now();
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 10_000;
   const head = await chainHead(db);
   const signed = await signedHeads(db);
   const bySeq = new Map<string, StoredSignedHead[]>();
@@ -79,60 +79,79 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   }
   const last = BigInt(head.seq);
   const total = Number(last) + 1;
-  const log = logEvents(store, pageSize);
-  const next = async (): Promise<RecordedEvent | undefined> => {
+  const log = logEntries(db, store, pageSize);
+  let page: LogEntry[] = [];
+  let i = 0;
+  const peek = async (): Promise<LogEntry | undefined> => {
+    if (i < page.length) return page[i];
     const r = await log.next();
-    return r.done ? undefined : r.value;
+    if (r.done) return undefined;
+    page = r.value;
+    i = 0;
+    return page[0];
   };
-  let pending = await next();
   let previous = GENESIS_LINK;
   let after = -1n;
-  while (after < last) {
-    const links: StoredLink[] = await linksPage(db, after, last, pageSize);
-    if (!links.length) break;
-    for (const l of links) {
-      const e = pending;
-      const at = { tx: l.tx, pos: l.pos };
-      if (!e || comparePositions(e.position, at) > 0) {
-        const moved = e ? await movedFrom(db, e) : null;
-        return done(
-          moved
-            ? { kind: 'reordered', seq: l.seq.toString(), position: positionText(at), detail: `the log order changed here: the event chained at seq ${moved.seq} (${positionText(moved)}) now comes next` }
-            : { kind: 'missing', seq: l.seq.toString(), position: positionText(at), detail: `the event chained at seq ${l.seq} is not in the log` },
-        );
-      }
-      if (comparePositions(e.position, at) < 0) {
-        return done({ kind: 'inserted', seq: null, position: positionText(e.position), detail: `the log has an event before seq ${l.seq} that was never chained` });
-      }
-      const content = contentHash(chainFields(e));
-      const link = chainLink(previous, content);
-      if (content !== l.contentHash) {
-        const moved = await movedFrom(db, e);
-        return done({
-          kind: moved ? 'reordered' : 'altered',
-          seq: l.seq.toString(),
-          position: positionText(at),
-          expected: l.contentHash,
-          actual: content,
-          detail: moved ? `the event chained at seq ${moved.seq} (${positionText(moved)}) now sits at this position` : 'the stored event differs from the one chained at this position',
-        });
-      }
-      if (link !== l.link) {
-        return done({ kind: 'link_mismatch', seq: l.seq.toString(), position: positionText(at), expected: l.link, actual: link, detail: 'the recorded link does not follow from the previous link and this event' });
-      }
-      for (const s of bySeq.get(l.seq.toString()) ?? []) {
-        if (s.link !== link || s.tx !== l.tx.toString() || s.pos !== l.pos.toString()) {
-          return done({ kind: 'signed_head_mismatch', seq: s.seq, position: positionText(s), expected: s.link, actual: link, detail: `the log does not reproduce the head signed at ${s.signed_at}` });
+  const fetchLinks = (from: bigint) => {
+    const p = from < last ? linksPage(db, from, last, pageSize) : Promise.resolve([] as StoredLink[]);
+    p.catch(() => undefined);
+    return p;
+  };
+  let nextLinks = fetchLinks(after);
+  try {
+    while (after < last) {
+      const links = await nextLinks;
+      if (!links.length) break;
+      nextLinks = fetchLinks(links[links.length - 1].seq);
+      for (const l of links) {
+        const e = i < page.length ? page[i] : await peek();
+        const at = { tx: l.tx, pos: l.pos };
+        const cmp = e ? comparePositions(e, at) : 1;
+        if (cmp > 0) {
+          const moved = e ? await movedFrom(db, e) : null;
+          return done(
+            moved
+              ? { kind: 'reordered', seq: l.seq.toString(), position: positionText(at), detail: `the log order changed here: the event chained at seq ${moved.seq} (${positionText(moved)}) now comes next` }
+              : { kind: 'missing', seq: l.seq.toString(), position: positionText(at), detail: `the event chained at seq ${l.seq} is not in the log` },
+          );
         }
+        if (cmp < 0) {
+          return done({ kind: 'inserted', seq: null, position: positionText(e!), detail: `the log has an event before seq ${l.seq} that was never chained` });
+        }
+        const content = e!.content ?? contentHash(e!.fields!);
+        const link = chainLink(previous, content);
+        if (content !== l.contentHash) {
+          const moved = await movedFrom(db, e!);
+          return done({
+            kind: moved ? 'reordered' : 'altered',
+            seq: l.seq.toString(),
+            position: positionText(at),
+            expected: l.contentHash,
+            actual: content,
+            detail: moved ? `the event chained at seq ${moved.seq} (${positionText(moved)}) now sits at this position` : 'the stored event differs from the one chained at this position',
+          });
+        }
+        if (link !== l.link) {
+          return done({ kind: 'link_mismatch', seq: l.seq.toString(), position: positionText(at), expected: l.link, actual: link, detail: 'the recorded link does not follow from the previous link and this event' });
+        }
+        const sigs = bySeq.get(l.seq.toString());
+        if (sigs) {
+          for (const s of sigs) {
+            if (s.link !== link || s.tx !== l.tx.toString() || s.pos !== l.pos.toString()) {
+              return done({ kind: 'signed_head_mismatch', seq: s.seq, position: positionText(s), expected: s.link, actual: link, detail: `the log does not reproduce the head signed at ${s.signed_at}` });
+            }
+          }
+        }
+        previous = link;
+        checked++;
+        i++;
+        after = l.seq;
       }
-      previous = link;
-      checked++;
-      pending = await next();
-      after = l.seq;
+      options.onProgress?.(checked, total);
     }
-    options.onProgress?.(checked, total);
+  } finally {
+    await log.return(undefined);
   }
-  await log.return(undefined);
   if (after < last) return done({ kind: 'missing', seq: (after + 1n).toString(), position: positionText(head), detail: 'the chain table has a gap' });
   const beyond = signed.find((s) => BigInt(s.seq) > last);
   if (beyond) return done({ kind: 'signed_head_mismatch', seq: beyond.seq, position: positionText(beyond), detail: 'a signed head lies beyond the chain: events or links were removed' });
@@ -140,9 +159,8 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
 }
 
 /** The chained record of this log event when the chain recorded it at another position. */
-async function movedFrom(db: SqlExecutor, e: RecordedEvent): Promise<{ seq: bigint; tx: bigint; pos: bigint } | null> {
-  const id = e.metadata?.event_id;
-  if (typeof id !== 'string') return null;
-  const at = await chainedEvent(db, id);
-  return at && comparePositions(at, e.position) !== 0 ? at : null;
+async function movedFrom(db: SqlExecutor, e: LogEntry): Promise<{ seq: bigint; tx: bigint; pos: bigint } | null> {
+  if (!e.eventId) return null;
+  const at = await chainedEvent(db, e.eventId);
+  return at && comparePositions(at, e) !== 0 ? at : null;
 }

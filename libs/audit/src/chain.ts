@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { RecordedEvent } from '@pl/domain';
 
 /**
@@ -45,8 +45,14 @@ export function contentHash(f: ChainFields): string {
   return h.digest('hex');
 }
 
+const linkInput = Buffer.alloc(LINK_TAG_BYTES.length + 64);
+LINK_TAG_BYTES.copy(linkInput, 0);
+
 export function chainLink(previous: string, content: string): string {
-  return createHash('sha256').update(LINK_TAG_BYTES).update(Buffer.from(previous, 'hex')).update(Buffer.from(content, 'hex')).digest('hex');
+  // one preallocated input buffer: this runs once per event in verification
+  linkInput.write(previous, LINK_TAG_BYTES.length, 32, 'hex');
+  linkInput.write(content, LINK_TAG_BYTES.length + 32, 32, 'hex');
+  return hash('sha256', linkInput, 'hex');
 }
 
 /** The hashed fields of a recorded event: its stored bytes and stored schema version. */

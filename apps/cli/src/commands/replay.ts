@@ -17,28 +17,43 @@ export interface ReplayResult {
  * prints a digest of each before and after. Stop the worker first (the rebuild needs each
  * projection's lock).
  */
-export async function replayAll(infra: Pick<Infrastructure, 'db' | 'store'>, io: CliIo, projections: readonly ProjectionDefinition[] = PROJECTIONS): Promise<ReplayResult[]> {
-  const results: ReplayResult[] = [];
-  for (const def of projections) {
-    const before = await readModelDigest(infra.db, def.name).then((d) => (d.tables.length ? d.digest : null));
-    const started = Date.now();
-    const r = await rebuildProjection(infra.db, infra.store, def, {
-      batchSize: 5000,
-      onProgress: (done, total) => io.progress(`${def.name}: ${done}/${total} (${total ? Math.floor((100 * done) / total) : 100}%)`),
-    });
-    const seconds = (Date.now() - started) / 1000;
-    const after = await readModelDigest(infra.db, def.name);
-    results.push({ name: def.name, events: r.events, seconds, before, after: after.digest });
-    const parity = before === null ? 'new' : before === after.digest ? 'identical' : 'CHANGED';
-    io.out(`${def.name.padEnd(20)} ${String(r.events).padStart(9)} events ${seconds.toFixed(1).padStart(7)} s  sha256 ${after.digest}  ${parity}`);
-  }
-  return results;
+export async function replayAll(
+  infra: Pick<Infrastructure, 'db' | 'store'>,
+  io: CliIo,
+  projections: readonly ProjectionDefinition[] = PROJECTIONS,
+  concurrency = 1,
+): Promise<ReplayResult[]> {
+  const results = new Map<string, ReplayResult>();
+  const progress = new Map<string, string>();
+  const show = () => io.progress([...progress.entries()].map(([n, p]) => `${n} ${p}`).join('  '));
+  const queue = [...projections];
+  const worker = async () => {
+    for (let def = queue.shift(); def; def = queue.shift()) {
+      const before = await readModelDigest(infra.db, def.name).then((d) => (d.tables.length ? d.digest : null));
+      const started = Date.now();
+      const r = await rebuildProjection(infra.db, infra.store, def, {
+        batchSize: 5000,
+        onProgress: (done, total) => {
+          progress.set(def!.name, `${total ? Math.floor((100 * done) / total) : 100}%`);
+          show();
+        },
+      });
+      progress.delete(def.name);
+      const seconds = (Date.now() - started) / 1000;
+      const after = await readModelDigest(infra.db, def.name);
+      results.set(def.name, { name: def.name, events: r.events, seconds, before, after: after.digest });
+      const parity = before === null ? 'new' : before === after.digest ? 'identical' : 'CHANGED';
+      io.out(`${def.name.padEnd(20)} ${String(r.events).padStart(9)} events ${seconds.toFixed(1).padStart(7)} s  sha256 ${after.digest}  ${parity}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return projections.map((p) => results.get(p.name)!);
 }
 
 export const replayCommand: CliCommand = {
   name: 'replay',
   summary: 'drop and rebuild every read model from the log; print a SHA-256 digest per read model (before/after parity)',
-  usage: 'replay [--only name,name]',
+  usage: 'replay [--only name,name] [--parallel n]',
   needsInfra: true,
   async run(args, io, infra) {
     const { flags } = parseArgs(args);
@@ -49,7 +64,8 @@ export const replayCommand: CliCommand = {
       return 2;
     }
     const started = Date.now();
-    const results = await replayAll(infra!, io, targets);
+    const parallel = typeof flags.parallel === 'string' ? Math.max(1, Number(flags.parallel) || 1) : 1;
+    const results = await replayAll(infra!, io, targets, infra!.db.kind === 'pglite' ? 1 : parallel);
     const changed = results.filter((r) => r.before !== null && r.before !== r.after);
     io.out(`rebuilt ${results.length} read models in ${((Date.now() - started) / 1000).toFixed(1)} s; ${changed.length ? `changed: ${changed.map((r) => r.name).join(', ')}` : 'every existing read model identical'}`);
     return changed.length ? 1 : 0;
