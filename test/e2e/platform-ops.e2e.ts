@@ -43,7 +43,7 @@ describe('rate limiting, key cache, logs, metrics (PGlite)', () => {
   const logs = logCapture();
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ backend: 'pglite', logger: logs.logger, env: { API_KEY_CACHE_TTL_MS: '1500' } });
+    t = await startTestApp({ backend: 'pglite', logger: logs.logger, env: { API_KEY_CACHE_TTL_MS: '1500', BODY_LIMIT_BYTES: '4096' } });
   });
   afterAll(() => t?.close());
 
@@ -114,6 +114,16 @@ describe('rate limiting, key cache, logs, metrics (PGlite)', () => {
       else expectErrorShape(res.body);
     }
     expect(open).toEqual([]);
+  });
+
+  it('applies BODY_LIMIT_BYTES: 413 above it, validation below it', async () => {
+    const over = await t.request('POST', '/demo/lists', { title: 'x'.repeat(5000) });
+    expect(over.status).toBe(413);
+    expectErrorShape(over.body);
+    expect(over.body.error).toBe('payload_too_large');
+    const under = await t.request('POST', '/demo/lists', { title: 'x'.repeat(3000) });
+    expect(under.status).toBe(400);
+    expect(under.body.details).toEqual([expect.objectContaining({ field: 'title' })]);
   });
 
   it('renders 401, 404 and 415 in the error shape', async () => {
