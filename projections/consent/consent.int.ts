@@ -3,7 +3,7 @@ import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, r
 import { consent } from '@pl/domain';
 import { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
-import { consentProjection, grantsOf, loadSnapshot, subjectsDueForExpiry } from './index';
+import { consentProjection, grantsOf, loadSnapshot, loadSnapshots, subjectsDueForExpiry } from './index';
 
 const proof = { notice_id: null, notice_version: null, notice_hash: null, privacy_policy_version: null, method: 'api', channel: null, page: null, language: null, collected_by: 'test', ip_address: null, user_agent: null };
 const ctx = (now: Date) => ({ actor: 'test', correlationId: randomUUID(), now });
@@ -26,13 +26,23 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
       if (i === 3) await cmd({ type: 'WithdrawConsent', subjectKey: sub(i), categories: null, purposes: ['marketing'], now: t0.toISOString() });
       if (i === 4) await cmd({ type: 'RecordOptOut', subjectKey: sub(i), optOut: { kinds: ['sale'], source: 'gpc', detail: null }, now: t0.toISOString() });
     }
-    const events = await store.readAll({ tx: -1n, pos: -1n });
+    // Transaction ids are cluster-wide: another session's open transaction can hold the visibility
+    // horizon back for a moment (invariant 4), so wait until all 7 events are readable.
+    const events = await allEvents(7);
     await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
   });
   afterAll(async () => {
     await store.close();
     await fresh.drop();
   });
+
+  async function allEvents(n: number) {
+    for (let i = 0; ; i++) {
+      const events = await store.readAll({ tx: -1n, pos: -1n });
+      if (events.length >= n || i > 600) return events;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   const dump = async () =>
     (await fresh.db.query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot::text AS snapshot FROM rm_consent.consent_subjects ORDER BY subject_key')).rows.concat(
@@ -51,7 +61,7 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
 
   it('is idempotent: applying the same events again changes nothing', async () => {
     const before = await dump();
-    const events = await store.readAll({ tx: -1n, pos: -1n });
+    const events = await allEvents(7);
     await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
     expect(await dump()).toEqual(before);
   });
@@ -66,5 +76,18 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
   it('lists subjects due for expiry from active grants only', async () => {
     expect((await subjectsDueForExpiry(fresh.db, new Date('2026-03-01T00:00:00.000Z'))).sort()).toEqual([sub(1), sub(3)]);
     expect(await subjectsDueForExpiry(fresh.db, new Date('2026-01-20T00:00:00.000Z'))).toEqual([]);
+  });
+});
+
+describe('rm_consent before the worker created it', () => {
+  it('answers "no snapshot" (deny by default) instead of failing', async () => {
+    const fresh = await SQL_BACKENDS[1][1]();
+    try {
+      expect(await loadSnapshot(fresh.db, sub(1))).toBeNull();
+      expect((await loadSnapshots(fresh.db, [sub(1), sub(2)])).size).toBe(0);
+      await expect(fresh.db.query('SELECT 1 FROM rm_consent.consent_subjects')).rejects.toThrow();
+    } finally {
+      await fresh.drop();
+    }
   });
 });

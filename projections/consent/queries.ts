@@ -3,18 +3,28 @@ import type { SqlExecutor } from '@pl/eventstore';
 
 const parse = (v: unknown): consent.ConsentSnapshot => (typeof v === 'string' ? JSON.parse(v) : (v as consent.ConsentSnapshot));
 
+/** Before the worker has created rm_consent (fresh install) nobody has consented: deny by default. */
+const noTableYet = <T>(fallback: T) => (e: unknown): T => {
+  if ((e as { code?: string }).code === '42P01') return fallback;
+  throw e;
+};
+
 /** The hot path: one primary-key lookup. Null when the subject has no consent stream. */
 export async function loadSnapshot(db: SqlExecutor, subjectKey: string): Promise<consent.ConsentSnapshot | null> {
-  const r = await db.query<{ snapshot: unknown }>('SELECT snapshot FROM rm_consent.consent_subjects WHERE subject_key = $1', [subjectKey], { name: 'consent_snapshot' });
+  const r = await db
+    .query<{ snapshot: unknown }>('SELECT snapshot FROM rm_consent.consent_subjects WHERE subject_key = $1', [subjectKey], { name: 'consent_snapshot' })
+    .catch(noTableYet({ rows: [], rowCount: 0 }));
   return r.rows.length ? parse(r.rows[0].snapshot) : null;
 }
 
 export async function loadSnapshots(db: SqlExecutor, subjectKeys: readonly string[]): Promise<Map<string, consent.ConsentSnapshot>> {
   const out = new Map<string, consent.ConsentSnapshot>();
   if (!subjectKeys.length) return out;
-  const r = await db.query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot FROM rm_consent.consent_subjects WHERE subject_key = ANY($1)', [[...new Set(subjectKeys)]], {
-    name: 'consent_snapshots',
-  });
+  const r = await db
+    .query<{ subject_key: string; snapshot: unknown }>('SELECT subject_key, snapshot FROM rm_consent.consent_subjects WHERE subject_key = ANY($1)', [[...new Set(subjectKeys)]], {
+      name: 'consent_snapshots',
+    })
+    .catch(noTableYet({ rows: [], rowCount: 0 }));
   for (const row of r.rows) out.set(row.subject_key, parse(row.snapshot));
   return out;
 }
