@@ -8,6 +8,7 @@ import { rewrapKeysCommand } from './commands/rewrap-keys';
 import { webhooksCommand } from './commands/webhooks';
 import { auditCommand } from './commands/audit';
 import { replayCommand } from './commands/replay';
+import { seedCommand } from './commands/seed';
 
 /** Every operator command; add yours here. */
-export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand, auditCommand, replayCommand];
+export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand, auditCommand, replayCommand, seedCommand];

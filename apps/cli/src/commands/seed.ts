@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { CommandBus } from '@nestjs/cqrs';
+import { handleCommand } from '@pl/application';
+import { catalog, consent, DomainError } from '@pl/domain';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { CatalogCommands } from '../../../api/src/governance/catalog-commands';
+import type { ConsentCommandMessage } from '../../../api/src/consent/consent.commands';
+import { ConsentService } from '../../../api/src/consent/consent.service';
+import { noDeclaredBases } from '../../../api/src/consent/lawful-basis-lookup';
+import type { RecordConsentDto } from '../../../api/src/consent/consent.dto';
+import { parseArgs, type CliCommand } from '../command';
+import { formatFinding } from './evaluate';
+
+const DEFAULT_MANIFEST = join('examples', 'manifests', 'online-shop.yaml');
+const DAY = 86_400_000;
+
+/** The example manifest from the working directory, else from the repository this file is in (src or dist). */
+function findManifest(explicit: string | undefined): string | null {
+  if (explicit) return existsSync(explicit) ? resolve(explicit) : null;
+  for (const base of [process.cwd(), join(__dirname, '..', '..', '..', '..'), join(__dirname, '..', '..', '..', '..', '..')]) {
+    const p = join(base, DEFAULT_MANIFEST);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** What each demo subject did; pseudonymous ids only (`demo-user-<n>`), no e-mail, name or IP. */
+export interface DemoSubject {
+  readonly userId: string;
+  readonly receipts: Array<[system: string, category: string, purpose: string]>;
+  readonly consents: Array<{ categories: string[]; purposes: string[]; gpc?: boolean }>;
+  readonly withdraw?: { categories: string[]; purposes: string[] };
+}
+
+/** A small, deterministic population that gives every dashboard something to show. */
+export function demoSubjects(count: number): DemoSubject[] {
+  const out: DemoSubject[] = [];
+  for (let n = 1; n <= count; n++) {
+    const receipts: DemoSubject['receipts'] = [
+      ['shop-web', 'user.device.ip_address', 'essential.service.security'],
+      ['accounts-db', 'user.contact.email', 'essential.service'],
+      ['accounts-db', 'user.name', 'essential.service'],
+    ];
+    const consents: DemoSubject['consents'] = [];
+    if (n % 2 === 1) receipts.push(['billing-db', 'user.financial.transaction', 'essential.service.payment'], ['billing-db', 'user.behavior.purchase_history', 'essential.service.payment']);
+    if (n % 3 !== 0) {
+      consents.push({ categories: ['user.contact.email', 'user.name'], purposes: ['marketing.communications.email'] });
+      receipts.push(['newsletter', 'user.contact.email', 'marketing.communications.email']);
+    }
+    if (n % 2 === 0) {
+      consents.push({ categories: ['user.behavior.browsing_history', 'user.device.cookie_id', 'user.device.ip_address'], purposes: ['analytics.reporting'] });
+      receipts.push(['web-analytics', 'user.behavior.browsing_history', 'analytics.reporting'], ['web-analytics', 'user.device.cookie_id', 'analytics.reporting']);
+    }
+    // Every fifth subject's browser sends Sec-GPC: 1 (a CCPA opt-out of sale/sharing).
+    if (n % 5 === 0) consents.push({ categories: ['user.behavior.browsing_history'], purposes: ['marketing.advertising.third_party'], gpc: true });
+    // Every fourth subject later unsubscribes from the newsletter.
+    const withdraw = n % 4 === 0 && n % 3 !== 0 ? { categories: ['user.contact.email'], purposes: ['marketing.communications.email'] } : undefined;
+    out.push({ userId: `demo-user-${n}`, receipts, consents, withdraw });
+  }
+  return out;
+}
+
+/**
+ * Loads demo data: the example catalog (the same apply logic as `apply`), then receipts and consents
+ * of pseudonymous demo subjects, through the same command logic as the HTTP API. The worker builds
+ * the read models when the service starts (or is running).
+ */
+export const seedCommand: CliCommand = {
+  name: 'seed',
+  summary: 'load demo data: the example catalog and pseudonymous demo subjects (demo-user-N) with receipts and consents',
+  usage: 'seed [--manifest examples/manifests/online-shop.yaml] [--subjects 12] [--force]',
+  needsInfra: true,
+  async run(args, io, infra) {
+    const { flags } = parseArgs(args);
+    const count = flags.subjects === undefined ? 12 : Number(flags.subjects);
+    if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+      io.err('--subjects must be an integer from 1 to 10000');
+      return 2;
+    }
+    const file = findManifest(typeof flags.manifest === 'string' ? flags.manifest : undefined);
+    if (!file) {
+      io.err(`manifest not found (${typeof flags.manifest === 'string' ? flags.manifest : DEFAULT_MANIFEST}); pass --manifest <file>`);
+      return 2;
+    }
+    const i = infra!;
+    const ctx = (now: Date) => ({ actor: 'cli:seed', correlationId: randomUUID(), now });
+
+    // 1. Catalog.
+    let parsed: catalog.ParsedManifest;
+    try {
+      parsed = catalog.parseManifestYaml(readFileSync(file, 'utf8'));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      io.err(`${file}: error malformed_manifest: ${e.message}`);
+      return 1;
+    }
+    const catalogCommands = new CatalogCommands(i.store);
+    try {
+      const r = await catalogCommands.applyManifest(parsed.manifest, ctx(new Date()));
+      io.out(`catalog: ${r.appended} event(s) appended, ${r.unchanged} entr${r.unchanged === 1 ? 'y' : 'ies'} unchanged (${file})`);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      for (const f of (e.details?.findings as catalog.Finding[] | undefined) ?? []) io.err(formatFinding(file, { ...f, line: parsed.lineOf(f.path) }));
+      io.err(`${file}: ${e.message}`);
+      return 1;
+    }
+
+    // 2. Subjects, unless already seeded.
+    const subjects = demoSubjects(count);
+    const first = await i.store.readStream(catalog.receiptsStream(i.pseudonymizer.subject(subjects[0].userId)));
+    if (first.revision !== null && flags.force !== true) {
+      io.out(`subjects: ${subjects[0].userId} already has receipts; nothing added (use --force to add again)`);
+      return 0;
+    }
+    // The consent logic of the API (basis aliases, expiry policy, TCF/GPC handling, proof), run without the HTTP layer.
+    const bus = { execute: (m: ConsentCommandMessage) => handleCommand(i.store, consent.consentDecider, consent.consentStreamId(m.command.subjectKey), m.command, m.ctx, { codec: i.codec }) };
+    const consents = new ConsentService(bus as unknown as CommandBus, i as Infrastructure, noDeclaredBases);
+    const base = Date.now() - 30 * DAY;
+    let receipts = 0;
+    let given = 0;
+    let withdrawn = 0;
+    for (const [n, s] of subjects.entries()) {
+      const at = new Date(base + n * 3_600_000);
+      const subject_key = i.pseudonymizer.subject(s.userId);
+      const batch = s.receipts.map(([system_id, category, purpose]) => ({ subject_key, receipt: { system_id, category, purpose, stored_at: at.toISOString() } }));
+      receipts += (await catalogCommands.recordReceipts(batch, ctx(at))).length;
+      for (const c of s.consents) {
+        const dto: RecordConsentDto = {
+          user_id: s.userId,
+          data_categories: c.categories,
+          processing_purposes: c.purposes,
+          consent_status: 'granted',
+          consent_timestamp: at.toISOString(),
+          legal_basis: 'consent',
+          consent_version: 'demo-v1',
+          consent_metadata: { method: 'banner', channel: 'web', language: 'en' },
+        };
+        await consents.record(dto, ctx(at), c.gpc ? { 'sec-gpc': '1' } : {});
+        given++;
+      }
+      if (s.withdraw) {
+        const later = new Date(at.getTime() + 7 * DAY);
+        await consents.withdraw({ user_id: s.userId, data_categories: s.withdraw.categories, processing_purposes: s.withdraw.purposes }, ctx(later), {});
+        withdrawn++;
+      }
+    }
+    io.out(`subjects: ${subjects.length} (demo-user-1 .. demo-user-${subjects.length}): ${receipts} receipt(s), ${given} consent(s), ${withdrawn} withdrawal(s)`);
+    io.out('read models are built by the worker: start the service (or keep it running) to see them on the dashboards');
+    return 0;
+  },
+};
