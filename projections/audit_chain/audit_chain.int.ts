@@ -48,7 +48,7 @@ async function filledLog(fresh: FreshDatabase): Promise<Log> {
       i % 3 === 0
         ? [`consent-${SUBJECT}`, ev('consent.given', { purpose: `p${i}`, subject_key: SUBJECT }, i)]
         : i % 3 === 1
-          ? [`demo-${i}`, ev('demo.item_added', { item: `milk ${i}` }, i)]
+          ? [`demo-${i}`, ev('demo.item_added', { item: `milk ${i} café ☕ 𝄞` }, i)]
           : [`consent-${OTHER}`, ev('consent.withdrawn', { purpose: `p${i}` }, i)];
     const r = await store.append(stream, [e], 'any');
     positions.push(`${r.position.tx}/${r.position.pos}`);

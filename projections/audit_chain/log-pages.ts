@@ -24,7 +24,7 @@ export interface LogEntry {
   readonly fields?: ChainFields;
 }
 
-const lp = (x: string) => `int4send(octet_length(${x})) || convert_to(${x}, 'UTF8')`;
+const lp = (x: string) => `int4send(octet_length(convert_to(${x}, 'UTF8'))) || convert_to(${x}, 'UTF8')`;
 /** contentHash() of libs/audit/src/chain.ts in SQL; the chain tests check both give the same links. */
 export const CONTENT_HASH_SQL = `encode(sha256(convert_to('${CONTENT_TAG}', 'UTF8') || ${[
   'transaction_id::text',
