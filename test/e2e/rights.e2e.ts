@@ -216,6 +216,15 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect((await app.request('GET', `/data-subject/requests/${randomUUID()}`)).status).toBe(404);
   });
 
+  it('concurrent requests of the same type for one subject: exactly one is created', async () => {
+    const erin = `erin-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 5 }, () => app.request('POST', '/data-subject/requests', { user_id: erin, request_type: 'access', jurisdiction: 'GDPR' })));
+    expect(results.map((r) => r.status).filter((s) => s === 201)).toHaveLength(1);
+    expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    const list = await app.infra.db.query('SELECT count(*)::int AS n FROM rm_rights.requests WHERE subject_key = $1', [app.infra.pseudonymizer.subject(erin)]);
+    expect(list.rows[0].n).toBe(1);
+  });
+
   it('rate limits request creation per subject', async () => {
     const carol = `carol-${randomUUID()}`;
     const statuses: number[] = [];

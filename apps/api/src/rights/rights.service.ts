@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { asDomainEvent, type CommandContext } from '@pl/application';
-import { catalog, consent, invalid, notFound, precondition } from '@pl/domain';
+import { catalog, conflict, consent, invalid, notFound, precondition } from '@pl/domain';
 import {
   analyseErasure,
   buildAccessReport,
@@ -88,27 +88,36 @@ export class RightsService {
     if ((await countRequestsSince(this.infra.db, subjectKey, new Date(ctx.now.getTime() - DAY))) >= RIGHTS_RATE_LIMITS.perSubjectPerDay) {
       throw new HttpException('too many requests for this subject in 24 hours', HttpStatus.TOO_MANY_REQUESTS);
     }
+    // One creation per subject at a time (advisory lock across API instances), held until the register
+    // shows the new request, so the duplicate check below cannot race another creation.
+    const lock = await this.infra.db.tryLock(`rights:create:${subjectKey}`);
+    if (!lock) throw conflict('another request for this subject is being created; retry');
     const requestId = randomUUID();
-    const r = await this.run(
-      requestId,
-      {
-        type: 'ReceiveRequest',
+    let r: RightsResult;
+    try {
+      r = await this.run(
         requestId,
-        subjectKey,
-        requestType: input.requestType,
-        jurisdiction: input.jurisdiction,
-        channel: input.channel,
-        authorisedAgent: input.authorisedAgent ?? null,
-        isAccountHolder: input.isAccountHolder ?? false,
-        accessScope: input.accessScope ?? null,
-        dataCategories: input.dataCategories ?? null,
-        objection: input.objection ?? null,
-        corrections: checkCorrections(input.corrections),
-        openRequests: await openRequestsOfSubject(this.infra.db, subjectKey),
-        now: ctx.now,
-      },
-      ctx,
-    );
+        {
+          type: 'ReceiveRequest',
+          requestId,
+          subjectKey,
+          requestType: input.requestType,
+          jurisdiction: input.jurisdiction,
+          channel: input.channel,
+          authorisedAgent: input.authorisedAgent ?? null,
+          isAccountHolder: input.isAccountHolder ?? false,
+          accessScope: input.accessScope ?? null,
+          dataCategories: input.dataCategories ?? null,
+          objection: input.objection ?? null,
+          corrections: checkCorrections(input.corrections),
+          openRequests: await openRequestsOfSubject(this.infra.db, subjectKey),
+          now: ctx.now,
+        },
+        ctx,
+      );
+    } finally {
+      await lock.release();
+    }
     if (r.state.verified) await this.afterVerified(requestId, ctx);
     return requestId;
   }
