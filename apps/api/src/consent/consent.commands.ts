@@ -22,7 +22,12 @@ export class ConsentCommandMessage extends Command<ConsentResult> {
  * read model has passed the appended position, so validate on any instance reflects the change
  * (ARCHITECTURE invariant 7).
  */
-export async function runConsentCommand(infra: Infrastructure, command: consent.ConsentCommand, ctx: CommandContext, waitMs = 5000): Promise<ConsentResult> {
+export async function runConsentCommand(
+  infra: Infrastructure,
+  command: consent.ConsentCommand,
+  ctx: CommandContext,
+  waitMs = Number(process.env.CONSENT_READ_YOUR_WRITES_TIMEOUT_MS ?? 10_000),
+): Promise<ConsentResult> {
   const r = await handleCommand(infra.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx, { codec: infra.codec });
   if (r.appended) await waitForCheckpoint(infra.db, CONSENT_PROJECTION, r.appended.position, waitMs);
   return r;
