@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import type { ProcessManager } from './process-manager';
+import type { WorkerService } from './worker-service';
 import { PROCESS_MANAGERS, PROJECTIONS } from './registry';
 import { propagationServices } from './propagation';
 
@@ -14,13 +15,7 @@ export interface WorkerOptions {
   readonly logger?: Logger;
 }
 
-export interface WorkerService {
-  readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** For /health readiness. */
-  status(): { ready: boolean; detail?: unknown };
-}
+export type { WorkerService } from './worker-service';
 
 export interface RunningWorker {
   projections(): RunnerStatus[];

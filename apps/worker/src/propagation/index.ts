@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { KafkaRelay, SecretBox, WebhookDeliverer, WebhookDispatcher, consentStateBinding, createKafka } from '@pl/messaging';
 import type { Infrastructure } from '../../../common/infrastructure';
-import type { WorkerService } from '../worker';
+import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
 
 /**
