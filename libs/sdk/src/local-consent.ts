@@ -115,7 +115,9 @@ export class LocalConsentClient {
   async start(timeoutMs = 60_000): Promise<void> {
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    const offsets = await this.admin.fetchTopicOffsets(this.topic);
+    const offsets = await this.admin.fetchTopicOffsets(this.topic).catch((e: Error) => {
+      throw new Error(`cannot read topic ${this.topic} (${e.message}); the ledger's relay creates it when it starts`);
+    });
     this.targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
     this.consumer = this.kafka.consumer({ groupId: `${this.options.groupIdPrefix ?? 'pl-consent-cache'}-${randomUUID()}`, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
     await this.consumer.connect();
