@@ -46,7 +46,7 @@ describe.each(['pglite', 'postgres'] as const)('platform over HTTP (%s)', (backe
     const refused = await t.request('POST', `/demo/lists/${id}/items`, { item: 'late' });
     expect(refused.status).toBe(409);
     expect(refused.body).toEqual({ error: 'conflict', message: 'list is closed', details: null });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 400; i++) {
       const stats = await t.request('GET', '/demo/lists/stats');
       const closed = stats.body.event_counts.find((c: any) => c.type === 'demo.list_closed');
       if (closed) return expect(closed.count).toBeGreaterThanOrEqual(1);
