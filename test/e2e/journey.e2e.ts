@@ -140,7 +140,29 @@ describe.each(['pglite', 'postgres'] as const)('user journey over HTTP (%s)', (b
     expect(history.status).toBe(200);
     expect(JSON.stringify(history.body)).toContain(IP); // readable to an authorised caller before erasure
 
-    // 5. An erasure request, verified, run through every system's task.
+    // 5a. An access request: verified, each system answers (one with the e-mail it holds), the report gathers it.
+    const access = await t.request('POST', '/data-subject/requests', { user_id: USER, request_type: 'access', jurisdiction: 'GDPR' });
+    expect(access.status).toBe(201);
+    const accessId = access.body.request_id as string;
+    expect((await t.request('GET', `/data-subject/requests/${accessId}/report`)).status).toBeGreaterThanOrEqual(400); // nothing released before verification
+    expect((await t.request('POST', `/data-subject/requests/${accessId}/verify`, { method: 'data_points', data_points_matched: 2 })).status).toBe(200);
+    const accessTasks = await eventually('access tasks', async () => {
+      const r = await t.request('GET', `/data-subject/requests/${accessId}`);
+      return r.body.tasks?.length >= 4 ? (r.body.tasks as Array<{ task_id: string; system_id: string }>) : null;
+    });
+    for (const task of accessTasks) {
+      const data = task.system_id === 'accounts-db' ? { email: EMAIL } : {};
+      expect((await t.request('POST', `/data-subject/requests/${accessId}/tasks/${task.task_id}/result`, { outcome: 'done', records_affected: 1, data })).status).toBe(200);
+    }
+    const report = await eventually('access report', async () => {
+      const r = await t.request('GET', `/data-subject/requests/${accessId}/report`);
+      return r.status === 200 ? r.body.report : null;
+    });
+    expect(JSON.stringify(report.system_data)).toContain(EMAIL);
+    expect(report.receipts.length).toBe(5);
+    expect(JSON.stringify(report)).not.toContain(t.infra.pseudonymizer.subject(OTHER));
+
+    // 5b. An erasure request, verified, run through every system's task.
     const created = await t.request('POST', '/data-subject/requests', { user_id: USER, request_type: 'erasure', jurisdiction: 'GDPR' });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('received');
@@ -169,6 +191,8 @@ describe.each(['pglite', 'postgres'] as const)('user journey over HTTP (%s)', (b
     expect(['completed', 'partially_completed']).toContain(done.status);
     expect(done.tasks_open).toBe(0);
     expect(done.ledger_erased).toBe(true);
+    // The access report of before is no longer readable in clear either.
+    expect(JSON.stringify((await t.request('GET', `/data-subject/requests/${accessId}/report`)).body)).not.toContain(EMAIL);
 
     // 6. After erasure: consents withdrawn, validate false, the data map empty, history without the personal fields.
     expect((await validate('user.device.ip_address', 'analytics.reporting')).body).toMatchObject({ processing_allowed: false });
@@ -198,5 +222,36 @@ describe.each(['pglite', 'postgres'] as const)('user journey over HTTP (%s)', (b
     const ndjson = await exported.text();
     expect(ndjson.split('\n').filter(Boolean).length).toBeGreaterThan(40);
     for (const value of [USER, EMAIL, IP, UA, OTHER]) expect(ndjson).not.toContain(value);
+  });
+
+  it('breach: record, assess from the receipts in scope, drafts, notify the authority; audit still verifies', async () => {
+    const refused = await t.request('POST', '/breaches', {
+      aware_at: new Date(Date.now() - 3_600_000).toISOString(), source: 'internal_monitoring', description: `reported by ${EMAIL}`, reporter_role: 'security_operations', systems: ['accounts-db'],
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).not.toContain(EMAIL);
+    const detected = await t.request('POST', '/breaches', {
+      aware_at: new Date(Date.now() - 3_600_000).toISOString(), source: 'internal_monitoring', description: 'Misconfigured bucket exposed an accounts-db export',
+      reporter_role: 'security_operations', systems: ['accounts-db'], window_from: new Date(Date.now() - 86_400_000).toISOString(), window_to: new Date().toISOString(),
+    });
+    expect(detected.status).toBe(201);
+    const id = detected.body.breach_id as string;
+    expect(detected.body.deadlines).toEqual([expect.objectContaining({ id: 'gdpr_art33_authority', source: 'GDPR Art. 33(1)', overdue: false })]);
+    const assessed = await t.request('POST', `/breaches/${id}/assessment`, {
+      factors: { confidentiality: true, integrity: false, availability: false, identifiability: 'maximum', encrypted: false, keys_safe: false, backup_available: true, vulnerable_subjects: false, likely_consequences: ['phishing'] },
+      main_establishment: 'DE', measures_taken: ['bucket made private'], measures_proposed: ['rotate credentials'], contact_point: 'Data Protection Officer, dpo@shop.example', use_scope: true,
+    });
+    expect(assessed.status).toBe(200);
+    expect(assessed.body.assessment).toMatchObject({ notify_authority: true, authorities: ['DE'] });
+    // OTHER's e-mail receipt in accounts-db is in the window (the erased subject's receipts are gone).
+    expect(assessed.body.assessment.factors.subjects_count).toBeGreaterThanOrEqual(1);
+    const drafts = await t.request('GET', `/breaches/${id}/drafts`);
+    expect(drafts.status).toBe(200);
+    expect(drafts.body.authority.text).toContain('GDPR Art. 33');
+    expect(drafts.body.authority.text).toContain('user.contact.email');
+    const notified = await t.request('POST', `/breaches/${id}/authority-notifications`, { authority: 'DE', phase: 'initial' });
+    expect(notified.status).toBeLessThan(300);
+    expect(notified.body.stage).toBe('authority_notified');
+    expect((await t.request('GET', '/audit/verify')).body).toMatchObject({ ok: true, first_break: null });
   });
 });
