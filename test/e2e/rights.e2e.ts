@@ -201,6 +201,22 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(JSON.stringify(report.body)).not.toContain(ALICE_IP);
   });
 
+  it('portability: only data provided on consent or contract, as JSON and CSV, each release recorded', async () => {
+    const first = await app.request('GET', `/data-subject/portability/${encodeURIComponent(BOB)}`);
+    expect(first.status).toBe(200);
+    const id = first.body.request_id;
+    expect(first.body.export).toMatchObject({ source: 'GDPR Art. 20', portable_categories: ['user.contact.email'], records: [] });
+    expect(first.body.export.consents).toHaveLength(1);
+    const status = await app.request('GET', `/data-subject/requests/${id}`);
+    const task = status.body.tasks.find((t: any) => t.system_id === 'crm');
+    await app.request('POST', `/data-subject/requests/${id}/tasks/${task.task_id}/result`, { outcome: 'done', data: { 'user.contact.email': 'bob.4410@example.com', 'user.behavior.inferences#segment': 'not provided by bob' } });
+    const csv = await fetch(`${app.url}/data-subject/requests/${id}/export?format=csv`, { headers: { authorization: `Bearer ${app.adminKey}` } });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(await csv.text()).toBe('system_id,category,field,value\r\ncrm,user.contact.email,user.contact.email,bob.4410@example.com\r\n');
+    const { events } = await app.infra.store.readStream(`dsr-${id}`);
+    expect(events.filter((e) => e.type === 'rights.data_released').map((e) => e.data.format)).toEqual(['json', 'csv']);
+  });
+
   it('CCPA opt-out of sale/sharing needs no verification and is due in 15 business days', async () => {
     const r = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'opt_out_sale_sharing', jurisdiction: 'CCPA' });
     expect(r.status).toBe(201);

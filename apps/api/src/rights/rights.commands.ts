@@ -9,7 +9,7 @@ import { INFRA } from '../platform/tokens';
 export type RightsResult = HandleResult<RightsEvent, RequestState>;
 
 /** Runs a request command and waits until rm_rights has it (read your writes, invariant 7). */
-export async function runRightsCommand(infra: Infrastructure, requestId: string, command: RightsCommand, ctx: CommandContext, waitMs = 5000): Promise<RightsResult> {
+export async function runRightsCommand(infra: Infrastructure, requestId: string, command: RightsCommand, ctx: CommandContext, waitMs = 15_000): Promise<RightsResult> {
   const r = await handleCommand(infra.store, requestDecider, requestStreamId(requestId), command, { ...ctx, extra: { ...(ctx.extra ?? {}), request_id: requestId } }, { codec: infra.codec });
   if (r.appended) await waitForCheckpoint(infra.db, rightsProjection.name, r.appended.position, waitMs);
   return r;

@@ -50,6 +50,8 @@ export interface NewRequest {
 }
 
 const DAY = 86_400_000;
+/** Requests are not on the hot path: wait longer for the consent read model than validate does. */
+const CONSENT_WAIT_MS = 15_000;
 
 /** Top-level direct-marketing purposes of the taxonomy (their sub-purposes are covered by prefix). */
 export const DIRECT_MARKETING_PURPOSES: string[] = catalog.PURPOSES.filter(
@@ -137,20 +139,20 @@ export class RightsService {
     const consentCtx = { ...ctx, causationId: requestId };
     switch (req.request_type) {
       case 'restriction':
-        await runConsentCommand(this.infra, { type: 'RestrictProcessing', subjectKey, requestId, reason: null, now }, consentCtx);
+        await runConsentCommand(this.infra, { type: 'RestrictProcessing', subjectKey, requestId, reason: null, now }, consentCtx, CONSENT_WAIT_MS);
         break;
       case 'objection': {
         const directMarketing = req.objection?.scope === 'direct_marketing';
         // Art. 21(2)-(3) covers direct marketing only: name those purposes (the consent ledger reads "no purposes" as every objectable purpose).
         const purposes = req.objection?.purposes ?? (directMarketing ? DIRECT_MARKETING_PURPOSES : null);
-        await runConsentCommand(this.infra, { type: 'RecordObjection', subjectKey, purposes, directMarketing, requestId, now }, consentCtx);
+        await runConsentCommand(this.infra, { type: 'RecordObjection', subjectKey, purposes, directMarketing, requestId, now }, consentCtx, CONSENT_WAIT_MS);
         break;
       }
       case 'opt_out_sale_sharing':
-        await runConsentCommand(this.infra, { type: 'RecordOptOut', subjectKey, optOut: { kinds: ['sale', 'sharing'], source: 'api', detail: `request ${requestId}` }, now }, consentCtx);
+        await runConsentCommand(this.infra, { type: 'RecordOptOut', subjectKey, optOut: { kinds: ['sale', 'sharing'], source: 'api', detail: `request ${requestId}` }, now }, consentCtx, CONSENT_WAIT_MS);
         break;
       case 'limit_sensitive_pi':
-        await runConsentCommand(this.infra, { type: 'RecordOptOut', subjectKey, optOut: { kinds: ['sensitive_limit'], source: 'api', detail: `request ${requestId}` }, now }, consentCtx);
+        await runConsentCommand(this.infra, { type: 'RecordOptOut', subjectKey, optOut: { kinds: ['sensitive_limit'], source: 'api', detail: `request ${requestId}` }, now }, consentCtx, CONSENT_WAIT_MS);
         break;
       default:
         break;
@@ -183,7 +185,7 @@ export class RightsService {
   private async eraseLedger(requestId: string, subjectKey: string, ctx: CommandContext): Promise<void> {
     const { events } = await this.infra.store.readStream(consent.consentStreamId(subjectKey));
     if (events.length) {
-      await runConsentCommand(this.infra, { type: 'WithdrawConsent', subjectKey, categories: null, purposes: null, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId }).catch((e) => {
+      await runConsentCommand(this.infra, { type: 'WithdrawConsent', subjectKey, categories: null, purposes: null, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId }, CONSENT_WAIT_MS).catch((e) => {
         if ((e as { code?: string }).code !== 'conflict' && (e as { code?: string }).code !== 'precondition') throw e;
       });
     }
@@ -290,7 +292,7 @@ export class RightsService {
   async liftRestriction(requestId: string, ctx: CommandContext): Promise<void> {
     const r = await this.run(requestId, { type: 'LiftRestriction', now: ctx.now }, ctx);
     if (r.events.length) {
-      await runConsentCommand(this.infra, { type: 'LiftRestriction', subjectKey: r.state.request!.subject_key, requestId, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId });
+      await runConsentCommand(this.infra, { type: 'LiftRestriction', subjectKey: r.state.request!.subject_key, requestId, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId }, CONSENT_WAIT_MS);
     }
   }
 
