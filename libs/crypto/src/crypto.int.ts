@@ -67,6 +67,14 @@ describe.each(SQL_BACKENDS)('crypto-shredding on %s', (_name, open) => {
     await expect(codec.decode([{ ...e, streamId: 'consent-other' }])).rejects.toThrow();
   });
 
+  it('a ciphertext copied into another event of the same stream does not decrypt (bound to the event id)', async () => {
+    const sub = pseudo.subject('erin@example.com');
+    const stream = await appendFor(sub);
+    const [e] = (await store.readStream(stream)).events;
+    const copied = { ...e, metadata: { ...e.metadata, event_id: crypto.randomUUID() } };
+    await expect(codec.decode([copied])).rejects.toThrow(/does not belong/);
+  });
+
   it('shred deletes every key of the subject in one statement: past events become undecryptable, others are untouched', async () => {
     const carol = pseudo.subject('carol@example.com');
     const dave = pseudo.subject('dave@example.com');

@@ -127,6 +127,8 @@ export class CryptoEventCodec {
           erased.push(path);
           continue;
         }
+        // Bound to the event it is stored in: a ciphertext copied into another event fails authentication.
+        if (f.eid !== e.metadata.event_id) throw new Error(`encrypted field ${path} does not belong to this event`);
         plain.set(path, decryptField(key, f, e.streamId, path));
       }
       const data = rewriteEncrypted(e.data, (_v, path) => (plain.has(path) ? plain.get(path) : null));

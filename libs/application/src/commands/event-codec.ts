@@ -6,7 +6,8 @@ import type { DomainEvent, RecordedEvent } from '@pl/domain';
  * must never depend on a personal field, so that a shredded subject still folds.
  */
 export interface EventCodec {
-  encode(streamId: string, events: readonly DomainEvent[]): Promise<DomainEvent[]>;
+  /** `eventIds[i]` is the id event i will be stored under: ciphertexts are bound to it (AAD). */
+  encode(streamId: string, events: readonly DomainEvent[], eventIds: readonly string[]): Promise<DomainEvent[]>;
   decode(events: readonly RecordedEvent[]): Promise<RecordedEvent[]>;
 }
 

@@ -48,15 +48,16 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     const produced = decider.decide(command, state);
     const newState = produced.reduce(decider.evolve, state);
     if (produced.length === 0) return { events: [], state: newState, appended: null, metadata: [] };
-    const encoded = await codec.encode(streamId, produced);
+    const eventIds = produced.map(() => randomUUID());
+    const encoded = await codec.encode(streamId, produced, eventIds);
     const recordedAt = new Date().toISOString();
-    const toAppend: NewEvent[] = encoded.map((e) => ({
+    const toAppend: NewEvent[] = encoded.map((e, i) => ({
       type: e.type,
       schemaVersion: e.schemaVersion ?? 1,
       data: e.data,
       metadata: {
         ...(ctx.extra ?? {}),
-        event_id: randomUUID(),
+        event_id: eventIds[i],
         occurred_at: ctx.now.toISOString(),
         recorded_at: recordedAt,
         actor: ctx.actor,
