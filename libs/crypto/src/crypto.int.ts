@@ -68,7 +68,7 @@ describe.each(SQL_BACKENDS)('crypto-shredding on %s', (_name, open) => {
   });
 
   it('a ciphertext copied into another event of the same stream does not decrypt (bound to the event id)', async () => {
-    const sub = pseudo.subject('erin@example.com');
+    const sub = pseudo.subject('frank-bound@example.com');
     const stream = await appendFor(sub);
     const [e] = (await store.readStream(stream)).events;
     const copied = { ...e, metadata: { ...e.metadata, event_id: crypto.randomUUID() } };
