@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 export DATABASE_URL="${DATABASE_URL:-postgres://$(id -un)@127.0.0.1:5432/test}"
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules --no-warnings=ExperimentalWarning"
+# Unit tests run on both cores. Integration and e2e suites run one at a time by default: on PostgreSQL
+# a reader only sees events below the oldest transaction open anywhere on the server (invariant 4),
+# so suites running side by side slow each other's subscribers down; one at a time keeps them quick.
 JEST_WORKERS="${JEST_WORKERS:-2}"
+JEST_IO_WORKERS="${JEST_IO_WORKERS:-1}"
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
@@ -27,15 +31,15 @@ npm run -s typecheck
 
 RESULTS_DIR="$(mktemp -d)"
 FAILED_TIERS=()
-tier() {  # tier <name> <jest project>: runs every tier even after a failure, so one run shows everything
-  local name="$1" project="$2"
-  if ! npx jest --selectProjects "$project" --maxWorkers="$JEST_WORKERS" --json --outputFile="$RESULTS_DIR/$name.json"; then
+tier() {  # tier <name> <jest project> <workers>: runs every tier even after a failure, so one run shows everything
+  local name="$1" project="$2" workers="$3"
+  if ! npx jest --selectProjects "$project" --maxWorkers="$workers" --json --outputFile="$RESULTS_DIR/$name.json"; then
     FAILED_TIERS+=("$name")
   fi
 }
 
 step "unit"
-tier unit unit
+tier unit unit "$JEST_WORKERS"
 
 KAFKA_SCRIPT=scripts/kafka/kafka-ci.sh
 if [ -f "$KAFKA_SCRIPT" ] && [ -z "${KAFKA_BROKERS:-}" ] && [ "${SKIP_KAFKA:-0}" != "1" ]; then
@@ -47,13 +51,13 @@ if [ -f "$KAFKA_SCRIPT" ] && [ -z "${KAFKA_BROKERS:-}" ] && [ "${SKIP_KAFKA:-0}"
 fi
 
 step "integration (PostgreSQL, PGlite${KAFKA_BROKERS:+, Kafka at $KAFKA_BROKERS})"
-tier integration integration
+tier integration integration "$JEST_IO_WORKERS"
 
 step "build (dist/, used by the e2e tier's start-up test)"
 npm run -s build
 
 step "e2e (HTTP)"
-tier e2e e2e
+tier e2e e2e "$JEST_IO_WORKERS"
 
 step "summary"
 node -e '
