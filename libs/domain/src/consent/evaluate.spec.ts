@@ -74,6 +74,13 @@ describe('evaluate (validate semantics, invariants 7 and 8)', () => {
     expect(evaluate(snap(all), { ...q, purpose: 'analytics.reporting', declaredBases: ['legitimate_interests'] }).allowed).toBe(false);
   });
 
+  it('an objection to direct marketing is absolute: it denies even with a current consent (Art. 21(3))', () => {
+    const dm: ConsentEvent = { type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: t0, purposes: [], direct_marketing: true, request_id: null } };
+    expect(evaluate(snap(given()), q)).toMatchObject({ allowed: true, reason: 'consent_given' });
+    expect(evaluate(snap(given(), dm), q)).toMatchObject({ allowed: false, reason: 'objection', legal_basis: null });
+    expect(evaluate(snap(given(), dm), { ...q, purpose: 'analytics.reporting', declaredBases: ['legitimate_interests'] }).allowed).toBe(true);
+  });
+
   it('restriction allows only storage or consent (Art. 18(2))', () => {
     const r: ConsentEvent = { type: 'consent.processing_restricted', data: { subject_key: S, restricted_at: t0, request_id: null, reason: null } };
     expect(evaluate(snap(r), { ...q, purpose: 'essential.service', declaredBases: ['contract'] })).toMatchObject({ allowed: false, reason: 'processing_restricted' });

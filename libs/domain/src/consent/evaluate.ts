@@ -70,6 +70,13 @@ export function evaluate(snapshot: ConsentSnapshot | null, q: EvaluationQuery): 
     return deny('opted_out', `the subject opted out (${kinds}; signal: ${sources})`);
   }
 
+  // An objection to direct marketing is absolute and covers every basis, consent included: the data
+  // "shall no longer be processed for such purposes" ([G] Art. 21(3)).
+  const objections = snapshot?.objections ?? [];
+  if (traits.direct_marketing === true && objections.some((o) => o.direct_marketing)) {
+    return deny('objection', 'the subject objected to direct marketing (GDPR Art. 21(2)-(3)); it is absolute');
+  }
+
   if (current) {
     return { allowed: true, legal_basis: current.legal_basis, consent_id: current.consent_id, expires_at: current.expires_at!, reason: 'consent_given', detail: 'a current consent covers this category and purpose' };
   }
@@ -79,7 +86,6 @@ export function evaluate(snapshot: ConsentSnapshot | null, q: EvaluationQuery): 
     return deny('processing_restricted', 'processing of this subject is restricted (GDPR Art. 18); only storage is allowed');
   }
 
-  const objections = snapshot?.objections ?? [];
   // purposes null: every purpose, or every direct-marketing purpose for a direct-marketing objection
   const objected = objections.some(
     (o) =>
