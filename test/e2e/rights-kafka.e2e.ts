@@ -5,12 +5,12 @@ import { startTestApp, type TestApp } from '../support/app';
 
 jest.setTimeout(120_000);
 
-async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, describe: () => Promise<unknown> = async () => null): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await probe();
     if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met in time: ${JSON.stringify(await describe())}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -22,7 +22,7 @@ describeKafka('rights fan-out over the real broker: request -> relay -> tasks to
 
   beforeAll(async () => {
     t = await startTestApp({ backend: 'postgres', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') } });
-    await eventually(async () => (await t.request('GET', '/health', undefined, null)).body.checks?.kafka_relay?.ok === true);
+    await eventually(async () => (await t.request('GET', '/health', undefined, null)).body.checks?.kafka_relay?.ok === true, 45_000, async () => (await t.request('GET', '/health', undefined, null)).body);
     expect((await t.request('POST', '/governance/systems', { system_id: 'crm', name: 'CRM', owner: 'ops', storage: [{ country: 'DE' }] })).status).toBe(201);
     crm = new RightsTaskWorker({
       systemId: 'crm', brokers: KAFKA_BROKERS, groupId: `crm-${randomUUID()}`, fromBeginning: true,
@@ -45,10 +45,14 @@ describeKafka('rights fan-out over the real broker: request -> relay -> tasks to
     const erased = await t.request('POST', '/data-subject/erasure', { user_id: user });
     expect(erased.status).toBe(202);
     expect(erased.body.tasks).toEqual([expect.objectContaining({ system_id: 'crm', integration: 'kafka', categories: ['user.contact.email'] })]);
-    const done = await eventually(async () => {
-      const s = await t.request('GET', `/data-subject/requests/${erased.body.request_id}`);
-      return s.body.status === 'completed' ? s.body : null;
-    });
+    const done = await eventually(
+      async () => {
+        const s = await t.request('GET', `/data-subject/requests/${erased.body.request_id}`);
+        return s.body.status === 'completed' ? s.body : null;
+      },
+      45_000,
+      async () => ({ health: (await t.request('GET', '/health', undefined, null)).body.checks, tasksSeen, status: (await t.request('GET', `/data-subject/requests/${erased.body.request_id}`)).body.status }),
+    );
     expect(done.tasks[0]).toMatchObject({ status: 'done', system_id: 'crm' });
     expect(tasksSeen.filter((x) => x.request_id === erased.body.request_id)).toHaveLength(1);
     const { events } = await t.infra.store.readStream(`dsr-${erased.body.request_id}`);
