@@ -88,7 +88,9 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
   it('verifies an untouched log in service and standalone, with periodic and fresh signed heads', async () => {
     const log = await fresh();
     const report = await verifyChain(log.fresh.db, log.store);
-    expect(report).toMatchObject({ ok: true, checked: 24, first_break: null, head: { seq: '23', position: log.positions[23] } });
+    expect(report).toMatchObject({ ok: true, checked: 24, first_break: null, head: { seq: '23', position: log.positions[23] }, method: 'page' });
+    expect(await verifyChain(log.fresh.db, log.store, { detailed: true, pageSize: 5 })).toMatchObject({ ok: true, checked: 24, method: 'event' });
+    expect(await verifyChain(log.fresh.db, log.store, { pageSize: 5 })).toMatchObject({ ok: true, checked: 24, method: 'page' });
     expect((await signedHeads(log.fresh.db)).map((s) => s.seq)).toEqual(['9', '19']);
     const file = await exportToFile(log);
     const s = standalone(file);
@@ -155,12 +157,22 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
   it.each(cases)('%s: the in-service verifier and the standalone script on an export name the position', async (_name, tamper) => {
     const log = await fresh();
     const expected = await tamper(log);
-    const report = await verifyChain(log.fresh.db, log.store);
-    expect(report.ok).toBe(false);
-    expect(report.first_break).toMatchObject(expected);
+    for (const pageSize of [5, 10_000]) {
+      const report = await verifyChain(log.fresh.db, log.store, { pageSize });
+      expect(report.ok).toBe(false);
+      expect(report.first_break).toMatchObject(expected);
+      expect(report.method).toBe('event');
+    }
     const s = standalone(await exportToFile(log));
     expect(s.code).toBe(1);
     expect(s.report.first_break.position).toBe(expected.position);
+  });
+
+  it('names a link changed in the chain table alone', async () => {
+    const log = await fresh();
+    await log.fresh.db.query(`UPDATE rm_audit_chain.links SET link = repeat('0', 64) WHERE seq = 6`);
+    expect((await verifyChain(log.fresh.db, log.store)).first_break).toMatchObject({ kind: 'link_mismatch', seq: '6', position: log.positions[6] });
+    expect(standalone(await exportToFile(log)).report.first_break).toMatchObject({ kind: 'link_mismatch', position: log.positions[6] });
   });
 
   it('catches a log and chain table rewritten consistently through the signed heads', async () => {

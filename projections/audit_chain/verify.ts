@@ -1,7 +1,7 @@
-import { chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type StoredSignedHead } from '@pl/audit';
+import { chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type ChainHead, type StoredSignedHead } from '@pl/audit';
 import { comparePositions } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
-import { logEntries, type LogEntry } from './log-pages';
+import { CONTENT_HASH_SQL, logEntries, type LogEntry } from './log-pages';
 import { chainedEvent, chainHead, linksPage, type StoredLink } from './queries';
 
 export type BreakKind =
@@ -38,10 +38,14 @@ export interface VerifyReport {
   readonly first_break: ChainBreak | null;
   readonly elapsed_ms: number;
   readonly events_per_second: number;
+  /** `page`: the database compared whole pages and the links matched at every page end; `event`: walked event by event. */
+  readonly method: 'page' | 'event';
 }
 
 export interface VerifyOptions {
   readonly pageSize?: number;
+  /** Skip the fast path (SQL backends) and walk event by event from the start. */
+  readonly detailed?: boolean;
   readonly onProgress?: (checked: number, total: number) => void;
 }
 
@@ -58,6 +62,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   const bySeq = new Map<string, StoredSignedHead[]>();
   for (const s of signed) bySeq.set(s.seq, [...(bySeq.get(s.seq) ?? []), s]);
   let checked = 0;
+  let method: 'page' | 'event' = 'event';
   const done = (first: ChainBreak | null): VerifyReport => {
     const ms = Date.now() - started;
     return {
@@ -68,6 +73,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
       first_break: first,
       elapsed_ms: ms,
       events_per_second: ms > 0 ? Math.round((checked * 1000) / ms) : checked,
+      method,
     };
   };
   for (const s of signed) {
@@ -79,6 +85,20 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   }
   const last = BigInt(head.seq);
   const total = Number(last) + 1;
+  if (store.backend !== 'eventstoredb' && !options.detailed) {
+    const fast = await fastPath(db, head, bySeq, pageSize, (n) => {
+      checked = n;
+      options.onProgress?.(n, total);
+    });
+    if (fast) {
+      const beyond = signed.find((s) => BigInt(s.seq) > last);
+      if (!beyond) {
+        method = 'page';
+        return done(null);
+      }
+    }
+    checked = 0; // something differs: the detailed walk below names the first broken position
+  }
   const log = logEntries(db, store, pageSize);
   let page: LogEntry[] = [];
   let i = 0;
@@ -163,4 +183,61 @@ async function movedFrom(db: SqlExecutor, e: LogEntry): Promise<{ seq: bigint; t
   if (!e.eventId) return null;
   const at = await chainedEvent(db, e.eventId);
   return at && comparePositions(at, e) !== 0 ? at : null;
+}
+
+/**
+ * SQL backends: per page, the database recomputes each content hash from the stored bytes, joins
+ * the recorded link row by position and flags any row whose link row is absent, out of sequence or
+ * whose recorded content hash differs; Node chains the content hashes and compares every recorded
+ * link and every signed head. True when everything up to the head matches; false sends
+ * the caller to the detailed walk, which names the first broken position.
+ */
+async function fastPath(
+  db: SqlExecutor,
+  head: ChainHead,
+  bySeq: ReadonlyMap<string, StoredSignedHead[]>,
+  pageSize: number,
+  onProgress: (checked: number) => void,
+): Promise<boolean> {
+  let after = { tx: -1n, pos: -1n };
+  let nextSeq = 0n;
+  let previous = GENESIS_LINK;
+  const last = BigInt(head.seq);
+  const fetch = (from: { tx: bigint; pos: bigint }, seq: bigint) => {
+    const p = db.query<{ contents: string | null; links: string | null; n: string; bad: string | null; tx: string | null; pos: string | null }>(
+      `WITH p AS (
+         SELECT row_number() OVER (ORDER BY transaction_id, global_position) AS n, transaction_id, global_position, ${CONTENT_HASH_SQL} AS content
+         FROM es_events
+         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+           AND (transaction_id, global_position) <= ($3::text::xid8, $4::bigint)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_position
+         LIMIT $5
+       ), j AS (
+         SELECT p.n, p.content, p.transaction_id, p.global_position, l.seq, l.content_hash, l.link
+         FROM p LEFT JOIN rm_audit_chain.links l ON l.tx = p.transaction_id::text::numeric AND l.pos = p.global_position
+       )
+       SELECT string_agg(content, '' ORDER BY n) AS contents, string_agg(link, '' ORDER BY n) AS links, count(*)::text AS n,
+              min(n) FILTER (WHERE seq IS NULL OR seq <> $6::bigint + n - 1 OR content_hash <> content)::text AS bad,
+              (array_agg(transaction_id::text ORDER BY n DESC))[1] AS tx, (array_agg(global_position::text ORDER BY n DESC))[1] AS pos
+       FROM j`,
+      [(from.tx < 0n ? 0n : from.tx).toString(), from.pos.toString(), head.tx, head.pos, pageSize, seq.toString()],
+    );
+    return p;
+  };
+  while (nextSeq <= last) {
+    const r = (await fetch(after, nextSeq)).rows[0];
+    const n = Number(r?.n ?? 0);
+    if (!n || r.bad !== null || !r.contents || !r.links || r.links.length !== n * 64) return false;
+    for (let i = 0; i < n; i++) {
+      previous = chainLink(previous, r.contents.slice(i * 64, i * 64 + 64));
+      if (r.links.slice(i * 64, i * 64 + 64) !== previous) return false;
+      const sigs = bySeq.get((nextSeq + BigInt(i)).toString());
+      if (sigs && sigs.some((sig) => sig.link !== previous)) return false;
+    }
+    nextSeq += BigInt(n);
+    after = { tx: BigInt(r.tx!), pos: BigInt(r.pos!) };
+    onProgress(Number(nextSeq));
+  }
+  return nextSeq === last + 1n;
 }
