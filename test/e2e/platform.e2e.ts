@@ -71,6 +71,18 @@ describe.each(['pglite', 'postgres'] as const)('platform over HTTP (%s)', (backe
     expect(await eventCount()).toBe(before);
   });
 
+  it('accepts an empty body sent with Content-Type: application/json on a bodiless action', async () => {
+    const opened = await t.request('POST', '/demo/lists', { title: 'empty-body' });
+    const res = await fetch(`${t.url}/demo/lists/${opened.body.list_id}/close`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ list_id: opened.body.list_id, status: 'closed' });
+    const proto = await t.request('POST', '/demo/lists', '{"title":"x","__proto__":{"admin":true}}');
+    expect(proto.status).toBe(400);
+  });
+
   it('gives validation details by field without echoing values', async () => {
     const res = await t.request('POST', '/demo/lists', { title: 'x', secret_email: 'jane@example.com' });
     expect(res.status).toBe(400);

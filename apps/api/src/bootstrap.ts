@@ -29,13 +29,22 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ infra, apiKeys, metrics, logger: options.logger, worker: options.worker }),
     adapter,
-    { logger: ['error', 'warn'], abortOnError: false },
+    { logger: ['error', 'warn'], abortOnError: false, bodyParser: false },
   );
   app.useGlobalPipes(createValidationPipe());
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes API, worker and store in order
   // (Nest's hook re-raises the signal and would kill the process before PGlite is closed).
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Many clients send Content-Type: application/json on every POST, also on bodiless actions
+  // (confirm, close, ...): an empty body is "no body", anything else goes through Fastify's own
+  // parser (prototype-poisoning protection, size limit, 400 on malformed JSON).
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    return jsonParser(request, body as string, done);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: paths and query strings can carry user ids.
     const route = request.routeOptions?.url ?? 'unmatched';
