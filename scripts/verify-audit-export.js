@@ -7,7 +7,8 @@
  *   node verify-audit-export.js export.ndjson [--public-key auditor-copy-of-key.pem]
  *
  * Recomputes every exported event's content hash from its stored bytes, the chain of links from
- * the genesis to the signed head, and checks the Ed25519 signatures. Pass the public key you got
+ * the genesis (or, in a filtered export, from a signed `start` head) to the signed head, and
+ * checks the Ed25519 signatures. Pass the public key you got
  * from the controller out of band (GET /audit/public-key) with --public-key; otherwise the key in
  * the file is used and the report says so. Prints a JSON report; exit 0 valid, 1 broken, 2 usage.
  *
@@ -85,6 +86,7 @@ function verifyLines(input, trustedPublicKeyPem) {
   let events = 0;
   let withheld = 0;
   let signedChecked = 0;
+  let startedAt = null;
   let lineNo = 0;
   const fail = (kind, o, detail) => ({
     ok: false,
@@ -105,6 +107,16 @@ function verifyLines(input, trustedPublicKeyPem) {
       if (o.kind !== 'header' || o.format !== FORMAT) return fail('malformed', null, `first line must be a ${FORMAT} header`);
       header = o;
       if (!publicKey) publicKey = o.public_key;
+      continue;
+    }
+    if (o.kind === 'start') {
+      // a filtered export may start at a signed head instead of the genesis: trusted by its signature
+      if (expectedSeq !== 0n || last) return fail('malformed', o, 'a start line must come right after the header');
+      if (!signatureValid(o, publicKey)) return fail('bad_signature', o, `the start head signature does not verify with the ${trustedPublicKeyPem ? 'given' : 'embedded'} public key`);
+      previous = o.link;
+      expectedSeq = BigInt(o.seq) + 1n;
+      last = o;
+      startedAt = o.seq;
       continue;
     }
     if (o.kind === 'event' || o.kind === 'link') {
@@ -139,7 +151,15 @@ function verifyLines(input, trustedPublicKeyPem) {
         signedChecked++;
         continue;
       }
-      return { ok: true, events, withheld, head: { seq: o.seq, position: `${o.tx}/${o.pos}`, link: o.link, signed_at: o.signed_at, key_id: o.key_id }, signed_heads_checked: signedChecked, key: keyNote() };
+      return {
+        ok: true,
+        events,
+        withheld,
+        from_seq: startedAt === null ? '0' : String(BigInt(startedAt) + 1n),
+        head: { seq: o.seq, position: `${o.tx}/${o.pos}`, link: o.link, signed_at: o.signed_at, key_id: o.key_id },
+        signed_heads_checked: signedChecked,
+        key: keyNote(),
+      };
     }
     return fail('malformed', o, `unknown line kind ${o.kind}`);
   }

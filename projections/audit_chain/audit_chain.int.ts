@@ -212,6 +212,24 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
     expect(timed.report).toMatchObject({ ok: true, events: 2, withheld: 22 });
   });
 
+  it('starts a filtered export at the newest signed head before the first match, verifiable from there', async () => {
+    const log = await fresh();
+    const third = `sub_${'C'.repeat(32)}`;
+    for (let i = 0; i < 3; i++) await log.store.append(`consent-${third}`, [ev('consent.given', { purpose: `late${i}` }, 30 + i)], 'any');
+    await untilVisible(log.store, 27);
+    await rebuildProjection(log.fresh.db, log.store, auditChainProjection);
+    const file = await exportToFile(log, { subjectKey: third });
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[1]).toMatchObject({ kind: 'start', seq: '19' });
+    expect(lines.length).toBe(1 + 1 + 7 + 1);
+    expect(standalone(file).report).toMatchObject({ ok: true, events: 3, withheld: 4, from_seq: '20', head: { seq: '26' } });
+    // the start head is trusted only by its signature
+    const forged = [lines[0], { ...lines[1], link: 'ab'.repeat(32) }, ...lines.slice(2)].map((l) => JSON.stringify(l)).join('\n');
+    writeFileSync(file, forged);
+    expect(standalone(file).report.first_break.kind).toBe('bad_signature');
+  });
+
   it('stays valid after crypto-shredding a subject (the stored bytes do not change)', async () => {
     const f = await freshPostgres('pl_audit');
     opened.push(f);

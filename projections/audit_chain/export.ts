@@ -1,4 +1,4 @@
-import { CONTENT_TAG, GENESIS_LINK, LINK_TAG, chainFields, contentHash, mentionsSubject, signedHeads, type AuditSigner, type SignedHead } from '@pl/audit';
+import { CONTENT_TAG, GENESIS_LINK, LINK_TAG, chainFields, mentionsSubject, signedHeads, type AuditSigner, type SignedHead, type StoredSignedHead } from '@pl/audit';
 import { comparePositions, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { logEvents } from './log-pages';
@@ -18,10 +18,12 @@ export interface ExportFilter {
   readonly context?: string;
 }
 
+const typePrefix = (context: string) => (context.endsWith('.') ? context : `${context}.`);
+
 export const isFiltered = (f: ExportFilter): boolean => !!(f.subjectKey || f.from || f.to || f.context);
 
 export function matches(e: RecordedEvent, f: ExportFilter): boolean {
-  if (f.context && !e.type.startsWith(f.context.endsWith('.') ? f.context : `${f.context}.`)) return false;
+  if (f.context && !e.type.startsWith(typePrefix(f.context))) return false;
   if (f.from || f.to) {
     const at = Date.parse(String(e.metadata?.recorded_at ?? ''));
     if (Number.isNaN(at)) return false;
@@ -77,13 +79,15 @@ export async function* exportAuditLog(
     return;
   }
   const last = BigInt(head.seq);
-  const log = logEvents(store);
+  const start = store.backend !== 'eventstoredb' ? await startingHead(db, filter, signer.keyId) : null;
+  if (start) yield JSON.stringify({ kind: 'start', ...start });
+  const log = logEvents(store, 5000, start ? { tx: BigInt(start.tx), pos: BigInt(start.pos) } : undefined);
   const next = async (): Promise<RecordedEvent | undefined> => {
     const r = await log.next();
     return r.done ? undefined : r.value;
   };
   let pending = await next();
-  let after = -1n;
+  let after = start ? BigInt(start.seq) : -1n;
   const linkLine = (l: StoredLink, absent: boolean) =>
     JSON.stringify({ kind: 'link', seq: l.seq.toString(), tx: l.tx.toString(), pos: l.pos.toString(), content_hash: l.contentHash, link: l.link, ...(absent ? { absent: true } : {}) });
   while (after < last) {
@@ -132,4 +136,30 @@ function eventLine(e: RecordedEvent, l: StoredLink | null): string {
     content_hash: l ? l.contentHash : null,
     link: l ? l.link : null,
   });
+}
+
+/**
+ * A filtered export by subject or context starts at the newest signed head before the first event
+ * that could match (a plain substring search, a superset of the filter), not at the genesis: the
+ * verifier trusts that head by its signature and chains on from it.
+ */
+async function startingHead(db: SqlExecutor, f: ExportFilter, keyId: string): Promise<StoredSignedHead | null> {
+  if (!f.subjectKey && !f.context) return null;
+  const first = await db.query<{ tx: string; gp: string }>(
+    `SELECT transaction_id::text AS tx, global_position::text AS gp FROM es_events
+     WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       AND ($1::text IS NULL OR strpos(stream_id, $1) > 0 OR strpos(data, $1) > 0 OR strpos(metadata, $1) > 0)
+       AND ($2::text IS NULL OR starts_with(type, $2))
+     ORDER BY transaction_id, global_position LIMIT 1`,
+    [f.subjectKey ?? null, f.context ? typePrefix(f.context) : null],
+  );
+  if (!first.rows.length) return null;
+  const at = await db.query<{ seq: string }>('SELECT seq::text AS seq FROM rm_audit_chain.links WHERE tx = $1 AND pos = $2', [first.rows[0].tx, first.rows[0].gp]);
+  if (!at.rows.length) return null;
+  const heads = await db.query<StoredSignedHead>(
+    `SELECT seq::text AS seq, key_id, tx::text AS tx, pos::text AS pos, link, signed_at, signature, public_key
+     FROM audit_signed_heads h WHERE h.seq < $1 AND h.key_id = $2 ORDER BY h.seq DESC LIMIT 1`,
+    [at.rows[0].seq, keyId],
+  );
+  return heads.rows[0] ?? null;
 }
