@@ -142,8 +142,8 @@ function verifyLines(input, trustedPublicKeyPem) {
     }
     if (o.kind === 'signed_head' || o.kind === 'head') {
       if (o.seq === null) return expectedSeq === 0n ? { ok: true, events, withheld, head: null, signed_heads_checked: 0, key: keyNote() } : fail('truncated', o, 'empty head after events');
-      const key = o.kind === 'head' || o.key_id === header.key_id ? publicKey : o.public_key;
-      if (!signatureValid(o, key)) return fail('bad_signature', o, `the ${o.kind} signature does not verify with the ${trustedPublicKeyPem ? 'given' : 'embedded'} public key`);
+      if (o.kind === 'signed_head' && o.key_id !== header.key_id) continue; // another key: not trusted, not used
+      if (!signatureValid(o, publicKey)) return fail('bad_signature', o, `the ${o.kind} signature does not verify with the ${trustedPublicKeyPem ? 'given' : 'embedded'} public key`);
       if (BigInt(o.seq) !== expectedSeq - 1n || o.link !== previous || !last || String(last.tx) !== String(o.tx) || String(last.pos) !== String(o.pos)) {
         return fail('signed_head_mismatch', o, `the chain recomputed from the export does not reach the ${o.kind} signed at ${o.signed_at}`);
       }

@@ -187,6 +187,17 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
     expect(s.report.first_break).toMatchObject({ kind: 'signed_head_mismatch', seq: '9' });
   });
 
+  it('trusts only heads of the given key: a head signed by another key is counted, not used', async () => {
+    const log = await fresh();
+    const other = new AuditSigner(generateKeyPairSync('ed25519').privateKey);
+    const { saveSignedHead } = await import('@pl/audit');
+    await saveSignedHead(log.fresh.db, other.sign({ seq: '5', tx: '1', pos: '1', link: 'ab'.repeat(32) }, new Date()), other.publicKeyPem);
+    expect(await verifyChain(log.fresh.db, log.store, { publicKeyPem: signer.publicKeyPem })).toMatchObject({ ok: true, signed_heads: { checked: 2, untrusted: 1 } });
+    expect((await verifyChain(log.fresh.db, log.store)).first_break).toMatchObject({ kind: 'signed_head_mismatch', seq: '5' });
+    await log.fresh.db.query(`UPDATE audit_signed_heads SET signature = $1 WHERE seq = 9`, [Buffer.alloc(64, 1).toString('base64')]);
+    expect((await verifyChain(log.fresh.db, log.store, { publicKeyPem: signer.publicKeyPem })).first_break).toMatchObject({ kind: 'bad_signature', seq: '9' });
+  });
+
   it('rejects an export whose head is signed by another key, and a forged edit of the file', async () => {
     const log = await fresh();
     const file = await exportToFile(log);

@@ -59,7 +59,7 @@ export async function* exportAuditLog(
   summary.head = head;
   const periodic = new Map<string, object[]>();
   for (const s of await signedHeads(db)) {
-    if (head && BigInt(s.seq) < BigInt(head.seq)) periodic.set(s.seq, [...(periodic.get(s.seq) ?? []), { kind: 'signed_head', ...s }]);
+    if (head && s.key_id === signer.keyId && BigInt(s.seq) < BigInt(head.seq)) periodic.set(s.seq, [...(periodic.get(s.seq) ?? []), { kind: 'signed_head', ...s }]);
   }
   yield JSON.stringify({
     kind: 'header',

@@ -1,4 +1,5 @@
-import { chainLink, contentHash, GENESIS_LINK, positionText, signedHeads, verifyHead, type ChainHead, type StoredSignedHead } from '@pl/audit';
+import { createPublicKey } from 'node:crypto';
+import { chainLink, contentHash, GENESIS_LINK, keyIdOf, positionText, signedHeads, verifyHead, type ChainHead, type StoredSignedHead } from '@pl/audit';
 import { comparePositions } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { CONTENT_HASH_SQL, logEntries, type LogEntry } from './log-pages';
@@ -34,7 +35,7 @@ export interface VerifyReport {
   /** Events recomputed and compared. */
   readonly checked: number;
   readonly head: { seq: string; position: string; link: string } | null;
-  readonly signed_heads: { readonly checked: number; readonly latest: StoredSignedHead | null };
+  readonly signed_heads: { readonly checked: number; readonly untrusted: number; readonly latest: StoredSignedHead | null };
   readonly first_break: ChainBreak | null;
   readonly elapsed_ms: number;
   readonly events_per_second: number;
@@ -46,6 +47,11 @@ export interface VerifyOptions {
   readonly pageSize?: number;
   /** Skip the fast path (SQL backends) and walk event by event from the start. */
   readonly detailed?: boolean;
+  /**
+   * The signer's public key (PEM): signed heads are checked with it and heads of any other key are
+   * not trusted (counted as `untrusted`). Without it each head is checked with the key stored next to it.
+   */
+  readonly publicKeyPem?: string;
   readonly onProgress?: (checked: number, total: number) => void;
 }
 
@@ -58,7 +64,9 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   const started = Date.now();
   const pageSize = options.pageSize ?? 10_000;
   const head = await chainHead(db);
-  const signed = await signedHeads(db);
+  const all = await signedHeads(db);
+  const trustedKeyId = options.publicKeyPem ? keyIdOf(createPublicKey(options.publicKeyPem)) : null;
+  const signed = trustedKeyId ? all.filter((s) => s.key_id === trustedKeyId) : all;
   const bySeq = new Map<string, StoredSignedHead[]>();
   for (const s of signed) bySeq.set(s.seq, [...(bySeq.get(s.seq) ?? []), s]);
   let checked = 0;
@@ -69,7 +77,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
       ok: first === null,
       checked,
       head: head ? { seq: head.seq, position: positionText(head), link: head.link } : null,
-      signed_heads: { checked: signed.length, latest: signed.length ? signed[signed.length - 1] : null },
+      signed_heads: { checked: signed.length, untrusted: all.length - signed.length, latest: signed.length ? signed[signed.length - 1] : null },
       first_break: first,
       elapsed_ms: ms,
       events_per_second: ms > 0 ? Math.round((checked * 1000) / ms) : checked,
@@ -77,7 +85,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
     };
   };
   for (const s of signed) {
-    if (!verifyHead(s, s.public_key)) return done({ kind: 'bad_signature', seq: s.seq, position: positionText(s), detail: `signature of the head signed at ${s.signed_at} does not verify` });
+    if (!verifyHead(s, options.publicKeyPem ?? s.public_key)) return done({ kind: 'bad_signature', seq: s.seq, position: positionText(s), detail: `signature of the head signed at ${s.signed_at} does not verify` });
   }
   if (!head) {
     const first = signed[0];

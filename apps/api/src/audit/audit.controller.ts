@@ -42,7 +42,7 @@ export class AuditController {
   @Get('verify')
   @RequireScopes('audit:read')
   async verify() {
-    return verifyChain(this.infra.db, this.infra.store);
+    return verifyChain(this.infra.db, this.infra.store, { publicKeyPem: this.signer.publicKeyPem });
   }
 
   /** Signs the current chain head now (periodic checkpoints are signed by the worker). */

@@ -37,7 +37,7 @@ export const auditCommand: CliCommand = {
         return 0;
       }
       case 'verify': {
-        const report = await verifyChain(db, store, { onProgress: (n, total) => io.progress(`verified ${n}/${total} events`) });
+        const report = await verifyChain(db, store, { publicKeyPem: signer.publicKeyPem, onProgress: (n, total) => io.progress(`verified ${n}/${total} events`) });
         io.out(JSON.stringify(report, null, 2));
         io.out(report.ok ? `OK: ${report.checked} events, chain head ${report.head?.position ?? 'none'}, ${report.events_per_second} events/s` : `BROKEN at ${report.first_break!.position}: ${report.first_break!.kind} (${report.first_break!.detail})`);
         return report.ok ? 0 : 1;
