@@ -1,6 +1,10 @@
 import { mentionsSubject, PERSONAL_DATA_ACCESSED, positionText } from '@pl/audit';
-import type { EventStore } from '@pl/eventstore';
+import { LOG_START, UpcasterRegistry, type RecordedEvent } from '@pl/domain';
+import { decodeRow, type EventRow, type EventStore, type SqlExecutor } from '@pl/eventstore';
+import { SELECT_COLUMNS } from '@pl/eventstore/postgres/rows';
 import { logEvents } from './log-pages';
+
+const NO_UPCASTERS = new UpcasterRegistry();
 
 export interface SubjectHistoryEntry {
   readonly position: string;
@@ -18,9 +22,9 @@ export interface SubjectHistoryEntry {
  * Everything the log records about one subject (by pseudonym), without decrypting any field: the
  * audit history an access response (Art. 15) can include, access records among it.
  */
-export async function subjectHistory(store: EventStore, subjectKey: string, limit = 10_000): Promise<{ entries: SubjectHistoryEntry[]; truncated: boolean }> {
+export async function subjectHistory(store: EventStore, subjectKey: string, limit = 10_000, db?: SqlExecutor): Promise<{ entries: SubjectHistoryEntry[]; truncated: boolean }> {
   const entries: SubjectHistoryEntry[] = [];
-  for await (const e of logEvents(store)) {
+  for await (const e of candidates(store, subjectKey, db)) {
     if (!mentionsSubject(subjectKey, e.streamId, e.raw?.data ?? '', e.raw?.metadata ?? '')) continue;
     if (entries.length >= limit) return { entries, truncated: true };
     const m = e.metadata ?? ({} as Record<string, unknown>);
@@ -36,4 +40,30 @@ export async function subjectHistory(store: EventStore, subjectKey: string, limi
     });
   }
   return { entries, truncated: false };
+}
+
+/**
+ * Events that may mention the subject, in global order. On the SQL backends (given `db`) the
+ * database narrows the log with a substring search first; the exact match is checked above.
+ */
+async function* candidates(store: EventStore, subjectKey: string, db?: SqlExecutor): AsyncGenerator<RecordedEvent> {
+  if (!db || store.backend === 'eventstoredb') {
+    yield* logEvents(store);
+    return;
+  }
+  let after = LOG_START;
+  for (;;) {
+    const r = await db.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM es_events
+       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND (strpos(stream_id, $3) > 0 OR strpos(data, $3) > 0 OR strpos(metadata, $3) > 0)
+       ORDER BY transaction_id, global_position LIMIT 1000`,
+      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), subjectKey],
+    );
+    if (!r.rows.length) return;
+    for (const row of r.rows) yield decodeRow(row, NO_UPCASTERS);
+    const lastRow = r.rows[r.rows.length - 1];
+    after = { tx: BigInt(lastRow.tx), pos: BigInt(lastRow.gp) };
+  }
 }

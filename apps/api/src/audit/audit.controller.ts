@@ -79,7 +79,7 @@ export class AuditController {
     if (!userId || userId.length > 200) throw invalid('user_id must be 1 to 200 characters');
     const subjectKey = this.infra.pseudonymizer.subject(userId);
     await recordPersonalDataAccess(this.infra, ctx, { subjectKey, what: 'audit.subject_history', purpose: q.purpose ?? 'access_request', requestId: q.request_id });
-    const { entries, truncated } = await subjectHistory(this.infra.store, subjectKey);
+    const { entries, truncated } = await subjectHistory(this.infra.store, subjectKey, 10_000, this.infra.db);
     return { subject: subjectKey, events: entries, truncated };
   }
 }
