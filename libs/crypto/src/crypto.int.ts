@@ -67,6 +67,16 @@ describe.each(SQL_BACKENDS)('crypto-shredding on %s', (_name, open) => {
     await expect(codec.decode([{ ...e, streamId: 'consent-other' }])).rejects.toThrow();
   });
 
+  it('an event whose personal fields are all empty creates no data key (a shredded subject stays shredded)', async () => {
+    const sub = pseudo.subject('grace-empty@example.com');
+    const before = await fresh.db.query('SELECT 1 FROM subject_keys WHERE subject_key = $1', [sub]);
+    expect(before.rows).toHaveLength(0);
+    const [enc] = await codec.encode(`consent-${sub}`, [{ type: 'test.recorded', data: { subject_key: sub, purpose: 'x', proof: { ip_address: null, user_agent: null }, notes: null, items: [] } }], [crypto.randomUUID()]);
+    expect(enc.data).toMatchObject({ proof: { ip_address: null, user_agent: null } });
+    const after = await fresh.db.query('SELECT 1 FROM subject_keys WHERE subject_key = $1', [sub]);
+    expect(after.rows).toHaveLength(0);
+  });
+
   it('a ciphertext copied into another event of the same stream does not decrypt (bound to the event id)', async () => {
     const sub = pseudo.subject('frank-bound@example.com');
     const stream = await appendFor(sub);

@@ -94,6 +94,19 @@ export class CryptoEventCodec {
         out.push(e);
         continue;
       }
+      const needsKey = fields.paths.some((path) => {
+        let found = false;
+        rewrite(e.data, path.split('.'), (v) => {
+          if (v !== null && v !== undefined && !isEncryptedField(v)) found = true;
+          return v;
+        });
+        return found;
+      });
+      // No personal value present: never fetch (and so never re-create) the subject's data key.
+      if (!needsKey) {
+        out.push(e);
+        continue;
+      }
       const sub = (fields.subjectOf ?? defaultSubject)(streamId, e.data);
       if (!sub) throw new Error(`cannot tell whose personal data event ${e.type} carries`);
       const dk = await this.keys.keyFor(sub);
