@@ -151,3 +151,41 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
     });
   }
 });
+
+describe('access records of the other contexts\' releases of personal data (PGlite)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ backend: 'pglite' });
+  });
+  afterAll(() => t?.close());
+
+  const accessLog = async (user: string) => {
+    const { events } = await t.infra.store.readStream(`access-log-${t.infra.pseudonymizer.subject(user)}`);
+    return events.map((e) => ({ ...(e.data as Record<string, unknown>), actor: e.metadata.actor }));
+  };
+
+  it('consent history with decrypted personal fields is recorded; without them it is not', async () => {
+    expect((await t.request('POST', '/consent/record', consentBody('dora@example.com'))).status).toBe(201);
+    const reader = await t.createKey('consent:read');
+    expect((await t.request('GET', `/consent/${encodeURIComponent('dora@example.com')}/history`, undefined, reader)).body.personal_fields).toBe('omitted');
+    expect(await accessLog('dora@example.com')).toEqual([]);
+    const pii = await t.createKey('consent:read-pii');
+    const h = await t.request('GET', `/consent/${encodeURIComponent('dora@example.com')}/history`, undefined, pii);
+    expect(h.body.personal_fields).toBe('decrypted');
+    expect(await accessLog('dora@example.com')).toEqual([expect.objectContaining({ what: 'consent.history', purpose: expect.any(String), actor: expect.stringMatching(/^apikey:/) })]);
+  });
+
+  it('access reports and portability exports are recorded with their request', async () => {
+    expect((await t.request('POST', '/consent/record', consentBody('erin@example.com'))).status).toBe(201);
+    const access = await t.request('GET', `/data-subject/access/${encodeURIComponent('erin@example.com')}`);
+    expect(access.status).toBe(200);
+    const portability = await t.request('GET', `/data-subject/portability/${encodeURIComponent('erin@example.com')}`);
+    expect(portability.status).toBe(200);
+    const log = await accessLog('erin@example.com');
+    expect(log).toEqual([
+      expect.objectContaining({ what: 'rights.access_report', request_id: access.body.request_id }),
+      expect.objectContaining({ what: 'rights.portability_export', request_id: expect.any(String) }),
+    ]);
+    expect(JSON.stringify(log)).not.toContain('erin@example.com');
+  });
+});

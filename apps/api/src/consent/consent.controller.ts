@@ -50,9 +50,9 @@ export class ConsentController {
 
   @Get(':user_id/history')
   @RequireScopes('consent:read', 'consent:read-pii')
-  history(@Param('user_id') userId: string, @Req() req: AuthenticatedRequest) {
+  history(@Param('user_id') userId: string, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const scopes = req.principal?.scopes;
-    return this.consents.history(userId, !!scopes && (scopes.has('consent:read-pii') || scopes.has('admin')));
+    return this.consents.history(userId, !!scopes && (scopes.has('consent:read-pii') || scopes.has('admin')), ctx);
   }
 
   @Get(':user_id')

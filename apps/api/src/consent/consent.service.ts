@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
+import { recordPersonalDataAccess } from '@pl/audit';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
 import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, type ExpiryPolicy } from '@pl/domain/law/consent';
 import { parseConsentString } from '@pl/domain/consent/signals';
@@ -273,8 +274,10 @@ export class ConsentService {
     };
   }
 
-  async history(userId: string, pii: boolean) {
+  async history(userId: string, pii: boolean, ctx?: CommandContext) {
     const subjectKey = this.subject(userId);
+    // Art. 5(2): a release of decrypted personal fields is itself recorded, before the release
+    if (pii && ctx) await recordPersonalDataAccess(this.infra, ctx, { subjectKey, what: 'consent.history', purpose: 'consent_history' });
     const { events } = await this.infra.store.readStream(consent.consentStreamId(subjectKey));
     const decoded = pii ? await this.infra.codec.decode(events) : this.infra.codec.omitPersonal(events);
     return {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { asDomainEvent, type CommandContext } from '@pl/application';
+import { recordPersonalDataAccess } from '@pl/audit';
 import { catalog, conflict, consent, invalid, notFound, precondition } from '@pl/domain';
 import {
   analyseErasure,
@@ -242,6 +243,7 @@ export class RightsService {
   async access(requestId: string, ctx: CommandContext, extendedLookBack = false) {
     const state = await this.load(requestId);
     this.assertReleasable(state, 'access');
+    await recordPersonalDataAccess(this.infra, ctx, { subjectKey: state.request!.subject_key, what: 'rights.access_report', purpose: 'access_request', requestId });
     const { input } = await this.reportInput(state, ctx.now, extendedLookBack);
     const report = buildAccessReport(input);
     await this.release(requestId, reportSections(report), 'json', report.consents.length + report.receipts.length + report.system_data.length, ctx);
@@ -252,6 +254,7 @@ export class RightsService {
   async portability(requestId: string, format: 'json' | 'csv', ctx: CommandContext) {
     const state = await this.load(requestId);
     this.assertReleasable(state, 'portability');
+    await recordPersonalDataAccess(this.infra, ctx, { subjectKey: state.request!.subject_key, what: 'rights.portability_export', purpose: 'portability_request', requestId });
     const { input, holdings } = await this.reportInput(state, ctx.now);
     const exported = buildPortabilityExport(input, holdings.flatMap((h) => h.categories));
     await this.release(requestId, ['portable_data', 'consents'], format, exported.records.length + exported.consents.length, ctx);
@@ -310,6 +313,7 @@ export class RightsService {
     const all = (decoded.find((e) => e.type === 'rights.corrections_provided')?.data.corrections ?? null) as Record<string, string> | null;
     if (!all) throw precondition('the corrections are no longer available (erased)');
     const corrections = Object.fromEntries(Object.entries(all).filter(([category]) => inScope(category, task.categories)));
+    await recordPersonalDataAccess(this.infra, ctx, { subjectKey: state.request!.subject_key, what: 'rights.corrections', purpose: 'rectification_request', requestId });
     await this.run(requestId, { type: 'RecordDataRelease', releasedTo: ctx.actor, sections: ['corrections'], format: 'json', items: Object.keys(corrections).length, now: ctx.now }, ctx);
     return { request_id: requestId, task_id: taskId, system_id: task.system_id, corrections };
   }
