@@ -19,13 +19,17 @@ describeKafka('rights fan-out over the real broker: request -> relay -> tasks to
   let t: TestApp;
   let crm: RightsTaskWorker;
   const tasksSeen: Array<{ task_id: string; request_id: string; categories: string[] }> = [];
+  const invalidSeen: string[] = [];
+  // Its own system id: the broker's tasks topic outlives this test and holds other suites' tasks.
+  const systemId = `crm-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     t = await startTestApp({ backend: 'postgres', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') } });
     await eventually(async () => (await t.request('GET', '/health', undefined, null)).body.checks?.kafka_relay?.ok === true, 45_000, async () => (await t.request('GET', '/health', undefined, null)).body);
-    expect((await t.request('POST', '/governance/systems', { system_id: 'crm', name: 'CRM', owner: 'ops', storage: [{ country: 'DE' }] })).status).toBe(201);
+    expect((await t.request('POST', '/governance/systems', { system_id: systemId, name: 'CRM', owner: 'ops', storage: [{ country: 'DE' }] })).status).toBe(201);
     crm = new RightsTaskWorker({
-      systemId: 'crm', brokers: KAFKA_BROKERS, groupId: `crm-${randomUUID()}`, fromBeginning: true,
+      systemId, brokers: KAFKA_BROKERS, groupId: `${systemId}-${randomUUID()}`, fromBeginning: true,
+      onInvalid: (reason) => invalidSeen.push(reason),
       onTask: async (task) => {
         tasksSeen.push({ task_id: task.task_id, request_id: task.request_id, categories: task.categories });
         await crm.report({ request_id: task.request_id, task_id: task.task_id, outcome: 'done', records_affected: task.categories.length, reason: null, data: null });
@@ -40,23 +44,23 @@ describeKafka('rights fan-out over the real broker: request -> relay -> tasks to
 
   it('an erasure task reaches the system over Kafka and its answer completes the request', async () => {
     const user = `kafka-user-${randomUUID()}`;
-    const r = await t.request('POST', '/privacy/receipts', { user_id: user, system_id: 'crm', data_category: 'user.contact.email', processing_purpose: 'marketing', stored_at: new Date(Date.now() - 60_000).toISOString() });
+    const r = await t.request('POST', '/privacy/receipts', { user_id: user, system_id: systemId, data_category: 'user.contact.email', processing_purpose: 'marketing', stored_at: new Date(Date.now() - 60_000).toISOString() });
     expect(r.status).toBe(201);
     const erased = await t.request('POST', '/data-subject/erasure', { user_id: user });
     expect(erased.status).toBe(202);
-    expect(erased.body.tasks).toEqual([expect.objectContaining({ system_id: 'crm', integration: 'kafka', categories: ['user.contact.email'] })]);
+    expect(erased.body.tasks).toEqual([expect.objectContaining({ system_id: systemId, integration: 'kafka', categories: ['user.contact.email'] })]);
     const done = await eventually(
       async () => {
         const s = await t.request('GET', `/data-subject/requests/${erased.body.request_id}`);
         return s.body.status === 'completed' ? s.body : null;
       },
       45_000,
-      async () => ({ health: (await t.request('GET', '/health', undefined, null)).body.checks, tasksSeen, status: (await t.request('GET', `/data-subject/requests/${erased.body.request_id}`)).body.status }),
+      async () => ({ health: (await t.request('GET', '/health', undefined, null)).body.checks, tasksSeen, invalidSeen, status: (await t.request('GET', `/data-subject/requests/${erased.body.request_id}`)).body.status }),
     );
-    expect(done.tasks[0]).toMatchObject({ status: 'done', system_id: 'crm' });
+    expect(done.tasks[0]).toMatchObject({ status: 'done', system_id: systemId });
     expect(tasksSeen.filter((x) => x.request_id === erased.body.request_id)).toHaveLength(1);
     const { events } = await t.infra.store.readStream(`dsr-${erased.body.request_id}`);
-    expect(events.find((e) => e.type === 'rights.task_result_recorded')!.metadata.actor).toBe('service:crm');
+    expect(events.find((e) => e.type === 'rights.task_result_recorded')!.metadata.actor).toBe(`service:${systemId}`);
     expect((await t.request('GET', '/health', undefined, null)).body.checks?.rights_results).toBeDefined();
   });
 });

@@ -11,6 +11,19 @@ export interface RightsTaskOptions {
   /** Called once per task (de-duplicated by event id within this process). Resolve to commit the offset; throw to get it again. */
   readonly onTask: (task: RightsTask, envelope: EventEnvelope<RightsTask>) => Promise<void>;
   readonly fromBeginning?: boolean;
+  /** Called for a message on the tasks topic that is not a well-formed task (it is skipped, never retried forever). */
+  readonly onInvalid?: (reason: string, offset: string) => void;
+}
+
+/** The reason a task envelope is unusable, or null when it is a well-formed task. */
+export function invalidTaskReason(envelope: unknown): string | null {
+  const data = (envelope as { data?: Partial<Record<keyof RightsTask, unknown>> } | null)?.data;
+  if (!data || typeof data !== 'object') return 'no task data';
+  for (const k of ['request_id', 'task_id', 'system_id', 'subject_key', 'request_type'] as const) {
+    if (typeof data[k] !== 'string' || !data[k]) return `missing ${k}`;
+  }
+  if (!Array.isArray(data.categories) || !data.categories.every((c) => typeof c === 'string')) return 'categories must be a list of strings';
+  return null;
 }
 
 /**
@@ -41,7 +54,19 @@ export class RightsTaskWorker {
         if (message.headers?.[HEADERS.eventType]?.toString() !== 'rights.task_dispatched') return;
         const eventId = message.headers?.[HEADERS.eventId]?.toString();
         if (eventId && this.seen.has(eventId)) return;
-        const envelope = JSON.parse(message.value.toString()) as EventEnvelope<RightsTask>;
+        // A poison message must not block the system's queue: skip it and say why.
+        let envelope: EventEnvelope<RightsTask>;
+        try {
+          envelope = JSON.parse(message.value.toString()) as EventEnvelope<RightsTask>;
+        } catch {
+          this.options.onInvalid?.('not JSON', message.offset);
+          return;
+        }
+        const invalid = invalidTaskReason(envelope);
+        if (invalid) {
+          this.options.onInvalid?.(invalid, message.offset);
+          return;
+        }
         await this.options.onTask(envelope.data, envelope);
         if (eventId) {
           this.seen.add(eventId);
