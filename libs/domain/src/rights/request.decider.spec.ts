@@ -176,6 +176,13 @@ describe('identity verification', () => {
     dsr.given([ccpa('categories', { authorised_agent: { kind: 'power_of_attorney' } })]).when({ type: 'VerifyIdentity', evidence: { method: 'data_points', dataPointsMatched: 2 }, now: T0 }).thenMatches((e) => expect(e).toHaveLength(1));
   });
 
+  it('GDPR: never verified on zero evidence (Art. 12(6))', () => {
+    dsr.given([received()]).when({ type: 'VerifyIdentity', evidence: { method: 'data_points', dataPointsMatched: 0 }, now: T0 }).thenThrows('precondition', /1 matching data point is required \(GDPR Art. 12\(6\)/);
+    dsr.given([received()]).when({ type: 'VerifyIdentity', evidence: { method: 'other' }, now: T0 }).thenThrows('precondition', /identity documents \(GDPR/);
+    dsr.given([received()]).when({ type: 'VerifyIdentity', evidence: { method: 'data_points', dataPointsMatched: 1 }, now: T0 }).thenMatches((e) => expect(e).toHaveLength(1));
+    dsr.given([received()]).when({ type: 'VerifyIdentity', evidence: { method: 'account_authentication' }, now: T0 }).thenThrows('precondition', /account holders \(GDPR Art. 12\(6\)/);
+  });
+
   it('verifying twice changes nothing', () => dsr.given([received(), verified()]).when({ type: 'VerifyIdentity', evidence: { method: 'documents' }, now: T0 }).then([]));
 
   it('asks for identity information with a reason; not once verified, not for opt-outs', () => {

@@ -33,7 +33,9 @@ export interface AgentInfo {
 
 export function verificationRequirement(jurisdiction: Jurisdiction, type: RequestType, accessScope: AccessScope | null): VerificationRequirement {
   if (jurisdiction === 'GDPR') {
-    return { required: true, level: 'reasonable', minDataPoints: 0, signedDeclaration: false, source: 'GDPR Art. 12(6), Recital 64: reasonable measures to verify identity' };
+    // Reasonable measures, never none: at least one matching data point, identity documents or the
+    // subject's account (Art. 12(6): where in doubt, ask for more information).
+    return { required: true, level: 'reasonable', minDataPoints: 1, signedDeclaration: false, source: 'GDPR Art. 12(6), Recital 64: reasonable measures to verify identity' };
   }
   switch (type) {
     case 'opt_out_sale_sharing':
@@ -60,15 +62,17 @@ export function checkVerification(
   if (ctx.agent?.kind === 'authorised_agent' && !evidence.agentPermissionVerified) {
     return { ok: false, reason: "an authorised agent needs the subject's signed permission (11 CCR § 7063(a))" };
   }
+  const gdpr = req.level === 'reasonable';
   if (evidence.method === 'account_authentication') {
-    if (!ctx.isAccountHolder) return { ok: false, reason: 'account authentication is only for account holders (11 CCR § 7061)' };
+    if (!ctx.isAccountHolder) return { ok: false, reason: `account authentication is only for account holders (${gdpr ? req.source : '11 CCR § 7061'})` };
     return { ok: true, level: req.level };
   }
-  if (req.minDataPoints > 0 && evidence.method === 'data_points') {
-    if ((evidence.dataPointsMatched ?? 0) < req.minDataPoints) return { ok: false, reason: `${req.minDataPoints} matching data points are required (${req.source})` };
+  if (evidence.method === 'data_points') {
+    if ((evidence.dataPointsMatched ?? 0) < req.minDataPoints) return { ok: false, reason: `${req.minDataPoints} matching data point${req.minDataPoints > 1 ? 's are' : ' is'} required (${req.source})` };
     if (req.signedDeclaration && !evidence.signedDeclaration) return { ok: false, reason: `a signed declaration is required (${req.source})` };
     return { ok: true, level: req.level };
   }
-  if (req.minDataPoints > 0) return { ok: false, reason: `verify by account authentication or ${req.minDataPoints} data points (${req.source})` };
-  return { ok: true, level: req.level };
+  // Identity documents satisfy GDPR's reasonable measures; the CCPA regulations ask for matching data points.
+  if (evidence.method === 'documents' && gdpr) return { ok: true, level: req.level };
+  return { ok: false, reason: `verify by account authentication, ${req.minDataPoints} matching data point${req.minDataPoints > 1 ? 's' : ''}${gdpr ? ' or identity documents' : ''} (${req.source})` };
 }
