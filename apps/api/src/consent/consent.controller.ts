@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
@@ -17,6 +17,8 @@ export class ConsentController {
   constructor(private readonly consents: ConsentService) {}
 
   @Post('record')
+  @ApiOperation({ summary: 'Record consent (GDPR Art. 7(1) proof)' })
+  @ApiResponse({ status: 400, description: 'Invalid request body' })
   @HttpCode(201)
   @RequireScopes('consent:write')
   record(@Body() body: RecordConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
@@ -24,6 +26,8 @@ export class ConsentController {
   }
 
   @Post('withdraw')
+  @ApiOperation({ summary: 'Withdraw consent (GDPR Art. 7(3))' })
+  @ApiResponse({ status: 400, description: 'Invalid request body' })
   @HttpCode(200)
   @RequireScopes('consent:write')
   withdraw(@Body() body: WithdrawConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
@@ -32,6 +36,11 @@ export class ConsentController {
 
   /** The hot path: checked by hand (no DTO class) to keep per-call overhead low. */
   @Get('validate')
+  @ApiOperation({ summary: 'Check whether processing is allowed for one subject, category and purpose (GDPR Art. 6(1)(a))' })
+  @ApiQuery({ name: 'user_id', required: true, example: 'user-123' })
+  @ApiQuery({ name: 'data_category', required: true, example: 'user.contact.email' })
+  @ApiQuery({ name: 'processing_purpose', required: true, example: 'marketing.communications.email' })
+  @ApiResponse({ status: 400, description: 'Missing or invalid query parameter' })
   @RequireScopes('consent:read', 'consent:write')
   validate(@Query() q: ValidateQuery) {
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -39,6 +48,8 @@ export class ConsentController {
   }
 
   @Post('validate/batch')
+  @ApiOperation({ summary: 'Check up to 1,000 subject/category/purpose combinations at once' })
+  @ApiResponse({ status: 400, description: 'Invalid checks' })
   @HttpCode(200)
   @RequireScopes('consent:read', 'consent:write')
   @ApiBody({ type: ValidateBatchDto })
@@ -49,6 +60,8 @@ export class ConsentController {
   }
 
   @Get(':user_id/history')
+  @ApiOperation({ summary: 'Consent history of a subject (GDPR Art. 7(1) proof; access is recorded, Art. 5(2))' })
+  @ApiParam({ name: 'user_id', example: 'user-123' })
   @RequireScopes('consent:read', 'consent:read-pii')
   history(@Param('user_id') userId: string, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const scopes = req.principal?.scopes;
@@ -56,6 +69,8 @@ export class ConsentController {
   }
 
   @Get(':user_id')
+  @ApiOperation({ summary: 'Current consent state of a subject' })
+  @ApiParam({ name: 'user_id', example: 'user-123' })
   @RequireScopes('consent:read', 'consent:write')
   state(@Param('user_id') userId: string) {
     return this.consents.state(userId);

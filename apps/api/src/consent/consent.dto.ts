@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,32 +18,49 @@ export const CONSENT_STATUSES = ['granted', 'given', 'accepted', 'denied', 'refu
 export type ConsentStatusValue = (typeof CONSENT_STATUSES)[number];
 
 export class RecordConsentDto {
+  @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
+  @ApiProperty({ type: [String], example: ['user.contact.email'], minItems: 1, maxItems: 50 })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories!: string[];
+  @ApiProperty({ type: [String], example: ['marketing.communications.email'], minItems: 1, maxItems: 50 })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) processing_purposes!: string[];
+  @ApiProperty({ enum: CONSENT_STATUSES, example: 'granted' })
   @IsIn(CONSENT_STATUSES) consent_status!: ConsentStatusValue;
+  @ApiProperty({ format: 'date-time', example: '2026-01-15T10:00:00Z' })
   @IsISO8601({ strict: true }) consent_timestamp!: string;
+  @ApiPropertyOptional({ format: 'date-time', example: '2027-01-15T10:00:00Z' })
   @IsOptional() @IsISO8601({ strict: true }) expiry_timestamp?: string;
+  @ApiPropertyOptional({ description: 'IAB TCF or GPP consent string', maxLength: 16384 })
   @IsOptional() @IsString() @MaxLength(16384) consent_string?: string;
+  @ApiProperty({ example: 'consent', maxLength: 64 })
   @IsString() @Length(1, 64) legal_basis!: string;
+  @ApiProperty({ example: 'v3', maxLength: 64 })
   @IsString() @Length(1, 64) consent_version!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Proof of consent (GDPR Art. 7(1)): notice, method, channel, ...', example: { notice_id: 'newsletter-form', notice_version: '3', method: 'checkbox', channel: 'web', ip_address: '203.0.113.7' } })
   @IsOptional() @IsObject() consent_metadata?: Record<string, unknown>;
 }
 
 export class WithdrawConsentDto {
+  @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
   /** Empty (or `["all"]`) withdraws every category. */
+  @ApiProperty({ type: [String], description: 'Empty (or ["all"]) withdraws every category', example: ['user.contact.email'], maxItems: 50 })
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories!: string[];
+  @ApiPropertyOptional({ type: [String], example: ['marketing.communications.email'], maxItems: 50 })
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) processing_purposes?: string[];
 }
 
 export class ValidateCheckDto {
+  @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
+  @ApiProperty({ example: 'user.contact.email', maxLength: 128 })
   @IsString() @Length(1, 128) data_category!: string;
+  @ApiProperty({ example: 'marketing.communications.email', maxLength: 128 })
   @IsString() @Length(1, 128) processing_purpose!: string;
 }
 
 export class ValidateBatchDto {
+  @ApiProperty({ type: () => [ValidateCheckDto], minItems: 1, maxItems: 1000 })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ValidateCheckDto) checks!: ValidateCheckDto[];
 }
 
