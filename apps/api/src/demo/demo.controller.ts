@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { CommandContext } from '@pl/application';
 import { positionToString } from '@pl/domain';
@@ -14,10 +14,12 @@ import { INFRA } from '../platform/tokens';
 import { DemoCommandMessage } from './demo.commands';
 
 export class OpenListDto {
+  @ApiProperty({ example: 'groceries', maxLength: 200 })
   @IsString() @Length(1, 200) title!: string;
 }
 
 export class AddItemDto {
+  @ApiProperty({ example: 'milk', maxLength: 200 })
   @IsString() @Length(1, 200) item!: string;
 }
 
@@ -31,6 +33,7 @@ export class DemoController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Open a demo list (stack walkthrough)' })
   @RequireScopes('demo:write')
   @RateLimit({ perMinute: 30 })
   async open(@Body() body: OpenListDto, @CommandCtx() ctx: CommandContext) {
@@ -40,6 +43,7 @@ export class DemoController {
   }
 
   @Post(':id/items')
+  @ApiOperation({ summary: 'Add an item to a demo list' })
   @HttpCode(201)
   @RequireScopes('demo:write')
   async add(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: AddItemDto, @CommandCtx() ctx: CommandContext) {
@@ -48,6 +52,7 @@ export class DemoController {
   }
 
   @Post(':id/close')
+  @ApiOperation({ summary: 'Close a demo list' })
   @HttpCode(200)
   @RequireScopes('demo:write')
   async close(@Param('id', new ParseUUIDPipe()) id: string, @CommandCtx() ctx: CommandContext) {
@@ -57,6 +62,7 @@ export class DemoController {
 
   /** Event counts per type, from the event_counts projection. */
   @Get('/stats')
+  @ApiOperation({ summary: 'Event counts of the demo lists (read model)' })
   @RequireScopes('demo:write')
   async stats() {
     return { event_counts: await eventCounts(this.infra.db) };
