@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { SecretBox, WEBHOOK_SCHEMA, deactivateEndpoint, listDeliveries, listEndpoints, registerEndpoint, retryDeadDeliveries } from '@pl/messaging';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
@@ -28,6 +28,7 @@ export class WebhooksController {
 
   /** Registers or re-registers (rotating the secret). The signing secret is in this response only. */
   @Post('endpoints')
+  @ApiOperation({ summary: 'Register a webhook endpoint of a downstream service (GDPR Art. 19 propagation)' })
   @HttpCode(201)
   async register(@Body() dto: RegisterEndpointDto) {
     await this.ready();
@@ -35,12 +36,15 @@ export class WebhooksController {
   }
 
   @Get('endpoints')
+  @ApiOperation({ summary: 'List webhook endpoints' })
   async endpoints() {
     await this.ready();
     return { endpoints: await listEndpoints(this.infra.db) };
   }
 
   @Delete('endpoints/:service')
+  @ApiOperation({ summary: 'Deactivate the webhook endpoint of a service' })
+  @ApiParam({ name: 'service', example: 'crm' })
   @HttpCode(204)
   async deactivate(@Param('service') service: string) {
     await this.ready();
@@ -48,6 +52,7 @@ export class WebhooksController {
   }
 
   @Get('deliveries')
+  @ApiOperation({ summary: 'List webhook deliveries' })
   async deliveries(@Query() q: DeliveriesQuery) {
     await this.ready();
     return { deliveries: await listDeliveries(this.infra.db, { service: q.service, eventId: q.event_id, status: q.status, limit: q.limit }) };
@@ -55,6 +60,7 @@ export class WebhooksController {
 
   /** Queues dead-lettered deliveries again (all, one service's, or the given ids). */
   @Post('deliveries/retry')
+  @ApiOperation({ summary: 'Retry dead webhook deliveries' })
   @HttpCode(200)
   async retry(@Body() dto: RetryDeliveriesDto) {
     await this.ready();
