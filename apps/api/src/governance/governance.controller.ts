@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
 import { catalog, DomainError, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
@@ -47,6 +47,7 @@ export class GovernanceController {
   }
 
   @Get('taxonomy')
+  @ApiOperation({ summary: 'Data taxonomy (categories, purposes, subjects)' })
   @RequireScopes('catalog:read')
   taxonomy() {
     return {
@@ -68,12 +69,14 @@ export class GovernanceController {
 
   // systems and data elements
   @Post('systems')
+  @ApiOperation({ summary: 'Register a system in the data catalog (GDPR Art. 30)' })
   @RequireScopes('catalog:manage')
   async createSystem(@Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
     return { system_id: b.system_id, ...(await this.write({ op: 'define_system', mode: 'create', input: b }, ctx)) };
   }
 
   @Put('systems/:id')
+  @ApiOperation({ summary: 'Update a system of the data catalog' })
   @RequireScopes('catalog:manage')
   async putSystem(@Param('id') sid: string, @Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
     id(sid, 'system_id');
@@ -82,18 +85,21 @@ export class GovernanceController {
   }
 
   @Delete('systems/:id')
+  @ApiOperation({ summary: 'Retire a system of the data catalog' })
   @RequireScopes('catalog:manage')
   async retireSystem(@Param('id') sid: string, @CommandCtx() ctx: CommandContext) {
     return { system_id: sid, ...(await this.write({ op: 'retire_system', id: sid }, ctx)) };
   }
 
   @Get('systems')
+  @ApiOperation({ summary: 'List systems of the data catalog' })
   @RequireScopes('catalog:read')
   async systems() {
     return { systems: (await entities<catalog.SystemSnapshot>(this.infra.db, 'system')).map((e) => e.snapshot) };
   }
 
   @Get('systems/:id')
+  @ApiOperation({ summary: 'One system of the data catalog with its data elements' })
   @RequireScopes('catalog:read')
   async system(@Param('id') sid: string) {
     const row = await this.getOr404<catalog.SystemSnapshot>('system', id(sid, 'system_id'), 'system');
@@ -101,6 +107,7 @@ export class GovernanceController {
   }
 
   @Post('systems/:id/elements')
+  @ApiOperation({ summary: 'Add a data element to a system' })
   @RequireScopes('catalog:manage')
   async createElement(@Param('id') sid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
     const r = await this.write({ op: 'define_element', mode: 'create', systemId: sid, input: b }, ctx);
@@ -108,6 +115,7 @@ export class GovernanceController {
   }
 
   @Put('systems/:id/elements/:element')
+  @ApiOperation({ summary: 'Update a data element of a system' })
   @RequireScopes('catalog:manage')
   async putElement(@Param('id') sid: string, @Param('element') eid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
     if (b.element_id !== eid) throw invalid('element_id in the body must match the path');
@@ -116,6 +124,7 @@ export class GovernanceController {
   }
 
   @Delete('systems/:id/elements/:element')
+  @ApiOperation({ summary: 'Remove a data element from a system' })
   @RequireScopes('catalog:manage')
   async removeElement(@Param('id') sid: string, @Param('element') eid: string, @CommandCtx() ctx: CommandContext) {
     return { system_id: sid, element_id: eid, ...(await this.write({ op: 'remove_element', systemId: sid, elementId: eid }, ctx)) };
@@ -123,12 +132,14 @@ export class GovernanceController {
 
   // processing activities
   @Post('activities')
+  @ApiOperation({ summary: 'Record a processing activity (GDPR Art. 30(1) record)' })
   @RequireScopes('catalog:manage')
   async createActivity(@Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
     return { activity_id: b.activity_id, ...(await this.write({ op: 'define_activity', mode: 'create', input: b as catalog.ActivityInput }, ctx)) };
   }
 
   @Put('activities/:id')
+  @ApiOperation({ summary: 'Update a processing activity (GDPR Art. 30(1))' })
   @RequireScopes('catalog:manage')
   async putActivity(@Param('id') aid: string, @Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
     id(aid, 'activity_id');
@@ -137,18 +148,21 @@ export class GovernanceController {
   }
 
   @Delete('activities/:id')
+  @ApiOperation({ summary: 'Retire a processing activity' })
   @RequireScopes('catalog:manage')
   async retireActivity(@Param('id') aid: string, @CommandCtx() ctx: CommandContext) {
     return { activity_id: aid, ...(await this.write({ op: 'retire_activity', id: aid }, ctx)) };
   }
 
   @Get('activities')
+  @ApiOperation({ summary: 'List processing activities' })
   @RequireScopes('catalog:read')
   async activities() {
     return { activities: (await currentActivities(this.infra.db)).map((a) => ({ ...a, dpia: catalog.screenDpia(a) })) };
   }
 
   @Get('activities/:id')
+  @ApiOperation({ summary: 'One processing activity' })
   @RequireScopes('catalog:read')
   async activity(@Param('id') aid: string) {
     const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
@@ -156,6 +170,7 @@ export class GovernanceController {
   }
 
   @Get('activities/:id/dpia')
+  @ApiOperation({ summary: 'DPIA screening of a processing activity (GDPR Art. 35)' })
   @RequireScopes('catalog:read')
   async dpia(@Param('id') aid: string) {
     const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
@@ -164,12 +179,14 @@ export class GovernanceController {
 
   // data flows
   @Post('flows')
+  @ApiOperation({ summary: 'Record a data flow (transfers: GDPR Art. 44-49)' })
   @RequireScopes('catalog:manage')
   async createFlow(@Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
     return { flow_id: b.flow_id, ...(await this.write({ op: 'define_flow', mode: 'create', input: b as catalog.FlowInput }, ctx)) };
   }
 
   @Put('flows/:id')
+  @ApiOperation({ summary: 'Update a data flow' })
   @RequireScopes('catalog:manage')
   async putFlow(@Param('id') fid: string, @Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
     id(fid, 'flow_id');
@@ -178,18 +195,21 @@ export class GovernanceController {
   }
 
   @Delete('flows/:id')
+  @ApiOperation({ summary: 'Remove a data flow' })
   @RequireScopes('catalog:manage')
   async retireFlow(@Param('id') fid: string, @CommandCtx() ctx: CommandContext) {
     return { flow_id: fid, ...(await this.write({ op: 'retire_flow', id: fid }, ctx)) };
   }
 
   @Get('flows')
+  @ApiOperation({ summary: 'List data flows' })
   @RequireScopes('catalog:read')
   async flows(@Query() q: AtQuery) {
     return { flows: await flowsWithAssessment(this.infra.db, q.at ? new Date(q.at) : new Date()) };
   }
 
   @Get('flows/:id/assessment')
+  @ApiOperation({ summary: 'Transfer assessment of a data flow (GDPR Chapter V)' })
   @RequireScopes('catalog:read')
   async assessment(@Param('id') fid: string, @Query() q: AtQuery) {
     const row = await this.getOr404<catalog.FlowSnapshot>('flow', id(fid, 'flow_id'), 'flow');
@@ -199,12 +219,14 @@ export class GovernanceController {
 
   // processor records (Art. 30(2))
   @Post('processor-records')
+  @ApiOperation({ summary: 'Record processing as a processor (GDPR Art. 30(2) record)' })
   @RequireScopes('catalog:manage')
   async createRecord(@Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
     return { record_id: b.record_id, ...(await this.write({ op: 'define_processor_record', mode: 'create', input: b }, ctx)) };
   }
 
   @Put('processor-records/:id')
+  @ApiOperation({ summary: 'Update a processor record (GDPR Art. 30(2))' })
   @RequireScopes('catalog:manage')
   async putRecord(@Param('id') rid: string, @Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
     id(rid, 'record_id');
@@ -213,12 +235,14 @@ export class GovernanceController {
   }
 
   @Delete('processor-records/:id')
+  @ApiOperation({ summary: 'Retire a processor record' })
   @RequireScopes('catalog:manage')
   async retireRecord(@Param('id') rid: string, @CommandCtx() ctx: CommandContext) {
     return { record_id: rid, ...(await this.write({ op: 'retire_processor_record', id: rid }, ctx)) };
   }
 
   @Get('processor-records')
+  @ApiOperation({ summary: 'List processor records (GDPR Art. 30(2))' })
   @RequireScopes('catalog:read')
   async records() {
     return { processor_records: (await entities<catalog.ProcessorRecordSnapshot>(this.infra.db, 'processor_record')).map((e) => e.snapshot) };
@@ -226,6 +250,7 @@ export class GovernanceController {
 
   // manifests
   @Post('manifests/evaluate')
+  @ApiOperation({ summary: 'Dry-run a YAML catalog manifest (changes it would make)' })
   @HttpCode(200)
   @RequireScopes('catalog:read')
   evaluate(@Body() b: ManifestDto) {
@@ -234,6 +259,7 @@ export class GovernanceController {
   }
 
   @Post('manifests/apply')
+  @ApiOperation({ summary: 'Apply a YAML catalog manifest' })
   @HttpCode(200)
   @RequireScopes('catalog:manage')
   async apply(@Body() b: ManifestDto, @CommandCtx() ctx: CommandContext) {
@@ -251,6 +277,7 @@ export class GovernanceController {
 
   // Article 30 records, dashboards, retention
   @Get('ropa')
+  @ApiOperation({ summary: 'Records of processing activities, JSON or CSV (GDPR Art. 30)' })
   @RequireScopes('catalog:read')
   async ropa(@Query() q: RopaQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const view = q.view ?? 'controller';
@@ -264,6 +291,7 @@ export class GovernanceController {
   }
 
   @Get('dashboard')
+  @ApiOperation({ summary: 'Governance dashboard (catalog gaps, retention due)' })
   @RequireScopes('catalog:read')
   async dashboard(@Query() q: RetentionQuery) {
     const now = new Date();
@@ -272,6 +300,7 @@ export class GovernanceController {
   }
 
   @Get('retention/report')
+  @ApiOperation({ summary: 'Retention report (GDPR Art. 5(1)(e) storage limitation)' })
   @RequireScopes('catalog:read')
   async retention(@Query() q: RetentionQuery) {
     return retentionReport(this.infra.db, await currentActivities(this.infra.db), new Date(), q.due_soon_days ?? 30);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import { comparePositions, invalid, positionToString } from '@pl/domain';
 import { currentActivities } from '@pl/projections/catalog';
@@ -43,18 +43,21 @@ export class PrivacyController {
   }
 
   @Post('receipts')
+  @ApiOperation({ summary: 'Record a processing receipt from a service (data map)' })
   @RequireScopes('receipts:write')
   async receipt(@Body() b: ReceiptDto, @CommandCtx() ctx: CommandContext) {
     return (await this.record([b], ctx))[0];
   }
 
   @Post('receipts/batch')
+  @ApiOperation({ summary: 'Record up to 1,000 processing receipts' })
   @RequireScopes('receipts:write')
   async batch(@Body() b: ReceiptBatchDto, @CommandCtx() ctx: CommandContext) {
     return { receipts: await this.record(b.receipts, ctx) };
   }
 
   @Get('data-map/:user_id')
+  @ApiOperation({ summary: "Where a subject's data is held, per system (data map for GDPR Art. 15/17)" })
   @RequireScopes('catalog:read')
   async map(@Param('user_id') userId: string) {
     if (!userId || userId.length > 256) throw invalid('user_id must be 1 to 256 characters');
