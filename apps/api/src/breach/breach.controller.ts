@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { asDomainEvent, type CommandContext } from '@pl/application';
 import { invalid, notFound, positionToString, precondition } from '@pl/domain';
@@ -69,6 +69,7 @@ export class BreachController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Record a detected personal data breach (GDPR Art. 33(5))' })
   async detect(@Body() body: DetectBreachDto, @CommandCtx() ctx: CommandContext) {
     const id = randomUUID();
     const known = await this.catalog.knownSystems([...new Set(body.systems)], ctx.now);
@@ -76,24 +77,28 @@ export class BreachController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Breach register with the time left on each notification clock' })
   async list(@Query() q: ListBreachesQuery) {
     return { breaches: await listBreaches(this.infra.db, new Date(), { status: q.status, limit: q.limit }) };
   }
 
   /** The register as CSV (Art. 33(5) documentation, for an authority). */
   @Get('register.csv')
+  @ApiOperation({ summary: 'Breach register as CSV (GDPR Art. 33(5) documentation)' })
   async csv(@Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="breach-register.csv"');
     return breachRegisterCsv(this.infra.db, new Date());
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One breach with its clocks and history' })
   async get(@Param('id', uuid) id: string) {
     const { state, events } = await this.load(id);
     return { ...breachView(state, new Date()), timeline: timelineOf(events) };
   }
 
   @Post(':id/scope')
+  @ApiOperation({ summary: 'Scope a breach (categories, systems, subjects affected)' })
   @HttpCode(200)
   async scope(@Param('id', uuid) id: string, @Body() body: ScopeDto) {
     const { state } = await this.load(id);
@@ -125,6 +130,7 @@ export class BreachController {
   }
 
   @Post(':id/assessment')
+  @ApiOperation({ summary: 'Assess the risk of a breach (GDPR Art. 33(1), 34(1))' })
   @HttpCode(200)
   async assess(@Param('id', uuid) id: string, @Body() body: AssessBreachDto, @CommandCtx() ctx: CommandContext) {
     const { state } = await this.load(id);
@@ -168,11 +174,13 @@ export class BreachController {
   }
 
   @Post(':id/authority-notifications')
+  @ApiOperation({ summary: 'Record a notification to the supervisory authority (GDPR Art. 33, 72 hours)' })
   async notifyAuthority(@Param('id', uuid) id: string, @Body() body: NotifyAuthorityDto, @CommandCtx() ctx: CommandContext) {
     return this.run(id, { type: 'NotifyAuthority', ...body, now: ctx.now.toISOString() }, ctx);
   }
 
   @Post(':id/subject-notifications')
+  @ApiOperation({ summary: 'Record notification of the data subjects (GDPR Art. 34; Cal. Civ. Code 1798.82)' })
   async notifySubjects(@Param('id', uuid) id: string, @Body() body: NotifySubjectsDto, @CommandCtx() ctx: CommandContext) {
     const keys = new Set((body.subject_ids ?? []).map((s) => this.infra.pseudonymizer.subject(s)));
     if (body.from_scope) {
@@ -200,28 +208,33 @@ export class BreachController {
   }
 
   @Post(':id/subject-exemption')
+  @ApiOperation({ summary: 'Record an exemption from notifying subjects (GDPR Art. 34(3))' })
   async exemption(@Param('id', uuid) id: string, @Body() body: SubjectExemptionDto, @CommandCtx() ctx: CommandContext) {
     return this.run(id, { type: 'RecordSubjectExemption', ...body, now: ctx.now.toISOString() }, ctx);
   }
 
   @Post(':id/attorney-general-notification')
+  @ApiOperation({ summary: 'Record notification of the California Attorney General (Cal. Civ. Code 1798.82(f))' })
   async attorneyGeneral(@Param('id', uuid) id: string, @Body() body: AttorneyGeneralDto, @CommandCtx() ctx: CommandContext) {
     return this.run(id, { type: 'NotifyAttorneyGeneral', reference: body.reference ?? null, now: ctx.now.toISOString() }, ctx);
   }
 
   @Post(':id/close')
+  @ApiOperation({ summary: 'Close a breach' })
   @HttpCode(200)
   async close(@Param('id', uuid) id: string, @Body() body: CloseBreachDto, @CommandCtx() ctx: CommandContext) {
     return this.run(id, { type: 'CloseBreach', summary: body.summary, now: ctx.now.toISOString() }, ctx);
   }
 
   @Post(':id/reopen')
+  @ApiOperation({ summary: 'Reopen a closed breach' })
   @HttpCode(200)
   async reopen(@Param('id', uuid) id: string, @Body() body: ReopenBreachDto, @CommandCtx() ctx: CommandContext) {
     return this.run(id, { type: 'ReopenBreach', reason: body.reason, now: ctx.now.toISOString() }, ctx);
   }
 
   @Get(':id/drafts')
+  @ApiOperation({ summary: 'Draft notification texts for authority and subjects' })
   async drafts(@Param('id', uuid) id: string, @Query() q: DraftsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const { state } = await this.load(id);
     if (!state.assessment) throw precondition('drafts need a risk assessment first');
