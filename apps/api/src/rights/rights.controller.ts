@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
 import { listRequests, openTasks } from '@pl/projections/rights';
@@ -23,6 +23,7 @@ export class RightsController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Receive a data subject request (GDPR Art. 12, 15-22; CCPA 1798.100-125)' })
   async create(@Body() b: CreateRequestDto, @CommandCtx() ctx: CommandContext) {
     const id = await this.rights.create(
       {
@@ -43,16 +44,19 @@ export class RightsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List data subject requests with their deadlines (GDPR Art. 12(3); CCPA 1798.130)' })
   async list(@Query() q: ListQuery) {
     return { requests: await listRequests(this.infra.db, { now: new Date(), status: q.status, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', limit: q.limit }) };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One data subject request with its tasks and deadline' })
   status(@Param('id', uuid) id: string) {
     return this.rights.status(id);
   }
 
   @Post(':id/verify')
+  @ApiOperation({ summary: 'Record identity verification of the requester (GDPR Art. 12(6); CCPA Regs. 7060-7062)' })
   @HttpCode(200)
   async verify(@Param('id', uuid) id: string, @Body() b: VerifyDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.verify(id, { method: b.method, dataPointsMatched: b.data_points_matched, signedDeclaration: b.signed_declaration, agentPermissionVerified: b.agent_permission_verified }, ctx);
@@ -60,6 +64,7 @@ export class RightsController {
   }
 
   @Post(':id/identity-info')
+  @ApiOperation({ summary: 'Ask the requester for more identity information (GDPR Art. 12(6))' })
   @HttpCode(200)
   async identityInfo(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'RequestIdentityInfo', reason: b.reason, now: ctx.now }, ctx);
@@ -67,6 +72,7 @@ export class RightsController {
   }
 
   @Post(':id/confirm-receipt')
+  @ApiOperation({ summary: 'Confirm receipt of a request to the requester (CCPA Regs. 7021: 10 business days)' })
   @HttpCode(200)
   async confirm(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'ConfirmReceipt', now: ctx.now }, ctx);
@@ -74,6 +80,7 @@ export class RightsController {
   }
 
   @Post(':id/extend')
+  @ApiOperation({ summary: 'Extend the deadline with a reason (GDPR Art. 12(3); CCPA 1798.130)' })
   @HttpCode(200)
   async extend(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'ExtendDeadline', reason: b.reason, now: ctx.now }, ctx);
@@ -81,6 +88,7 @@ export class RightsController {
   }
 
   @Post(':id/reject')
+  @ApiOperation({ summary: 'Reject a request with the reason (GDPR Art. 12(4)-(5))' })
   @HttpCode(200)
   async reject(@Param('id', uuid) id: string, @Body() b: RejectDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'RejectRequest', reason: b.reason, explanation: b.explanation, now: ctx.now }, ctx);
@@ -88,6 +96,7 @@ export class RightsController {
   }
 
   @Post(':id/complete')
+  @ApiOperation({ summary: 'Complete a request once its tasks are done' })
   @HttpCode(200)
   async complete(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'CompleteRequest', now: ctx.now }, ctx);
@@ -95,6 +104,7 @@ export class RightsController {
   }
 
   @Post(':id/tasks/:task_id/result')
+  @ApiOperation({ summary: 'Report the result of a system task (erasure, access, rectification, ...)' })
   @HttpCode(200)
   async result(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @Body() b: TaskResultDto, @CommandCtx() ctx: CommandContext) {
     const state = await this.rights.load(id);
@@ -118,11 +128,13 @@ export class RightsController {
 
   /** A system fetches the corrected values of its rectification task (recorded as a release). */
   @Get(':id/tasks/:task_id/corrections')
+  @ApiOperation({ summary: 'Corrected values for a rectification task (GDPR Art. 16; release is recorded)' })
   corrections(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @CommandCtx() ctx: CommandContext) {
     return this.rights.correctionsForTask(id, taskId, ctx);
   }
 
   @Post(':id/restriction/notify-lift')
+  @ApiOperation({ summary: 'Inform the subject before a restriction is lifted (GDPR Art. 18(3))' })
   @HttpCode(200)
   async notifyLift(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'NotifyRestrictionLift', reason: b.reason, now: ctx.now }, ctx);
@@ -130,6 +142,7 @@ export class RightsController {
   }
 
   @Post(':id/restriction/lift')
+  @ApiOperation({ summary: 'Lift a restriction of processing (GDPR Art. 18)' })
   @HttpCode(200)
   async lift(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
     await this.rights.liftRestriction(id, ctx);
@@ -137,6 +150,7 @@ export class RightsController {
   }
 
   @Post(':id/objection/override')
+  @ApiOperation({ summary: 'Record compelling legitimate grounds overriding an objection (GDPR Art. 21(1))' })
   @HttpCode(200)
   async override(@Param('id', uuid) id: string, @Body() b: GroundsDto, @CommandCtx() ctx: CommandContext) {
     await this.rights.run(id, { type: 'OverrideObjection', grounds: b.grounds, now: ctx.now }, ctx);
@@ -144,11 +158,13 @@ export class RightsController {
   }
 
   @Get(':id/report')
+  @ApiOperation({ summary: 'Report for the requester (GDPR Art. 15; CCPA 1798.110)' })
   report(@Param('id', uuid) id: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
     return this.rights.access(id, ctx, q.full_history === 'true');
   }
 
   @Get(':id/export')
+  @ApiOperation({ summary: 'Portable export of an access request, JSON or CSV (GDPR Art. 20; CCPA 1798.130(a)(2))' })
   async export(@Param('id', uuid) id: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const r = await this.rights.portability(id, q.format ?? 'json', ctx);
     if ('csv' in r) {
@@ -167,6 +183,7 @@ export class RightsTasksController {
   constructor(@Inject(INFRA) private readonly infra: Infrastructure) {}
 
   @Get()
+  @ApiOperation({ summary: 'Open tasks of the data subject requests, per integration or system' })
   async open(@Query() q: OpenTasksQuery) {
     return { tasks: await openTasks(this.infra.db, { integration: q.integration, systemId: q.system_id, limit: q.limit }) };
   }
@@ -180,12 +197,14 @@ export class DataSubjectController {
   constructor(private readonly rights: RightsService) {}
 
   @Get('access/:user_id')
+  @ApiOperation({ summary: 'What is held about a subject (GDPR Art. 15; CCPA 1798.110)' })
   async access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
     const id = await this.rights.forAuthenticatedUser(userId, 'access', q.jurisdiction ?? 'GDPR', ctx);
     return this.rights.access(id, ctx, q.full_history === 'true');
   }
 
   @Post('erasure')
+  @ApiOperation({ summary: "Erase a subject's data (GDPR Art. 17; CCPA 1798.105)" })
   @HttpCode(202)
   async erasure(@Body() b: ErasureDto, @CommandCtx() ctx: CommandContext) {
     const id = await this.rights.forAuthenticatedUser(b.user_id, 'erasure', b.jurisdiction ?? 'GDPR', ctx, b.data_categories?.length ? b.data_categories : null);
@@ -193,6 +212,7 @@ export class DataSubjectController {
   }
 
   @Get('portability/:user_id')
+  @ApiOperation({ summary: "Portable copy of a subject's data, JSON or CSV (GDPR Art. 20; CCPA 1798.130)" })
   async portability(@Param('user_id') userId: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     const id = await this.rights.forAuthenticatedUser(userId, 'portability', 'GDPR', ctx);
     const r = await this.rights.portability(id, q.format ?? 'json', ctx);

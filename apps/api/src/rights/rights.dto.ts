@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { JURISDICTIONS, REQUEST_TYPES, type Jurisdiction, type RequestType } from '@pl/domain/rights';
@@ -10,90 +11,134 @@ const OUTCOMES = ['done', 'no_data', 'cannot_comply'] as const;
 const REJECTIONS = ['identity_not_verified', 'manifestly_unfounded', 'excessive'] as const;
 
 export class AgentDto {
+  @ApiProperty({ enum: AGENT_KINDS })
   @IsIn(AGENT_KINDS) kind!: (typeof AGENT_KINDS)[number];
 }
 
 export class ObjectionDto {
+  @ApiProperty({ enum: OBJECTION_SCOPES })
   @IsIn(OBJECTION_SCOPES) scope!: (typeof OBJECTION_SCOPES)[number];
+  @ApiPropertyOptional({ type: [String], maxItems: 50 })
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) purposes?: string[];
 }
 
 export class CreateRequestDto {
+  @ApiProperty({ type: String, maxLength: 256, example: 'user-123' })
   @IsString() @Length(1, 256) user_id!: string;
+  @ApiProperty({ enum: REQUEST_TYPES })
   @IsIn(REQUEST_TYPES) request_type!: RequestType;
+  @ApiProperty({ enum: JURISDICTIONS })
   @IsIn(JURISDICTIONS) jurisdiction!: Jurisdiction;
+  @ApiPropertyOptional({ enum: CHANNELS })
   @IsOptional() @IsIn(CHANNELS) channel?: (typeof CHANNELS)[number];
+  @ApiPropertyOptional({ type: () => AgentDto })
   @IsOptional() @ValidateNested() @Type(() => AgentDto) authorised_agent?: AgentDto;
+  @ApiPropertyOptional({ type: Boolean })
   @IsOptional() @IsBoolean() is_account_holder?: boolean;
+  @ApiPropertyOptional({ enum: ['categories', 'specific_pieces'] })
   @IsOptional() @IsIn(['categories', 'specific_pieces']) access_scope?: 'categories' | 'specific_pieces';
+  @ApiPropertyOptional({ type: [String], maxItems: 50 })
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories?: string[];
+  @ApiPropertyOptional({ type: () => ObjectionDto })
   @IsOptional() @ValidateNested() @Type(() => ObjectionDto) objection?: ObjectionDto;
   /** Rectification: corrected value per data category (`{ "user.contact.email": "new@example.com" }`). */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional() @IsObject() corrections?: Record<string, string>;
 }
 
 export class VerifyDto {
+  @ApiProperty({ enum: METHODS })
   @IsIn(METHODS) method!: (typeof METHODS)[number];
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 20 })
   @IsOptional() @IsInt() @Min(0) @Max(20) data_points_matched?: number;
+  @ApiPropertyOptional({ type: Boolean })
   @IsOptional() @IsBoolean() signed_declaration?: boolean;
+  @ApiPropertyOptional({ type: Boolean })
   @IsOptional() @IsBoolean() agent_permission_verified?: boolean;
 }
 
 export class ReasonDto {
+  @ApiProperty({ type: String, maxLength: 1000 })
   @IsString() @Length(1, 1000) reason!: string;
 }
 
 export class RejectDto {
+  @ApiProperty({ enum: REJECTIONS })
   @IsIn(REJECTIONS) reason!: (typeof REJECTIONS)[number];
+  @ApiProperty({ type: String, maxLength: 2000 })
   @IsString() @Length(1, 2000) explanation!: string;
 }
 
 export class GroundsDto {
+  @ApiProperty({ type: String, maxLength: 2000 })
   @IsString() @Length(1, 2000) grounds!: string;
 }
 
 export class RetainedDto {
+  @ApiProperty({ type: String, maxLength: 128 })
   @IsString() @Length(1, 128) category!: string;
+  @ApiProperty({ type: String, maxLength: 128 })
   @IsString() @Length(1, 128) reason_code!: string;
+  @ApiProperty({ type: String, maxLength: 300 })
   @IsString() @Length(1, 300) source!: string;
+  @ApiProperty({ type: String, maxLength: 1000 })
   @IsString() @Length(1, 1000) explanation!: string;
+  @ApiPropertyOptional({ type: String, maxLength: 10 })
   @IsOptional() @IsString() @MaxLength(10) retain_until?: string;
 }
 
 export class TaskResultDto {
+  @ApiProperty({ enum: OUTCOMES })
   @IsIn(OUTCOMES) outcome!: (typeof OUTCOMES)[number];
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IsOptional() @IsInt() @Min(0) records_affected?: number;
+  @ApiPropertyOptional({ type: String, maxLength: 1000 })
   @IsOptional() @IsString() @Length(1, 1000) reason?: string;
+  @ApiPropertyOptional({ type: () => [RetainedDto], maxItems: 100 })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => RetainedDto) retained?: RetainedDto[];
   /** Access/portability: the data the system holds, keyed `<category>` or `<category>#<name>`. Encrypted in the log. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional() @IsObject() data?: Record<string, unknown>;
 }
 
 export class ErasureDto {
+  @ApiProperty({ type: String, maxLength: 256, example: 'user-123' })
   @IsString() @Length(1, 256) user_id!: string;
+  @ApiPropertyOptional({ type: [String], maxItems: 50 })
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories?: string[];
+  @ApiPropertyOptional({ enum: JURISDICTIONS })
   @IsOptional() @IsIn(JURISDICTIONS) jurisdiction?: Jurisdiction;
 }
 
 export class JurisdictionQuery {
+  @ApiPropertyOptional({ enum: JURISDICTIONS })
   @IsOptional() @IsIn(JURISDICTIONS) jurisdiction?: Jurisdiction;
   /** CCPA: data older than the 12-month look-back, back to 1 Jan 2022. */
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional() @IsIn(['true', 'false']) full_history?: 'true' | 'false';
 }
 
 export class ExportQuery {
+  @ApiPropertyOptional({ enum: ['json', 'csv'] })
   @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
+  @ApiPropertyOptional({ enum: JURISDICTIONS })
   @IsOptional() @IsIn(JURISDICTIONS) jurisdiction?: Jurisdiction;
 }
 
 export class ListQuery {
+  @ApiPropertyOptional({ enum: ['received', 'verified', 'in_progress', 'completed', 'partially_completed', 'rejected'] })
   @IsOptional() @IsIn(['received', 'verified', 'in_progress', 'completed', 'partially_completed', 'rejected']) status?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
 
 export class OpenTasksQuery {
+  @ApiPropertyOptional({ enum: ['kafka', 'webhook', 'manual'] })
   @IsOptional() @IsIn(['kafka', 'webhook', 'manual']) integration?: 'kafka' | 'webhook' | 'manual';
+  @ApiPropertyOptional({ type: String, maxLength: 200, example: 'system-crm' })
   @IsOptional() @IsString() @Length(1, 200) system_id?: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
