@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
 import { auditSignerFor, latestSignedHead, recordPersonalDataAccess } from '@pl/audit';
@@ -27,12 +27,14 @@ export class AuditController {
 
   /** The Ed25519 key that signs chain heads; give it to auditors out of band. */
   @Get('public-key')
+  @ApiOperation({ summary: 'Public Ed25519 key that signs audit chain heads' })
   @Public()
   publicKey() {
     return { algorithm: 'Ed25519', key_id: this.signer.keyId, public_key_pem: this.signer.publicKeyPem };
   }
 
   @Get('head')
+  @ApiOperation({ summary: 'Current head of the audit hash chain' })
   @RequireScopes('audit:read')
   async head() {
     return { head: await chainHead(this.infra.db), latest_signed: await latestSignedHead(this.infra.db) };
@@ -40,6 +42,7 @@ export class AuditController {
 
   /** Recomputes the chain from the log and names the first broken position. */
   @Get('verify')
+  @ApiOperation({ summary: 'Verify the audit hash chain (GDPR Art. 5(2) accountability)' })
   @RequireScopes('audit:read')
   async verify() {
     return verifyChain(this.infra.db, this.infra.store, { publicKeyPem: this.signer.publicKeyPem });
@@ -47,6 +50,7 @@ export class AuditController {
 
   /** Signs the current chain head now (periodic checkpoints are signed by the worker). */
   @Post('checkpoints')
+  @ApiOperation({ summary: 'Sign the current audit chain head now' })
   @HttpCode(201)
   @RequireScopes('admin')
   async checkpoint(@CommandCtx() ctx: CommandContext) {
@@ -55,6 +59,7 @@ export class AuditController {
 
   /** NDJSON: the log with chain links and a freshly signed head; check it with scripts/verify-audit-export.js. */
   @Get('export')
+  @ApiOperation({ summary: 'Export the audit log as NDJSON with chain links and a signed head' })
   @RequireScopes('audit:read')
   async export(@Query() q: ExportQueryDto, @CommandCtx() ctx: CommandContext, @Res() reply: FastifyReply) {
     if (q.subject_key && q.user_id) throw invalid('give subject_key or user_id, not both');
@@ -74,6 +79,7 @@ export class AuditController {
 
   /** What the log records about one subject, pseudonymised, nothing decrypted: for access responses (Art. 15). */
   @Get('subjects/:user_id/history')
+  @ApiOperation({ summary: 'What the audit log records about one subject, pseudonymised (GDPR Art. 15)' })
   @RequireScopes('audit:read', 'rights:manage')
   async history(@Param('user_id') userId: string, @Query() q: AccessPurposeDto, @CommandCtx() ctx: CommandContext) {
     if (!userId || userId.length > 200) throw invalid('user_id must be 1 to 200 characters');
