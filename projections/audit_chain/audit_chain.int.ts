@@ -10,6 +10,7 @@ import { consent, LOG_START } from '@pl/domain';
 import { SqlEventStore, type NewEvent } from '@pl/eventstore';
 import { freshPglite, freshPostgres, type FreshDatabase } from '../../test/support/databases';
 import { auditChainProjection, chainHead, exportAuditLog, signCurrentHead, signPeriodicHeads, verifyChain, type ExportFilter } from './index';
+import { subjectHistory } from './history';
 
 jest.setTimeout(60_000);
 
@@ -261,5 +262,28 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
     expect(decoded.erased_fields?.length).toBeGreaterThan(0);
     expect(await verifyChain(f.db, store)).toMatchObject({ ok: true, checked: 1 });
     await keys.close();
+  });
+});
+
+describe('a subject includes its data-subject requests', () => {
+  it('events of the subject\'s request stream that carry only the request id are in its history and export', async () => {
+    const f = await freshPostgres('pl_audit');
+    const store = new SqlEventStore(f.db);
+    await store.init();
+    await store.append('dsr-r1', [ev('rights.request_received', { request_id: 'r1', subject_key: SUBJECT, request_type: 'access' }, 1)], 'no_stream');
+    await store.append('dsr-r1', [ev('rights.request_extended', { request_id: 'r1', reason: 'complexity' }, 2)], 0n);
+    await store.append('dsr-r2', [ev('rights.request_received', { request_id: 'r2', subject_key: OTHER, request_type: 'access' }, 3)], 'no_stream');
+    await store.append('dsr-r2', [ev('rights.request_extended', { request_id: 'r2', reason: 'volume' }, 4)], 0n);
+    await untilVisible(store, 4);
+    await rebuildProjection(f.db, store, auditChainProjection);
+    for (const db of [f.db, undefined]) {
+      const { entries } = await subjectHistory(store, SUBJECT, 100, db);
+      expect(entries.map((e) => `${e.stream} ${e.type}`)).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended']);
+    }
+    const lines: string[] = [];
+    for await (const line of exportAuditLog(f.db, store, signer, { subjectKey: SUBJECT }, new Date())) lines.push(line);
+    const exported = lines.map((l) => JSON.parse(l)).filter((l) => l.kind === 'event').map((l) => `${l.event?.stream ?? l.stream} ${l.event?.type ?? l.type}`);
+    expect(exported).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended']);
+    await f.drop();
   });
 });

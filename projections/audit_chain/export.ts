@@ -2,6 +2,7 @@ import { CONTENT_TAG, GENESIS_LINK, LINK_TAG, chainFields, mentionsSubject, sign
 import { comparePositions, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { logEvents } from './log-pages';
+import { subjectRequestStreams } from './subject-streams';
 import { chainHead, linksPage, type StoredLink } from './queries';
 import { signCurrentHead } from './sign';
 
@@ -16,6 +17,8 @@ export interface ExportFilter {
   readonly to?: Date;
   /** Event type prefix, e.g. `consent.` for the consent context. */
   readonly context?: string;
+  /** The subject's request streams (`subjectRequestStreams`): their events belong to the subject too. */
+  readonly subjectStreams?: ReadonlySet<string>;
 }
 
 const typePrefix = (context: string) => (context.endsWith('.') ? context : `${context}.`);
@@ -30,7 +33,7 @@ export function matches(e: RecordedEvent, f: ExportFilter): boolean {
     if (f.from && at < f.from.getTime()) return false;
     if (f.to && at >= f.to.getTime()) return false;
   }
-  if (f.subjectKey && !mentionsSubject(f.subjectKey, e.streamId, e.raw?.data ?? '', e.raw?.metadata ?? '')) return false;
+  if (f.subjectKey && !f.subjectStreams?.has(e.streamId) && !mentionsSubject(f.subjectKey, e.streamId, e.raw?.data ?? '', e.raw?.metadata ?? '')) return false;
   return true;
 }
 
@@ -55,6 +58,7 @@ export async function* exportAuditLog(
   now: Date,
   summary: ExportSummary = { events: 0, withheld: 0, head: null },
 ): AsyncGenerator<string> {
+  if (filter.subjectKey && !filter.subjectStreams) filter = { ...filter, subjectStreams: await subjectRequestStreams(store, filter.subjectKey, db) };
   const head = await signCurrentHead(db, signer, now);
   summary.head = head;
   const periodic = new Map<string, object[]>();

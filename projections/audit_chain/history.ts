@@ -3,6 +3,7 @@ import { LOG_START, UpcasterRegistry, type RecordedEvent } from '@pl/domain';
 import { decodeRow, type EventRow, type EventStore, type SqlExecutor } from '@pl/eventstore';
 import { SELECT_COLUMNS } from '@pl/eventstore/postgres/rows';
 import { logEvents } from './log-pages';
+import { subjectRequestStreams } from './subject-streams';
 
 const NO_UPCASTERS = new UpcasterRegistry();
 
@@ -24,8 +25,9 @@ export interface SubjectHistoryEntry {
  */
 export async function subjectHistory(store: EventStore, subjectKey: string, limit = 10_000, db?: SqlExecutor): Promise<{ entries: SubjectHistoryEntry[]; truncated: boolean }> {
   const entries: SubjectHistoryEntry[] = [];
-  for await (const e of candidates(store, subjectKey, db)) {
-    if (!mentionsSubject(subjectKey, e.streamId, e.raw?.data ?? '', e.raw?.metadata ?? '')) continue;
+  const requestStreams = await subjectRequestStreams(store, subjectKey, db);
+  for await (const e of candidates(store, subjectKey, [...requestStreams], db)) {
+    if (!requestStreams.has(e.streamId) && !mentionsSubject(subjectKey, e.streamId, e.raw?.data ?? '', e.raw?.metadata ?? '')) continue;
     if (entries.length >= limit) return { entries, truncated: true };
     const m = e.metadata ?? ({} as Record<string, unknown>);
     entries.push({
@@ -46,7 +48,7 @@ export async function subjectHistory(store: EventStore, subjectKey: string, limi
  * Events that may mention the subject, in global order. On the SQL backends (given `db`) the
  * database narrows the log with a substring search first; the exact match is checked above.
  */
-async function* candidates(store: EventStore, subjectKey: string, db?: SqlExecutor): AsyncGenerator<RecordedEvent> {
+async function* candidates(store: EventStore, subjectKey: string, streams: readonly string[], db?: SqlExecutor): AsyncGenerator<RecordedEvent> {
   if (!db || store.backend === 'eventstoredb') {
     yield* logEvents(store);
     return;
@@ -57,9 +59,9 @@ async function* candidates(store: EventStore, subjectKey: string, db?: SqlExecut
       `SELECT ${SELECT_COLUMNS} FROM es_events
        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         AND (strpos(stream_id, $3) > 0 OR strpos(data, $3) > 0 OR strpos(metadata, $3) > 0)
+         AND (strpos(stream_id, $3) > 0 OR strpos(data, $3) > 0 OR strpos(metadata, $3) > 0 OR stream_id = ANY($4::text[]))
        ORDER BY transaction_id, global_position LIMIT 1000`,
-      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), subjectKey],
+      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), subjectKey, streams],
     );
     if (!r.rows.length) return;
     for (const row of r.rows) yield decodeRow(row, NO_UPCASTERS);
