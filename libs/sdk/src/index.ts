@@ -5,6 +5,8 @@ export * from './remote-consent';
 export * from './tasks';
 export * from './receipts';
 export * from './webhook-verify';
+export * from './retry';
+export * from './declared-bases';
 
 import { LocalConsentClient, type LocalConsentOptions } from './local-consent';
 import { RemoteConsentClient, type RemoteConsentOptions } from './remote-consent';

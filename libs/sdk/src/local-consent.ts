@@ -5,6 +5,8 @@ import type { ConsentSnapshot } from '@pl/domain/consent/state';
 import { purposeTraits, type PurposeTraits } from '@pl/domain/consent/traits';
 import { resolveCategory, resolvePurpose } from '@pl/domain/catalog/taxonomy';
 import { HEADERS, TOPICS, type StateMessage } from './contract';
+import { DeclaredBasesTable, fetchDeclaredBases, type CatalogSourceOptions } from './declared-bases';
+import { NotReadyYetError, retryTransient, type StartRetryOptions } from './retry';
 import { SubjectKeys } from './subject';
 
 export interface ConsentChange {
@@ -28,9 +30,22 @@ export interface LocalConsentOptions {
   readonly pseudonymSecret?: Buffer | string;
   /**
    * Lawful bases the catalog declares per purpose and category (the server reads them from its
-   * catalog). Without it only consent counts locally, which can only deny more, never allow more.
+   * catalog), as a function of the resolved taxonomy keys. Without it (and without `catalog`) only
+   * consent counts locally, which can only deny more, never allow more. Answers are cached per
+   * subject: call `invalidateDecisions()` when what this function returns changes.
    */
   readonly declaredBases?: (purpose: string, category: string) => readonly string[];
+  /**
+   * Takes the declared bases from the ledger itself (`GET /governance/activities`, scope
+   * `catalog:read`), with the server's coverage rule, fetched by `start()` and refreshed every
+   * `refreshMs` (default 60 s): non-consent purposes then answer exactly like `/consent/validate`.
+   * Exclusive with `declaredBases`.
+   */
+  readonly catalog?: CatalogSourceOptions;
+  /** Default deadline of `start()` (ms): retries of a not-yet-ready topic and hydration together. Default 60 000. */
+  readonly startTimeoutMs?: number;
+  /** Backoff between start attempts while the topic is missing or has no leaders yet. */
+  readonly startRetry?: StartRetryOptions;
   readonly onChange?: (change: ConsentChange) => void;
   /** How often the lag is measured against the topic's high watermarks (ms). */
   readonly lagIntervalMs?: number;
@@ -50,6 +65,10 @@ export interface LocalConsentStatus {
   readonly malformed: number;
   readonly lastAppliedAt: string | null;
   readonly lastError: string | null;
+  /** Start attempts that failed on a transient broker condition (topic missing, no leader yet) and were retried. */
+  readonly startRetries: number;
+  /** With `catalog`: when the declared bases were last fetched, and how many (purpose, category) rows they have. */
+  readonly catalog: { readonly fetchedAt: string | null; readonly rows: number; readonly lastError: string | null } | null;
 }
 
 interface Resolved {
@@ -99,9 +118,17 @@ export class LocalConsentClient {
   private lagMessages: number | null = null;
   private lastAppliedAt: Date | null = null;
   private lastError: string | null = null;
+  private startRetries = 0;
+  private stopped = false;
+  private table: DeclaredBasesTable | null = null;
+  private tableFetchedAt: Date | null = null;
+  private tableError: string | null = null;
+  private tableTimer: NodeJS.Timeout | null = null;
+  private readonly declaredMemo = new Map<Resolved, readonly string[]>();
 
   constructor(private readonly options: LocalConsentOptions) {
     if (!options.kafka && !options.brokers?.length) throw new Error('LocalConsentClient needs brokers or a kafka client');
+    if (options.declaredBases && options.catalog) throw new Error('LocalConsentClient takes declaredBases or catalog, not both');
     this.kafka = options.kafka ?? new Kafka({ clientId: options.clientId ?? 'privacy-ledger-sdk', brokers: [...options.brokers!], logLevel: logLevel.NOTHING });
     this.topic = options.topic ?? TOPICS.consentState;
     this.subjects = new SubjectKeys(options.pseudonymSecret ?? null);
@@ -111,29 +138,113 @@ export class LocalConsentClient {
     return this.readyFlag;
   }
 
-  /** Connects and resolves once hydrated (or rejects after `timeoutMs`). */
-  async start(timeoutMs = 60_000): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    const offsets = await this.admin.fetchTopicOffsets(this.topic).catch((e: Error) => {
-      throw new Error(`cannot read topic ${this.topic} (${e.message}); the ledger's relay creates it when it starts`);
-    });
-    this.targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
-    this.consumer = this.kafka.consumer({ groupId: `${this.options.groupIdPrefix ?? 'pl-consent-cache'}-${randomUUID()}`, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatch: (p) => this.onBatch(p) });
+  /**
+   * Connects and resolves once hydrated (or rejects after `timeoutMs`). A topic that does not exist
+   * yet or has no leader yet (the ledger's relay creates it when it starts; a broker elects leaders
+   * shortly after) and an unreachable broker are retried with backoff until the deadline; any other
+   * error rejects at once. With `catalog`, the declared bases are fetched first (same deadline).
+   */
+  async start(timeoutMs = this.options.startTimeoutMs ?? 60_000): Promise<void> {
+    this.stopped = false;
+    const deadline = Date.now() + timeoutMs;
+    if (this.options.catalog) await this.loadCatalog(deadline);
+    try {
+      await retryTransient(() => this.connect(), {
+        deadline,
+        cancelled: () => this.stopped,
+        cleanup: () => this.disconnect(),
+        onRetry: (_n, e) => {
+          this.startRetries++;
+          this.lastError = `start: ${(e as Error).message}; retrying`;
+        },
+      }, this.options.startRetry);
+    } catch (e) {
+      this.lastError = `start: ${(e as Error).message}`;
+      throw new Error(`cannot read topic ${this.topic} (${(e as Error).message}); the ledger's relay creates it when it starts`);
+    }
+    this.lastError = null;
     this.checkReady();
     this.scheduleLag();
     if (!this.readyFlag) {
+      const left = Math.max(0, deadline - Date.now());
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`consent cache not hydrated within ${timeoutMs} ms`)), timeoutMs);
+        const t = setTimeout(() => reject(new Error(`consent cache not hydrated within ${timeoutMs} ms`)), left);
         this.readyWaiters.push(() => (clearTimeout(t), resolve()));
       });
     }
   }
 
+  /** One start attempt: the topic's current ends (hydration targets), then the consumer. */
+  private async connect(): Promise<void> {
+    this.admin = this.kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
+    await this.admin.connect();
+    const offsets = await this.admin.fetchTopicOffsets(this.topic);
+    if (!offsets.length) throw new NotReadyYetError(`topic ${this.topic} has no partitions yet`);
+    this.targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    this.consumer = this.kafka.consumer({ groupId: `${this.options.groupIdPrefix ?? 'pl-consent-cache'}-${randomUUID()}`, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatch: (p) => this.onBatch(p) });
+  }
+
+  private async disconnect(): Promise<void> {
+    const c = this.consumer;
+    const a = this.admin;
+    this.consumer = null;
+    this.admin = null;
+    await c?.disconnect().catch(() => undefined);
+    await a?.disconnect().catch(() => undefined);
+  }
+
+  /** The first fetch of the declared bases: retried until the deadline, except on 4xx (wrong key or scope). */
+  private async loadCatalog(deadline: number): Promise<void> {
+    const o = this.options.catalog!;
+    for (let n = 1; ; n++) {
+      try {
+        this.setTable(await fetchDeclaredBases(o));
+        break;
+      } catch (e) {
+        this.tableError = (e as Error).message;
+        const delay = Math.min(250 * 2 ** Math.min(n - 1, 4), 4000);
+        if (/answered 4\d\d/.test(this.tableError) || Date.now() + delay >= deadline || this.stopped) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    const every = o.refreshMs ?? 60_000;
+    const refresh = async () => {
+      try {
+        this.setTable(await fetchDeclaredBases(o));
+      } catch (e) {
+        this.tableError = (e as Error).message; // the last table stays in force
+      }
+      if (this.tableTimer) this.tableTimer = setTimeout(refresh, every);
+    };
+    this.tableTimer = setTimeout(refresh, every);
+    this.tableTimer.unref?.();
+  }
+
+  private setTable(t: DeclaredBasesTable): void {
+    const changed = this.table?.fingerprint !== t.fingerprint;
+    this.table = t;
+    this.tableFetchedAt = new Date();
+    this.tableError = null;
+    if (changed) this.invalidateDecisions();
+  }
+
+  /** Drops every cached answer (they are recomputed on the next call): for when the declared bases changed. */
+  invalidateDecisions(): void {
+    this.declaredMemo.clear();
+    for (const e of this.entries.values()) {
+      e.decisions.clear();
+      e.last = null;
+      e.lastDecision = null;
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tableTimer) clearTimeout(this.tableTimer);
+    this.tableTimer = null;
     if (this.lagTimer) clearTimeout(this.lagTimer);
     this.lagTimer = null;
     await this.consumer?.disconnect().catch(() => undefined);
@@ -150,7 +261,7 @@ export class LocalConsentClient {
     const t = typeof now === 'number' ? now : now.getTime();
     // a subject key is looked up as is (the hot path); anything else goes through the pseudonym mapping
     const entry = this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey));
-    if (!entry) return this.options.declaredBases ? evaluate(null, this.query(r, t)).allowed : false;
+    if (!entry) return this.hasDeclaredBases() ? evaluate(null, this.query(r, t)).allowed : false;
     const last = entry.lastDecision;
     if (entry.last === r && t >= last!.from && t < last!.until) return last!.allowed;
     const cached = entry.decisions.get(r);
@@ -176,11 +287,11 @@ export class LocalConsentClient {
 
   /** The full answer with the reason, as the server's validate gives it. Throws on an unknown category or purpose (the server's 400). */
   check(userIdOrSubjectKey: string, category: string, purpose: string, now: number | Date = Date.now()): Evaluation {
-    const c = resolveCategory(category);
-    const p = resolvePurpose(purpose);
-    const r = { category: c, purpose: p, traits: purposeTraits(p, c) };
+    resolveCategory(category);
+    resolvePurpose(purpose);
+    const r = this.resolve(category, purpose)!;
     const snapshot = this.entries.get(this.subjects.of(userIdOrSubjectKey))?.snapshot ?? null;
-    return evaluate(snapshot, { category: c, purpose: p, now: toDate(now), declaredBases: this.declared(r), traits: r.traits });
+    return evaluate(snapshot, { category: r.category, purpose: r.purpose, now: toDate(now), declaredBases: this.declared(r), traits: r.traits });
   }
 
   /** The pseudonymous key the ledger uses for this user id (needs `pseudonymSecret`), or the key itself. */
@@ -200,11 +311,25 @@ export class LocalConsentClient {
       ...this.counters,
       lastAppliedAt: this.lastAppliedAt?.toISOString() ?? null,
       lastError: this.lastError,
+      startRetries: this.startRetries,
+      catalog: this.options.catalog ? { fetchedAt: this.tableFetchedAt?.toISOString() ?? null, rows: this.table?.size ?? 0, lastError: this.tableError } : null,
     };
   }
 
-  private declared(r: { category: string; purpose: string }): readonly string[] {
-    return this.options.declaredBases?.(r.purpose, r.category) ?? [];
+  private hasDeclaredBases(): boolean {
+    return this.options.declaredBases !== undefined || this.table !== null;
+  }
+
+  private declared(r: Resolved): readonly string[] {
+    if (this.options.declaredBases) return this.options.declaredBases(r.purpose, r.category);
+    if (!this.table) return [];
+    let hit = this.declaredMemo.get(r);
+    if (!hit) {
+      hit = this.table.basesFor(r.purpose, r.category);
+      if (this.declaredMemo.size > 10_000) this.declaredMemo.clear();
+      this.declaredMemo.set(r, hit);
+    }
+    return hit;
   }
 
   private resolve(category: string, purpose: string): Resolved | null {

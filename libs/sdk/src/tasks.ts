@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { HEADERS, TOPICS, type EventEnvelope, type RightsTask, type RightsTaskResult } from './contract';
+import { retryTransient, type StartRetryOptions } from './retry';
 
 export interface RightsTaskOptions {
   readonly systemId: string;
@@ -11,8 +12,15 @@ export interface RightsTaskOptions {
   /** Called once per task (de-duplicated by event id within this process). Resolve to commit the offset; throw to get it again. */
   readonly onTask: (task: RightsTask, envelope: EventEnvelope<RightsTask>) => Promise<void>;
   readonly fromBeginning?: boolean;
+  /** The tasks topic; default `TOPICS.rightsTasks`. */
+  readonly topic?: string;
   /** Called for a message on the tasks topic that is not a well-formed task (it is skipped, never retried forever). */
   readonly onInvalid?: (reason: string, offset: string) => void;
+  /** How long `start()` keeps retrying while the tasks topic is missing or has no leader yet (ms). Default 60 000. */
+  readonly startTimeoutMs?: number;
+  readonly startRetry?: StartRetryOptions;
+  /** Called before each start retry (the tasks topic or its leader is not there yet, or the broker is unreachable). */
+  readonly onStartRetry?: (attempt: number, error: Error) => void;
 }
 
 /** The reason a task envelope is unusable, or null when it is a well-formed task. */
@@ -42,12 +50,30 @@ export class RightsTaskWorker {
     this.kafka = options.kafka ?? new Kafka({ clientId: `privacy-ledger-sdk-${options.systemId}`, brokers: [...options.brokers!], logLevel: logLevel.NOTHING });
   }
 
-  async start(): Promise<void> {
+  /**
+   * Connects and starts consuming. A tasks topic that does not exist yet or has no leader yet (the
+   * ledger's relay creates it when it starts) and an unreachable broker are retried with backoff
+   * until `startTimeoutMs`; any other error rejects at once. The consumer never creates the topic
+   * itself (the relay creates it with its partitions and retention).
+   */
+  async start(timeoutMs = this.options.startTimeoutMs ?? 60_000): Promise<void> {
+    this.stopped = false;
+    await retryTransient(() => this.connect(), {
+      deadline: Date.now() + timeoutMs,
+      cancelled: () => this.stopped,
+      cleanup: () => this.disconnect(),
+      onRetry: (n, e) => this.options.onStartRetry?.(n, e as Error),
+    }, this.options.startRetry);
+  }
+
+  private stopped = false;
+
+  private async connect(): Promise<void> {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.options.groupId ?? `pl-tasks-${this.options.systemId}`, maxWaitTimeInMs: 100 });
+    this.consumer = this.kafka.consumer({ groupId: this.options.groupId ?? `pl-tasks-${this.options.systemId}`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.rightsTasks, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({ topic: this.options.topic ?? TOPICS.rightsTasks, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
       eachMessage: async ({ message }) => {
         if (message.key?.toString() !== this.options.systemId || !message.value) return;
@@ -83,10 +109,17 @@ export class RightsTaskWorker {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
+    this.stopped = true;
+    await this.disconnect();
+  }
+
+  private async disconnect(): Promise<void> {
+    const c = this.consumer;
+    const p = this.producer;
     this.consumer = null;
     this.producer = null;
+    await c?.disconnect().catch(() => undefined);
+    await p?.disconnect().catch(() => undefined);
   }
 }
 
