@@ -150,7 +150,9 @@ export async function rebuildProjection(db: SqlDatabase, store: EventStore, def:
     let position = LOG_START;
     let handled = 0;
     for (;;) {
-      const batch = await store.readAll(position, { maxCount: options.batchSize ?? 2000 });
+      // the store filters by type (in SQL on PostgreSQL/PGlite, server-side on EventStoreDB): a
+      // projection of a few event types never reads the rest of a million-event log
+      const batch = await store.readAll(position, { maxCount: options.batchSize ?? 5000, typePrefixes: def.typePrefixes });
       if (batch.length === 0) break;
       const mine = def.typePrefixes?.length ? batch.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : batch;
       position = batch[batch.length - 1].position;

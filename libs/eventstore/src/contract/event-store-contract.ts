@@ -195,6 +195,7 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
         written.slice(2).map((e) => e.metadata.event_id),
       );
       const typed = await store.readAll(before, { typePrefixes: ['contract.o2', 'contract.o5'] });
+      expect((await store.readAll(before, { typePrefixes: ['contract.o2', 'contract.o5'], maxCount: 1 })).map((e) => e.metadata.event_id)).toEqual([written[1].metadata.event_id]);
       expect(typed.map((e) => e.metadata.event_id)).toEqual([written[1], written[4]].map((e) => e.metadata.event_id));
       const page = await store.readAll(before, { maxCount: 2 });
       expect(page.map((e) => e.metadata.event_id)).toEqual(written.slice(0, 2).map((e) => e.metadata.event_id));
@@ -286,6 +287,20 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       await sub.stop();
     }, LONG);
 
+    it('a filtered read returns up to maxCount matching events however many others lie between; _ and % in a prefix are literal', async () => {
+      const before = await head();
+      const p = `contract_r${randomUUID().slice(0, 8)}`;
+      const id = stream('sparse');
+      let r = await append(id, Array.from({ length: 30 }, () => newEvent(`${p}.other`, {})), 'no_stream');
+      const wanted = Array.from({ length: 3 }, (_, i) => newEvent(`${p}.a_b`, { i }));
+      r = await append(id, [wanted[0], newEvent(`${p}.aXb`, {}), wanted[1], newEvent(`${p}.a%b`, {}), wanted[2]], r.nextRevision);
+      const got = await store.readAll(before, { typePrefixes: [`${p}.a_`], maxCount: 2 });
+      expect(got.map((e) => e.metadata.event_id)).toEqual(wanted.slice(0, 2).map((e) => e.metadata.event_id));
+      const rest = await store.readAll(got[1].position, { typePrefixes: [`${p}.a_`], maxCount: 2 });
+      expect(rest.map((e) => e.metadata.event_id)).toEqual([wanted[2].metadata.event_id]);
+      expect(await store.readAll(r.position, { typePrefixes: [`${p}.a_`] })).toEqual([]);
+    }, LONG);
+
     it('a filtered subscription gets only matching types and still advances its checkpoint', async () => {
       const before = await head();
       const prefix = `contract_f${randomUUID().slice(0, 8)}.`;
@@ -334,17 +349,36 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
         },
         { maxCount: 50 },
       );
+      // a second subscriber filtered by type (the filter and the page end are computed in one SQL
+      // statement on PostgreSQL/PGlite): it must get exactly the matching events, none skipped
+      const filteredTypes = ['contract.concurrent.odd', 'contract.concurrent.slow'];
+      const receivedFiltered = new Map<string, number>();
+      const filteredRegressions: string[] = [];
+      let lastFiltered: LogPosition = before;
+      const filteredSub = store.subscribe(
+        before,
+        async (events) => {
+          for (const e of events) {
+            if (comparePositions(e.position, lastFiltered) <= 0) filteredRegressions.push(positionToString(e.position));
+            lastFiltered = e.position;
+            if (mine(e)) receivedFiltered.set(e.metadata.event_id, (receivedFiltered.get(e.metadata.event_id) ?? 0) + 1);
+          }
+        },
+        { maxCount: 7, typePrefixes: filteredTypes },
+      );
 
       const written = new Set<string>();
+      const writtenFiltered = new Set<string>();
       const writers = 16;
       const appendsPerWriter = 40;
       const fast = Array.from({ length: writers }, async (_, w) => {
         const id = `contract_conc${run}-w${w}`;
         let expected: 'no_stream' | bigint = 'no_stream';
         for (let i = 0; i < appendsPerWriter; i++) {
-          const events = Array.from({ length: 1 + (i % 3) }, (_, k) => newEvent('contract.concurrent', { w, i, k }));
+          const events = Array.from({ length: 1 + (i % 3) }, (_, k) => newEvent((i + k) % 2 ? 'contract.concurrent.odd' : 'contract.concurrent.even', { w, i, k }));
           const r = await append(id, events, expected);
           events.forEach((e) => written.add(e.metadata.event_id));
+          events.filter((e) => e.type.endsWith('.odd')).forEach((e) => writtenFiltered.add(e.metadata.event_id));
           expected = r.nextRevision;
         }
       });
@@ -354,13 +388,23 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
           const events = [newEvent('contract.concurrent.slow', { w, i })];
           await h.slowAppend!(`contract_conc${run}-slow${w}-${i}`, events, 5 + ((w * 7 + i * 13) % 40));
           events.forEach((e) => written.add(e.metadata.event_id));
+          events.forEach((e) => writtenFiltered.add(e.metadata.event_id));
         }
       });
       await Promise.all([...fast, ...slow]);
       await untilSettled(() => received.size >= written.size, () => received.size, 5000);
+      await untilSettled(() => receivedFiltered.size >= writtenFiltered.size, () => receivedFiltered.size, 5000);
       await sleep(200);
       await sub.stop();
+      await filteredSub.stop();
       await expect(sub.done).resolves.toBeUndefined();
+      expect({
+        missing: [...writtenFiltered].filter((id) => !receivedFiltered.has(id)).length,
+        unwanted: [...receivedFiltered.keys()].filter((id) => !writtenFiltered.has(id)).length,
+        duplicates: [...receivedFiltered].filter(([, n]) => n > 1).length,
+        regressions: filteredRegressions.slice(0, 5),
+      }).toEqual({ missing: 0, unwanted: 0, duplicates: 0, regressions: [] });
+      expect(writtenFiltered.size).toBeGreaterThan(writers * 10);
 
       const missing = [...written].filter((id) => !received.has(id));
       const duplicates = [...received].filter(([, n]) => n > 1);

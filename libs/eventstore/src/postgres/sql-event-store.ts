@@ -93,23 +93,55 @@ export class SqlEventStore implements EventStore {
     return events;
   }
 
-  /** One page in global order; `scannedTo` is the last row read, even when the filter dropped it. */
+  /**
+   * One page in global order. Without a type filter: up to `maxCount` events, `scannedTo` the last.
+   * With one, the filter runs in SQL (only matching rows leave the server): up to `maxCount`
+   * matching events; `scannedTo` is the last of them when the page is full, else the head of the
+   * visible log, read in the same statement (one snapshot), so nothing between is ever skipped.
+   */
   private async readPage(after: LogPosition, options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
     const limit = options.maxCount ?? this.batchSize;
-    const r = await this.db.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM es_events
-       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), limit],
-      { name: 'es_read_page_v1' },
+    const from = [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString()];
+    const prefixes = options.typePrefixes;
+    if (!prefixes?.length) {
+      const r = await this.db.query<EventRow>(
+        `SELECT ${SELECT_COLUMNS} FROM es_events
+         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_position
+         LIMIT $3`,
+        [...from, limit],
+        { name: 'es_read_page_v1' },
+      );
+      if (r.rows.length === 0) return { events: [], scannedTo: after };
+      const lastRow = r.rows[r.rows.length - 1];
+      return { events: r.rows.map((row) => this.toRecorded(row)), scannedTo: { tx: BigInt(lastRow.tx), pos: BigInt(lastRow.gp) } };
+    }
+    const r = await this.db.query<EventRow & { head_tx: string; head_gp: string }>(
+      `WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+       head AS (
+         SELECT e.transaction_id::text AS head_tx, e.global_position::text AS head_gp FROM es_events e, snap
+         WHERE e.transaction_id < snap.xmin AND (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+         ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1
+       ),
+       page AS (
+         SELECT ${SELECT_COLUMNS}, es_events.transaction_id AS o_tx FROM es_events, snap
+         WHERE (es_events.transaction_id, es_events.global_position) > ($1::text::xid8, $2::bigint)
+           AND es_events.transaction_id < snap.xmin
+           AND es_events.type LIKE ANY($4::text[])
+         ORDER BY es_events.transaction_id, es_events.global_position
+         LIMIT $3
+       )
+       SELECT head.head_tx, head.head_gp, page.* FROM head LEFT JOIN page ON true ORDER BY page.o_tx, page.gp::bigint`,
+      [...from, limit, prefixes.map((p) => `${p.replace(/[\\%_]/g, '\\$&')}%`)],
+      { name: 'es_read_page_filtered_v1' },
     );
     if (r.rows.length === 0) return { events: [], scannedTo: after };
-    const lastRow = r.rows[r.rows.length - 1];
-    const prefixes = options.typePrefixes;
-    const rows = prefixes?.length ? r.rows.filter((row) => prefixes.some((p) => row.type.startsWith(p))) : r.rows;
-    return { events: rows.map((row) => this.toRecorded(row)), scannedTo: { tx: BigInt(lastRow.tx), pos: BigInt(lastRow.gp) } };
+    const rows = r.rows.filter((row) => row.gp !== null);
+    const head = { tx: BigInt(r.rows[0].head_tx), pos: BigInt(r.rows[0].head_gp) };
+    const last = rows.length ? rows[rows.length - 1] : null;
+    const scannedTo = last && rows.length >= limit ? { tx: BigInt(last.tx), pos: BigInt(last.gp) } : head;
+    return { events: rows.map((row) => this.toRecorded(row)), scannedTo };
   }
 
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
