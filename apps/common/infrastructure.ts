@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { consent, rights } from '@pl/domain';
+import { consent, domainUpcasters, rights } from '@pl/domain';
 import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import type { AppConfig } from './config';
@@ -84,7 +84,7 @@ async function openEventStore(config: AppConfig, db: SqlDatabase): Promise<Event
   if (config.eventStore === 'eventstoredb') {
     // Loaded only here so the embedded and PostgreSQL setups never load the gRPC client.
     const { EventStoreDbEventStore } = await import('@pl/eventstore/eventstoredb/eventstoredb-event-store');
-    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString!);
+    return EventStoreDbEventStore.fromConnectionString(config.eventStoreConnectionString!, { upcasters: domainUpcasters() });
   }
-  return new SqlEventStore(db);
+  return new SqlEventStore(db, { upcasters: domainUpcasters() });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext, type ProjectionDefinition } from '@pl/application';
-import { LOG_START, catalog, comparePositions, type LogPosition } from '@pl/domain';
+import { LOG_START, catalog, comparePositions, domainUpcasters, type LogPosition } from '@pl/domain';
 import { Pseudonymizer } from '@pl/crypto';
 import { SqlEventStore } from '@pl/eventstore';
 import type { Infrastructure } from '../../apps/common/infrastructure';
@@ -39,7 +39,7 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
 
   beforeAll(async () => {
     f = await fresh();
-    store = new SqlEventStore(f.db);
+    store = new SqlEventStore(f.db, { upcasters: domainUpcasters() });
     await store.init();
     await f.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(f.db, catalogProjection);
@@ -122,14 +122,45 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
     expect((await holdingsOf(f.db, alice)).find((h) => h.system_id === 'web-analytics')!.expired_for).toBe('2026-01-12T08:00:00.000Z');
   });
 
-  it('rebuild gives identical rows; erasure purges the subject', async () => {
-    const dump = async () => JSON.stringify([(await f.db.query('SELECT * FROM rm_data_map.holdings ORDER BY 1,2,3,4')).rows, (await f.db.query('SELECT * FROM rm_data_map.receipts ORDER BY 1,2')).rows]);
+  it('rebuild gives identical rows; erasure purges the subject but keeps what the analysis retained, with the reason', async () => {
+    const dump = async (schema = 'rm_data_map') =>
+      JSON.stringify([(await f.db.query(`SELECT * FROM ${schema}.holdings ORDER BY 1,2,3,4`)).rows, (await f.db.query(`SELECT * FROM ${schema}.receipts ORDER BY 1,2`)).rows]);
     const before = await dump();
     await rebuildProjection(f.db, store, dataMapProjection);
     expect(await dump()).toBe(before);
-    await store.append(`dsr-${randomUUID()}`, [{ type: 'rights.subject_erased', data: { request_id: 'r', subject_key: alice, erased: { data_keys_shredded: 1, read_models_purged: [] }, ground: 'x', erased_at: '2026-03-03T00:00:00Z' }, metadata: { event_id: randomUUID(), occurred_at: '2026-03-03T00:00:00Z', recorded_at: '2026-03-03T00:00:00Z', actor: 'test', correlation_id: 'c', causation_id: null } }], 'no_stream');
+    const meta = (at: string) => ({ event_id: randomUUID(), occurred_at: at, recorded_at: at, actor: 'test', correlation_id: 'c', causation_id: null });
+    const billing = { system_id: 'billing-db', category: 'user.financial.transaction', reason_code: 'legal_obligation_retention', source: 'GDPR Art. 17(3)(b)', explanation: 'kept for tax law', retain_until: '2036-01-11' };
+    await store.append(`dsr-${randomUUID()}`, [{
+      type: 'rights.subject_erased',
+      schemaVersion: 2,
+      data: { request_id: 'r', subject_key: alice, erased: { data_keys_shredded: 1, read_models_purged: [] }, retained: [billing], ground: 'x', erased_at: '2026-03-03T00:00:00.000Z' },
+      metadata: meta('2026-03-03T00:00:00.000Z'),
+    }], 'no_stream');
+    // a version 1 erasure (written before `retained` existed) is upcast to "nothing retained"
+    await store.append(`dsr-${randomUUID()}`, [{
+      type: 'rights.subject_erased',
+      data: { request_id: 'r2', subject_key: bob, erased: { data_keys_shredded: 1, read_models_purged: [] }, ground: 'x', erased_at: '2026-03-04T00:00:00.000Z' },
+      metadata: meta('2026-03-04T00:00:00.000Z'),
+    }], 'no_stream');
     await project();
-    expect(await holdingsOf(f.db, alice)).toEqual([]);
-    expect((await holdingsOf(f.db, bob)).length).toBe(1);
+    const left = await holdingsOf(f.db, alice);
+    expect(left.map((h) => [h.system_id, h.category, h.retained])).toEqual([
+      ['billing-db', 'user.financial.transaction', { reason_code: 'legal_obligation_retention', source: 'GDPR Art. 17(3)(b)', until: '2036-01-11', since: '2026-03-03T00:00:00.000Z' }],
+    ]);
+    const kept = await receiptsInWindow(f.db, ['accounts-db', 'billing-db', 'web-analytics'], new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T00:00:00Z'));
+    expect(kept.map((r) => [r.subject_key === alice ? 'alice' : r.subject_key === bob ? 'bob' : 'other', r.system])).toEqual([['alice', 'billing-db']]);
+    expect(await holdingsOf(f.db, bob)).toEqual([]);
+
+    // the batched handler gives the same rows event by event as in one batch, and again on a rebuild
+    const afterErasure = await dump();
+    await rebuildProjection(f.db, store, dataMapProjection);
+    expect(await dump()).toBe(afterErasure);
+    const single = 'rm_data_map__single';
+    await f.db.exec(`DROP SCHEMA IF EXISTS ${single} CASCADE`);
+    await ensureProjectionSchema(f.db, dataMapProjection, single);
+    const mine = (await readWholeLog(store, f.db)).filter((e) => dataMapProjection.typePrefixes!.some((p) => e.type.startsWith(p)));
+    for (const e of mine) await applyBatch(f.db, dataMapProjection, [e], e.position, single, 'data_map__single');
+    expect(await dump(single)).toBe(afterErasure);
+    await f.db.exec(`DROP SCHEMA ${single} CASCADE`);
   });
 });

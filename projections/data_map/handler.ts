@@ -1,44 +1,86 @@
 import type { RecordedEvent } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
 
+type Receipt = { position: RecordedEvent['position']; subject_key: string; system_id: string; category: string; purpose: string; stored_at: string };
+type Retained = { system_id: string; category: string; reason_code: string; source: string; retain_until: string | null };
+
 /**
- * Idempotent: a receipt is inserted once per log position (ON CONFLICT DO NOTHING) and the holding
- * only counts it when the insert happened; erasure purges the subject's rows.
+ * Idempotent and batched: the receipts of a run of `catalog.processing_recorded` events are inserted
+ * with one statement (ON CONFLICT on the log position does nothing), and only the receipts actually
+ * inserted are added to the holdings, grouped, in the same statement; so re-handling an event
+ * changes nothing and a rebuild over a million receipts is a few hundred statements. Events of other
+ * types are rare and applied one at a time, in log order, after the run before them.
+ * Erasure (`rights.subject_erased`) deletes the subject's holdings and receipts except those the
+ * erasure analysis retained under a legal exception (schemaVersion 2 `retained`), which keep the
+ * reason; a v1 erasure is upcast with nothing retained.
  */
 export async function handleDataMap(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+  let run: Receipt[] = [];
   for (const e of events) {
     const d = e.data as any;
-    switch (e.type) {
-      case 'catalog.processing_recorded': {
-        const inserted = await tx.query(
-          `INSERT INTO receipts (tx, pos, subject_key, system_id, category, purpose, stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT DO NOTHING RETURNING pos`,
-          [e.position.tx.toString(), e.position.pos.toString(), d.subject_key, d.system_id, d.category, d.purpose, d.stored_at],
-        );
-        if (!inserted.rows.length) break;
-        await tx.query(
-          `INSERT INTO holdings (subject_key, system_id, category, purpose, first_stored_at, last_stored_at, receipts) VALUES ($1, $2, $3, $4, $5, $5, 1)
-           ON CONFLICT (subject_key, system_id, category, purpose) DO UPDATE SET
-             first_stored_at = LEAST(holdings.first_stored_at, EXCLUDED.first_stored_at),
-             last_stored_at = GREATEST(holdings.last_stored_at, EXCLUDED.last_stored_at),
-             receipts = holdings.receipts + 1`,
-          [d.subject_key, d.system_id, d.category, d.purpose, d.stored_at],
-        );
-        break;
-      }
-      case 'catalog.retention_expired':
-        await tx.query(
-          `UPDATE holdings SET expired_for = $5, expired_recorded_at = $6
-           WHERE subject_key = $1 AND system_id = $2 AND category = $3 AND purpose = $4 AND (expired_for IS NULL OR expired_for < $5)`,
-          [d.subject_key, d.system_id, d.category, d.purpose, d.last_stored_at, e.metadata.occurred_at],
-        );
-        break;
-      case 'rights.subject_erased':
-        await tx.query('DELETE FROM holdings WHERE subject_key = $1', [d.subject_key]);
-        await tx.query('DELETE FROM receipts WHERE subject_key = $1', [d.subject_key]);
-        break;
-      default:
-        break;
+    if (e.type === 'catalog.processing_recorded') {
+      run.push({ position: e.position, subject_key: d.subject_key, system_id: d.system_id, category: d.category, purpose: d.purpose, stored_at: d.stored_at });
+      continue;
+    }
+    if (e.type !== 'catalog.retention_expired' && e.type !== 'rights.subject_erased') continue;
+    await addReceipts(tx, run);
+    run = [];
+    if (e.type === 'catalog.retention_expired') {
+      await tx.query(
+        `UPDATE holdings SET expired_for = $5, expired_recorded_at = $6
+         WHERE subject_key = $1 AND system_id = $2 AND category = $3 AND purpose = $4 AND (expired_for IS NULL OR expired_for < $5)`,
+        [d.subject_key, d.system_id, d.category, d.purpose, d.last_stored_at, e.metadata.occurred_at],
+      );
+    } else {
+      await eraseSubject(tx, d.subject_key, (d.retained ?? []) as Retained[], d.erased_at ?? e.metadata.occurred_at);
     }
   }
+  await addReceipts(tx, run);
+}
+
+async function addReceipts(tx: SqlExecutor, run: readonly Receipt[]): Promise<void> {
+  if (!run.length) return;
+  await tx.query(
+    `WITH inserted AS (
+       INSERT INTO receipts (tx, pos, subject_key, system_id, category, purpose, stored_at)
+       SELECT * FROM unnest($1::numeric[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+       ON CONFLICT DO NOTHING
+       RETURNING subject_key, system_id, category, purpose, stored_at
+     )
+     INSERT INTO holdings AS h (subject_key, system_id, category, purpose, first_stored_at, last_stored_at, receipts)
+     SELECT subject_key, system_id, category, purpose, min(stored_at), max(stored_at), count(*) FROM inserted
+     GROUP BY subject_key, system_id, category, purpose
+     ON CONFLICT (subject_key, system_id, category, purpose) DO UPDATE SET
+       first_stored_at = LEAST(h.first_stored_at, EXCLUDED.first_stored_at),
+       last_stored_at = GREATEST(h.last_stored_at, EXCLUDED.last_stored_at),
+       receipts = h.receipts + EXCLUDED.receipts`,
+    [
+      run.map((r) => r.position.tx.toString()),
+      run.map((r) => r.position.pos.toString()),
+      run.map((r) => r.subject_key),
+      run.map((r) => r.system_id),
+      run.map((r) => r.category),
+      run.map((r) => r.purpose),
+      run.map((r) => r.stored_at),
+    ],
+  );
+}
+
+async function eraseSubject(tx: SqlExecutor, subjectKey: string, items: readonly Retained[], erasedAt: string): Promise<void> {
+  // one reason per (system, category): the first the analysis gave (deterministic)
+  const first = new Map<string, Retained>();
+  for (const r of items) if (!first.has(`${r.system_id}\u0000${r.category}`)) first.set(`${r.system_id}\u0000${r.category}`, r);
+  const retained = [...first.values()];
+  const systems = retained.map((r) => r.system_id);
+  const categories = retained.map((r) => r.category);
+  const kept = `EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(system_id, category) WHERE k.system_id = t.system_id AND k.category = t.category)`;
+  await tx.query(`DELETE FROM holdings t WHERE subject_key = $1 AND NOT ${kept}`, [subjectKey, systems, categories]);
+  await tx.query(`DELETE FROM receipts t WHERE subject_key = $1 AND NOT ${kept}`, [subjectKey, systems, categories]);
+  if (!retained.length) return;
+  await tx.query(
+    `UPDATE holdings t SET retained_reason = k.reason_code, retained_source = k.source, retained_until = k.retain_until, retained_since = $6
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $7::text[]) AS k(system_id, category, reason_code, source, retain_until)
+     WHERE t.subject_key = $1 AND k.system_id = t.system_id AND k.category = t.category`,
+    [subjectKey, systems, categories, retained.map((r) => r.reason_code), retained.map((r) => r.source), erasedAt, retained.map((r) => r.retain_until)],
+  );
 }

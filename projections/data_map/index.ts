@@ -6,7 +6,7 @@ export const DATA_MAP_PROJECTION = 'data_map';
 
 export const dataMapProjection: ProjectionDefinition = {
   name: DATA_MAP_PROJECTION,
-  version: 1,
+  version: 2,
   schema: DATA_MAP_SCHEMA,
   typePrefixes: ['catalog.processing_recorded', 'catalog.retention_expired', 'rights.subject_erased'],
   handle: handleDataMap,

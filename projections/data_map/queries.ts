@@ -10,6 +10,8 @@ export interface HoldingRow {
   readonly last_stored_at: string;
   readonly receipts: number;
   readonly expired_for: string | null;
+  /** Kept after the subject's erasure under a legal exception (Art. 17(3); CCPA § 1798.105(d)). */
+  readonly retained: { readonly reason_code: string; readonly source: string; readonly until: string | null; readonly since: string } | null;
 }
 
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
@@ -24,6 +26,7 @@ function holding(row: any): HoldingRow {
     last_stored_at: iso(row.last_stored_at),
     receipts: Number(row.receipts),
     expired_for: row.expired_for ? iso(row.expired_for) : null,
+    retained: row.retained_reason ? { reason_code: row.retained_reason, source: row.retained_source, until: row.retained_until ?? null, since: iso(row.retained_since) } : null,
   };
 }
 

@@ -2,6 +2,8 @@
  * rm_data_map: per subject (pseudonymous key), which system holds which category for which purpose,
  * from processing receipts: first and last time stored (retention runs from the last), and the
  * retention expiry already recorded. `receipts` keeps each receipt for breach scoping by time window.
+ * After a subject's erasure only the holdings the erasure analysis retained stay (Art. 17(3)), with
+ * the legal reason (`retained_*`); every other holding and receipt of the subject is deleted.
  */
 export const DATA_MAP_SCHEMA = `
 CREATE TABLE IF NOT EXISTS holdings (
@@ -14,6 +16,10 @@ CREATE TABLE IF NOT EXISTS holdings (
   receipts bigint NOT NULL,
   expired_for timestamptz,
   expired_recorded_at timestamptz,
+  retained_reason text,
+  retained_source text,
+  retained_until text,
+  retained_since timestamptz,
   PRIMARY KEY (subject_key, system_id, category, purpose)
 );
 CREATE INDEX IF NOT EXISTS holdings_system ON holdings (system_id);

@@ -258,12 +258,33 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(before).not.toContain(ALICE); // the raw user id never reaches the database
     expect(before).not.toContain(ALICE_IP); // personal fields are encrypted in the log
     expect(before).toContain(`subject_keys.subject_key=${alice}`);
+    // a bookkeeping system that holds only payment records (all retained) and discloses them to a tax advisor
+    expect((await app.request('POST', '/governance/systems', { system_id: 'ledger', name: 'ledger', owner: 'finance', storage: [{ country: 'DE' }], recipients: ['tax-advisor'] })).status).toBe(201);
+    expect((await app.request('POST', '/governance/activities', {
+      activity_id: 'bookkeeping', name: 'Bookkeeping', controller: { name: 'Shop Ltd', contact: 'dpo@shop.example' },
+      purposes: [{ purpose: 'essential.service.fulfilment', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user.financial.transaction'],
+      systems: ['ledger'], recipients: ['auditor'], transfers: [], retention: [{ period: 'P10Y', reason: 'tax law' }],
+    })).status).toBe(201);
+    expect((await app.request('POST', '/privacy/receipts/batch', { receipts: [{ user_id: ALICE, system_id: 'ledger', data_category: 'user.financial.transaction', processing_purpose: 'essential.service.fulfilment', stored_at: new Date(Date.now() - 60_000).toISOString() }] })).status).toBeLessThan(300);
     const erased = await app.request('POST', '/data-subject/erasure', { user_id: ALICE });
     expect(erased.status).toBe(202);
+    // Art. 19: the recipients of what was erased (billing's address data); the ledger's data were all retained, so neither
+    // its own recipient nor the bookkeeping activity's is told of an erasure that did not happen there
     expect(erased.body).toMatchObject({ request_type: 'erasure', verified: true, ledger_erased: true, subject_key: 'erased', recipients_notified: ['payment-provider'] });
     const billing = erased.body.tasks.find((t: any) => t.system_id === 'billing');
     expect(billing.categories).toEqual(['user.contact.address']);
     expect(billing.retained).toEqual([expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', source: expect.stringContaining('17(3)(b)') })]);
+    const ledger = erased.body.tasks.find((t: any) => t.system_id === 'ledger');
+    expect(ledger).toMatchObject({ categories: [], retained: [expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records' })] });
+    // the data map keeps exactly the retained holdings, with the reason; everything else of the subject is gone
+    const map = await eventually(async () => {
+      const m = await app.request('GET', `/privacy/data-map/${encodeURIComponent(ALICE)}`);
+      return m.body?.systems?.map((x: any) => x.system_id).join() === 'billing,ledger' ? m.body : null;
+    });
+    expect(map.systems.map((x: any) => [x.system_id, x.holdings.map((h: any) => [h.category, h.retained?.reason_code])])).toEqual([
+      ['billing', [['user.financial.transaction', 'legal_obligation:payment_records']]],
+      ['ledger', [['user.financial.transaction', 'legal_obligation:payment_records']]],
+    ]);
     for (const t of erased.body.tasks) await app.request('POST', `/data-subject/requests/${erased.body.request_id}/tasks/${t.task_id}/result`, { outcome: 'done', records_affected: 1 });
     const done = await app.request('GET', `/data-subject/requests/${erased.body.request_id}`);
     expect(done.body).toMatchObject({ status: 'partially_completed', outcome: 'partially_completed' });

@@ -3,3 +3,4 @@ export * as demo from './demo/demo.decider';
 export * as catalog from './catalog';
 export * as consent from './consent';
 export * as rights from './rights';
+export { domainUpcasters } from './upcasters';

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@pl/domain';
 import type { LawfulBasis } from '@pl/domain/law/lawful-bases';
-import type { Integration, SystemHolding } from '@pl/domain/rights';
+import { art19Recipients, type Integration, type SystemHolding } from '@pl/domain/rights';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { entities, entity } from '@pl/projections/catalog';
 
@@ -35,8 +35,8 @@ export interface RightsCatalogPort {
   activities(): Promise<ActivityView[]>;
   /** Systems holding the subject's data with categories and bases (input of fan-out and erasure analysis). */
   holdings(subjectKey: string): Promise<SystemHolding[]>;
-  /** Recipients of the systems' data (Art. 19 notifications). */
-  recipients(systemIds: readonly string[]): Promise<string[]>;
+  /** Art. 19: recipients of the data a request changes, per system and the categories acted on there. */
+  recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>): Promise<string[]>;
 }
 
 export const RIGHTS_CATALOG = Symbol('RIGHTS_CATALOG');
@@ -126,21 +126,22 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
     return holdingsFrom(receipts, activities, (id) => integrations.get(id) ?? 'manual');
   }
 
-  async recipients(systemIds: readonly string[]): Promise<string[]> {
-    const out = new Set<string>();
-    if (this.db) {
-      for (const id of systemIds) ((await entity<any>(this.db, 'system', id))?.snapshot?.recipients ?? []).forEach((r: string) => out.add(r));
-      return [...out].sort();
+  async recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>): Promise<string[]> {
+    const changed = affected.filter((a) => a.categories.length);
+    if (!changed.length) return [];
+    const systemRecipients = new Map<string, readonly string[]>();
+    for (const id of new Set(changed.map((a) => a.system_id))) systemRecipients.set(id, await this.systemRecipients(id));
+    return art19Recipients(changed, { systemRecipients, activities: await this.activities() });
+  }
+
+  private async systemRecipients(systemId: string): Promise<string[]> {
+    if (this.db) return (await entity<any>(this.db, 'system', systemId))?.snapshot?.recipients ?? [];
+    const { events } = await this.store.readStream(`catalog-system-${systemId}`);
+    let current: string[] = [];
+    for (const e of events) {
+      if (e.type === 'catalog.system_registered' || e.type === 'catalog.system_updated') current = (e.data as any)?.system?.recipients ?? [];
     }
-    for (const id of systemIds) {
-      const { events } = await this.store.readStream(`catalog-system-${id}`);
-      let current: string[] = [];
-      for (const e of events) {
-        if (e.type === 'catalog.system_registered' || e.type === 'catalog.system_updated') current = (e.data as any)?.system?.recipients ?? [];
-      }
-      current.forEach((r) => out.add(r));
-    }
-    return [...out].sort();
+    return current;
   }
 }
 

@@ -26,6 +26,7 @@ import {
   type RequestType,
   type RightsCommand,
   type RightsEvent,
+  type RetainedItem,
   type TaskSpec,
   type VerificationEvidence,
 } from '@pl/domain/rights';
@@ -168,8 +169,9 @@ export class RightsService {
     } else {
       tasks = holdings.map((h) => ({ taskId: randomUUID(), systemId: h.system_id, integration: h.integration, categories: h.categories.map((c) => c.category) }));
     }
-    const recipients = NOTIFY_RECIPIENTS.has(req.request_type) ? await this.catalog.recipients(holdings.map((h) => h.system_id)) : [];
-    if (req.request_type === 'erasure' && req.data_categories === null) await this.eraseLedger(requestId, subjectKey, ctx);
+    // Art. 19: only what the request changes (for an erasure the erasable categories, not the retained ones)
+    const recipients = NOTIFY_RECIPIENTS.has(req.request_type) ? await this.catalog.recipients(tasks.map((t) => ({ system_id: t.systemId, categories: t.categories }))) : [];
+    if (req.request_type === 'erasure' && req.data_categories === null) await this.eraseLedger(requestId, subjectKey, tasks.flatMap((t) => t.retained ?? []), ctx);
     if (tasks.length || recipients.length) await this.run(requestId, { type: 'DispatchTasks', tasks, recipients, now: ctx.now }, ctx);
     const after = await this.load(requestId);
     const releases = req.request_type === 'access' || req.request_type === 'portability';
@@ -183,7 +185,7 @@ export class RightsService {
    * keys deleted in one statement with caches cleared, then the PII-free `rights.subject_erased`
    * record; read models anonymise the subject's rows when they see it.
    */
-  private async eraseLedger(requestId: string, subjectKey: string, ctx: CommandContext): Promise<void> {
+  private async eraseLedger(requestId: string, subjectKey: string, retained: readonly RetainedItem[], ctx: CommandContext): Promise<void> {
     const { events } = await this.infra.store.readStream(consent.consentStreamId(subjectKey));
     if (events.length) {
       await runConsentCommand(this.infra, { type: 'WithdrawConsent', subjectKey, categories: null, purposes: null, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId }, CONSENT_WAIT_MS).catch((e) => {
@@ -191,7 +193,7 @@ export class RightsService {
       });
     }
     const shredded = await this.infra.keys.shred(subjectKey);
-    await this.run(requestId, { type: 'RecordLedgerErasure', dataKeysShredded: shredded, readModelsPurged: ['rights', 'data_map'], ground: 'GDPR Art. 17(1); Civ. Code § 1798.105', now: ctx.now }, ctx);
+    await this.run(requestId, { type: 'RecordLedgerErasure', dataKeysShredded: shredded, readModelsPurged: ['rights', 'data_map'], retained, ground: 'GDPR Art. 17(1); Civ. Code § 1798.105', now: ctx.now }, ctx);
   }
 
   async status(requestId: string, now = new Date()) {

@@ -60,4 +60,12 @@ export type RightsCommand =
   | { readonly type: 'LiftRestriction'; readonly now: Date }
   | { readonly type: 'OverrideObjection'; readonly grounds: string; readonly now: Date }
   | { readonly type: 'RecordDataRelease'; readonly releasedTo: string; readonly sections: readonly string[]; readonly format: 'json' | 'csv'; readonly items: number; readonly now: Date }
-  | { readonly type: 'RecordLedgerErasure'; readonly dataKeysShredded: number; readonly readModelsPurged: readonly string[]; readonly ground: string; readonly now: Date };
+  | {
+      readonly type: 'RecordLedgerErasure';
+      readonly dataKeysShredded: number;
+      readonly readModelsPurged: readonly string[];
+      /** Items the erasure analysis kept (system, category, legal reason); recorded on the erasure event. */
+      readonly retained?: readonly RetainedItem[];
+      readonly ground: string;
+      readonly now: Date;
+    };

@@ -162,9 +162,18 @@ export type RightsEvent =
       readonly subject_key: string;
       /** What was erased in the ledger itself: data keys shredded, read models purged. PII-free. */
       readonly erased: { readonly data_keys_shredded: number; readonly read_models_purged: string[] };
+      /**
+       * schemaVersion 2: what the erasure analysis kept, per system and category, with the legal
+       * reason (Art. 17(3), CCPA § 1798.105(d)); the data map keeps these holdings. Version 1 events
+       * are upcast with an empty list (the data map then purged every holding, as it did).
+       */
+      readonly retained: RetainedItem[];
       readonly ground: string;
       readonly erased_at: string;
     }>;
+
+/** The schema version the decider writes for `rights.subject_erased` (2: `retained` added). */
+export const SUBJECT_ERASED_SCHEMA_VERSION = 2;
 
 export type RightsEventType = RightsEvent['type'];
 export const RIGHTS_EVENT_PREFIX = 'rights.';

@@ -5,3 +5,5 @@ export * from './commands';
 export * from './request.decider';
 export * from './erasure-analysis';
 export * from './access-report';
+export * from './upcasters';
+export * from './recipients';

@@ -2,6 +2,7 @@ import { spec } from '../shared/testing';
 import type { RightsCommand } from './commands';
 import type { RequestReceivedData, RetainedItem, RightsEvent } from './events';
 import { requestDecider } from './request.decider';
+import { domainUpcasters } from '../upcasters';
 
 const subject = 'sub_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const T0 = new Date('2026-03-02T10:00:00.000Z'); // a Monday
@@ -63,7 +64,8 @@ const result = (taskId: string, systemId: string, outcome: 'done' | 'no_data' | 
 
 const erased: RightsEvent = {
   type: 'rights.subject_erased',
-  data: { request_id: 'r1', subject_key: subject, erased: { data_keys_shredded: 1, read_models_purged: ['consent'] }, ground: 'GDPR Art. 17(1)(b)', erased_at: '2026-03-03T11:00:00.000Z' },
+  schemaVersion: 2,
+  data: { request_id: 'r1', subject_key: subject, erased: { data_keys_shredded: 1, read_models_purged: ['consent'] }, retained: [], ground: 'GDPR Art. 17(1)(b)', erased_at: '2026-03-03T11:00:00.000Z' },
 };
 
 const payments: RetainedItem = { system_id: 'billing', category: 'payment', reason_code: 'legal_obligation_retention', source: 'GDPR Art. 17(3)(b)', explanation: 'kept 7 years', retain_until: '2033-03-03' };
@@ -446,9 +448,22 @@ describe('ledger erasure record', () => {
     dsr.given([received(), verified()]).when(cmd).then([erased]);
     dsr.given([received(), verified(), erased]).when(cmd).then([]);
   });
+  it('records what the erasure analysis retained, with the reason (schema version 2)', () =>
+    dsr.given([received(), verified()]).when({ ...cmd, retained: [payments] } as RightsCommand).then([{ ...erased, data: { ...(erased.data as object), retained: [payments] } } as RightsEvent]));
+  it('a version 1 erasure record is upcast to "nothing retained"; a version 2 one is left as it is', () => {
+    const registry = domainUpcasters();
+    const v1 = { request_id: 'r1', subject_key: subject, erased: { data_keys_shredded: 1, read_models_purged: [] }, ground: 'g', erased_at: 'x' };
+    expect(registry.apply('rights.subject_erased', 1, v1)).toEqual({ schemaVersion: 2, data: { ...v1, retained: [] } });
+    const v2 = { ...v1, retained: [payments] };
+    expect(registry.apply('rights.subject_erased', 2, v2)).toEqual({ schemaVersion: 2, data: v2 });
+  });
   it('completes the request when every task already answered', () =>
     dsr.given([received(), verified(), dispatched('t1', 'crm'), result('t1', 'crm', 'done')]).when(cmd).thenMatches((e) =>
       expect(e.map((x) => x.type)).toEqual(['rights.subject_erased', 'rights.request_completed'])));
+  it('after the ledger erasure the request can no longer be rejected (shredding is irreversible)', () =>
+    dsr.given([received({ request_type: 'erasure' }), verified(), erased])
+      .when({ type: 'RejectRequest', reason: 'manifestly_unfounded', explanation: 'x', now: at('2026-03-04T00:00:00Z') } as RightsCommand)
+      .thenThrows('precondition', /already erased/));
   it('needs a verified erasure request', () => {
     dsr.given([received()]).when(cmd).thenThrows('precondition', /not verified/);
     dsr.given([received({ request_type: 'access' }), verified()]).when(cmd).thenThrows('precondition', /erasure request/);

@@ -2,7 +2,7 @@ import { conflict, invalid, notFound, precondition, type Decider } from '../shar
 import { CalendarCoverageError } from '../law/holidays';
 import { CLOCK_RESTARTS_ON_IDENTITY_INFO, computeDeadline, DEADLINE_ALERTS, DEADLINE_RULES, DEFAULT_CALENDAR } from '../law/deadlines';
 import type { RightsCommand } from './commands';
-import type { Integration, RequestReceivedData, RetainedItem, RightsEvent, TaskOutcome } from './events';
+import { SUBJECT_ERASED_SCHEMA_VERSION, type Integration, type RequestReceivedData, type RetainedItem, type RightsEvent, type TaskOutcome } from './events';
 import { NOTIFY_RECIPIENTS, RELEASES_DATA, rightDefinition, type RightDefinition } from './request-types';
 import { checkVerification, verificationRequirement } from './verification';
 
@@ -304,6 +304,8 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       requireOpen(state);
       requireText(command.explanation, 'explanation');
       if (Object.keys(state.tasks).length) throw precondition('tasks were already dispatched; complete the request with reasons instead');
+      // crypto-shredding cannot be undone: a request that already erased the ledger is completed, never rejected
+      if (state.ledgerErased) throw precondition('the subject was already erased from the ledger; complete the request instead');
       if (command.reason === 'identity_not_verified') {
         if (!req.verification_required) throw precondition('this request type needs no verification (11 CCR §§ 7026, 7027)');
         if (state.verified) throw conflict('identity already verified');
@@ -370,10 +372,12 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       requireVerified(state, 'identity not verified');
       const erased: RightsEvent = {
         type: 'rights.subject_erased',
+        schemaVersion: SUBJECT_ERASED_SCHEMA_VERSION,
         data: {
           request_id: id,
           subject_key: req.subject_key,
           erased: { data_keys_shredded: command.dataKeysShredded, read_models_purged: [...command.readModelsPurged] },
+          retained: (command.retained ?? []).map((r) => ({ ...r })),
           ground: command.ground,
           erased_at: now,
         },
