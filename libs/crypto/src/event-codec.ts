@@ -39,7 +39,12 @@ export class PersonalFieldRegistry {
 }
 
 /** A decoded event, with the personal fields that could not be decrypted because the subject's key is gone. */
-export type DecodedEvent<D = any> = RecordedEvent<D> & { readonly erased?: boolean; readonly erased_fields?: string[] };
+export type DecodedEvent<D = any> = RecordedEvent<D> & {
+  readonly erased?: boolean;
+  readonly erased_fields?: string[];
+  /** Paths of personal fields decrypted for this read (absent when the event carries none, or all were erased). */
+  readonly decrypted_fields?: string[];
+};
 
 function defaultSubject(streamId: string, data: any): string | null {
   if (data && typeof data.subject_key === 'string' && isSubjectKey(data.subject_key)) return data.subject_key;
@@ -145,7 +150,8 @@ export class CryptoEventCodec {
         plain.set(path, decryptField(key, f, e.streamId, path));
       }
       const data = rewriteEncrypted(e.data, (_v, path) => (plain.has(path) ? plain.get(path) : null));
-      out.push(erased.length ? { ...e, data, erased: true, erased_fields: erased } : { ...e, data });
+      const decrypted = plain.size ? { decrypted_fields: [...plain.keys()] } : {};
+      out.push(erased.length ? { ...e, data, erased: true, erased_fields: erased, ...decrypted } : { ...e, data, ...decrypted });
     }
     return out;
   }

@@ -193,6 +193,7 @@ describe('consent routes (HTTP, PGlite)', () => {
     const given = h.body.events.find((e: { type: string }) => e.type === 'consent.given');
     expect(given).toMatchObject({ erased: true, data: { consent_id: r.body.consent_id, processing_purposes: ['marketing.communications.email'], proof: { ip_address: null, user_agent: null, page: null, method: 'checkbox' } } });
     expect(given.erased_fields.sort()).toEqual(['extra', 'proof.ip_address', 'proof.page', 'proof.user_agent']);
+    expect(h.body.personal_fields).toBe('erased'); // nothing was decrypted, and the response says so
     expect(JSON.stringify(h.body)).not.toContain('203.0.113.9');
     expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);
   });

@@ -282,7 +282,8 @@ export class ConsentService {
     const decoded = pii ? await this.infra.codec.decode(events) : this.infra.codec.omitPersonal(events);
     return {
       user_id: userId,
-      personal_fields: pii ? 'decrypted' : 'omitted',
+      // after crypto-shredding nothing is decrypted: say so instead of claiming a decryption
+      personal_fields: pii ? personalFieldsState(decoded) : 'omitted',
       events: decoded.map((e) => ({
         event_id: e.metadata.event_id,
         type: e.type,
@@ -296,4 +297,12 @@ export class ConsentService {
       })),
     };
   }
+}
+
+/** What a decrypting read actually yielded: every personal field, none (shredded), or part of them. */
+export function personalFieldsState(events: ReadonlyArray<{ erased?: boolean; decrypted_fields?: string[] }>): 'decrypted' | 'erased' | 'partly_erased' | 'none' {
+  const erased = events.some((e) => e.erased);
+  const decrypted = events.some((e) => e.decrypted_fields?.length);
+  if (erased) return decrypted ? 'partly_erased' : 'erased';
+  return decrypted ? 'decrypted' : 'none';
 }
