@@ -93,6 +93,25 @@ describeKafka('KafkaRelay against the real broker', () => {
     expect(relay.status()).toMatchObject({ ready: true, state: 'running', position: positionToString(head), published: 8 });
   });
 
+  it('catches up a backlog larger than the broker accepts in one request: sends it in size-bounded chunks, in order', async () => {
+    // 1,500 events of ~2.5 KB for one subject: one partition, ~4 MB per topic in one page (broker limit 1 MB per batch)
+    const a = subject();
+    const pad = 'x'.repeat(2500);
+    let last = null as Awaited<ReturnType<typeof appendTo>> | null;
+    const ids: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const batch = Array.from({ length: 100 }, (_, k) => newEvent('consent.given', { subject_key: a, category: 'contact', purpose: `p${i * 100 + k}`, note: pad }));
+      batch.forEach((e) => ids.push(e.metadata.event_id));
+      last = await appendTo(store, `consent-${a}`, ...batch);
+    }
+    relay = new KafkaRelay(fresh.db, store, { kafka, stateTopics: [countBinding], batchSize: 2000 });
+    relay.start();
+    await relay.waitFor(last!.position, 60_000);
+    const seen = await consumeUntil(kafka, [TOPICS.consentEvents], (msgs) => msgs.filter((m) => m.key === a).length >= ids.length, 60_000, mark);
+    expect(seen.filter((m) => m.key === a).map((m) => m.headers[HEADERS.eventId])).toEqual(ids);
+    expect(relay.status()).toMatchObject({ ready: true, state: 'running' });
+  }, 120_000);
+
   it('sends a tombstone to the state topic when a subject is erased', async () => {
     const a = subject();
     await appendTo(store, `consent-${a}`, newEvent('consent.given', { subject_key: a, category: 'contact', purpose: 'marketing' }));

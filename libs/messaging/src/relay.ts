@@ -36,8 +36,14 @@ export interface RelayOptions {
   /** While idle, how often the broker is probed so that readiness reflects an outage (ms). */
   readonly probeIntervalMs?: number;
   readonly standbyRetryMs?: number;
-  /** Events read from the log per batch (one Kafka produce request and one checkpoint per batch). */
+  /** Events read from the log per batch (one checkpoint per batch). */
   readonly batchSize?: number;
+  /**
+   * Upper bound of one produce request's message bytes (keys, values, headers); a batch above it is
+   * sent as several requests, in order, before the checkpoint. Below the broker's `message.max.bytes`
+   * (1 MiB by default), which applies to each partition's record batch. Default 512 KiB.
+   */
+  readonly maxRequestBytes?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Test hook: runs after the broker acknowledged a batch and before the checkpoint is written. */
   readonly afterSend?: (messages: readonly OutboundMessage[]) => Promise<void> | void;
@@ -187,17 +193,21 @@ export class KafkaRelay {
     }
     for (const f of this.folders) messages.push(...(await f.messagesFor(events)));
     if (messages.length) {
-      const byTopic = new Map<string, Message[]>();
-      for (const m of messages) {
-        let list = byTopic.get(m.topic);
-        if (!list) byTopic.set(m.topic, (list = []));
-        list.push({ key: m.key, value: m.value, headers: m.headers });
+      // a large backlog (or large state messages) in one request would exceed the broker's limit and
+      // be refused forever: send size-bounded chunks one after the other (per-key order holds)
+      for (const chunk of chunkBySize(messages, this.options.maxRequestBytes ?? 512 * 1024)) {
+        const byTopic = new Map<string, Message[]>();
+        for (const m of chunk) {
+          let list = byTopic.get(m.topic);
+          if (!list) byTopic.set(m.topic, (list = []));
+          list.push({ key: m.key, value: m.value, headers: m.headers });
+        }
+        await this.producer!.sendBatch({
+          acks: -1,
+          timeout: this.options.sendTimeoutMs ?? 10_000,
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        });
       }
-      await this.producer!.sendBatch({
-        acks: -1,
-        timeout: this.options.sendTimeoutMs ?? 10_000,
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-      });
       await this.options.afterSend?.(messages);
     }
     await writeCheckpoint(this.db, this.name, checkpoint, 1, events.length);
@@ -256,4 +266,30 @@ export class KafkaRelay {
       this.wakeSleep = done;
     });
   }
+}
+
+/** Approximate wire size of a message: key, value, header names and values, plus record overhead. */
+export function messageBytes(m: Pick<OutboundMessage, 'key' | 'value' | 'headers'>): number {
+  let n = 64 + Buffer.byteLength(m.key ?? '') + (m.value === null ? 0 : Buffer.byteLength(m.value));
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(String(v ?? ''));
+  return n;
+}
+
+/** Splits messages, in order, into chunks of at most `maxBytes` (a single larger message goes alone). */
+export function chunkBySize<M extends Pick<OutboundMessage, 'key' | 'value' | 'headers'>>(messages: readonly M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const b = messageBytes(m);
+    if (current.length && size + b > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(m);
+    size += b;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
 }

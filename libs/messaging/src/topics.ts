@@ -63,6 +63,24 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[] = T
   const missing = specs.filter((s) => !existing.has(s.topic)).map((s) => ({ ...s, replicationFactor: s.replicationFactor ?? replicationFactor }));
   if (missing.length) {
     await admin.createTopics({ topics: missing, waitForLeaders: true });
+    // waitForLeaders reads the controller's metadata; the broker may still answer "not the leader"
+    // for a moment (seen on a fresh KRaft broker): wait until every partition answers an offset request
+    await untilServed(admin, missing.map((s) => s.topic));
   }
   return missing.map((s) => s.topic);
+}
+
+async function untilServed(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const topic of topics) {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (e) {
+        if (!(e as { retriable?: boolean }).retriable || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
 }
