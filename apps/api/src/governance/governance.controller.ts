@@ -13,13 +13,19 @@ import { INFRA } from '../platform/tokens';
 import { GovernanceCommand, type GovernanceOp } from './governance.commands';
 import { ActivityDto, AtQuery, ElementDto, FlowDto, ManifestDto, ProcessorRecordDto, RetentionQuery, RopaQuery, SystemDto } from './governance.dto';
 
-/** Read your writes: wait (bounded) until a read model has passed the appended position. */
-export async function settle(infra: Infrastructure, projection: string, position: LogPosition | null): Promise<void> {
-  if (!position) return;
+/**
+ * Read your writes: wait (bounded by CATALOG_READ_YOUR_WRITES_TIMEOUT_MS, default 10 s) until a read
+ * model has passed the appended position. The change is recorded either way; the answer says whether
+ * reads already show it (`read_model_current`), so a client never mistakes a lagging read for a lost write.
+ */
+export async function settle(infra: Infrastructure, projection: string, position: LogPosition | null): Promise<boolean> {
+  if (!position) return true;
   try {
-    await waitForCheckpoint(infra.db, projection, position, 3000);
+    await waitForCheckpoint(infra.db, projection, position, Number(process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS ?? 10_000));
+    return true;
   } catch (e) {
     if (!(e instanceof ProjectionTimeoutError)) throw e;
+    return false;
   }
 }
 
@@ -36,8 +42,14 @@ export class GovernanceController {
 
   private async write(op: GovernanceOp, ctx: CommandContext) {
     const r: HandleResult<DomainEvent, { status: string }> = await this.bus.execute(new GovernanceCommand(op, ctx));
-    await settle(this.infra, CATALOG_PROJECTION, r.appended?.position ?? null);
-    return { events: r.events.map((e) => e.type), changed: r.events.length > 0, status: r.state.status, position: r.appended ? positionToString(r.appended.position) : null };
+    const current = await settle(this.infra, CATALOG_PROJECTION, r.appended?.position ?? null);
+    return {
+      events: r.events.map((e) => e.type),
+      changed: r.events.length > 0,
+      status: r.state.status,
+      position: r.appended ? positionToString(r.appended.position) : null,
+      read_model_current: current,
+    };
   }
 
   private async getOr404<T>(kind: Parameters<typeof entity>[1], value: string, what: string) {
@@ -267,8 +279,8 @@ export class GovernanceController {
     const withLines = (findings: catalog.Finding[]) => findings.map((f) => ({ ...f, line: parsed.lineOf(f.path) }));
     try {
       const r = await this.bus.execute(new GovernanceCommand({ op: 'apply_manifest', manifest: parsed.manifest }, ctx));
-      await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
-      return { ...r, findings: withLines(r.findings) };
+      const current = await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
+      return { ...r, findings: withLines(r.findings), read_model_current: current };
     } catch (e) {
       if (e instanceof DomainError && Array.isArray(e.details?.findings)) throw invalid(e.message, { findings: withLines(e.details.findings as catalog.Finding[]) });
       throw e;

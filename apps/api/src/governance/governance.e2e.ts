@@ -146,7 +146,7 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     const { status: _s, dpia: _d, findings: _f, ...input } = current;
     const put = await app.request('PUT', '/governance/activities/order-payments', { ...input, retention: [{ period: 'P10Y', reason: 'changed' }], description: 'changed later' });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ changed: true, events: ['catalog.activity_updated'] });
+    expect(put.body).toMatchObject({ changed: true, events: ['catalog.activity_updated'], read_model_current: true });
     expect((await app.request('GET', `/governance/ropa?as_of=${t}`)).body).toEqual(atT.body);
     const after = await app.request('GET', '/governance/ropa');
     expect(after.body.records.find((r: any) => r.activity_id === 'order-payments').retention).toEqual([{ category: null, period: 'P10Y', reason: 'changed' }]);
@@ -200,5 +200,28 @@ describe('governance bad input on PostgreSQL: 4xx and nothing appended', () => {
     expect(r.status).toBe(status);
     expect(r.body).toMatchObject({ error: expect.any(String), message: expect.stringMatching(message) });
     expect(await storedEventCount(app.infra.db)).toBe(n);
+  });
+});
+
+describe('governance writes while the catalog read model lags (worker stopped)', () => {
+  let app: TestApp;
+  const saved = process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS;
+  beforeAll(async () => {
+    process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS = '300';
+    app = await startTestApp({ backend: 'pglite' });
+    await app.worker!.stop(); // projections stop: the catalog read model lags every write from now on
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS;
+    else process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS = saved;
+    await app?.close();
+  });
+
+  it('the write is recorded and the answer says reads do not show it yet', async () => {
+    const r = await app.request('POST', '/governance/systems', { system_id: 'crm', name: 'CRM', owner: 'ops', storage: [{ country: 'DE' }] });
+    expect([r.status, r.status === 201 ? null : r.body]).toEqual([201, null]);
+    expect(r.body).toMatchObject({ changed: true, events: ['catalog.system_registered'], read_model_current: false });
+    const { events } = await app.infra.store.readStream('catalog-system-crm');
+    expect(events.map((e) => e.type)).toEqual(['catalog.system_registered']);
   });
 });
