@@ -76,6 +76,16 @@ describe('LocalConsentClient cache semantics (no broker: messages applied direct
     expect(c.isAllowed(S, 'personal', P, NOW)).toBe(false);
   });
 
+  it('tells when the ledger recorded the change and when the relay produced it (propagation lag)', () => {
+    const c = client();
+    changes.length = 0;
+    const m = msg('e1', 0, state('given'));
+    const v = JSON.parse(m.value!.toString());
+    c.apply({ ...m, value: Buffer.from(JSON.stringify({ ...v, updated_at: '2026-06-01T00:00:00.123Z' })), timestamp: String(NOW + 250) });
+    c.apply({ ...msg('x1', -1, null), timestamp: '-1' });
+    expect(changes.map((x) => [x.recordedAt, x.producedAt])).toEqual([['2026-06-01T00:00:00.123Z', NOW + 250], [null, null]]);
+  });
+
   it('counts malformed messages without throwing', () => {
     const c = client();
     c.apply({ key: Buffer.from(S), value: Buffer.from('{oops'), headers: {} });

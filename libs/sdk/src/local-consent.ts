@@ -16,6 +16,10 @@ export interface ConsentChange {
   /** True for a tombstone: the subject was erased, nothing of it is held any more. */
   readonly erased: boolean;
   readonly snapshot: ConsentSnapshot | null;
+  /** When the ledger recorded the event behind this state (the state message's `updated_at`); null for a tombstone. */
+  readonly recordedAt: string | null;
+  /** When the relay produced the message (Kafka message timestamp, ms since epoch), when known: propagation lag = now - this. */
+  readonly producedAt: number | null;
 }
 
 export interface LocalConsentOptions {
@@ -363,8 +367,9 @@ export class LocalConsentClient {
   }
 
   /** Applies one state message: newest revision wins, duplicates and stale re-sends are dropped. */
-  apply(m: Pick<KafkaMessage, 'key' | 'value' | 'headers'>): void {
+  apply(m: Pick<KafkaMessage, 'key' | 'value' | 'headers'> & { readonly timestamp?: string }): void {
     const subject = m.key?.toString();
+    const producedAt = m.timestamp !== undefined && Number(m.timestamp) > 0 ? Number(m.timestamp) : null;
     const eventId = m.headers?.[HEADERS.eventId]?.toString() ?? null;
     const eventType = m.headers?.[HEADERS.eventType]?.toString() ?? null;
     if (!subject) {
@@ -381,7 +386,7 @@ export class LocalConsentClient {
       this.entries.delete(subject);
       this.counters.tombstones++;
       this.remember(eventId);
-      this.options.onChange?.({ subjectKey: subject, eventId, eventType, erased: true, snapshot: null });
+      this.options.onChange?.({ subjectKey: subject, eventId, eventType, erased: true, snapshot: null, recordedAt: null, producedAt });
       return;
     }
     let msg: StateMessage<ConsentSnapshot>;
@@ -406,7 +411,7 @@ export class LocalConsentClient {
     this.counters.applied++;
     this.lastAppliedAt = new Date();
     this.remember(eventId);
-    this.options.onChange?.({ subjectKey: subject, eventId, eventType, erased: false, snapshot: msg.state });
+    this.options.onChange?.({ subjectKey: subject, eventId, eventType, erased: false, snapshot: msg.state, recordedAt: typeof msg.updated_at === 'string' ? msg.updated_at : null, producedAt });
   }
 
   private remember(eventId: string | null): void {
