@@ -22,10 +22,19 @@ export async function handleDataMap(tx: SqlExecutor, events: readonly RecordedEv
       run.push({ position: e.position, subject_key: d.subject_key, system_id: d.system_id, category: d.category, purpose: d.purpose, stored_at: d.stored_at });
       continue;
     }
-    if (e.type !== 'catalog.retention_expired' && e.type !== 'rights.subject_erased') continue;
+    if (e.type === 'rights.task_dispatched') {
+      // only erasure tasks matter here, and recording one touches no holding: the run goes on
+      if (d.request_type === 'erasure' && Array.isArray(d.categories) && d.categories.length) {
+        await tx.query('INSERT INTO erasure_tasks (task_id, subject_key, system_id, categories) VALUES ($1, $2, $3, $4) ON CONFLICT (task_id) DO NOTHING', [d.task_id, d.subject_key, d.system_id, d.categories]);
+      }
+      continue;
+    }
+    if (e.type !== 'catalog.retention_expired' && e.type !== 'rights.subject_erased' && e.type !== 'rights.task_result_recorded') continue;
     await addReceipts(tx, run);
     run = [];
-    if (e.type === 'catalog.retention_expired') {
+    if (e.type === 'rights.task_result_recorded') {
+      await erasureResult(tx, d.task_id, d.outcome);
+    } else if (e.type === 'catalog.retention_expired') {
       await tx.query(
         `UPDATE holdings SET expired_for = $5, expired_recorded_at = $6
          WHERE subject_key = $1 AND system_id = $2 AND category = $3 AND purpose = $4 AND (expired_for IS NULL OR expired_for < $5)`,
@@ -76,6 +85,7 @@ async function eraseSubject(tx: SqlExecutor, subjectKey: string, items: readonly
   const kept = `EXISTS (SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(system_id, category) WHERE k.system_id = t.system_id AND k.category = t.category)`;
   await tx.query(`DELETE FROM holdings t WHERE subject_key = $1 AND NOT ${kept}`, [subjectKey, systems, categories]);
   await tx.query(`DELETE FROM receipts t WHERE subject_key = $1 AND NOT ${kept}`, [subjectKey, systems, categories]);
+  await tx.query('DELETE FROM erasure_tasks WHERE subject_key = $1', [subjectKey]);
   if (!retained.length) return;
   await tx.query(
     `UPDATE holdings t SET retained_reason = k.reason_code, retained_source = k.source, retained_until = k.retain_until, retained_since = $6
@@ -83,4 +93,15 @@ async function eraseSubject(tx: SqlExecutor, subjectKey: string, items: readonly
      WHERE t.subject_key = $1 AND k.system_id = t.system_id AND k.category = t.category`,
     [subjectKey, systems, categories, retained.map((r) => r.reason_code), retained.map((r) => r.source), erasedAt, retained.map((r) => r.retain_until)],
   );
+}
+
+/** A system answered an erasure task: on `done` the categories it erased leave its holdings (retained ones stay); the open task goes. */
+async function erasureResult(tx: SqlExecutor, taskId: string, outcome: string): Promise<void> {
+  if (outcome === 'done') {
+    const scope = `FROM erasure_tasks k WHERE k.task_id = $1 AND t.subject_key = k.subject_key AND t.system_id = k.system_id AND t.category = ANY(k.categories)`;
+    await tx.query(`DELETE FROM receipts t WHERE EXISTS (SELECT 1 ${scope} AND NOT EXISTS (
+      SELECT 1 FROM holdings h WHERE h.subject_key = t.subject_key AND h.system_id = t.system_id AND h.category = t.category AND h.purpose = t.purpose AND h.retained_reason IS NOT NULL))`, [taskId]);
+    await tx.query(`DELETE FROM holdings t WHERE t.retained_reason IS NULL AND EXISTS (SELECT 1 ${scope})`, [taskId]);
+  }
+  await tx.query('DELETE FROM erasure_tasks WHERE task_id = $1', [taskId]);
 }

@@ -3,7 +3,9 @@
  * from processing receipts: first and last time stored (retention runs from the last), and the
  * retention expiry already recorded. `receipts` keeps each receipt for breach scoping by time window.
  * After a subject's erasure only the holdings the erasure analysis retained stay (Art. 17(3)), with
- * the legal reason (`retained_*`); every other holding and receipt of the subject is deleted.
+ * the legal reason (`retained_*`); every other holding and receipt of the subject is deleted. When a
+ * system reports an erasure task done, the categories it erased leave its holdings (`erasure_tasks`
+ * keeps each open erasure task until its result; then the row goes).
  */
 export const DATA_MAP_SCHEMA = `
 CREATE TABLE IF NOT EXISTS holdings (
@@ -35,5 +37,12 @@ CREATE TABLE IF NOT EXISTS receipts (
   PRIMARY KEY (tx, pos)
 );
 CREATE INDEX IF NOT EXISTS receipts_system_time ON receipts (system_id, stored_at);
+-- open erasure tasks (category-scoped or full): when the system answers done, its erased categories leave the map
+CREATE TABLE IF NOT EXISTS erasure_tasks (
+  task_id text PRIMARY KEY,
+  subject_key text NOT NULL,
+  system_id text NOT NULL,
+  categories text[] NOT NULL
+);
 CREATE INDEX IF NOT EXISTS receipts_subject ON receipts (subject_key);
 `;

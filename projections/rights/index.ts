@@ -5,7 +5,7 @@ import { RIGHTS_SCHEMA } from './schema';
 /** rm_rights: data-subject requests with due dates and overdue flags, per-system tasks, releases, erasures. */
 export const rightsProjection: ProjectionDefinition = {
   name: 'rights',
-  version: 1,
+  version: 2,
   schema: RIGHTS_SCHEMA,
   typePrefixes: ['rights.'],
   handle: handleRights,

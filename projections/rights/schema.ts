@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_request ON tasks (request_id);
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks (system_id) WHERE status = 'dispatched';
+CREATE INDEX IF NOT EXISTS tasks_subject ON tasks (subject_key);
 CREATE TABLE IF NOT EXISTS timeline (
   request_id text NOT NULL,
   tx numeric NOT NULL,
@@ -71,6 +72,7 @@ CREATE TABLE IF NOT EXISTS releases (
   items integer NOT NULL,
   released_at timestamptz NOT NULL
 );
+CREATE INDEX IF NOT EXISTS releases_subject ON releases (subject_key);
 CREATE TABLE IF NOT EXISTS erasures (
   request_id text PRIMARY KEY,
   erased_at timestamptz NOT NULL,
