@@ -12,7 +12,7 @@
  * append) -> produced to Kafka (the message timestamp: relay wake-up, read, state fold, send) -> applied
  * by the SDK (broker ack, fetch, apply); and the HTTP response time (append + read-model wait).
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpus, hostname, loadavg } from 'node:os';
 import { LocalConsentClient, type ConsentChange } from '@pl/sdk';
 import { brokersFromEnv } from '@pl/messaging';
@@ -96,6 +96,9 @@ async function main(): Promise<void> {
     const toRecorded: number[] = [];
     const toProduced: number[] = [];
     const toApplied: number[] = [];
+    // API, worker, relay, SDK and the load clients share this one event loop (and, on PGlite, the database)
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const started = Date.now();
     await pool(users, CONCURRENCY, async (u) => {
       const key = sdk.subjectKeyOf(u);
@@ -120,12 +123,15 @@ async function main(): Promise<void> {
       }
     });
     const elapsed = (Date.now() - started) / 1000;
+    loopDelay.disable();
     stop = true;
     await Promise.all(bg);
     const f = (x: number) => `${x.toFixed(0)} ms`;
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
     console.log(`${new Date().toISOString()}; host ${hostname()}, ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), node ${process.version}; load average before ${load(load0)}, after ${load(loadavg())}`);
     console.log(`backend ${BACKEND}; background: ${background} consent records in ${elapsed.toFixed(1)} s (${(background / elapsed).toFixed(0)}/s) by ${BACKGROUND} clients; ${CONCURRENCY} withdrawals in flight`);
+    const ns = (x: number) => `${(x / 1e6).toFixed(0)} ms`;
+    console.log(`event loop of this process during the withdrawals, interval between 10 ms timer ticks (10 ms = never blocked): p50 ${ns(loopDelay.percentile(50))}, p99 ${ns(loopDelay.percentile(99))}, max ${ns(loopDelay.max)}`);
     console.log(`withdrawals answered 503 "recorded, read model lagging" (read-your-writes wait > 5 s): ${lagging}`);
     const row = (name: string, xs: number[]) => console.log(`| ${name} | ${xs.length} | ${f(pct(xs, 50))} | ${f(pct(xs, 90))} | ${f(pct(xs, 95))} | ${f(pct(xs, 99))} | ${f(Math.max(...xs))} |`);
     console.log('| measure | n | p50 | p90 | p95 | p99 | max |');
