@@ -1,5 +1,7 @@
 // bash bench/run.sh examples/consent-aware-mailer/main.ts
-// env: KAFKA_BROKERS, PSEUDONYM_SECRET (the ledger's, to map user ids to subject keys), RECIPIENTS=user1,user2
+// env: KAFKA_BROKERS, PSEUDONYM_SECRET (the ledger's, to map user ids to subject keys), RECIPIENTS=user1,user2,
+//      optional LEDGER_URL + LEDGER_API_KEY (scope catalog:read): the catalog's declared lawful bases, so that
+//      non-consent purposes answer like the ledger's validate (marketing e-mail itself always needs consent)
 import { LocalConsentClient } from '@pl/sdk';
 import { ConsentAwareMailer } from './mailer';
 
@@ -11,11 +13,12 @@ async function main(): Promise<void> {
     brokers,
     pseudonymSecret: process.env.PSEUDONYM_SECRET,
     groupIdPrefix: 'example-mailer',
+    ...(process.env.LEDGER_URL && process.env.LEDGER_API_KEY ? { catalog: { baseUrl: process.env.LEDGER_URL, apiKey: process.env.LEDGER_API_KEY } } : {}),
     onChange: (c) => {
       if (c.erased) mailer?.onErased(c.subjectKey);
     },
   });
-  await consent.start();
+  await consent.start(); // waits (with backoff, up to 60 s) if the ledger has not created its topics yet
   mailer = new ConsentAwareMailer(consent, out);
   for (const userId of (process.env.RECIPIENTS ?? '').split(',').filter(Boolean)) mailer.add({ userId, email: userId });
   out({ event: 'ready', subjects: consent.status().subjects });
