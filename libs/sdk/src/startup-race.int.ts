@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { consent } from '@pl/domain';
-import { HEADERS, LocalConsentClient, RightsTaskWorker, isTransientStartError, type RightsTask } from '@pl/sdk';
+import { HEADERS, LocalConsentClient, RemoteConsentClient, RightsTaskWorker, isTransientStartError, type RightsTask } from '@pl/sdk';
 import { describeKafka, KAFKA_BROKERS, testKafka, uniqueSuffix } from '../../messaging/test/kafka-support';
 
 /**
@@ -146,6 +146,28 @@ describeKafka('SDK start-up race: topics created after the SDK starts (real brok
       expect(got[0].task_id).toBe(task.task_id);
     } finally {
       await worker.stop();
+      await started;
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    }
+  }, 90_000);
+
+  it('RemoteConsentClient.start (invalidation) waits for the events topic without creating it, then invalidates', async () => {
+    const topic = `pl-sdk-race-events-${uniqueSuffix()}`;
+    const remote = new RemoteConsentClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'unused', invalidation: { brokers: KAFKA_BROKERS, topic }, startRetry: { initialMs: 50, maxMs: 500 } });
+    let settled: 'resolved' | Error | null = null;
+    const started = remote.start(60_000).then(() => (settled = 'resolved'), (e: Error) => (settled = e));
+    try {
+      await sleep(1500);
+      expect(settled).toBeNull();
+      expect(remote.stats().startRetries).toBeGreaterThan(0);
+      expect(await admin.listTopics()).not.toContain(topic);
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
+      await started;
+      expect(settled).toBe('resolved');
+      await producer.send({ topic, acks: -1, messages: [{ key: S, value: '{}', headers: { [HEADERS.eventId]: randomUUID(), [HEADERS.eventType]: 'consent.withdrawn' } }] });
+      await until(() => remote.stats().invalidations === 1, 20_000, 'the invalidation');
+    } finally {
+      await remote.stop();
       await started;
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     }
