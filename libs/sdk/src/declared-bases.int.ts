@@ -107,7 +107,7 @@ describeKafka('SDK local mode answers like the server for non-consent purposes (
     expect(sdk!.isAllowed(carol, 'user.financial.account', 'essential.fraud_detection')).toBe(true);
   }, 60_000);
 
-  it('a catalog change reaches local mode with the refresh: a retired activity stops allowing', async () => {
+  it('a catalog change reaches local mode with the refresh: a retired activity stops allowing, a re-declared one allows again', async () => {
     const c = sdk!;
     // warm the per-subject answer cache first: a refresh must drop it
     expect(c.isAllowed(alice, 'user.financial.transaction', 'essential.legal')).toBe(true);
@@ -119,5 +119,12 @@ describeKafka('SDK local mode answers like the server for non-consent purposes (
         expect({ user, category, purpose, allowed: c.isAllowed(user, category, purpose) }).toEqual({ user, category, purpose, allowed: (await validate(user, category, purpose)).processing_allowed });
       }
     }
+
+    // and back: the deny above is cached for alice (a consent-based answer); the refresh must drop it
+    expect(c.check(alice, 'user.financial.transaction', 'essential.legal').reason).toBe('no_consent');
+    expect((await t.request('POST', '/governance/manifests/apply', { manifest_yaml: shop })).status).toBe(200);
+    await until(async () => (await validate(alice, 'user.financial.transaction', 'essential.legal')).processing_allowed === true, 30_000, 'the server to see the activity again');
+    await until(() => c.isAllowed(alice, 'user.financial.transaction', 'essential.legal'), 10_000, 'the SDK to drop its cached deny');
+    expect(c.check(alice, 'user.financial.transaction', 'essential.legal')).toMatchObject({ allowed: true, legal_basis: 'legal_obligation', reason: 'declared_basis' });
   }, 90_000);
 });
