@@ -126,7 +126,7 @@ const highRisk: RiskFactors = {
 
 /** Several breaches through their lifecycle, interleaved in time, as (breach, hour, actor, command). */
 function scenario(ids: string[]): Array<{ id: string; h: number; actor: string; cmd: BreachCommand }> {
-  const [b1, b2, b3, b4, b5] = ids;
+  const [b1, b2, b3, b4, b5, b6] = ids;
   const detect = (id: string, h: number, systems: string[]): BreachCommand => ({
     type: 'DetectBreach',
     breach_id: id,
@@ -201,6 +201,12 @@ function scenario(ids: string[]): Array<{ id: string; h: number; actor: string; 
   add(b5, 6 + 24 * 29, clocks(0), 'worker:breach-clocks');
   add(b5, 6 + 24 * 29 + 5, { type: 'NotifySubjects', jurisdiction: 'US-CA', notice_id: 'n-ca5', channel: 'email', subjects_count: 20, subject_keys: [subKey(9)], now: '' });
 
+  // b6: assessed as a risk but not a high one (authority yes, subjects no), notified and closed.
+  add(b6, 7, detect(b6, 7, ['billing']));
+  add(b6, 9, assess(9, { subject_jurisdictions: { DE: 40 }, override: { level: 'risk', reason: 'passwords were hashed' } }));
+  add(b6, 30, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'DE-6', now: '' });
+  add(b6, 40, { type: 'CloseBreach', summary: 'authority informed', now: '' });
+
   return steps.sort((x, y) => x.h - y.h);
 }
 
@@ -209,7 +215,7 @@ describe.each(SQL_BACKENDS)('breach register batched handler on %s', (_name, fre
   let db: SqlDatabase;
   let store: SqlEventStore;
   let log: RecordedEvent[] = [];
-  const ids: string[] = Array.from({ length: 5 }, () => randomUUID());
+  const ids: string[] = Array.from({ length: 6 }, () => randomUUID());
   let schemaNo = 0;
 
   const handle = breachRegisterProjection.handle;
@@ -273,7 +279,14 @@ describe.each(SQL_BACKENDS)('breach register batched handler on %s', (_name, fre
     ]) expect(types).toContain(t);
     // several events in one transaction (a notice and its fan-out; warnings and overdue facts together)
     expect(log.some((e, i) => i > 0 && e.position.tx === log[i - 1].position.tx)).toBe(true);
-    expect(reference.breaches).toHaveLength(5);
+    expect(reference.breaches).toHaveLength(ids.length);
+    // the register's columns take different values across breaches (a swapped column would show)
+    const rows = reference.breaches.map((r) => JSON.parse(r));
+    expect(new Set(rows.map((r) => `${r.risk_level}/${r.notify_authority}/${r.notify_subjects}`)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(rows.map((r) => r.stage)).size).toBeGreaterThanOrEqual(3);
+    expect(rows.some((r) => r.aware_at !== r.detected_at && r.closed_at && r.reopen_count > 0 && r.subject_exemption === null)).toBe(true);
+    expect(rows.some((r) => r.subject_exemption !== null && r.status === 'open' && r.reopen_count > 0)).toBe(true);
+    expect(rows.some((r) => r.status === 'open' && r.next_due_at !== null)).toBe(true);
     expect(reference.timeline).toHaveLength(log.filter((e) => e.type !== 'breach.subject_notice_prepared').length);
   });
 

@@ -14,6 +14,9 @@ type Row = { breach_id: string; state: BreachState | string; last_tx: string; la
  * is folded in memory and written with one upsert for all breaches and one insert for all timeline
  * rows. The row is the one the event-at-a-time fold would leave: every column from the state after the
  * breach's last applied event, `updated_at` and (last_tx, last_pos) from that event.
+ * Rows travel as one JSON array of positional arrays (no repeated keys); the columns that are plain
+ * copies of the state (status, times, systems, risk, ...) are read from the state in SQL, so the
+ * server parses each value once (that parse is most of the cost of a rebuild).
  */
 export async function handleBreachRegister(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   const byBreach = new Map<string, RecordedEvent[]>();
@@ -33,8 +36,8 @@ export async function handleBreachRegister(tx: SqlExecutor, events: readonly Rec
   );
   const current = new Map(existing.rows.map((r) => [r.breach_id, r]));
 
-  const rows: Record<string, unknown>[] = [];
-  const timeline: Record<string, unknown>[] = [];
+  const rows: unknown[][] = [];
+  const timeline: unknown[][] = [];
   for (const [breachId, list] of byBreach) {
     const row = current.get(breachId);
     let state: BreachState = row ? (typeof row.state === 'string' ? JSON.parse(row.state) : row.state) : initialBreachState();
@@ -49,49 +52,24 @@ export async function handleBreachRegister(tx: SqlExecutor, events: readonly Rec
       last = e.position;
       lastEvent = e;
       if (e.type !== 'breach.subject_notice_prepared') {
-        timeline.push({
-          event_id: e.metadata.event_id,
-          breach_id: breachId,
-          tx: e.position.tx.toString(),
-          pos: e.position.pos.toString(),
-          type: e.type,
-          occurred_at: e.metadata.occurred_at,
-          actor: e.metadata.actor,
-          data: e.data,
-        });
+        timeline.push([e.metadata.event_id, breachId, e.position.tx.toString(), e.position.pos.toString(), e.type, e.metadata.occurred_at, e.metadata.actor, e.data]);
       }
     }
     if (!lastEvent) continue;
     const deadlines = breachDeadlines(state);
     const nextDue = deadlines.filter((d) => !d.met_at).map((d) => d.due_at).sort()[0] ?? null;
     const a = state.assessment;
-    rows.push({
-      breach_id: breachId,
-      status: state.status,
-      stage: breachStage(state),
-      aware_at: state.aware_at,
-      detected_at: state.detected_at,
-      source: state.source,
-      reporter_role: state.reporter_role,
-      description: state.description,
-      systems: state.systems,
-      risk_level: a?.risk.level ?? null,
-      notify_authority: a ? a.risk.notify_authority : null,
-      notify_subjects: a ? a.risk.notify_subjects : null,
-      subject_exemption: state.exemption?.ground ?? a?.risk.subject_exemption ?? null,
-      authorities: a?.authorities ?? [],
-      authorities_notified: state.authorities_notified,
-      ca_residents: a?.ca_residents ?? 0,
+    rows.push([
+      breachId,
+      breachStage(state),
+      state.exemption?.ground ?? a?.risk.subject_exemption ?? null,
       deadlines,
-      next_due_at: state.status === 'open' ? nextDue : null,
-      overdue: state.overdue,
+      state.status === 'open' ? nextDue : null,
       state,
-      closed_at: state.closed_at,
-      reopen_count: state.reopen_count,
-      updated_at: lastEvent.metadata.occurred_at,
-      last_tx: lastEvent.position.tx.toString(),
-      last_pos: lastEvent.position.pos.toString(),
-    });
+      lastEvent.metadata.occurred_at,
+      lastEvent.position.tx.toString(),
+      lastEvent.position.pos.toString(),
+    ]);
   }
 
   if (rows.length) {
@@ -99,13 +77,12 @@ export async function handleBreachRegister(tx: SqlExecutor, events: readonly Rec
       `INSERT INTO breaches (breach_id, status, stage, aware_at, detected_at, source, reporter_role, description, systems, risk_level,
          notify_authority, notify_subjects, subject_exemption, authorities, authorities_notified, ca_residents, deadlines, next_due_at,
          overdue, state, closed_at, reopen_count, updated_at, last_tx, last_pos)
-       SELECT breach_id, status, stage, aware_at, detected_at, source, reporter_role, description, systems, risk_level,
-         notify_authority, notify_subjects, subject_exemption, authorities, authorities_notified, ca_residents, deadlines, next_due_at,
-         overdue, state, closed_at, reopen_count, updated_at, last_tx, last_pos
-       FROM jsonb_to_recordset($1::jsonb) AS r(breach_id text, status text, stage text, aware_at timestamptz, detected_at timestamptz,
-         source text, reporter_role text, description text, systems jsonb, risk_level text, notify_authority boolean, notify_subjects boolean,
-         subject_exemption text, authorities jsonb, authorities_notified jsonb, ca_residents integer, deadlines jsonb, next_due_at timestamptz,
-         overdue jsonb, state jsonb, closed_at timestamptz, reopen_count integer, updated_at timestamptz, last_tx numeric, last_pos bigint)
+       SELECT r->>0, s->>'status', r->>1, (s->>'aware_at')::timestamptz, (s->>'detected_at')::timestamptz, s->>'source', s->>'reporter_role',
+         s->>'description', s->'systems', s->'assessment'->'risk'->>'level', (s->'assessment'->'risk'->>'notify_authority')::boolean,
+         (s->'assessment'->'risk'->>'notify_subjects')::boolean, r->>2, coalesce(s->'assessment'->'authorities', '[]'::jsonb), s->'authorities_notified',
+         coalesce((s->'assessment'->>'ca_residents')::integer, 0), r->3, (r->>4)::timestamptz, s->'overdue', s, (s->>'closed_at')::timestamptz,
+         (s->>'reopen_count')::integer, (r->>6)::timestamptz, (r->>7)::numeric, (r->>8)::bigint
+       FROM jsonb_array_elements($1::jsonb) AS e(r), LATERAL (SELECT r->5 AS s) AS x
        ON CONFLICT (breach_id) DO UPDATE SET status = EXCLUDED.status, stage = EXCLUDED.stage, aware_at = EXCLUDED.aware_at,
          detected_at = EXCLUDED.detected_at, source = EXCLUDED.source, reporter_role = EXCLUDED.reporter_role, description = EXCLUDED.description,
          systems = EXCLUDED.systems, risk_level = EXCLUDED.risk_level, notify_authority = EXCLUDED.notify_authority,
@@ -119,8 +96,7 @@ export async function handleBreachRegister(tx: SqlExecutor, events: readonly Rec
   if (timeline.length) {
     await tx.query(
       `INSERT INTO breach_timeline (event_id, breach_id, tx, pos, type, occurred_at, actor, data)
-       SELECT event_id, breach_id, tx, pos, type, occurred_at, actor, data
-       FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, breach_id text, tx numeric, pos bigint, type text, occurred_at timestamptz, actor text, data jsonb)
+       SELECT r->>0, r->>1, (r->>2)::numeric, (r->>3)::bigint, r->>4, (r->>5)::timestamptz, r->>6, r->7 FROM jsonb_array_elements($1::jsonb) AS e(r)
        ON CONFLICT (event_id) DO NOTHING`,
       [JSON.stringify(timeline)],
     );
