@@ -5,6 +5,7 @@ import { breachDeadlines, breachDecider, breachStage, breachStreamId, evolveBrea
 import { SqlEventStore, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { breachRegisterProjection } from './index';
+import { randomSplit } from '../../test/support/random-split';
 
 /**
  * The batched handler must leave exactly the rows the event-at-a-time fold leaves, whatever the batch
@@ -81,28 +82,6 @@ async function referenceHandleBreachRegister(tx: SqlExecutor, events: readonly R
 
 type Handler = (tx: SqlExecutor, events: readonly RecordedEvent[]) => Promise<void>;
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing split can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit<T>(xs: readonly T[], seed: number, max: number): T[][] {
-  const next = prng(seed);
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; ) {
-    const n = 1 + Math.floor(next() * max);
-    out.push(xs.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
 const at = (h: number) => new Date(T0 + h * 3_600_000);

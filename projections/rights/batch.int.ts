@@ -6,6 +6,7 @@ import { SqlEventStore, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { ERASED_SUBJECT, handleRights } from './handler';
 import { rightsProjection } from './index';
+import { prng, randomSplit } from '../../test/support/random-split';
 
 /**
  * The batched handler against the event-at-a-time handler it replaced (kept below, verbatim, as the
@@ -32,28 +33,6 @@ const TABLES: ReadonlyArray<readonly [string, string]> = [
   ['erasures', 'request_id'],
 ];
 
-/** A deterministic generator (mulberry32) for the random splits. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomSplit<T>(items: readonly T[], seed: number, maxSize: number): T[][] {
-  const next = rng(seed);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; ) {
-    const n = 1 + Math.floor(next() * maxSize);
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 jest.setTimeout(180_000);
 describe.each(SQL_BACKENDS)('rights projection, batched handler on %s', (_name, fresh) => {
@@ -219,7 +198,7 @@ describe.each(SQL_BACKENDS)('rights projection, batched handler on %s', (_name, 
     expect(await project([log, log])).toEqual(reference);
     const half = Math.floor(log.length / 2);
     expect(await project([log.slice(0, half + 5), log.slice(half - 5), log.slice(3, 20)])).toEqual(reference);
-    const next = rng(42);
+    const next = prng(42);
     const windows: RecordedEvent[][] = [];
     for (let end = 0; end < log.length; ) {
       const start = Math.max(0, end - Math.floor(next() * 6));
