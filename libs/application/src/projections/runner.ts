@@ -149,17 +149,36 @@ export async function rebuildProjection(db: SqlDatabase, store: EventStore, def:
     const total = await countEvents(db);
     let position = LOG_START;
     let handled = 0;
-    for (;;) {
-      // the store filters by type (in SQL on PostgreSQL/PGlite, server-side on EventStoreDB): a
-      // projection of a few event types never reads the rest of a million-event log
-      const batch = await store.readAll(position, { maxCount: options.batchSize ?? 5000, typePrefixes: def.typePrefixes });
-      if (batch.length === 0) break;
-      const mine = def.typePrefixes?.length ? batch.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : batch;
-      position = batch[batch.length - 1].position;
-      await applyBatch(db, def, mine, position, shadow, shadowCheckpoint);
-      handled += mine.length;
-      options.onProgress?.(Math.min(Number(position.pos), total), total);
-    }
+    // A subscription, not a readAll loop: the store filters by type (in SQL on PostgreSQL/PGlite,
+    // server-side on EventStoreDB), so a projection of a few event types never reads the rest of a
+    // million-event log, and each page still reports how far it scanned, so the checkpoint ends at
+    // the head of the log read, not at the last event of the projection's types.
+    await new Promise<void>((resolve, reject) => {
+      let finished = false;
+      const sub = store.subscribe(
+        LOG_START,
+        async (events, checkpoint) => {
+          const mine = def.typePrefixes?.length ? events.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : events;
+          await applyBatch(db, def, mine, checkpoint, shadow, shadowCheckpoint);
+          position = checkpoint;
+          handled += mine.length;
+          options.onProgress?.(Math.min(Number(position.pos), total), total);
+        },
+        {
+          maxCount: options.batchSize ?? 5000,
+          typePrefixes: def.typePrefixes,
+          onCaughtUp: () => {
+            if (finished) return;
+            finished = true;
+            sub.stop().then(resolve, reject);
+          },
+        },
+      );
+      sub.done.catch((e) => {
+        finished = true;
+        reject(e);
+      });
+    });
     await db.transaction(async (tx) => {
       await tx.exec(`DROP SCHEMA IF EXISTS ${live} CASCADE; ALTER SCHEMA ${shadow} RENAME TO ${live};`);
       await resetCheckpoint(tx, def.name, def.version, position, BigInt(handled));
