@@ -60,8 +60,10 @@ async function seedSubject(infra: Infrastructure, userId: string, n: number): Pr
         },
       });
     }
-    const encoded = await infra.codec.encode(stream, batch);
-    await infra.store.append(stream, encoded.map((e) => ({ type: e.type, data: e.data, metadata: meta() })), 'any');
+    // each ciphertext is bound to its event's id (AAD), as handleCommand does: encode with the ids the events get
+    const metas = batch.map(() => meta());
+    const encoded = await infra.codec.encode(stream, batch, metas.map((m) => m.event_id));
+    await infra.store.append(stream, encoded.map((e, k) => ({ type: e.type, data: e.data, metadata: metas[k] })), 'any');
   }
   const receipts = n - consents;
   for (let i = 0; i < receipts; i += 500) {
