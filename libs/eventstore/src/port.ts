@@ -72,6 +72,12 @@ export interface EventStore {
   readStream(streamId: string): Promise<StreamRead>;
   /** Events strictly after `after`, in global order, only those safe to read (no later gap can appear before them). */
   readAll(after: LogPosition, options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * One page of `readAll` and how far it scanned: with a type filter `scannedTo` may lie beyond the
+   * last event returned (up to the head read in the same snapshot), so a reader that resumes from
+   * `scannedTo` never reads the skipped events again. No progress (`scannedTo` equal to `after`) = caught up.
+   */
+  readPage(after: LogPosition, options?: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }>;
   /** Catch-up from `after`, then live. The handler receives batches in global order; a batch is never re-delivered once the handler resolved. */
   subscribe(after: LogPosition, handler: BatchHandler, options?: SubscribeOptions): Subscription;
   /** Position of the newest event visible to readers (LOG_START when empty). */

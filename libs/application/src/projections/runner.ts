@@ -1,4 +1,4 @@
-import { LOG_START, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlDatabase, SqlExecutor, SqlLock, Subscription } from '@pl/eventstore';
 import { CHECKPOINT_SCHEMA, readCheckpoint, resetCheckpoint, writeCheckpoint } from './checkpoints';
 import { schemaOf, type ProjectionDefinition } from './projection';
@@ -149,36 +149,19 @@ export async function rebuildProjection(db: SqlDatabase, store: EventStore, def:
     const total = await countEvents(db);
     let position = LOG_START;
     let handled = 0;
-    // A subscription, not a readAll loop: the store filters by type (in SQL on PostgreSQL/PGlite,
-    // server-side on EventStoreDB), so a projection of a few event types never reads the rest of a
-    // million-event log, and each page still reports how far it scanned, so the checkpoint ends at
-    // the head of the log read, not at the last event of the projection's types.
-    await new Promise<void>((resolve, reject) => {
-      let finished = false;
-      const sub = store.subscribe(
-        LOG_START,
-        async (events, checkpoint) => {
-          const mine = def.typePrefixes?.length ? events.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : events;
-          await applyBatch(db, def, mine, checkpoint, shadow, shadowCheckpoint);
-          position = checkpoint;
-          handled += mine.length;
-          options.onProgress?.(Math.min(Number(position.pos), total), total);
-        },
-        {
-          maxCount: options.batchSize ?? 5000,
-          typePrefixes: def.typePrefixes,
-          onCaughtUp: () => {
-            if (finished) return;
-            finished = true;
-            sub.stop().then(resolve, reject);
-          },
-        },
-      );
-      sub.done.catch((e) => {
-        finished = true;
-        reject(e);
-      });
-    });
+    // The store filters by type (in SQL on PostgreSQL/PGlite, server-side on EventStoreDB), so a
+    // projection of a few event types never reads the rest of a million-event log; each page says
+    // how far it scanned, so the checkpoint ends at the head of the log read, not at the last event
+    // of the projection's types.
+    for (;;) {
+      const page = await store.readPage(position, { maxCount: options.batchSize ?? 5000, typePrefixes: def.typePrefixes });
+      if (comparePositions(page.scannedTo, position) <= 0) break;
+      const mine = def.typePrefixes?.length ? page.events.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : page.events;
+      await applyBatch(db, def, mine, page.scannedTo, shadow, shadowCheckpoint);
+      position = page.scannedTo;
+      handled += mine.length;
+      options.onProgress?.(Math.min(Number(position.pos), total), total);
+    }
     await db.transaction(async (tx) => {
       await tx.exec(`DROP SCHEMA IF EXISTS ${live} CASCADE; ALTER SCHEMA ${shadow} RENAME TO ${live};`);
       await resetCheckpoint(tx, def.name, def.version, position, BigInt(handled));

@@ -299,6 +299,18 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       const rest = await store.readAll(got[1].position, { typePrefixes: [`${p}.a_`], maxCount: 2 });
       expect(rest.map((e) => e.metadata.event_id)).toEqual([wanted[2].metadata.event_id]);
       expect(await store.readAll(r.position, { typePrefixes: [`${p}.a_`] })).toEqual([]);
+      // readPage: paging until no progress yields exactly the matching events, never going backwards
+      const paged: string[] = [];
+      let at = before;
+      for (let guard = 0; guard < 100_000; guard++) {
+        const page = await store.readPage(at, { typePrefixes: [`${p}.a_`], maxCount: 2 });
+        if (comparePositions(page.scannedTo, at) <= 0) break;
+        for (const e of page.events) expect(comparePositions(e.position, page.scannedTo)).toBeLessThanOrEqual(0);
+        paged.push(...page.events.filter((e) => e.streamId === id).map((e) => e.metadata.event_id));
+        at = page.scannedTo;
+      }
+      expect(paged).toEqual(wanted.map((e) => e.metadata.event_id));
+      expect(comparePositions(at, got[1].position)).toBeGreaterThan(0);
     }, LONG);
 
     it('a filtered subscription gets only matching types and still advances its checkpoint', async () => {

@@ -112,6 +112,12 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
+  /** `readAll` with the server-side filter; it does not expose the scanned position, so `scannedTo` is the last event returned. */
+  async readPage(after: LogPosition, options: ReadAllOptions = {}): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
+    const events = await this.readAll(after, options);
+    return { events, scannedTo: events.length ? events[events.length - 1].position : after };
+  }
+
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
     let delivered = after;
     let stopping = false;

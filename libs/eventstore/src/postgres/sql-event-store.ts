@@ -99,7 +99,7 @@ export class SqlEventStore implements EventStore {
    * matching events; `scannedTo` is the last of them when the page is full, else the head of the
    * visible log, read in the same statement (one snapshot), so nothing between is ever skipped.
    */
-  private async readPage(after: LogPosition, options: ReadAllOptions): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
+  async readPage(after: LogPosition, options: ReadAllOptions = {}): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
     const limit = options.maxCount ?? this.batchSize;
     const from = [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString()];
     const prefixes = options.typePrefixes;
