@@ -1,6 +1,6 @@
 // bash bench/run.sh examples/consent-aware-mailer/main.ts
 // env: KAFKA_BROKERS, PSEUDONYM_SECRET (the ledger's, to map user ids to subject keys), RECIPIENTS=user1,user2,
-//      optional LEDGER_URL + LEDGER_API_KEY (scope catalog:read): the catalog's declared lawful bases, so that
+//      optional LEDGER_URL + LEDGER_API_KEY (scope consent:read): the catalog's declared lawful bases, so that
 //      non-consent purposes answer like the ledger's validate (marketing e-mail itself always needs consent)
 import { LocalConsentClient } from '@pl/sdk';
 import { ConsentAwareMailer } from './mailer';

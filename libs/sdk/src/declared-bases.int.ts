@@ -77,7 +77,13 @@ describeKafka('SDK local mode answers like the server for non-consent purposes (
     c.check(bob, 'user.contact.email', 'marketing.communications.email').reason === 'consent_withdrawn';
 
   it('check() and isAllowed() give what GET /consent/validate gives, for every subject and pair', async () => {
-    sdk = new LocalConsentClient({ brokers: KAFKA_BROKERS, pseudonymSecret: PSEUDONYM_SECRET, catalog: { baseUrl: t.url, apiKey: t.adminKey, refreshMs: 200 } });
+    // a service's key: consent:read only (the route gives no catalog detail beyond the bases; catalog:read is refused)
+    const serviceKey = await t.createKey('consent:read');
+    expect((await t.request('GET', '/governance/activities', undefined, serviceKey)).status).toBe(403);
+    const served = await t.request('GET', '/consent/declared-bases', undefined, serviceKey);
+    expect(served.status).toBe(200);
+    expect(JSON.stringify(served.body)).not.toMatch(/"controller"|"dpo"|"recipients"|@/);
+    sdk = new LocalConsentClient({ brokers: KAFKA_BROKERS, pseudonymSecret: PSEUDONYM_SECRET, catalog: { baseUrl: t.url, apiKey: serviceKey, refreshMs: 200 } });
     await sdk.start(60_000);
     expect(sdk.status().catalog).toMatchObject({ rows: expect.any(Number), lastError: null });
     expect(sdk.status().catalog!.rows).toBeGreaterThan(0);

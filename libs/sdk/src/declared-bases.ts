@@ -4,11 +4,12 @@
  * The server's validate passes to `evaluate` the non-consent bases that current processing
  * activities declare for the asked purpose and category (projections/catalog `declaredBases`: an
  * activity's purpose and category cover their sub-purposes and sub-categories). Local mode must give
- * the same answer, so it holds the same table, built from `GET /governance/activities` (the current,
- * active activities; scope `catalog:read`) with the same coverage rule, and refreshed periodically.
+ * the same answer, so it holds the same table, built from `GET /consent/declared-bases` (per current
+ * activity: its categories and each purpose's basis, nothing else of the catalog; scope `consent:read`)
+ * with the same coverage rule, and refreshed periodically.
  */
 
-/** The part of a processing activity (`GET /governance/activities`) that declares lawful bases. */
+/** The part of a processing activity that declares lawful bases (`GET /consent/declared-bases`). */
 export interface ActivityBases {
   readonly activity_id: string;
   readonly data_categories: readonly string[];
@@ -66,7 +67,7 @@ export class DeclaredBasesTable {
 export interface CatalogSourceOptions {
   /** The ledger's API, e.g. `https://ledger.internal`. */
   readonly baseUrl: string;
-  /** An API key with scope `catalog:read`. */
+  /** An API key with scope `consent:read`. */
   readonly apiKey: string;
   /** How often the table is fetched again (ms). Default 60 000; catalog changes apply within it. */
   readonly refreshMs?: number;
@@ -78,11 +79,11 @@ export interface CatalogSourceOptions {
 /** Fetches the current activities and builds the table. Throws on any non-2xx answer (never guesses). */
 export async function fetchDeclaredBases(options: CatalogSourceOptions): Promise<DeclaredBasesTable> {
   const f = options.fetch ?? fetch;
-  const res = await f(`${options.baseUrl.replace(/\/+$/, '')}/governance/activities`, {
+  const res = await f(`${options.baseUrl.replace(/\/+$/, '')}/consent/declared-bases`, {
     headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' },
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
-  if (!res.ok) throw new Error(`catalog fetch failed: GET /governance/activities answered ${res.status}`);
+  if (!res.ok) throw new Error(`catalog fetch failed: GET /consent/declared-bases answered ${res.status}`);
   const body = (await res.json()) as { activities?: unknown };
   if (!Array.isArray(body.activities)) throw new Error('catalog fetch failed: no activities list in the answer');
   return new DeclaredBasesTable(body.activities as ActivityBases[]);

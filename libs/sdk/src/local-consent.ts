@@ -40,8 +40,8 @@ export interface LocalConsentOptions {
    */
   readonly declaredBases?: (purpose: string, category: string) => readonly string[];
   /**
-   * Takes the declared bases from the ledger itself (`GET /governance/activities`, scope
-   * `catalog:read`), with the server's coverage rule, fetched by `start()` and refreshed every
+   * Takes the declared bases from the ledger itself (`GET /consent/declared-bases`, scope
+   * `consent:read`), with the server's coverage rule, fetched by `start()` and refreshed every
    * `refreshMs` (default 60 s): non-consent purposes then answer exactly like `/consent/validate`.
    * Exclusive with `declaredBases`.
    */

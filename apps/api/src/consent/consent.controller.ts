@@ -1,10 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { invalid } from '@pl/domain';
+import { currentActivities } from '@pl/projections/catalog';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { INFRA } from '../platform/tokens';
 import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody } from './consent.dto';
 import { ConsentService } from './consent.service';
 
@@ -14,7 +17,10 @@ type ValidateQuery = { user_id?: string; data_category?: string; processing_purp
 @ApiTags('consent')
 @Controller('consent')
 export class ConsentController {
-  constructor(private readonly consents: ConsentService) {}
+  constructor(
+    private readonly consents: ConsentService,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
 
   @Post('record')
   @ApiOperation({ summary: 'Record consent (GDPR Art. 7(1) proof)' })
@@ -57,6 +63,25 @@ export class ConsentController {
     const parsed = parseBatchBody(body);
     if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
     return this.consents.validateBatch(parsed.checks);
+  }
+
+  /**
+   * What the SDK's local mode needs to answer like validate for non-consent purposes: per current
+   * processing activity, its categories and the lawful basis of each purpose. Nothing else of the
+   * catalog (no controller or DPO contacts), so a service's consent key does not need `catalog:read`.
+   */
+  @Get('declared-bases')
+  @ApiOperation({ summary: 'Lawful bases the catalog declares per purpose and category (for the SDK local mode)' })
+  @RequireScopes('consent:read', 'consent:write')
+  async declaredBases() {
+    const activities = await currentActivities(this.infra.db);
+    return {
+      activities: activities.map((a) => ({
+        activity_id: a.activity_id,
+        data_categories: a.data_categories,
+        purposes: a.purposes.map((p) => ({ purpose: p.purpose, lawful_basis: p.lawful_basis, categories: p.categories ?? null })),
+      })),
+    };
   }
 
   @Get(':user_id/history')
