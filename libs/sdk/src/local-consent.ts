@@ -263,8 +263,12 @@ export class LocalConsentClient {
     const r = this.resolve(category, purpose);
     if (!r) return false;
     const t = typeof now === 'number' ? now : now.getTime();
-    // a subject key is looked up as is (the hot path); anything else goes through the pseudonym mapping
-    const entry = this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey));
+    // a subject key is looked up as is (the hot path); anything else goes straight through the
+    // pseudonym mapping, without a failed lookup first (one hash lookup less per user-id check)
+    const looksLikeKey = userIdOrSubjectKey.length === 36 && userIdOrSubjectKey.startsWith('sub_');
+    const entry = looksLikeKey
+      ? (this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey)))
+      : this.entries.get(this.subjects.of(userIdOrSubjectKey));
     if (!entry) return this.hasDeclaredBases() ? evaluate(null, this.query(r, t)).allowed : false;
     const last = entry.lastDecision;
     if (entry.last === r && t >= last!.from && t < last!.until) return last!.allowed;
