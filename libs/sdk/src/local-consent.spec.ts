@@ -17,9 +17,9 @@ function state(status: 'given' | 'withdrawn', expires = '2027-01-01T00:00:00Z'):
   return consent.snapshotOf(s);
 }
 
-const msg = (eventId: string, revision: number, snapshot: consent.ConsentSnapshot | null) => ({
-  key: Buffer.from(S),
-  value: snapshot ? Buffer.from(JSON.stringify({ subject_key: S, event_id: eventId, event_type: 'consent.x', revision: String(revision), updated_at: '', state: snapshot })) : null,
+const msg = (eventId: string, revision: number, snapshot: consent.ConsentSnapshot | null, subject = S) => ({
+  key: Buffer.from(subject),
+  value: snapshot ? Buffer.from(JSON.stringify({ subject_key: subject, event_id: eventId, event_type: 'consent.x', revision: String(revision), updated_at: '', state: snapshot })) : null,
   headers: { [HEADERS.eventId]: Buffer.from(eventId), [HEADERS.eventType]: Buffer.from(snapshot ? 'consent.x' : 'rights.subject_erased') },
 });
 
@@ -84,6 +84,26 @@ describe('LocalConsentClient cache semantics (no broker: messages applied direct
     c.apply({ ...m, value: Buffer.from(JSON.stringify({ ...v, updated_at: '2026-06-01T00:00:00.123Z' })), timestamp: String(NOW + 250) });
     c.apply({ ...msg('x1', -1, null), timestamp: '-1' });
     expect(changes.map((x) => [x.recordedAt, x.producedAt])).toEqual([['2026-06-01T00:00:00.123Z', NOW + 250], [null, null]]);
+  });
+
+  it('by user id: the memoised entry follows new states, a tombstone and a return after erasure', () => {
+    const c = new LocalConsentClient({ brokers: ['127.0.0.1:1'], pseudonymSecret: 'test-pseudonym-secret-0123456789' });
+    const [alice, bob] = ['alice@example.com', 'bob@example.com'];
+    const [ka, kb] = [c.subjectKeyOf(alice), c.subjectKeyOf(bob)];
+    expect(c.isAllowed(alice, C, P, NOW)).toBe(false); // unknown: nothing memoised
+    c.apply(msg('a1', 0, state('given'), ka));
+    c.apply(msg('b1', 0, state('withdrawn'), kb));
+    expect([c.isAllowed(alice, C, P, NOW), c.isAllowed(bob, C, P, NOW)]).toEqual([true, false]);
+    c.apply(msg('a2', 1, state('withdrawn'), ka));
+    expect(c.isAllowed(alice, C, P, NOW)).toBe(false); // the memoised entry took the new state
+    c.apply(msg('a3', 2, state('given'), ka));
+    expect(c.isAllowed(alice, C, P, NOW)).toBe(true);
+    c.apply(msg('ax', -1, null, ka));
+    expect(c.isAllowed(alice, C, P, NOW)).toBe(false); // erased: the memo does not keep the old entry alive
+    c.apply(msg('a4', 5, state('given'), ka)); // a new consent after the erasure
+    expect(c.isAllowed(alice, C, P, NOW)).toBe(true);
+    expect(c.isAllowed(ka, C, P, NOW)).toBe(true);
+    expect(c.isAllowed(bob, C, P, NOW)).toBe(false);
   });
 
   it('counts malformed messages without throwing', () => {

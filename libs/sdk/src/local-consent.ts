@@ -88,11 +88,17 @@ interface Decision {
   readonly until: number;
 }
 
+/** User ids memoised per client (about 100 bytes each); the memo is cleared when full. */
+const USER_MEMO_MAX = 100_000;
+
 interface Entry {
-  readonly revision: bigint;
-  readonly snapshot: ConsentSnapshot;
-  /** Per resolved (category, purpose); dropped with the entry when a newer state arrives. */
-  readonly decisions: Map<Resolved, Decision>;
+  /** Updated in place when a newer state arrives (so a user id's memoised entry stays current). */
+  revision: bigint;
+  snapshot: ConsentSnapshot;
+  /** Per resolved (category, purpose); cleared when a newer state arrives. */
+  decisions: Map<Resolved, Decision>;
+  /** Set when a tombstone removed the subject: memos holding this entry look the subject up again. */
+  gone: boolean;
   /** The last pair asked, inline (most services ask one purpose): saves the map lookup. */
   last: Resolved | null;
   lastDecision: Decision | null;
@@ -107,6 +113,8 @@ export class LocalConsentClient {
   private readonly topic: string;
   private readonly subjects: SubjectKeys;
   private readonly entries = new Map<string, Entry>();
+  /** User id -> the subject's live entry (see entryOf); cleared when it reaches USER_MEMO_MAX ids. */
+  private readonly byUser = new Map<string, Entry>();
   /** Revision held when a subject was erased: older state messages must not bring it back. */
   private readonly erasedAt = new Map<string, bigint>();
   private readonly seen = new Set<string>();
@@ -265,10 +273,7 @@ export class LocalConsentClient {
     const t = typeof now === 'number' ? now : now.getTime();
     // a subject key is looked up as is (the hot path); anything else goes straight through the
     // pseudonym mapping, without a failed lookup first (one hash lookup less per user-id check)
-    const looksLikeKey = userIdOrSubjectKey.length === 36 && userIdOrSubjectKey.startsWith('sub_');
-    const entry = looksLikeKey
-      ? (this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey)))
-      : this.entries.get(this.subjects.of(userIdOrSubjectKey));
+    const entry = this.entryOf(userIdOrSubjectKey);
     if (!entry) return this.hasDeclaredBases() ? evaluate(null, this.query(r, t)).allowed : false;
     const last = entry.lastDecision;
     if (entry.last === r && t >= last!.from && t < last!.until) return last!.allowed;
@@ -287,6 +292,25 @@ export class LocalConsentClient {
       entry.lastDecision = d;
     }
     return e.allowed;
+  }
+
+  /**
+   * A subject key is looked up as is (the hot path). A user id goes through a memo of user id ->
+   * live entry (one hash lookup, like a key); on a miss, or when a tombstone removed that entry,
+   * through the pseudonym mapping.
+   */
+  private entryOf(userIdOrSubjectKey: string): Entry | undefined {
+    if (userIdOrSubjectKey.length === 36 && userIdOrSubjectKey.startsWith('sub_')) {
+      return this.entries.get(userIdOrSubjectKey) ?? this.entries.get(this.subjects.of(userIdOrSubjectKey));
+    }
+    const memo = this.byUser.get(userIdOrSubjectKey);
+    if (memo && !memo.gone) return memo;
+    const entry = this.entries.get(this.subjects.of(userIdOrSubjectKey));
+    if (entry) {
+      if (this.byUser.size >= USER_MEMO_MAX) this.byUser.clear();
+      this.byUser.set(userIdOrSubjectKey, entry);
+    }
+    return entry;
   }
 
   private query(r: Resolved, t: number) {
@@ -387,6 +411,7 @@ export class LocalConsentClient {
     if (m.value === null || m.value === undefined) {
       const held = this.entries.get(subject);
       this.erasedAt.set(subject, held?.revision ?? this.erasedAt.get(subject) ?? -1n);
+      if (held) held.gone = true;
       this.entries.delete(subject);
       this.counters.tombstones++;
       this.remember(eventId);
@@ -411,7 +436,15 @@ export class LocalConsentClient {
       this.remember(eventId);
       return;
     }
-    this.entries.set(subject, { revision, snapshot: msg.state, decisions: new Map(), last: null, lastDecision: null });
+    if (held) {
+      held.revision = revision;
+      held.snapshot = msg.state;
+      held.decisions = new Map();
+      held.last = null;
+      held.lastDecision = null;
+    } else {
+      this.entries.set(subject, { revision, snapshot: msg.state, decisions: new Map(), gone: false, last: null, lastDecision: null });
+    }
     this.counters.applied++;
     this.lastAppliedAt = new Date();
     this.remember(eventId);
