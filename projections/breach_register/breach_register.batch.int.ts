@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { handleCommand, type CommandContext } from '@pl/application';
+import { ensureProjectionSchema, handleCommand, type CommandContext } from '@pl/application';
 import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
 import { breachDeadlines, breachDecider, breachStage, breachStreamId, evolveBreach, initialBreachState, type BreachCommand, type BreachEvent, type BreachState, type RiskFactors } from '@pl/domain/breach';
 import { SqlEventStore, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { breachRegisterProjection } from './index';
-import { randomSplit } from '../../test/support/random-split';
+import { handleIntoSchema, randomSplit, tableRows, type BatchHandler } from '../../test/support/batch-harness';
 
 /**
  * The batched handler must leave exactly the rows the event-at-a-time fold leaves, whatever the batch
@@ -80,7 +80,6 @@ async function referenceHandleBreachRegister(tx: SqlExecutor, events: readonly R
   }
 }
 
-type Handler = (tx: SqlExecutor, events: readonly RecordedEvent[]) => Promise<void>;
 
 
 const T0 = Date.parse('2026-03-02T08:00:00.000Z');
@@ -199,28 +198,18 @@ describe.each(SQL_BACKENDS)('breach register batched handler on %s', (_name, fre
 
   const handle = breachRegisterProjection.handle;
 
-  async function newSchema(): Promise<string> {
+  const newSchema = async () => {
     const schema = `rm_breach_batch_${schemaNo++}`;
-    await db.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}, public; ${breachRegisterProjection.schema}; SET search_path TO public;`);
+    await ensureProjectionSchema(db, breachRegisterProjection, schema);
     return schema;
-  }
-  async function apply(schema: string, handler: Handler, batch: readonly RecordedEvent[]): Promise<void> {
-    await db.transaction(async (tx) => {
-      await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
-      await handler(tx, batch);
-    });
-  }
-  async function build(handler: Handler, batches: ReadonlyArray<readonly RecordedEvent[]>): Promise<string> {
-    const schema = await newSchema();
-    for (const b of batches) await apply(schema, handler, b);
-    return schema;
-  }
+  };
+  const build = (handler: BatchHandler, batches: ReadonlyArray<readonly RecordedEvent[]>) =>
+    handleIntoSchema(db, breachRegisterProjection, `rm_breach_batch_${schemaNo++}`, handler, batches);
   /** Every column of both tables, as canonical jsonb text, in a total order. */
-  async function dump(schema: string): Promise<{ breaches: string[]; timeline: string[] }> {
-    const breaches = await db.query<{ j: string }>(`SELECT to_jsonb(b)::text AS j FROM ${schema}.breaches b ORDER BY breach_id`);
-    const timeline = await db.query<{ j: string }>(`SELECT to_jsonb(t)::text AS j FROM ${schema}.breach_timeline t ORDER BY tx, pos, event_id`);
-    return { breaches: breaches.rows.map((r) => r.j), timeline: timeline.rows.map((r) => r.j) };
-  }
+  const dump = async (schema: string) => ({
+    breaches: await tableRows(db, schema, 'breaches', 'breach_id'),
+    timeline: await tableRows(db, schema, 'breach_timeline', 'tx, pos, event_id'),
+  });
 
   let reference: { breaches: string[]; timeline: string[] };
 

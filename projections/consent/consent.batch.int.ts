@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKPOINT_SCHEMA, applyBatch, handleCommand } from '@pl/application';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand } from '@pl/application';
 import { LOG_START, comparePositions, consent, type LogPosition, type RecordedEvent } from '@pl/domain';
 import { SqlEventStore, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { consentProjection } from './index';
-import { randomSplit } from '../../test/support/random-split';
+import { handleIntoSchema, randomSplit, tableRows, type BatchHandler } from '../../test/support/batch-harness';
 
 /**
  * The batched handler must leave exactly the rows the subject-at-a-time handler leaves, whatever the
@@ -60,7 +60,6 @@ async function referenceHandleConsent(tx: SqlExecutor, events: readonly Recorded
   }
 }
 
-type Handler = (tx: SqlExecutor, events: readonly RecordedEvent[]) => Promise<void>;
 
 
 const T0 = Date.parse('2026-01-10T09:00:00.000Z');
@@ -128,27 +127,18 @@ describe.each(SQL_BACKENDS)('rm_consent batched handler on %s', (_name, fresh) =
   let schemaNo = 0;
   const handle = consentProjection.handle;
 
-  async function newSchema(): Promise<string> {
+  const newSchema = async () => {
     const schema = `rm_consent_batch_${schemaNo++}`;
-    await db.exec(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}, public; ${consentProjection.schema}; SET search_path TO public;`);
+    await ensureProjectionSchema(db, consentProjection, schema);
     return schema;
-  }
-  async function build(handler: Handler, batches: ReadonlyArray<readonly RecordedEvent[]>): Promise<string> {
-    const schema = await newSchema();
-    for (const b of batches) {
-      await db.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
-        await handler(tx, b);
-      });
-    }
-    return schema;
-  }
+  };
+  const build = (handler: BatchHandler, batches: ReadonlyArray<readonly RecordedEvent[]>) =>
+    handleIntoSchema(db, consentProjection, `rm_consent_batch_${schemaNo++}`, handler, batches);
   /** Every column of both tables, as canonical jsonb text, in a total order. */
-  async function dump(schema: string): Promise<{ subjects: string[]; grants: string[] }> {
-    const subjects = await db.query<{ j: string }>(`SELECT to_jsonb(s)::text AS j FROM ${schema}.consent_subjects s ORDER BY subject_key`);
-    const grants = await db.query<{ j: string }>(`SELECT to_jsonb(g)::text AS j FROM ${schema}.consent_grants g ORDER BY subject_key, category, purpose`);
-    return { subjects: subjects.rows.map((r) => r.j), grants: grants.rows.map((r) => r.j) };
-  }
+  const dump = async (schema: string) => ({
+    subjects: await tableRows(db, schema, 'consent_subjects', 'subject_key'),
+    grants: await tableRows(db, schema, 'consent_grants', 'subject_key, category, purpose'),
+  });
 
   let reference: { subjects: string[]; grants: string[] };
 

@@ -6,7 +6,7 @@ import { SqlEventStore, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { ERASED_SUBJECT, handleRights } from './handler';
 import { rightsProjection } from './index';
-import { prng, randomSplit } from '../../test/support/random-split';
+import { handleIntoSchema, prng, randomSplit } from '../../test/support/batch-harness';
 
 /**
  * The batched handler against the event-at-a-time handler it replaced (kept below, verbatim, as the
@@ -66,14 +66,7 @@ describe.each(SQL_BACKENDS)('rights projection, batched handler on %s', (_name, 
 
   /** Handles `batches` (one transaction each) into a fresh schema with `handler`; returns every table, every column, ordered. */
   async function project(batches: ReadonlyArray<readonly RecordedEvent[]>, handler = handleRights): Promise<Dump> {
-    const schema = `rm_rights_t${++schemas}`;
-    await ensureProjectionSchema(f.db, rightsProjection, schema);
-    for (const batch of batches) {
-      await f.db.transaction(async (tx) => {
-        await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
-        await handler(tx, batch);
-      });
-    }
+    const schema = await handleIntoSchema(f.db, rightsProjection, `rm_rights_t${++schemas}`, handler, batches);
     const out: Dump = {};
     for (const [table, order] of TABLES) out[table] = (await f.db.query(`SELECT * FROM ${schema}.${table} ORDER BY ${order}`)).rows;
     await f.db.exec(`DROP SCHEMA ${schema} CASCADE`);
