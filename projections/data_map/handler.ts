@@ -29,11 +29,16 @@ export async function handleDataMap(tx: SqlExecutor, events: readonly RecordedEv
       }
       continue;
     }
+    if (e.type === 'rights.task_result_recorded' && d.outcome !== 'done') {
+      // the task is answered without erasing anything: only its open-task row goes, no holding changes
+      await tx.query('DELETE FROM erasure_tasks WHERE task_id = $1', [d.task_id]);
+      continue;
+    }
     if (e.type !== 'catalog.retention_expired' && e.type !== 'rights.subject_erased' && e.type !== 'rights.task_result_recorded') continue;
     await addReceipts(tx, run);
     run = [];
     if (e.type === 'rights.task_result_recorded') {
-      await erasureResult(tx, d.task_id, d.outcome);
+      await erasureDone(tx, d.task_id);
     } else if (e.type === 'catalog.retention_expired') {
       await tx.query(
         `UPDATE holdings SET expired_for = $5, expired_recorded_at = $6
@@ -95,13 +100,11 @@ async function eraseSubject(tx: SqlExecutor, subjectKey: string, items: readonly
   );
 }
 
-/** A system answered an erasure task: on `done` the categories it erased leave its holdings (retained ones stay); the open task goes. */
-async function erasureResult(tx: SqlExecutor, taskId: string, outcome: string): Promise<void> {
-  if (outcome === 'done') {
-    const scope = `FROM erasure_tasks k WHERE k.task_id = $1 AND t.subject_key = k.subject_key AND t.system_id = k.system_id AND t.category = ANY(k.categories)`;
-    await tx.query(`DELETE FROM receipts t WHERE EXISTS (SELECT 1 ${scope} AND NOT EXISTS (
-      SELECT 1 FROM holdings h WHERE h.subject_key = t.subject_key AND h.system_id = t.system_id AND h.category = t.category AND h.purpose = t.purpose AND h.retained_reason IS NOT NULL))`, [taskId]);
-    await tx.query(`DELETE FROM holdings t WHERE t.retained_reason IS NULL AND EXISTS (SELECT 1 ${scope})`, [taskId]);
-  }
+/** A system reported an erasure task done: the categories it erased leave its holdings (retained ones stay); the open task goes. */
+async function erasureDone(tx: SqlExecutor, taskId: string): Promise<void> {
+  const scope = `FROM erasure_tasks k WHERE k.task_id = $1 AND t.subject_key = k.subject_key AND t.system_id = k.system_id AND t.category = ANY(k.categories)`;
+  await tx.query(`DELETE FROM receipts t WHERE EXISTS (SELECT 1 ${scope} AND NOT EXISTS (
+    SELECT 1 FROM holdings h WHERE h.subject_key = t.subject_key AND h.system_id = t.system_id AND h.category = t.category AND h.purpose = t.purpose AND h.retained_reason IS NOT NULL))`, [taskId]);
+  await tx.query(`DELETE FROM holdings t WHERE t.retained_reason IS NULL AND EXISTS (SELECT 1 ${scope})`, [taskId]);
   await tx.query('DELETE FROM erasure_tasks WHERE task_id = $1', [taskId]);
 }
