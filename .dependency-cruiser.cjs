@@ -46,6 +46,20 @@ module.exports = {
       to: { path: '^(libs/(eventstore|application|crypto|messaging)|apps|projections)/' },
     },
     {
+      name: 'outbound-only-through-policy',
+      comment: 'ARCHITECTURE invariant 14: outbound HTTP goes through libs/outbound (vetted, pinned); global fetch is checked in review',
+      severity: 'error',
+      from: { path: '^(libs|apps|projections)/', pathNot: '^libs/outbound/' },
+      to: { path: '^(http|https|http2|undici|node:(http|https|http2))$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'outbound-is-a-leaf',
+      comment: 'the outbound policy is reused by every caller (webhooks, timestamp authority): it imports only node',
+      severity: 'error',
+      from: { path: '^libs/outbound/' },
+      to: { pathNot: '^(libs/outbound/|node:|dns|net|http|https)' },
+    },
+    {
       name: 'no-circular',
       severity: 'warn',
       from: {},

@@ -38,6 +38,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(message);
   });
 
+  it('reads OUTBOUND_ALLOWED_PRIVATE_NETWORKS (none by default) and stops on a malformed entry without echoing it', () => {
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).outboundAllowed).toEqual({ networks: [], hostnames: new Set() });
+    const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8, fd00::/8 hooks.internal' });
+    expect(c.outboundAllowed.networks).toHaveLength(2);
+    expect([...c.outboundAllowed.hostnames]).toEqual(['hooks.internal']);
+    expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8,secret_value/99' })).toThrow(ConfigError);
+    expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8,secret_value/99' })).toThrow(/^OUTBOUND_ALLOWED_PRIVATE_NETWORKS: entry 2 [^]*$/);
+    expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: 'secret_value/99' })).not.toThrow(/secret_value/);
+  });
+
   it('requires MASTER_KEY with a server database (processes must share one key)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/MASTER_KEY is required with EVENT_STORE=postgres/);
   });

@@ -1,6 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseAllowList, type AllowList } from '@pl/outbound';
 
 export type EventStoreKind = 'embedded' | 'postgres' | 'eventstoredb';
 
@@ -29,6 +30,8 @@ export interface AppConfig {
   readonly readyMaxProjectionLag: number;
   /** Verified API keys are cached this long: a revocation takes effect within it. */
   readonly apiKeyCacheTtlMs: number;
+  /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
+  readonly outboundAllowed: AllowList;
 }
 
 export class ConfigError extends Error {}
@@ -69,7 +72,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditSigningKey: nonEmpty(env.AUDIT_SIGNING_KEY),
     readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
+    outboundAllowed: outboundAllowList(env),
   };
+}
+
+function outboundAllowList(env: NodeJS.ProcessEnv): AllowList {
+  try {
+    return parseAllowList(env.OUTBOUND_ALLOWED_PRIVATE_NETWORKS);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

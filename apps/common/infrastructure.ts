@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { consent, domainUpcasters, rights } from '@pl/domain';
 import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
+import { OutboundPolicy, type HostResolver } from '@pl/outbound';
 import type { AppConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 
@@ -20,10 +21,18 @@ export interface Infrastructure {
   readonly keys: SubjectKeyStore;
   /** Encrypts/decrypts the personal fields registered in `PERSONAL_FIELDS`; pass as `{ codec }` to handleCommand. */
   readonly codec: CryptoEventCodec;
+  /** Where outbound calls may go (ARCHITECTURE invariant 14): pass it to every outbound request. */
+  readonly outbound: OutboundPolicy;
   close(): Promise<void>;
 }
 
-export async function createInfrastructure(config: AppConfig, overrides: { db?: SqlDatabase } = {}): Promise<Infrastructure> {
+export interface InfrastructureOverrides {
+  readonly db?: SqlDatabase;
+  /** Tests resolve host names themselves: no DNS query leaves the machine. */
+  readonly resolve?: HostResolver;
+}
+
+export async function createInfrastructure(config: AppConfig, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
   const opened = overrides.db ? { db: overrides.db, close: async () => undefined } : await openDatabase(config);
   const db = opened.db;
   const store = await openEventStore(config, db);
@@ -45,6 +54,7 @@ export async function createInfrastructure(config: AppConfig, overrides: { db?: 
     pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
     keys,
     codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
+    outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve),
     close: async () => {
       for (const c of closers) await c().catch(() => undefined);
     },

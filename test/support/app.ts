@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HostResolver } from '@pl/outbound';
 import { loadConfig, type AppConfig } from '../../apps/common/config';
 import { createInfrastructure, type Infrastructure } from '../../apps/common/infrastructure';
 import { createLogger } from '../../apps/common/logger';
@@ -31,7 +32,14 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   /** Logs of the app and worker (default: silent, or TEST_LOG_LEVEL). */
   readonly logger?: Logger;
+  /** Host names for outbound calls (webhooks); by default every name is unresolvable, so no DNS query leaves. */
+  readonly resolve?: HostResolver;
 }
+
+/** Tests never query DNS: a name resolves only through a resolver the test passes. */
+export const noDnsInTests: HostResolver = async () => {
+  throw Object.assign(new Error('tests resolve no host names'), { code: 'ENOTFOUND' });
+};
 
 const quietLogger = (): Logger => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -48,7 +56,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...(options.env ?? {}),
     }),
   };
-  const infra = await createInfrastructure(config, { db: database.db });
+  const infra = await createInfrastructure(config, { db: database.db, resolve: options.resolve ?? noDnsInTests });
   const logger = options.logger ?? quietLogger();
   const worker = options.worker === false ? null : await startWorker(infra, { logger, ...(typeof options.worker === 'object' ? options.worker : {}) });
   const { app, apiKeys } = await createApiApp(infra, { logger, worker });

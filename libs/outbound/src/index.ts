@@ -1,0 +1,5 @@
+export * from './ip';
+export * from './ranges';
+export * from './classify';
+export * from './policy';
+export * from './http';
