@@ -7,6 +7,8 @@ export class Metrics {
   readonly projectionLag: Gauge<'projection'>;
   readonly projectionEvents: Counter<'projection'>;
   readonly processManagerRuns: Counter<'process_manager' | 'outcome'>;
+  readonly projectionStuck: Gauge<'projection'>;
+  readonly projectionFailures: Counter<'projection' | 'error_class'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
@@ -33,6 +35,18 @@ export class Metrics {
       name: 'pl_process_manager_runs_total',
       help: 'Process manager ticks by outcome',
       labelNames: ['process_manager', 'outcome'],
+      registers: [this.registry],
+    });
+    this.projectionStuck = new Gauge({
+      name: 'pl_projection_stuck',
+      help: '1 while a projection (or the relay, the webhook dispatcher) cannot advance: its batch failed repeatedly',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.projectionFailures = new Counter({
+      name: 'pl_projection_failures_total',
+      help: 'Failed batches of each log follower in this process, by error class (never the message)',
+      labelNames: ['projection', 'error_class'],
       registers: [this.registry],
     });
   }

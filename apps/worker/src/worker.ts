@@ -1,4 +1,4 @@
-import { ProjectionRunner, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import { ProjectionRunner, errorClassOf, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
@@ -31,10 +31,22 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
     (def) =>
       new ProjectionRunner(infra.db, infra.store, def, {
         onBatch: (name, n) => metrics.projectionEvents.inc({ projection: name }, n),
-        onError: (name, e) => log?.error({ projection: name, err_name: (e as Error)?.name, err_message: (e as Error)?.message }, 'projection batch failed; retrying'),
+        // class only: driver messages can quote row values (personal data)
+        onError: (name, e) => {
+          metrics.projectionFailures.inc({ projection: name, error_class: errorClassOf(e) });
+          log?.debug({ projection: name, err_class: errorClassOf(e) }, 'projection batch failed; retrying');
+        },
+        onStateChange: (c) => {
+          metrics.projectionStuck.set({ projection: c.projection }, c.stuck ? 1 : 0);
+          if (c.stuck) log?.error({ projection: c.projection, err_class: c.errorClass, failures: c.failures }, 'projection stuck: it cannot advance; commands waiting on it answer 503');
+          else log?.info({ projection: c.projection }, 'projection recovered');
+        },
       }),
   );
-  for (const r of runners) await r.start();
+  for (const r of runners) {
+    metrics.projectionStuck.set({ projection: r.def.name }, 0);
+    await r.start();
+  }
 
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;

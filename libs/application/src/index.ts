@@ -4,3 +4,4 @@ export * from './commands/handle-command';
 export * from './projections/projection';
 export * from './projections/checkpoints';
 export * from './projections/runner';
+export * from './projections/faults';

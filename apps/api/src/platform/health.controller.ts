@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
-import { projectionLags } from '../../../common/projection-lag';
+import { projectionLags, type ProjectionLag } from '../../../common/projection-lag';
+import { readFaults } from '@pl/application';
 import { Public } from './auth/require-scopes.decorator';
 import type { WorkerStatusSource } from './worker-status';
 import { INFRA, METRICS, WORKER_STATUS } from './tokens';
@@ -43,9 +44,8 @@ export class HealthController {
       checks.read_model_db = { ok: false, detail: { kind: this.infra.db.kind, error: 'unreachable' } };
     }
     if (head && checks.read_model_db.ok) {
-      const lags = await projectionLags(this.infra.db, head, this.projectionNames());
-      for (const l of lags) this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
-      checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag), detail: lags };
+      const lags = await this.observeProjections(head);
+      checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag && !l.stuck), detail: lags };
     }
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
@@ -58,8 +58,30 @@ export class HealthController {
   @Header('content-type', 'text/plain; version=0.0.4')
   async metricsText() {
     const head = await this.infra.store.headPosition().catch(() => null);
-    if (head) for (const l of await projectionLags(this.infra.db, head, this.projectionNames())) this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
+    if (head) await this.observeProjections(head);
     return this.metrics.registry.metrics();
+  }
+
+  /**
+   * Lag and stuck state of each projection, also into the gauges. Stuck comes from the faults the
+   * runners record in the database (a worker in another process included) and from the in-process
+   * runners (when the database itself is what fails).
+   */
+  private async observeProjections(head: Parameters<typeof projectionLags>[1]): Promise<Array<ProjectionLag & { stuck: { error_class: string; since: string; failures: number } | null }>> {
+    const names = this.projectionNames();
+    const lags = await projectionLags(this.infra.db, head, names);
+    const faults = new Map((await readFaults(this.infra.db, names)).map((f) => [f.name, { error_class: f.errorClass, since: f.since, failures: f.failures }]));
+    for (const p of this.worker?.projections() ?? []) {
+      if (p.stuck && !faults.has(p.name)) faults.set(p.name, { error_class: p.stuck.errorClass, since: p.stuck.since, failures: p.failures });
+    }
+    // a follower stuck before its first checkpoint has no lag row yet
+    for (const name of faults.keys()) if (!lags.some((l) => l.projection === name)) lags.push({ projection: name, behind: Number(head.pos) + 1, updated_at: null });
+    return lags.map((l) => {
+      const stuck = faults.get(l.projection) ?? null;
+      this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
+      this.metrics.projectionStuck.set({ projection: l.projection }, stuck ? 1 : 0);
+      return { ...l, stuck };
+    });
   }
 
   /** The in-process worker's projections, or (worker elsewhere) every projection with a checkpoint. */

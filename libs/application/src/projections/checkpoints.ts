@@ -1,5 +1,6 @@
 import { LOG_START, comparePositions, type LogPosition } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
+import { PROJECTION_FAULTS_SCHEMA, readFaults } from './faults';
 
 export const CHECKPOINT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS projection_checkpoints (
@@ -9,7 +10,7 @@ CREATE TABLE IF NOT EXISTS projection_checkpoints (
   version integer NOT NULL,
   events_handled bigint NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
-);`;
+);${PROJECTION_FAULTS_SCHEMA}`;
 
 export interface Checkpoint {
   readonly position: LogPosition;
@@ -44,12 +45,20 @@ export async function resetCheckpoint(db: SqlExecutor, name: string, version: nu
   );
 }
 
-/** Read your writes (invariant 7): resolves once projection `name` has passed `position`, or throws after `timeoutMs`. */
+/**
+ * Read your writes (invariant 7): resolves once projection `name` has passed `position`; throws
+ * ProjectionStuckError at once when its runner reports it stuck (invariant 11), or
+ * ProjectionTimeoutError after `timeoutMs`.
+ */
 export async function waitForCheckpoint(db: SqlExecutor, name: string, position: LogPosition, timeoutMs = 5000, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let i = 0; ; i++) {
     const cp = await readCheckpoint(db, name);
     if (cp && comparePositions(cp.position, position) >= 0) return;
+    if (i % 20 === 0) {
+      const [fault] = await readFaults(db, [name]);
+      if (fault) throw new ProjectionStuckError(name, fault.errorClass);
+    }
     if (Date.now() > deadline) throw new ProjectionTimeoutError(name);
     await new Promise((r) => setTimeout(r, pollMs));
   }
@@ -59,6 +68,18 @@ export class ProjectionTimeoutError extends Error {
   constructor(readonly projection: string) {
     super(`read model ${projection} did not catch up in time`);
     this.name = 'ProjectionTimeoutError';
+  }
+}
+
+/** The read model cannot advance (its runner keeps failing): the wait ends at once and says which and why (class only). */
+export class ProjectionStuckError extends ProjectionTimeoutError {
+  constructor(
+    projection: string,
+    readonly errorClass: string,
+  ) {
+    super(projection);
+    this.message = `read model ${projection} is stuck (${errorClass})`;
+    this.name = 'ProjectionStuckError';
   }
 }
 

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from '@pl/domain';
-import { ConcurrencyRetriesExhaustedError, ProjectionTimeoutError } from '@pl/application';
+import { ConcurrencyRetriesExhaustedError, ProjectionStuckError, ProjectionTimeoutError } from '@pl/application';
 import { WrongExpectedRevisionError } from '@pl/eventstore';
 
 /** The one error body: `{ error, message, details }`. Never a stack trace, never personal data. */
@@ -54,6 +54,17 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; 
   }
   if (e instanceof WrongExpectedRevisionError || e instanceof ConcurrencyRetriesExhaustedError) {
     return { status: 409, body: { error: 'conflict', message: 'concurrent modification, retry the request', details: null }, internal: false };
+  }
+  if (e instanceof ProjectionStuckError) {
+    return {
+      status: 503,
+      body: {
+        error: 'service_unavailable',
+        message: `the change was recorded but read model ${e.projection} is stuck and cannot show it; operators see it on /health`,
+        details: { projection: e.projection, stuck: true, error_class: e.errorClass },
+      },
+      internal: false,
+    };
   }
   if (e instanceof ProjectionTimeoutError) {
     return {
