@@ -188,8 +188,19 @@ describe('readiness (PGlite)', () => {
         expect.arrayContaining([expect.objectContaining({ projection: 'event_counts', behind: 0 }), expect.objectContaining({ projection: 'always_failing', behind: expect.any(Number) })]),
       );
       expect(health.body.checks.projections.detail.find((p: any) => p.projection === 'always_failing').behind).toBeGreaterThan(0);
+      // invariant 11: a handler that keeps failing is named as stuck, with its error class and never its message
+      const stuck = await eventually(
+        () => t.request('GET', '/health', undefined, null),
+        (r) => r.body.checks.projections.detail.find((p: any) => p.projection === 'always_failing')?.stuck !== null,
+      );
+      expect(stuck.body.checks.projections.detail.find((p: any) => p.projection === 'always_failing').stuck).toMatchObject({ error_class: 'Error', failures: expect.any(Number) });
+      expect(stuck.body.checks.projections.detail.find((p: any) => p.projection === 'event_counts').stuck).toBeNull();
+      expect(JSON.stringify(stuck.body)).not.toContain('handler bug');
       const metrics = (await t.request('GET', '/metrics', undefined, null)).body as string;
       expect(metrics).toMatch(/pl_projection_lag_positions\{projection="always_failing"\} [1-9]/);
+      expect(metrics).toMatch(/pl_projection_stuck\{projection="always_failing"\} 1/);
+      expect(metrics).toMatch(/pl_projection_stuck\{projection="event_counts"\} 0/);
+      expect(metrics).toMatch(/pl_projection_failures_total\{projection="always_failing",error_class="Error"\} [1-9]/);
       expect((await t.request('GET', '/health/live', undefined, null)).status).toBe(200);
     } finally {
       await t.close();
