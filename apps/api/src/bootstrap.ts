@@ -8,6 +8,7 @@ import { processMetrics } from '../../common/metrics';
 import { AppModule } from './app.module';
 import { ApiKeyStore } from './platform/auth/api-keys';
 import { createValidationPipe } from './platform/http/validation';
+import { SafeTextPipe } from './platform/http/safe-text.pipe';
 import type { WorkerStatusSource } from './platform/platform.module';
 
 export interface ApiOptions {
@@ -31,7 +32,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     adapter,
     { logger: ['error', 'warn'], abortOnError: false, bodyParser: false },
   );
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new SafeTextPipe(), createValidationPipe());
   // No enableShutdownHooks(): main.ts owns SIGINT/SIGTERM and closes API, worker and store in order
   // (Nest's hook re-raises the signal and would kill the process before PGlite is closed).
 

@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, isNode } from 'yaml';
-import { invalid } from '../shared';
+import { invalid, unsafeTextPath, UNSAFE_TEXT_MESSAGES } from '../shared';
 import { evaluateManifest, type Finding, type Manifest, type ManifestPath } from './manifest';
 
 export interface ParsedManifest {
@@ -18,16 +18,20 @@ export function parseManifestYaml(source: string): ParsedManifest {
     throw invalid(`manifest is not valid YAML: line ${line}: ${e.message.split('\n')[0]}`, { line });
   }
   const manifest = (doc.toJS({ maxAliasCount: 50 }) ?? {}) as Manifest;
-  return {
-    manifest,
-    lineOf(path) {
-      for (let n = path.length; n >= 0; n--) {
-        const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-        if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-      }
-      return undefined;
-    },
+  const lineOf = (path: ManifestPath): number | undefined => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
   };
+  // YAML and JSON escapes ("\0", "\ud800") make text PostgreSQL cannot store: refused like any input (invariant 10)
+  const unsafe = unsafeTextPath(manifest);
+  if (unsafe) {
+    const line = lineOf(unsafe.path.split('.').filter((k) => k !== '(key)').map((k) => (/^\d+$/.test(k) ? Number(k) : k)));
+    throw invalid(`manifest ${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}`, { field: unsafe.path, line });
+  }
+  return { manifest, lineOf };
 }
 
 /** `evaluate` for a YAML source: findings with their line numbers. */

@@ -57,3 +57,31 @@ describe('privacy manifest evaluation', () => {
     expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual(['unknown_country']);
   });
 });
+
+describe('privacy manifest text PostgreSQL cannot store', () => {
+  const withDescription = (escaped: string) => read('online-shop.yaml').replace(/^(\s*)name: (.+)$/m, (_, indent: string, name: string) => `${indent}name: "${name.replace(/"/g, '')}${escaped}secret"`);
+
+  it.each([
+    ['a NUL (YAML "\\0")', '\\0', /NUL/],
+    ['a lone surrogate (JSON-style "\\ud800")', '\\ud800', /lone UTF-16 surrogate/],
+  ])('refuses %s, naming the field and its line, never the value', (_, escaped, reason) => {
+    const source = withDescription(escaped);
+    let error: unknown;
+    try {
+      parseManifestYaml(source);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DomainError);
+    const e = error as DomainError;
+    expect(e.code).toBe('invalid');
+    expect(e.message).toMatch(reason);
+    expect(e.message).toMatch(/^manifest [a-z_]+\.0\.name /);
+    expect(e.details).toMatchObject({ field: expect.stringMatching(/\.0\.name$/), line: expect.any(Number) });
+    expect(JSON.stringify([e.message, e.details])).not.toContain('secret');
+  });
+
+  it('accepts the same manifest with clean text', () => {
+    expect(() => parseManifestYaml(withDescription(' (v2) '))).not.toThrow();
+  });
+});
