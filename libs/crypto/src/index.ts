@@ -3,3 +3,4 @@ export * from './master-key';
 export * from './key-store';
 export * from './field-cipher';
 export * from './event-codec';
+export * from './key-store-migration';

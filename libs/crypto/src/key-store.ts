@@ -14,6 +14,13 @@ CREATE TABLE IF NOT EXISTS subject_keys (
 );
 CREATE INDEX IF NOT EXISTS subject_keys_master_key ON subject_keys (master_key_id);`;
 
+/** `previous` with no data key left: that master key can be removed from configuration and destroyed. */
+export interface MasterKeyUse {
+  readonly masterKeyId: string;
+  readonly dataKeys: number;
+  readonly status: 'current' | 'previous' | 'unknown';
+}
+
 const SHRED_CHANNEL = 'subject_keys_shredded';
 
 export interface DataKey {
@@ -93,29 +100,44 @@ export class SubjectKeyStore {
     return r.rowCount;
   }
 
-  /** Re-wraps every data key not wrapped by the current master key; events are untouched. */
+  /**
+   * Re-wraps every data key wrapped by a previous master key with the current one; events are
+   * untouched. Keys wrapped by a master key that is not configured are left alone (see `inventory`).
+   */
   async rewrap(batchSize = 500): Promise<number> {
     let done = 0;
-    for (;;) {
-      const r = await this.db.query<{ subject_key: string; key_id: string; master_key_id: string; wrapped_key: string }>(
-        'SELECT subject_key, key_id::text AS key_id, master_key_id, wrapped_key FROM subject_keys WHERE master_key_id <> $1 ORDER BY subject_key LIMIT $2',
-        [this.ring.current.id, batchSize],
-      );
-      if (!r.rows.length) return done;
-      for (const row of r.rows) {
-        const ctx = wrapContext(row.subject_key, row.key_id);
-        const key = this.ring.unwrap(row.master_key_id, row.wrapped_key, ctx);
-        const w = this.ring.wrap(key, ctx);
-        await this.db.query('UPDATE subject_keys SET master_key_id = $1, wrapped_key = $2, rewrapped_at = now() WHERE subject_key = $3 AND key_id = $4 AND master_key_id = $5', [
-          w.masterKeyId,
-          w.wrapped,
-          row.subject_key,
-          row.key_id,
-          row.master_key_id,
-        ]);
-        done++;
+    for (const previous of this.ring.ids().slice(1)) {
+      for (;;) {
+        const r = await this.db.query<{ subject_key: string; key_id: string; wrapped_key: string }>(
+          'SELECT subject_key, key_id::text AS key_id, wrapped_key FROM subject_keys WHERE master_key_id = $1 ORDER BY subject_key LIMIT $2',
+          [previous, batchSize],
+        );
+        if (!r.rows.length) break;
+        for (const row of r.rows) {
+          const ctx = wrapContext(row.subject_key, row.key_id);
+          const w = this.ring.wrap(this.ring.unwrap(previous, row.wrapped_key, ctx), ctx);
+          // A key shredded meanwhile stays shredded: the UPDATE then matches nothing.
+          await this.db.query('UPDATE subject_keys SET master_key_id = $1, wrapped_key = $2, rewrapped_at = now() WHERE subject_key = $3 AND key_id = $4 AND master_key_id = $5', [
+            w.masterKeyId,
+            w.wrapped,
+            row.subject_key,
+            row.key_id,
+            previous,
+          ]);
+          done++;
+        }
       }
     }
+    return done;
+  }
+
+  /** How many data keys each master key wraps: `previous` ones still need `rewrap`, `unknown` ones cannot be read at all. */
+  async inventory(): Promise<MasterKeyUse[]> {
+    const r = await this.db.query<{ master_key_id: string; n: number }>('SELECT master_key_id, count(*)::int AS n FROM subject_keys GROUP BY master_key_id ORDER BY master_key_id');
+    const counts = new Map(r.rows.map((row) => [row.master_key_id, row.n]));
+    const configured = this.ring.ids().map((id, i) => ({ masterKeyId: id, dataKeys: counts.get(id) ?? 0, status: i === 0 ? ('current' as const) : ('previous' as const) }));
+    const unknown = r.rows.filter((row) => !this.ring.has(row.master_key_id)).map((row) => ({ masterKeyId: row.master_key_id, dataKeys: row.n, status: 'unknown' as const }));
+    return [...configured, ...unknown];
   }
 
   clearCache(): void {

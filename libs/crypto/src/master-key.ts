@@ -22,18 +22,14 @@ export class MasterKeyRing {
     }
   }
 
-  /** `MASTER_KEY` plus retired keys in `MASTER_KEYS_PREVIOUS` (comma-separated base64, optionally `id:base64`). */
-  static fromConfig(current: { masterKey: Buffer; masterKeyId: string }, previous = process.env.MASTER_KEYS_PREVIOUS ?? ''): MasterKeyRing {
-    const old = previous
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((s) => {
-        const [a, b] = s.includes(':') ? s.split(':', 2) : [null, s];
-        const key = Buffer.from(b!, 'base64');
-        return { id: a ?? masterKeyId(key), key };
-      });
-    return new MasterKeyRing({ id: current.masterKeyId, key: current.masterKey }, old);
+  /** `MASTER_KEY` (current) plus the retired keys still configured (`MASTER_KEYS_PREVIOUS`, parsed by the app's config). */
+  static fromConfig(config: { masterKey: Buffer; masterKeyId: string; previousMasterKeys?: readonly MasterKey[] }): MasterKeyRing {
+    return new MasterKeyRing({ id: config.masterKeyId, key: config.masterKey }, config.previousMasterKeys ?? []);
+  }
+
+  /** Ids of every configured key, the current one first. */
+  ids(): string[] {
+    return [...this.byId.keys()];
   }
 
   has(id: string): boolean {
