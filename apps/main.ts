@@ -1,6 +1,7 @@
 import { loadConfig } from './common/config';
 import { createInfrastructure } from './common/infrastructure';
 import { createLogger } from './common/logger';
+import { logKeyStoreNotices } from './common/key-store-notices';
 import { announce, serveApi } from './api/src/serve';
 import { startWorker } from './worker/src/worker';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   if (config.masterKeyGenerated) {
     logger.warn({ file: `${config.dataDir}/master.key` }, 'MASTER_KEY not set: using a key generated into DATA_DIR (fine for a demo; configure MASTER_KEY from a secret store for real data)');
   }
+  await logKeyStoreNotices(infra, logger);
   const worker = await startWorker(infra, { logger });
   const api = await serveApi(infra, logger, worker);
   logger.info({ event_store: infra.store.backend, read_models: infra.db.kind, data_dir: infra.db.kind === 'pglite' ? config.dataDir : undefined }, 'privacy-ledger started');

@@ -1,6 +1,7 @@
 import { loadConfig } from '../common/config';
 import { createInfrastructure } from '../common/infrastructure';
 import { createLogger } from '../common/logger';
+import { logKeyStoreNotices } from '../common/key-store-notices';
 import { announce, serveApi } from './src/serve';
 
 /** The API alone (production: stateless instances behind a load balancer; run the worker separately). */
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'privacy-ledger-api');
   const infra = await createInfrastructure(config);
+  await logKeyStoreNotices(infra, logger);
   const api = await serveApi(infra, logger, null);
   announce(logger, api);
   const shutdown = async (signal: NodeJS.Signals) => {

@@ -51,4 +51,38 @@ describe('loadConfig', () => {
   it('requires MASTER_KEY with a server database (processes must share one key)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/MASTER_KEY is required with EVENT_STORE=postgres/);
   });
+
+  it('keeps the data keys in the main database unless KEYSTORE_DATABASE_URL names another (PostgreSQL URL, or a PGlite directory when embedded)', () => {
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).keyStore).toBeNull();
+    expect(loadConfig({ MASTER_KEY, DATABASE_URL: 'postgres://u@h/log', KEYSTORE_DATABASE_URL: 'postgresql://u@h:5433/log' }).keyStore).toEqual({ kind: 'postgres', url: 'postgresql://u@h:5433/log' });
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', KEYSTORE_DATABASE_URL: '/secure/keys' }).keyStore).toEqual({ kind: 'pglite', dir: '/secure/keys' });
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'postgres://u@h/log', KEYSTORE_DATABASE_URL: 'postgres://other@h:5432/log' }, /another database/],
+    [{ DATABASE_URL: 'postgres://u@h/log', KEYSTORE_DATABASE_URL: '/secure/keys' }, /postgres:\/\/ URL with EVENT_STORE=postgres/],
+    [{ DATA_DIR: '/tmp/x', KEYSTORE_DATABASE_URL: '/tmp/x/keys' }, /outside DATA_DIR/],
+    [{ DATA_DIR: '/tmp/x', KEYSTORE_DATABASE_URL: 'mysql://u@h/k' }, /postgres:\/\/ URL, or a directory/],
+  ])('rejects the key store %p', (env, message) => {
+    expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(message);
+  });
+
+  it('reads retired master keys from MASTER_KEYS_PREVIOUS (base64 or id:base64)', () => {
+    const old1 = Buffer.alloc(32, 2);
+    const old2 = Buffer.alloc(32, 3);
+    const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', MASTER_KEYS_PREVIOUS: ` ${old1.toString('base64')}, mk-0:${old2.toString('base64')}` });
+    expect(c.previousMasterKeys).toEqual([{ id: expect.stringMatching(/^[0-9a-f]{16}$/), key: old1 }, { id: 'mk-0', key: old2 }]);
+    expect(c.previousMasterKeys[0].id).not.toBe(c.masterKeyId);
+  });
+
+  it('rejects a malformed or repeated retired master key without echoing it', () => {
+    const short = Buffer.alloc(16, 9).toString('base64');
+    expect(() => loadConfig({ MASTER_KEY, MASTER_KEYS_PREVIOUS: `old:${short}` })).toThrow(/MASTER_KEYS_PREVIOUS entry 1 must be 32 bytes/);
+    try {
+      loadConfig({ MASTER_KEY, MASTER_KEYS_PREVIOUS: `old:${short}` });
+    } catch (e) {
+      expect((e as Error).message).not.toContain(short);
+    }
+    expect(() => loadConfig({ MASTER_KEY, MASTER_KEYS_PREVIOUS: MASTER_KEY })).toThrow(/repeats a master key id/);
+  });
 });

@@ -21,6 +21,10 @@ export interface AppConfig {
   readonly masterKeyId: string;
   /** Only when the key was generated into DATA_DIR because none was configured (embedded default). */
   readonly masterKeyGenerated: boolean;
+  /** Retired master keys (MASTER_KEYS_PREVIOUS), kept only until `rewrap-keys` has re-wrapped every data key. */
+  readonly previousMasterKeys: ReadonlyArray<{ readonly id: string; readonly key: Buffer }>;
+  /** Where the subject data keys live (KEYSTORE_DATABASE_URL); null: in the main database, next to the log. */
+  readonly keyStore: KeyStoreLocation | null;
   readonly pseudonymSecret: Buffer;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
@@ -33,6 +37,9 @@ export interface AppConfig {
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
 }
+
+/** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
+export type KeyStoreLocation = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dir: string };
 
 export class ConfigError extends Error {}
 
@@ -50,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const esdb = nonEmpty(env.EVENTSTORE_CONNECTION_STRING);
   if (eventStore === 'eventstoredb' && !esdb) throw new ConfigError('EVENT_STORE=eventstoredb needs EVENTSTORE_CONNECTION_STRING');
   const { key: masterKey, generated } = masterKeyFrom(env, dataDir, eventStore);
+  const masterKeyIdValue = nonEmpty(env.MASTER_KEY_ID) ?? masterKeyIdOf(masterKey);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT must be an integer between 0 and 65535');
   return {
@@ -62,8 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaBrokers: (nonEmpty(env.KAFKA_BROKERS) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     adminApiKey: nonEmpty(env.ADMIN_API_KEY),
     masterKey,
-    masterKeyId: nonEmpty(env.MASTER_KEY_ID) ?? createHash('sha256').update(masterKey).digest('hex').slice(0, 16),
+    masterKeyId: masterKeyIdValue,
     masterKeyGenerated: generated,
+    previousMasterKeys: previousMasterKeysFrom(env, masterKeyIdValue),
+    keyStore: keyStoreFrom(env, dataDir, eventStore, databaseUrl),
     pseudonymSecret: nonEmpty(env.PSEUDONYM_SECRET)
       ? Buffer.from(env.PSEUDONYM_SECRET!, 'utf8')
       : createHash('sha256').update('privacy-ledger:pseudonym:').update(masterKey).digest(),
@@ -118,6 +128,50 @@ function masterKeyFrom(env: NodeJS.ProcessEnv, dataDir: string, eventStore: Even
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64'), { mode: 0o600 });
   return { key, generated: true };
+}
+
+const masterKeyIdOf = (key: Buffer): string => createHash('sha256').update(key).digest('hex').slice(0, 16);
+
+/** `id:base64` or `base64` entries, comma-separated; a message names the entry's position, never its value. */
+function previousMasterKeysFrom(env: NodeJS.ProcessEnv, currentId: string): Array<{ id: string; key: Buffer }> {
+  const entries = (nonEmpty(env.MASTER_KEYS_PREVIOUS) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const keys = entries.map((entry, i) => {
+    const colon = entry.indexOf(':');
+    const key = Buffer.from(colon >= 0 ? entry.slice(colon + 1) : entry, 'base64');
+    if (key.length !== 32) throw new ConfigError(`MASTER_KEYS_PREVIOUS entry ${i + 1} must be 32 bytes, base64-encoded (optionally id:base64)`);
+    return { id: colon >= 0 ? entry.slice(0, colon) : masterKeyIdOf(key), key };
+  });
+  const ids = [currentId, ...keys.map((k) => k.id)];
+  if (new Set(ids).size !== ids.length) throw new ConfigError('MASTER_KEYS_PREVIOUS repeats a master key id (or the current MASTER_KEY_ID)');
+  return keys;
+}
+
+/**
+ * The key store apart from the log, so that a backup of the log alone carries no data key (see
+ * docs/rights.md, "Erasure and backups"). Server setups run several processes: PostgreSQL only there.
+ */
+function keyStoreFrom(env: NodeJS.ProcessEnv, dataDir: string, eventStore: EventStoreKind, databaseUrl: string | null): KeyStoreLocation | null {
+  const raw = nonEmpty(env.KEYSTORE_DATABASE_URL);
+  if (!raw) return null;
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    if (databaseUrl && sameDatabase(raw, databaseUrl)) throw new ConfigError('KEYSTORE_DATABASE_URL must name another database than DATABASE_URL (or be unset)');
+    return { kind: 'postgres', url: raw };
+  }
+  if (raw.includes('://')) throw new ConfigError('KEYSTORE_DATABASE_URL must be a postgres:// URL, or a directory with the embedded store');
+  if (eventStore !== 'embedded') throw new ConfigError(`KEYSTORE_DATABASE_URL must be a postgres:// URL with EVENT_STORE=${eventStore} (several processes share it)`);
+  const dir = resolve(raw);
+  // A copy of DATA_DIR (the log's backup on the embedded default) must not carry the keys.
+  if (dir === dataDir || dir.startsWith(`${dataDir}/`)) throw new ConfigError('KEYSTORE_DATABASE_URL must be a directory outside DATA_DIR');
+  return { kind: 'pglite', dir };
+}
+
+function sameDatabase(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432') && x.pathname === y.pathname;
+  } catch {
+    throw new ConfigError('KEYSTORE_DATABASE_URL and DATABASE_URL must be valid URLs');
+  }
 }
 
 function positiveBodyLimit(env: NodeJS.ProcessEnv): number {

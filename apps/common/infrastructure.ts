@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { consent, domainUpcasters, rights } from '@pl/domain';
-import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
+import { CryptoEventCodec, hasSubjectKeysTable, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import { OutboundPolicy, type HostResolver } from '@pl/outbound';
 import type { AppConfig } from './config';
@@ -19,6 +19,8 @@ export interface Infrastructure {
   readonly pseudonymizer: Pseudonymizer;
   /** Per-subject data keys (crypto-shredding: `keys.shred(subjectKey)`). */
   readonly keys: SubjectKeyStore;
+  /** The key store's database: `db` itself unless KEYSTORE_DATABASE_URL puts the keys apart from the log. */
+  readonly keysDb: SqlDatabase;
   /** Encrypts/decrypts the personal fields registered in `PERSONAL_FIELDS`; pass as `{ codec }` to handleCommand. */
   readonly codec: CryptoEventCodec;
   /** Where outbound calls may go (ARCHITECTURE invariant 14): pass it to every outbound request. */
@@ -26,39 +28,56 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
+export class LegacyKeyTableError extends Error {
+  constructor() {
+    super('KEYSTORE_DATABASE_URL is set but the main database still holds the data keys (table subject_keys): run `cli keystore migrate --drop-source` first (docs/rights.md, "Erasure and backups")');
+    this.name = 'LegacyKeyTableError';
+  }
+}
+
 export interface InfrastructureOverrides {
   readonly db?: SqlDatabase;
   /** Tests resolve host names themselves: no DNS query leaves the machine. */
   readonly resolve?: HostResolver;
+  /** Only for `cli keystore`: open even though the data keys still sit in the main database. */
+  readonly allowLegacyKeyTable?: boolean;
 }
 
 export async function createInfrastructure(config: AppConfig, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
   const opened = overrides.db ? { db: overrides.db, close: async () => undefined } : await openDatabase(config);
   const db = opened.db;
-  const store = await openEventStore(config, db);
-  const keys = new SubjectKeyStore(db, MasterKeyRing.fromConfig(config));
+  // Closed in the reverse order of opening.
+  const closers: Array<() => Promise<void>> = [() => opened.close()];
+  const release = async () => {
+    for (const c of [...closers].reverse()) await c().catch(() => undefined);
+  };
   try {
+    const keysDb = await openKeyStoreDatabase(config, db);
+    closers.push(keysDb.close);
+    // Starting on an empty new store would leave every existing subject unreadable and the old keys in the log's backups.
+    if (keysDb.db !== db && !overrides.allowLegacyKeyTable && (await hasSubjectKeysTable(db))) throw new LegacyKeyTableError();
+    const store = await openEventStore(config, db);
+    closers.push(() => store.close());
+    const keys = new SubjectKeyStore(keysDb.db, MasterKeyRing.fromConfig(config));
+    closers.push(() => keys.close());
     await store.init();
     await keys.init();
+    return {
+      config,
+      db,
+      store,
+      pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
+      keys,
+      keysDb: keysDb.db,
+      codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
+      outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve),
+      close: release,
+    };
   } catch (e) {
     // Release what was opened, or a failed start (e.g. EventStoreDB unreachable) keeps the process alive.
-    await store.close().catch(() => undefined);
-    await opened.close().catch(() => undefined);
+    await release();
     throw e;
   }
-  const closers: Array<() => Promise<void>> = [() => store.close(), () => keys.close(), () => opened.close()];
-  return {
-    config,
-    db,
-    store,
-    pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
-    keys,
-    codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
-    outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve),
-    close: async () => {
-      for (const c of closers) await c().catch(() => undefined);
-    },
-  };
 }
 
 /** Personal fields of every context's events (ARCHITECTURE invariant 2); register yours here. */
@@ -69,9 +88,21 @@ async function openDatabase(config: AppConfig): Promise<{ db: SqlDatabase; close
     const db = new PgDatabase(config.databaseUrl);
     return { db, close: () => db.close() };
   }
-  const dir = join(config.dataDir, 'pglite');
+  return openPgliteDir(config.dataDir);
+}
+
+async function openKeyStoreDatabase(config: AppConfig, db: SqlDatabase): Promise<{ db: SqlDatabase; close(): Promise<void> }> {
+  if (!config.keyStore) return { db, close: async () => undefined };
+  if (config.keyStore.kind === 'pglite') return openPgliteDir(config.keyStore.dir);
+  const keysDb = new PgDatabase(config.keyStore.url);
+  return { db: keysDb, close: () => keysDb.close() };
+}
+
+/** PGlite under `<dir>/pglite`, guarded by `<dir>/pglite.pid` (one process per directory). */
+async function openPgliteDir(parent: string): Promise<{ db: SqlDatabase; close(): Promise<void> }> {
+  const dir = join(parent, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const release = lockDataDir(config.dataDir);
+  const release = lockDataDir(parent);
   try {
     const db = await PgliteDatabase.open(dir);
     return {

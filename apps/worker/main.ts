@@ -1,6 +1,7 @@
 import { loadConfig } from '../common/config';
 import { createInfrastructure } from '../common/infrastructure';
 import { createLogger } from '../common/logger';
+import { logKeyStoreNotices } from '../common/key-store-notices';
 import { startWorker } from './src/worker';
 
 /** The worker alone (production: one or more worker processes, no HTTP). */
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'privacy-ledger-worker');
   const infra = await createInfrastructure(config);
+  await logKeyStoreNotices(infra, logger);
   const worker = await startWorker(infra, { logger });
   logger.info({ projections: worker.projections().map((p) => p.name) }, 'worker started');
   const shutdown = async (signal: NodeJS.Signals) => {

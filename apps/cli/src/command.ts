@@ -14,6 +14,8 @@ export interface CliCommand {
   readonly usage: string;
   /** False (or false for these arguments): runs with no database, e.g. evaluate, `keys scopes`. */
   readonly needsInfra: boolean | ((args: readonly string[]) => boolean);
+  /** Opens even while the data keys still sit in the main database (KEYSTORE_DATABASE_URL migration). */
+  readonly allowLegacyKeyTable?: boolean;
   /** Returns the process exit code. */
   run(args: string[], io: CliIo, infra: Infrastructure | null): Promise<number>;
 }

@@ -5,10 +5,11 @@ import { ropaCommand } from './commands/ropa';
 import { keysCommand } from './commands/keys';
 import { projectionsCommand } from './commands/projections';
 import { rewrapKeysCommand } from './commands/rewrap-keys';
+import { keystoreCommand } from './commands/keystore';
 import { webhooksCommand } from './commands/webhooks';
 import { auditCommand } from './commands/audit';
 import { replayCommand } from './commands/replay';
 import { seedCommand } from './commands/seed';
 
 /** Every operator command; add yours here. */
-export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, webhooksCommand, auditCommand, replayCommand, seedCommand];
+export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, keystoreCommand, webhooksCommand, auditCommand, replayCommand, seedCommand];
