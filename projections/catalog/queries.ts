@@ -155,8 +155,8 @@ export async function catalogDashboard(db: SqlExecutor, now: Date): Promise<Cata
     activities_per_category: [...actPerCategory].sort(([a], [b]) => a.localeCompare(b)).map(([category, activities]) => ({ category, activities })),
     unclassified_elements: unclassified,
     activities_needing_dpia: activities
-      .map((a) => ({ a, s: catalog.screenDpia(a) }))
-      .filter(({ s }) => s.outcome !== 'not_required' || s.prior_consultation_required)
+      .map((a) => ({ a, s: catalog.screenDpia(a, now) }))
+      .filter(({ s }) => s.outcome !== 'not_indicated' || s.prior_consultation_required)
       .map(({ a, s }) => ({ activity_id: a.activity_id, outcome: s.outcome, prior_consultation_required: s.prior_consultation_required, reasons: s.reasons })),
     flows_lacking_safeguards: flows
       .filter((f) => !f.assessment.allowed)

@@ -170,7 +170,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'List processing activities' })
   @RequireScopes('catalog:read')
   async activities() {
-    return { activities: (await currentActivities(this.infra.db)).map((a) => ({ ...a, dpia: catalog.screenDpia(a) })) };
+    return { activities: (await currentActivities(this.infra.db)).map((a) => ({ ...a, dpia: catalog.screenDpia(a, new Date()) })) };
   }
 
   @Get('activities/:id')
@@ -178,7 +178,7 @@ export class GovernanceController {
   @RequireScopes('catalog:read')
   async activity(@Param('id') aid: string) {
     const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
-    return { ...row.snapshot, status: row.status, dpia: catalog.screenDpia(row.snapshot), findings: await findingsOfActivity(this.infra.db, row.snapshot, new Date()) };
+    return { ...row.snapshot, status: row.status, dpia: catalog.screenDpia(row.snapshot, new Date()), findings: await findingsOfActivity(this.infra.db, row.snapshot, new Date()) };
   }
 
   @Get('activities/:id/dpia')
@@ -186,7 +186,7 @@ export class GovernanceController {
   @RequireScopes('catalog:read')
   async dpia(@Param('id') aid: string) {
     const row = await this.getOr404<catalog.ActivitySnapshot>('activity', id(aid, 'activity_id'), 'processing activity');
-    return { activity_id: aid, ...catalog.screenDpia(row.snapshot) };
+    return { activity_id: aid, ...catalog.screenDpia(row.snapshot, new Date()) };
   }
 
   // data flows

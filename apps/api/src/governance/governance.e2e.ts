@@ -177,7 +177,7 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     const d2 = await app.request('GET', '/governance/dashboard');
     expect(d2.body.activity_errors.map((e: any) => e.activity_id)).toEqual(['health-survey', 'health-survey', 'health-survey']);
     const dpia = await app.request('GET', '/governance/activities/web-analytics/dpia');
-    expect(dpia.body).toMatchObject({ outcome: 'likely_required' });
+    expect(dpia.body).toMatchObject({ outcome: 'consider', criteria_met: [expect.objectContaining({ number: 5 })] });
     const flow = await app.request('GET', '/governance/flows/accounts-to-newsletter/assessment?at=2026-06-01T00:00:00Z');
     expect(flow.body).toMatchObject({ allowed: true, basis: 'art46:scc' });
     expect((await app.request('GET', '/governance/activities/nope')).status).toBe(404);

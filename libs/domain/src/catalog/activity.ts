@@ -43,6 +43,8 @@ export interface RiskProfile {
   readonly innovative_technology: boolean;
   readonly prevents_right_or_service: boolean;
   readonly residual_risk: 'low' | 'medium' | 'high' | null;
+  /** Member states whose Art. 35(4) DPIA list applies (establishment, targeted subjects); absent = none declared. */
+  readonly member_states?: readonly string[];
 }
 
 /** A processing activity with every Art. 30(1)(a)-(g) field. Stream `catalog-activity-<id>`. */
@@ -122,11 +124,15 @@ const RISK_FLAGS = ['evaluation_scoring', 'automated_decision_legal_effect', 'sy
 function riskOf(input: Partial<RiskProfile> | undefined): RiskProfile {
   const r = input ?? {};
   for (const k of Object.keys(r)) {
-    if (!(RISK_FLAGS as readonly string[]).includes(k) && k !== 'residual_risk') throw invalid(`risk.${k.slice(0, 40)} is not a DPIA screening input`, { field: 'risk' });
+    if (!(RISK_FLAGS as readonly string[]).includes(k) && k !== 'residual_risk' && k !== 'member_states') throw invalid(`risk.${k.slice(0, 40)} is not a DPIA screening input`, { field: 'risk' });
   }
   const residual = r.residual_risk ?? null;
   if (residual !== null && !['low', 'medium', 'high'].includes(residual)) throw invalid('risk.residual_risk must be low, medium or high', { field: 'risk.residual_risk' });
-  return { ...(Object.fromEntries(RISK_FLAGS.map((k) => [k, r[k] === true])) as Omit<RiskProfile, 'residual_risk'>), residual_risk: residual };
+  const flags = Object.fromEntries(RISK_FLAGS.map((k) => [k, r[k] === true])) as Omit<RiskProfile, 'residual_risk' | 'member_states'>;
+  // Only when declared, so activities registered before this field re-apply without a change event.
+  if (r.member_states === undefined || r.member_states === null) return { ...flags, residual_risk: residual };
+  const states = list<string>(r.member_states, 'risk.member_states').map((c, i) => countryCode(c, `risk.member_states[${i}]`));
+  return { ...flags, residual_risk: residual, member_states: [...new Set(states)].sort() };
 }
 
 function list<T>(value: unknown, field: string): T[] {

@@ -13,8 +13,8 @@ describe('privacy manifest evaluation', () => {
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(manifest.systems).toHaveLength(5);
     expect(manifest.activities!.map((a) => a.activity_id)).toEqual(['customer-accounts', 'order-payments', 'web-analytics', 'newsletter-marketing']);
-    // large-scale analytics: one WP248 criterion
-    expect(findings).toContainEqual(expect.objectContaining({ code: 'dpia_likely_required', path: ['activities', 2] }));
+    // large-scale analytics: one WP248 criterion (consider a DPIA, WP248 rev.01)
+    expect(findings).toContainEqual(expect.objectContaining({ code: 'dpia_consider', path: ['activities', 2] }));
   });
 
   it('reports each error of the non-compliant manifest with its line', () => {

@@ -213,8 +213,8 @@ export function activityFindings(a: ActivitySnapshot, systems: ReadonlyMap<strin
       out.push({ severity: 'error', code: 'transfer_without_safeguard', message: `activity ${a.activity_id} transfers to ${t.country} (${t.recipient}) without adequacy or a declared safeguard` });
     }
   }
-  const dpia = screenDpia(a);
-  if (dpia.outcome !== 'not_required') out.push({ severity: 'warning', code: `dpia_${dpia.outcome}`, message: `activity ${a.activity_id}: DPIA ${dpia.outcome.replace('_', ' ')} (${dpia.reasons.join('; ')})` });
+  const dpia = screenDpia(a, at);
+  if (dpia.outcome !== 'not_indicated') out.push({ severity: 'warning', code: `dpia_${dpia.outcome}`, message: `activity ${a.activity_id}: DPIA ${dpia.outcome.replace('_', ' ')} (${dpia.reasons.join('; ')})` });
   if (dpia.prior_consultation_required) out.push({ severity: 'warning', code: 'prior_consultation', message: `activity ${a.activity_id}: ${dpia.reasons[dpia.reasons.length - 1]}` });
   const sensitive = a.data_categories.filter((c) => isSpecial(specialFlagsOf(c)));
   if (sensitive.length && a.purposes.some((p) => p.purpose.startsWith('marketing'))) {

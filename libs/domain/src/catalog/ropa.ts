@@ -80,7 +80,7 @@ export function controllerRecords(input: RopaInput): ControllerRecord[] {
         retention: a.retention,
         security_measures: security,
         systems: a.systems.map((id) => ({ system_id: id, name: systems.get(id)?.name ?? id, storage: systems.get(id)?.storage ?? [] })),
-        dpia: screenDpia(a),
+        dpia: screenDpia(a, input.at),
       };
     });
 }

@@ -11,34 +11,96 @@ export type Wp248Criterion =
   | 'prevents_right_or_service';
 
 const WP248 = 'WP248 rev.01 (Art. 29 WP guidelines on DPIA, endorsed by the EDPB)';
+/** WP248 rev.01 was adopted on 4 Oct 2017; the GDPR applies from 25 May 2018, when the EDPB endorsed it. */
+const WP248_FROM = '2018-05-25';
+const GDPR_FROM = '2018-05-25';
 
-export const WP248_CRITERIA: ReadonlyArray<{ readonly id: Wp248Criterion; readonly number: number; readonly label: string; readonly source: string }> = [
-  { id: 'evaluation_scoring', number: 1, label: 'evaluation or scoring, including profiling and predicting', source: `${WP248}, criterion 1` },
-  { id: 'automated_decision_legal_effect', number: 2, label: 'automated decision-making with legal or similar significant effect', source: `${WP248}, criterion 2` },
-  { id: 'systematic_monitoring', number: 3, label: 'systematic monitoring', source: `${WP248}, criterion 3` },
-  { id: 'sensitive_or_highly_personal', number: 4, label: 'sensitive data or data of a highly personal nature', source: `${WP248}, criterion 4` },
-  { id: 'large_scale', number: 5, label: 'data processed on a large scale', source: `${WP248}, criterion 5` },
-  { id: 'matching_datasets', number: 6, label: 'matching or combining datasets', source: `${WP248}, criterion 6` },
-  { id: 'vulnerable_subjects', number: 7, label: 'data concerning vulnerable data subjects', source: `${WP248}, criterion 7` },
-  { id: 'innovative_technology', number: 8, label: 'innovative use or applying new technological or organisational solutions', source: `${WP248}, criterion 8` },
-  { id: 'prevents_right_or_service', number: 9, label: 'prevents data subjects from exercising a right or using a service or a contract', source: `${WP248}, criterion 9` },
+export const WP248_CRITERIA: ReadonlyArray<{ readonly id: Wp248Criterion; readonly number: number; readonly label: string; readonly source: string; readonly effective_from: string }> = [
+  { id: 'evaluation_scoring', number: 1, label: 'evaluation or scoring, including profiling and predicting', source: `${WP248}, criterion 1`, effective_from: WP248_FROM },
+  { id: 'automated_decision_legal_effect', number: 2, label: 'automated decision-making with legal or similar significant effect', source: `${WP248}, criterion 2`, effective_from: WP248_FROM },
+  { id: 'systematic_monitoring', number: 3, label: 'systematic monitoring', source: `${WP248}, criterion 3`, effective_from: WP248_FROM },
+  { id: 'sensitive_or_highly_personal', number: 4, label: 'sensitive data or data of a highly personal nature', source: `${WP248}, criterion 4`, effective_from: WP248_FROM },
+  { id: 'large_scale', number: 5, label: 'data processed on a large scale', source: `${WP248}, criterion 5`, effective_from: WP248_FROM },
+  { id: 'matching_datasets', number: 6, label: 'matching or combining datasets', source: `${WP248}, criterion 6`, effective_from: WP248_FROM },
+  { id: 'vulnerable_subjects', number: 7, label: 'data concerning vulnerable data subjects', source: `${WP248}, criterion 7`, effective_from: WP248_FROM },
+  { id: 'innovative_technology', number: 8, label: 'innovative use or applying new technological or organisational solutions', source: `${WP248}, criterion 8`, effective_from: WP248_FROM },
+  { id: 'prevents_right_or_service', number: 9, label: 'prevents data subjects from exercising a right or using a service or a contract', source: `${WP248}, criterion 9`, effective_from: WP248_FROM },
 ];
 
-/** Two or more criteria: a DPIA is generally required; one can suffice (so: likely required). */
-export const WP248_REQUIRED_THRESHOLD = 2;
+/**
+ * Screening outcomes, strongest first. WP248 rev.01 (section III.B.a): processing meeting two criteria
+ * will in most cases require a DPIA ("the more criteria, the more likely"); one criterion alone may
+ * suffice in some cases, so it is a reason to consider one, not a presumption.
+ */
+export type DpiaLevel = 'required' | 'likely_required' | 'consider' | 'not_indicated';
+export const DPIA_LEVELS: Readonly<Record<DpiaLevel, { readonly rule: string; readonly source: string; readonly effective_from: string }>> = {
+  required: { rule: 'an Art. 35(3) case or an entry of a supervisory authority list under Art. 35(4) applies', source: 'GDPR Art. 35(3), 35(4)', effective_from: GDPR_FROM },
+  likely_required: { rule: 'two or more WP248 criteria: a DPIA is likely required', source: `${WP248}, section III.B.a`, effective_from: WP248_FROM },
+  consider: { rule: 'one WP248 criterion: consider a DPIA and document why none is carried out', source: `${WP248}, section III.B.a`, effective_from: WP248_FROM },
+  not_indicated: { rule: 'no Art. 35(3) case, no national list entry, no WP248 criterion', source: 'GDPR Art. 35(1)', effective_from: GDPR_FROM },
+};
+
+/** Number of WP248 criteria from which a DPIA is likely required. */
+export const WP248_LIKELY_THRESHOLD = 2;
 
 export const ART35_3_CASES = {
-  a: { label: 'systematic and extensive evaluation based on automated processing, incl. profiling, with legal or similarly significant effects', source: 'GDPR Art. 35(3)(a)' },
-  b: { label: 'processing on a large scale of special categories (Art. 9(1)) or criminal data (Art. 10)', source: 'GDPR Art. 35(3)(b)' },
-  c: { label: 'systematic monitoring of a publicly accessible area on a large scale', source: 'GDPR Art. 35(3)(c)' },
+  a: { label: 'systematic and extensive evaluation based on automated processing, incl. profiling, with legal or similarly significant effects', source: 'GDPR Art. 35(3)(a)', effective_from: GDPR_FROM },
+  b: { label: 'processing on a large scale of special categories (Art. 9(1)) or criminal data (Art. 10)', source: 'GDPR Art. 35(3)(b)', effective_from: GDPR_FROM },
+  c: { label: 'systematic monitoring of a publicly accessible area on a large scale', source: 'GDPR Art. 35(3)(c)', effective_from: GDPR_FROM },
 } as const;
 
 export const ART36_PRIOR_CONSULTATION = {
   source: 'GDPR Art. 36(1)-(2)',
   answer_within_weeks: 8,
   extension_weeks: 6,
-  effective_from: '2018-05-25',
+  effective_from: GDPR_FROM,
 };
 
 /** Highly personal categories under WP248 criterion 4 beyond Art. 9/10 (financial, location, communications). */
 export const HIGHLY_PERSONAL_CATEGORY_PREFIXES: readonly string[] = ['user.financial', 'user.location.precise', 'user.communications.content', 'user.government_id'];
+
+/** What an entry of a national list matches in an activity: every given condition must hold. */
+export interface NationalListMatch {
+  /** One of the activity's data categories is (under) one of these taxonomy keys. */
+  readonly categories_any?: readonly string[];
+  /** One of the activity's subject categories is one of these. */
+  readonly subjects_any?: readonly string[];
+  /** Every one of these declared risk flags is set. */
+  readonly flags_all?: ReadonlyArray<'systematic_monitoring' | 'large_scale' | 'evaluation_scoring' | 'matching_datasets' | 'innovative_technology'>;
+}
+
+export interface NationalListEntry {
+  /** Member state whose supervisory authority adopted the list (ISO 3166-1 alpha-2). */
+  readonly member_state: string;
+  readonly id: string;
+  readonly label: string;
+  readonly match: NationalListMatch;
+  readonly source: string;
+  readonly effective_from: string;
+}
+
+/**
+ * Art. 35(4) lists of processing that always needs a DPIA. LAW.md names no list; the entries below are
+ * from the CNIL's list (Délibération n° 2018-327 of 11 Oct 2018) as this service's maintainers read it:
+ * review them against the published text before relying on them, and add other authorities' lists here.
+ * An activity is screened against the lists of the member states it declares (`risk.member_states`).
+ */
+const CNIL = 'CNIL Délibération n° 2018-327 (11 Oct 2018), list under GDPR Art. 35(4)';
+export const NATIONAL_DPIA_LISTS: readonly NationalListEntry[] = [
+  {
+    member_state: 'FR',
+    id: 'fr-employee-monitoring',
+    label: 'constant monitoring of employees’ activity',
+    match: { subjects_any: ['employee'], flags_all: ['systematic_monitoring'] },
+    source: CNIL,
+    effective_from: '2018-11-06',
+  },
+  {
+    member_state: 'FR',
+    id: 'fr-large-scale-location',
+    label: 'large-scale processing of location data',
+    match: { categories_any: ['user.location'], flags_all: ['large_scale'] },
+    source: CNIL,
+    effective_from: '2018-11-06',
+  },
+];
