@@ -39,6 +39,7 @@ import {
   ReopenBreachDto,
   ScopeDto,
   SubjectExemptionDto,
+  type RiskFactorsDto,
 } from './breach.dto';
 import { BREACH_CATALOG, type BreachCatalogPort } from './catalog-port';
 import { breachView, timelineOf } from './breach.view';
@@ -154,6 +155,7 @@ export class BreachController {
       backup_available: f.backup_available,
       vulnerable_subjects: f.vulnerable_subjects,
       likely_consequences: f.likely_consequences,
+      ...optionalFactors(f),
     };
     return this.run(
       id,
@@ -255,4 +257,15 @@ export class BreachController {
     }
     return { authority, subjects, california };
   }
+}
+
+/** The optional EDPB 01/2021 factors, copied only when given (absent ones stay unknown). */
+function optionalFactors(f: RiskFactorsDto): Partial<RiskFactors> {
+  const keys = ['cause', 'exfiltration', 'recipient_trust', 'data_recovered', 'wrong_recipients', 'misuse_observed', 'unavailability_hours', 'unavailability_impact'] as const;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (f[k] !== undefined) out[k] = f[k];
+  if (f.subsets) {
+    out.subsets = f.subsets.map((s) => Object.fromEntries(Object.entries({ ...s }).filter(([, v]) => v !== undefined)));
+  }
+  return out as Partial<RiskFactors>;
 }

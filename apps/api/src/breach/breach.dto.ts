@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsISO8601,
   IsObject,
   IsOptional,
@@ -17,7 +18,23 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { BREACH_SOURCES, IDENTIFIABILITY, MAX_SUBJECT_KEYS_PER_COMMAND, RISK_LEVELS, type BreachSource, type Identifiability, type RiskLevel } from '@pl/domain/breach';
+import {
+  BREACH_SOURCES,
+  CAUSES,
+  EXFILTRATION,
+  IDENTIFIABILITY,
+  MAX_SUBJECT_KEYS_PER_COMMAND,
+  RECIPIENT_TRUST,
+  RISK_LEVELS,
+  UNAVAILABILITY_IMPACT,
+  type BreachSource,
+  type Cause,
+  type Exfiltration,
+  type Identifiability,
+  type RecipientTrust,
+  type RiskLevel,
+  type UnavailabilityImpact,
+} from '@pl/domain/breach';
 
 const ROLE = /^[a-z][a-z0-9_]{1,60}$/;
 
@@ -38,6 +55,25 @@ export class DetectBreachDto {
   @IsOptional() @IsISO8601({ strict: true }) window_from?: string;
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional() @IsISO8601({ strict: true }) window_to?: string;
+}
+
+export class SubjectSubsetDto {
+  @ApiProperty({ type: String, description: 'snake_case label such as accounts_entered, never personal data' })
+  @Matches(/^[a-z][a-z0-9_]{0,59}$/, { message: 'subsets[].label must be a snake_case label' }) label!: string;
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  @IsInt() @Min(0) @Max(10_000_000_000) subjects_count!: number;
+  @ApiPropertyOptional({ type: [String], maxItems: 200 })
+  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @Length(1, 120, { each: true }) categories?: string[];
+  @ApiPropertyOptional({ type: [String], maxItems: 200 })
+  @IsOptional() @IsArray() @ArrayMaxSize(200) @IsString({ each: true }) @Length(1, 120, { each: true }) special_categories?: string[];
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional() @IsBoolean() encrypted?: boolean;
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional() @IsBoolean() keys_safe?: boolean;
+  @ApiPropertyOptional({ type: Boolean, description: 'false: the attacker did not reach this subset (e.g. failed log-ins)' })
+  @IsOptional() @IsBoolean() exposed?: boolean;
+  @ApiPropertyOptional({ type: Boolean })
+  @IsOptional() @IsBoolean() misuse_observed?: boolean;
 }
 
 export class RiskFactorsDto {
@@ -67,6 +103,25 @@ export class RiskFactorsDto {
   @IsBoolean() vulnerable_subjects!: boolean;
   @ApiProperty({ type: [String], maxItems: 50 })
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 500, { each: true }) likely_consequences!: string[];
+  // Optional factors (EDPB Guidelines 01/2021); absent or `unknown` errs toward notifying, with the reason in the output.
+  @ApiPropertyOptional({ enum: CAUSES })
+  @IsOptional() @IsIn(CAUSES) cause?: Cause;
+  @ApiPropertyOptional({ enum: EXFILTRATION, description: 'for attacks on availability (ransomware): did data leave?' })
+  @IsOptional() @IsIn(EXFILTRATION) exfiltration?: Exfiltration;
+  @ApiPropertyOptional({ enum: RECIPIENT_TRUST, description: 'accidental disclosure: is the recipient bound to confidentiality?' })
+  @IsOptional() @IsIn(RECIPIENT_TRUST) recipient_trust?: RecipientTrust;
+  @ApiPropertyOptional({ type: Boolean, description: 'the recipient confirmed deletion or returned the data' })
+  @IsOptional() @IsBoolean() data_recovered?: boolean;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
+  @IsOptional() @IsInt() @Min(0) @Max(10_000_000_000) wrong_recipients?: number;
+  @ApiPropertyOptional({ type: Boolean, description: 'misuse of the data has already been observed' })
+  @IsOptional() @IsBoolean() misuse_observed?: boolean;
+  @ApiPropertyOptional({ type: Number, minimum: 0, description: 'how long the data was or will be unavailable, backup or not' })
+  @IsOptional() @IsNumber() @Min(0) @Max(1_000_000) unavailability_hours?: number;
+  @ApiPropertyOptional({ enum: UNAVAILABILITY_IMPACT, description: 'serious: care, payments or other essential services disrupted' })
+  @IsOptional() @IsIn(UNAVAILABILITY_IMPACT) unavailability_impact?: UnavailabilityImpact;
+  @ApiPropertyOptional({ type: () => [SubjectSubsetDto], maxItems: 20, description: 'subjects whose data or protection differs' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => SubjectSubsetDto) subsets?: SubjectSubsetDto[];
 }
 
 export class RiskOverrideDto {

@@ -200,6 +200,29 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     expect(notices.rows.map((r) => r.k).sort()).toEqual(['u1', 'u2', 'u3'].map((u) => t.infra.pseudonymizer.subject(u)).sort());
   });
 
+  it('takes the optional EDPB 01/2021 factors: a hospital ransomware with a backup but two days down is high risk (case 03)', async () => {
+    const id = (await t.request('POST', '/breaches', detectBody())).body.breach_id;
+    const hospital = {
+      ...factors,
+      confidentiality: false,
+      availability: true,
+      categories: ['user.name'],
+      special_categories: ['user.health.medical'],
+      backup_available: true,
+      cause: 'malicious',
+      exfiltration: 'none',
+      unavailability_hours: 48,
+      unavailability_impact: 'serious',
+    };
+    const res = await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: hospital, subject_jurisdictions: { DE: 300 } });
+    expect(res.status).toBe(200);
+    expect(res.body.assessment).toMatchObject({ risk_level: 'high', notify_authority: true, notify_subjects: true, assumptions: [] });
+    expect(res.body.deadlines.map((d: any) => d.id)).toContain('gdpr_art33_authority');
+    // Unknown impact: toward notifying, and the output says so.
+    const unknown = await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: { ...hospital, special_categories: [], unavailability_impact: 'unknown' } });
+    expect(unknown.body.assessment).toMatchObject({ risk_level: 'risk', notify_authority: true, assumptions: ['impact of the unavailability on the subjects'] });
+  });
+
   describe('bad input: a clear 4xx and nothing appended', () => {
     let assessedId: string;
     let detectedId: string;
@@ -230,6 +253,9 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
       ['reopening an open breach', () => ['POST', `/breaches/${assessedId}/reopen`, { reason: 'x' }], 409, null],
       ['assessing a closed breach', () => ['POST', `/breaches/${closedId}/assessment`, assessment], 409, /closed/],
       ['a malformed breach id', () => ['GET', '/breaches/not-a-uuid', undefined], 400, null],
+      ['an unknown cause', () => ['POST', `/breaches/${assessedId}/assessment`, { ...assessment, factors: { ...factors, cause: 'hackers' } }], 400, null],
+      ['a subset labelled with a name', () => ['POST', `/breaches/${assessedId}/assessment`, { ...assessment, factors: { ...factors, subsets: [{ label: 'Jane Doe', subjects_count: 1 }] } }], 400, null],
+      ['an unknown field in a subset', () => ['POST', `/breaches/${assessedId}/assessment`, { ...assessment, factors: { ...factors, subsets: [{ label: 'a', subjects_count: 1, owner: 'x' }] } }], 400, null],
       ['an unknown breach', () => ['POST', `/breaches/${randomUUID()}/close`, { summary: 'x' }], 404, null],
     ];
 

@@ -25,6 +25,8 @@ export function breachView(s: BreachState, now: Date) {
           notify_subjects: a.risk.notify_subjects,
           subject_exemption: a.risk.subject_exemption,
           reasons: a.risk.reasons,
+          assumptions: a.risk.assumptions ?? [],
+          subsets: a.risk.subsets ?? null,
           factors: a.factors,
           authorities: a.authorities,
           subject_jurisdictions: a.subject_jurisdictions,

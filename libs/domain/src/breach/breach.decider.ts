@@ -20,7 +20,7 @@ import {
 } from './breach.events';
 import { evolveBreach, initialBreachState, type BreachState } from './breach.state';
 import { breachDeadlines } from './deadlines';
-import { assessRisk, IDENTIFIABILITY, RISK_LEVELS, type RiskAssessment, type RiskFactors, type RiskLevel } from './risk';
+import { assessRisk, IDENTIFIABILITY, RISK_LEVELS, validateOptionalFactors, type RiskAssessment, type RiskFactors, type RiskLevel } from './risk';
 import type { BreachScope } from './scope';
 
 export type BreachCommand =
@@ -119,6 +119,7 @@ function validateFactors(f: RiskFactors): void {
   if (!f.confidentiality && !f.integrity && !f.availability) throw invalid('a breach affects confidentiality, integrity or availability');
   if (!nonNegativeInt(f.subjects_count) || !nonNegativeInt(f.records_count)) throw invalid('subjects_count and records_count must be non-negative integers');
   if (!IDENTIFIABILITY.includes(f.identifiability)) throw invalid('identifiability is not one of negligible, limited, significant, maximum');
+  validateOptionalFactors(f);
 }
 
 function detect(c: Extract<BreachCommand, { type: 'DetectBreach' }>, s: BreachState): BreachEvent[] {

@@ -153,13 +153,46 @@ export function competentAuthorities(mainEstablishment: string | null, subjectCo
  * below are this service's POLICY defaults, kept here so they can be reviewed in one place.
  */
 export const RISK_POLICY = {
-  /** Subjects from which a breach counts as large scale (policy, not law; EDPB 9/2022 treats volume as a factor). */
+  /** Subjects from which a breach counts as large scale; raises the risk only together with another aggravating factor (policy, not law). */
   large_scale_subjects: 10_000,
-  /** Taxonomy prefixes whose disclosure typically causes high risk (EDPB 01/2021: credentials, financial data, identity documents). */
-  high_impact_category_prefixes: ['user.account.credentials', 'user.financial', 'user.government_id'] as readonly string[],
+  /** A restore within this many hours counts as timely when the caller states no impact (EDPB 01/2021 case 01: restored within hours). */
+  restore_hours_without_impact: 24,
+  /** An accidental disclosure of basic data to at most this many wrong recipients can be contained (EDPB 01/2021 case 13). */
+  few_wrong_recipients: 1,
+  /** From this many unintended recipients the disclosure itself aggravates the risk (EDPB 01/2021 case 15). */
+  many_wrong_recipients: 10,
   source: 'EDPB Guidelines 01/2021 on examples regarding personal data breach notification (v2.0, 14 Dec 2021); EDPB Guidelines 9/2022 section on risk assessment',
   effective_from: '2021-12-14',
 } as const;
+
+/**
+ * Graded sensitivity of what a breach discloses (EDPB 9/2022 "nature, sensitivity and volume";
+ * ENISA methodology for breach severity, which it refers to). `high`: disclosure alone is likely to
+ * cause serious harm (Art. 9/10 data, identity documents, credentials, payment means, message contents);
+ * `elevated`: harmful with another aggravating factor (wages and other financial data, CVs and
+ * employment, call records, date of birth with identity, precise location, inferences); the rest `basic`.
+ * The longest matching taxonomy prefix wins.
+ */
+export type Sensitivity = 'basic' | 'elevated' | 'high';
+const EDPB_EXAMPLES = 'EDPB Guidelines 01/2021';
+export const DATA_SENSITIVITY: ReadonlyArray<{ readonly prefix: string; readonly grade: Sensitivity; readonly why: string }> = [
+  ...['user.health', 'user.genetic', 'user.biometric', 'user.sex_life', 'user.criminal', 'user.neural', 'user.sensitive', 'user.demographic.racial_ethnic_origin', 'user.demographic.political_opinion', 'user.demographic.religious_belief', 'user.demographic.sexual_orientation', 'user.demographic.trade_union'].map(
+    (prefix) => ({ prefix, grade: 'high' as const, why: 'special category (GDPR Art. 9/10)' }),
+  ),
+  { prefix: 'user.account.credentials', grade: 'high', why: `account takeover (${EDPB_EXAMPLES} cases 06, 07)` },
+  { prefix: 'user.financial.card', grade: 'high', why: `payment fraud (${EDPB_EXAMPLES} cases 04, 18)` },
+  { prefix: 'user.financial.card_with_credentials', grade: 'high', why: 'payment fraud' },
+  { prefix: 'user.financial.account', grade: 'high', why: `fraud (${EDPB_EXAMPLES} cases 07, 18)` },
+  { prefix: 'user.government_id', grade: 'high', why: `identity theft (${EDPB_EXAMPLES} case 14)` },
+  { prefix: 'user.communications.content', grade: 'high', why: 'contents of communications' },
+  { prefix: 'user.financial', grade: 'elevated', why: 'financial situation, e.g. wages' },
+  { prefix: 'user.employment', grade: 'elevated', why: `employment, CVs (${EDPB_EXAMPLES} case 05)` },
+  { prefix: 'user.education', grade: 'elevated', why: `CVs (${EDPB_EXAMPLES} case 05)` },
+  { prefix: 'user.communications', grade: 'elevated', why: `call records and communication metadata (${EDPB_EXAMPLES} case 17)` },
+  { prefix: 'user.demographic.date_of_birth', grade: 'elevated', why: `enables identity fraud with name and address (${EDPB_EXAMPLES} cases 11, 16)` },
+  { prefix: 'user.location.precise', grade: 'elevated', why: 'movements of a person' },
+  { prefix: 'user.behavior.inferences', grade: 'elevated', why: 'inferred characteristics' },
+];
 
 /** Civ. § 1798.82(a): notice applies to unencrypted PI, or encrypted PI whose key or credential was (believed) acquired. */
 export const CA_ENCRYPTION_SAFE_HARBOR = { source: 'Cal. Civ. Code § 1798.82(a)', effective_from: '2003-07-01' } as const;

@@ -41,3 +41,180 @@ describe('DPIA screening cases (GDPR Art. 35(3), 35(4); WP248 rev.01)', () => {
     expect([...r.art35_3.map((c) => `35(3)(${c.case})`), ...r.national_list.map((n) => n.id), ...r.criteria_met.map((c) => `WP248 ${c.number}`)]).toEqual(fired);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Breach risk: every worked example of EDPB Guidelines 01/2021 on Examples regarding Personal Data
+// Breach Notification (v2.0, adopted 14 Dec 2021). Facts are this project's summary of each case, put
+// in the assessment's terms; expected = the guidelines' conclusion (notify the SA? the subjects?).
+// "sure: false" marks conclusions the guidelines make conditional or that we could not re-check
+// against the text; those rows assert what we read, and say so.
+// ---------------------------------------------------------------------------------------------------
+import { assessRisk, type RiskFactors } from '../../breach/risk';
+
+const none: RiskFactors = {
+  confidentiality: false,
+  integrity: false,
+  availability: false,
+  categories: ['user.name', 'user.contact.email', 'user.contact.address'],
+  special_categories: [],
+  subjects_count: 500,
+  records_count: 500,
+  identifiability: 'maximum',
+  encrypted: false,
+  keys_safe: false,
+  backup_available: false,
+  vulnerable_subjects: false,
+  likely_consequences: [],
+};
+
+type EdpbCase = [caseNo: string, title: string, facts: Partial<RiskFactors>, authority: boolean, subjects: boolean, sure: boolean];
+
+const edpb: EdpbCase[] = [
+  ['01', 'ransomware with proper backup, no exfiltration', { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 5, unavailability_impact: 'negligible' }, false, false, true],
+  ['02', 'ransomware without proper backup (days to rebuild, minor delays)', { availability: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 120, unavailability_impact: 'minor' }, true, false, true],
+  [
+    '03',
+    'ransomware at a hospital, backup, no exfiltration, two days to restore, care delayed',
+    { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', special_categories: ['user.health.medical'], vulnerable_subjects: true, unavailability_hours: 48, unavailability_impact: 'serious' },
+    true,
+    true,
+    true,
+  ],
+  [
+    '03',
+    'same hospital, impact not stated: the days of unavailability of health data decide',
+    { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', special_categories: ['user.health.medical'], unavailability_hours: 48 },
+    true,
+    true,
+    true,
+  ],
+  [
+    '04',
+    'ransomware without backup, with exfiltration (identity and payment data)',
+    { availability: true, cause: 'malicious', exfiltration: 'confirmed', categories: ['user.name', 'user.government_id.national_id', 'user.financial.card'], subjects_count: 12_000 },
+    true,
+    true,
+    false,
+  ],
+  ['05', 'exfiltration of job application data from a website', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.email', 'user.employment', 'user.education'], subjects_count: 213 }, true, true, true],
+  ['06', 'exfiltration of passwords hashed with a state-of-the-art salted algorithm', { confidentiality: true, cause: 'malicious', categories: ['user.account.credentials'], encrypted: true, keys_safe: true, subjects_count: 1_200 }, false, false, true],
+  [
+    '07',
+    'credential stuffing on a banking website: only entered accounts are told',
+    {
+      confidentiality: true,
+      cause: 'malicious',
+      categories: ['user.name', 'user.financial.account', 'user.financial.transaction'],
+      subjects_count: 100_000,
+      subsets: [
+        { label: 'accounts_entered', subjects_count: 2_000 },
+        { label: 'login_failed', subjects_count: 98_000, exposed: false },
+      ],
+    },
+    true,
+    true,
+    true,
+  ],
+  ['08', 'business (customer contact) data taken by a departing employee', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.phone', 'user.contact.address'], subjects_count: 800 }, true, false, false],
+  [
+    '09',
+    'accidental transmission to a trusted third party that deleted it',
+    { confidentiality: true, cause: 'accidental', recipient_trust: 'trusted', data_recovered: true, wrong_recipients: 1, subjects_count: 100 },
+    false,
+    false,
+    true,
+  ],
+  [
+    '10',
+    'stolen device with state-of-the-art encryption, key safe, backup',
+    { confidentiality: true, availability: true, cause: 'malicious', encrypted: true, keys_safe: true, backup_available: true, subjects_count: 1_000 },
+    false,
+    false,
+    true,
+  ],
+  [
+    '11',
+    'stolen device with non-encrypted identity data of many customers',
+    { confidentiality: true, availability: true, cause: 'malicious', backup_available: true, categories: ['user.name', 'user.contact.address', 'user.demographic.date_of_birth', 'user.demographic.gender'], subjects_count: 100_000 },
+    true,
+    true,
+    true,
+  ],
+  [
+    '12',
+    'stolen paper files of a drug rehabilitation centre',
+    { confidentiality: true, availability: true, cause: 'malicious', special_categories: ['user.health'], vulnerable_subjects: true, subjects_count: 50 },
+    true,
+    true,
+    true,
+  ],
+  [
+    '13',
+    'mispostal: two shoe orders with invoices swapped',
+    { confidentiality: true, cause: 'accidental', recipient_trust: 'untrusted', wrong_recipients: 1, categories: ['user.name', 'user.contact.address', 'user.behavior.purchase_history'], subjects_count: 2 },
+    false,
+    false,
+    true,
+  ],
+  [
+    '14',
+    'highly confidential data (social security numbers) e-mailed to all job seekers by mistake',
+    { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email', 'user.government_id.ssn'], wrong_recipients: 60_000, subjects_count: 60_000 },
+    true,
+    true,
+    true,
+  ],
+  [
+    '15',
+    'e-mail with the recipients in CC instead of BCC, many recipients (conditional in the guidelines: many recipients or sensitive content)',
+    { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email'], wrong_recipients: 400, subjects_count: 400 },
+    true,
+    true,
+    false,
+  ],
+  [
+    '16',
+    'mispostal of a motor insurance letter with another policyholder’s data (no sensitive data)',
+    {
+      confidentiality: true,
+      cause: 'accidental',
+      recipient_trust: 'untrusted',
+      wrong_recipients: 1,
+      categories: ['user.name', 'user.contact.address', 'user.demographic.date_of_birth', 'user.financial'],
+      subjects_count: 1,
+    },
+    true,
+    false,
+    false,
+  ],
+  ['17', 'identity theft: caller posing as a customer obtains call records', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.communications'], subjects_count: 1 }, true, true, true],
+  [
+    '18',
+    'e-mail exfiltration: mails with bank details forwarded to an attacker',
+    { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.email', 'user.financial.account'], subjects_count: 3_000 },
+    true,
+    true,
+    true,
+  ],
+];
+
+describe('breach risk against EDPB Guidelines 01/2021 (v2.0, 14 Dec 2021), in force from 2021-12-14', () => {
+  it('covers all 18 cases', () => {
+    expect(new Set(edpb.map((c) => c[0])).size).toBe(18);
+  });
+
+  const rows = edpb.map(([no, title, facts, authority, subjects, sure]) => [no, sure ? title : `${title} [conclusion conditional or not re-checked against the text]`, facts, authority, subjects] as const);
+  it.each(rows)('case %s: %s', (_no, _title, facts, authority, subjects) => {
+    const r = assessRisk({ ...none, ...facts });
+    expect({ authority: r.notify_authority, subjects: r.notify_subjects }).toEqual({ authority, subjects });
+    expect(r.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('case 07: only the subset whose accounts were entered is told', () => {
+    const r = assessRisk({ ...none, ...edpb.find((c) => c[0] === '07')![2] });
+    expect(r.subsets).toEqual([
+      { label: 'accounts_entered', subjects_count: 2_000, level: 'high', notify_subjects: true },
+      { label: 'login_failed', subjects_count: 98_000, level: 'unlikely', notify_subjects: false },
+    ]);
+  });
+});
