@@ -1,3 +1,4 @@
+import { UNSAFE_TEXT_MESSAGES, unsafeTextReason } from '@pl/domain';
 import { loadConfig } from '../common/config';
 import { createInfrastructure, type Infrastructure } from '../common/infrastructure';
 import type { CliIo } from './src/command';
@@ -18,6 +19,12 @@ export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS
     io.err('usage: privacy-ledger <command> [args]\n');
     for (const c of COMMANDS) io.err(`  ${c.name.padEnd(14)} ${c.summary}\n  ${''.padEnd(14)} ${c.usage}`);
     return name ? 2 : 0;
+  }
+  // invariant 10: the same refusal as at the HTTP edge, before anything is opened or appended
+  const unsafe = args.findIndex((a) => unsafeTextReason(a) !== null);
+  if (unsafe >= 0) {
+    io.err(`${command.name}: argument ${unsafe + 1} ${UNSAFE_TEXT_MESSAGES[unsafeTextReason(args[unsafe])!]}`);
+    return 2;
   }
   let infra: Infrastructure | null = null;
   try {

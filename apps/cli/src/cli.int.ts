@@ -74,6 +74,19 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
     expect(rows[0].n).toBe('0');
   });
 
+  it('refuses arguments with NUL or a lone surrogate, naming the argument, never its value (exit 2, nothing created)', async () => {
+    const nul = await cli('keys', 'create', '--name', 'SECRET\u0000', '--scopes', 'consent:read');
+    expect(nul.code).toBe(2);
+    expect(nul.stderr).toEqual([expect.stringMatching(/^keys: argument 3 must not contain a NUL/)]);
+    const lone = await cli('keys', 'create', '--name', 'SECRET\ud800', '--scopes', 'consent:read');
+    expect(lone.code).toBe(2);
+    expect(lone.stderr.join('\n')).toMatch(/argument 3 .*lone UTF-16 surrogate/);
+    expect(nul.stderr.concat(lone.stderr).join('\n')).not.toContain('SECRET');
+    // refused before the database is opened: when run alone the key table does not even exist yet
+    const table = await f.db.query<{ t: string | null }>("SELECT to_regclass('api_keys')::text AS t");
+    if (table.rows[0].t) expect((await f.db.query<{ n: string }>("SELECT count(*)::text AS n FROM api_keys WHERE name LIKE 'SECRET%'")).rows[0].n).toBe('0');
+  });
+
   it('lists scopes without touching a database', async () => {
     const r = await runCli(['keys', 'scopes'], { io: capture(), env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
     expect(r).toBe(0);

@@ -1,4 +1,5 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
 import { HEADERS, TOPICS } from './topics';
 
 export interface RightsResultMessage {
@@ -25,6 +26,9 @@ export function parseResult(key: string | null, value: Buffer | null): { ok: tru
     return { ok: false, reason: 'value is not JSON' };
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'value is not a JSON object' };
+  // invariant 10: the same refusal as at the HTTP edge (the reason names the field, never the value)
+  const unsafe = unsafeTextPath(v);
+  if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
   for (const f of ['request_id', 'task_id', 'system_id']) {
     if (typeof v[f] !== 'string' || !v[f] || v[f].length > 200) return { ok: false, reason: `${f} must be a non-empty string` };
   }
