@@ -100,6 +100,16 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
     const d = await catalogDashboard(f.db, T2);
     expect(d.counts).toMatchObject({ systems: 5, activities: 3, flows: 4 });
     expect(d.flows_lacking_safeguards).toEqual([]);
+    expect(d.declared_transfers_lacking_safeguards).toEqual([]);
+    // A transfer declared in an activity with only free text is assessed like a flow: listed, and an activity error.
+    const payments = manifest().activities!.find((a) => a.activity_id === 'order-payments')!;
+    await commands.defineActivity({ ...payments, transfers: [{ country: 'US', recipient: 'Card Processor Inc', safeguard: 'Privacy Shield' }] }, 'update', ctx(T2));
+    await project();
+    const after = await catalogDashboard(f.db, T2);
+    expect(after.declared_transfers_lacking_safeguards).toEqual([
+      expect.objectContaining({ owner: 'activity', id: 'order-payments', country: 'US', reasons: expect.arrayContaining([expect.stringMatching(/C-311\/18/)]) }),
+    ]);
+    expect(after.activity_errors).toContainEqual(expect.objectContaining({ activity_id: 'order-payments', code: 'transfer_without_safeguard' }));
     expect(d.elements_per_category).toContainEqual({ category: 'user.account.credentials', elements: 1, special: true });
     const snap = await catalogSnapshotAsOf(f.db, T2);
     expect(snap.systems.find((s) => s.system === 'billing-db')!.categories).toContainEqual({ category: 'user.financial.account', special: false });

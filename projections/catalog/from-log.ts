@@ -41,5 +41,5 @@ export async function catalogFromLog(store: EventStore, at: Date): Promise<{ act
 
 export async function ropaFromLog(store: EventStore, view: 'controller' | 'processor', at: Date) {
   const c = await catalogFromLog(store, at);
-  return view === 'processor' ? catalog.processorRecords(c.processorRecords) : catalog.controllerRecords({ at, activities: c.activities, systems: c.systems, flows: c.flows });
+  return view === 'processor' ? catalog.processorRecords(c.processorRecords, at) : catalog.controllerRecords({ at, activities: c.activities, systems: c.systems, flows: c.flows });
 }

@@ -73,7 +73,7 @@ export type RopaView = 'controller' | 'processor';
 /** Article 30 records as of `at` (now when absent), from the versioned catalog. */
 export async function ropa(db: SqlExecutor, view: RopaView, at: Date): Promise<catalog.ControllerRecord[] | catalog.ProcessorRecordRow[]> {
   if (view === 'processor') {
-    return catalog.processorRecords((await entities<catalog.ProcessorRecordSnapshot>(db, 'processor_record', { asOf: at })).map((e) => e.snapshot));
+    return catalog.processorRecords((await entities<catalog.ProcessorRecordSnapshot>(db, 'processor_record', { asOf: at })).map((e) => e.snapshot), at);
   }
   const [activities, systems, flows] = await Promise.all([
     entities<catalog.ActivitySnapshot>(db, 'activity', { asOf: at }),
@@ -115,6 +115,8 @@ export interface CatalogDashboard {
   readonly unclassified_elements: number;
   readonly activities_needing_dpia: Array<{ activity_id: string; outcome: string; prior_consultation_required: boolean; reasons: string[] }>;
   readonly flows_lacking_safeguards: Array<{ flow_id: string; destination: string; missing: string[]; reasons: string[] }>;
+  /** Transfers declared in activities and processor records without a valid basis (same engine as flows). */
+  readonly declared_transfers_lacking_safeguards: Array<{ owner: 'activity' | 'processor_record'; id: string; country: string; recipient: string; missing: string[]; reasons: string[] }>;
   /** Compliance errors of current activities (the same rules as `evaluate`). */
   readonly activity_errors: Array<{ activity_id: string; code: string; message: string }>;
 }
@@ -143,6 +145,11 @@ export async function catalogDashboard(db: SqlExecutor, now: Date): Promise<Cata
   for (const a of activities) for (const c of a.data_categories) actPerCategory.set(c, (actPerCategory.get(c) ?? 0) + 1);
   const flows = await flowsWithAssessment(db, now);
   const systems = new Map((await entities<catalog.SystemSnapshot>(db, 'system')).map((e) => [e.id, e.snapshot]));
+  const records = (await entities<catalog.ProcessorRecordSnapshot>(db, 'processor_record')).map((e) => e.snapshot);
+  const declared = [
+    ...activities.flatMap((a) => a.transfers.map((t) => ({ owner: 'activity' as const, id: a.activity_id, t, r: catalog.assessDeclaredTransfer(t, 'controller', now) }))),
+    ...records.flatMap((p) => p.transfers.map((t) => ({ owner: 'processor_record' as const, id: p.record_id, t, r: catalog.assessDeclaredTransfer(t, 'processor', now) }))),
+  ];
   return {
     activity_errors: activities.flatMap((a) =>
       catalog
@@ -158,6 +165,9 @@ export async function catalogDashboard(db: SqlExecutor, now: Date): Promise<Cata
       .map((a) => ({ a, s: catalog.screenDpia(a, now) }))
       .filter(({ s }) => s.outcome !== 'not_indicated' || s.prior_consultation_required)
       .map(({ a, s }) => ({ activity_id: a.activity_id, outcome: s.outcome, prior_consultation_required: s.prior_consultation_required, reasons: s.reasons })),
+    declared_transfers_lacking_safeguards: declared
+      .filter(({ r }) => !r.allowed)
+      .map(({ owner, id, t, r }) => ({ owner, id, country: t.country, recipient: t.recipient, missing: r.missing, reasons: r.reasons })),
     flows_lacking_safeguards: flows
       .filter((f) => !f.assessment.allowed)
       .map((f) => ({ flow_id: f.flow_id, destination: f.destination_organisation ?? f.destination_country ?? '', missing: f.assessment.missing, reasons: f.assessment.reasons })),

@@ -18,6 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import type { catalog } from '@pl/domain';
 
 /*
  * Edge validation of shapes and sizes; the deciders validate the content (taxonomy keys, countries,
@@ -84,7 +85,7 @@ export class ActivityDto {
   @ApiPropertyOptional({ type: [String], maxItems: 100 })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) recipients?: string[];
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: 100 })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) transfers?: Array<{ country: string; recipient: string; safeguard?: string }>;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) transfers?: catalog.DeclaredTransferInput[];
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: 100 })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) retention?: Array<{ category?: string; period: string; reason?: string }>;
   @ApiPropertyOptional({ type: [String], maxItems: 100 })
@@ -130,7 +131,7 @@ export class ProcessorRecordDto {
   @ApiProperty({ type: [String], maxItems: 100, minItems: 1 })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @IsString({ each: true }) processing_categories!: string[];
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: 100 })
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) transfers?: Array<{ country: string; recipient: string; safeguard?: string }>;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsObject({ each: true }) transfers?: catalog.DeclaredTransferInput[];
   @ApiPropertyOptional({ type: [String], maxItems: 100 })
   @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) security_measures?: string[];
   @ApiPropertyOptional({ type: [String], maxItems: 100 })

@@ -1,20 +1,7 @@
 import { assessRisk, validateOptionalFactors, type RiskFactors, type RiskLevel } from './risk';
+import { NO_BREACH } from '../law/cases/fixtures';
 
-const base: RiskFactors = {
-  confidentiality: false,
-  integrity: false,
-  availability: false,
-  categories: ['user.contact.email', 'user.contact.address'],
-  special_categories: [],
-  subjects_count: 200,
-  records_count: 400,
-  identifiability: 'maximum',
-  encrypted: false,
-  keys_safe: false,
-  backup_available: false,
-  vulnerable_subjects: false,
-  likely_consequences: [],
-};
+const base: RiskFactors = NO_BREACH;
 
 type Row = [string, Partial<RiskFactors>, RiskLevel, boolean, boolean, 'a' | null];
 

@@ -3,6 +3,7 @@ import { resolveLawfulBasis, type LawfulBasis } from '../law/lawful-bases';
 import { ART9_CONDITIONS, isArt9Condition, type Art9Condition } from '../law/special-categories';
 import { catalogId, countryCode, isDuration, sameJson, text, textList } from './common';
 import { categoryCovers, resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
+import { normalizeDeclaredTransfer, type DeclaredTransfer, type DeclaredTransferInput } from './declared-transfer';
 
 export interface Party {
   readonly name: string;
@@ -26,11 +27,6 @@ export interface RetentionRule {
   readonly reason: string | null;
 }
 
-export interface DeclaredTransfer {
-  readonly country: string;
-  readonly recipient: string;
-  readonly safeguard: string | null;
-}
 
 /** DPIA screening inputs (WP248 rev.01 criteria; vulnerable subjects and sensitive data are derived). */
 export interface RiskProfile {
@@ -96,7 +92,7 @@ export interface ActivityInput {
   data_categories: string[];
   art9_condition?: string | null;
   recipients?: string[];
-  transfers?: Array<{ country: string; recipient: string; safeguard?: string | null }>;
+  transfers?: DeclaredTransferInput[];
   retention?: Array<{ category?: string | null; period: string; reason?: string | null }>;
   security_measures?: string[];
   systems: string[];
@@ -185,11 +181,7 @@ export function normalizeActivity(input: ActivityInput, knownSystems: readonly s
     data_categories: dataCategories,
     art9_condition: art9,
     recipients: textList(input.recipients, 'recipients'),
-    transfers: list<NonNullable<ActivityInput['transfers']>[number]>(input.transfers, 'transfers').map((t, i) => ({
-      country: countryCode(t?.country, `transfers[${i}].country`),
-      recipient: text(t?.recipient, `transfers[${i}].recipient`, { max: 200 })!,
-      safeguard: text(t?.safeguard, `transfers[${i}].safeguard`, { max: 200, optional: true }),
-    })),
+    transfers: list<DeclaredTransferInput>(input.transfers, 'transfers').map((t, i) => normalizeDeclaredTransfer(t, `transfers[${i}]`)),
     retention: list<NonNullable<ActivityInput['retention']>[number]>(input.retention, 'retention').map((r, i) => {
       if (!r || typeof r.period !== 'string' || !isDuration(r.period)) throw invalid(`retention[${i}].period must be an ISO 8601 duration such as P7Y or P30D`, { field: `retention[${i}].period` });
       return { category: r.category == null ? null : resolveCategory(r.category), period: r.period, reason: text(r.reason, `retention[${i}].reason`, { max: 500, optional: true }) };

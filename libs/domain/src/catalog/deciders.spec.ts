@@ -129,6 +129,10 @@ describe('processing activity decider', () => {
     [{ ...accounts, data_categories: ['user.shoe_size'] }, /unknown data category/],
     [{ ...accounts, subject_categories: ['martians'] }, /unknown subject category/],
     [{ ...accounts, transfers: [{ country: 'ZZ', recipient: 'x' }] }, /ISO 3166/],
+    [{ ...accounts, transfers: [{ country: 'US', recipient: 'x', mechanism: { type: 'trust_us' as never } }] }, /transfers\[0\]\.mechanism\.type must be one of/],
+    [{ ...accounts, transfers: [{ country: 'US', recipient: 'x', mechanism: 'Privacy Shield' as never }] }, /transfers\[0\]\.mechanism must be an object/],
+    [{ ...accounts, transfers: [{ country: 'IN', recipient: 'x', recipient_role: 'friend' as never }] }, /recipient_role/],
+    [{ ...accounts, risk: { member_states: ['XX'] } }, /ISO 3166/],
     [{ ...accounts, art9_condition: 'because_we_care' }, /Art\. 9\(2\)/],
     [{ ...accounts, retention: [{ period: '7 years' }] }, /ISO 8601 duration/],
     [{ ...accounts, controller: undefined as never }, /Art\. 30\(1\)\(a\)/],
@@ -199,6 +203,13 @@ describe('processor record decider (Art. 30(2))', () => {
     const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record, knownSystems: [], now }, processorRecordDecider.initialState());
     expect(e.type).toBe('catalog.processor_record_registered');
     spec(processorRecordDecider).given([e]).when({ type: 'DefineProcessorRecord', mode: 'upsert', record, knownSystems: [], now }).then([]);
+  });
+  it('stores the structured transfer mechanism only when declared, so older records re-apply without a change', () => {
+    const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record, knownSystems: [], now }, processorRecordDecider.initialState());
+    expect((e.data as any).record.transfers).toEqual([{ country: 'CH', recipient: 'Backup AG', safeguard: null }]);
+    const withScc = { ...record, transfers: [{ country: 'IN', recipient: 'Sub Ltd', recipient_role: 'processor' as const, mechanism: { type: 'scc' as const, scc_module: 'P2P' as const } }] };
+    const [e2] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record: withScc, knownSystems: [], now }, processorRecordDecider.initialState());
+    expect((e2.data as any).record.transfers[0]).toMatchObject({ recipient_role: 'processor', mechanism: { type: 'scc', scc_module: 'P2P', tia_completed: false } });
   });
   it('needs each controller', () =>
     spec(processorRecordDecider).given([]).when({ type: 'DefineProcessorRecord', mode: 'create', record: { ...record, controllers: [] }, knownSystems: [], now }).thenThrows('invalid', /controller/));

@@ -1,17 +1,8 @@
 import type { RiskProfile } from './activity';
 import { screenDpia } from './dpia-screening';
+import { NO_RISK_PROFILE } from '../law/cases/fixtures';
 
-const noRisk: RiskProfile = {
-  evaluation_scoring: false,
-  automated_decision_legal_effect: false,
-  systematic_monitoring: false,
-  public_area_monitoring: false,
-  large_scale: false,
-  matching_datasets: false,
-  innovative_technology: false,
-  prevents_right_or_service: false,
-  residual_risk: null,
-};
+const noRisk = NO_RISK_PROFILE;
 
 const activity = (data: string[], subjects: string[], risk: Partial<RiskProfile> = {}) => ({ data_categories: data, subject_categories: subjects, risk: { ...noRisk, ...risk } });
 const at = new Date('2026-06-01T00:00:00Z');

@@ -65,23 +65,24 @@ export type FlowState = { readonly status: 'none' } | { readonly status: 'active
 
 export const flowStream = (flowId: string) => `catalog-flow-${flowId}`;
 
-function mechanismOf(input: FlowInput['mechanism']): TransferMechanism {
+/** Normalises a declared transfer mechanism (flows and transfers declared in activities or processor records). */
+export function mechanismOf(input: FlowInput['mechanism'], field = 'mechanism'): TransferMechanism {
   const m = input ?? {};
   const type = (m.type ?? 'none') as MechanismType;
-  if (!MECHANISM_TYPES.includes(type)) throw invalid(`mechanism.type must be one of ${MECHANISM_TYPES.join(', ')}`, { field: 'mechanism.type' });
+  if (!MECHANISM_TYPES.includes(type)) throw invalid(`${field}.type must be one of ${MECHANISM_TYPES.join(', ')}`, { field: `${field}.type` });
   const scc = m.scc_module ?? null;
-  if (scc !== null && !Object.prototype.hasOwnProperty.call(SCC_MODULES, scc)) throw invalid('mechanism.scc_module must be C2C, C2P, P2P or P2C (Decision 2021/914)', { field: 'mechanism.scc_module' });
+  if (scc !== null && !Object.prototype.hasOwnProperty.call(SCC_MODULES, scc)) throw invalid(`${field}.scc_module must be C2C, C2P, P2P or P2C (Decision 2021/914)`, { field: `${field}.scc_module` });
   const derogation = m.derogation ?? null;
   if (derogation !== null && !Object.prototype.hasOwnProperty.call(ART49_DEROGATIONS, derogation)) {
-    throw invalid(`mechanism.derogation must be one of the Art. 49 derogations: ${Object.keys(ART49_DEROGATIONS).join(', ')}`, { field: 'mechanism.derogation' });
+    throw invalid(`${field}.derogation must be one of the Art. 49 derogations: ${Object.keys(ART49_DEROGATIONS).join(', ')}`, { field: `${field}.derogation` });
   }
   return {
     type,
     scc_module: scc,
     derogation,
-    authorisation_ref: text(m.authorisation_ref, 'mechanism.authorisation_ref', { max: 200, optional: true }),
+    authorisation_ref: text(m.authorisation_ref, `${field}.authorisation_ref`, { max: 200, optional: true }),
     tia_completed: m.tia_completed === true,
-    supplementary_measures: textList(m.supplementary_measures, 'mechanism.supplementary_measures'),
+    supplementary_measures: textList(m.supplementary_measures, `${field}.supplementary_measures`),
     occasional: m.occasional === true,
     authority_informed: m.authority_informed === true,
   };

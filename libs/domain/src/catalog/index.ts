@@ -4,6 +4,7 @@ export * from './common';
 export * from './classification';
 export * from './system';
 export * from './activity';
+export * from './declared-transfer';
 export * from './processor-record';
 export * from './flow';
 export * from './transfer-assessment';

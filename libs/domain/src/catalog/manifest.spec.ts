@@ -56,6 +56,26 @@ describe('privacy manifest evaluation', () => {
     const { findings } = evaluateManifestYaml(src, at);
     expect(findings.filter((f) => f.severity === 'error').map((f) => f.code)).toEqual(['unknown_country']);
   });
+
+  it('transfers declared in activities and processor records are assessed like flows: free text never makes them lawful', () => {
+    const src = read('online-shop.yaml')
+      .replace('safeguard: adequacy decision', 'safeguard: adequacy decision }\n      - { country: US, recipient: Analytics Co, safeguard: Privacy Shield')
+      .replace('mechanism: { type: scc, scc_module: C2P, tia_completed: true }', 'mechanism: { type: none }');
+    const { findings } = evaluateManifestYaml(src, at);
+    const errors = findings.filter((f) => f.code === 'transfer_without_safeguard');
+    expect(errors.map((f) => f.path)).toEqual([
+      ['activities', 1],
+      ['activities', 3],
+    ]);
+    expect(errors[0].message).toMatch(/C-311\/18/);
+    expect(errors[1].message).toMatch(/not declared certified.*missing an Art. 46 safeguard/);
+  });
+
+  it("a processor record's transfer (Art. 30(2)(c)) is assessed with the processor as exporter", () => {
+    const src = `${read('online-shop.yaml')}\nprocessor_records:\n  - record_id: hosting\n    processor: { name: Shop GmbH, contact: privacy@shop.example }\n    controllers: [{ name: Client AG, contact: dpo@client.example }]\n    processing_categories: [essential.service]\n    transfers:\n      - { country: IN, recipient: Sub Ltd, safeguard: trust us }\n`;
+    const { findings } = evaluateManifestYaml(src, at);
+    expect(findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.path])).toEqual([['transfer_without_safeguard', ['processor_records', 0]]]);
+  });
 });
 
 describe('privacy manifest text PostgreSQL cannot store', () => {

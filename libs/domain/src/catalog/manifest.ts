@@ -1,14 +1,14 @@
 import { DomainError } from '../shared';
 import { isSpecial } from '../law/special-categories';
 import { isLawfulBasis, COARSE_LAWFUL_BASES } from '../law/lawful-bases';
-import { adequacyAt, isEea } from '../law/transfers';
 import { normalizeActivity, type ActivityInput, type ActivitySnapshot } from './activity';
 import { screenDpia } from './dpia-screening';
 import { normalizeFlow, type FlowInput, type FlowSnapshot, type KnownSystems } from './flow';
 import { normalizeProcessorRecord, type ProcessorRecordInput, type ProcessorRecordSnapshot } from './processor-record';
 import { normalizeElement, normalizeSystem, type DataElementInput, type SystemInput, type SystemSnapshot } from './system';
 import { categoryCovers, specialFlagsOf } from './taxonomy';
-import { assessTransfer } from './transfer-assessment';
+import { assessDeclaredTransfer, assessTransfer } from './transfer-assessment';
+import type { DeclaredTransfer } from './declared-transfer';
 import { ruleFor } from './retention';
 
 /**
@@ -181,7 +181,20 @@ export function evaluateManifest(m: Manifest, at: Date, registered: KnownSystems
       for (const w of r.warnings) findings.push({ severity: 'warning', code: 'transfer_warning', message: `flow ${flow.flow_id}: ${w}`, path });
     }
   }
+  for (const { record, path } of n.processor_records) findings.push(...declaredTransferFindings(`processor record ${record.record_id}`, record.transfers, 'processor', at).map((f) => ({ ...f, path })));
   return { findings, normalized: n };
+}
+
+/** Transfers declared in an activity or processor record, assessed like flows (Art. 44-49). */
+export function declaredTransferFindings(owner: string, transfers: readonly DeclaredTransfer[], exporter: 'controller' | 'processor', at: Date): Array<Omit<Finding, 'path' | 'line'>> {
+  return transfers.flatMap((t): Array<Omit<Finding, 'path' | 'line'>> => {
+    const r = assessDeclaredTransfer(t, exporter, at);
+    if (!r.allowed) {
+      const why = [...r.reasons, ...r.missing.map((x) => `missing ${x}`)].join('; ');
+      return [{ severity: 'error' as const, code: 'transfer_without_safeguard', message: `${owner} transfers to ${t.country} (${t.recipient}) without a valid basis: ${why}` }];
+    }
+    return r.warnings.map((w) => ({ severity: 'warning' as const, code: 'transfer_warning', message: `${owner} transfer to ${t.country} (${t.recipient}): ${w}` }));
+  });
 }
 
 /** Compliance findings of one processing activity (shared by `evaluate`, the API and dashboards). */
@@ -208,11 +221,7 @@ export function activityFindings(a: ActivitySnapshot, systems: ReadonlyMap<strin
       }
     }
   }
-  for (const t of a.transfers) {
-    if (!isEea(t.country) && !adequacyAt(t.country, at) && !t.safeguard) {
-      out.push({ severity: 'error', code: 'transfer_without_safeguard', message: `activity ${a.activity_id} transfers to ${t.country} (${t.recipient}) without adequacy or a declared safeguard` });
-    }
-  }
+  out.push(...declaredTransferFindings(`activity ${a.activity_id}`, a.transfers, 'controller', at));
   const dpia = screenDpia(a, at);
   if (dpia.outcome !== 'not_indicated') out.push({ severity: 'warning', code: `dpia_${dpia.outcome}`, message: `activity ${a.activity_id}: DPIA ${dpia.outcome.replace('_', ' ')} (${dpia.reasons.join('; ')})` });
   if (dpia.prior_consultation_required) out.push({ severity: 'warning', code: 'prior_consultation', message: `activity ${a.activity_id}: ${dpia.reasons[dpia.reasons.length - 1]}` });

@@ -1,6 +1,7 @@
 import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
 import type { Party } from './activity';
-import { catalogId, countryCode, sameJson, text, textList } from './common';
+import { catalogId, sameJson, text, textList } from './common';
+import { normalizeDeclaredTransfer, type DeclaredTransfer, type DeclaredTransferInput } from './declared-transfer';
 import { resolvePurpose } from './taxonomy';
 
 /** Record of processing carried out as a processor (Art. 30(2)). Stream `catalog-processor-<id>`. */
@@ -14,7 +15,7 @@ export interface ProcessorRecordSnapshot {
   /** (b) categories of processing carried out on behalf of each controller */
   readonly processing_categories: readonly string[];
   /** (c) */
-  readonly transfers: ReadonlyArray<{ readonly country: string; readonly recipient: string; readonly safeguard: string | null }>;
+  readonly transfers: readonly DeclaredTransfer[];
   /** (d) */
   readonly security_measures: readonly string[];
   readonly systems: readonly string[];
@@ -33,7 +34,7 @@ export interface ProcessorRecordInput {
   representative?: PartyInput | null;
   dpo?: PartyInput | null;
   processing_categories: string[];
-  transfers?: Array<{ country: string; recipient: string; safeguard?: string | null }>;
+  transfers?: DeclaredTransferInput[];
   security_measures?: string[];
   systems?: string[];
 }
@@ -49,6 +50,12 @@ export const processorRecordStream = (id: string) => `catalog-processor-${id}`;
 function party(p: PartyInput | null | undefined, field: string): Party {
   if (!p || typeof p !== 'object') throw invalid(`${field} (name and contact) is required by Art. 30(2)(a)`, { field });
   return { name: text(p.name, `${field}.name`, { max: 200 })!, contact: text(p.contact, `${field}.contact`, { max: 300 })! };
+}
+
+function declaredTransfers(value: unknown): DeclaredTransfer[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalid('transfers must be a list', { field: 'transfers' });
+  return value.map((t: DeclaredTransferInput, i) => normalizeDeclaredTransfer(t, `transfers[${i}]`));
 }
 
 export function normalizeProcessorRecord(input: ProcessorRecordInput, knownSystems: readonly string[]): ProcessorRecordSnapshot {
@@ -68,11 +75,7 @@ export function normalizeProcessorRecord(input: ProcessorRecordInput, knownSyste
     representative: input.representative ? party(input.representative, 'representative') : null,
     dpo: input.dpo ? party(input.dpo, 'dpo') : null,
     processing_categories: categories,
-    transfers: (input.transfers ?? []).map((t, i) => ({
-      country: countryCode(t?.country, `transfers[${i}].country`),
-      recipient: text(t?.recipient, `transfers[${i}].recipient`, { max: 200 })!,
-      safeguard: text(t?.safeguard, `transfers[${i}].safeguard`, { max: 200, optional: true }),
-    })),
+    transfers: declaredTransfers(input.transfers),
     security_measures: textList(input.security_measures, 'security_measures'),
     systems,
   };

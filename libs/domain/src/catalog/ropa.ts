@@ -6,7 +6,7 @@ import type { FlowSnapshot } from './flow';
 import type { ProcessorRecordSnapshot } from './processor-record';
 import type { SystemSnapshot } from './system';
 import { specialFlagsOf } from './taxonomy';
-import { assessTransfer, type TransferAssessment } from './transfer-assessment';
+import { assessDeclaredTransfer, assessTransfer, type TransferAssessment } from './transfer-assessment';
 
 /** Article 30(1) record of one processing activity, with the catalog as it stood at `as_of`. */
 export interface ControllerRecord {
@@ -68,7 +68,7 @@ export function controllerRecords(input: RopaInput): ControllerRecord[] {
         art9_condition: a.art9_condition ? { condition: a.art9_condition, source: ART9_CONDITIONS[a.art9_condition].source } : null,
         recipients,
         transfers: [
-          ...a.transfers.map((t) => ({ country: t.country, recipient: t.recipient, safeguard: t.safeguard, flow_id: null, assessment: null })),
+          ...a.transfers.map((t) => ({ country: t.country, recipient: t.recipient, safeguard: t.safeguard, flow_id: null, assessment: assessDeclaredTransfer(t, 'controller', input.at) })),
           ...thirdCountry.map(({ f, r }) => ({
             country: f.destination_organisation ?? f.destination_country ?? '',
             recipient: f.target.kind === 'recipient' ? f.target.name : (systems.get(f.target.system_id)?.name ?? f.target.system_id),
@@ -85,10 +85,21 @@ export function controllerRecords(input: RopaInput): ControllerRecord[] {
     });
 }
 
-export interface ProcessorRecordRow extends ProcessorRecordSnapshot {}
+export interface ProcessorRecordRow extends Omit<ProcessorRecordSnapshot, 'transfers'> {
+  readonly transfers: ReadonlyArray<ProcessorRecordSnapshot['transfers'][number] & { readonly assessment: TransferAssessment }>;
+}
 
-export function processorRecords(records: readonly ProcessorRecordSnapshot[]): ProcessorRecordRow[] {
-  return [...records].sort((a, b) => a.record_id.localeCompare(b.record_id));
+/** Art. 30(2) records at `at`; each transfer (30(2)(c)) assessed with the processor as exporter. */
+export function processorRecords(records: readonly ProcessorRecordSnapshot[], at: Date): ProcessorRecordRow[] {
+  return [...records]
+    .sort((a, b) => a.record_id.localeCompare(b.record_id))
+    .map((r) => ({ ...r, transfers: r.transfers.map((t) => ({ ...t, assessment: assessDeclaredTransfer(t, 'processor', at) })) }));
+}
+
+/** A transfer in a CSV cell: the declared wording, and the verdict when the law does not allow it. */
+function transferCell(t: { country: string; recipient: string; safeguard: string | null; assessment: TransferAssessment | null }): string {
+  const verdict = t.assessment && !t.assessment.allowed ? ' (no valid transfer basis)' : '';
+  return `${t.country} ${t.recipient}${t.safeguard ? ` [${t.safeguard}]` : ''}${verdict}`;
 }
 
 const party = (p: { name: string; contact: string } | null) => (p ? `${p.name} <${p.contact}>` : '');
@@ -118,7 +129,7 @@ export function controllerRecordsCsv(records: readonly ControllerRecord[]): stri
       r.special_categories.join('; '),
       r.art9_condition ? `${r.art9_condition.condition} (${r.art9_condition.source})` : '',
       r.recipients.join('; '),
-      r.transfers.map((t) => `${t.country} ${t.recipient}${t.safeguard ? ` [${t.safeguard}]` : ''}`).join('; '),
+      r.transfers.map(transferCell).join('; '),
       r.retention.map((x) => `${x.category ?? '*'}: ${x.period}`).join('; '),
       r.security_measures.join('; '),
       r.systems.map((s) => `${s.system_id} (${s.storage.map((x) => x.country).join('/')})`).join('; '),
@@ -137,7 +148,7 @@ export function processorRecordsCsv(records: readonly ProcessorRecordRow[]): str
       party(r.representative),
       party(r.dpo),
       r.processing_categories.join('; '),
-      r.transfers.map((t) => `${t.country} ${t.recipient}${t.safeguard ? ` [${t.safeguard}]` : ''}`).join('; '),
+      r.transfers.map(transferCell).join('; '),
       r.security_measures.join('; '),
     ]),
   );

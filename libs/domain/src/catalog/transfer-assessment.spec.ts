@@ -1,5 +1,5 @@
 import type { TransferMechanism } from './flow';
-import { assessTransfer, type TransferInput } from './transfer-assessment';
+import { assessDeclaredTransfer, assessTransfer, type TransferInput } from './transfer-assessment';
 
 const none: TransferMechanism = { type: 'none', scc_module: null, derogation: null, authorisation_ref: null, tia_completed: false, supplementary_measures: [], occasional: false, authority_informed: false };
 
@@ -68,5 +68,30 @@ describe('assessTransfer (GDPR Chapter V, LAW.md section 7)', () => {
     const r = assessTransfer(flow('IN', { type: 'scc', scc_module: 'C2P' }), at('2026-01-01'));
     expect(r.allowed).toBe(true);
     expect(r.warnings.join(' ')).toMatch(/transfer impact assessment/);
+  });
+});
+
+describe('assessDeclaredTransfer: transfers declared in activities and processor records, same engine as flows', () => {
+  const scc = (module: 'C2P' | 'P2P'): TransferMechanism => ({ ...none, type: 'scc', scc_module: module, tia_completed: true });
+  it.each([
+    ['free text "Privacy Shield" to a US recipient', { country: 'US', recipient: 'x', safeguard: 'Privacy Shield' }, 'controller', false, /C-311\/18/],
+    ['free text "Safe Harbour"', { country: 'US', recipient: 'x', safeguard: 'Safe Harbour certified' }, 'controller', false, /C-362\/14/],
+    ['free text "trust us" to India', { country: 'IN', recipient: 'x', safeguard: 'trust us' }, 'controller', false, /free text/],
+    ['free text naming SCCs decides nothing without the structured mechanism', { country: 'IN', recipient: 'x', safeguard: 'SCC 2021/914' }, 'controller', false, /free text/],
+    ['nothing declared to India', { country: 'IN', recipient: 'x', safeguard: null }, 'controller', false, /no adequacy/],
+    ['structured SCC C2P to a processor', { country: 'IN', recipient: 'x', safeguard: 'SCCs', recipient_role: 'processor' as const, mechanism: scc('C2P') }, 'controller', true, /scc/],
+    ['SCC C2P declared but the recipient is a controller', { country: 'IN', recipient: 'x', safeguard: null, mechanism: scc('C2P') }, 'controller', false, /SCC module for a controller to controller/],
+    ['processor record: P2P to a sub-processor', { country: 'IN', recipient: 'x', safeguard: null, recipient_role: 'processor' as const, mechanism: scc('P2P') }, 'processor', true, /scc/],
+    ['US recipient certified under the DPF', { country: 'US', recipient: 'x', safeguard: null, dpf_certified: true }, 'controller', true, /2023\/1795/],
+    ['adequacy (UK) with a free-text note', { country: 'GB', recipient: 'x', safeguard: 'adequacy decision' }, 'controller', true, /Renewal/],
+    ['inside the EEA', { country: 'FR', recipient: 'x', safeguard: null }, 'controller', true, /EEA/],
+  ] as const)('%s', (_name, t, exporter, allowed, pattern) => {
+    const r = assessDeclaredTransfer(t, exporter, at('2026-06-01'));
+    expect(r.allowed).toBe(allowed);
+    expect([...r.reasons, ...r.missing, r.source ?? ''].join(' | ')).toMatch(pattern);
+  });
+
+  it('warns that a free-text safeguard is not assessed even where adequacy covers the transfer', () => {
+    expect(assessDeclaredTransfer({ country: 'GB', recipient: 'x', safeguard: 'adequacy decision' }, 'controller', at('2026-06-01')).warnings.join(' ')).toMatch(/free text/);
   });
 });

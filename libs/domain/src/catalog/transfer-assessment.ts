@@ -10,7 +10,8 @@ import {
   isEea,
   type Art46Safeguard,
 } from '../law/transfers';
-import type { FlowSnapshot } from './flow';
+import type { DeclaredTransfer } from './declared-transfer';
+import type { FlowSnapshot, TransferMechanism } from './flow';
 
 export interface TransferAssessment {
   /** False when the destination is inside the EEA (no Chapter V transfer). */
@@ -130,4 +131,36 @@ function art49(flow: TransferInput, reasons: string[], warnings: string[]): Tran
     reasons: [...reasons, `derogation ${m.derogation} (${src})`],
     warnings,
   };
+}
+
+const NO_MECHANISM: TransferMechanism = { type: 'none', scc_module: null, derogation: null, authorisation_ref: null, tia_completed: false, supplementary_measures: [], occasional: false, authority_informed: false };
+
+/** Invalidated mechanisms recognised in a free-text safeguard, so the answer can cite the judgment. */
+const VOID_IN_TEXT: ReadonlyArray<[RegExp, 'privacy_shield' | 'safe_harbor']> = [
+  [/privacy\s*shield/i, 'privacy_shield'],
+  [/safe\s*harbou?r/i, 'safe_harbor'],
+];
+
+/**
+ * A transfer declared in an activity or a processor record, assessed with the same engine as a data
+ * flow (Art. 44-49). The free-text `safeguard` never makes a transfer lawful: without a structured
+ * `mechanism` only adequacy (or the EEA) can.
+ */
+export function assessDeclaredTransfer(t: DeclaredTransfer, exporterRole: 'controller' | 'processor', at: Date): TransferAssessment {
+  const voidMechanism = t.mechanism ? null : (VOID_IN_TEXT.find(([re]) => t.safeguard && re.test(t.safeguard))?.[1] ?? null);
+  const mechanism = t.mechanism ?? (voidMechanism ? { ...NO_MECHANISM, type: voidMechanism } : NO_MECHANISM);
+  const r = assessTransfer(
+    {
+      destination_country: t.country,
+      destination_organisation: null,
+      exporter_role: exporterRole,
+      importer_role: t.recipient_role ?? 'controller',
+      mechanism,
+      target: { dpf_certified: t.dpf_certified === true, commercial_organisation: t.commercial_organisation === true },
+    },
+    at,
+  );
+  if (t.mechanism || !t.safeguard || !r.restricted_transfer) return r;
+  const note = 'the safeguard is given only as free text, which cannot be assessed: declare mechanism (type, scc_module, derogation, ...)';
+  return r.allowed ? { ...r, warnings: [...r.warnings, note] } : { ...r, reasons: [...r.reasons, note] };
 }

@@ -4,19 +4,14 @@
  * 01/2021. Each row names its source; a change in the law is a new row with its date.
  */
 import { screenDpia } from '../../catalog/dpia-screening';
+import { NO_BREACH, NO_RISK_PROFILE } from './fixtures';
 import type { RiskProfile } from '../../catalog/activity';
+import { assessRisk, type RiskFactors } from '../../breach/risk';
+import { assessDeclaredTransfer } from '../../catalog/transfer-assessment';
+import type { DeclaredTransfer } from '../../catalog/declared-transfer';
+import type { TransferMechanism } from '../../catalog/flow';
 
-const noRisk: RiskProfile = {
-  evaluation_scoring: false,
-  automated_decision_legal_effect: false,
-  systematic_monitoring: false,
-  public_area_monitoring: false,
-  large_scale: false,
-  matching_datasets: false,
-  innovative_technology: false,
-  prevents_right_or_service: false,
-  residual_risk: null,
-};
+const noRisk = NO_RISK_PROFILE;
 
 type DpiaCase = [name: string, at: string, data: string[], subjects: string[], risk: Partial<RiskProfile>, outcome: string, fired: string[]];
 
@@ -49,23 +44,8 @@ describe('DPIA screening cases (GDPR Art. 35(3), 35(4); WP248 rev.01)', () => {
 // "sure: false" marks conclusions the guidelines make conditional or that we could not re-check
 // against the text; those rows assert what we read, and say so.
 // ---------------------------------------------------------------------------------------------------
-import { assessRisk, type RiskFactors } from '../../breach/risk';
 
-const none: RiskFactors = {
-  confidentiality: false,
-  integrity: false,
-  availability: false,
-  categories: ['user.name', 'user.contact.email', 'user.contact.address'],
-  special_categories: [],
-  subjects_count: 500,
-  records_count: 500,
-  identifiability: 'maximum',
-  encrypted: false,
-  keys_safe: false,
-  backup_available: false,
-  vulnerable_subjects: false,
-  likely_consequences: [],
-};
+const none: RiskFactors = { ...NO_BREACH, categories: ['user.name', 'user.contact.email', 'user.contact.address'], subjects_count: 500, records_count: 500 };
 
 type EdpbCase = [caseNo: string, title: string, facts: Partial<RiskFactors>, authority: boolean, subjects: boolean, sure: boolean];
 
@@ -216,5 +196,35 @@ describe('breach risk against EDPB Guidelines 01/2021 (v2.0, 14 Dec 2021), in fo
       { label: 'accounts_entered', subjects_count: 2_000, level: 'high', notify_subjects: true },
       { label: 'login_failed', subjects_count: 98_000, level: 'unlikely', notify_subjects: false },
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Transfers declared in activities (Art. 30(1)(e)) and processor records (Art. 30(2)(c)): the same
+// engine as data flows (GDPR Chapter V, LAW.md section 7), on the date given.
+// ---------------------------------------------------------------------------------------------------
+
+const noMechanism: TransferMechanism = { type: 'none', scc_module: null, derogation: null, authorisation_ref: null, tia_completed: false, supplementary_measures: [], occasional: false, authority_informed: false };
+const declared = (country: string, extra: Partial<DeclaredTransfer> = {}): DeclaredTransfer => ({ country, recipient: 'recipient', safeguard: null, ...extra });
+
+type TransferCase = [name: string, at: string, t: DeclaredTransfer, exporter: 'controller' | 'processor', allowed: boolean, basis: string | null];
+const transferCases: TransferCase[] = [
+  ['Privacy Shield after Schrems II (C-311/18, 16 Jul 2020)', '2020-07-20', declared('US', { safeguard: 'EU-US Privacy Shield' }), 'controller', false, null],
+  ['"trust us" is not a safeguard', '2026-06-01', declared('IN', { safeguard: 'trust us' }), 'controller', false, null],
+  ['US recipient certified under the DPF, from 10 Jul 2023 (2023/1795)', '2023-07-10', declared('US', { dpf_certified: true }), 'controller', true, 'adequacy'],
+  ['US recipient certified under the DPF, the day before', '2023-07-09', declared('US', { dpf_certified: true }), 'controller', false, null],
+  ['Brazil adequate from 26 Jan 2026 (2026/179)', '2026-01-26', declared('BR'), 'controller', true, 'adequacy'],
+  ['UK renewal to 27 Dec 2031', '2031-12-27', declared('GB'), 'controller', true, 'adequacy'],
+  ['UK after 27 Dec 2031', '2031-12-28', declared('GB'), 'controller', false, null],
+  ['SCC module 2 (C2P) to a processor in India, Decision 2021/914', '2026-06-01', declared('IN', { recipient_role: 'processor', mechanism: { ...noMechanism, type: 'scc', scc_module: 'C2P', tia_completed: true } }), 'controller', true, 'art46:scc'],
+  ['processor record: SCC module 3 (P2P) to a sub-processor', '2026-06-01', declared('IN', { recipient_role: 'processor', mechanism: { ...noMechanism, type: 'scc', scc_module: 'P2P' } }), 'processor', true, 'art46:scc'],
+  ['processor record: C2P module does not fit a processor exporter', '2026-06-01', declared('IN', { recipient_role: 'processor', mechanism: { ...noMechanism, type: 'scc', scc_module: 'C2P' } }), 'processor', false, 'art46:scc'],
+  ['Art. 49(1) second subparagraph without informing the authority', '2026-06-01', declared('SG', { mechanism: { ...noMechanism, type: 'derogation', derogation: 'compelling_legitimate_interests', occasional: true } }), 'controller', false, 'art49:compelling_legitimate_interests'],
+];
+
+describe('transfers declared in activities and processor records (GDPR Art. 44-49)', () => {
+  it.each(transferCases)('%s (%s)', (_name, at, t, exporter, allowed, basis) => {
+    const r = assessDeclaredTransfer(t, exporter, new Date(`${at}T12:00:00Z`));
+    expect({ allowed: r.allowed, basis: r.basis }).toEqual({ allowed, basis });
   });
 });
