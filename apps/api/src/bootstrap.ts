@@ -7,6 +7,8 @@ import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import { AppModule } from './app.module';
 import { ApiKeyStore } from './platform/auth/api-keys';
+import { frameworkErrorReply, ROUTER_OPTIONS } from './platform/http/framework-errors';
+import { JsonTooDeepError, jsonDepthExceeds } from './platform/http/json-limits';
 import { createValidationPipe } from './platform/http/validation';
 import { SafeTextPipe } from './platform/http/safe-text.pipe';
 import type { WorkerStatusSource } from './platform/platform.module';
@@ -26,7 +28,13 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
   const apiKeys = new ApiKeyStore(infra.db, infra.config.apiKeyCacheTtlMs);
   await apiKeys.init();
   const metrics = processMetrics();
-  const adapter = new FastifyAdapter({ bodyLimit: infra.config.bodyLimitBytes, logger: false, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: infra.config.bodyLimitBytes,
+    logger: false,
+    trustProxy: false,
+    routerOptions: ROUTER_OPTIONS,
+    frameworkErrors: frameworkErrorReply,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ infra, apiKeys, metrics, logger: options.logger, worker: options.worker }),
     adapter,
@@ -44,6 +52,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    if (jsonDepthExceeds(body as string)) return done(new JsonTooDeepError(), undefined);
     return jsonParser(request, body as string, done);
   });
   fastify.addHook('onResponse', async (request, reply) => {

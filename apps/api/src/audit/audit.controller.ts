@@ -67,7 +67,8 @@ export class AuditController {
     const filter: ExportFilter = { subjectKey, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, context: q.context };
     if (filter.from && filter.to && filter.from >= filter.to) throw invalid('from must be before to');
     await recordPersonalDataAccess(this.infra, ctx, { subjectKey: subjectKey ?? null, what: 'audit.export', purpose: q.purpose ?? 'audit', requestId: q.request_id });
-    const lines = exportAuditLog(this.infra.db, this.infra.store, this.signer, filter, ctx.now);
+    // The access event above is recorded on every export; the signed head is stored at most once per interval.
+    const lines = exportAuditLog(this.infra.db, this.infra.store, this.signer, filter, ctx.now, undefined, { minStoreIntervalMs: this.infra.config.auditExportHeadMinIntervalMs });
     const body = Readable.from((async function* () {
       for await (const line of lines) yield `${line}\n`;
     })());
@@ -82,7 +83,7 @@ export class AuditController {
   @ApiOperation({ summary: 'What the audit log records about one subject, pseudonymised (GDPR Art. 15)' })
   @RequireScopes('audit:read', 'rights:manage')
   async history(@Param('user_id') userId: string, @Query() q: AccessPurposeDto, @CommandCtx() ctx: CommandContext) {
-    if (!userId || userId.length > 200) throw invalid('user_id must be 1 to 200 characters');
+    if (!userId || userId.length > 256) throw invalid('user_id must be 1 to 256 characters');
     const subjectKey = this.infra.pseudonymizer.subject(userId);
     await recordPersonalDataAccess(this.infra, ctx, { subjectKey, what: 'audit.subject_history', purpose: q.purpose ?? 'access_request', requestId: q.request_id });
     const { entries, truncated } = await subjectHistory(this.infra.store, subjectKey, 10_000, this.infra.db);

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from '@pl/domain';
 import { ConcurrencyRetriesExhaustedError, ProjectionStuckError, ProjectionTimeoutError } from '@pl/application';
 import { WrongExpectedRevisionError } from '@pl/eventstore';
+import { JSON_MAX_DEPTH } from './json-limits';
 
 /** The one error body: `{ error, message, details }`. Never a stack trace, never personal data. */
 export interface ErrorBody {
@@ -24,6 +25,7 @@ const FASTIFY_CODES: Record<string, { status: number; error: string; message: st
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, error: 'bad_request', message: 'empty JSON body' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, error: 'bad_request', message: 'malformed JSON body' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, error: 'bad_request', message: 'invalid Content-Length' },
+  PL_JSON_TOO_DEEP: { status: 400, error: 'bad_request', message: `JSON body nests deeper than ${JSON_MAX_DEPTH} levels` },
 };
 
 const STATUS_NAMES: Record<number, string> = {
@@ -34,6 +36,7 @@ const STATUS_NAMES: Record<number, string> = {
   405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   422: 'unprocessable_entity',
   429: 'too_many_requests',
