@@ -75,12 +75,12 @@ export function parseBatchBody(body: unknown): { checks: ValidateCheckDto[] } | 
   const b = body as { checks?: unknown } | null;
   if (!b || typeof b !== 'object' || Array.isArray(b)) return { problem: 'body must be an object with checks[]' };
   const extra = Object.keys(b).filter((k) => k !== 'checks');
-  if (extra.length) return { problem: `property ${extra[0]} should not exist` };
+  if (extra.length) return { problem: 'the body has a field other than checks' };
   if (!Array.isArray(b.checks) || b.checks.length < 1 || b.checks.length > MAX_BATCH_CHECKS) return { problem: `checks must be an array of 1 to ${MAX_BATCH_CHECKS} checks` };
   for (const [i, c] of (b.checks as unknown[]).entries()) {
     if (!c || typeof c !== 'object' || Array.isArray(c)) return { problem: `checks[${i}] must be an object` };
     const o = c as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!(CHECK_FIELDS as readonly string[]).includes(k)) return { problem: `checks[${i}].${k} should not exist` };
+    for (const k of Object.keys(o)) if (!(CHECK_FIELDS as readonly string[]).includes(k)) return { problem: `checks[${i}] has a field other than ${CHECK_FIELDS.join(', ')}` };
     for (const f of CHECK_FIELDS) {
       const v = o[f];
       const max = f === 'user_id' ? 256 : 128;

@@ -17,7 +17,7 @@ const BAD_INPUT: Array<[string, string, string, unknown, number, RegExp]> = [
       '/governance/activities',
       { activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['nope'] },
       400,
-      /unknown systems: nope/,
+      /systems\[0\] is not a registered system/,
     ],
     [
       'lawful basis outside Art. 6(1)',

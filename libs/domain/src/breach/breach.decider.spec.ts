@@ -94,7 +94,8 @@ describe('breach decider: detection', () => {
       err = e;
     }
     expect(err.code).toBe('invalid');
-    expect(err.details.unknown_systems).toEqual(['ghost']);
+    expect(err.details.unknown_indices).toEqual([1]);
+    expect(JSON.stringify(err)).not.toContain('ghost');
   });
 
   it('refuses a breach recorded twice, an empty description, an inverted window, a bad timestamp', () => {

@@ -131,8 +131,9 @@ function detect(c: Extract<BreachCommand, { type: 'DetectBreach' }>, s: BreachSt
   const systems = [...new Set(c.systems ?? [])];
   if (!systems.length) throw invalid('at least one affected system is required', { field: 'systems' });
   const known = new Set(c.known_systems);
-  const unknown = systems.filter((x) => !known.has(x));
-  if (unknown.length) throw invalid('unknown systems', { field: 'systems', unknown_systems: unknown });
+  // Indices into the request's list, never the ids themselves: an error body does not echo input.
+  const unknown = (c.systems ?? []).flatMap((x, i) => (known.has(x) ? [] : [i]));
+  if (unknown.length) throw invalid('unknown systems', { field: 'systems', unknown_indices: unknown });
   const from = c.window_from ? instant(c.window_from, 'window_from') : null;
   const to = c.window_to ? instant(c.window_to, 'window_to') : null;
   if (from !== null && to !== null && from > to) throw invalid('window_from is after window_to', { field: 'window_from' });

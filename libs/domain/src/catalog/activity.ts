@@ -120,7 +120,9 @@ const RISK_FLAGS = ['evaluation_scoring', 'automated_decision_legal_effect', 'sy
 function riskOf(input: Partial<RiskProfile> | undefined): RiskProfile {
   const r = input ?? {};
   for (const k of Object.keys(r)) {
-    if (!(RISK_FLAGS as readonly string[]).includes(k) && k !== 'residual_risk' && k !== 'member_states') throw invalid(`risk.${k.slice(0, 40)} is not a DPIA screening input`, { field: 'risk' });
+    if (!(RISK_FLAGS as readonly string[]).includes(k) && k !== 'residual_risk' && k !== 'member_states') {
+      throw invalid(`risk has a field that is not a DPIA screening input (${RISK_FLAGS.join(', ')}, residual_risk, member_states)`, { field: 'risk' });
+    }
   }
   const residual = r.residual_risk ?? null;
   if (residual !== null && !['low', 'medium', 'high'].includes(residual)) throw invalid('risk.residual_risk must be low, medium or high', { field: 'risk.residual_risk' });
@@ -159,13 +161,14 @@ export function normalizeActivity(input: ActivityInput, knownSystems: readonly s
     };
   });
   for (const [i, p] of purposes.entries()) {
-    const outside = p.categories.filter((c) => !dataCategories.some((d) => categoryCovers(d, c)));
-    if (outside.length) throw invalid(`purposes[${i}].categories ${outside.join(', ')} are not among the activity's data_categories`, { field: `purposes[${i}].categories` });
+    const outside = p.categories.findIndex((c) => !dataCategories.some((d) => categoryCovers(d, c)));
+    if (outside >= 0) throw invalid(`purposes[${i}].categories[${outside}] is not among the activity's data_categories`, { field: `purposes[${i}].categories[${outside}]` });
   }
   const known = new Set(knownSystems);
-  const systems = [...new Set(list<string>(input.systems, 'systems').map((s, i) => catalogId(s, `systems[${i}]`)))].sort();
-  const unknown = systems.filter((s) => !known.has(s));
-  if (unknown.length) throw invalid(`activity references unknown systems: ${unknown.join(', ')}`, { field: 'systems', unknown });
+  const given = list<string>(input.systems, 'systems').map((s, i) => catalogId(s, `systems[${i}]`));
+  const unknown = given.findIndex((s) => !known.has(s));
+  if (unknown >= 0) throw invalid(`systems[${unknown}] is not a registered system`, { field: `systems[${unknown}]` });
+  const systems = [...new Set(given)].sort();
   const art9 = input.art9_condition ?? null;
   if (art9 !== null && !isArt9Condition(art9)) throw invalid(`art9_condition must be one of the Art. 9(2) conditions: ${Object.keys(ART9_CONDITIONS).join(', ')}`, { field: 'art9_condition' });
   return {

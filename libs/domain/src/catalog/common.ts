@@ -1,4 +1,4 @@
-import { invalid } from '../shared/errors';
+import { invalid, invalidValue } from '../shared/errors';
 import { isCountryCode } from './countries';
 
 const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -14,7 +14,7 @@ export function catalogId(value: unknown, field: string): string {
 
 export function countryCode(value: unknown, field: string): string {
   const v = typeof value === 'string' ? value.trim().toUpperCase() : '';
-  if (!isCountryCode(v)) throw invalid(`${field}: "${String(value).slice(0, 8)}" is not an ISO 3166-1 alpha-2 country code`, { field });
+  if (!isCountryCode(v)) throw invalidValue(`${field} is not an ISO 3166-1 alpha-2 country code`, v, { field });
   return v;
 }
 

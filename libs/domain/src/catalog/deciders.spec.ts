@@ -122,7 +122,7 @@ describe('processing activity decider', () => {
       }));
 
   it.each([
-    [{ ...accounts, systems: ['crm', 'ghost'] }, /unknown systems: ghost/],
+    [{ ...accounts, systems: ['crm', 'ghost'] }, /systems\[1\] is not a registered system/],
     [{ ...accounts, purposes: [{ purpose: 'essential.service', lawful_basis: 'because' }] }, /Art\. 6\(1\)/],
     [{ ...accounts, purposes: [{ purpose: 'essential.service', lawful_basis: '' }] }, /no lawful basis/],
     [{ ...accounts, purposes: [{ purpose: 'world.domination', lawful_basis: 'consent' }] }, /unknown purpose/],

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { conflict, invalid, invalidValue, notFound, type Decider, type DomainEvent } from '../shared';
 import { ART46_SAFEGUARDS, ART49_DEROGATIONS, INTERNATIONAL_ORGANISATIONS, SCC_MODULES, type Art46Safeguard, type Art49Derogation, type SccModule } from '../law/transfers';
 import { catalogId, countryCode, sameJson, text, textList } from './common';
 import { resolveCategory } from './taxonomy';
@@ -92,12 +92,12 @@ export function normalizeFlow(input: FlowInput, systems: KnownSystems): FlowSnap
   if (!input || typeof input !== 'object') throw invalid('flow is required');
   const flowId = catalogId(input.flow_id, 'flow_id');
   const source = catalogId(input.source_system, 'source_system');
-  if (!systems[source]) throw invalid(`source_system "${source}" is not a registered system`, { field: 'source_system' });
+  if (!systems[source]) throw invalidValue('source_system is not a registered system', source, { field: 'source_system' });
   let target: FlowTarget;
   if (input.target_system && input.recipient) throw invalid('a flow goes to target_system or to an external recipient, not both', { field: 'target_system' });
   if (input.target_system) {
     const id = catalogId(input.target_system, 'target_system');
-    if (!systems[id]) throw invalid(`target_system "${id}" is not a registered system`, { field: 'target_system' });
+    if (!systems[id]) throw invalidValue('target_system is not a registered system', id, { field: 'target_system' });
     target = { kind: 'system', system_id: id };
   } else if (input.recipient) {
     const role = input.recipient.role ?? 'controller';

@@ -79,7 +79,7 @@ export function normalizeManifest(m: Manifest, findings: Finding[], registered: 
       return fn();
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      const quoted = /"([^"]+)"/.exec(e.message)?.[1];
+      const quoted = e.rejected ?? /"([^"]+)"/.exec(e.message)?.[1];
       const sub = quoted !== undefined && entry !== undefined ? pathOfValue(entry, quoted) : null;
       findings.push({ severity: 'error', code: codeOf(e), message: e.message, path: sub ? [...path, ...sub] : path });
       return null;

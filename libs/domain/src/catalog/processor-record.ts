@@ -65,9 +65,10 @@ export function normalizeProcessorRecord(input: ProcessorRecordInput, knownSyste
   const categories = Array.isArray(input.processing_categories) ? [...new Set(input.processing_categories.map(resolvePurpose))].sort() : [];
   if (!categories.length) throw invalid('processing_categories must list at least one purpose key (Art. 30(2)(b))', { field: 'processing_categories' });
   const known = new Set(knownSystems);
-  const systems = [...new Set((input.systems ?? []).map((s, i) => catalogId(s, `systems[${i}]`)))].sort();
-  const unknown = systems.filter((s) => !known.has(s));
-  if (unknown.length) throw invalid(`processor record references unknown systems: ${unknown.join(', ')}`, { field: 'systems', unknown });
+  const given = (input.systems ?? []).map((s, i) => catalogId(s, `systems[${i}]`));
+  const unknown = given.findIndex((s) => !known.has(s));
+  if (unknown >= 0) throw invalid(`systems[${unknown}] is not a registered system`, { field: `systems[${unknown}]` });
+  const systems = [...new Set(given)].sort();
   return {
     record_id: catalogId(input.record_id, 'record_id'),
     processor: party(input.processor, 'processor'),

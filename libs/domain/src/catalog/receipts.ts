@@ -49,7 +49,7 @@ export function receiptEvents(subjectKey: string, inputs: readonly ReceiptInput[
   if (!/^sub_[A-Za-z0-9_-]{32}$/.test(subjectKey)) throw invalid('receipts must carry a pseudonymous subject key');
   return inputs.map((r, i) => {
     const system = catalogId(r.system_id, `receipts[${i}].system_id`);
-    if (!knownSystems.has(system)) throw invalid(`receipts[${i}].system_id "${system}" is not a registered system`, { field: 'system_id' });
+    if (!knownSystems.has(system)) throw invalid(`receipts[${i}].system_id is not a registered system`, { field: 'system_id' });
     const storedAt = isoTime(r.stored_at, `receipts[${i}].stored_at`);
     if (Date.parse(storedAt) > now.getTime() + RECEIPT_CLOCK_SKEW_MS) throw invalid(`receipts[${i}].stored_at is in the future`, { field: 'stored_at' });
     return {

@@ -98,7 +98,7 @@ export function normalizeElement(input: DataElementInput): { element: DataElemen
   const declared = input.special ?? {};
   for (const [k, v] of Object.entries(declared)) {
     if (!['gdpr_art9', 'gdpr_art10', 'cpra_sensitive'].includes(k) || typeof v !== 'boolean') {
-      throw invalid(`element.special.${k.slice(0, 40)} is not a special-category flag (gdpr_art9, gdpr_art10, cpra_sensitive: boolean)`, { field: 'special' });
+      throw invalid('special holds only the special-category flags gdpr_art9, gdpr_art10, cpra_sensitive (booleans)', { field: 'special' });
     }
   }
   return {

@@ -63,7 +63,7 @@ describe('taxonomy', () => {
   });
 
   it('rejects unknown purposes and subject categories with the reason', () => {
-    expect(rejection(() => resolvePurpose('marketing.spam')).message).toMatch(/unknown purpose "marketing.spam"/);
+    expect(rejection(() => resolvePurpose('marketing.spam')).message).toMatch(/unknown purpose: not in taxonomy/);
     expect(rejection(() => resolvePurpose('personal')).message).toMatch(/unknown purpose/);
     expect(rejection(() => resolveSubjectCategory('aliens')).message).toMatch(/unknown subject category/);
     expect(resolveSubjectCategory('employee')).toBe('employee');

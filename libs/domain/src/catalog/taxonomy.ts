@@ -1,4 +1,4 @@
-import { invalid } from '../shared/errors';
+import { invalid, invalidValue } from '../shared/errors';
 import type { Art9Kind, CpraSensitiveKind, SpecialCategoryFlags } from '../law/special-categories';
 import { COARSE_LAWFUL_BASES, type LawfulBasis } from '../law/lawful-bases';
 
@@ -212,17 +212,16 @@ function resolve(kind: TaxonomyKind, value: unknown, known: Map<string, unknown>
   const field = kind;
   if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field} must be a non-empty taxonomy key`, { field });
   const v = value.trim();
-  const shown = v.slice(0, 80);
   if (known.has(v)) return v;
   if (Object.prototype.hasOwnProperty.call(coarse, v)) return coarse[v];
   if (v.startsWith(CUSTOM_PREFIX)) {
     if (CUSTOM_SHAPE.test(v)) return v;
-    throw invalid(`${field} "${shown}" is not a valid custom key: use custom.<segment>[.<segment>...] with lowercase letters, digits and underscores`, { field });
+    throw invalidValue(`${field} is not a valid custom key: use custom.<segment>[.<segment>...] with lowercase letters, digits and underscores`, v, { field });
   }
   const reason = KEY_SHAPE.test(v)
-    ? `unknown ${field.replace('_', ' ')} "${shown}": not in taxonomy ${TAXONOMY_VERSION}; use a taxonomy key, a coarse value (${Object.keys(coarse).join(', ') || 'none'}) or a custom.* key`
-    : `${field} "${shown}" is malformed: keys are dotted lowercase segments like user.contact.email`;
-  throw invalid(reason, { field, taxonomy_version: TAXONOMY_VERSION });
+    ? `unknown ${field.replace('_', ' ')}: not in taxonomy ${TAXONOMY_VERSION}; use a taxonomy key, a coarse value (${Object.keys(coarse).join(', ') || 'none'}) or a custom.* key`
+    : `${field} is malformed: keys are dotted lowercase segments like user.contact.email`;
+  throw invalidValue(reason, v, { field, taxonomy_version: TAXONOMY_VERSION });
 }
 
 /** Canonical data category key for a taxonomy key, coarse value or custom key; throws DomainError invalid otherwise. */

@@ -1,4 +1,4 @@
-import { invalid } from '../shared/errors';
+import { invalidValue } from '../shared/errors';
 
 /** GDPR Art. 6(1)(a)-(f) (LAW.md section 9). */
 export const LAWFUL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interests'] as const;
@@ -109,7 +109,7 @@ export function resolveLawfulBasis(value: string): LawfulBasis {
   if (isLawfulBasis(v)) return v;
   const mapped = COARSE_LAWFUL_BASES[v];
   if (mapped) return mapped;
-  throw invalid(`unknown lawful basis "${String(value).slice(0, 64)}": must be one of GDPR Art. 6(1)(a)-(f): ${LAWFUL_BASES.join(', ')}`, {
+  throw invalidValue(`lawful_basis must be one of GDPR Art. 6(1)(a)-(f): ${LAWFUL_BASES.join(', ')}`, v, {
     field: 'lawful_basis',
     allowed: [...LAWFUL_BASES, ...Object.keys(COARSE_LAWFUL_BASES)],
   });

@@ -65,7 +65,7 @@ export async function registerEndpoint(db: SqlExecutor, box: SecretBox, input: E
 
 export async function deactivateEndpoint(db: SqlExecutor, service: string): Promise<void> {
   const r = await db.query('UPDATE webhook_endpoints SET active = false, updated_at = now() WHERE service = $1', [service]);
-  if (r.rowCount === 0) throw notFound(`no webhook endpoint for service ${service}`);
+  if (r.rowCount === 0) throw notFound('no webhook endpoint for this service');
 }
 
 export async function listEndpoints(db: SqlExecutor): Promise<EndpointView[]> {

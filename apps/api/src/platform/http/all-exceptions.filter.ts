@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { RateLimitedException } from '../rate-limit/rate-limit';
 import { LOGGER } from '../tokens';
 import { toErrorResponse } from './error-body';
 
@@ -10,12 +11,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, internal } = toErrorResponse(exception);
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const { status, body: raw, internal } = toErrorResponse(exception);
+    // No route matched: Nest's 404 says "Cannot <method> <url>", and the url can hold a user id.
+    const body = status === 404 && !request.routeOptions?.url ? { ...raw, message: 'no route for this method and path' } : raw;
     if (internal) {
       // Name and code only: driver messages can quote row values.
       const e = exception as { name?: string; code?: string };
       this.logger.error({ err_name: e?.name, err_code: e?.code }, 'unhandled error');
     }
+    if (exception instanceof RateLimitedException) void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

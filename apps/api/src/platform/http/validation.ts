@@ -1,14 +1,26 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
 
+/** A DTO's own property names; anything else (an unknown key) may carry control characters or data. */
+const PLAIN_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+function problemsOf(e: ValidationError): string[] {
+  // class-validator's whitelist message quotes the unknown key ("property <key> should not exist").
+  return Object.entries(e.constraints ?? {}).map(([rule, message]) => (rule === 'whitelistValidation' ? 'unknown field' : message));
+}
+
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; problems: string[] }> {
   return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    const name = PLAIN_NAME.test(e.property) ? e.property : '(field name not shown)';
+    const field = prefix ? `${prefix}.${name}` : name;
+    const own = e.constraints ? [{ field, problems: problemsOf(e) }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
 }
 
-/** whitelist + forbidNonWhitelisted + transform; details list fields and rules, never the rejected values. */
+/**
+ * whitelist + forbidNonWhitelisted + transform; details list fields and rules, never the rejected
+ * values, and unknown keys only when they are plain names.
+ */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
