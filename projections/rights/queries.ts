@@ -114,9 +114,17 @@ export async function overdueCount(db: SqlExecutor, now: Date): Promise<number> 
 }
 
 /** Requests a subject filed since `since` (rate limiting of request creation). */
-export async function countRequestsSince(db: SqlExecutor, subjectKey: string, since: Date): Promise<number> {
-  const r = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM rm_rights.requests WHERE subject_key = $1 AND received_at >= $2::timestamptz', [subjectKey, since.toISOString()]);
-  return Number(r.rows[0].n);
+/**
+ * When the subject's window of `limit` requests since `since` frees a slot: the `limit`-th newest
+ * request's time (plus the window, by the caller); null while fewer than `limit` were received.
+ */
+export async function nthNewestRequestSince(db: SqlExecutor, subjectKey: string, since: Date, limit: number): Promise<Date | null> {
+  const r = await db.query<{ ms: string }>(
+    `SELECT (extract(epoch FROM received_at) * 1000)::bigint::text AS ms FROM rm_rights.requests
+     WHERE subject_key = $1 AND received_at >= $2::timestamptz ORDER BY received_at DESC OFFSET $3 LIMIT 1`,
+    [subjectKey, since.toISOString(), limit - 1],
+  );
+  return r.rows.length ? new Date(Number(r.rows[0].ms)) : null;
 }
 
 export interface OpenTaskRef {

@@ -7,5 +7,7 @@ describe('sliding window limiter', () => {
     expect(l.take('b', 20)).toBe(true);
     expect(l.take('a', 1001)).toBe(true);
     expect(l.take('a', 1005)).toBe(false);
+    // the 429 says when to retry: when the hit at 10 leaves the window
+    expect(l.retryAfterMs('a', 1005)).toBe(5);
   });
 });

@@ -29,4 +29,10 @@ export class SlidingWindowLimiter {
     if (this.hits.size > 100_000) this.hits.delete(this.hits.keys().next().value as string);
     return true;
   }
+
+  /** After a refused `take`: milliseconds until the oldest hit in the window slides out. */
+  retryAfterMs(key: string, now: number): number {
+    const oldest = this.hits.get(key)?.[0];
+    return oldest === undefined ? 0 : Math.max(0, oldest + this.windowMs - now);
+  }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { asDomainEvent, type CommandContext } from '@pl/application';
 import { recordPersonalDataAccess } from '@pl/audit';
@@ -30,9 +30,10 @@ import {
   type TaskSpec,
   type VerificationEvidence,
 } from '@pl/domain/rights';
-import { countRequestsSince, getRequest, openRequestsOfSubject, requestsOfSubject } from '@pl/projections/rights';
+import { getRequest, nthNewestRequestSince, openRequestsOfSubject, requestsOfSubject } from '@pl/projections/rights';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { runConsentCommand } from '../consent/consent.commands';
+import { RateLimitedException, retryAfterSeconds } from '../platform/rate-limit/rate-limit';
 import { INFRA } from '../platform/tokens';
 import { RIGHTS_CATALOG, type RightsCatalogPort } from './catalog-port';
 import { RIGHTS_RATE_LIMITS, SlidingWindowLimiter } from './rate-limit';
@@ -88,10 +89,12 @@ export class RightsService {
 
   async create(input: NewRequest, ctx: CommandContext): Promise<string> {
     const subjectKey = this.infra.pseudonymizer.subject(input.userId);
-    if (!this.callerLimiter.take(ctx.actor, ctx.now.getTime())) throw new HttpException('too many requests from this caller; retry later', HttpStatus.TOO_MANY_REQUESTS);
-    if ((await countRequestsSince(this.infra.db, subjectKey, new Date(ctx.now.getTime() - DAY))) >= RIGHTS_RATE_LIMITS.perSubjectPerDay) {
-      throw new HttpException('too many requests for this subject in 24 hours', HttpStatus.TOO_MANY_REQUESTS);
+    const now = ctx.now.getTime();
+    if (!this.callerLimiter.take(ctx.actor, now)) {
+      throw new RateLimitedException(retryAfterSeconds(this.callerLimiter.retryAfterMs(ctx.actor, now)), 'too many requests from this caller; retry later');
     }
+    const nth = await nthNewestRequestSince(this.infra.db, subjectKey, new Date(now - DAY), RIGHTS_RATE_LIMITS.perSubjectPerDay);
+    if (nth) throw new RateLimitedException(retryAfterSeconds(nth.getTime() + DAY - now), 'too many requests for this subject in 24 hours');
     // One creation per subject at a time (advisory lock across API instances), held until the register
     // shows the new request, so the duplicate check below cannot race another creation.
     const lock = await this.infra.db.tryLock(`rights:create:${subjectKey}`);

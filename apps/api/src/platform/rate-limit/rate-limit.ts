@@ -1,6 +1,5 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { TokenBuckets } from './token-bucket';
 
@@ -19,11 +18,18 @@ export const RATE_LIMIT_KEY = 'pl:rate-limit';
  */
 export const RateLimit = (options: RateLimitOptions) => SetMetadata(RATE_LIMIT_KEY, options);
 
+/** 429 with `details.retry_after_seconds`; the error filter sets the Retry-After header from it. */
 export class RateLimitedException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super({ message: 'rate limit exceeded for this API key; retry later', details: { retry_after_seconds: retryAfterSeconds } }, HttpStatus.TOO_MANY_REQUESTS);
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'rate limit exceeded for this API key; retry later',
+  ) {
+    super({ message, details: { retry_after_seconds: retryAfterSeconds } }, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
+
+/** Whole seconds to wait, at least 1 (RFC 9110 §10.2.3: Retry-After is a non-negative integer). */
+export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -43,7 +49,6 @@ export class RateLimitGuard implements CanActivate {
     const key = req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip ?? 'unknown'}`;
     const wait = buckets.take(key, Date.now());
     if (wait === 0) return true;
-    void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
     throw new RateLimitedException(wait);
   }
 }
