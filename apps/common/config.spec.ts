@@ -1,22 +1,29 @@
 import { ConfigError, loadConfig } from './config';
 
 const MASTER_KEY = Buffer.alloc(32, 1).toString('base64');
+const ADMIN_KEY = 'Zq3vN8rT1xWb6yKc0pLm4sHd7gFj2aE9';
 
 describe('loadConfig', () => {
   it('defaults to the embedded store with nothing but a master key, on 127.0.0.1:3000', () => {
     const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' });
-    expect(c).toMatchObject({ eventStore: 'embedded', databaseUrl: null, port: 3000, host: '127.0.0.1', dataDir: '/tmp/x', kafkaBrokers: [], adminApiKey: null, masterKeyGenerated: false, bodyLimitBytes: 262144, logLevel: 'info', readyMaxProjectionLag: 10000, apiKeyCacheTtlMs: 5000 });
+    expect(c).toMatchObject({ eventStore: 'embedded', databaseUrl: null, port: 3000, host: '127.0.0.1', dataDir: '/tmp/x', kafkaBrokers: [], adminApiKey: null, masterKeyGenerated: false, bodyLimitBytes: 262144, logLevel: 'info', readyMaxProjectionLag: 10000, apiKeyCacheTtlMs: 5000, auditExportHeadMinIntervalMs: 60000 });
     expect(c.masterKey).toEqual(Buffer.alloc(32, 1));
     expect(c.masterKeyId).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('chooses postgres when DATABASE_URL is set, and reads every setting', () => {
     const c = loadConfig({
-      MASTER_KEY, MASTER_KEY_ID: 'mk-1', DATABASE_URL: 'postgres://u@h/db', PORT: '8080', HOST: '0.0.0.0', KAFKA_BROKERS: 'a:9092, b:9092', ADMIN_API_KEY: 'k',
+      MASTER_KEY, MASTER_KEY_ID: 'mk-1', DATABASE_URL: 'postgres://u@h/db', PORT: '8080', HOST: '0.0.0.0', KAFKA_BROKERS: 'a:9092, b:9092', ADMIN_API_KEY: ADMIN_KEY,
       BODY_LIMIT_BYTES: '1024', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG: '5', API_KEY_CACHE_TTL_MS: '0', PSEUDONYM_SECRET: 'p',
+      AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS: '0',
     });
-    expect(c).toMatchObject({ eventStore: 'postgres', databaseUrl: 'postgres://u@h/db', port: 8080, host: '0.0.0.0', kafkaBrokers: ['a:9092', 'b:9092'], adminApiKey: 'k', masterKeyId: 'mk-1', bodyLimitBytes: 1024, logLevel: 'debug', readyMaxProjectionLag: 5, apiKeyCacheTtlMs: 0 });
+    expect(c).toMatchObject({ eventStore: 'postgres', databaseUrl: 'postgres://u@h/db', port: 8080, host: '0.0.0.0', kafkaBrokers: ['a:9092', 'b:9092'], adminApiKey: ADMIN_KEY, masterKeyId: 'mk-1', bodyLimitBytes: 1024, logLevel: 'debug', readyMaxProjectionLag: 5, apiKeyCacheTtlMs: 0, auditExportHeadMinIntervalMs: 0 });
     expect(c.pseudonymSecret.toString()).toBe('p');
+  });
+
+  it('accepts a random admin key (32 hex characters, base64 of 32 bytes) and never quotes a refused one', () => {
+    for (const key of ['c415fd06edd7aa42d5b6e369d71a5da1', 'VfMU0zQkR8zC6N0HeLcLP9Pzpkv9O5xKGKVzCC/9XVI=']) expect(loadConfig({ MASTER_KEY, ADMIN_API_KEY: key }).adminApiKey).toBe(key);
+    expect(() => loadConfig({ MASTER_KEY, ADMIN_API_KEY: 'secret-admin' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret-admin') }));
   });
 
   it('needs EVENTSTORE_CONNECTION_STRING for eventstoredb', () => {
@@ -33,6 +40,13 @@ describe('loadConfig', () => {
     [{ BODY_LIMIT_BYTES: '1kb' }, /BODY_LIMIT_BYTES/],
     [{ READY_MAX_PROJECTION_LAG: '-1' }, /READY_MAX_PROJECTION_LAG/],
     [{ MASTER_KEY: 'c2hvcnQ=' }, /MASTER_KEY must be 32 bytes/],
+    [{ AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS: '1m' }, /AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS/],
+    // a weak admin key opens every route: refused at start, without quoting it
+    [{ ADMIN_API_KEY: 'k' }, /ADMIN_API_KEY must be at least 32 characters/],
+    [{ ADMIN_API_KEY: 'passwordpasswordpasswordpassword' }, /ADMIN_API_KEY looks guessable/],
+    [{ ADMIN_API_KEY: '0123456789012345678901234567890123' }, /ADMIN_API_KEY looks guessable/],
+    [{ ADMIN_API_KEY: 'aB3$'.repeat(8) }, /ADMIN_API_KEY looks guessable/],
+    [{ ADMIN_API_KEY: 'Zq3vN8rT1xWb6yKc 0pLm4sHd7gFj2aE9' }, /ADMIN_API_KEY must not contain whitespace/],
   ])('rejects %p', (env, message) => {
     expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(ConfigError);
     expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(message);

@@ -2,6 +2,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllowList, type AllowList } from '@pl/outbound';
+import { adminKeyWeakness } from './secret-strength';
 
 export type EventStoreKind = 'embedded' | 'postgres' | 'eventstoredb';
 
@@ -36,6 +37,8 @@ export interface AppConfig {
   readonly apiKeyCacheTtlMs: number;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
+  /** An audit export stores its signed head only when the newest stored head is at least this old. */
+  readonly auditExportHeadMinIntervalMs: number;
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -68,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventStore,
     eventStoreConnectionString: esdb,
     kafkaBrokers: (nonEmpty(env.KAFKA_BROKERS) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    adminApiKey: nonEmpty(env.ADMIN_API_KEY),
+    adminApiKey: adminKeyFrom(env),
     masterKey,
     masterKeyId: masterKeyIdValue,
     masterKeyGenerated: generated,
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     outboundAllowed: outboundAllowList(env),
+    auditExportHeadMinIntervalMs: nonNegativeInt(env, 'AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS', 60_000),
   };
 }
 
@@ -100,6 +104,13 @@ function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number):
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer`);
   return n;
+}
+
+function adminKeyFrom(env: NodeJS.ProcessEnv): string | null {
+  const key = nonEmpty(env.ADMIN_API_KEY);
+  const weakness = key === null ? null : adminKeyWeakness(key);
+  if (weakness) throw new ConfigError(`ADMIN_API_KEY ${weakness}`);
+  return key;
 }
 
 function nonEmpty(v: string | undefined): string | null {
