@@ -118,6 +118,7 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(report.status).toBe(200);
     const r = report.body.report;
     expect(r.consents[0].proof).toMatchObject({ ip_address: ALICE_IP, method: 'checkbox' });
+    expect(r.consents[0].extra).toEqual({ email: ALICE_EMAIL });
     expect(r.system_data.map((s: any) => s.system_id).sort()).toEqual(['billing', 'crm']);
     expect(r.purposes.map((p: any) => p.purpose)).toEqual(['essential.service.fulfilment', 'marketing']);
     expect(r.recipients).toEqual([{ recipient: 'payment-provider', third_countries: ['US'] }]);

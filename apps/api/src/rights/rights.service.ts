@@ -358,6 +358,7 @@ export function consentsOf(events: ReadonlyArray<{ type: string; data: any }>, s
           at: d.given_at ?? d.refused_at,
           ended_at: null,
           proof: { ...(d.proof ?? {}), consent_string: d.consent_string ?? null, consent_version: d.consent_version ?? null },
+          extra: d.extra ?? null,
         });
         break;
       case 'consent.withdrawn':

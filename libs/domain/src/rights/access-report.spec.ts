@@ -6,8 +6,8 @@ const input: ReportInput = {
   jurisdiction: 'GDPR',
   now,
   consents: [
-    { consent_id: 'c-old', status: 'given', categories: ['user.contact.email'], purposes: ['marketing'], legal_basis: 'consent', at: '2024-01-01T00:00:00Z', ended_at: null, proof: { ip_address: '203.0.113.9' } },
-    { consent_id: 'c-new', status: 'given', categories: ['user.behavior.browsing_history'], purposes: ['analytics'], legal_basis: 'consent', at: '2026-05-01T00:00:00Z', ended_at: null, proof: null },
+    { consent_id: 'c-old', status: 'given', categories: ['user.contact.email'], purposes: ['marketing'], legal_basis: 'consent', at: '2024-01-01T00:00:00Z', ended_at: null, proof: { ip_address: '203.0.113.9' }, extra: { loyalty_card: 'LC-7781' } },
+    { consent_id: 'c-new', status: 'given', categories: ['user.behavior.browsing_history'], purposes: ['analytics'], legal_basis: 'consent', at: '2026-05-01T00:00:00Z', ended_at: null, proof: null, extra: null },
   ],
   requests: [{ request_id: 'r1', request_type: 'access', status: 'verified', received_at: '2026-05-30T00:00:00Z', closed_at: null }],
   receipts: [
@@ -42,6 +42,7 @@ describe('access report (Art. 15)', () => {
     expect(r.complaint.source).toContain('Art. 77');
     expect(r.sources.map((s) => s.system_id)).toEqual(['crm', 'shop']);
     expect(r.look_back).toBeNull();
+    expect(r.consents[0].extra).toEqual({ loyalty_card: 'LC-7781' });
     expect(reportSections(r)).toEqual(['purposes', 'categories', 'recipients', 'retention', 'consents', 'requests', 'receipts', 'system_data']);
   });
 
@@ -64,6 +65,8 @@ describe('portability (Art. 20)', () => {
     ]);
     expect(p.records).toEqual([{ system_id: 'shop', category: 'user.contact.address', field: 'user.contact.address', value: '1 Main St' }]);
     expect(p.excluded).toEqual([{ category: 'user.behavior.inferences', reason: expect.stringContaining('20(1)(a)') }]);
+    // what the front end sent with the consent is data the subject provided
+    expect(p.consents.map((c) => c.extra)).toEqual([{ loyalty_card: 'LC-7781' }, null]);
     expect(toCsv([{ a: '=cmd()', b: 'say "hi", ok' }], ['a', 'b'])).toBe('a,b\r\n"\'=cmd()","say ""hi"", ok"\r\n');
   });
 });

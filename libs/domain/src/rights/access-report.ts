@@ -16,6 +16,8 @@ export interface ReportConsent {
   readonly ended_at: string | null;
   /** Proof of consent (Art. 7(1)), decrypted; personal fields are null once the key was shredded. */
   readonly proof: Record<string, unknown> | null;
+  /** Further consent_metadata fields the front end sent (encrypted in the log), decrypted: the subject's data too (Art. 15(3), 20(1)). */
+  readonly extra: Record<string, unknown> | null;
 }
 
 export interface ReportActivity {
@@ -162,7 +164,7 @@ export function buildPortabilityExport(input: ReportInput, holdings: readonly Ca
     source: 'GDPR Art. 20',
     portable_categories: scope.portable,
     excluded: scope.excluded,
-    consents: input.consents.map((c) => ({ consent_id: c.consent_id, status: c.status, categories: c.categories, purposes: c.purposes, at: c.at })),
+    consents: input.consents.map((c) => ({ consent_id: c.consent_id, status: c.status, categories: c.categories, purposes: c.purposes, at: c.at, extra: c.extra })),
     records,
   };
 }
