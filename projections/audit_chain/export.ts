@@ -4,7 +4,7 @@ import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { logEvents } from './log-pages';
 import { subjectRequestStreams } from './subject-streams';
 import { chainHead, linksPage, type StoredLink } from './queries';
-import { signCurrentHead } from './sign';
+import { signCurrentHead, type SignOptions } from './sign';
 
 export const EXPORT_FORMAT = 'privacy-ledger/audit-export/v1';
 
@@ -57,9 +57,10 @@ export async function* exportAuditLog(
   filter: ExportFilter,
   now: Date,
   summary: ExportSummary = { events: 0, withheld: 0, head: null },
+  signing: SignOptions = {},
 ): AsyncGenerator<string> {
   if (filter.subjectKey && !filter.subjectStreams) filter = { ...filter, subjectStreams: await subjectRequestStreams(store, filter.subjectKey, db) };
-  const head = await signCurrentHead(db, signer, now);
+  const head = await signCurrentHead(db, signer, now, signing);
   summary.head = head;
   const periodic = new Map<string, object[]>();
   for (const s of await signedHeads(db)) {
