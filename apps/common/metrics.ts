@@ -9,6 +9,7 @@ export class Metrics {
   readonly processManagerRuns: Counter<'process_manager' | 'outcome'>;
   readonly projectionStuck: Gauge<'projection'>;
   readonly projectionFailures: Counter<'projection' | 'error_class'>;
+  readonly outboundCalls: Counter<'caller' | 'outcome'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
@@ -47,6 +48,12 @@ export class Metrics {
       name: 'pl_projection_failures_total',
       help: 'Failed batches of each log follower in this process, by error class (never the message)',
       labelNames: ['projection', 'error_class'],
+      registers: [this.registry],
+    });
+    this.outboundCalls = new Counter({
+      name: 'pl_outbound_calls_total',
+      help: 'Outbound HTTP calls by caller and outcome class (refused_destination: stopped by the outbound policy)',
+      labelNames: ['caller', 'outcome'],
       registers: [this.registry],
     });
   }

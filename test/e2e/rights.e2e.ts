@@ -65,7 +65,8 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
   let bob: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ backend });
+    // billing's webhook host is allow-listed by name; tests resolve no names, so deliveries to it end as name_not_resolved
+    app = await startTestApp({ backend, env: { OUTBOUND_ALLOWED_PRIVATE_NETWORKS: 'billing.example' } });
     alice = app.infra.pseudonymizer.subject(ALICE);
     bob = app.infra.pseudonymizer.subject(BOB);
     const consent = (user_id: string, ip: string, extra: Record<string, unknown>) =>

@@ -8,6 +8,7 @@ import type { ApiKeyStore } from '../../apps/api/src/platform/auth/api-keys';
 import type { Scope } from '../../apps/api/src/platform/auth/scopes';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../../apps/worker/src/worker';
 import { freshPglite, freshPostgres, type FreshDatabase } from './databases';
+import { noDnsInTests } from './outbound';
 
 export interface TestApp {
   readonly url: string;
@@ -36,10 +37,6 @@ export interface TestAppOptions {
   readonly resolve?: HostResolver;
 }
 
-/** Tests never query DNS: a name resolves only through a resolver the test passes. */
-export const noDnsInTests: HostResolver = async () => {
-  throw Object.assign(new Error('tests resolve no host names'), { code: 'ENOTFOUND' });
-};
 
 const quietLogger = (): Logger => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 

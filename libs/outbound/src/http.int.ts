@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nodeRequest, OutboundPolicy, sendOutbound, type HostResolver, type RequestFn } from '@pl/outbound';
+import { nodeRequest, OutboundPolicy, sendOutbound, type RequestFn } from '@pl/outbound';
+import { answers as sequence } from '../../../test/support/outbound';
 
 // Every request here goes to 127.0.0.1 (allow-listed explicitly). Private and link-local answers come
 // from injected resolvers, and the recording RequestFn proves no socket was opened for them.
@@ -19,11 +20,6 @@ describe('sendOutbound: pinned, vetted HTTP calls (loopback only)', () => {
   function recording(): { open: RequestFn; opened: Array<{ hostname?: string | null; port?: unknown }> } {
     const opened: Array<{ hostname?: string | null; port?: unknown }> = [];
     return { opened, open: (o) => (opened.push({ hostname: o.hostname, port: o.port }), nodeRequest(o)) };
-  }
-
-  function sequence(...answers: string[][]): HostResolver & { calls: number } {
-    const r = Object.assign(async () => answers[Math.min(r.calls++, answers.length - 1)].map((address) => ({ address, family: (address.includes(':') ? 6 : 4) as 4 | 6 })), { calls: 0 });
-    return r;
   }
 
   const post = { method: 'POST' as const, body: '{}', headers: { 'content-type': 'application/json' }, timeoutMs: 2000 };

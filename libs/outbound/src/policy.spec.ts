@@ -1,9 +1,7 @@
-import { classifyAddress, OutboundPolicy, OutboundRefused, parseAllowList, type HostResolver } from '@pl/outbound';
+import { classifyAddress, OutboundPolicy, OutboundRefused, parseAllowList } from '@pl/outbound';
+import { answers, noDnsInTests as noDns } from '../../../test/support/outbound';
 
-const resolving = (...addresses: string[]): HostResolver => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-const noDns: HostResolver = async () => {
-  throw Object.assign(new Error('no DNS in unit tests'), { code: 'ENOTFOUND' });
-};
+const resolving = (...addresses: string[]) => answers(addresses);
 
 describe('outbound address policy (ARCHITECTURE invariant 14)', () => {
   it.each([
@@ -98,6 +96,11 @@ describe('outbound address policy (ARCHITECTURE invariant 14)', () => {
     await expect(policy.vet('http://127.0.0.1:9/')).resolves.toMatchObject({ addresses: [{ address: '127.0.0.1', family: 4 }] });
     await expect(policy.vet('https://HOOKS.internal/x')).resolves.toMatchObject({ addresses: [{ address: '10.9.9.9' }] });
     await expect(policy.vet('https://other.internal/x')).rejects.toMatchObject({ outcome: 'refused_destination' });
+    // registration accepts an allow-listed name unresolved; everything else as vet
+    await expect(OutboundPolicy.fromSetting('hooks.internal', noDns).admit('https://hooks.internal/x')).resolves.toBeUndefined();
+    await expect(OutboundPolicy.fromSetting('hooks.internal', noDns).admit('https://other.internal/x')).rejects.toMatchObject({ outcome: 'name_not_resolved' });
+    await expect(OutboundPolicy.fromSetting('hooks.internal', noDns).admit('http://10.0.0.1/')).rejects.toMatchObject({ outcome: 'refused_destination' });
+    await expect(OutboundPolicy.fromSetting('hooks.internal', noDns).admit('ftp://hooks.internal/')).rejects.toMatchObject({ outcome: 'invalid_url' });
 
     const everything = OutboundPolicy.fromSetting('0.0.0.0/0,::/0');
     expect(everything.refusal('10.0.0.1')).toBeNull();

@@ -89,6 +89,15 @@ export class OutboundPolicy {
     return forms.some((f) => this.allow.networks.some((n) => inCidr(f, n)));
   }
 
+  /**
+   * At registration (webhook endpoints, the TSA URL): like `vet`, except that a host name the operator
+   * allow-listed is accepted without resolving it; each call resolves and checks it again anyway.
+   */
+  async admit(target: string | URL): Promise<void> {
+    const url = parseUrl(target);
+    if (!this.allow.hostnames.has(normaliseHost(url.hostname))) await this.vet(url);
+  }
+
   /** Checks scheme and credentials, resolves the host and checks every address; throws `OutboundRefused`. */
   async vet(target: string | URL): Promise<VettedTarget> {
     const url = parseUrl(target);

@@ -28,11 +28,14 @@ export class WebhooksController {
 
   /** Registers or re-registers (rotating the secret). The signing secret is in this response only. */
   @Post('endpoints')
-  @ApiOperation({ summary: 'Register a webhook endpoint of a downstream service (GDPR Art. 19 propagation)' })
+  @ApiOperation({
+    summary: 'Register a webhook endpoint of a downstream service (GDPR Art. 19 propagation)',
+    description: 'A URL reaching loopback, link-local, private, CGNAT or reserved addresses (directly or through DNS) gets 400 unless OUTBOUND_ALLOWED_PRIVATE_NETWORKS allows it.',
+  })
   @HttpCode(201)
   async register(@Body() dto: RegisterEndpointDto) {
     await this.ready();
-    return registerEndpoint(this.infra.db, this.box, { service: dto.service, url: dto.url, topics: dto.topics, systemId: dto.system_id ?? null });
+    return registerEndpoint(this.infra.db, this.box, { service: dto.service, url: dto.url, topics: dto.topics, systemId: dto.system_id ?? null }, this.infra.outbound);
   }
 
   @Get('endpoints')

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook, WEBHOOK_HEADERS } from '@pl/sdk';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
+import { answers } from '../../../../test/support/outbound';
 
 describe('webhook routes (HTTP, PGlite): register, deliver signed, query the delivery log', () => {
   let t: TestApp;
@@ -20,7 +21,8 @@ describe('webhook routes (HTTP, PGlite): register, deliver signed, query the del
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/privacy-events`;
-    t = await startTestApp({ backend: 'pglite' });
+    // the receiver is local: allow exactly it; `internal.example` resolves (in the test only) to a private address
+    t = await startTestApp({ backend: 'pglite', env: { OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '127.0.0.1/32' }, resolve: answers(['10.0.0.5']) });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -33,6 +35,15 @@ describe('webhook routes (HTTP, PGlite): register, deliver signed, query the del
     expect(bad.status).toBe(400);
     const reader = await t.createKey('consent:read');
     expect((await t.request('POST', '/webhooks/endpoints', { service: 'crm', url, topics: ['privacy-ledger.consent.events.v1'] }, reader)).status).toBe(403);
+
+    // internal destinations: 400 with the reason, the address not echoed, nothing registered (ARCHITECTURE invariant 14)
+    for (const internal of ['http://169.254.169.254/latest/meta-data/', 'http://0xa9fea9fe:8080/', 'http://2130706434/', 'http://[fd00::1]/', 'https://internal.example/hooks']) {
+      const refused = await t.request('POST', '/webhooks/endpoints', { service: 'crm', url: internal, topics: ['privacy-ledger.consent.events.v1'] });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/OUTBOUND_ALLOWED_PRIVATE_NETWORKS/);
+      expect(JSON.stringify(refused.body)).not.toMatch(/169\.254|a9fe|2130706434|127\.0\.0\.1|fd00|10\.0\.0\.5|internal\.example/);
+    }
+    expect((await t.request('GET', '/webhooks/endpoints')).body.endpoints).toEqual([]);
 
     const reg = await t.request('POST', '/webhooks/endpoints', { service: 'crm', url, topics: ['privacy-ledger.consent.events.v1'] });
     expect(reg.status).toBe(201);
@@ -75,6 +86,7 @@ describe('webhook routes (HTTP, PGlite): register, deliver signed, query the del
       expect.objectContaining({ service: 'crm', event_type: 'consent.given', status: 'delivered', attempts: 1, last_status_code: 200, attempt_log: [expect.objectContaining({ attempt: 1, status_code: 200 })] }),
     ]);
     expect((await t.request('GET', '/webhooks/deliveries?status=bogus')).status).toBe(400);
+    expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/pl_outbound_calls_total\{caller="webhooks",outcome="http_200"\} 1/);
     expect((await t.request('POST', '/webhooks/deliveries/retry', { service: 'crm' })).body).toEqual({ requeued: 0 });
   }, 60_000);
 });

@@ -23,7 +23,7 @@ export const webhooksCommand: CliCommand = {
           return 2;
         }
         try {
-          const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), { service, url, topics, systemId: str('system-id') ?? null });
+          const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), { service, url, topics, systemId: str('system-id') ?? null }, infra!.outbound);
           io.out(`registered ${ep.service} -> ${ep.url} (${ep.topics.join(', ')})`);
           io.out('signing secret (shown only now; store it in the service):');
           io.out(ep.secret);

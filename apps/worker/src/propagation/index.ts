@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { KafkaRelay, SecretBox, WebhookDeliverer, WebhookDispatcher, consentStateBinding, createKafka } from '@pl/messaging';
 import type { Infrastructure } from '../../../common/infrastructure';
+import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
 
@@ -29,7 +30,12 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
   }
   const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => warn('webhook dispatch failed; retrying', { error: (e as Error)?.message }) });
-  const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), { pollMs: 500, log: (level, message, fields) => log?.[level](fields ?? {}, message) });
+  const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {
+    policy: infra.outbound,
+    onAttempt: (outcome) => processMetrics().outboundCalls.inc({ caller: 'webhooks', outcome }),
+    pollMs: 500,
+    log: (level, message, fields) => log?.[level](fields ?? {}, message),
+  });
   services.push({
     name: 'webhooks',
     start: async () => {

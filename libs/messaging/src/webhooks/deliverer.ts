@@ -1,4 +1,5 @@
 import type { SqlDatabase, SqlLock } from '@pl/eventstore';
+import { sendOutbound, type OutboundPolicy, type OutboundRequest, type OutboundResult, type RequestFn } from '@pl/outbound';
 import { backoffDelay } from '../backoff';
 import { HEADERS } from '../topics';
 import type { SecretBox } from './secret-box';
@@ -6,6 +7,12 @@ import { WEBHOOK_HEADERS, signWebhook } from './signature';
 import { WEBHOOK_SCHEMA } from './schema';
 
 export interface DelivererOptions {
+  /** Where deliveries may go: each attempt resolves and checks the URL again and connects only to the vetted address. */
+  readonly policy: OutboundPolicy;
+  /** Tests record every connection attempt with it. */
+  readonly request?: RequestFn;
+  /** Called with the outcome class of every attempt (a metric). */
+  readonly onAttempt?: (outcome: string) => void;
   /** Requests in flight overall, and per service: a slow service can hold at most its own share. */
   readonly concurrency?: number;
   readonly perServiceConcurrency?: number;
@@ -15,7 +22,6 @@ export interface DelivererOptions {
   readonly maxAttempts?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly pollMs?: number;
-  readonly fetch?: typeof fetch;
   readonly log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -48,11 +54,12 @@ export class WebhookDeliverer {
   private readonly pending = new Set<Promise<void>>();
   private delivered = 0;
   private failed = 0;
+  private refused = 0;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly box: SecretBox,
-    private readonly options: DelivererOptions = {},
+    private readonly options: DelivererOptions,
   ) {}
 
   async start(): Promise<void> {
@@ -62,7 +69,7 @@ export class WebhookDeliverer {
   }
 
   status() {
-    return { name: this.name, active: this.lock !== null, inflight: this.inflight.size, delivered: this.delivered, failed: this.failed };
+    return { name: this.name, active: this.lock !== null, inflight: this.inflight.size, delivered: this.delivered, failed: this.failed, refused: this.refused };
   }
 
   async stop(): Promise<void> {
@@ -136,39 +143,44 @@ export class WebhookDeliverer {
     return secret;
   }
 
+  private requestOf(row: DueRow): OutboundRequest {
+    const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
+    const timestamp = Math.floor(Date.now() / 1000);
+    return {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'privacy-ledger-webhooks/1',
+        [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+        [WEBHOOK_HEADERS.signature]: signWebhook(this.secretOf(row), timestamp, row.body),
+        [WEBHOOK_HEADERS.deliveryId]: row.id,
+        [WEBHOOK_HEADERS.eventId]: row.event_id,
+        [WEBHOOK_HEADERS.eventType]: row.event_type,
+        [WEBHOOK_HEADERS.topic]: row.topic,
+        [WEBHOOK_HEADERS.schemaVersion]: h[HEADERS.schemaVersion] ?? '1',
+        [WEBHOOK_HEADERS.correlationId]: h[HEADERS.correlationId] ?? '',
+      },
+      body: row.body,
+      timeoutMs: this.options.timeoutMs ?? 5000,
+      maxResponseBytes: 64 * 1024,
+    };
+  }
+
   private async deliver(row: DueRow): Promise<void> {
     const attempt = row.attempts + 1;
     const started = Date.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
+    let result: Pick<OutboundResult, 'ok' | 'status' | 'errorCode'> & { outcome: string };
     try {
-      const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
-      const timestamp = Math.floor(Date.now() / 1000);
-      const res = await (this.options.fetch ?? fetch)(row.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'privacy-ledger-webhooks/1',
-          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: signWebhook(this.secretOf(row), timestamp, row.body),
-          [WEBHOOK_HEADERS.deliveryId]: row.id,
-          [WEBHOOK_HEADERS.eventId]: row.event_id,
-          [WEBHOOK_HEADERS.eventType]: row.event_type,
-          [WEBHOOK_HEADERS.topic]: row.topic,
-          [WEBHOOK_HEADERS.schemaVersion]: h[HEADERS.schemaVersion] ?? '1',
-          [WEBHOOK_HEADERS.correlationId]: h[HEADERS.correlationId] ?? '',
-        },
-        body: row.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-      });
-      statusCode = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+      result = await sendOutbound(this.options.policy, row.url, this.requestOf(row), this.options.request);
     } catch (e) {
-      const err = e as Error;
-      error = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timeout after ${this.options.timeoutMs ?? 5000} ms` : `${err.name}: ${(err as any).cause?.code ?? err.message}`;
+      // the secret or the stored headers could not be read: nothing was sent
+      result = { outcome: 'not_sent', ok: false, status: null, errorCode: (e as Error)?.name ?? null };
     }
+    this.options.onAttempt?.(result.outcome);
+    if (result.outcome === 'refused_destination') this.refused++;
+    const statusCode = result.status;
+    // The delivery log shows the outcome class only: a low-level error would tell a caller which internal ports answer.
+    const error = result.ok ? null : result.outcome;
     const duration = Date.now() - started;
     const maxAttempts = this.options.maxAttempts ?? 8;
     await this.db.transaction(async (tx) => {
@@ -187,7 +199,7 @@ export class WebhookDeliverer {
     });
     if (error) {
       this.failed++;
-      this.options.log?.('warn', attempt >= maxAttempts ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry', { service: row.service, delivery_id: row.id, attempt, error });
+      this.options.log?.('warn', attempt >= maxAttempts ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry', { service: row.service, delivery_id: row.id, attempt, outcome: error, code: result.errorCode });
     } else this.delivered++;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { invalid, notFound } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
+import { OutboundRefused, type OutboundPolicy } from '@pl/outbound';
 import { TOPICS } from '../topics';
 import type { SecretBox } from './secret-box';
 
@@ -29,17 +30,19 @@ const SERVICE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 function validate(input: EndpointInput): void {
   if (!SERVICE.test(input.service)) invalidInput('service must be 1-63 lowercase letters, digits, dot, dash or underscore');
-  let url: URL;
-  try {
-    url = new URL(input.url);
-  } catch {
-    return invalidInput('url is not a valid URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') invalidInput('url must be http(s)');
-  if (url.username || url.password) invalidInput('url must not carry credentials');
   if (!input.topics.length) invalidInput('topics must name at least one topic');
   const unknown = input.topics.filter((t) => !WEBHOOK_TOPICS.includes(t));
   if (unknown.length) invalidInput(`unknown topics: ${unknown.join(', ')} (allowed: ${WEBHOOK_TOPICS.join(', ')})`);
+}
+
+/** The URL must reach an allowed destination now; delivery checks again (DNS can change). */
+async function vetUrl(policy: OutboundPolicy, url: string): Promise<void> {
+  try {
+    await policy.admit(url);
+  } catch (e) {
+    if (e instanceof OutboundRefused) invalidInput(e.message);
+    throw e;
+  }
 }
 
 function invalidInput(message: string): never {
@@ -48,10 +51,12 @@ function invalidInput(message: string): never {
 
 /**
  * Registers (or re-registers, rotating the secret) a service's endpoint. The secret is returned once
- * and stored sealed; it is never logged or returned again.
+ * and stored sealed; it is never logged or returned again. A URL reaching loopback, link-local,
+ * private or reserved addresses (directly or through DNS) is refused unless the policy allows it.
  */
-export async function registerEndpoint(db: SqlExecutor, box: SecretBox, input: EndpointInput): Promise<EndpointView & { secret: string }> {
+export async function registerEndpoint(db: SqlExecutor, box: SecretBox, input: EndpointInput, policy: OutboundPolicy): Promise<EndpointView & { secret: string }> {
   validate(input);
+  await vetUrl(policy, input.url);
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
   const r = await db.query<EndpointRow>(
     `INSERT INTO webhook_endpoints (service, url, topics, system_id, secret_sealed) VALUES ($1, $2, $3, $4, $5)
@@ -145,11 +150,24 @@ export async function listDeliveries(db: SqlExecutor, q: DeliveryQuery = {}): Pr
     attempts: row.attempts,
     next_attempt_at: row.status === 'pending' ? new Date(row.next_attempt_at).toISOString() : null,
     last_status_code: row.last_status_code,
-    last_error: row.last_error,
+    last_error: publicOutcome(row.last_error),
     created_at: new Date(row.created_at).toISOString(),
     delivered_at: row.delivered_at ? new Date(row.delivered_at).toISOString() : null,
-    attempt_log: (typeof row.attempt_log === 'string' ? JSON.parse(row.attempt_log) : row.attempt_log).map((a: any) => ({ ...a, at: new Date(a.at).toISOString() })),
+    attempt_log: (typeof row.attempt_log === 'string' ? JSON.parse(row.attempt_log) : row.attempt_log).map((a: any) => ({ ...a, error: publicOutcome(a.error), at: new Date(a.at).toISOString() })),
   }));
+}
+
+const OUTCOME = /^(refused_destination|name_not_resolved|invalid_url|connection_failed|timeout|response_too_large|not_sent|http_\d{3})$/;
+
+/**
+ * The outcome class of a stored attempt. Rows written before outcome classes held low-level error
+ * text (`TypeError: ECONNREFUSED`, `HTTP 503`, `timeout after 5000 ms`); they are shown as classes too.
+ */
+export function publicOutcome(stored: string | null): string | null {
+  if (stored === null || OUTCOME.test(stored)) return stored;
+  const http = /^HTTP (\d{3})$/.exec(stored);
+  if (http) return `http_${http[1]}`;
+  return /^timeout/.test(stored) ? 'timeout' : 'connection_failed';
 }
 
 /** Puts dead-lettered deliveries back in the queue (CLI `webhooks retry`); returns how many. */
