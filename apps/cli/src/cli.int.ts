@@ -87,6 +87,26 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
     if (table.rows[0].t) expect((await f.db.query<{ n: string }>("SELECT count(*)::text AS n FROM api_keys WHERE name LIKE 'SECRET%'")).rows[0].n).toBe('0');
   });
 
+  it('webhooks register refuses internal destinations (exit 2, no address echoed, nothing stored) unless allow-listed', async () => {
+    const topics = ['--topics', 'privacy-ledger.consent.events.v1'];
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://0x7f.1:6379/', 'http://[::ffff:a00:5]/']) {
+      const refused = await cli('webhooks', 'register', '--service', 'crm', '--url', url, ...topics);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.join('\n')).toMatch(/OUTBOUND_ALLOWED_PRIVATE_NETWORKS/);
+      expect(refused.stderr.join('\n')).not.toMatch(/169\.254|0x7f|127\.0\.0\.1|a00:5|10\.0\.0\.5/);
+    }
+    expect((await cli('webhooks', 'list')).stdout).toEqual([]);
+    const saved = env;
+    env = { ...env, OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '127.0.0.1/32' };
+    try {
+      const ok = await cli('webhooks', 'register', '--service', 'crm', '--url', 'http://127.0.0.1:9/hooks', ...topics);
+      expect(ok.code).toBe(0);
+    } finally {
+      env = saved;
+    }
+    expect((await cli('webhooks', 'list')).stdout).toEqual([expect.stringMatching(/^crm  active   http:\/\/127\.0\.0\.1:9\/hooks/)]);
+  });
+
   it('lists scopes without touching a database', async () => {
     const r = await runCli(['keys', 'scopes'], { io: capture(), env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
     expect(r).toBe(0);

@@ -9,11 +9,11 @@ describe('sendOutbound: pinned, vetted HTTP calls (loopback only)', () => {
   const servers: Server[] = [];
   afterAll(() => servers.forEach((s) => (s.closeAllConnections(), s.close())));
 
-  async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; hits: IncomingMessage[] }> {
+  async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => void, host = '127.0.0.1'): Promise<{ port: number; hits: IncomingMessage[] }> {
     const hits: IncomingMessage[] = [];
     const server = createServer((req, res) => (hits.push(req), handle(req, res)));
     servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, host, r));
     return { port: (server.address() as AddressInfo).port, hits };
   }
 
@@ -81,6 +81,17 @@ describe('sendOutbound: pinned, vetted HTTP calls (loopback only)', () => {
     const fine = await sendOutbound(policy, `http://127.0.0.1:${big.port}/`, post);
     expect(fine).toMatchObject({ outcome: 'http_200', ok: true });
     expect(fine.body).toHaveLength(4096);
+  });
+
+  it('pins IPv6 answers too: a name resolving to ::1 (allow-listed) reaches the receiver; ::1 alone is not enough for ::ffff:127.0.0.1', async () => {
+    const got = await receiver((_req, res) => res.writeHead(200).end(), '::1');
+    const policy = OutboundPolicy.fromSetting('::1', sequence(['::1']));
+    expect(await sendOutbound(policy, `http://hooks6.test:${got.port}/`, post)).toMatchObject({ outcome: 'http_200', remoteAddress: '::1' });
+    expect(await sendOutbound(policy, `http://[::1]:${got.port}/`, post)).toMatchObject({ outcome: 'http_200', remoteAddress: '::1' });
+    const { open, opened } = recording();
+    expect((await sendOutbound(policy, `http://[::ffff:127.0.0.1]:${got.port}/`, post, open)).outcome).toBe('refused_destination');
+    expect(opened).toEqual([]);
+    expect(got.hits.map((h) => h.headers.host)).toEqual([`hooks6.test:${got.port}`, `[::1]:${got.port}`]);
   });
 
   it('refuses loopback without the allow-list', async () => {
