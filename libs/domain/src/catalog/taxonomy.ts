@@ -1,5 +1,6 @@
 import { invalid, invalidValue } from '../shared/errors';
 import type { Art9Kind, CpraSensitiveKind, SpecialCategoryFlags } from '../law/special-categories';
+import type { RestrictionException } from '../law/consent';
 import { COARSE_LAWFUL_BASES, type LawfulBasis } from '../law/lawful-bases';
 
 /**
@@ -8,7 +9,7 @@ import { COARSE_LAWFUL_BASES, type LawfulBasis } from '../law/lawful-bases';
  * Organisations add their own keys under `custom.` (e.g. `custom.loyalty.tier`).
  * Versioned as data: change the law or the taxonomy here, in one place.
  */
-export const TAXONOMY_VERSION = '2026-11-26';
+export const TAXONOMY_VERSION = '2026-12-02';
 export const CUSTOM_PREFIX = 'custom.';
 
 const KEY_SHAPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
@@ -35,6 +36,8 @@ export interface PurposeDef {
   readonly ccpa_sensitive_use_limitable?: boolean;
   /** GDPR Art. 21(2)-(3): objection to direct marketing is absolute. */
   readonly direct_marketing?: boolean;
+  /** GDPR Art. 18(2): the exception to a restriction this purpose serves (law/consent.ts RESTRICTION_EXCEPTIONS). */
+  readonly art18_exception?: RestrictionException;
 }
 
 export interface SubjectCategoryDef {
@@ -126,6 +129,10 @@ export const PURPOSES: readonly PurposeDef[] = [
   { key: 'essential.legal', label: 'Comply with legal obligations (tax, accounting, law enforcement requests)' },
   { key: 'essential.vital_interests', label: 'Protect vital interests' },
   { key: 'essential.public_task', label: 'Perform a task in the public interest' },
+  { key: 'essential.storage', label: 'Storage only, no other operation', art18_exception: 'storage' },
+  { key: 'essential.legal_claims', label: 'Establish, exercise or defend legal claims', art18_exception: 'legal_claims' },
+  { key: 'essential.protection_of_others', label: 'Protect the rights of another natural or legal person', art18_exception: 'protection_of_others' },
+  { key: 'essential.important_public_interest', label: 'Important public interest of the Union or a member state', art18_exception: 'important_public_interest' },
   { key: 'marketing', label: 'Marketing', ccpa_sensitive_use_limitable: true, direct_marketing: true },
   { key: 'marketing.advertising', label: 'Advertising', ccpa_sensitive_use_limitable: true, direct_marketing: true },
   { key: 'marketing.advertising.first_party', label: 'First-party, contextual advertising', ccpa_sensitive_use_limitable: true, direct_marketing: true },
@@ -174,7 +181,10 @@ export const SUBJECT_CATEGORIES: readonly SubjectCategoryDef[] = [
   { key: 'member', label: 'Members of an association' },
 ];
 
-/** Coarse category values sent by older clients. */
+/**
+ * Coarse category values sent by older clients. `personal` is the root `user`: a consent to it never
+ * covers a special category or sensitive PI, which must be named (consent/traits.ts `consentCategoryCovers`).
+ */
 export const COARSE_CATEGORIES: Readonly<Record<string, string>> = {
   personal: 'user',
   sensitive: 'user.sensitive',
@@ -313,6 +323,10 @@ export function isSaleOrSharingPurpose(purposeKey: string): boolean {
 export function isSensitiveUseLimitable(purposeKey: string): boolean {
   if (purposeKey.startsWith(CUSTOM_PREFIX)) return true;
   return inheritedPurposeFlag(purposeKey, 'ccpa_sensitive_use_limitable') === true;
+}
+
+export function restrictionExceptionOf(purposeKey: string): RestrictionException | null {
+  return inheritedPurposeFlag(purposeKey, 'art18_exception') ?? null;
 }
 
 export function isDirectMarketing(purposeKey: string): boolean {

@@ -80,8 +80,32 @@ export const CONSENT_BASIS_ALIASES: Readonly<Record<string, ConsentBasis>> = {
  */
 export const OBJECTABLE_BASES: readonly string[] = ['legitimate_interests', 'public_task'];
 export const OBJECTION_SOURCE: ConsentLegalSource = { source: 'GDPR Art. 21(1)-(3)', effective_from: '2018-05-25' };
-/** While restricted only storage is allowed, except with consent ([G] Art. 18(2)). */
-export const RESTRICTION_SOURCE: ConsentLegalSource = { source: 'GDPR Art. 18(2)', effective_from: '2018-05-25' };
+
+/**
+ * Explicit consent for special categories ([G] Art. 9(2)(a)): an express statement, not a click on a
+ * general consent. The ways EDPB Guidelines 05/2020 section 4 (§§ 93-98) accepts, recorded as proof.
+ */
+export const EXPLICIT_CONSENT = {
+  source: 'GDPR Art. 9(2)(a); EDPB Guidelines 05/2020 section 4 (§§ 93-98)',
+  effective_from: '2018-05-25',
+  methods: ['written_statement', 'signed_document', 'electronic_signature', 'electronic_form_statement', 'email_statement', 'two_stage_verification'] as readonly string[],
+} as const;
+
+/**
+ * While processing is restricted, only storage, or processing with the subject's consent, for legal
+ * claims, to protect the rights of another person or for important public interest ([G] Art. 18(2)).
+ * Purposes carry the exception they serve in the catalog taxonomy (`art18_exception`).
+ */
+export type RestrictionException = 'storage' | 'legal_claims' | 'protection_of_others' | 'important_public_interest';
+export const RESTRICTION_EXCEPTIONS: Readonly<Record<RestrictionException | 'consent', ConsentLegalSource>> = {
+  storage: { source: 'GDPR Art. 18(2) ("with the exception of storage")', effective_from: '2018-05-25' },
+  consent: { source: "GDPR Art. 18(2) (the data subject's consent, given while the restriction stands)", effective_from: '2018-05-25' },
+  legal_claims: { source: 'GDPR Art. 18(2) (establishment, exercise or defence of legal claims)', effective_from: '2018-05-25' },
+  protection_of_others: { source: 'GDPR Art. 18(2) (protection of the rights of another natural or legal person)', effective_from: '2018-05-25' },
+  important_public_interest: { source: 'GDPR Art. 18(2) (important public interest of the Union or of a Member State)', effective_from: '2018-05-25' },
+};
+/** The basis validate reports for storage of a restricted subject's data. */
+export const STORAGE_UNDER_RESTRICTION = 'storage_under_restriction';
 
 // ---------------------------------------------------------------- US opt-outs (CCPA/CPRA)
 
@@ -111,6 +135,21 @@ export const GPC_RULE = {
 
 /** Wait at least 12 months before asking an opted-out consumer to opt back in (Civ. § 1798.135(c)(4)). */
 export const REASK_AFTER_OPT_OUT_MONTHS = { months: 12, source: 'Cal. Civ. Code § 1798.135(c)(4)', effective_from: '2023-01-01' } as const;
+
+/** From when the business may ask an opted-out consumer to opt back in. */
+export const reaskAllowedFrom = (optedOutAt: string): string => addMonths(optedOutAt, REASK_AFTER_OPT_OUT_MONTHS.months);
+
+/**
+ * A consent to sale/sharing that meets a standing opt-out. GPC keeps winning (11 CCR § 7025(c)(3):
+ * the signal is processed as a valid opt-out whatever the business-specific setting); another opt-out
+ * gives way only to a consent recorded once the business may ask again (§ 1798.135(c)(4)).
+ */
+export function optOutYieldsTo(optOut: { readonly source: OptOutSource; readonly recorded_at: string }, consentAt: string): boolean {
+  return optOut.source !== 'gpc' && Date.parse(consentAt) >= Date.parse(reaskAllowedFrom(optOut.recorded_at));
+}
+
+/** The source of the rule an opt-out of this kind applies (for denial details). */
+export const optOutSource = (kind: OptOutKind): string => OPT_OUT_RULES[kind].source;
 
 /** Opt-outs that forbid a purpose, by the purpose's traits. */
 export function optOutsBlocking(traits: { readonly sale_or_sharing: boolean; readonly targeted_advertising?: boolean }, sensitiveCategory: boolean): OptOutKind[] {
@@ -157,4 +196,11 @@ export const GPP_RULES = {
 } as const;
 
 /** IAB US Privacy string: version 1, notice, opt-out of sale, LSPA; deprecated 31 Jan 2024 but still read. */
-export const USP_RULES = { source: 'IAB CCPA Compliance Framework, US Privacy String v1.0', effective_from: '2019-11-01', deprecated_from: '2024-01-31' } as const;
+export const USP_RULES = {
+  source: 'IAB CCPA Compliance Framework, US Privacy String v1.0',
+  effective_from: '2019-11-01',
+  deprecated_from: '2024-01-31',
+  version: '1',
+  /** Third character: opted out of sale (Civ. § 1798.120). */
+  opted_out_value: 'Y',
+} as const;

@@ -1,5 +1,5 @@
 import { invalid } from '../../shared';
-import type { OptOutKind, OptOutSource } from '../../law/consent';
+import { USP_RULES, type OptOutKind, type OptOutSource } from '../../law/consent';
 import type { SignalSummary } from '../events';
 import { parseGppString } from './gpp';
 import { parseTcString } from './tcf';
@@ -19,9 +19,9 @@ export interface ParsedSignal {
 export function parseConsentString(value: string, tcfPurposeMap?: Readonly<Record<number, readonly string[]>>): ParsedSignal {
   const s = value.trim();
   if (s.length > 16384) throw invalid('consent_string is too long', { field: 'consent_string' });
-  if (/^1[YNyn-]{3}$/.test(s)) {
+  if (s.length === 4 && s.startsWith(USP_RULES.version)) {
     const usp = parseUsPrivacyString(s);
-    return { summary: { kind: 'usp', usp }, optOuts: usp.opted_out_of_sale === 'Y' ? { kinds: ['sale'], source: 'usp', detail: 'us_privacy' } : null, tcfPurposes: [] };
+    return { summary: { kind: 'usp', usp }, optOuts: usp.opted_out_of_sale === USP_RULES.opted_out_value ? { kinds: ['sale'], source: 'usp', detail: 'us_privacy' } : null, tcfPurposes: [] };
   }
   if (s.startsWith('D')) {
     const gpp = parseGppString(s);
