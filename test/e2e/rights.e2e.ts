@@ -142,8 +142,10 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(await restricted()).toBe(false);
     await app.request('POST', `/data-subject/requests/${id}/verify`, { method: 'documents' });
     expect(await restricted()).toBe(true);
-    const validate = await app.request('GET', `/consent/validate?user_id=${encodeURIComponent(BOB)}&data_category=user.contact.email&processing_purpose=marketing`);
-    expect(validate.body).toMatchObject({ processing_allowed: true, reason: 'consent_given' }); // Art. 18(2): with the subject's consent
+    const validate = (purpose: string) => app.request('GET', `/consent/validate?user_id=${encodeURIComponent(BOB)}&data_category=user.contact.email&processing_purpose=${purpose}`);
+    // Art. 18(2): Bob's consent predates his restriction request, so it does not override it; storage goes on
+    expect((await validate('marketing')).body).toMatchObject({ processing_allowed: false, reason: 'processing_restricted' });
+    expect((await validate('essential.storage')).body).toMatchObject({ processing_allowed: true, reason: 'storage_under_restriction' });
     expect((await app.request('POST', `/data-subject/requests/${id}/restriction/lift`)).status).toBe(422);
     expect(await restricted()).toBe(true);
     expect((await app.request('POST', `/data-subject/requests/${id}/restriction/notify-lift`, { reason: 'accuracy verified' })).status).toBe(200);

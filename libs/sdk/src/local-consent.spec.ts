@@ -1,5 +1,6 @@
 import { consent } from '@pl/domain';
 import { HEADERS, LocalConsentClient, type ConsentChange } from '@pl/sdk';
+import { givenEvent, restrictedEvent, snapshotOf } from '../../../test/support/consent-events';
 
 const S = 'sub_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const C = 'user.contact.email';
@@ -104,6 +105,18 @@ describe('LocalConsentClient cache semantics (no broker: messages applied direct
     expect(c.isAllowed(alice, C, P, NOW)).toBe(true);
     expect(c.isAllowed(ka, C, P, NOW)).toBe(true);
     expect(c.isAllowed(bob, C, P, NOW)).toBe(false);
+  });
+
+  it('answers the consent law like the server: restriction, storage, special categories', () => {
+    const c = client();
+    // a consent to `personal` (category `user`) given before a restriction
+    const restricted = snapshotOf([givenEvent({ data_categories: ['user'] }), restrictedEvent('2026-03-01T00:00:00.000Z')]);
+    c.apply(msg('r1', 1, restricted));
+    for (const [category, purpose] of [[C, P], [C, 'essential.storage'], ['user.health', P]]) {
+      expect(c.check(S, category, purpose, NOW)).toEqual(consent.evaluate(restricted, { category, purpose, now: new Date(NOW) }));
+    }
+    expect(c.check(S, C, P, NOW).reason).toBe('processing_restricted');
+    expect(c.isAllowed(S, C, 'essential.storage', NOW)).toBe(true);
   });
 
   it('counts malformed messages without throwing', () => {

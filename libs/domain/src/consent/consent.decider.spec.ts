@@ -1,5 +1,5 @@
 import { spec } from '../shared/testing';
-import { expiryPolicy } from '../law/consent';
+import { GPC_RULE, expiryPolicy } from '../law/consent';
 import { consentDecider, type ConsentCommand } from './decider';
 import type { ConsentEvent, ConsentGivenData, ConsentProof } from './events';
 import { evolve, initialConsentState } from './state';
@@ -113,11 +113,45 @@ describe('consent decider', () => {
       .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
   });
 
-  it('withdrawing a narrower category also ends the grant of its parent', () =>
+  it('withdrawing a narrower category narrows the grant of its parent and ends nothing else (Art. 7(3))', () => {
+    const withdrawal: ConsentEvent = {
+      type: 'consent.withdrawn',
+      data: {
+        subject_key: S,
+        withdrawn_at: now,
+        data_categories: ['user.contact.email'],
+        processing_purposes: null,
+        affected: [],
+        narrowed: [{ category: 'user.contact', purpose: 'marketing.communications.email', consent_id: 'c1', excluded: [{ category: 'user.contact.email', purpose: 'marketing.communications.email' }] }],
+      },
+    };
     spec(consentDecider)
       .given([given({ data_categories: ['user.contact'] })])
       .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now })
-      .thenMatches((es) => expect((es[0].data as { affected: Array<{ category: string }> }).affected).toEqual([expect.objectContaining({ category: 'user.contact' })])));
+      .then([withdrawal]);
+    // the same withdrawal again changes nothing
+    spec(consentDecider)
+      .given([given({ data_categories: ['user.contact'] }), withdrawal])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now })
+      .then([]);
+  });
+
+  it('withdrawing `behavioral` leaves a separate `personal` consent in force for other categories', () => {
+    const personal = given({ consent_id: 'p', data_categories: ['user'] });
+    const behavioral = given({ consent_id: 'b', data_categories: ['user.behavior'] });
+    const events = consentDecider.decide({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.behavior'], purposes: null, now }, [personal, behavioral].reduce(evolve, initialConsentState()));
+    const s = [personal, behavioral, ...events].reduce(evolve, initialConsentState());
+    expect(s.grants['user|marketing.communications.email']).toMatchObject({ status: 'active', exclusions: [{ category: 'user.behavior', purpose: 'marketing.communications.email' }] });
+    expect(s.grants['user.behavior|marketing.communications.email']).toMatchObject({ status: 'withdrawn' });
+  });
+
+  it('withdrawing a narrower purpose narrows a grant for its parent purpose', () =>
+    spec(consentDecider)
+      .given([given({ processing_purposes: ['marketing'], expires_at: { marketing: '2027-03-01T12:00:00.000Z' } })])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing.communications.sms'], now })
+      .thenMatches((es) =>
+        expect(es[0].data).toMatchObject({ affected: [], narrowed: [{ category: 'user.contact.email', purpose: 'marketing', excluded: [{ category: 'user.contact.email', purpose: 'marketing.communications.sms' }] }] }),
+      ));
 
   it('withdrawing what is not active appends nothing', () =>
     spec(consentDecider).given([]).when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, now }).then([]));
@@ -150,7 +184,19 @@ describe('consent decider', () => {
       .when(record({ purposes, saleOrSharingPurposes: ['marketing.advertising.third_party'] }))
       .thenMatches((es) => {
         expect(es.map((e) => e.type)).toEqual(['consent.given', 'consent.opt_out_conflict_recorded']);
-        expect(es[1].data).toEqual({ subject_key: S, consent_id: 'c1', purposes: ['marketing.advertising.third_party'], opt_outs: ['sale', 'sharing'], sources: ['gpc'], detected_at: now });
+        expect(es[1].data).toEqual({
+          subject_key: S,
+          consent_id: 'c1',
+          purposes: ['marketing.advertising.third_party'],
+          opt_outs: ['sale', 'sharing'],
+          sources: ['gpc'],
+          detected_at: now,
+          direction: 'consent_after_opt_out',
+          resolution: 'opt_out_prevails',
+          ended: [],
+          reask_allowed_from: null,
+          rule: GPC_RULE.source,
+        });
       });
   });
 

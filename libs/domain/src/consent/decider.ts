@@ -1,4 +1,5 @@
 import { invalid, type Decider } from '../shared';
+import { categoryCovers, isSaleOrSharingPurpose, purposeCovers } from '../catalog';
 import {
   CONSENT_CLOCK_SKEW_MS,
   DEFAULT_EXPIRY_POLICY,
@@ -6,18 +7,14 @@ import {
   expiryMonthsFor,
   type ConsentBasis,
   type ExpiryPolicy,
-  type OptOutKind,
-  type OptOutSource,
 } from '../law/consent';
+import { ageRecordFor, explicitnessFor, type AgeInput } from './conditions';
 import type { ConsentEvent, ConsentProof, GrantRef, SignalSummary } from './events';
-import { evolve, grantKey, initialConsentState, type ConsentState } from './state';
-import { overlaps } from './traits';
+import { consentAfterOptOut, folding, gpcOptOut, optOutEvents, type SignalOptOuts } from './opt-outs';
+import { evolve, initialConsentState, grantKey, type ConsentState } from './state';
+import { excludedBy, type Exclusion } from './traits';
 
-export interface SignalOptOuts {
-  readonly kinds: OptOutKind[];
-  readonly source: OptOutSource;
-  readonly detail: string | null;
-}
+export type { SignalOptOuts } from './opt-outs';
 
 export type ConsentCommand =
   | {
@@ -41,8 +38,12 @@ export type ConsentCommand =
       readonly gpc?: boolean;
       /** Opt-outs carried by a GPP or US Privacy string. */
       readonly signalOptOuts?: SignalOptOuts | null;
-      /** Which of `purposes` are CCPA sale/sharing (from the catalog taxonomy). */
+      /** Which of `purposes` are CCPA sale/sharing; defaults to the catalog taxonomy's flags. */
       readonly saleOrSharingPurposes?: readonly string[];
+      /** How a consent naming special categories was made explicit ([G] Art. 9(2)(a)). */
+      readonly explicitMethod?: string | null;
+      /** The subject's age, where it is and who gave the consent ([G] Art. 8; Civ. § 1798.120(c)). */
+      readonly age?: AgeInput | null;
       readonly now: string;
     }
   | {
@@ -67,8 +68,6 @@ export type ConsentCommand =
       readonly now: string;
     };
 
-const GPC_OPT_OUTS: OptOutKind[] = ['sale', 'sharing'];
-
 function iso(value: string, field: string): string {
   const t = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) throw invalid(`${field} must be an ISO-8601 timestamp`, { field });
@@ -76,17 +75,6 @@ function iso(value: string, field: string): string {
 }
 
 const uniq = (xs: readonly string[]): string[] => [...new Set(xs)];
-
-function optOutEvents(state: ConsentState, subjectKey: string, o: SignalOptOuts | null, now: string): ConsentEvent[] {
-  if (!o || o.kinds.length === 0) return [];
-  const missing = o.kinds.filter((k) => !state.opt_outs.some((x) => x.kind === k && x.source === o.source));
-  if (!missing.length) return [];
-  return [{ type: 'consent.opt_out_recorded', data: { subject_key: subjectKey, kinds: missing, source: o.source, recorded_at: now, detail: o.detail } }];
-}
-
-function gpcOptOut(gpc: boolean | undefined): SignalOptOuts | null {
-  return gpc ? { kinds: GPC_OPT_OUTS, source: 'gpc', detail: 'Sec-GPC: 1' } : null;
-}
 
 function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: ConsentState): ConsentEvent[] {
   const categories = uniq(cmd.categories);
@@ -108,14 +96,15 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
     for (const p of purposes) expires[p] = addMonths(givenAt, expiryMonthsFor(policy, p));
   }
 
-  let s = state;
-  const out: ConsentEvent[] = [];
-  const push = (e: ConsentEvent) => {
-    out.push(e);
-    s = evolve(s, e);
-  };
-  optOutEvents(s, cmd.subjectKey, gpcOptOut(cmd.gpc), now).forEach(push);
-  optOutEvents(s, cmd.subjectKey, cmd.signalOptOuts ?? null, now).forEach(push);
+  const saleOrSharing = purposes.filter((p) => (cmd.saleOrSharingPurposes ? cmd.saleOrSharingPurposes.includes(p) : isSaleOrSharingPurpose(p)));
+  // Checked before anything is appended: a refused command changes nothing.
+  const given = cmd.status === 'given';
+  const explicitness = given ? explicitnessFor(categories, cmd.basis, cmd.explicitMethod) : null;
+  const age = given ? ageRecordFor(cmd.age, saleOrSharing.length > 0) : null;
+
+  const f = folding(state);
+  f.push(...optOutEvents(f.state, cmd.subjectKey, gpcOptOut(cmd.gpc), now));
+  f.push(...optOutEvents(f.state, cmd.subjectKey, cmd.signalOptOuts ?? null, now));
 
   const common = {
     consent_id: cmd.consentId,
@@ -128,46 +117,62 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
     signal: cmd.signal ?? null,
     extra: cmd.extra ?? null,
   };
-  if (cmd.status === 'refused') {
-    push({ type: 'consent.refused', data: { ...common, refused_at: givenAt } });
-    return out;
+  if (!given) {
+    f.push({ type: 'consent.refused', data: { ...common, refused_at: givenAt } });
+    return f.out;
   }
-  const pairs = categories.flatMap((c) => purposes.map((p) => s.grants[grantKey(c, p)]));
+  const pairs = categories.flatMap((c) => purposes.map((p) => f.state.grants[grantKey(c, p)]));
   const active = pairs.filter((g) => g && g.status === 'active' && g.expires_at !== null && Date.parse(g.expires_at) > Date.parse(now));
   const renews = uniq(active.map((g) => g!.consent_id));
   const type = active.length === pairs.length ? 'consent.renewed' : 'consent.given';
-  push({ type, data: { ...common, legal_basis: cmd.basis, given_at: givenAt, expires_at: expires, renews } });
-
-  const saleSharing = purposes.filter((p) => cmd.saleOrSharingPurposes?.includes(p));
-  const standing = s.opt_outs.filter((o) => o.kind === 'sale' || o.kind === 'sharing');
-  if (saleSharing.length && standing.length) {
-    push({
-      type: 'consent.opt_out_conflict_recorded',
-      data: {
-        subject_key: cmd.subjectKey,
-        consent_id: cmd.consentId,
-        purposes: saleSharing,
-        opt_outs: uniq(standing.map((o) => o.kind)) as OptOutKind[],
-        sources: uniq(standing.map((o) => o.source)) as OptOutSource[],
-        detected_at: now,
-      },
-    });
-  }
-  return out;
+  const optional = { ...(explicitness ? { explicitness } : {}), ...(age ? { age } : {}) };
+  const before = f.state;
+  f.push({ type, data: { ...common, legal_basis: cmd.basis, given_at: givenAt, expires_at: expires, renews, ...optional } });
+  f.push(...consentAfterOptOut(before, { ...cmd, purposes, saleOrSharingPurposes: saleOrSharing }, givenAt, now));
+  return f.out;
 }
 
+type Relation = 'covers' | Exclusion['category'][] | null;
+/** Does the withdrawn scope cover the granted key, touch only narrower keys inside it, or miss it? */
+function relation(scope: readonly string[] | null, granted: string, covers: (a: string, b: string) => boolean): Relation {
+  if (!scope || scope.some((w) => covers(w, granted))) return 'covers';
+  const inside = scope.filter((w) => covers(granted, w));
+  return inside.length ? inside : null;
+}
+
+/**
+ * Withdrawal by category, purpose or all ([G] Art. 7(3)). A grant inside the scope ends; a broader
+ * grant keeps covering everything else, minus the withdrawn part: withdrawing `user.behavior` never
+ * ends a consent to `user` (the coarse `personal`) for other categories.
+ */
 function withdraw(cmd: Extract<ConsentCommand, { type: 'WithdrawConsent' }>, state: ConsentState): ConsentEvent[] {
   const now = iso(cmd.now, 'now');
   const cats = cmd.categories?.length ? uniq(cmd.categories) : null;
   const purps = cmd.purposes?.length ? uniq(cmd.purposes) : null;
-  // A withdrawal for a narrower category also ends a grant of its parent: over-withdrawing is safe, under-withdrawing is not.
-  const inScope = (category: string) => !cats || cats.some((c) => overlaps(c, category));
-  const affected: GrantRef[] = Object.values(state.grants)
-    .filter((g) => g.status === 'active' && inScope(g.category) && (!purps || purps.some((p) => overlaps(p, g.purpose))))
-    .map((g) => ({ category: g.category, purpose: g.purpose, consent_id: g.consent_id }));
   const out = optOutEvents(state, cmd.subjectKey, gpcOptOut(cmd.gpc), now);
-  if (affected.length) {
-    out.push({ type: 'consent.withdrawn', data: { subject_key: cmd.subjectKey, withdrawn_at: now, data_categories: cats, processing_purposes: purps, affected } });
+  const after = out.reduce(evolve, state);
+  const affected: GrantRef[] = [];
+  const narrowed: Array<GrantRef & { excluded: Exclusion[] }> = [];
+  for (const g of Object.values(after.grants)) {
+    if (g.status !== 'active') continue;
+    const c = relation(cats, g.category, categoryCovers);
+    const p = relation(purps, g.purpose, purposeCovers);
+    if (!c || !p) continue;
+    const ref = { category: g.category, purpose: g.purpose, consent_id: g.consent_id };
+    if (c === 'covers' && p === 'covers') {
+      affected.push(ref);
+      continue;
+    }
+    const cs = c === 'covers' ? [g.category] : c;
+    const ps = p === 'covers' ? [g.purpose] : p;
+    const excluded = cs.flatMap((category) => ps.map((purpose) => ({ category, purpose }))).filter((x) => !excludedBy(g.exclusions, x.category, x.purpose));
+    if (excluded.length) narrowed.push({ ...ref, excluded });
+  }
+  if (affected.length || narrowed.length) {
+    out.push({
+      type: 'consent.withdrawn',
+      data: { subject_key: cmd.subjectKey, withdrawn_at: now, data_categories: cats, processing_purposes: purps, affected, ...(narrowed.length ? { narrowed } : {}) },
+    });
   }
   return out;
 }

@@ -1,5 +1,7 @@
 import type { DomainEvent } from '../shared';
 import type { ConsentBasis, OptOutKind, OptOutSource } from '../law/consent';
+import type { ConsentGiver } from '../law/children';
+import type { Exclusion } from './traits';
 
 /** One category x purpose pair covered by a consent. */
 export interface GrantRef {
@@ -70,6 +72,28 @@ export type SignalSummary =
   | { readonly kind: 'gpp'; readonly gpp: GppSummary }
   | { readonly kind: 'usp'; readonly usp: UspSummary };
 
+/** How a consent to special categories was made explicit ([G] Art. 9(2)(a)). */
+export interface Explicitness {
+  readonly method: string;
+  readonly source: string;
+}
+
+/**
+ * Age facts of a consent ([G] Art. 8; Civ. § 1798.120(c)): the rule as decided when it was given, so
+ * a replay answers alike whatever the table says later. The age itself is not kept, only its band.
+ */
+export interface AgeRecord {
+  readonly jurisdiction: string;
+  readonly consent_age: number;
+  readonly below_consent_age: boolean;
+  readonly parent_required: 'all' | 'sale_or_sharing' | null;
+  readonly sale_opt_in_required: boolean;
+  readonly established_by: string;
+  readonly given_by: ConsentGiver;
+  readonly parental_verification: string | null;
+  readonly source: string;
+}
+
 export type ConsentGivenData = {
   readonly consent_id: string;
   readonly subject_key: string;
@@ -88,6 +112,10 @@ export type ConsentGivenData = {
   readonly signal: SignalSummary | null;
   /** Encrypted free-form metadata from the caller (may hold free text). */
   readonly extra: Record<string, unknown> | null;
+  /** Absent in events before 2026-12: read as null (plain consent). */
+  readonly explicitness?: Explicitness | null;
+  /** Absent when no age was given (and in events before 2026-12). */
+  readonly age?: AgeRecord | null;
 };
 
 export type ConsentEvent =
@@ -112,6 +140,8 @@ export type ConsentEvent =
       readonly data_categories: string[] | null;
       readonly processing_purposes: string[] | null;
       readonly affected: GrantRef[];
+      /** Broader grants that stay, minus the withdrawn part (absent before 2026-12, when a withdrawal ended the broader grant). */
+      readonly narrowed?: Array<GrantRef & { readonly excluded: Exclusion[] }>;
     }>
   | DomainEvent<'consent.expired', { readonly subject_key: string; readonly expired_at: string; readonly expired: Array<GrantRef & { readonly expires_at: string }> }>
   | DomainEvent<'consent.opt_out_recorded', {
@@ -122,7 +152,11 @@ export type ConsentEvent =
       /** E.g. the GPP section or `Sec-GPC` header. */
       readonly detail: string | null;
     }>
-  /** A consent to sale/sharing while an opt-out (e.g. GPC) stands: the opt-out keeps winning (11 CCR § 7025(c)(3)), the conflict is visible. */
+  /**
+   * A consent to sale/sharing meets an opt-out, in either order, and how it was resolved (law/consent.ts
+   * `optOutYieldsTo`). Events before 2026-12 carry neither direction nor resolution: a consent after an
+   * opt-out that the opt-out won.
+   */
   | DomainEvent<'consent.opt_out_conflict_recorded', {
       readonly subject_key: string;
       readonly consent_id: string;
@@ -130,6 +164,13 @@ export type ConsentEvent =
       readonly opt_outs: OptOutKind[];
       readonly sources: OptOutSource[];
       readonly detected_at: string;
+      readonly direction?: ConflictDirection;
+      readonly resolution?: ConflictResolution;
+      /** Grants the opt-out ended (opt_out_after_consent). */
+      readonly ended?: GrantRef[];
+      /** When the business may ask again to opt back in (Civ. § 1798.135(c)(4)); null for GPC. */
+      readonly reask_allowed_from?: string | null;
+      readonly rule?: string;
     }>
   | DomainEvent<'consent.processing_restricted', { readonly subject_key: string; readonly restricted_at: string; readonly request_id: string | null; readonly reason: string | null }>
   | DomainEvent<'consent.restriction_lifted', { readonly subject_key: string; readonly lifted_at: string; readonly request_id: string | null }>
@@ -141,6 +182,10 @@ export type ConsentEvent =
       readonly direct_marketing: boolean;
       readonly request_id: string | null;
     }>;
+
+export type ConflictDirection = 'consent_after_opt_out' | 'opt_out_after_consent';
+/** `opt_out_prevails`: the grant does not count for sale/sharing; `consent_prevails`: the opt-out is lifted. */
+export type ConflictResolution = 'opt_out_prevails' | 'consent_prevails';
 
 export type ConsentEventType = ConsentEvent['type'];
 export const CONSENT_EVENT_PREFIX = 'consent.';

@@ -4,3 +4,4 @@ export * from './decider';
 export * from './evaluate';
 export * from './traits';
 export * from './personal-fields';
+export type { AgeInput } from './conditions';
