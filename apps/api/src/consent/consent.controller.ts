@@ -47,10 +47,11 @@ export class ConsentController {
   @ApiQuery({ name: 'data_category', required: true, example: 'user.contact.email' })
   @ApiQuery({ name: 'processing_purpose', required: true, example: 'marketing.communications.email' })
   @ApiResponse({ status: 400, description: 'Missing or invalid query parameter' })
+  @ApiResponse({ status: 200, description: 'With `Sec-GPC: 1` the subject is opted out of sale/sharing first (recorded once, 11 CCR § 7025) and the answer carries `gpc`' })
   @RequireScopes('consent:read', 'consent:write')
-  validate(@Query() q: ValidateQuery) {
+  validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    return this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose));
+    return this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), req.headers, ctx);
   }
 
   @Post('validate/batch')

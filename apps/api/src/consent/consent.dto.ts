@@ -6,11 +6,14 @@ import {
   IsArray,
   IsIn,
   IsISO8601,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 
@@ -38,6 +41,18 @@ export class RecordConsentDto {
   @IsString() @Length(1, 64) consent_version!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Proof of consent (GDPR Art. 7(1)): notice, method, channel, ...', example: { notice_id: 'newsletter-form', notice_version: '3', method: 'checkbox', channel: 'web', ip_address: '203.0.113.7' } })
   @IsOptional() @IsObject() consent_metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'Required when data_categories name a special category (GDPR Art. 9(1)), with legal_basis explicit_consent: how the consent was made explicit (Art. 9(2)(a))', example: 'two_stage_verification', maxLength: 64 })
+  @IsOptional() @IsString() @Length(1, 64) explicit_consent_method?: string;
+  @ApiPropertyOptional({ description: "The subject's age in whole years (GDPR Art. 8; Civ. § 1798.120(c)); only its band is kept. With jurisdiction and age_established_by", minimum: 0, maximum: 130 })
+  @IsOptional() @IsInt() @Min(0) @Max(130) subject_age?: number;
+  @ApiPropertyOptional({ description: 'Where the subject is: EU/EEA country code (DE, FR, ...) or US-CA', example: 'DE', maxLength: 8 })
+  @IsOptional() @IsString() @Length(2, 8) jurisdiction?: string;
+  @ApiPropertyOptional({ description: 'How the age was established (self_declaration, parental_declaration, account_record, id_document_check, age_estimation, third_party_verification)', maxLength: 64 })
+  @IsOptional() @IsString() @Length(1, 64) age_established_by?: string;
+  @ApiPropertyOptional({ description: 'Who gave the consent: subject (default) or holder_of_parental_responsibility', maxLength: 64 })
+  @IsOptional() @IsString() @Length(1, 64) given_by?: string;
+  @ApiPropertyOptional({ description: 'How the holder of parental responsibility was verified (email_confirmation, signed_form, payment_card_check, id_document_check, video_call)', maxLength: 64 })
+  @IsOptional() @IsString() @Length(1, 64) parental_verification?: string;
 }
 
 export class WithdrawConsentDto {

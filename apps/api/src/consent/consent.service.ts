@@ -4,7 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
 import { recordPersonalDataAccess } from '@pl/audit';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
-import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, type ExpiryPolicy } from '@pl/domain/law/consent';
+import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, reaskAllowedFrom, type ExpiryPolicy } from '@pl/domain/law/consent';
 import { parseConsentString } from '@pl/domain/consent/signals';
 import { loadSnapshot, loadSnapshots } from '@pl/projections/consent';
 import type { Infrastructure } from '../../../common/infrastructure';
@@ -15,6 +15,25 @@ import { CONSENT_BASES_LOOKUP, type LawfulBasisLookup } from './lawful-basis-loo
 import { proofFrom } from './proof';
 
 const REFUSED = new Set(['denied', 'refused', 'rejected']);
+
+const AGE_FIELDS = ['subject_age', 'jurisdiction', 'age_established_by'] as const;
+
+/** The age facts of a record ([G] Art. 8): all three or none; who gave it defaults to the subject. */
+function ageInput(dto: RecordConsentDto): consent.AgeInput | null {
+  const present = AGE_FIELDS.filter((f) => dto[f] !== undefined);
+  const parentFields = dto.given_by !== undefined || dto.parental_verification !== undefined;
+  if (!present.length && !parentFields) return null;
+  if (present.length < AGE_FIELDS.length) {
+    throw invalid(`${AGE_FIELDS.join(', ')} go together: send all three to record a consent with the subject's age (GDPR Art. 8)`, { field: AGE_FIELDS.find((f) => dto[f] === undefined) });
+  }
+  return {
+    jurisdiction: dto.jurisdiction!.trim().toUpperCase(),
+    age: dto.subject_age!,
+    establishedBy: dto.age_established_by!,
+    givenBy: (dto.given_by ?? 'subject') as consent.AgeInput['givenBy'],
+    parentalVerification: dto.parental_verification ?? null,
+  };
+}
 
 /** `CONSENT_EXPIRY_MONTHS=12` and `CONSENT_EXPIRY_MONTHS_BY_PURPOSE=marketing=6,analytics=13`. */
 export function expiryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ExpiryPolicy {
@@ -118,6 +137,7 @@ export class ConsentService {
     const gpc = gpcReceived(headers);
     const consentId = randomUUID();
     const now = ctx.now.toISOString();
+    const age = ageInput(dto);
 
     if (dto.consent_status === 'withdrawn') {
       const r = await this.exec({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc, now }, ctx);
@@ -144,6 +164,8 @@ export class ConsentService {
         gpc,
         signalOptOuts: signal?.optOuts ?? null,
         saleOrSharingPurposes: purposes.filter(catalog.isSaleOrSharingPurpose),
+        explicitMethod: dto.explicit_consent_method ?? null,
+        age,
         now,
       },
       ctx,
@@ -161,6 +183,8 @@ export class ConsentService {
       expiry_timestamp: earliest,
       expiry_by_purpose: expiries,
       legal_basis: basis,
+      ...(main && main.type !== 'consent.refused' && main.data.explicitness ? { explicitness: main.data.explicitness } : {}),
+      ...(main && main.type !== 'consent.refused' && main.data.age ? { age: main.data.age } : {}),
       consent_version: dto.consent_version,
       consent_metadata: { ...proof, ...(extra ?? {}) },
       renewed: main?.type === 'consent.renewed',
@@ -192,8 +216,15 @@ export class ConsentService {
       withdrawal_timestamp: now,
       affected_consents: new Set(affected.map((a) => a.consent_id)).size,
       affected: affected.map((a) => ({ consent_id: a.consent_id, data_category: a.category, processing_purpose: a.purpose })),
+      // broader consents that stay in force minus the withdrawn part ([G] Art. 7(3))
+      narrowed: (w && w.type === 'consent.withdrawn' ? (w.data.narrowed ?? []) : []).map((n) => ({
+        consent_id: n.consent_id,
+        data_category: n.category,
+        processing_purpose: n.purpose,
+        excluded: n.excluded.map((x) => ({ data_category: x.category, processing_purpose: x.purpose })),
+      })),
       data_categories: categories ?? [...new Set(affected.map((a) => a.category))],
-      processing_cessation_initiated: affected.length > 0,
+      processing_cessation_initiated: affected.length > 0 || !!(w && w.type === 'consent.withdrawn' && w.data.narrowed?.length),
       position: r.appended ? positionToString(r.appended.position) : null,
     };
   }
@@ -213,14 +244,26 @@ export class ConsentService {
     };
   }
 
-  async validate(userId: string | undefined, category: string | undefined, purpose: string | undefined): Promise<ValidationAnswer> {
+  /**
+   * `Sec-GPC: 1` on validate is an opt-out of sale/sharing for this subject (11 CCR § 7025(b)):
+   * recorded once (the decider appends nothing when it stands), then the answer honours it.
+   */
+  async validate(userId: string | undefined, category: string | undefined, purpose: string | undefined, headers: Record<string, string | string[] | undefined> = {}, ctx?: CommandContext): Promise<ValidationAnswer & { gpc?: ReturnType<typeof gpcAnswer> }> {
     if (!userId) throw invalid('user_id is required', { field: 'user_id' });
     if (!category) throw invalid('data_category is required', { field: 'data_category' });
     if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
     const c = resolveCategory(category);
     const p = resolvePurpose(purpose);
-    const [snapshot, bases] = await Promise.all([loadSnapshot(this.infra.db, this.subject(userId)), this.bases.declaredBases(p, c)]);
-    return this.answer(userId, snapshot, c, p, new Date(), bases);
+    const subjectKey = this.subject(userId);
+    const [loaded, bases] = await Promise.all([loadSnapshot(this.infra.db, subjectKey), this.bases.declaredBases(p, c)]);
+    const gpc = gpcReceived(headers);
+    let snapshot = loaded;
+    if (gpc && ctx && !GPC_RULE.opts_out_of.every((k) => loaded?.opt_outs.some((o) => o.kind === k && o.source === 'gpc'))) {
+      const optOut = { kinds: [...GPC_RULE.opts_out_of], source: 'gpc' as const, detail: 'Sec-GPC: 1' };
+      snapshot = (await this.exec({ type: 'RecordOptOut', subjectKey, optOut, now: ctx.now.toISOString() }, ctx)).state;
+    }
+    const answer = this.answer(userId, snapshot, c, p, new Date(), bases);
+    return gpc ? { ...answer, gpc: gpcAnswer(true) } : answer;
   }
 
   async validateBatch(checks: ValidateCheckDto[]): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number }> {
@@ -261,14 +304,20 @@ export class ConsentService {
         given_at: g.given_at,
         expires_at: g.expires_at,
         ended_at: g.ended_at,
+        ...(g.explicit_method ? { explicit_method: g.explicit_method } : {}),
+        ...(g.given_by ? { given_by: g.given_by } : {}),
+        ...(g.exclusions?.length ? { withdrawn_parts: g.exclusions.map((x) => ({ data_category: x.category, processing_purpose: x.purpose })) } : {}),
       }));
     return {
       user_id: userId,
       known: snapshot !== null,
       consents: grants,
-      opt_outs: snapshot?.opt_outs ?? [],
-      conflicts: snapshot?.conflicts ?? [],
+      // when the business may ask again to opt back in (Civ. § 1798.135(c)(4)); GPC stands as long as it is sent
+      opt_outs: (snapshot?.opt_outs ?? []).map((o) => ({ ...o, reask_allowed_from: o.source === 'gpc' ? null : reaskAllowedFrom(o.recorded_at) })),
+      // snapshots folded before 2026-12 lack direction and resolution: a consent after an opt-out that the opt-out won
+      conflicts: (snapshot?.conflicts ?? []).map((c) => ({ direction: 'consent_after_opt_out', resolution: 'opt_out_prevails', ended: [], reask_allowed_from: null, ...(c as object) })),
       restriction: snapshot?.restriction ?? null,
+      age: snapshot?.age ?? null,
       objections: snapshot?.objections ?? [],
       updated_at: snapshot?.updated_at ?? null,
     };
