@@ -4,3 +4,4 @@ export * from './key-store';
 export * from './field-cipher';
 export * from './event-codec';
 export * from './key-store-migration';
+export * from './reapply-erasures';

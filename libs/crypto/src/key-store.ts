@@ -92,6 +92,12 @@ export class SubjectKeyStore {
     return dk && dk.keyId === keyId ? dk.key : null;
   }
 
+  /** The id of the subject's stored key, without unwrapping it (null when there is none). */
+  async storedKeyId(subjectKey: string): Promise<string | null> {
+    const r = await this.db.query<{ key_id: string }>('SELECT key_id::text AS key_id FROM subject_keys WHERE subject_key = $1', [subjectKey]);
+    return r.rows[0]?.key_id ?? null;
+  }
+
   /** Crypto-shredding: one DELETE for every key of the subject, then caches cleared here and (via NOTIFY) elsewhere. */
   async shred(subjectKey: string): Promise<number> {
     const r = await this.db.query('DELETE FROM subject_keys WHERE subject_key = $1', [subjectKey]);

@@ -70,6 +70,7 @@ describe('an existing PostgreSQL deployment moves its data keys to KEYSTORE_DATA
     expect(await keyStoreNotices(apart)).toEqual([]);
     await apart.close();
     expect((await cli(after, 'keystore', 'migrate')).stdout).toMatch(/nothing to migrate/);
+    expect(await cli(after, 'keystore', 'reapply-erasures')).toMatchObject({ code: 0, stdout: '0 erased subject(s) in the log; 0 restored key(s) shredded again' });
   });
 
   it('rewrap-keys moves every key to the new master key and says when the old one can be retired', async () => {

@@ -1,16 +1,17 @@
-import { copySubjectKeys, dropSourceKeys, hasSubjectKeysTable } from '@pl/crypto';
+import { copySubjectKeys, dropSourceKeys, hasSubjectKeysTable, reapplyErasures } from '@pl/crypto';
 import { keyStoreNotices } from '../../../common/key-store-notices';
 import { parseArgs, type CliCommand } from '../command';
 
 /**
- * Where the data keys live and which master keys wrap them (`status`), and the move of the keys
- * out of the log's database once KEYSTORE_DATABASE_URL is set (`migrate`). docs/rights.md,
- * "Erasure and backups", gives the operator's procedure.
+ * Where the data keys live and which master keys wrap them (`status`), the move of the keys out
+ * of the log's database once KEYSTORE_DATABASE_URL is set (`migrate`), and the erasures the log
+ * records applied again after a key-store restore (`reapply-erasures`). docs/rights.md, "Erasure
+ * and backups", gives the operator's procedure.
  */
 export const keystoreCommand: CliCommand = {
   name: 'keystore',
-  summary: 'data-key store: status (location, master keys in use), migrate to KEYSTORE_DATABASE_URL',
-  usage: 'keystore status | keystore migrate [--drop-source]   (stop api and worker before migrate)',
+  summary: 'data-key store: status (location, master keys in use), migrate to KEYSTORE_DATABASE_URL, re-apply erasures after a restore',
+  usage: 'keystore status | keystore migrate [--drop-source] | keystore reapply-erasures   (stop api and worker before migrate)',
   needsInfra: true,
   allowLegacyKeyTable: true,
   async run(args, io, infra) {
@@ -49,6 +50,12 @@ export const keystoreCommand: CliCommand = {
           return 1;
         }
         io.out('dropped subject_keys from the main database; backups of it taken before now still carry the keys (docs/rights.md)');
+        return 0;
+      }
+      case 'reapply-erasures': {
+        // After restoring a key-store backup: the keys of subjects erased since the backup come back with it.
+        const r = await reapplyErasures(infra!.store, infra!.keys);
+        io.out(`${r.erasedSubjects} erased subject(s) in the log; ${r.shredded} restored key(s) shredded again`);
         return 0;
       }
       default:
