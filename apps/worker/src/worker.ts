@@ -1,4 +1,4 @@
-import { ProjectionRunner, errorClassOf, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import { ProjectionRunner, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
@@ -6,6 +6,7 @@ import type { ProcessManager } from './process-manager';
 import type { WorkerService } from './worker-service';
 import { PROCESS_MANAGERS, PROJECTIONS } from './registry';
 import { propagationServices } from './propagation';
+import { reportFailure, reportStuck } from './stuck-reporter';
 
 export interface WorkerOptions {
   readonly projections?: readonly ProjectionDefinition[];
@@ -31,16 +32,8 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
     (def) =>
       new ProjectionRunner(infra.db, infra.store, def, {
         onBatch: (name, n) => metrics.projectionEvents.inc({ projection: name }, n),
-        // class only: driver messages can quote row values (personal data)
-        onError: (name, e) => {
-          metrics.projectionFailures.inc({ projection: name, error_class: errorClassOf(e) });
-          log?.debug({ projection: name, err_class: errorClassOf(e) }, 'projection batch failed; retrying');
-        },
-        onStateChange: (c) => {
-          metrics.projectionStuck.set({ projection: c.projection }, c.stuck ? 1 : 0);
-          if (c.stuck) log?.error({ projection: c.projection, err_class: c.errorClass, failures: c.failures }, 'projection stuck: it cannot advance; commands waiting on it answer 503');
-          else log?.info({ projection: c.projection }, 'projection recovered');
-        },
+        onError: reportFailure(log),
+        onStateChange: reportStuck(log),
       }),
   );
   for (const r of runners) {

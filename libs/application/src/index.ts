@@ -5,3 +5,4 @@ export * from './projections/projection';
 export * from './projections/checkpoints';
 export * from './projections/runner';
 export * from './projections/faults';
+export * from './projections/stuck-tracker';

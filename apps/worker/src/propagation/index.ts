@@ -4,6 +4,7 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
+import { reportFailure, reportStuck } from '../stuck-reporter';
 
 /**
  * Propagation run by the worker: the Kafka relay (when KAFKA_BROKERS is set) and the webhook
@@ -11,7 +12,6 @@ import { rightsResultsService } from '../rights-results';
  */
 export function propagationServices(infra: Infrastructure, log?: Logger): WorkerService[] {
   const services: WorkerService[] = [];
-  const warn = (message: string, fields?: Record<string, unknown>) => log?.warn(fields ?? {}, message);
   if (infra.config.kafkaBrokers.length) {
     const relay = new KafkaRelay(infra.db, infra.store, {
       kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-relay', log: log ? (e) => (e.level === 'error' ? log.error(e, e.message) : undefined) : undefined }),
@@ -29,7 +29,8 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
     });
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
   }
-  const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => warn('webhook dispatch failed; retrying', { error: (e as Error)?.message }) });
+  const failed = reportFailure(log);
+  const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => failed(dispatcher.name, e), onStateChange: reportStuck(log) });
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {
     policy: infra.outbound,
     onAttempt: (outcome) => processMetrics().outboundCalls.inc({ caller: 'webhooks', outcome }),
@@ -46,7 +47,10 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       await deliverer.stop();
       await dispatcher.stop();
     },
-    status: () => ({ ready: true, detail: { dispatcher: dispatcher.status(), deliverer: deliverer.status() } }),
+    status: () => {
+      const d = dispatcher.status();
+      return { ready: d.stuck === null, detail: { dispatcher: d, deliverer: deliverer.status() } };
+    },
   });
   return services;
 }

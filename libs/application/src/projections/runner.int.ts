@@ -6,7 +6,8 @@ import { newEvent } from '../../test/support';
 import { CHECKPOINT_SCHEMA, ProjectionStuckError, ProjectionTimeoutError, readCheckpoint, waitForCheckpoint } from './checkpoints';
 import { readFaults } from './faults';
 import type { ProjectionDefinition } from './projection';
-import { ProjectionBusyError, ProjectionRunner, rebuildProjection, type RunnerOptions, type RunnerStateChange } from './runner';
+import { ProjectionBusyError, ProjectionRunner, rebuildProjection, type RunnerOptions } from './runner';
+import type { RunnerStateChange } from './stuck-tracker';
 
 jest.setTimeout(120_000);
 

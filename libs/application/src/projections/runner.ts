@@ -1,41 +1,24 @@
 import { LOG_START, comparePositions, storableJson, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlDatabase, SqlExecutor, SqlLock, Subscription } from '@pl/eventstore';
 import { CHECKPOINT_SCHEMA, readCheckpoint, resetCheckpoint, writeCheckpoint } from './checkpoints';
-import { clearFault, errorClassOf, recordFault } from './faults';
+import { retryDelay, StuckTracker, type StuckState, type StuckTrackerOptions } from './stuck-tracker';
 import { schemaOf, type ProjectionDefinition } from './projection';
 
-export interface RunnerStatus {
+export interface RunnerStatus extends StuckState {
   readonly name: string;
   readonly active: boolean;
   readonly position: LogPosition | null;
-  /** Class of the last failure (e.g. `DatabaseError:22P05`), never its message; null after a success. */
-  readonly lastError: string | null;
-  /** Failures in a row since the last success. */
-  readonly failures: number;
-  /** Set while the runner is stuck: `stuckAfterFailures` failures in a row. */
-  readonly stuck: { readonly since: string; readonly errorClass: string } | null;
 }
 
-/** A change between running and stuck, reported once per change (not per retry). */
-export interface RunnerStateChange {
-  readonly projection: string;
-  readonly stuck: boolean;
-  readonly errorClass: string | null;
-  readonly failures: number;
-}
-
-export interface RunnerOptions {
+export interface RunnerOptions extends StuckTrackerOptions {
   /** How often a standby runner retries taking the lock (ms). */
   readonly standbyRetryMs?: number;
   /** Delay before restarting after a failed batch (ms); the batch is retried, never skipped. */
   readonly errorRetryMs?: number;
   /** Upper bound of the retry delay, which doubles after each failure in a row (ms). */
   readonly maxErrorRetryMs?: number;
-  /** Failures in a row after which the runner counts as stuck (default 3). */
-  readonly stuckAfterFailures?: number;
   readonly onError?: (projection: string, error: unknown) => void;
   readonly onBatch?: (projection: string, events: number, position: LogPosition) => void;
-  readonly onStateChange?: (change: RunnerStateChange) => void;
 }
 
 /** Creates the projection's schema and tables when missing. */
@@ -75,21 +58,19 @@ export class ProjectionRunner {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private position: LogPosition | null = null;
-  private lastError: string | null = null;
-  private failures = 0;
-  private stuck: RunnerStatus['stuck'] = null;
-  // a fault row may be left from an earlier process: the first success clears it
-  private faultRecorded = true;
+  private readonly health: StuckTracker;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly store: EventStore,
     readonly def: ProjectionDefinition,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.health = new StuckTracker(db, def.name, options);
+  }
 
   status(): RunnerStatus {
-    return { name: this.def.name, active: this.lock !== null, position: this.position, lastError: this.lastError, failures: this.failures, stuck: this.stuck };
+    return { name: this.def.name, active: this.lock !== null, position: this.position, ...this.health.state() };
   }
 
   async start(): Promise<void> {
@@ -122,9 +103,9 @@ export class ProjectionRunner {
           await applyBatch(this.db, this.def, events, checkpoint);
           this.position = checkpoint;
           this.options.onBatch?.(this.def.name, events.length, checkpoint);
-          await this.succeeded();
+          await this.health.succeeded();
         },
-        { typePrefixes: this.def.typePrefixes, onCaughtUp: () => void this.succeeded() },
+        { typePrefixes: this.def.typePrefixes, onCaughtUp: () => void this.health.succeeded() },
       );
       this.subscription = sub;
       sub.done.catch((e) => this.fail(e));
@@ -133,45 +114,18 @@ export class ProjectionRunner {
     }
   }
 
-  /** Back to normal after a batch or on reaching the head: leaves the stuck state (one report). */
-  private async succeeded(): Promise<void> {
-    this.failures = 0;
-    this.lastError = null;
-    if (this.faultRecorded) {
-      this.faultRecorded = false;
-      await clearFault(this.db, this.def.name).catch(() => undefined);
-    }
-    if (!this.stuck) return;
-    this.stuck = null;
-    this.options.onStateChange?.({ projection: this.def.name, stuck: false, errorClass: null, failures: 0 });
-  }
-
   private fail(e: unknown): void {
-    const errorClass = errorClassOf(e);
-    this.lastError = errorClass;
-    this.failures += 1;
+    const { errorClass, failures } = this.health.noteFailure(e);
     this.options.onError?.(this.def.name, e);
     this.subscription = null;
     // The failure may have been the lock's own connection: give the lock up and take it again
     // (or let a standby take over), rather than believe it is still held.
     const lock = this.lock;
     this.lock = null;
-    const base = this.options.errorRetryMs ?? 1000;
-    const delay = Math.min(base * 2 ** Math.min(this.failures - 1, 10), Math.max(base, this.options.maxErrorRetryMs ?? 10_000));
     void (lock?.release() ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => this.markStuck(errorClass))
-      .finally(() => this.schedule(delay));
-  }
-
-  /** Invariant 11: a runner that keeps failing is visible (health, metric, one log line), not retried in silence. */
-  private async markStuck(errorClass: string): Promise<void> {
-    if (this.stopped || this.failures < (this.options.stuckAfterFailures ?? 3)) return;
-    const entering = !this.stuck;
-    if (entering || this.stuck!.errorClass !== errorClass) this.stuck = { since: this.stuck?.since ?? new Date().toISOString(), errorClass };
-    this.faultRecorded = true;
-    await recordFault(this.db, this.def.name, errorClass, this.failures, new Date(this.stuck!.since)).catch(() => undefined);
-    if (entering) this.options.onStateChange?.({ projection: this.def.name, stuck: true, errorClass, failures: this.failures });
+      .then(() => (this.stopped ? undefined : this.health.settleFailure(errorClass)))
+      .finally(() => this.schedule(retryDelay(failures, this.options.errorRetryMs ?? 1000, this.options.maxErrorRetryMs ?? 10_000)));
   }
 
   async stop(): Promise<void> {

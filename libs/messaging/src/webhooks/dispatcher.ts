@@ -1,6 +1,6 @@
-import { LOG_START, comparePositions, positionToString, type LogPosition, type RecordedEvent } from '@pl/domain';
+import { LOG_START, comparePositions, positionToString, storableJson, storableText, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlDatabase, SqlLock, Subscription } from '@pl/eventstore';
-import { CHECKPOINT_SCHEMA, readCheckpoint, writeCheckpoint } from '@pl/application';
+import { CHECKPOINT_SCHEMA, readCheckpoint, retryDelay, StuckTracker, writeCheckpoint, type StuckTrackerOptions } from '@pl/application';
 import { eventMessageOf, ROUTES, type Route } from '../routing';
 import { TOPICS } from '../topics';
 import { WEBHOOK_SCHEMA } from './schema';
@@ -24,14 +24,16 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private position: LogPosition | null = null;
-  private lastError: string | null = null;
+  private readonly health: StuckTracker;
   private readonly waiters = new Set<{ target: LogPosition; resolve: () => void }>();
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly store: EventStore,
-    private readonly options: { routes?: readonly Route[]; retryMs?: number; onError?: (e: unknown) => void } = {},
-  ) {}
+    private readonly options: { routes?: readonly Route[]; retryMs?: number; maxRetryMs?: number; onError?: (e: unknown) => void } & StuckTrackerOptions = {},
+  ) {
+    this.health = new StuckTracker(db, this.name, options);
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -40,7 +42,7 @@ export class WebhookDispatcher {
   }
 
   status() {
-    return { name: this.name, active: this.lock !== null, position: this.position ? positionToString(this.position) : null, lastError: this.lastError };
+    return { name: this.name, active: this.lock !== null, position: this.position ? positionToString(this.position) : null, ...this.health.state() };
   }
 
   waitFor(target: LogPosition, timeoutMs = 30_000): Promise<void> {
@@ -59,19 +61,21 @@ export class WebhookDispatcher {
       if (!this.lock) return this.retry(2000);
       const cp = await readCheckpoint(this.db, this.name);
       this.position = cp?.position ?? LOG_START;
-      const sub = this.store.subscribe(this.position, (events, checkpoint) => this.enqueue(events, checkpoint));
+      const sub = this.store.subscribe(this.position, (events, checkpoint) => this.enqueue(events, checkpoint), { onCaughtUp: () => void this.health.succeeded() });
       this.subscription = sub;
       sub.done.catch((e) => {
-        this.lastError = e instanceof Error ? e.message : String(e);
-        this.options.onError?.(e);
         this.subscription = null;
-        this.retry(this.options.retryMs ?? 1000);
+        this.fail(e);
       });
     } catch (e) {
-      this.lastError = e instanceof Error ? e.message : String(e);
-      this.options.onError?.(e);
-      this.retry(this.options.retryMs ?? 1000);
+      this.fail(e);
     }
+  }
+
+  private fail(e: unknown): void {
+    const { errorClass, failures } = this.health.noteFailure(e);
+    this.options.onError?.(e);
+    void (this.stopped ? Promise.resolve() : this.health.settleFailure(errorClass)).finally(() => this.retry(retryDelay(failures, this.options.retryMs ?? 1000, this.options.maxRetryMs ?? 10_000)));
   }
 
   private retry(ms: number): void {
@@ -90,7 +94,9 @@ export class WebhookDispatcher {
             if (!ep.topics.includes(m!.topic)) continue;
             if (m!.topic === TOPICS.rightsTasks && ep.system_id && ep.system_id !== m!.key) continue;
             if (new Date(e.metadata.recorded_at) < new Date(ep.created_at)) continue;
-            const row = [ep.service, m!.eventId, m!.topic, e.type, m!.key, JSON.stringify(m!.headers), m!.value ?? 'null'];
+            // key and headers go to text/jsonb columns: NUL or a lone surrogate from old events is stored
+            // escaped (U+FDD0 + hex), as in the read models; the body is JSON text, escaped by JSON itself
+            const row = [ep.service, m!.eventId, m!.topic, e.type, storableText(m!.key), JSON.stringify(storableJson(m!.headers)), m!.value ?? 'null'];
             row.forEach((v, i) => cols[i].push(v));
           }
         }
@@ -106,6 +112,7 @@ export class WebhookDispatcher {
       await writeCheckpoint(tx, this.name, checkpoint, 1, events.length);
     });
     this.position = checkpoint;
+    await this.health.succeeded();
     for (const w of this.waiters) if (comparePositions(checkpoint, w.target) >= 0) (this.waiters.delete(w), w.resolve());
   }
 

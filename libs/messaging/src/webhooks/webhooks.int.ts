@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFaults } from '@pl/application';
 import { SqlEventStore } from '@pl/eventstore';
 import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import {
@@ -153,6 +154,39 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
     await waitUntil(() => crm.received.length >= 1, 5000);
     await new Promise((r) => setTimeout(r, 300));
     expect(crm.received.map((r) => JSON.parse(r.body).data.task_id)).toEqual(['t1']);
+  });
+
+  it('enqueues old events whose key or headers hold NUL or a lone surrogate (escaped), never getting stuck on them', async () => {
+    const crm = await endpoint({ mode: 'ok' });
+    servers.push(crm.server);
+    await registerEndpoint(fresh.db, box, { service: 'tasks', url: crm.url, topics: [TOPICS.rightsTasks] }, policy);
+    const poisoned = newEvent('rights.task_dispatched', { system_id: 'crm\u0000\ud800', task_id: 't-old' }, { correlation_id: 'corr\u0000' });
+    const { position } = await appendTo(store, 'rights-r-old', poisoned);
+    await dispatcher.waitFor(position, 20_000);
+    expect(dispatcher.status()).toMatchObject({ stuck: null, lastError: null });
+    const rows = (await fresh.db.query<{ message_key: string; headers: Record<string, string> }>('SELECT message_key, headers FROM webhook_deliveries')).rows;
+    expect(rows.map((r) => r.message_key)).toEqual(['crm\uFDD00000\uFDD0D800']);
+    expect(Object.values(rows[0].headers)).toContain('corr\uFDD00000');
+  });
+
+  it('a dispatcher whose batch keeps failing is stuck (fault row, one report), and recovers', async () => {
+    await dispatcher.stop();
+    const changes: unknown[] = [];
+    dispatcher = new WebhookDispatcher(fresh.db, store, { retryMs: 50, maxRetryMs: 100, onStateChange: (c) => changes.push(c) });
+    await dispatcher.start();
+    await registerEndpoint(fresh.db, box, { service: 'tasks', url: 'http://127.0.0.1:9/hook', topics: [TOPICS.rightsTasks] }, policy);
+    await fresh.db.exec("ALTER TABLE webhook_deliveries ADD CONSTRAINT refuse_all CHECK (event_type <> 'rights.task_dispatched')");
+    const { position } = await appendTo(store, 'rights-r-stuck', newEvent('rights.task_dispatched', { system_id: 'crm', task_id: 't1' }));
+    await waitUntil(() => dispatcher.status().stuck !== null, 20_000);
+    expect(dispatcher.status().stuck).toMatchObject({ errorClass: 'DatabaseError:23514' });
+    expect(await readFaults(fresh.db, [dispatcher.name])).toEqual([expect.objectContaining({ name: 'webhooks:dispatch', errorClass: 'DatabaseError:23514' })]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(changes).toEqual([{ projection: 'webhooks:dispatch', stuck: true, errorClass: 'DatabaseError:23514', failures: 3 }]);
+    await fresh.db.exec('ALTER TABLE webhook_deliveries DROP CONSTRAINT refuse_all');
+    await dispatcher.waitFor(position, 20_000);
+    await waitUntil(() => changes.length === 2, 5_000);
+    expect(changes[1]).toMatchObject({ stuck: false });
+    expect(await readFaults(fresh.db, [dispatcher.name])).toEqual([]);
   });
 });
 

@@ -1,0 +1,26 @@
+import { errorClassOf, type RunnerStateChange } from '@pl/application';
+import type { Logger } from 'pino';
+import { processMetrics } from '../../common/metrics';
+
+/**
+ * Invariant 11: a follower of the log (projection runner, webhook dispatcher) entering or leaving
+ * the stuck state sets pl_projection_stuck and logs one line, with the error class only.
+ */
+export function reportStuck(log?: Logger): (c: RunnerStateChange) => void {
+  const metrics = processMetrics();
+  return (c) => {
+    metrics.projectionStuck.set({ projection: c.projection }, c.stuck ? 1 : 0);
+    if (c.stuck) log?.error({ projection: c.projection, err_class: c.errorClass, failures: c.failures }, 'stuck: it cannot advance; commands waiting on it answer 503');
+    else log?.info({ projection: c.projection }, 'recovered: advancing again');
+  };
+}
+
+/** Each failed batch: counted by error class; logged at debug only (the stuck state is the one that is logged). */
+export function reportFailure(log?: Logger): (name: string, e: unknown) => void {
+  const metrics = processMetrics();
+  return (name, e) => {
+    // class only: driver messages can quote row values (personal data)
+    metrics.projectionFailures.inc({ projection: name, error_class: errorClassOf(e) });
+    log?.debug({ projection: name, err_class: errorClassOf(e) }, 'batch failed; retrying');
+  };
+}
