@@ -134,6 +134,18 @@ export function eventStoreContract(name: string, factory: HarnessFactory): void 
       }
     });
 
+    it('holds what older input could carry: NUL and lone surrogates round-trip exactly (invariant 10)', async () => {
+      // The edge refuses them now; events appended before must still be readable, unchanged,
+      // for replay and for the audit chain. (The read models store them escaped.)
+      const id = stream('oddtext');
+      const odd = newEvent('contract.created', { version: 'v1\u0000\ud800', [`k\u0000`]: ['\udc00x'] }, undefined, { actor: 'api\u0000' });
+      await append(id, [odd], 'no_stream');
+      const [back] = (await store.readStream(id)).events;
+      expect(back.data).toEqual(odd.data);
+      expect(back.metadata).toEqual(odd.metadata);
+      if (h.rawBytes) expect(JSON.parse(back.raw!.data)).toEqual(odd.data);
+    });
+
     it('reads a stream of more than ten events back in revision order', async () => {
       const id = stream('long');
       const written = Array.from({ length: 25 }, (_, i) => newEvent('contract.counted', { i }));
