@@ -27,6 +27,17 @@ const BAD_INPUT: Array<[string, string, string, unknown, number, RegExp]> = [
       400,
       /Art\. 6\(1\)/,
     ],
+    [
+      'activity transfer with a mechanism that is not one (no echo of it)',
+      'POST',
+      '/governance/activities',
+      {
+        activity_id: 'ghost', name: 'G', controller: { name: 'C', contact: 'c@x' }, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], subject_categories: ['customer'], data_categories: ['user'], systems: ['billing-db'],
+        transfers: [{ country: 'US', recipient: 'R', mechanism: { type: 'pinky_swear' } }],
+      },
+      400,
+      /^transfers\[0\]\.mechanism\.type must be one of none, adequacy, scc(?!.*pinky)/,
+    ],
     ['flow to an unknown country code', 'POST', '/governance/flows', { flow_id: 'f-x', source_system: 'billing-db', recipient: { name: 'R' }, categories: ['user'], destination_country: 'EU' }, 400, /ISO 3166/],
     ['malformed manifest', 'POST', '/governance/manifests/apply', { manifest_yaml: 'systems:\n  - system_id: a\n    storage: [{ country: DE }\n' }, 400, /line \d+/],
     ['receipt for an unknown system', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'nope', data_category: 'user.contact.email', processing_purpose: 'essential.service', stored_at: '2026-01-01T00:00:00Z' }, 400, /not a registered system/],
@@ -176,6 +187,11 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
     expect(a.body.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.code)).toEqual(['special_category_without_art9_condition', 'no_retention_limit', 'consent_without_consent_check']);
     const d2 = await app.request('GET', '/governance/dashboard');
     expect(d2.body.activity_errors.map((e: any) => e.activity_id)).toEqual(['health-survey', 'health-survey', 'health-survey']);
+    // A transfer declared in an activity is assessed like a flow: "Privacy Shield" as free text is an error finding.
+    const shielded = { ...health, activity_id: 'us-support', data_categories: ['user.contact.email'], art9_condition: undefined, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract' }], retention: [{ period: 'P1Y' }], transfers: [{ country: 'US', recipient: 'Support Desk Inc', safeguard: 'Privacy Shield' }] };
+    expect((await app.request('POST', '/governance/activities', shielded)).status).toBe(201);
+    const us = await app.request('GET', '/governance/activities/us-support');
+    expect(us.body.findings).toContainEqual(expect.objectContaining({ severity: 'error', code: 'transfer_without_safeguard', message: expect.stringMatching(/C-311\/18/) }));
     const dpia = await app.request('GET', '/governance/activities/web-analytics/dpia');
     expect(dpia.body).toMatchObject({ outcome: 'consider', criteria_met: [expect.objectContaining({ number: 5 })] });
     const flow = await app.request('GET', '/governance/flows/accounts-to-newsletter/assessment?at=2026-06-01T00:00:00Z');
