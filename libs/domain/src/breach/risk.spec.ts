@@ -81,6 +81,7 @@ describe('assessRisk (EDPB Guidelines 01/2021 and 9/2022)', () => {
     const r = assessRisk({ ...base, confidentiality: true, special_categories: ['user.health'], subjects_count: 50_000 });
     expect(r.reasons.join(' ')).toMatch(/special categories/);
     expect(r.reasons.join(' ')).toMatch(/large scale/);
+    expect(r.source).toMatch(/EDPB Guidelines 01\/2021.*ENISA/);
   });
 
   it('says which unknown factors were assumed toward notifying', () => {

@@ -1,4 +1,4 @@
-import { RISK_POLICY, type Art34Exemption, type Sensitivity } from '../law/breach';
+import { DATA_SENSITIVITY_SOURCE, RISK_POLICY, type Art34Exemption, type Sensitivity } from '../law/breach';
 import { sensitivityOf, type Cause, type Exfiltration, type Identifiability, type RecipientTrust, type SubjectSubset, type UnavailabilityImpact } from './risk-factors';
 
 export * from './risk-factors';
@@ -262,6 +262,6 @@ export function assessRisk(f: RiskFactors): RiskAssessment {
     reasons: n.reasons,
     ...(n.assumptions.length ? { assumptions: n.assumptions } : {}),
     ...(subsets ? { subsets } : {}),
-    source: RISK_POLICY.source,
+    source: `${RISK_POLICY.source}; sensitivity grades: ${DATA_SENSITIVITY_SOURCE.source}`,
   };
 }

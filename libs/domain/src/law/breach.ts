@@ -175,6 +175,10 @@ export const RISK_POLICY = {
  */
 export type Sensitivity = 'basic' | 'elevated' | 'high';
 const EDPB_EXAMPLES = 'EDPB Guidelines 01/2021';
+export const DATA_SENSITIVITY_SOURCE = {
+  source: 'EDPB Guidelines 9/2022 (nature, sensitivity and volume of data); EDPB Guidelines 01/2021 (v2.0) cases; ENISA recommendations for a methodology of the assessment of severity of personal data breaches (2013)',
+  effective_from: '2021-12-14',
+} as const;
 export const DATA_SENSITIVITY: ReadonlyArray<{ readonly prefix: string; readonly grade: Sensitivity; readonly why: string }> = [
   ...['user.health', 'user.genetic', 'user.biometric', 'user.sex_life', 'user.criminal', 'user.neural', 'user.sensitive', 'user.demographic.racial_ethnic_origin', 'user.demographic.political_opinion', 'user.demographic.religious_belief', 'user.demographic.sexual_orientation', 'user.demographic.trade_union'].map(
     (prefix) => ({ prefix, grade: 'high' as const, why: 'special category (GDPR Art. 9/10)' }),
