@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Quer
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
+import { ProjectionStuckError, ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
 import { catalog, DomainError, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
 import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, findingsOfActivity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
 import { retentionReport } from '@pl/projections/data_map';
@@ -24,7 +24,8 @@ export async function settle(infra: Infrastructure, projection: string, position
     await waitForCheckpoint(infra.db, projection, position, Number(process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS ?? 10_000));
     return true;
   } catch (e) {
-    if (!(e instanceof ProjectionTimeoutError)) throw e;
+    // stuck is not lagging: it will not catch up by itself, so the answer is 503 naming it (invariant 11)
+    if (e instanceof ProjectionStuckError || !(e instanceof ProjectionTimeoutError)) throw e;
     return false;
   }
 }

@@ -1,3 +1,4 @@
+import { catalogProjection } from '@pl/projections/catalog';
 import { consentProjection } from '@pl/projections/consent';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { startTestApp, type TestApp } from '../../../../../test/support/app';
@@ -73,7 +74,12 @@ describe('text PostgreSQL cannot store, over HTTP (PGlite)', () => {
 describe('a consent command while the consent projection is stuck (PGlite)', () => {
   it('answers 503 naming the stuck projection and its error class; /health names it too', async () => {
     const broken = { ...consentProjection, handle: async () => Promise.reject(new TypeError('SECRET row value')) };
-    const t = await startTestApp({ backend: 'pglite', env: { CONSENT_READ_YOUR_WRITES_TIMEOUT_MS: '60000' }, worker: { projections: [eventCountsProjection, broken], processManagers: [], services: [] } });
+    const brokenCatalog = { ...catalogProjection, handle: async () => Promise.reject(new RangeError('SECRET')) };
+    const t = await startTestApp({
+      backend: 'pglite',
+      env: { CONSENT_READ_YOUR_WRITES_TIMEOUT_MS: '60000', CATALOG_READ_YOUR_WRITES_TIMEOUT_MS: '60000' },
+      worker: { projections: [eventCountsProjection, broken, brokenCatalog], processManagers: [], services: [] },
+    });
     try {
       const first = t.request('POST', '/consent/record', consent({ user_id: 'stuck-user' }));
       const started = Date.now();
@@ -92,6 +98,10 @@ describe('a consent command while the consent projection is stuck (PGlite)', () 
       expect(second.status).toBe(503);
       expect(second.body.details).toMatchObject({ projection: 'consent', stuck: true });
       expect(Date.now() - again).toBeLessThan(2_000);
+      // a catalog write waits on the catalog read model: stuck is a 503 naming it, not "not yet current"
+      const system = await t.request('POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'DE' }] });
+      expect(system.status).toBe(503);
+      expect(system.body.details).toMatchObject({ projection: 'catalog', stuck: true, error_class: 'RangeError' });
     } finally {
       await t.close();
     }
