@@ -74,6 +74,7 @@ describe('consent law (HTTP, PGlite)', () => {
     const plain = await record(user, { data_categories: ['user.health'] });
     expect(plain.status).toBe(400);
     expect(JSON.stringify(plain.body)).toMatch(/explicit_consent_method/);
+    expect(JSON.stringify(plain.body)).not.toContain('user.health');
     expect(await eventCount()).toBe(before);
 
     expect((await record(user, { data_categories: ['personal'] })).status).toBe(201);

@@ -27,8 +27,8 @@ export function explicitnessFor(categories: readonly string[], basis: ConsentBas
   if (!special.length) return basis === 'explicit_consent' && method ? { method, source: EXPLICIT_CONSENT.source } : null;
   if (basis !== 'explicit_consent' || !method) {
     throw invalid(
-      `data_categories name special categories (GDPR Art. 9(1)): ${special.join(', ')}; a plain consent does not cover them: send legal_basis "explicit_consent" and explicit_consent_method (one of ${methods.join(', ')})`,
-      { field: basis !== 'explicit_consent' ? 'legal_basis' : 'explicit_consent_method', special_categories: special, allowed: methods },
+      `data_categories name a special category (GDPR Art. 9(1)); a plain consent does not cover it: send legal_basis "explicit_consent" and explicit_consent_method (one of ${methods.join(', ')})`,
+      { field: basis !== 'explicit_consent' ? 'legal_basis' : 'explicit_consent_method', allowed: methods },
     );
   }
   return { method, source: EXPLICIT_CONSENT.source };

@@ -1,3 +1,4 @@
+import { recordCommand } from '../../../../test/support/consent-events';
 import { spec } from '../shared/testing';
 import { GPC_RULE, expiryPolicy } from '../law/consent';
 import { consentDecider, type ConsentCommand } from './decider';
@@ -20,20 +21,7 @@ const proof: ConsentProof = {
   user_agent: 'Mozilla/5.0',
 };
 
-const record = (over: Partial<Extract<ConsentCommand, { type: 'RecordConsent' }>> = {}): ConsentCommand => ({
-  type: 'RecordConsent',
-  subjectKey: S,
-  consentId: 'c1',
-  status: 'given',
-  categories: ['user.contact.email'],
-  purposes: ['marketing.communications.email'],
-  basis: 'consent',
-  consentVersion: 'v1',
-  givenAt: now,
-  proof,
-  now,
-  ...over,
-});
+const record = (over: Partial<Extract<ConsentCommand, { type: 'RecordConsent' }>> = {}): ConsentCommand => recordCommand({ consentId: 'c1', proof, now, ...over });
 
 const givenData = (over: Partial<ConsentGivenData> = {}): ConsentGivenData => ({
   consent_id: 'c1',
