@@ -36,6 +36,11 @@ describe('unsafeTextPath', () => {
     expect(unsafeTextPath({ labels: { [`k${HIGH}`]: 'v' } })).toEqual({ path: 'labels.(key)', reason: 'lone_surrogate' });
   });
 
+  it('names a value under a key with control, bidi or zero-width characters without quoting the key', () => {
+    const found = unsafeTextPath({ meta: { ['tag\u200d\u001b[31m']: `v${NUL}` } });
+    expect(found).toEqual({ path: 'meta.(field name not shown)', reason: 'nul' });
+  });
+
   it('uses the given root path for a bare string and accepts clean values', () => {
     expect(unsafeTextPath(`x${LOW}`, 'user_id')).toEqual({ path: 'user_id', reason: 'lone_surrogate' });
     expect(unsafeTextPath({ a: ['x', 1, null, true, { b: 'y' }] })).toBeNull();

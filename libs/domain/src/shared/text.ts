@@ -35,6 +35,14 @@ export interface UnsafeText {
   readonly reason: UnsafeTextReason;
 }
 
+/**
+ * An object key as it may appear in an error's field path: a DTO's own names are plain; any other
+ * key (control characters, bidi or zero-width characters, data) is input and is not quoted back.
+ */
+export function fieldName(key: string): string {
+  return /^[A-Za-z0-9_]{1,64}$/.test(key) ? key : '(field name not shown)';
+}
+
 /** The first string (value or object key) in `value` that cannot be accepted, or null. Never returns the value itself. */
 export function unsafeTextPath(value: unknown, path = ''): UnsafeText | null {
   if (typeof value === 'string') {
@@ -44,7 +52,7 @@ export function unsafeTextPath(value: unknown, path = ''): UnsafeText | null {
   if (value === null || typeof value !== 'object') return null;
   const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
   for (const [k, v] of entries) {
-    const here = path ? `${path}.${k}` : k;
+    const here = path ? `${path}.${fieldName(k)}` : fieldName(k);
     const keyReason = unsafeTextReason(k);
     // the key itself is unsafe: name its parent, never the key
     if (keyReason) return { path: path ? `${path}.(key)` : '(key)', reason: keyReason };

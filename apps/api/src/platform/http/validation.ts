@@ -1,7 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-
-/** A DTO's own property names; anything else (an unknown key) may carry control characters or data. */
-const PLAIN_NAME = /^[A-Za-z0-9_]{1,64}$/;
+import { fieldName } from '@pl/domain';
 
 function problemsOf(e: ValidationError): string[] {
   // class-validator's whitelist message quotes the unknown key ("property <key> should not exist").
@@ -10,8 +8,7 @@ function problemsOf(e: ValidationError): string[] {
 
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; problems: string[] }> {
   return errors.flatMap((e) => {
-    const name = PLAIN_NAME.test(e.property) ? e.property : '(field name not shown)';
-    const field = prefix ? `${prefix}.${name}` : name;
+    const field = prefix ? `${prefix}.${fieldName(e.property)}` : fieldName(e.property);
     const own = e.constraints ? [{ field, problems: problemsOf(e) }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
