@@ -1,0 +1,54 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { startLocalTsa, type LocalTsa } from '../../../test/support/openssl-tsa';
+import { headImprint, requestHeadTimestamp } from './head-timestamp';
+import { TimestampError, verifyTimestampToken } from './rfc3161';
+import { AuditSigner } from './signer';
+
+const TSA_PORT = Number(process.env.TSA_TEST_PORT ?? 19152);
+
+describe('RFC 3161 against a local openssl TSA', () => {
+  let tsa: LocalTsa;
+  beforeAll(async () => {
+    tsa = await startLocalTsa(TSA_PORT);
+  });
+  afterAll(() => tsa?.close());
+
+  const signer = new AuditSigner(generateKeyPairSync('ed25519').privateKey);
+  const head = signer.sign({ seq: '41', tx: '900', pos: '42', link: 'ab'.repeat(32) }, new Date('2026-12-02T10:00:00Z'));
+
+  it('gets a token for a signed head and verifies imprint, nonce, signature and the TSA certificate', async () => {
+    const before = Date.now();
+    const ts = await requestHeadTimestamp(tsa.url, head);
+    const info = verifyTimestampToken(Buffer.from(ts.token, 'base64'), { sha256: headImprint(head), nonce: Buffer.from(ts.nonce, 'hex'), caCertPem: tsa.caCertPem });
+    expect(info.tsa).toContain('privacy-ledger test TSA');
+    expect(info.policy).toBe('1.3.6.1.4.1.99999.1');
+    expect(Math.abs(Date.parse(info.genTime) - before)).toBeLessThan(60_000);
+  });
+
+  it('rejects the token for another head, another nonce, another CA, or altered bytes', async () => {
+    const ts = await requestHeadTimestamp(tsa.url, head);
+    const token = Buffer.from(ts.token, 'base64');
+    const other = signer.sign({ ...head, link: 'cd'.repeat(32) }, new Date(head.signed_at));
+    expect(() => verifyTimestampToken(token, { sha256: headImprint(other) })).toThrow(/message imprint/);
+    expect(() => verifyTimestampToken(token, { sha256: headImprint(head), nonce: Buffer.from('0102030405060708', 'hex') })).toThrow(/nonce/);
+    const foreign = await startLocalTsa(0);
+    try {
+      expect(() => verifyTimestampToken(token, { sha256: headImprint(head), caCertPem: foreign.caCertPem })).toThrow(/not issued by the given CA/);
+    } finally {
+      await foreign.close();
+    }
+    // flip one byte of the signature (the last bytes of the token are the signer's signature value)
+    const bent = Buffer.from(token);
+    bent[bent.length - 3] ^= 0x01;
+    expect(() => verifyTimestampToken(bent, { sha256: headImprint(head) })).toThrow(TimestampError);
+  });
+
+  it('reports a TSA outage as an error, not a token', async () => {
+    tsa.setDown(true);
+    try {
+      await expect(requestHeadTimestamp(tsa.url, head)).rejects.toThrow(/HTTP 503/);
+    } finally {
+      tsa.setDown(false);
+    }
+  });
+});
