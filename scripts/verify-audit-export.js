@@ -4,13 +4,17 @@
  * Standalone verifier of a privacy-ledger audit export (NDJSON from GET /audit/export or
  * `cli audit export`). Needs only Node.js (node:crypto, node:fs), not the service:
  *
- *   node verify-audit-export.js export.ndjson [--public-key auditor-copy-of-key.pem]
+ *   node verify-audit-export.js export.ndjson [--public-key auditor-copy-of-key.pem] [--heads heads-you-hold]
  *
  * Recomputes every exported event's content hash from its stored bytes, the chain of links from
  * the genesis (or, in a filtered export, from a signed `start` head) to the signed head, and
  * checks the Ed25519 signatures. Pass the public key you got
  * from the controller out of band (GET /audit/public-key) with --public-key; otherwise the key in
- * the file is used and the report says so. Prints a JSON report; exit 0 valid, 1 broken, 2 usage.
+ * the file is used and the report says so. With --heads, every signed head you kept earlier (from the
+ * Kafka topic, webhooks, GET /audit/heads, `cli audit heads`, or an earlier export) whose position the
+ * export covers must match it, and none may lie beyond the export's head: a log rewritten
+ * consistently, chain and heads table included, fails here. Prints a JSON report; exit 0 valid,
+ * 1 broken, 2 usage.
  *
  *   content_n = SHA-256(content_tag || LP(tx) || LP(pos) || LP(stream) || LP(revision) || LP(type)
  *                       || LP(schema_version) || LP(data) || LP(metadata)),  LP = u32be length || utf8
@@ -76,8 +80,16 @@ function before(a, b) {
   return atx < btx || (atx === btx && apos < bpos);
 }
 
+/** Heads an auditor holds: a JSON array, { heads: [...] }, or NDJSON (published heads or export lines). */
+function parseHeads(text) {
+  const t = text.trim();
+  if (!t) return [];
+  const list = t.startsWith('[') || (t.startsWith('{') && !t.includes('\n')) ? [].concat(JSON.parse(t).heads || JSON.parse(t)) : t.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return list.filter((h) => h && (h.kind === undefined || h.kind === 'signed_head' || h.kind === 'head' || h.kind === 'start') && h.seq != null && h.link && h.signature);
+}
+
 /** Verifies an export given as an iterable of NDJSON lines; returns the report. */
-function verifyLines(input, trustedPublicKeyPem) {
+function verifyLines(input, trustedPublicKeyPem, heldHeads) {
   let header = null;
   let publicKey = trustedPublicKeyPem || null;
   let previous = GENESIS;
@@ -88,6 +100,9 @@ function verifyLines(input, trustedPublicKeyPem) {
   let signedChecked = 0;
   let startedAt = null;
   let lineNo = 0;
+  let held = null; // seq -> heads held by the auditor, signature-checked once the header names the key
+  let heldChecked = 0;
+  let heldUntrusted = 0;
   const fail = (kind, o, detail) => ({
     ok: false,
     events,
@@ -107,12 +122,23 @@ function verifyLines(input, trustedPublicKeyPem) {
       if (o.kind !== 'header' || o.format !== FORMAT) return fail('malformed', null, `first line must be a ${FORMAT} header`);
       header = o;
       if (!publicKey) publicKey = o.public_key;
+      held = new Map();
+      for (const h of heldHeads || []) {
+        if (h.key_id !== header.key_id) {
+          heldUntrusted++;
+          continue;
+        }
+        if (!signatureValid(h, publicKey)) return fail('bad_signature', h, `a head you hold (seq ${h.seq}) does not verify with the ${trustedPublicKeyPem ? 'given' : 'embedded'} public key`);
+        held.set(String(h.seq), [...(held.get(String(h.seq)) || []), h]);
+      }
       continue;
     }
     if (o.kind === 'start') {
       // a filtered export may start at a signed head instead of the genesis: trusted by its signature
       if (expectedSeq !== 0n || last) return fail('malformed', o, 'a start line must come right after the header');
       if (!signatureValid(o, publicKey)) return fail('bad_signature', o, `the start head signature does not verify with the ${trustedPublicKeyPem ? 'given' : 'embedded'} public key`);
+      const mismatch = heldMismatch(o);
+      if (mismatch) return mismatch;
       previous = o.link;
       expectedSeq = BigInt(o.seq) + 1n;
       last = o;
@@ -135,6 +161,8 @@ function verifyLines(input, trustedPublicKeyPem) {
       }
       const link = chainLink(previous, content);
       if (link !== o.link) return fail('link_mismatch', o, 'the recorded link does not follow from the previous link and this event');
+      const mismatch = heldMismatch(o);
+      if (mismatch) return mismatch;
       previous = link;
       expectedSeq++;
       last = o;
@@ -151,6 +179,9 @@ function verifyLines(input, trustedPublicKeyPem) {
         signedChecked++;
         continue;
       }
+      for (const [seq, hs] of held) {
+        if (BigInt(seq) > BigInt(o.seq)) return fail('signed_head_mismatch', hs[0], `a head you hold (seq ${seq}, signed at ${hs[0].signed_at}) lies beyond this export's head: events were removed or the log was rewritten`);
+      }
       return {
         ok: true,
         events,
@@ -158,6 +189,7 @@ function verifyLines(input, trustedPublicKeyPem) {
         from_seq: startedAt === null ? '0' : String(BigInt(startedAt) + 1n),
         head: { seq: o.seq, position: `${o.tx}/${o.pos}`, link: o.link, signed_at: o.signed_at, key_id: o.key_id },
         signed_heads_checked: signedChecked,
+        ...(heldHeads ? { held_heads_checked: heldChecked, held_heads_not_covered: [...held.values()].reduce((n, hs) => n + hs.length, 0), held_heads_other_key: heldUntrusted } : {}),
         key: keyNote(),
       };
     }
@@ -165,24 +197,48 @@ function verifyLines(input, trustedPublicKeyPem) {
   }
   return fail('truncated', last, 'the export ends without a signed head');
 
+  /** A held head at this line's seq must name the same position and link; checked ones leave the map. */
+  function heldMismatch(o) {
+    const hs = held.get(String(o.seq));
+    if (!hs) return null;
+    for (const h of hs) {
+      if (h.link !== o.link || String(h.tx) !== String(o.tx) || String(h.pos) !== String(o.pos)) {
+        return fail('signed_head_mismatch', o, `the export does not reproduce the head you hold for seq ${h.seq} (signed at ${h.signed_at}): the log was rewritten`);
+      }
+    }
+    held.delete(String(o.seq));
+    heldChecked += hs.length;
+    return null;
+  }
+
   function keyNote() {
     return trustedPublicKeyPem ? 'verified with the public key given on the command line' : 'verified with the public key embedded in the export; pass --public-key with a copy obtained out of band';
   }
 }
 
 function main(argv) {
-  const file = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1] !== '--public-key');
+  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--public-key' && argv[i - 1] !== '--heads');
   const k = argv.indexOf('--public-key');
-  if (!file || (k >= 0 && !argv[k + 1])) {
-    process.stderr.write('usage: node verify-audit-export.js <export.ndjson> [--public-key key.pem]\n');
+  const h = argv.indexOf('--heads');
+  if (!file || (k >= 0 && !argv[k + 1]) || (h >= 0 && !argv[h + 1])) {
+    process.stderr.write('usage: node verify-audit-export.js <export.ndjson> [--public-key key.pem] [--heads heads-you-hold]\n');
     return 2;
   }
   const key = k >= 0 ? fs.readFileSync(argv[k + 1], 'utf8') : null;
-  const report = verifyLines(lines(file), key);
+  let heads = null;
+  if (h >= 0) {
+    try {
+      heads = parseHeads(fs.readFileSync(argv[h + 1], 'utf8'));
+    } catch (e) {
+      process.stderr.write(`--heads: not a file of heads (${e.message})\n`);
+      return 2;
+    }
+  }
+  const report = verifyLines(lines(file), key, heads);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.ok ? 0 : 1;
 }
 
-module.exports = { contentHash, chainLink, headMessage, verifyLines };
+module.exports = { contentHash, chainLink, headMessage, verifyLines, parseHeads };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -31,6 +31,14 @@ export interface AppConfig {
   readonly logLevel: string;
   /** Ed25519 private key (PEM or base64 PKCS#8 DER) signing audit chain heads; generated into DATA_DIR when absent. */
   readonly auditSigningKey: string | null;
+  /** A signed head at least this often while events arrive; verify fails when heads are missing longer (docs/audit.md). */
+  readonly auditHeadIntervalMs: number;
+  /** Events recorded before this need no signed head (a log older than scheduled heads); null = all. */
+  readonly auditHeadsSince: Date | null;
+  /** RFC 3161 time-stamp authority for every signed head; null = none. */
+  readonly auditTsaUrl: string | null;
+  /** PEM file of the CA that must have issued the TSA certificate; null = the token's own certificate is checked only. */
+  readonly auditTsaCaFile: string | null;
   /** /health reports not ready when a projection is more than this many positions behind the head. */
   readonly readyMaxProjectionLag: number;
   /** Verified API keys are cached this long: a revocation takes effect within it. */
@@ -83,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: positiveBodyLimit(env),
     logLevel: env.LOG_LEVEL ?? 'info',
     auditSigningKey: nonEmpty(env.AUDIT_SIGNING_KEY),
+    auditHeadIntervalMs: positiveInt(env, 'AUDIT_HEAD_INTERVAL_MS', 3_600_000),
+    auditHeadsSince: isoDate(env, 'AUDIT_HEADS_SINCE'),
+    auditTsaUrl: httpUrl(env, 'AUDIT_TSA_URL'),
+    auditTsaCaFile: nonEmpty(env.AUDIT_TSA_CA_FILE),
     readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     outboundAllowed: outboundAllowList(env),
@@ -111,6 +123,33 @@ function adminKeyFrom(env: NodeJS.ProcessEnv): string | null {
   const weakness = key === null ? null : adminKeyWeakness(key);
   if (weakness) throw new ConfigError(`ADMIN_API_KEY ${weakness}`);
   return key;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = nonNegativeInt(env, name, fallback);
+  if (n === 0) throw new ConfigError(`${name} must be positive`);
+  return n;
+}
+
+function isoDate(env: NodeJS.ProcessEnv, name: string): Date | null {
+  const raw = nonEmpty(env[name]);
+  if (raw === null) return null;
+  const d = new Date(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) throw new ConfigError(`${name} must be an ISO-8601 date`);
+  return d;
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = nonEmpty(env[name]);
+  if (raw === null) return null;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL`);
+  return raw;
 }
 
 function nonEmpty(v: string | undefined): string | null {

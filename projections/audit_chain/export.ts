@@ -60,6 +60,7 @@ export async function* exportAuditLog(
   signing: SignOptions = {},
 ): AsyncGenerator<string> {
   if (filter.subjectKey && !filter.subjectStreams) filter = { ...filter, subjectStreams: await subjectRequestStreams(store, filter.subjectKey, db) };
+  // throws HeadContinuityError before the first line: a rewritten chain gets no fresh signature
   const head = await signCurrentHead(db, signer, now, signing);
   summary.head = head;
   const periodic = new Map<string, object[]>();

@@ -15,3 +15,5 @@ export * from './verify';
 export * from './export';
 export * from './sign';
 export * from './history';
+export * from './freshness';
+export * from './head-health';

@@ -1,8 +1,47 @@
-import { AuditSigner, latestSignedHead, saveSignedHead, type SignedHead } from '@pl/audit';
+import { AuditSigner, latestSignedHead, saveSignedHead, type ChainHead, type SignedHead } from '@pl/audit';
+import { DomainError } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
 import { chainHead, linkAt } from './queries';
+import { firstUncoveredEvent } from './freshness';
 
-export interface SignOptions {
+/** The chain no longer reproduces a head signed before, or signed heads are missing: signing now would vouch for a rewritten log. */
+export class HeadContinuityError extends DomainError {
+  constructor(
+    readonly reason: 'discontinuity' | 'heads_missing',
+    message: string,
+  ) {
+    super('conflict', message, { reason });
+  }
+}
+
+export interface SigningPolicy {
+  /** AUDIT_HEAD_INTERVAL_MS: with no signed head at all, events older than this mean the heads were lost. */
+  readonly headIntervalMs?: number;
+  /** AUDIT_HEADS_SINCE: events recorded before it need no head (a log older than scheduled heads). */
+  readonly headsSince?: Date | null;
+}
+
+/**
+ * Refuses to sign `head` unless it continues what was signed before: the chain must still hold
+ * the link of the latest signed head at its position, and (with an interval) a chain whose heads
+ * are all gone must not have events older than the interval. A log and chain rewritten
+ * consistently with audit_signed_heads deleted thus gets no fresh signature from this service.
+ */
+export async function assertContinuous(db: SqlExecutor, head: ChainHead, now: Date, policy: SigningPolicy = {}): Promise<void> {
+  const latest = await latestSignedHead(db);
+  if (latest) {
+    const at = BigInt(latest.seq) <= BigInt(head.seq) ? await linkAt(db, BigInt(latest.seq)) : null;
+    if (!at || at.link !== latest.link || at.tx !== latest.tx || at.pos !== latest.pos) {
+      throw new HeadContinuityError('discontinuity', `the chain no longer reproduces the head signed at seq ${latest.seq}; run audit verify`);
+    }
+    return;
+  }
+  if (policy.headIntervalMs === undefined) return;
+  const uncovered = await firstUncoveredEvent(db, [], policy.headIntervalMs, now, policy.headsSince ?? null);
+  if (uncovered) throw new HeadContinuityError('heads_missing', `no signed head exists but events up to seq ${uncovered.seq} are older than the head interval; verify against published heads`);
+}
+
+export interface SignOptions extends SigningPolicy {
   /**
    * Store the signed head only when the newest stored head is at least this old (0: always).
    * Exports pass AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS so that repeated exports cannot grow the table
@@ -15,6 +54,7 @@ export interface SignOptions {
 export async function signCurrentHead(db: SqlExecutor, signer: AuditSigner, now: Date, options: SignOptions = {}): Promise<SignedHead | null> {
   const head = await chainHead(db);
   if (!head) return null;
+  await assertContinuous(db, head, now, options);
   const signed = signer.sign(head, now);
   if (await storeDue(db, now, options.minStoreIntervalMs ?? 0)) await saveSignedHead(db, signed, signer.publicKeyPem);
   return signed;
@@ -27,12 +67,25 @@ async function storeDue(db: SqlExecutor, now: Date, minIntervalMs: number): Prom
 }
 
 /**
+ * The scheduled head (AUDIT_HEAD_INTERVAL_MS): signs the current head once the chain has moved past
+ * the latest signed head and half the interval has passed since it, so no event waits longer
+ * than the interval for a head. Null when nothing is due.
+ */
+export async function signScheduledHead(db: SqlExecutor, signer: AuditSigner, now: Date, policy: SigningPolicy & { headIntervalMs: number }): Promise<SignedHead | null> {
+  const [head, latest] = [await chainHead(db), await latestSignedHead(db)];
+  if (!head || (latest && BigInt(latest.seq) >= BigInt(head.seq))) return null;
+  if (latest && now.getTime() - Date.parse(latest.signed_at) < policy.headIntervalMs / 2) return null;
+  return signCurrentHead(db, signer, now, policy);
+}
+
+/**
  * Periodic checkpoints: signs the link at every multiple of `every` events (seq = k*every - 1)
  * that the chain has passed since the last signed head. Idempotent.
  */
-export async function signPeriodicHeads(db: SqlExecutor, signer: AuditSigner, now: Date, every: number): Promise<SignedHead[]> {
+export async function signPeriodicHeads(db: SqlExecutor, signer: AuditSigner, now: Date, every: number, policy?: SigningPolicy): Promise<SignedHead[]> {
   const head = await chainHead(db);
   if (!head) return [];
+  await assertContinuous(db, head, now, policy);
   const last = await latestSignedHead(db);
   const step = BigInt(every);
   const done: SignedHead[] = [];

@@ -1,9 +1,10 @@
 import { createPublicKey } from 'node:crypto';
-import { chainLink, contentHash, GENESIS_LINK, keyIdOf, positionText, signedHeads, verifyHead, type ChainHead, type StoredSignedHead } from '@pl/audit';
+import { chainLink, contentHash, GENESIS_LINK, keyIdOf, positionText, signedHeads, verifyHead, type ChainHead, type SignedHead } from '@pl/audit';
 import { comparePositions } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { CONTENT_HASH_SQL, logEntries, type LogEntry } from './log-pages';
 import { chainedEvent, chainHead, linksPage, type StoredLink } from './queries';
+import { firstUncoveredEvent } from './freshness';
 
 export type BreakKind =
   /** the event stored at this position differs from the one chained there */
@@ -18,7 +19,11 @@ export type BreakKind =
   | 'link_mismatch'
   /** the recomputed link differs from a signed head, or a signed head lies beyond the chain */
   | 'signed_head_mismatch'
-  | 'bad_signature';
+  | 'bad_signature'
+  /** events went longer than the head interval without a signed head covering them (heads deleted, or none published) */
+  | 'heads_missing'
+  /** the latest signed head is older than the interval while events older than the interval follow it */
+  | 'head_stale';
 
 export interface ChainBreak {
   readonly kind: BreakKind;
@@ -35,7 +40,9 @@ export interface VerifyReport {
   /** Events recomputed and compared. */
   readonly checked: number;
   readonly head: { seq: string; position: string; link: string } | null;
-  readonly signed_heads: { readonly checked: number; readonly untrusted: number; readonly latest: StoredSignedHead | null };
+  readonly signed_heads: { readonly checked: number; readonly untrusted: number; readonly held: number; readonly latest: SignedHead | null };
+  /** Whether the coverage rule of scheduled heads was applied (an interval given, SQL backend). */
+  readonly coverage_checked: boolean;
   readonly first_break: ChainBreak | null;
   readonly elapsed_ms: number;
   readonly events_per_second: number;
@@ -53,6 +60,15 @@ export interface VerifyOptions {
    */
   readonly publicKeyPem?: string;
   readonly onProgress?: (checked: number, total: number) => void;
+  /**
+   * Heads the auditor holds (a file, the Kafka topic): checked like the stored ones, with
+   * `publicKeyPem`. A rewrite that also deleted audit_signed_heads is caught by them.
+   */
+  readonly heldHeads?: readonly SignedHead[];
+  /** AUDIT_HEAD_INTERVAL_MS: apply the coverage rule (freshness.ts) with this interval. */
+  readonly headIntervalMs?: number;
+  readonly headsSince?: Date | null;
+  readonly now?: Date;
 }
 
 /**
@@ -66,18 +82,35 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   const head = await chainHead(db);
   const all = await signedHeads(db);
   const trustedKeyId = options.publicKeyPem ? keyIdOf(createPublicKey(options.publicKeyPem)) : null;
-  const signed = trustedKeyId ? all.filter((s) => s.key_id === trustedKeyId) : all;
-  const bySeq = new Map<string, StoredSignedHead[]>();
+  const stored = trustedKeyId ? all.filter((s) => s.key_id === trustedKeyId) : all;
+  const heldKey = options.publicKeyPem ?? null;
+  const held = (options.heldHeads ?? []).filter((h) => heldKey !== null && (!trustedKeyId || h.key_id === trustedKeyId));
+  const signed: Array<SignedHead & { public_key?: string }> = [...stored, ...held].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : BigInt(a.seq) > BigInt(b.seq) ? 1 : 0));
+  const untrusted = all.length - stored.length + (options.heldHeads?.length ?? 0) - held.length;
+  const bySeq = new Map<string, SignedHead[]>();
   for (const s of signed) bySeq.set(s.seq, [...(bySeq.get(s.seq) ?? []), s]);
   let checked = 0;
   let method: 'page' | 'event' = 'event';
+  const coverage = options.headIntervalMs !== undefined && store.backend !== 'eventstoredb';
+  /** The chain matched every head: now the coverage rule, the last check. */
+  const covered = async (): Promise<VerifyReport> => {
+    if (!coverage) return done(null);
+    const u = await firstUncoveredEvent(db, signed, options.headIntervalMs!, options.now ?? new Date(), options.headsSince ?? null);
+    if (!u) return done(null);
+    const detail =
+      u.kind === 'head_stale'
+        ? `the latest signed head is older than the head interval while the event recorded at ${u.recorded_at} follows it unsigned (due by ${u.due_by})`
+        : `no trusted signed head covered the event recorded at ${u.recorded_at} by ${u.due_by}: signed heads are missing for a period longer than the head interval`;
+    return done({ kind: u.kind, seq: u.seq, position: u.position, detail });
+  };
   const done = (first: ChainBreak | null): VerifyReport => {
     const ms = Date.now() - started;
     return {
       ok: first === null,
       checked,
       head: head ? { seq: head.seq, position: positionText(head), link: head.link } : null,
-      signed_heads: { checked: signed.length, untrusted: all.length - signed.length, latest: signed.length ? signed[signed.length - 1] : null },
+      signed_heads: { checked: signed.length, untrusted, held: held.length, latest: signed.length ? signed[signed.length - 1] : null },
+      coverage_checked: coverage,
       first_break: first,
       elapsed_ms: ms,
       events_per_second: ms > 0 ? Math.round((checked * 1000) / ms) : checked,
@@ -85,11 +118,11 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
     };
   };
   for (const s of signed) {
-    if (!verifyHead(s, options.publicKeyPem ?? s.public_key)) return done({ kind: 'bad_signature', seq: s.seq, position: positionText(s), detail: `signature of the head signed at ${s.signed_at} does not verify` });
+    if (!verifyHead(s, options.publicKeyPem ?? s.public_key ?? '')) return done({ kind: 'bad_signature', seq: s.seq, position: positionText(s), detail: `signature of the head signed at ${s.signed_at} does not verify` });
   }
   if (!head) {
     const first = signed[0];
-    return done(first ? { kind: 'signed_head_mismatch', seq: first.seq, position: positionText(first), detail: 'a signed head exists but the chain is empty' } : null);
+    return first ? done({ kind: 'signed_head_mismatch', seq: first.seq, position: positionText(first), detail: 'a signed head exists but the chain is empty' }) : covered();
   }
   const last = BigInt(head.seq);
   const total = Number(last) + 1;
@@ -102,7 +135,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
       const beyond = signed.find((s) => BigInt(s.seq) > last);
       if (!beyond) {
         method = 'page';
-        return done(null);
+        return covered();
       }
     }
     checked = 0; // something differs: the detailed walk below names the first broken position
@@ -183,7 +216,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   if (after < last) return done({ kind: 'missing', seq: (after + 1n).toString(), position: positionText(head), detail: 'the chain table has a gap' });
   const beyond = signed.find((s) => BigInt(s.seq) > last);
   if (beyond) return done({ kind: 'signed_head_mismatch', seq: beyond.seq, position: positionText(beyond), detail: 'a signed head lies beyond the chain: events or links were removed' });
-  return done(null);
+  return covered();
 }
 
 /** The chained record of this log event when the chain recorded it at another position. */
@@ -203,7 +236,7 @@ async function movedFrom(db: SqlExecutor, e: LogEntry): Promise<{ seq: bigint; t
 async function fastPath(
   db: SqlExecutor,
   head: ChainHead,
-  bySeq: ReadonlyMap<string, StoredSignedHead[]>,
+  bySeq: ReadonlyMap<string, SignedHead[]>,
   pageSize: number,
   onProgress: (checked: number) => void,
 ): Promise<boolean> {

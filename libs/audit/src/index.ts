@@ -4,3 +4,7 @@ export * from './access-log';
 export * from './subjects';
 export * from './signed-heads';
 export * from './digest';
+export * from './rfc3161';
+export * from './head-timestamp';
+export * from './head-publication';
+export * from './held-heads';

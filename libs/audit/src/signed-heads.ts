@@ -16,14 +16,29 @@ CREATE TABLE IF NOT EXISTS audit_signed_heads (
   signature text NOT NULL,
   public_key text NOT NULL,
   PRIMARY KEY (seq, key_id)
-);`;
+);
+ALTER TABLE audit_signed_heads ADD COLUMN IF NOT EXISTS timestamp_token text;
+ALTER TABLE audit_signed_heads ADD COLUMN IF NOT EXISTS timestamp_nonce text;`;
+
+const ensured = new WeakSet<object>();
+
+/** Creates or upgrades the table once per connection object (ALTER takes an exclusive lock even when there is nothing to add). */
+export async function ensureSignedHeadsSchema(db: SqlExecutor): Promise<void> {
+  if (ensured.has(db)) return;
+  await db.exec(SIGNED_HEADS_SCHEMA);
+  ensured.add(db);
+}
 
 export interface StoredSignedHead extends SignedHead {
   readonly public_key: string;
+  /** RFC 3161 token (DER, base64) from AUDIT_TSA_URL over headImprint(head), once obtained. */
+  readonly timestamp_token?: string | null;
+  /** The nonce sent with the time-stamp request (hex). */
+  readonly timestamp_nonce?: string | null;
 }
 
 export async function saveSignedHead(db: SqlExecutor, head: SignedHead, publicKeyPem: string): Promise<void> {
-  await db.exec(SIGNED_HEADS_SCHEMA);
+  await ensureSignedHeadsSchema(db);
   await db.query(
     `INSERT INTO audit_signed_heads (seq, key_id, tx, pos, link, signed_at, signature, public_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq, key_id) DO NOTHING`,
@@ -31,14 +46,14 @@ export async function saveSignedHead(db: SqlExecutor, head: SignedHead, publicKe
   );
 }
 
-const COLUMNS = 'seq::text AS seq, key_id, tx::text AS tx, pos::text AS pos, link, signed_at, signature, public_key';
+const COLUMNS = 'seq::text AS seq, key_id, tx::text AS tx, pos::text AS pos, link, signed_at, signature, public_key, timestamp_token, timestamp_nonce';
 
 export async function signedHeads(db: SqlExecutor): Promise<StoredSignedHead[]> {
-  await db.exec(SIGNED_HEADS_SCHEMA);
+  await ensureSignedHeadsSchema(db);
   return (await db.query<StoredSignedHead>(`SELECT ${COLUMNS} FROM audit_signed_heads h ORDER BY h.seq, h.key_id`)).rows;
 }
 
 export async function latestSignedHead(db: SqlExecutor): Promise<StoredSignedHead | null> {
-  await db.exec(SIGNED_HEADS_SCHEMA);
+  await ensureSignedHeadsSchema(db);
   return (await db.query<StoredSignedHead>(`SELECT ${COLUMNS} FROM audit_signed_heads h ORDER BY h.seq DESC LIMIT 1`)).rows[0] ?? null;
 }
