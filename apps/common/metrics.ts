@@ -10,6 +10,9 @@ export class Metrics {
   readonly projectionStuck: Gauge<'projection'>;
   readonly projectionFailures: Counter<'projection' | 'error_class'>;
   readonly outboundCalls: Counter<'caller' | 'outcome'>;
+  readonly auditHeadPublications: Counter<'channel' | 'outcome'>;
+  readonly auditHeadPublicationsFailing: Gauge<'channel'>;
+  readonly auditHeadAge: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
@@ -54,6 +57,23 @@ export class Metrics {
       name: 'pl_outbound_calls_total',
       help: 'Outbound HTTP calls by caller and outcome class (refused_destination: stopped by the outbound policy)',
       labelNames: ['caller', 'outcome'],
+      registers: [this.registry],
+    });
+    this.auditHeadPublications = new Counter({
+      name: 'pl_audit_head_publications_total',
+      help: 'Publications of signed audit chain heads (kafka, webhook, tsa) by outcome',
+      labelNames: ['channel', 'outcome'],
+      registers: [this.registry],
+    });
+    this.auditHeadPublicationsFailing = new Gauge({
+      name: 'pl_audit_head_publications_failing',
+      help: 'Signed heads whose publication on a channel failed and awaits a retry',
+      labelNames: ['channel'],
+      registers: [this.registry],
+    });
+    this.auditHeadAge = new Gauge({
+      name: 'pl_audit_head_age_seconds',
+      help: 'Seconds since the latest signed audit head (0 when the chain has not moved past it)',
       registers: [this.registry],
     });
   }

@@ -12,11 +12,12 @@ export const HEAD_PUBLICATIONS_SCHEMA = `CREATE TABLE IF NOT EXISTS audit_head_p
   seq bigint NOT NULL,
   key_id text NOT NULL,
   channel text NOT NULL,
+  link text NOT NULL,
   attempts integer NOT NULL DEFAULT 0,
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
   last_error text,
   published_at timestamptz,
-  PRIMARY KEY (seq, key_id, channel)
+  PRIMARY KEY (seq, key_id, channel, link)
 );`;
 
 export async function ensurePublicationSchema(db: SqlExecutor): Promise<void> {
@@ -30,7 +31,7 @@ const HEAD_COLUMNS = 'h.seq::text AS seq, h.key_id, h.tx::text AS tx, h.pos::tex
 export async function headsToPublish(db: SqlExecutor, channel: HeadChannel, keyId: string, now: Date, limit = 100): Promise<StoredSignedHead[]> {
   const r = await db.query<StoredSignedHead>(
     `SELECT ${HEAD_COLUMNS} FROM audit_signed_heads h
-     LEFT JOIN audit_head_publications p ON p.seq = h.seq AND p.key_id = h.key_id AND p.channel = $1
+     LEFT JOIN audit_head_publications p ON p.seq = h.seq AND p.key_id = h.key_id AND p.link = h.link AND p.channel = $1
      WHERE h.key_id = $2 AND p.published_at IS NULL AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= $3)
      ORDER BY h.seq LIMIT $4`,
     [channel, keyId, now.toISOString(), limit],
@@ -38,25 +39,27 @@ export async function headsToPublish(db: SqlExecutor, channel: HeadChannel, keyI
   return r.rows;
 }
 
-export async function markHeadPublished(db: SqlExecutor, channel: HeadChannel, head: { seq: string; key_id: string }, now: Date): Promise<void> {
+type HeadId = { seq: string; key_id: string; link: string };
+
+export async function markHeadPublished(db: SqlExecutor, channel: HeadChannel, head: HeadId, now: Date): Promise<void> {
   await db.query(
-    `INSERT INTO audit_head_publications (seq, key_id, channel, attempts, published_at, last_error) VALUES ($1, $2, $3, 1, $4, NULL)
-     ON CONFLICT (seq, key_id, channel) DO UPDATE SET attempts = audit_head_publications.attempts + 1, published_at = $4, last_error = NULL`,
-    [head.seq, head.key_id, channel, now.toISOString()],
+    `INSERT INTO audit_head_publications (seq, key_id, channel, link, attempts, published_at, last_error) VALUES ($1, $2, $3, $4, 1, $5, NULL)
+     ON CONFLICT (seq, key_id, channel, link) DO UPDATE SET attempts = audit_head_publications.attempts + 1, published_at = $5, last_error = NULL`,
+    [head.seq, head.key_id, channel, head.link, now.toISOString()],
   );
 }
 
 /** Records a failed attempt; `error` must be PII-free (a status or a short reason). */
-export async function markHeadFailed(db: SqlExecutor, channel: HeadChannel, head: { seq: string; key_id: string }, error: string, retryAt: Date): Promise<void> {
+export async function markHeadFailed(db: SqlExecutor, channel: HeadChannel, head: HeadId, error: string, retryAt: Date): Promise<void> {
   await db.query(
-    `INSERT INTO audit_head_publications (seq, key_id, channel, attempts, next_attempt_at, last_error) VALUES ($1, $2, $3, 1, $4, $5)
-     ON CONFLICT (seq, key_id, channel) DO UPDATE SET attempts = audit_head_publications.attempts + 1, next_attempt_at = $4, last_error = $5`,
-    [head.seq, head.key_id, channel, retryAt.toISOString(), error.slice(0, 300)],
+    `INSERT INTO audit_head_publications (seq, key_id, channel, link, attempts, next_attempt_at, last_error) VALUES ($1, $2, $3, $4, 1, $5, $6)
+     ON CONFLICT (seq, key_id, channel, link) DO UPDATE SET attempts = audit_head_publications.attempts + 1, next_attempt_at = $5, last_error = $6`,
+    [head.seq, head.key_id, channel, head.link, retryAt.toISOString(), error.slice(0, 300)],
   );
 }
 
-export async function attemptsOf(db: SqlExecutor, channel: HeadChannel, head: { seq: string; key_id: string }): Promise<number> {
-  const r = await db.query<{ attempts: number }>('SELECT attempts FROM audit_head_publications WHERE seq = $1 AND key_id = $2 AND channel = $3', [head.seq, head.key_id, channel]);
+export async function attemptsOf(db: SqlExecutor, channel: HeadChannel, head: HeadId): Promise<number> {
+  const r = await db.query<{ attempts: number }>('SELECT attempts FROM audit_head_publications WHERE seq = $1 AND key_id = $2 AND channel = $3 AND link = $4', [head.seq, head.key_id, channel, head.link]);
   return r.rows[0]?.attempts ?? 0;
 }
 

@@ -49,12 +49,9 @@ function asHead(o: unknown): SignedHead | null {
 export function parseHeldHeads(text: string): SignedHead[] {
   const trimmed = text.trim();
   if (!trimmed) return [];
-  if (trimmed.startsWith('[') || (trimmed.startsWith('{') && !trimmed.includes('\n'))) {
-    const v = JSON.parse(trimmed) as unknown;
-    const list = Array.isArray(v) ? v : (v as { heads?: unknown }).heads;
-    if (!Array.isArray(list)) throw new Error('expected an array of heads or { "heads": [...] }');
-    return list.map(asHead).filter((h): h is SignedHead => h !== null);
-  }
+  const whole = trimmed.startsWith('[') || (trimmed.startsWith('{') && !trimmed.includes('\n')) ? (JSON.parse(trimmed) as unknown) : null;
+  const list = Array.isArray(whole) ? whole : Array.isArray((whole as { heads?: unknown } | null)?.heads) ? (whole as { heads: unknown[] }).heads : null;
+  if (list) return list.map(asHead).filter((h): h is SignedHead => h !== null);
   const out: SignedHead[] = [];
   trimmed.split('\n').forEach((line, i) => {
     if (!line.trim()) return;

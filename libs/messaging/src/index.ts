@@ -7,3 +7,4 @@ export * from './kafka';
 export * from './backoff';
 export * from './webhooks';
 export * from './results-consumer';
+export * from './read-topic';

@@ -11,6 +11,8 @@ export const TOPICS = {
   rightsResults: 'privacy-ledger.rights.results.v1',
   breachNotices: 'privacy-ledger.breach.notices.v1',
   deadLetter: 'privacy-ledger.dlq.v1',
+  /** Every signed audit chain head, key `<key_id>:<seq>`: published outside the database (docs/audit.md). */
+  auditHeads: 'privacy-ledger.audit.heads.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -55,6 +57,8 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { topic: TOPICS.rightsResults, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
   { topic: TOPICS.breachNotices, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
   { topic: TOPICS.deadLetter, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
+  // one key per head, so compaction keeps them all; one partition keeps them in signing order
+  { topic: TOPICS.auditHeads, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
 ];
 
 /** Creates the missing topics and waits for their leaders (kafkajs on KRaft needs them before use). Idempotent. */

@@ -3,9 +3,10 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nes
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
-import { auditSignerFor, latestSignedHead, recordPersonalDataAccess } from '@pl/audit';
+import { auditSignerFor, latestSignedHead, publishedHead, recordPersonalDataAccess, signedHeads } from '@pl/audit';
 import { invalid } from '@pl/domain';
 import { chainHead, exportAuditLog, signCurrentHead, subjectHistory, verifyChain, type ExportFilter } from '@pl/projections/audit_chain';
+import { auditHeadPolicy } from '../../../common/audit-policy';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { Public, RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
@@ -44,8 +45,17 @@ export class AuditController {
   @Get('verify')
   @ApiOperation({ summary: 'Verify the audit hash chain (GDPR Art. 5(2) accountability)' })
   @RequireScopes('audit:read')
-  async verify() {
-    return verifyChain(this.infra.db, this.infra.store, { publicKeyPem: this.signer.publicKeyPem });
+  async verify(@CommandCtx() ctx: CommandContext) {
+    return verifyChain(this.infra.db, this.infra.store, { publicKeyPem: this.signer.publicKeyPem, ...auditHeadPolicy(this.infra.config), now: ctx.now });
+  }
+
+  /** Every signed head with its RFC 3161 token: an auditor keeps this file and verifies against it later (`--heads`). */
+  @Get('heads')
+  @ApiOperation({ summary: 'Signed audit chain heads, as published (keep them to verify later)' })
+  @RequireScopes('audit:read')
+  async heads() {
+    const mine = (await signedHeads(this.infra.db)).filter((h) => h.key_id === this.signer.keyId);
+    return { key_id: this.signer.keyId, public_key: this.signer.publicKeyPem, heads: mine.map(publishedHead) };
   }
 
   /** Signs the current chain head now (periodic checkpoints are signed by the worker). */
@@ -54,7 +64,7 @@ export class AuditController {
   @HttpCode(201)
   @RequireScopes('admin')
   async checkpoint(@CommandCtx() ctx: CommandContext) {
-    return { signed: await signCurrentHead(this.infra.db, this.signer, ctx.now) };
+    return { signed: await signCurrentHead(this.infra.db, this.signer, ctx.now, auditHeadPolicy(this.infra.config)) };
   }
 
   /** NDJSON: the log with chain links and a freshly signed head; check it with scripts/verify-audit-export.js. */
@@ -66,10 +76,14 @@ export class AuditController {
     const subjectKey = q.subject_key ?? (q.user_id ? this.infra.pseudonymizer.subject(q.user_id) : undefined);
     const filter: ExportFilter = { subjectKey, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, context: q.context };
     if (filter.from && filter.to && filter.from >= filter.to) throw invalid('from must be before to');
+    // the signed head is stored at most once per AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS; the access event is recorded on every export
+    const signing = { minStoreIntervalMs: this.infra.config.auditExportHeadMinIntervalMs, ...auditHeadPolicy(this.infra.config) };
+    const lines = exportAuditLog(this.infra.db, this.infra.store, this.signer, filter, ctx.now, undefined, signing);
+    // the first line comes after the head is signed: a refusal (409) is answered before any byte is sent
+    const first = await lines.next();
     await recordPersonalDataAccess(this.infra, ctx, { subjectKey: subjectKey ?? null, what: 'audit.export', purpose: q.purpose ?? 'audit', requestId: q.request_id });
-    // The access event above is recorded on every export; the signed head is stored at most once per interval.
-    const lines = exportAuditLog(this.infra.db, this.infra.store, this.signer, filter, ctx.now, undefined, { minStoreIntervalMs: this.infra.config.auditExportHeadMinIntervalMs });
     const body = Readable.from((async function* () {
+      if (!first.done) yield `${first.value}\n`;
       for await (const line of lines) yield `${line}\n`;
     })());
     reply

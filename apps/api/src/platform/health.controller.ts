@@ -5,6 +5,7 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
 import { projectionLags, type ProjectionLag } from '../../../common/projection-lag';
 import { readFaults } from '@pl/application';
+import { headHealth } from '@pl/projections/audit_chain';
 import { Public } from './auth/require-scopes.decorator';
 import type { WorkerStatusSource } from './worker-status';
 import { INFRA, METRICS, WORKER_STATUS } from './tokens';
@@ -47,6 +48,10 @@ export class HealthController {
       const lags = await this.observeProjections(head);
       checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag && !l.stuck), detail: lags };
     }
+    if (checks.read_model_db.ok) {
+      const h = await this.auditHeads();
+      checks.audit_head_publication = { ok: h.ok, detail: h };
+    }
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
     reply.status(ready ? 200 : 503);
@@ -59,7 +64,16 @@ export class HealthController {
   async metricsText() {
     const head = await this.infra.store.headPosition().catch(() => null);
     if (head) await this.observeProjections(head);
+    await this.auditHeads().catch(() => null);
     return this.metrics.registry.metrics();
+  }
+
+  /** Signed heads published and fresh (docs/audit.md); also sets the audit head metrics. */
+  private async auditHeads() {
+    const h = await headHealth(this.infra.db, this.infra.config.auditHeadIntervalMs, new Date());
+    this.metrics.auditHeadAge.set(h.unsigned_for_s);
+    for (const channel of ['kafka', 'webhook', 'tsa']) this.metrics.auditHeadPublicationsFailing.set({ channel }, h.failing.find((f) => f.channel === channel)?.failing ?? 0);
+    return h;
   }
 
   /**

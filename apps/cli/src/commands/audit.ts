@@ -1,8 +1,10 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { auditSignerFor, recordPersonalDataAccess } from '@pl/audit';
+import { auditSignerFor, parseHeldHeads, publishedHead, recordPersonalDataAccess, signedHeads, type SignedHead } from '@pl/audit';
+import { createKafka, readTopicToEnd, TOPICS } from '@pl/messaging';
 import { exportAuditLog, signCurrentHead, verifyChain, type ExportFilter } from '@pl/projections/audit_chain';
+import { auditHeadPolicy } from '../../../common/audit-policy';
 import { parseArgs, type CliCommand } from '../command';
 
 const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{32}$/;
@@ -19,28 +21,52 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'audit chain: verify it against the log, print the public key, sign the head, export NDJSON',
   usage:
-    'audit verify | audit public-key | audit sign | audit export [--out file] [--subject-key sub_...|--user-id id] [--from iso] [--to iso] [--context consent] [--purpose code] [--request-id id]',
+    'audit verify [--heads file] [--kafka-heads] [--public-key key.pem] | audit heads [--out file] | audit public-key | audit sign | audit export [--out file] [--subject-key sub_...|--user-id id] [--from iso] [--to iso] [--context consent] [--purpose code] [--request-id id]',
   needsInfra: true,
   async run(args, io, infra) {
     const { positional, flags } = parseArgs(args);
     const { db, store, config, pseudonymizer } = infra!;
     const signer = auditSignerFor(config);
     const ctx = { actor: 'cli:audit', correlationId: randomUUID(), causationId: null, now: new Date() };
+    const policy = auditHeadPolicy(config);
     switch (positional[0]) {
       case 'public-key':
         io.out(`key id ${signer.keyId} (Ed25519)`);
         io.out(signer.publicKeyPem.trimEnd());
         return 0;
       case 'sign': {
-        const signed = await signCurrentHead(db, signer, ctx.now);
+        const signed = await signCurrentHead(db, signer, ctx.now, policy);
         io.out(signed ? JSON.stringify(signed, null, 2) : 'the chain is empty (is the worker running the audit_chain projection?)');
         return 0;
       }
       case 'verify': {
-        const report = await verifyChain(db, store, { publicKeyPem: signer.publicKeyPem, onProgress: (n, total) => io.progress(`verified ${n}/${total} events`) });
+        const held: SignedHead[] = [];
+        // heads kept outside the database: a file the auditor holds, and/or the compacted Kafka topic
+        if (typeof flags.heads === 'string') held.push(...parseHeldHeads(readFileSync(flags.heads, 'utf8')));
+        if (flags['kafka-heads']) {
+          if (!config.kafkaBrokers.length) throw new Error('--kafka-heads needs KAFKA_BROKERS');
+          const records = await readTopicToEnd(createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-cli' }), TOPICS.auditHeads);
+          held.push(...parseHeldHeads(records.map((r) => r.value ?? '').filter(Boolean).join('\n')));
+        }
+        const report = await verifyChain(db, store, {
+          // an auditor passes the key obtained out of band; the service's own key otherwise
+          publicKeyPem: typeof flags['public-key'] === 'string' ? readFileSync(flags['public-key'], 'utf8') : signer.publicKeyPem,
+          heldHeads: held,
+          ...policy,
+          now: ctx.now,
+          onProgress: (n, total) => io.progress(`verified ${n}/${total} events`),
+        });
         io.out(JSON.stringify(report, null, 2));
         io.out(report.ok ? `OK: ${report.checked} events, chain head ${report.head?.position ?? 'none'}, ${report.events_per_second} events/s` : `BROKEN at ${report.first_break!.position}: ${report.first_break!.kind} (${report.first_break!.detail})`);
         return report.ok ? 0 : 1;
+      }
+      case 'heads': {
+        const lines = (await signedHeads(db)).filter((h) => h.key_id === signer.keyId).map((h) => JSON.stringify(publishedHead(h)));
+        if (typeof flags.out === 'string') {
+          writeFileSync(flags.out, lines.length ? `${lines.join('\n')}\n` : '');
+          io.err(`wrote ${lines.length} signed heads to ${flags.out}; verify against them later with: audit verify --heads ${flags.out}`);
+        } else lines.forEach((l) => io.out(l));
+        return 0;
       }
       case 'export': {
         if (typeof flags['subject-key'] === 'string' && !SUBJECT_KEY.test(flags['subject-key'])) throw new Error('--subject-key must be a pseudonymous key sub_...');
@@ -59,7 +85,7 @@ export const auditCommand: CliCommand = {
         });
         const out = typeof flags.out === 'string' ? createWriteStream(flags.out) : null;
         let lines = 0;
-        for await (const line of exportAuditLog(db, store, signer, filter, ctx.now)) {
+        for await (const line of exportAuditLog(db, store, signer, filter, ctx.now, undefined, policy)) {
           lines++;
           if (out) {
             if (!out.write(`${line}\n`)) await once(out, 'drain');

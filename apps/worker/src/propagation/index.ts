@@ -5,6 +5,9 @@ import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
 import { reportFailure, reportStuck } from '../stuck-reporter';
+import { auditSignerFor } from '@pl/audit';
+import { readFileSync } from 'node:fs';
+import { HeadPublisher } from '../audit-heads';
 
 /**
  * Propagation run by the worker: the Kafka relay (when KAFKA_BROKERS is set) and the webhook
@@ -52,5 +55,15 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       return { ready: d.stuck === null, detail: { dispatcher: d, deliverer: deliverer.status() } };
     },
   });
+  const { config } = infra;
+  services.push(
+    new HeadPublisher(infra.db, auditSignerFor(config), {
+      kafka: config.kafkaBrokers.length ? createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-audit-heads' }) : null,
+      tsaUrl: config.auditTsaUrl,
+      tsaCaCertPem: config.auditTsaCaFile ? readFileSync(config.auditTsaCaFile, 'utf8') : null,
+      metrics: processMetrics(),
+      log: (level, message, fields) => log?.[level](fields ?? {}, message),
+    }),
+  );
   return services;
 }

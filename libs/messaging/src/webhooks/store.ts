@@ -6,7 +6,7 @@ import { TOPICS } from '../topics';
 import type { SecretBox } from './secret-box';
 
 /** Topics a webhook endpoint can receive (the compacted state topic is Kafka-only). */
-export const WEBHOOK_TOPICS: readonly string[] = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices];
+export const WEBHOOK_TOPICS: readonly string[] = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices, TOPICS.auditHeads];
 
 export interface EndpointInput {
   readonly service: string;
