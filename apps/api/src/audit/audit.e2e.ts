@@ -127,6 +127,29 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
     expect(signed.body.signed).toMatchObject({ signature: expect.any(String), key_id: expect.any(String) });
   });
 
+  it('lists the signed heads as published, for the auditor to keep, and reports their publication on /health', async () => {
+    await chained();
+    expect((await t.request('POST', '/audit/checkpoints')).status).toBe(201);
+    const r = await t.request('GET', '/audit/heads', undefined, auditor);
+    expect(r.status).toBe(200);
+    expect(r.body.heads.length).toBeGreaterThanOrEqual(1);
+    expect(r.body.heads[0]).toMatchObject({ format: 'privacy-ledger/audit-head/v1', seq: expect.any(String), link: expect.stringMatching(/^[0-9a-f]{64}$/), signature: expect.any(String), key_id: r.body.key_id });
+    const health = await t.request('GET', '/health', undefined, null);
+    expect(health.body.checks.audit_head_publication).toMatchObject({ ok: true, detail: { failing: [] } });
+    expect(health.body.checks.audit_heads).toMatchObject({ ok: true, detail: { channels: ['webhook'] } });
+    // an auditor's verify of this head file offline, against an export
+    const heads = join(dir, 'heads.json');
+    writeFileSync(heads, JSON.stringify(r.body));
+    const exported = await t.request('GET', '/audit/export', undefined, auditor);
+    const file = join(dir, 'with-heads.ndjson');
+    writeFileSync(file, exported.body);
+    const keyFile = join(dir, 'key.pem');
+    writeFileSync(keyFile, r.body.public_key);
+    const s = spawnSync(process.execPath, [join(__dirname, '../../../../scripts/verify-audit-export.js'), file, '--public-key', keyFile, '--heads', heads], { encoding: 'utf8' });
+    expect(s.status).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({ ok: true, held_heads_checked: r.body.heads.length, held_heads_not_covered: 0 });
+  });
+
   it.each([
     ['a context that is no type prefix', '/audit/export?context=DROP%20TABLE'],
     ['an unknown parameter', '/audit/export?everything=1'],
@@ -148,6 +171,17 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
       await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"a"', '"z"') WHERE global_position = $1`, [row.rows[0].gp]);
       const v = await t.request('GET', '/audit/verify', undefined, auditor);
       expect(v.body).toMatchObject({ ok: false, first_break: { kind: 'altered', position: `${row.rows[0].tx}/${row.rows[0].gp}` } });
+    });
+
+    it('answers 409 to an export whose head would not continue the latest signed head, and records no access', async () => {
+      await chained();
+      await t.infra.db.query(`UPDATE audit_signed_heads SET link = repeat('0', 64) WHERE seq = (SELECT max(seq) FROM audit_signed_heads)`);
+      const before = await logSize();
+      const r = await t.request('GET', '/audit/export', undefined, auditor);
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({ error: 'conflict', details: { reason: 'discontinuity' } });
+      expect(await logSize()).toBe(before);
+      expect((await t.request('POST', '/audit/checkpoints')).status).toBe(409);
     });
   }
 });
