@@ -132,4 +132,23 @@ describe('replay parity and audit CLI (PostgreSQL)', () => {
     expect(report.events).toBeGreaterThanOrEqual(4);
     expect(readFileSync(file, 'utf8')).not.toContain('203.0.113.9');
   });
+
+  it('audit heads keeps the signed heads; after a consistent rewrite with the heads deleted, verify --heads names the rewrite', async () => {
+    expect(await auditCommand.run(['sign'], captureIo(), t.infra)).toBe(0);
+    const held = join(dir, 'held.ndjson');
+    const h = captureIo();
+    expect(await auditCommand.run(['heads', '--out', held], h, t.infra)).toBe(0);
+    const heads = readFileSync(held, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(heads.length).toBeGreaterThanOrEqual(1);
+    const first = await t.infra.db.query<{ gp: string }>("SELECT global_position::text AS gp FROM es_events ORDER BY global_position LIMIT 1");
+    await t.infra.db.query(`UPDATE es_events SET metadata = replace(metadata, '"actor":"', '"actor":"x') WHERE global_position = $1`, [first.rows[0].gp]);
+    expect(await replayCommand.run(['--only', 'audit_chain'], captureIo(), t.infra)).toBe(1); // the chain changed: the digest says so
+    await t.infra.db.query('DELETE FROM audit_signed_heads');
+    expect(await auditCommand.run(['verify'], captureIo(), t.infra)).toBe(0); // the database alone cannot tell
+    const v = captureIo();
+    expect(await auditCommand.run(['verify', '--heads', held], v, t.infra)).toBe(1);
+    expect(v.lines[v.lines.length - 1]).toMatch(/^BROKEN at \d+\/\d+: signed_head_mismatch/);
+    const report = JSON.parse(v.lines.slice(0, -1).join('\n'));
+    expect(report.signed_heads).toMatchObject({ held: heads.length, checked: heads.length });
+  });
 });
