@@ -136,7 +136,7 @@ describe('scheduled heads and the coverage rule', () => {
     const first = await signScheduledHead(log.db, signer, t0, policy);
     expect(first).toMatchObject({ seq: '5' });
     expect(await signScheduledHead(log.db, signer, new Date(t0.getTime() + HOUR), policy)).toBeNull(); // nothing new
-    await log.store.append('demo-x', [{ type: 'demo.item_added', data: { item: 'late' }, metadata: { event_id: randomUUID(), recorded_at: new Date().toISOString() } }], 'any');
+    await log.store.append('demo-x', [{ type: 'demo.item_added', data: { item: 'late' }, metadata: { event_id: randomUUID(), occurred_at: new Date().toISOString(), recorded_at: new Date().toISOString(), actor: 'test', correlation_id: randomUUID(), causation_id: null } }], 'any');
     await rebuildProjection(log.db, log.store, auditChainProjection);
     expect(await signScheduledHead(log.db, signer, new Date(t0.getTime() + HOUR / 4), policy)).toBeNull(); // too soon
     const later = new Date(t0.getTime() + 2 * HOUR);
