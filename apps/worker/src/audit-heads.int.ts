@@ -8,6 +8,7 @@ import { auditChainProjection, headHealth, signCurrentHead, verifyChain } from '
 import { describeKafka, testKafka } from '../../../libs/messaging/test/kafka-support';
 import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
 import { startLocalTsa, type LocalTsa } from '../../../test/support/openssl-tsa';
+import { OutboundPolicy } from '@pl/outbound';
 import { HeadPublisher } from './audit-heads';
 
 const TSA_PORT = Number(process.env.TSA_TEST_PORT ?? 19153);
@@ -20,7 +21,7 @@ describeKafka('publishing signed heads outside the database (Kafka, webhooks, RF
   const kafka = testKafka('pl-audit-heads-test');
   const publishers: HeadPublisher[] = [];
   const publisher = () => {
-    const p = new HeadPublisher(fresh.db, signer, { kafka, tsaUrl: tsa.url, tsaCaCertPem: tsa.caCertPem, backoff: { initialMs: 1000, maxMs: 1000 } });
+    const p = new HeadPublisher(fresh.db, signer, { kafka, tsaUrl: tsa.url, outbound: OutboundPolicy.fromSetting('127.0.0.1/32'), tsaCaCertPem: tsa.caCertPem, backoff: { initialMs: 1000, maxMs: 1000 } });
     publishers.push(p);
     return p;
   };
@@ -84,7 +85,7 @@ describeKafka('publishing signed heads outside the database (Kafka, webhooks, RF
     const t = new Date();
     await p.tick(t);
     expect((await topicHeads()).map((h) => h.seq)).toContain(head.seq);
-    expect(await publicationBacklog(fresh.db)).toEqual([{ channel: 'tsa', failing: 1, oldest_failing_seq: head.seq, last_error: 'the TSA answered HTTP 503' }]);
+    expect(await publicationBacklog(fresh.db)).toEqual([{ channel: 'tsa', failing: 1, oldest_failing_seq: head.seq, last_error: 'the TSA call failed: http_503' }]);
     expect(p.status()).toMatchObject({ ready: false, detail: { failing: { tsa: 1 } } });
     expect(await headHealth(fresh.db, 3_600_000, t)).toMatchObject({ ok: false });
     tsa.setDown(false);

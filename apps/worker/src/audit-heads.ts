@@ -20,16 +20,18 @@ import {
 import { backoffDelay, ensureTopics, HEADERS, readTopicToEnd, TOPIC_SPECS, TOPICS, WEBHOOK_SCHEMA } from '@pl/messaging';
 import { linkAt } from '@pl/projections/audit_chain';
 import type { SqlDatabase } from '@pl/eventstore';
+import type { OutboundPolicy } from '@pl/outbound';
 import type { Metrics } from '../../common/metrics';
 import type { WorkerService } from './worker-service';
 
 export interface HeadPublisherOptions {
   readonly kafka?: Kafka | null;
   readonly tsaUrl?: string | null;
+  /** Required with tsaUrl: the TSA is an outbound destination like a webhook (invariant 14). */
+  readonly outbound?: OutboundPolicy;
   readonly tsaCaCertPem?: string | null;
   readonly pollMs?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
-  readonly fetch?: typeof fetch;
   readonly metrics?: Metrics;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -186,8 +188,7 @@ export class HeadPublisher implements WorkerService {
         );
         return;
       case 'tsa': {
-        // TODO(lead): pass AUDIT_TSA_URL through the outbound policy (invariant 14) once h-ssrf lands it on main
-        const ts = await requestHeadTimestamp(this.options.tsaUrl!, head, { fetch: this.options.fetch });
+        const ts = await requestHeadTimestamp(this.options.outbound!, this.options.tsaUrl!, head);
         verifyTimestampToken(Buffer.from(ts.token, 'base64'), { sha256: headImprint(head), nonce: Buffer.from(ts.nonce, 'hex'), caCertPem: this.options.tsaCaCertPem ?? undefined });
         await saveHeadTimestamp(this.db, head, ts.token, ts.nonce);
         return;

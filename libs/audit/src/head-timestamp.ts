@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sendOutbound, type OutboundPolicy } from '@pl/outbound';
 import { headMessage, type SignedHead } from './signer';
 import { timestampRequest, tokenOfResponse, TimestampError } from './rfc3161';
 
@@ -18,19 +19,20 @@ export interface HeadTimestamp {
 }
 
 /**
- * Asks the TSA at `url` (RFC 3161 over HTTP, application/timestamp-query) to time-stamp a head.
- * The caller checks the URL against the outbound policy first (ARCHITECTURE invariant 14).
+ * Asks the TSA at `url` (RFC 3161 over HTTP, application/timestamp-query) to time-stamp a head,
+ * through the outbound policy (ARCHITECTURE invariant 14: a private or loopback TSA must be
+ * allow-listed in OUTBOUND_ALLOWED_PRIVATE_NETWORKS). Errors name an outcome class, never a low-level message.
  */
-export async function requestHeadTimestamp(url: string, head: SignedHead, options: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<HeadTimestamp> {
+export async function requestHeadTimestamp(policy: OutboundPolicy, url: string, head: SignedHead, options: { timeoutMs?: number } = {}): Promise<HeadTimestamp> {
   const nonce = randomBytes(8);
-  const res = await (options.fetch ?? fetch)(url, {
+  const res = await sendOutbound(policy, url, {
     method: 'POST',
     headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
     body: timestampRequest(headImprint(head), nonce),
-    redirect: 'error',
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxResponseBytes: 256 * 1024,
   });
-  if (!res.ok) throw new TimestampError(`the TSA answered HTTP ${res.status}`);
-  const token = tokenOfResponse(Buffer.from(await res.arrayBuffer()));
+  if (!res.ok || !res.body) throw new TimestampError(`the TSA call failed: ${res.outcome}`);
+  const token = tokenOfResponse(res.body);
   return { token: token.toString('base64'), nonce: nonce.toString('hex') };
 }

@@ -60,6 +60,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
     new HeadPublisher(infra.db, auditSignerFor(config), {
       kafka: config.kafkaBrokers.length ? createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-audit-heads' }) : null,
       tsaUrl: config.auditTsaUrl,
+      outbound: infra.outbound,
       tsaCaCertPem: config.auditTsaCaFile ? readFileSync(config.auditTsaCaFile, 'utf8') : null,
       metrics: processMetrics(),
       log: (level, message, fields) => log?.[level](fields ?? {}, message),
