@@ -78,7 +78,8 @@ export interface PublicationBacklog {
 
 /** Failing publications per channel, for /health and the metric (any process can read it). */
 export async function publicationBacklog(db: SqlExecutor): Promise<PublicationBacklog[]> {
-  await ensurePublicationSchema(db);
+  // read-only (health checks run it concurrently with the publisher: no DDL here)
+  if (!(await db.query<{ t: string | null }>(`SELECT to_regclass('audit_head_publications')::text AS t`)).rows[0]?.t) return [];
   const r = await db.query<{ channel: string; failing: string; oldest: string | null; last_error: string | null }>(
     `SELECT channel, count(*)::text AS failing, min(seq)::text AS oldest, (array_agg(last_error ORDER BY seq DESC))[1] AS last_error
      FROM audit_head_publications WHERE published_at IS NULL GROUP BY channel ORDER BY channel`,

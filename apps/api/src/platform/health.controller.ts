@@ -49,8 +49,12 @@ export class HealthController {
       checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag && !l.stuck), detail: lags };
     }
     if (checks.read_model_db.ok) {
-      const h = await this.auditHeads();
-      checks.audit_head_publication = { ok: h.ok, detail: h };
+      try {
+        const h = await this.auditHeads();
+        checks.audit_head_publication = { ok: h.ok, detail: h };
+      } catch {
+        checks.audit_head_publication = { ok: false, detail: { error: 'unreadable' } };
+      }
     }
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
