@@ -48,7 +48,7 @@ describeKafka('publishing signed heads outside the database (Kafka, webhooks, RF
     await store.init();
     tsa = await startLocalTsa(TSA_PORT);
     await fresh.db.exec(WEBHOOK_SCHEMA);
-    await registerEndpoint(fresh.db, new SecretBox(randomBytes(32)), { service: 'auditor', url: 'https://auditor.example/heads', topics: [TOPICS.auditHeads] });
+    await registerEndpoint(fresh.db, new SecretBox(randomBytes(32)), { service: 'auditor', url: 'http://127.0.0.1:19156/heads', topics: [TOPICS.auditHeads] }, OutboundPolicy.fromSetting('127.0.0.1/32'));
   });
   afterAll(async () => {
     for (const p of publishers) await p.stop();
