@@ -207,6 +207,33 @@ describe('readiness (PGlite)', () => {
     }
   });
 
+  it('is not ready while a process manager keeps failing, naming it with its error class; one error log line', async () => {
+    let failing = true;
+    const logs = logCapture();
+    const pm = {
+      name: 'always_failing_pm',
+      intervalMs: 30,
+      tick: async () => {
+        if (failing) throw new SyntaxError('SECRET value');
+      },
+    };
+    const t = await startTestApp({ backend: 'pglite', logger: logs.logger, worker: { projections: [eventCountsProjection], processManagers: [pm], services: [] } });
+    try {
+      const health = await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers?.ok === false);
+      expect(health.status).toBe(503);
+      expect(health.body.checks.process_managers.detail).toEqual([expect.objectContaining({ name: 'always_failing_pm', stuck: expect.objectContaining({ errorClass: 'SyntaxError' }) })]);
+      await new Promise((r) => setTimeout(r, 300));
+      const stuckLines = logs.lines().filter((l) => l.level === 50 && l.projection === 'process_manager:always_failing_pm');
+      expect(stuckLines).toEqual([expect.objectContaining({ err_class: 'SyntaxError' })]);
+      expect(logs.text()).not.toContain('SECRET');
+      failing = false;
+      await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers?.ok === true);
+      expect(logs.lines().filter((l) => l.projection === 'process_manager:always_failing_pm' && l.level === 30)).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('without an in-process worker, reads the lag from the checkpoints a worker elsewhere wrote', async () => {
     const t = await startTestApp({ backend: 'pglite', worker: false, env: { READY_MAX_PROJECTION_LAG: '0' } });
     try {

@@ -1,4 +1,4 @@
-import { ProjectionRunner, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import { ProjectionRunner, StuckTracker, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
@@ -44,7 +44,12 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
   const timers: NodeJS.Timeout[] = [];
   let stopping = false;
   const inFlight = new Set<Promise<void>>();
+  const failed = reportFailure(log);
+  const pmHealth = new Map<string, StuckTracker>();
   for (const pm of options.processManagers ?? PROCESS_MANAGERS) {
+    // invariant 11: a manager whose ticks keep failing is stuck, like a projection (fault row, metric, one log line)
+    const health = new StuckTracker(infra.db, `process_manager:${pm.name}`, { onStateChange: reportStuck(log) });
+    pmHealth.set(pm.name, health);
     const run = async () => {
       if (stopping) return;
       const lock = await infra.db.tryLock(`pm:${pm.name}`);
@@ -52,9 +57,11 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
       try {
         await pm.tick(infra, new Date());
         metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'ok' });
+        await health.succeeded();
       } catch (e) {
         metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'error' });
-        log?.error({ process_manager: pm.name, err_name: (e as Error)?.name, err_message: (e as Error)?.message }, 'process manager tick failed');
+        failed(`process_manager:${pm.name}`, e);
+        if (!stopping) await health.settleFailure(health.noteFailure(e).errorClass);
       } finally {
         await lock.release();
       }
@@ -72,7 +79,10 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
 
   return {
     projections: () => runners.map((r) => r.status()),
-    services: () => services.map((s) => ({ name: s.name, ...s.status() })),
+    services: () => [
+      ...services.map((s) => ({ name: s.name, ...s.status() })),
+      ...(pmHealth.size ? [processManagersStatus(pmHealth)] : []),
+    ],
     stop: async () => {
       stopping = true;
       timers.forEach(clearInterval);
@@ -81,4 +91,9 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
       for (const r of runners) await r.stop();
     },
   };
+}
+
+function processManagersStatus(health: ReadonlyMap<string, StuckTracker>): { name: string; ready: boolean; detail: unknown } {
+  const detail = [...health].map(([name, h]) => ({ name, ...h.state() }));
+  return { name: 'process_managers', ready: detail.every((d) => d.stuck === null), detail };
 }
