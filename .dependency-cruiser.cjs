@@ -7,8 +7,9 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/domain/' },
       to: {
-        // pure parsers/codecs only: YAML manifests, IAB TCF and GPP strings
-        pathNot: ['^libs/domain/', '^node_modules/yaml/', '^node_modules/@iabtechlabtcf/', '^node_modules/@iabgpp/'],
+        // pure parsers/codecs only: YAML manifests, IAB TCF and GPP strings; date-holidays computes
+        // public holidays from rules bundled in the package (no I/O), for statutory deadlines
+        pathNot: ['^libs/domain/', '^node_modules/yaml/', '^node_modules/@iabtechlabtcf/', '^node_modules/@iabgpp/', '^node_modules/date-holidays/'],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -7,8 +7,11 @@ import { calendarById, isWorkingDay, type HolidayCalendar } from './holidays';
 export type Jurisdiction = 'GDPR' | 'CCPA';
 
 export type DeadlineUnit =
-  /** ICO counting: same date in a later month, last day of a shorter month, then the next working day. */
-  | 'calendar_months_ico'
+  /**
+   * Same date in a later month, last day of a shorter month, then the next working day of the
+   * calendar: the ICO's count and Regulation 1182/71 Art. 3 give the same date (establishment.ts).
+   */
+  | 'calendar_months'
   /** Plain calendar days; no roll-forward. */
   | 'calendar_days'
   /** Working days after the start day (the start day itself is day 0). */
@@ -26,14 +29,14 @@ export interface DeadlineRule {
 
 export const DEADLINE_RULES = {
   gdpr_response: {
-    id: 'gdpr_response', jurisdiction: 'GDPR', unit: 'calendar_months_ico', amount: 1,
+    id: 'gdpr_response', jurisdiction: 'GDPR', unit: 'calendar_months', amount: 1,
     description: 'respond without undue delay and at most one month from receipt',
-    source: 'GDPR Art. 12(3); ICO, Right of access: time limits (counting a month)', effective_from: '2018-05-25',
+    source: 'GDPR Art. 12(3)', effective_from: '2018-05-25',
   },
   gdpr_extension: {
-    id: 'gdpr_extension', jurisdiction: 'GDPR', unit: 'calendar_months_ico', amount: 3,
+    id: 'gdpr_extension', jurisdiction: 'GDPR', unit: 'calendar_months', amount: 3,
     description: 'extended by up to two further months (three from receipt) where necessary; subject told with reasons within the first month',
-    source: 'GDPR Art. 12(3); ICO, Right of access: time limits', effective_from: '2018-05-25',
+    source: 'GDPR Art. 12(3)', effective_from: '2018-05-25',
   },
   ccpa_confirm: {
     id: 'ccpa_confirm', jurisdiction: 'CCPA', unit: 'business_days', amount: 10,
@@ -64,9 +67,6 @@ export const DEADLINE_RULES = {
 
 export type DeadlineRuleId = keyof typeof DEADLINE_RULES;
 
-/** Which calendar decides "working day" per jurisdiction by default (configurable per request). */
-export const DEFAULT_CALENDAR: Readonly<Record<Jurisdiction, string>> = { GDPR: 'gb-eaw', CCPA: 'us-federal' };
-
 /**
  * When the GDPR clock starts if identity information had to be asked for: on receipt of that
  * information (ICO guidance). The CCPA clock always starts on receipt (11 CCR § 7021(b)).
@@ -85,7 +85,7 @@ export function computeDeadline(rule: DeadlineRule, start: Date | string, calend
   const day = typeof start === 'string' && start.length === 10 ? start : isoDayIn(typeof start === 'string' ? new Date(start) : start, cal.timezone);
   let due: string;
   switch (rule.unit) {
-    case 'calendar_months_ico':
+    case 'calendar_months':
       due = nextWorkingDayOnOrAfter(cal, addMonthsClamped(day, rule.amount));
       break;
     case 'calendar_days':

@@ -1,7 +1,12 @@
+import Holidays from 'date-holidays';
+
 /**
- * Holiday calendars as data, used to find the next working day (ICO month counting) and to count
- * business days (CCPA). Each calendar names its source and the years it covers: asking for a date
- * outside the covered years is an error, never a guess.
+ * Working-day calendars for statutory deadlines. Public holidays are computed for any year by the
+ * date-holidays library (a pure computation over its bundled rules: every EU/EEA member state with
+ * its regions, the UK nations, US federal and state calendars), never listed by hand: a hand list
+ * ran out in 2027 and made the service refuse requests. Only holidays of type `public` count
+ * (Regulation 1182/71 Art. 3(4): "public holiday, Sunday or Saturday"; in the UK the bank holidays,
+ * which the library types `public`). Saturdays and Sundays are never working days.
  */
 export interface HolidayCalendar {
   readonly id: string;
@@ -10,106 +15,154 @@ export interface HolidayCalendar {
   readonly effective_from: string;
   /** IANA time zone whose calendar days count (the day of receipt and the end of the due day). */
   readonly timezone: string;
-  /** Inclusive range of years whose holidays are listed. */
-  readonly covers: { readonly from: number; readonly to: number };
-  /** ISO dates (YYYY-MM-DD) that are not working days besides Saturdays and Sundays. */
-  readonly holidays: readonly string[];
+  /** ISO 3166-1 alpha-2 country and date-holidays region (e.g. DE + BY); null for custom calendars. */
+  readonly country: string | null;
+  readonly region: string | null;
+  /** date-holidays rules of a custom calendar (e.g. TARGET closing days), instead of a country's. */
+  readonly rules?: readonly string[];
 }
 
-/** England and Wales bank holidays, including substitute days. */
+const LIBRARY = 'public holidays computed by date-holidays 3.37.0';
+
+/** England and Wales bank holidays (the default calendar: a controller established in England). */
 export const ENGLAND_AND_WALES: HolidayCalendar = {
   id: 'gb-eaw',
   name: 'England and Wales bank holidays',
-  source: 'https://www.gov.uk/bank-holidays (Banking and Financial Dealings Act 1971, Royal Proclamations)',
+  source: `https://www.gov.uk/bank-holidays (Banking and Financial Dealings Act 1971 Sch. 1, Royal Proclamations); ${LIBRARY} (GB-ENG)`,
+  effective_from: '1971-12-16',
   timezone: 'Europe/London',
-  effective_from: '2025-01-01',
-  covers: { from: 2025, to: 2027 },
-  holidays: [
-    '2025-01-01', '2025-04-18', '2025-04-21', '2025-05-05', '2025-05-26', '2025-08-25', '2025-12-25', '2025-12-26',
-    '2026-01-01', '2026-04-03', '2026-04-06', '2026-05-04', '2026-05-25', '2026-08-31', '2026-12-25', '2026-12-28',
-    '2027-01-01', '2027-03-26', '2027-03-29', '2027-05-03', '2027-05-31', '2027-08-30', '2027-12-27', '2027-12-28',
-  ],
+  country: 'GB',
+  region: 'ENG',
 };
 
 /**
- * Generic EU list: the TARGET (Eurosystem payment system) closing days, the one holiday calendar
- * common to every euro-area member state: New Year's Day, Good Friday, Easter Monday, 1 May,
- * Christmas Day, 26 December. Member-state calendars add more; configure one where it matters
- * (Regulation 1182/71 Art. 3(4) counts the public holidays of the member state concerned).
+ * TARGET closing days, the one calendar common to the euro area. Kept for requests recorded with it;
+ * Regulation 1182/71 Art. 3(4) counts the public holidays of the member state concerned, so a
+ * member-state calendar is chosen from the establishment instead.
  */
 export const EU_TARGET: HolidayCalendar = {
   id: 'eu-target',
   name: 'EU generic (TARGET closing days)',
-  timezone: 'Europe/Brussels',
-  source: 'ECB, TARGET closing days (Guideline (EU) 2022/912 (ECB/2022/8) on TARGET); Regulation (EEC, Euratom) No 1182/71 Art. 3(4)',
+  source: 'ECB, TARGET closing days (Guideline (EU) 2022/912 (ECB/2022/8) on TARGET)',
   effective_from: '2025-01-01',
-  covers: { from: 2025, to: 2027 },
-  holidays: [
-    '2025-01-01', '2025-04-18', '2025-04-21', '2025-05-01', '2025-12-25', '2025-12-26',
-    '2026-01-01', '2026-04-03', '2026-04-06', '2026-05-01', '2026-12-25', '2026-12-26',
-    '2027-01-01', '2027-03-26', '2027-03-29', '2027-05-01', '2027-12-25', '2027-12-26',
-  ],
+  timezone: 'Europe/Brussels',
+  country: null,
+  region: null,
+  rules: ['01-01', 'easter -2', 'easter 1', '05-01', '12-25', '12-26'],
 };
 
-/**
- * US federal holidays (observed dates), used to count CCPA "business days". The CCPA regulations
- * do not define business day; Monday-Friday without federal holidays is the default here, and a
- * controller may configure a stricter calendar.
- */
+/** US federal holidays (observed dates). CCPA clocks use California's calendar (see establishment.ts). */
 export const US_FEDERAL: HolidayCalendar = {
   id: 'us-federal',
   name: 'US federal holidays (observed)',
-  source: '5 U.S.C. § 6103; OPM federal holiday schedule (observed dates)',
-  /** California time: the CCPA clocks count California days. */
+  source: `5 U.S.C. § 6103 (observed dates); ${LIBRARY} (US)`,
   timezone: 'America/Los_Angeles',
-  effective_from: '2025-01-01',
-  covers: { from: 2025, to: 2027 },
-  holidays: [
-    '2025-01-01', '2025-01-20', '2025-02-17', '2025-05-26', '2025-06-19', '2025-07-04', '2025-09-01', '2025-10-13', '2025-11-11', '2025-11-27', '2025-12-25',
-    '2026-01-01', '2026-01-19', '2026-02-16', '2026-05-25', '2026-06-19', '2026-07-03', '2026-09-07', '2026-10-12', '2026-11-11', '2026-11-26', '2026-12-25',
-    '2027-01-01', '2027-01-18', '2027-02-15', '2027-05-31', '2027-06-18', '2027-07-05', '2027-09-06', '2027-10-11', '2027-11-11', '2027-11-25', '2027-12-24', '2027-12-31',
-  ],
+  effective_from: '1971-01-01',
+  country: 'US',
+  region: null,
 };
 
-/** Weekends only: for tests and for controllers that choose the strictest count. Covers every year. */
+/** Weekends only: the fallback when no calendar is known for an establishment (never a refusal). */
 export const WEEKENDS_ONLY: HolidayCalendar = {
   id: 'weekends-only',
   name: 'Saturdays and Sundays only',
-  source: 'no public holidays counted (strictest count)',
+  source: 'no public holidays counted (fallback when no calendar is known: the earliest possible due date)',
   timezone: 'UTC',
   effective_from: '2018-05-25',
-  covers: { from: 1970, to: 9999 },
-  holidays: [],
+  country: null,
+  region: null,
 };
 
-export const HOLIDAY_CALENDARS: Readonly<Record<string, HolidayCalendar>> = Object.freeze({
+const NAMED: Readonly<Record<string, HolidayCalendar>> = Object.freeze({
   [ENGLAND_AND_WALES.id]: ENGLAND_AND_WALES,
   [EU_TARGET.id]: EU_TARGET,
   [US_FEDERAL.id]: US_FEDERAL,
   [WEEKENDS_ONLY.id]: WEEKENDS_ONLY,
 });
 
-export class CalendarCoverageError extends Error {
-  constructor(readonly calendarId: string, readonly year: number) {
-    super(`holiday calendar ${calendarId} does not cover ${year}`);
-    this.name = 'CalendarCoverageError';
-  }
+const ID = /^([a-z]{2})(?:-([a-z0-9]{1,8}))?$/;
+const countries = (() => {
+  let known: Record<string, string> | null = null;
+  return () => (known ??= new Holidays().getCountries() as Record<string, string>);
+})();
+
+/** Does date-holidays know this country (and region)? */
+export function hasHolidayData(country: string, region?: string | null): boolean {
+  if (!Object.prototype.hasOwnProperty.call(countries(), country)) return false;
+  if (!region) return true;
+  const states = (new Holidays().getStates(country) as Record<string, string> | undefined) ?? {};
+  return Object.prototype.hasOwnProperty.call(states, region);
 }
 
-const holidaySets = new WeakMap<HolidayCalendar, Set<string>>();
+const generated = new Map<string, HolidayCalendar>();
 
-export function isWorkingDay(calendar: HolidayCalendar, isoDate: string): boolean {
-  const year = Number(isoDate.slice(0, 4));
-  if (year < calendar.covers.from || year > calendar.covers.to) throw new CalendarCoverageError(calendar.id, year);
-  const weekday = new Date(`${isoDate}T00:00:00Z`).getUTCDay();
-  if (weekday === 0 || weekday === 6) return false;
-  let set = holidaySets.get(calendar);
-  if (!set) holidaySets.set(calendar, (set = new Set(calendar.holidays)));
-  return !set.has(isoDate);
+/**
+ * A calendar by id: the named ones above, or `<country>` / `<country>-<region>` in lower case
+ * (`de-by`, `fr`, `gb-sct`, `us-ca`) for any place date-holidays knows. Null when none is known.
+ */
+export function findCalendar(id: string): HolidayCalendar | null {
+  if (NAMED[id]) return NAMED[id];
+  const m = ID.exec(id);
+  if (!m) return null;
+  const country = m[1].toUpperCase();
+  const region = m[2]?.toUpperCase() ?? null;
+  if (!hasHolidayData(country, region)) return null;
+  let cal = generated.get(id);
+  if (!cal) {
+    const hd = region ? new Holidays(country, region) : new Holidays(country);
+    cal = {
+      id,
+      name: `public holidays of ${region ? `${country}-${region}` : country}`,
+      source: `${LIBRARY} (${region ? `${country}-${region}` : country})`,
+      effective_from: '2000-01-01',
+      timezone: (hd.getTimezones() as string[] | undefined)?.[0] ?? 'UTC',
+      country,
+      region,
+    };
+    generated.set(id, cal);
+  }
+  return cal;
 }
 
 export function calendarById(id: string): HolidayCalendar {
-  const c = HOLIDAY_CALENDARS[id];
+  const c = findCalendar(id);
   if (!c) throw new Error(`unknown holiday calendar ${id}`);
   return c;
+}
+
+const instances = new Map<string, Holidays>();
+const years = new Map<string, Set<string>>();
+
+function instance(cal: HolidayCalendar): Holidays {
+  let hd = instances.get(cal.id);
+  if (!hd) {
+    if (cal.rules) {
+      hd = new Holidays();
+      for (const r of cal.rules) hd.setHoliday(r, { name: r, type: 'public' });
+    } else {
+      hd = cal.region ? new Holidays(cal.country!, cal.region) : new Holidays(cal.country!);
+    }
+    instances.set(cal.id, hd);
+  }
+  return hd;
+}
+
+/** Public holidays of `year` (ISO dates), computed once per calendar and year. */
+export function publicHolidays(cal: HolidayCalendar, year: number): ReadonlySet<string> {
+  const key = `${cal.id}:${year}`;
+  let set = years.get(key);
+  if (!set) {
+    set = new Set();
+    if (cal.country || cal.rules) {
+      for (const h of instance(cal).getHolidays(year) || []) if (h.type === 'public') set.add(h.date.slice(0, 10));
+    }
+    years.set(key, set);
+  }
+  return set;
+}
+
+export function isWorkingDay(calendar: HolidayCalendar, isoDate: string): boolean {
+  const weekday = new Date(`${isoDate}T00:00:00Z`).getUTCDay();
+  if (weekday === 0 || weekday === 6) return false;
+  return !publicHolidays(calendar, Number(isoDate.slice(0, 4))).has(isoDate);
 }

@@ -1,4 +1,5 @@
 import type { Channel, Integration, ObjectionScope, RejectionReason, RetainedItem, TaskOutcome } from './events';
+import type { Establishment } from '../law/establishment';
 import type { Jurisdiction, RequestType } from './request-types';
 import type { AccessScope, AgentInfo, VerificationEvidence } from './verification';
 
@@ -31,8 +32,12 @@ export type RightsCommand =
       readonly objection?: { readonly scope: ObjectionScope; readonly purposes?: readonly string[] | null } | null;
       /** Rectification (Art. 16; Civ. § 1798.106): corrected values per data category. Personal: encrypted in the log. */
       readonly corrections?: Readonly<Record<string, string>> | null;
-      /** Holiday calendar id (law/holidays.ts); defaults per jurisdiction. */
+      /** Holiday calendar id (law/holidays.ts); overrides the establishment's calendar. */
       readonly calendar?: string;
+      /** GDPR: the controller's establishment (catalog default or per-request override); none = England (law/establishment.ts). */
+      readonly establishment?: Establishment | null;
+      /** Found while looking the establishment up (e.g. the catalog names several): recorded with the calendar warnings. */
+      readonly establishmentWarnings?: readonly string[];
       readonly openRequests: readonly OpenRequestRef[];
       readonly now: Date;
     }

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../shared';
+import type { MonthCounting } from '../law/establishment';
 import type { Jurisdiction, RequestType } from './request-types';
 import type { AccessScope, VerificationLevel, VerificationMethod } from './verification';
 
@@ -58,6 +59,11 @@ export type RequestReceivedData = {
   readonly due_at: string;
   readonly deadline_rule: string;
   readonly calendar: string;
+  /** GDPR: the establishment whose calendar and clock count (absent on requests recorded before it was recorded). */
+  readonly establishment?: { readonly country: string; readonly region: string | null } | null;
+  readonly month_counting?: MonthCounting | null;
+  /** Why a fallback calendar was used (no calendar known for the establishment): the request is recorded all the same. */
+  readonly calendar_warnings?: string[];
   /** CCPA: confirm receipt by (11 CCR § 7021(a)); null otherwise. */
   readonly confirm_by: string | null;
   readonly verification_required: boolean;

@@ -38,6 +38,9 @@ const received = (over: Partial<RequestReceivedData> = {}): RightsEvent => ({
     due_at: '2026-04-02T22:59:59.999Z',
     deadline_rule: 'gdpr_response',
     calendar: 'gb-eaw',
+    establishment: { country: 'GB', region: 'ENG' },
+    month_counting: 'uk_ico',
+    calendar_warnings: [],
     confirm_by: null,
     verification_required: true,
     ...over,
@@ -77,7 +80,7 @@ describe('receiving a request', () => {
   it('CCPA: 45 calendar days and a confirmation within 10 business days', () =>
     dsr.given([]).when(receive({ jurisdiction: 'CCPA', requestType: 'access', accessScope: 'specific_pieces' })).then([
       received({
-        jurisdiction: 'CCPA', request_type: 'access', access_scope: 'specific_pieces', calendar: 'us-federal', deadline_rule: 'ccpa_response',
+        jurisdiction: 'CCPA', request_type: 'access', access_scope: 'specific_pieces', calendar: 'us-ca', establishment: null, month_counting: null, deadline_rule: 'ccpa_response',
         due_at: '2026-04-17T06:59:59.999Z', confirm_by: '2026-03-17T06:59:59.999Z',
       }),
     ]));
@@ -126,8 +129,29 @@ describe('receiving a request', () => {
     dsr.given([]).when(receive({ corrections: { 'user.name': 'x' } })).thenThrows('invalid', /rectification requests only/);
   });
 
-  it('refuses a date outside the holiday calendar instead of guessing', () =>
-    dsr.given([]).when(receive({ now: at('2027-12-20T10:00:00Z') })).thenThrows('precondition', /does not cover 2028/));
+  it('records a request received in December 2027: its due date is computed in 2028 (never refused)', () =>
+    dsr.given([]).when(receive({ now: at('2027-12-20T10:00:00Z') })).thenMatches(([e]) => {
+      // 20 Jan 2028 is a Thursday; England in winter is UTC
+      expect((e.data as RequestReceivedData).due_at).toBe('2028-01-20T23:59:59.999Z');
+    }));
+
+  it('GDPR: the establishment decides calendar, clock and counting (Art. 56; Reg. 1182/71 Art. 3(4))', () =>
+    // 6 May 2026 + 1 month = 6 Jun (Saturday) -> Mon 8 Jun, end of day in Berlin (CEST); Bavaria's Corpus Christi is 4 Jun, not in the way
+    dsr.given([]).when(receive({ now: at('2026-05-06T10:00:00Z'), establishment: { country: 'DE', region: 'BY' } })).thenMatches(([e]) => {
+      const d = e.data as RequestReceivedData;
+      expect(d).toMatchObject({ calendar: 'de-by', establishment: { country: 'DE', region: 'BY' }, month_counting: 'eu_reg_1182_71', calendar_warnings: [] });
+      expect(d.due_at).toBe('2026-06-08T21:59:59.999Z');
+    }));
+
+  it('a place without a calendar is recorded all the same, counting weekends only, with a warning', () =>
+    dsr.given([]).when(receive({ establishment: { country: 'AQ', region: null } })).thenMatches(([e]) => {
+      const d = e.data as RequestReceivedData;
+      expect(d.calendar).toBe('weekends-only');
+      expect(d.calendar_warnings).toEqual([expect.stringMatching(/no holiday calendar for AQ: Saturdays and Sundays only/)]);
+    }));
+
+  it('a malformed establishment is bad input', () =>
+    dsr.given([]).when(receive({ establishment: { country: 'Germany' } })).thenThrows('invalid', /establishment/));
 });
 
 describe('identity verification', () => {
@@ -215,7 +239,7 @@ describe('extension', () => {
         type: 'rights.request_extended',
         data: {
           request_id: 'r1', reason: 'complex: 14 systems', previous_due_at: '2026-04-02T22:59:59.999Z', due_at: '2026-06-02T22:59:59.999Z',
-          notified_at: '2026-03-20T10:00:00.000Z', source: 'GDPR Art. 12(3); ICO, Right of access: time limits',
+          notified_at: '2026-03-20T10:00:00.000Z', source: 'GDPR Art. 12(3); ICO, Right of access: time limits for responding (UK GDPR Art. 12(3))',
         },
       },
     ]));

@@ -1,6 +1,7 @@
 import { conflict, invalid, notFound, precondition, type Decider } from '../shared';
-import { CalendarCoverageError } from '../law/holidays';
-import { CLOCK_RESTARTS_ON_IDENTITY_INFO, computeDeadline, DEADLINE_ALERTS, DEADLINE_RULES, DEFAULT_CALENDAR } from '../law/deadlines';
+import { findCalendar, WEEKENDS_ONLY } from '../law/holidays';
+import { deadlineBasis, MONTH_COUNTING, type DeadlineBasis } from '../law/establishment';
+import { CLOCK_RESTARTS_ON_IDENTITY_INFO, computeDeadline, DEADLINE_ALERTS, DEADLINE_RULES } from '../law/deadlines';
 import type { RightsCommand } from './commands';
 import { SUBJECT_ERASED_SCHEMA_VERSION, type Integration, type RequestReceivedData, type RetainedItem, type RightsEvent, type TaskOutcome } from './events';
 import { NOTIFY_RECIPIENTS, RELEASES_DATA, rightDefinition, type RightDefinition } from './request-types';
@@ -189,7 +190,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       const rule = req.jurisdiction === 'GDPR' ? DEADLINE_RULES.gdpr_extension : DEADLINE_RULES.ccpa_extension;
       return [{
         type: 'rights.request_extended',
-        data: { request_id: id, reason: command.reason.trim(), previous_due_at: state.dueAt!, due_at: deadline(rule, state.clockStart!, req.calendar), notified_at: now, source: rule.source },
+        data: { request_id: id, reason: command.reason.trim(), previous_due_at: state.dueAt!, due_at: deadline(rule, state.clockStart!, req.calendar), notified_at: now, source: req.month_counting ? `${rule.source}; ${MONTH_COUNTING[req.month_counting].source}` : rule.source },
       }];
     }
 
@@ -406,7 +407,8 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
   if (c.requestType !== 'rectification' && corrections) throw invalid('corrections belong to rectification requests only');
   const duplicate = c.openRequests.find((r) => r.request_type === c.requestType && r.request_id !== c.requestId);
   if (duplicate) throw conflict('an open request of the same type exists for this subject', { request_id: duplicate.request_id });
-  const calendar = c.calendar ?? DEFAULT_CALENDAR[c.jurisdiction];
+  const basis = basisOf(c);
+  const calendar = basis.calendar.id;
   const now = c.now.toISOString();
   const requirement = verificationRequirement(c.jurisdiction, c.requestType, c.accessScope ?? null);
   const categories = c.dataCategories?.length ? [...c.dataCategories] : corrections ? Object.keys(corrections).sort() : null;
@@ -427,6 +429,9 @@ function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: R
       due_at: deadline(DEADLINE_RULES[def.deadline], c.now, calendar),
       deadline_rule: def.deadline,
       calendar,
+      establishment: c.jurisdiction === 'GDPR' ? { country: basis.establishment.country, region: basis.establishment.region ?? null } : null,
+      month_counting: c.jurisdiction === 'GDPR' ? basis.month_counting : null,
+      calendar_warnings: [...(c.establishmentWarnings ?? []), ...basis.warnings],
       confirm_by: def.confirmReceipt ? deadline(DEADLINE_RULES.ccpa_confirm, c.now, calendar) : null,
       verification_required: requirement.required,
     },
@@ -466,13 +471,24 @@ function completion(state: RequestState, now: string): RightsEvent {
   };
 }
 
+/** A calendar that is no longer known (e.g. gone from a library upgrade) counts weekends only: a deadline is never refused. */
 function deadline(rule: (typeof DEADLINE_RULES)[keyof typeof DEADLINE_RULES], start: Date | string, calendar: string): string {
-  try {
-    return computeDeadline(rule, start, calendar).toISOString();
-  } catch (e) {
-    if (e instanceof CalendarCoverageError) throw precondition(e.message, { calendar: e.calendarId, year: e.year });
-    throw e;
+  return computeDeadline(rule, start, findCalendar(calendar) ?? WEEKENDS_ONLY).toISOString();
+}
+
+const COUNTRY = /^[A-Z]{2}$/;
+const REGION = /^[A-Z0-9]{1,8}$/;
+
+/** The establishment's calendar (Art. 56; Reg. 1182/71 Art. 3(4)), or an explicit calendar id; unknown ones degrade with a warning. */
+function basisOf(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>): DeadlineBasis {
+  const e = c.establishment;
+  if (e && (!COUNTRY.test(e.country) || (e.region != null && !REGION.test(e.region)))) {
+    throw invalid('establishment.country must be an ISO 3166-1 alpha-2 code and establishment.region 1-8 letters or digits', { field: 'establishment' });
   }
+  const basis = deadlineBasis(c.jurisdiction, e ?? null);
+  if (!c.calendar) return basis;
+  const cal = findCalendar(c.calendar);
+  return cal ? { ...basis, calendar: cal, warnings: [] } : { ...basis, calendar: WEEKENDS_ONLY, warnings: ['unknown holiday calendar: Saturdays and Sundays only, public holidays not counted'] };
 }
 
 function definition(req: RequestReceivedData): RightDefinition {
