@@ -91,7 +91,8 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
     expect(gdpr.met_at).toBe(at(20).toISOString());
     expect(gdpr.time_left_ms).toBeNull();
     const ca = ra.deadlines.find((d) => d.id === 'ca_residents')!;
-    expect(ca.time_left_ms).toBe(at(30 * 24).getTime() - now.getTime());
+    // 30 California calendar days from 2 Mar: the end of 1 Apr in Los Angeles (PDT)
+    expect(ca.time_left_ms).toBe(Date.parse('2026-04-02T06:59:59.999Z') - now.getTime());
     const rb = rows.find((r) => r.breach_id === b)!;
     expect(rb.stage).toBe('detected');
     expect(rb.deadlines.map((d) => [d.id, d.time_left_ms])).toEqual([['gdpr_art33_authority', at(72).getTime() - now.getTime()]]);

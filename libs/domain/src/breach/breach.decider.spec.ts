@@ -256,9 +256,10 @@ describe('breach decider: clocks', () => {
     const d = Object.fromEntries(breachDeadlines(s).map((x) => [x.id, x]));
     expect(d.gdpr_art33_authority.due_at).toBe(hoursAfterAware(72));
     expect(d.gdpr_art33_authority.met_at).toBeNull(); // FR still pending
-    expect(d.ca_residents.due_at).toBe(hoursAfterAware(30 * 24));
+    // Civ. § 1798.82: 30 calendar days ending at the end of the day in California, not 720 hours from the instant
+    expect(d.ca_residents.due_at).toBe('2026-04-02T06:59:59.999Z');
     expect(d.ca_residents.met_at).toBe(hoursAfterAware(240));
-    expect(d.ca_attorney_general.due_at).toBe(hoursAfterAware(240 + 15 * 24));
+    expect(d.ca_attorney_general.due_at).toBe('2026-03-28T06:59:59.999Z');
     expect(timeLeftMs(d.gdpr_art33_authority, new Date(hoursAfterAware(70)))).toBe(2 * 3_600_000);
     const met = fold([detected, assessedEvent(), notified('DE', 10), notified('FR', 12)]);
     expect(breachDeadlines(met).find((x) => x.id === 'gdpr_art33_authority')!.met_at).toBe(hoursAfterAware(12));

@@ -1,3 +1,5 @@
+import { addDays, endOfDayIn, isoDayIn } from './deadlines';
+
 /**
  * Personal data breach rules (LAW.md section 4) as data: each with its source and effective date.
  * A change in the law is a change here (e.g. the EU Digital Omnibus proposal, COM(2025) 837, would
@@ -22,8 +24,11 @@ export interface DeadlineRule extends BreachLegalSource {
   readonly jurisdiction: 'EU' | 'US-CA';
   readonly recipient: 'supervisory_authority' | 'subjects' | 'attorney_general';
   readonly anchor: ClockAnchor;
-  /** Duration in hours (72 h) or calendar days (30 days): calendar days are added as whole days of 24 h in UTC. */
-  readonly duration: { readonly hours: number } | { readonly calendar_days: number };
+  /**
+   * Duration in hours (72 h from the instant) or calendar days: a day count ends at the end of the
+   * last day in `timezone` (the day of the anchor is not counted), not 24-hour blocks from the instant.
+   */
+  readonly duration: { readonly hours: number } | { readonly calendar_days: number; readonly timezone: string };
   /** Warnings the worker emits before the deadline, in hours before it. */
   readonly warn_before_hours: readonly number[];
   readonly description: string;
@@ -47,7 +52,8 @@ export const BREACH_DEADLINE_RULES: readonly DeadlineRule[] = [
     jurisdiction: 'US-CA',
     recipient: 'subjects',
     anchor: 'discovery',
-    duration: { calendar_days: 30 },
+    // California's days: the statute is California's, and "within 30 calendar days" counts days, not hours
+    duration: { calendar_days: 30, timezone: 'America/Los_Angeles' },
     warn_before_hours: [7 * 24, 48],
     description: 'Notify affected California residents within 30 calendar days of discovery or notification of the breach.',
     source: 'Cal. Civ. Code § 1798.82 as amended by SB 446 (2025)',
@@ -58,7 +64,7 @@ export const BREACH_DEADLINE_RULES: readonly DeadlineRule[] = [
     jurisdiction: 'US-CA',
     recipient: 'attorney_general',
     anchor: 'ca_residents_notified',
-    duration: { calendar_days: 15 },
+    duration: { calendar_days: 15, timezone: 'America/Los_Angeles' },
     warn_before_hours: [5 * 24, 24],
     description:
       'When more than 500 California residents were notified, submit a sample copy of the notice to the Attorney General within 15 days of notifying them.',
@@ -82,8 +88,9 @@ export function deadlineRule(id: DeadlineRuleId): DeadlineRule {
 }
 
 export function dueAt(rule: DeadlineRule, anchor: string): string {
-  const ms = 'hours' in rule.duration ? rule.duration.hours * 3_600_000 : rule.duration.calendar_days * 86_400_000;
-  return new Date(Date.parse(anchor) + ms).toISOString();
+  const d = rule.duration;
+  if ('hours' in d) return new Date(Date.parse(anchor) + d.hours * 3_600_000).toISOString();
+  return endOfDayIn(addDays(isoDayIn(new Date(anchor), d.timezone), d.calendar_days), d.timezone).toISOString();
 }
 
 /** Art. 34(3): the subject communication is not required when any of these holds. */
