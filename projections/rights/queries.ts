@@ -36,6 +36,12 @@ export interface RequestRow {
   readonly confirmation_overdue: boolean;
   /** Art. 19: recipients told of the rectification, erasure or restriction (the subject may ask who they are). */
   readonly recipients_notified: string[];
+  /** Holiday calendar of the due dates (law/holidays.ts) and, for GDPR, the establishment it comes from (Art. 56). */
+  readonly calendar: string | null;
+  readonly establishment: { country: string; region: string | null } | null;
+  readonly month_counting: string | null;
+  /** Why a fallback calendar was used; empty when the establishment's calendar was known. */
+  readonly calendar_warnings: string[];
 }
 
 export interface TaskRow {
@@ -60,7 +66,9 @@ const REQUEST_COLUMNS = `request_id, subject_key, request_type, jurisdiction, ch
   to_json(closed_at)#>>'{}' AS closed_at, restriction, ledger_erased, tasks_total, tasks_open, due_soon_flagged, overdue_flagged,
   (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) AS overdue,
   (confirm_by IS NOT NULL AND NOT receipt_confirmed AND status <> 'rejected' AND confirm_by < $1::timestamptz) AS confirmation_overdue,
-  COALESCE(state->'recipientsNotified', '[]'::jsonb) AS recipients_notified`;
+  COALESCE(state->'recipientsNotified', '[]'::jsonb) AS recipients_notified,
+  state->'request'->>'calendar' AS calendar, COALESCE(state->'request'->'establishment', 'null'::jsonb) AS establishment,
+  state->'request'->>'month_counting' AS month_counting, COALESCE(state->'request'->'calendar_warnings', '[]'::jsonb) AS calendar_warnings`;
 
 const TASK_COLUMNS = `task_id, request_id, system_id, integration, request_type, categories, retained, status, reason, attempt, escalated,
   to_json(dispatched_at)#>>'{}' AS dispatched_at, to_json(result_at)#>>'{}' AS result_at`;

@@ -225,7 +225,9 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     const r = await app.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'opt_out_sale_sharing', jurisdiction: 'CCPA' });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ verified: true, verification_level: 'not_required' });
-    expect(new Date(r.body.due_at).toISOString()).toBe(computeDeadline(DEADLINE_RULES.ccpa_opt_out_sale_sharing, new Date(r.body.received_at), 'us-federal').toISOString());
+    // California's business days (state holidays), whatever the controller's establishment
+    expect(r.body).toMatchObject({ calendar: 'us-ca', establishment: null, calendar_warnings: [] });
+    expect(new Date(r.body.due_at).toISOString()).toBe(computeDeadline(DEADLINE_RULES.ccpa_opt_out_sale_sharing, new Date(r.body.received_at), 'us-ca').toISOString());
     expect((await loadSnapshot(app.infra.db, bob))?.opt_outs.map((o) => o.kind).sort()).toEqual(['sale', 'sharing']);
     expect(r.body.tasks.map((t: any) => t.system_id)).toEqual(['crm']);
   });

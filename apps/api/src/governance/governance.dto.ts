@@ -66,8 +66,9 @@ export class ActivityDto {
   @IsString() @Length(1, 200) name!: string;
   @ApiPropertyOptional({ type: String, maxLength: 2000 })
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  @ApiProperty({ type: 'object', additionalProperties: true })
-  @IsObject() controller!: { name: string; contact: string };
+  /** Art. 30(1)(a); `establishment: { country, region? }` (Art. 56 lead authority's member state) sets the calendar of GDPR request deadlines. */
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { name: 'Shop Ltd', contact: 'privacy@shop.example', establishment: { country: 'DE', region: 'BY' } } })
+  @IsObject() controller!: { name: string; contact: string; establishment?: { country: string; region?: string | null } | null };
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: 20 })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @IsObject({ each: true }) joint_controllers?: Array<{ name: string; contact: string }>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })

@@ -8,7 +8,7 @@ import { entities, entity } from '@pl/projections/catalog';
 export interface ActivityView {
   readonly activity_id: string;
   readonly name: string;
-  readonly controller: { name: string; contact: string } | null;
+  readonly controller: { name: string; contact: string; establishment?: { country: string; region: string | null } } | null;
   readonly purposes: ReadonlyArray<{ purpose: string; lawful_basis: LawfulBasis; categories: readonly string[] }>;
   readonly data_categories: readonly string[];
   readonly recipients: readonly string[];

@@ -37,6 +37,7 @@ export class RightsController {
         dataCategories: b.data_categories ?? null,
         objection: b.objection ?? null,
         corrections: b.corrections ?? null,
+        establishment: b.establishment ? { country: b.establishment.country, region: b.establishment.region ?? null } : null,
       },
       ctx,
     );

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { JURISDICTIONS, REQUEST_TYPES, type Jurisdiction, type RequestType } from '@pl/domain/rights';
 
 const CHANNELS = ['api', 'web_form', 'email', 'phone', 'post', 'in_person', 'gpc', 'other'] as const;
@@ -20,6 +20,14 @@ export class ObjectionDto {
   @IsIn(OBJECTION_SCOPES) scope!: (typeof OBJECTION_SCOPES)[number];
   @ApiPropertyOptional({ type: [String], maxItems: 50 })
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) purposes?: string[];
+}
+
+/** Where the controller is established (Art. 56: the lead authority's member state) and the region whose holidays count. */
+export class EstablishmentDto {
+  @ApiProperty({ type: String, example: 'DE', description: 'ISO 3166-1 alpha-2' })
+  @Matches(/^[A-Z]{2}$/) country!: string;
+  @ApiPropertyOptional({ type: String, example: 'BY', description: 'region code of the holiday calendar (DE Land, UK nation ENG/WLS/SCT/NIR, US state)' })
+  @IsOptional() @Matches(/^[A-Z0-9]{1,8}$/) region?: string;
 }
 
 export class CreateRequestDto {
@@ -44,6 +52,9 @@ export class CreateRequestDto {
   /** Rectification: corrected value per data category (`{ "user.contact.email": "new@example.com" }`). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional() @IsObject() corrections?: Record<string, string>;
+  /** GDPR: this request's establishment, instead of the one the catalog's controllers declare (default England). */
+  @ApiPropertyOptional({ type: () => EstablishmentDto })
+  @IsOptional() @ValidateNested() @Type(() => EstablishmentDto) establishment?: EstablishmentDto;
 }
 
 export class VerifyDto {

@@ -30,6 +30,7 @@ import {
   type TaskSpec,
   type VerificationEvidence,
 } from '@pl/domain/rights';
+import { establishmentFromControllers, type Establishment } from '@pl/domain/law/establishment';
 import { getRequest, nthNewestRequestSince, openRequestsOfSubject, requestsOfSubject } from '@pl/projections/rights';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { runConsentCommand } from '../consent/consent.commands';
@@ -50,6 +51,8 @@ export interface NewRequest {
   readonly dataCategories?: string[] | null;
   readonly objection?: { scope: ObjectionScope; purposes?: string[] | null } | null;
   readonly corrections?: Record<string, string> | null;
+  /** GDPR: overrides the establishment the catalog's controllers declare (Art. 56; law/establishment.ts). */
+  readonly establishment?: Establishment | null;
 }
 
 const DAY = 86_400_000;
@@ -100,6 +103,9 @@ export class RightsService {
     const lock = await this.infra.db.tryLock(`rights:create:${subjectKey}`);
     if (!lock) throw conflict('another request for this subject is being created; retry');
     const requestId = randomUUID();
+    const est = input.establishment || input.jurisdiction !== 'GDPR'
+      ? { establishment: input.establishment ?? null, warnings: [] }
+      : establishmentFromControllers((await this.catalog.activities()).map((a) => a.controller?.establishment));
     let r: RightsResult;
     try {
       r = await this.run(
@@ -117,6 +123,8 @@ export class RightsService {
           dataCategories: input.dataCategories ?? null,
           objection: input.objection ?? null,
           corrections: checkCorrections(input.corrections),
+          establishment: est.establishment,
+          establishmentWarnings: est.warnings,
           openRequests: await openRequestsOfSubject(this.infra.db, subjectKey),
           now: ctx.now,
         },

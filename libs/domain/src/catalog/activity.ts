@@ -10,6 +10,15 @@ export interface Party {
   readonly contact: string;
 }
 
+/**
+ * The controller of an activity, with where it is established: the member state of its lead
+ * supervisory authority (Art. 56(1)) and optionally the region whose public holidays apply. Its
+ * calendar and clock count the deadlines of data-subject requests (law/establishment.ts).
+ */
+export interface ControllerParty extends Party {
+  readonly establishment?: { readonly country: string; readonly region: string | null };
+}
+
 export interface PurposeBasis {
   readonly purpose: string;
   readonly lawful_basis: LawfulBasis;
@@ -49,7 +58,7 @@ export interface ActivitySnapshot {
   readonly name: string;
   readonly description: string | null;
   /** (a) */
-  readonly controller: Party;
+  readonly controller: ControllerParty;
   readonly joint_controllers: readonly Party[];
   readonly representative: Party | null;
   readonly dpo: Party | null;
@@ -78,12 +87,13 @@ export type ActivityEvent =
   | DomainEvent<'catalog.activity_retired', { activity_id: string }>;
 
 type PartyInput = { name: string; contact: string };
+type ControllerInput = PartyInput & { establishment?: { country: string; region?: string | null } | null };
 
 export interface ActivityInput {
   activity_id: string;
   name: string;
   description?: string | null;
-  controller: PartyInput;
+  controller: ControllerInput;
   joint_controllers?: PartyInput[];
   representative?: PartyInput | null;
   dpo?: PartyInput | null;
@@ -113,6 +123,19 @@ function party(input: PartyInput | null | undefined, field: string, optional: bo
     throw invalid(`${field} (name and contact) is required by Art. 30(1)(a)`, { field });
   }
   return { name: text(input.name, `${field}.name`, { max: 200 })!, contact: text(input.contact, `${field}.contact`, { max: 300 })! };
+}
+
+const REGION = /^[A-Z0-9]{1,8}$/;
+
+/** Establishment is optional (absent = the service's default, England): existing snapshots stay equal. */
+function controllerParty(input: ControllerInput): ControllerParty {
+  const p = party(input, 'controller', false)!;
+  const e = input?.establishment;
+  if (e === undefined || e === null) return p;
+  if (typeof e !== 'object') throw invalid('controller.establishment must be an object with country and optional region', { field: 'controller.establishment' });
+  const region = typeof e.region === 'string' && e.region.trim() ? e.region.trim().toUpperCase() : null;
+  if (e.region != null && (region === null || !REGION.test(region))) throw invalid('controller.establishment.region must be 1-8 letters or digits (e.g. BY, SCT, CA)', { field: 'controller.establishment.region' });
+  return { ...p, establishment: { country: countryCode(e.country, 'controller.establishment.country'), region } };
 }
 
 const RISK_FLAGS = ['evaluation_scoring', 'automated_decision_legal_effect', 'systematic_monitoring', 'public_area_monitoring', 'large_scale', 'matching_datasets', 'innovative_technology', 'prevents_right_or_service'] as const;
@@ -175,7 +198,7 @@ export function normalizeActivity(input: ActivityInput, knownSystems: readonly s
     activity_id: catalogId(input.activity_id, 'activity_id'),
     name: text(input.name, 'activity.name', { max: 200 })!,
     description: text(input.description, 'activity.description', { max: 2000, optional: true }),
-    controller: party(input.controller, 'controller', false)!,
+    controller: controllerParty(input.controller),
     joint_controllers: list<PartyInput>(input.joint_controllers, 'joint_controllers').map((p, i) => party(p, `joint_controllers[${i}]`, false)!),
     representative: party(input.representative, 'representative', true),
     dpo: party(input.dpo, 'dpo', true),
