@@ -152,7 +152,10 @@ export class EventLogRightsCatalog implements RightsCatalogPort {
  */
 export function holdingsFrom(receipts: readonly ReceiptView[], activities: readonly ActivityView[], integrationOf: (systemId: string) => Integration): SystemHolding[] {
   const systems = new Map<string, Map<string, Map<string, LawfulBasis>>>();
+  const lastStored = new Map<string, string>();
   for (const r of receipts) {
+    const key = `${r.system_id}\u0000${r.category}`;
+    if (!lastStored.has(key) || Date.parse(r.stored_at) > Date.parse(lastStored.get(key)!)) lastStored.set(key, r.stored_at);
     const cats = systems.get(r.system_id) ?? new Map<string, Map<string, LawfulBasis>>();
     systems.set(r.system_id, cats);
     const purposes = cats.get(r.category) ?? new Map<string, LawfulBasis>();
@@ -171,6 +174,7 @@ export function holdingsFrom(receipts: readonly ReceiptView[], activities: reado
       categories: [...cats.entries()].map(([category, purposes]) => ({
         category,
         purposes: [...purposes.entries()].map(([purpose, lawful_basis]) => ({ purpose, lawful_basis })),
+        last_stored_at: lastStored.get(`${system_id}\u0000${category}`) ?? null,
       })),
     }));
 }

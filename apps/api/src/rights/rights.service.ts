@@ -105,7 +105,7 @@ export class RightsService {
     const requestId = randomUUID();
     const est = input.establishment || input.jurisdiction !== 'GDPR'
       ? { establishment: input.establishment ?? null, warnings: [] }
-      : establishmentFromControllers((await this.catalog.activities()).map((a) => a.controller?.establishment));
+      : await this.catalogEstablishment();
     let r: RightsResult;
     try {
       r = await this.run(
@@ -135,6 +135,11 @@ export class RightsService {
     }
     if (r.state.verified) await this.afterVerified(requestId, ctx);
     return requestId;
+  }
+
+  /** The establishment the catalog's controllers declare (Art. 30(1)(a), Art. 56). */
+  private async catalogEstablishment() {
+    return establishmentFromControllers((await this.catalog.activities()).map((a) => a.controller?.establishment));
   }
 
   async verify(requestId: string, evidence: VerificationEvidence, ctx: CommandContext): Promise<void> {
@@ -175,7 +180,9 @@ export class RightsService {
       .filter((h) => h.categories.length);
     let tasks: TaskSpec[];
     if (req.request_type === 'erasure') {
-      const plans = analyseErasure({ jurisdiction: req.jurisdiction, requestedCategories: req.data_categories, systems: holdings, now: ctx.now });
+      // retention law is the controller's (its establishment), whichever jurisdiction the request is under
+      const establishmentCountry = req.establishment?.country ?? (await this.catalogEstablishment()).establishment?.country ?? null;
+      const plans = analyseErasure({ jurisdiction: req.jurisdiction, requestedCategories: req.data_categories, systems: holdings, now: ctx.now, establishmentCountry });
       tasks = plans.map((p) => ({ taskId: randomUUID(), systemId: p.system_id, integration: p.integration, categories: p.erase, retained: p.retained }));
     } else {
       tasks = holdings.map((h) => ({ taskId: randomUUID(), systemId: h.system_id, integration: h.integration, categories: h.categories.map((c) => c.category) }));

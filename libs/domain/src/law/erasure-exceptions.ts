@@ -54,31 +54,3 @@ export const CCPA_DELETION_EXCEPTIONS: Readonly<Partial<Record<ErasureExceptionC
 export function erasureException(jurisdiction: 'GDPR' | 'CCPA', code: ErasureExceptionCode): ErasureException | undefined {
   return (jurisdiction === 'GDPR' ? GDPR_ERASURE_EXCEPTIONS : CCPA_DELETION_EXCEPTIONS)[code];
 }
-
-/**
- * Retention obligations a controller keeps despite erasure: category prefix (taxonomy key) -> years
- * and the law that imposes it. The figures are the controller's retention schedule: each entry
- * must cite its statute; review them with counsel for each country of establishment.
- */
-export interface RetentionObligation {
-  readonly id: string;
-  /** Taxonomy key prefix the obligation covers (e.g. `user.financial.transaction`). */
-  readonly category_prefix: string;
-  readonly years: number;
-  readonly exception: ErasureExceptionCode;
-  readonly description: string;
-  readonly source: string;
-  readonly effective_from: string;
-}
-
-export const RETENTION_OBLIGATIONS: readonly RetentionObligation[] = [
-  {
-    id: 'payment_records',
-    category_prefix: 'user.financial.transaction',
-    years: 7,
-    exception: 'legal_obligation',
-    description: 'payment and invoice records kept for tax and accounting audits',
-    source: 'controller retention schedule (tax/accounting record-keeping law, e.g. UK VAT Act 1994 Sch. 11 para 6: 6 years; kept 7 to cover the audit window)',
-    effective_from: '2018-05-25',
-  },
-];

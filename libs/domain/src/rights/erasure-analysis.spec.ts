@@ -30,9 +30,23 @@ describe('erasure analysis', () => {
     expect(plan[0]).toEqual({ system_id: 'crm', integration: 'kafka', erase: ['user.contact.email', 'user.behavior.inferences'], retained: [] });
     expect(plan[1].erase).toEqual(['user.contact.address']);
     expect(plan[1].retained).toEqual([
-      expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', retain_until: '2033-03-02', source: expect.stringContaining('17(3)(b)') }),
+      expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', retain_until: '2032-03-02', source: expect.stringContaining('Value Added Tax Act 1994') }),
       expect.objectContaining({ category: 'user.government_id.tax_id', reason_code: 'legal_obligation', source: 'GDPR Art. 17(3)(b)', explanation: expect.stringContaining('tax_reporting') }),
     ]);
+  });
+
+  it('retention counts from the record\'s own date, under the law of the controller\'s establishment', () => {
+    const stored: SystemHolding = { ...billing, categories: [{ ...billing.categories[0], last_stored_at: '2024-11-15T10:00:00Z' }] };
+    // UK VAT records: six years from the record (not from the erasure request)
+    expect(analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [stored], now })[0].retained).toEqual([
+      expect.objectContaining({ retain_until: '2030-11-15', source: expect.stringContaining('Sch. 11 para 6(3)') }),
+    ]);
+    // Germany: eight years from the end of the calendar year in which the voucher arose (AO § 147(3)-(4))
+    expect(analyseErasure({ jurisdiction: 'CCPA', requestedCategories: null, systems: [stored], now, establishmentCountry: 'DE' })[0].retained).toEqual([
+      expect.objectContaining({ retain_until: '2032-12-31', source: expect.stringMatching(/1798\.105\(d\)\(8\).*Abgabenordnung § 147/) }),
+    ]);
+    // no obligation recorded for the place: this ground keeps nothing
+    expect(analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [stored], now, establishmentCountry: 'IT' })[0]).toMatchObject({ erase: ['user.financial.transaction'], retained: [] });
   });
 
   it('public-task data is kept (17(3)(b))', () => {

@@ -1,4 +1,6 @@
-import { erasureException, RETENTION_OBLIGATIONS, type ErasureExceptionCode } from '../law/erasure-exceptions';
+import { erasureException, type ErasureExceptionCode } from '../law/erasure-exceptions';
+import { DEFAULT_ESTABLISHMENT } from '../law/establishment';
+import { retainedUntil, retentionObligation } from '../law/retention-obligations';
 import { LAWFUL_BASIS_RULES, type LawfulBasis } from '../law/lawful-bases';
 import type { Integration, RetainedItem } from './events';
 import type { Jurisdiction } from './request-types';
@@ -18,6 +20,8 @@ export interface CategoryHolding {
   readonly provided_by_subject?: boolean;
   /** Art. 20: processing carried out by automated means. Defaults to true. */
   readonly automated?: boolean;
+  /** When the system last stored it (latest processing receipt): retention obligations count from the record's own date. */
+  readonly last_stored_at?: string | null;
 }
 
 export interface SystemHolding {
@@ -50,13 +54,16 @@ export function analyseErasure(input: {
   readonly requestedCategories: readonly string[] | null;
   readonly systems: readonly SystemHolding[];
   readonly now: Date;
+  /** Country of the controller's establishment: whose retention law applies (default: the default establishment's). */
+  readonly establishmentCountry?: string | null;
 }): SystemErasurePlan[] {
+  const country = input.establishmentCountry ?? DEFAULT_ESTABLISHMENT.country;
   return input.systems.map((sys) => {
     const erase: string[] = [];
     const retained: RetainedItem[] = [];
     for (const holding of sys.categories) {
       if (!inScope(holding.category, input.requestedCategories)) continue;
-      const reason = retentionReason(input.jurisdiction, sys, holding, input.now);
+      const reason = retentionReason(input.jurisdiction, country, sys, holding, input.now);
       if (reason) retained.push({ system_id: sys.system_id, category: holding.category, ...reason });
       else erase.push(holding.category);
     }
@@ -66,7 +73,7 @@ export function analyseErasure(input: {
 
 type Reason = Omit<RetainedItem, 'system_id' | 'category'>;
 
-function retentionReason(jurisdiction: Jurisdiction, sys: SystemHolding, holding: CategoryHolding, now: Date): Reason | null {
+function retentionReason(jurisdiction: Jurisdiction, country: string, sys: SystemHolding, holding: CategoryHolding, now: Date): Reason | null {
   const hold = sys.legal_hold;
   if (hold && (!hold.categories || inScope(holding.category, hold.categories))) {
     const ex = erasureException(jurisdiction, 'legal_claims')!;
@@ -78,16 +85,16 @@ function retentionReason(jurisdiction: Jurisdiction, sys: SystemHolding, holding
     if (ex) return { reason_code: ex.code, source: ex.source, explanation: `kept to ${ex.description}${declared.note ? `: ${declared.note}` : ''}`, retain_until: null };
   }
   const bases = new Set(holding.purposes.map((p) => p.lawful_basis));
-  const obligation = RETENTION_OBLIGATIONS.find((o) => holding.category.startsWith(o.category_prefix) && (bases.has('legal_obligation') || bases.has('contract')));
+  const obligation = bases.has('legal_obligation') || bases.has('contract') ? retentionObligation(country, holding.category, now) : null;
   if (obligation) {
     const ex = erasureException(jurisdiction, obligation.exception)!;
-    const until = new Date(now);
-    until.setUTCFullYear(until.getUTCFullYear() + obligation.years);
+    // from the record's own date; a holding with no known date counts from now (keeps it no shorter than the law asks)
+    const recordDate = holding.last_stored_at ?? now.toISOString();
     return {
       reason_code: `${ex.code}:${obligation.id}`,
       source: `${ex.source}; ${obligation.source}`,
-      explanation: `${obligation.description}: kept ${obligation.years} years, then deleted`,
-      retain_until: until.toISOString().slice(0, 10),
+      explanation: `${obligation.description}: kept ${obligation.years} years from ${obligation.starts === 'record_date' ? 'the record\'s date' : 'the end of the calendar year of the record'}, then deleted`,
+      retain_until: retainedUntil(obligation, recordDate),
     };
   }
   for (const p of holding.purposes) {

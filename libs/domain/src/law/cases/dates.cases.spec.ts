@@ -1,6 +1,7 @@
 import { deadlineRule, dueAt } from '../breach';
 import { computeDeadline, DEADLINE_RULES, isoDayIn, type DeadlineRuleId } from '../deadlines';
 import { deadlineBasis, type Establishment } from '../establishment';
+import { retainedUntil, retentionObligation } from '../retention-obligations';
 
 /**
  * Dated cases for deadlines and breach clocks, each with its source. Holidays are those the
@@ -107,5 +108,27 @@ describe('breach clocks (dated cases)', () => {
     const due = dueAt(deadlineRule('ca_residents'), '2026-06-01T17:00:00.000Z');
     expect(due).toBe('2026-07-02T06:59:59.999Z');
     expect(Date.parse('2026-07-01T19:00:00.000Z') <= Date.parse(due)).toBe(true);
+  });
+});
+
+type RetentionCase = readonly [label: string, country: string, category: string, recordDate: string, erasedAt: string, until: string | null, source: string];
+
+const UK_VAT = 'VAT Act 1994 Sch. 11 para 6(3)';
+const AO = 'AO § 147(1) no. 4, (3), (4)';
+const RETENTION: readonly RetentionCase[] = [
+  ['UK: a 2024 payment record is kept six years from its own date, not from the erasure', 'GB', 'user.financial.transaction', '2024-11-15', '2026-03-02', '2030-11-15', UK_VAT],
+  ['UK: a record of 29 February ends on 28 February six years on', 'GB', 'user.financial.transaction.card', '2024-02-29', '2026-03-02', '2030-02-28', UK_VAT],
+  ['Germany: eight years from the end of the calendar year of the voucher', 'DE', 'user.financial.transaction', '2024-03-05', '2026-03-02', '2032-12-31', AO],
+  ['Germany: a voucher of 31 December ends with the same year-end', 'DE', 'user.financial.transaction', '2025-12-31', '2026-03-02', '2033-12-31', AO],
+  ['Germany: the eight-year rule is not applied before it took effect', 'DE', 'user.financial.transaction', '2020-06-01', '2024-06-01', null, AO],
+  ['no obligation recorded for Italy: nothing kept on this ground', 'IT', 'user.financial.transaction', '2024-11-15', '2026-03-02', null, 'none recorded'],
+  ['UK: contact data is not a VAT record', 'GB', 'user.contact.email', '2024-11-15', '2026-03-02', null, UK_VAT],
+];
+
+describe('retention obligations (dated cases)', () => {
+  it.each(RETENTION)('%s [%s %s recorded %s, erased %s -> kept until %s] (%s)', (_label, country, category, recordDate, erasedAt, expected, source) => {
+    expect(source.length).toBeGreaterThan(3);
+    const o = retentionObligation(country, category, new Date(`${erasedAt}T12:00:00Z`));
+    expect(o ? retainedUntil(o, recordDate) : null).toBe(expected);
   });
 });
