@@ -1,9 +1,9 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { rebuildProjection } from '@pl/application';
-import { AuditSigner, headImprint, parseHeldHeads, publicationBacklog, signedHeads, verifyTimestampToken } from '@pl/audit';
+import { AuditSigner, headImprint, publicationBacklog, readPublishedHeads, signedHeads, verifyTimestampToken } from '@pl/audit';
 import { LOG_START } from '@pl/domain';
 import { SqlEventStore } from '@pl/eventstore';
-import { readTopicToEnd, registerEndpoint, SecretBox, TOPICS, WEBHOOK_SCHEMA } from '@pl/messaging';
+import { registerEndpoint, SecretBox, TOPICS, WEBHOOK_SCHEMA } from '@pl/messaging';
 import { auditChainProjection, headHealth, signCurrentHead, verifyChain } from '@pl/projections/audit_chain';
 import { describeKafka, testKafka } from '../../../libs/messaging/test/kafka-support';
 import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
@@ -38,8 +38,7 @@ describeKafka('publishing signed heads outside the database (Kafka, webhooks, RF
 
   /** This key's heads as the compacted topic holds them. */
   async function topicHeads() {
-    const records = await readTopicToEnd(kafka, TOPICS.auditHeads);
-    return parseHeldHeads(records.map((r) => r.value ?? '').join('\n')).filter((h) => h.key_id === signer.keyId);
+    return (await readPublishedHeads(kafka)).filter((h) => h.key_id === signer.keyId);
   }
 
   beforeAll(async () => {

@@ -6,10 +6,10 @@ import {
   headsToPublish,
   markHeadFailed,
   markHeadPublished,
-  parseHeldHeads,
   publicationBacklog,
   publishedHead,
   publishedHeadKey,
+  readPublishedHeads,
   requestHeadTimestamp,
   saveHeadTimestamp,
   verifyTimestampToken,
@@ -17,7 +17,7 @@ import {
   type HeadChannel,
   type StoredSignedHead,
 } from '@pl/audit';
-import { backoffDelay, ensureTopics, HEADERS, readTopicToEnd, TOPIC_SPECS, TOPICS, WEBHOOK_SCHEMA } from '@pl/messaging';
+import { backoffDelay, ensureTopics, HEADERS, TOPIC_SPECS, TOPICS, WEBHOOK_SCHEMA } from '@pl/messaging';
 import { linkAt } from '@pl/projections/audit_chain';
 import type { SqlDatabase } from '@pl/eventstore';
 import type { OutboundPolicy } from '@pl/outbound';
@@ -84,8 +84,7 @@ export class HeadPublisher implements WorkerService {
     } finally {
       await admin.disconnect();
     }
-    const records = await readTopicToEnd(kafka, TOPICS.auditHeads);
-    const mine = parseHeldHeads(records.map((r) => r.value ?? '').filter(Boolean).join('\n')).filter((h) => h.key_id === this.signer.keyId);
+    const mine = (await readPublishedHeads(kafka)).filter((h) => h.key_id === this.signer.keyId);
     for (const h of mine) if (!this.last || BigInt(h.seq) > BigInt(this.last.seq)) this.last = h;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();

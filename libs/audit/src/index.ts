@@ -8,3 +8,4 @@ export * from './rfc3161';
 export * from './head-timestamp';
 export * from './head-publication';
 export * from './held-heads';
+export * from './published-heads';

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { auditSignerFor, parseHeldHeads, publishedHead, recordPersonalDataAccess, signedHeads, type SignedHead } from '@pl/audit';
-import { createKafka, readTopicToEnd, TOPICS } from '@pl/messaging';
+import { auditSignerFor, parseHeldHeads, publishedHead, readPublishedHeads, recordPersonalDataAccess, signedHeads, type SignedHead } from '@pl/audit';
+import { createKafka } from '@pl/messaging';
 import { exportAuditLog, signCurrentHead, verifyChain, type ExportFilter } from '@pl/projections/audit_chain';
 import { auditHeadPolicy } from '../../../common/audit-policy';
 import { parseArgs, type CliCommand } from '../command';
@@ -45,8 +45,7 @@ export const auditCommand: CliCommand = {
         if (typeof flags.heads === 'string') held.push(...parseHeldHeads(readFileSync(flags.heads, 'utf8')));
         if (flags['kafka-heads']) {
           if (!config.kafkaBrokers.length) throw new Error('--kafka-heads needs KAFKA_BROKERS');
-          const records = await readTopicToEnd(createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-cli' }), TOPICS.auditHeads);
-          held.push(...parseHeldHeads(records.map((r) => r.value ?? '').filter(Boolean).join('\n')));
+          held.push(...(await readPublishedHeads(createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-cli' }))));
         }
         const report = await verifyChain(db, store, {
           // an auditor passes the key obtained out of band; the service's own key otherwise
