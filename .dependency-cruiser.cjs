@@ -58,7 +58,7 @@ module.exports = {
       comment: 'the outbound policy is reused by every caller (webhooks, timestamp authority): it imports only node',
       severity: 'error',
       from: { path: '^libs/outbound/' },
-      to: { pathNot: '^(libs/outbound/|node:|dns|net|http|https)' },
+      to: { pathNot: '^(libs/outbound/|node:|dns|net|http|https|tls|crypto|fs)' },
     },
     {
       name: 'no-circular',

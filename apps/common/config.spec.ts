@@ -62,6 +62,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: 'secret_value/99' })).not.toThrow(/secret_value/);
   });
 
+  it('trusts no extra CA by default; an unreadable OUTBOUND_CA_FILE stops the start without quoting the path', () => {
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).outboundCa).toBeNull();
+    const start = () => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_CA_FILE: '/nonexistent/secret_value.pem' });
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(/^OUTBOUND_CA_FILE: the file cannot be read$/);
+  });
+
   it('requires MASTER_KEY with a server database (processes must share one key)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/MASTER_KEY is required with EVENT_STORE=postgres/);
   });

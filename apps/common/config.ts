@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllowList, type AllowList } from '@pl/outbound';
+import { parseAllowList, readCaFile, type AllowList } from '@pl/outbound';
 import { adminKeyWeakness } from './secret-strength';
 
 export type EventStoreKind = 'embedded' | 'postgres' | 'eventstoredb';
@@ -45,6 +45,8 @@ export interface AppConfig {
   readonly apiKeyCacheTtlMs: number;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
+  /** PEM certificates of an internal CA trusted for outbound HTTPS beside Node's bundled roots (OUTBOUND_CA_FILE). */
+  readonly outboundCa: string[] | null;
   /** An audit export stores its signed head only when the newest stored head is at least this old. */
   readonly auditExportHeadMinIntervalMs: number;
 }
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     outboundAllowed: outboundAllowList(env),
+    outboundCa: outboundCa(env),
     auditExportHeadMinIntervalMs: nonNegativeInt(env, 'AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS', 60_000),
   };
 }
@@ -105,6 +108,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function outboundAllowList(env: NodeJS.ProcessEnv): AllowList {
   try {
     return parseAllowList(env.OUTBOUND_ALLOWED_PRIVATE_NETWORKS);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+function outboundCa(env: NodeJS.ProcessEnv): string[] | null {
+  const file = nonEmpty(env.OUTBOUND_CA_FILE);
+  try {
+    return file === null ? null : readCaFile(file);
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL, freshPostgres, type FreshDatabase } from '../../test/support/databases';
+import { testPki } from '../../test/support/tls';
 import { loadConfig } from './config';
 import { DataDirInUseError } from './data-dir-lock';
 import { createInfrastructure } from './infrastructure';
@@ -39,6 +40,18 @@ describe('createInfrastructure (composition root)', () => {
     await infra.close();
     for (let i = 0; i < 50 && (await connectionsTo(f.name)) > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await connectionsTo(f.name)).toBe(0);
+  });
+
+  it("OUTBOUND_CA_FILE: every outbound HTTPS call trusts the operator's CA beside the bundled roots", async () => {
+    const pki = testPki();
+    const infra = await createInfrastructure(loadConfig({ DATABASE_URL: f.url!, MASTER_KEY, DATA_DIR: '/tmp/pl-infra', OUTBOUND_CA_FILE: pki.caFile }));
+    try {
+      expect(infra.outbound.ca).toContain(pki.caPem.trim());
+      expect(infra.outbound.ca!.length).toBeGreaterThan(1);
+    } finally {
+      await infra.close();
+      pki.dispose();
+    }
   });
 
   it('EVENT_STORE=eventstoredb loads the EventStoreDB adapter; an unreachable server fails the start and releases the database', async () => {

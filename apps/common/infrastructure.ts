@@ -70,7 +70,7 @@ export async function createInfrastructure(config: AppConfig, overrides: Infrast
       keys,
       keysDb: keysDb.db,
       codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
-      outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve),
+      outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve, config.outboundCa),
       close: release,
     };
   } catch (e) {

@@ -47,7 +47,7 @@ export async function sendOutbound(policy: OutboundPolicy, url: string | URL, re
   const timer = setTimeout(() => controller.abort(), req.timeoutMs);
   try {
     const target = await Promise.race([policy.vet(url), aborted(controller.signal)]);
-    return await exchange(target, req, open, controller.signal);
+    return await exchange(target, req, open, controller.signal, policy.ca);
   } catch (e) {
     return failure(e, controller.signal.aborted);
   } finally {
@@ -55,7 +55,7 @@ export async function sendOutbound(policy: OutboundPolicy, url: string | URL, re
   }
 }
 
-function exchange(target: VettedTarget, req: OutboundRequest, open: RequestFn, signal: AbortSignal): Promise<OutboundResult> {
+function exchange(target: VettedTarget, req: OutboundRequest, open: RequestFn, signal: AbortSignal, ca: readonly string[] | undefined): Promise<OutboundResult> {
   const { url } = target;
   const limit = req.maxResponseBytes ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
@@ -65,10 +65,12 @@ function exchange(target: VettedTarget, req: OutboundRequest, open: RequestFn, s
       port: url.port || undefined,
       path: `${url.pathname}${url.search}`,
       method: req.method,
-      headers: req.headers,
+      headers: withoutHost(req.headers),
       lookup: pinnedLookup(target.addresses),
       agent: false,
       signal,
+      // HTTPS: SNI and certificate check use the URL's host name (Node's defaults, never disabled here)
+      ...(url.protocol === 'https:' && ca ? { ca: [...ca] } : {}),
     });
     let remoteAddress: string | null = null;
     r.on('socket', (socket: Socket) => {
@@ -96,6 +98,11 @@ function exchange(target: VettedTarget, req: OutboundRequest, open: RequestFn, s
     });
     r.end(req.body);
   });
+}
+
+/** Host is the URL's name: a caller's Host would change the SNI name and the name the certificate is checked against. */
+function withoutHost(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  return headers && Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'host'));
 }
 
 /** Answers every lookup with the vetted addresses: nothing is resolved a second time. */

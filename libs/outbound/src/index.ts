@@ -3,3 +3,4 @@ export * from './ranges';
 export * from './classify';
 export * from './policy';
 export * from './http';
+export * from './trust';

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { classify, embeddedV4 } from './classify';
 import { inCidr, parseCidr, parseIp, type Cidr, type Ip } from './ip';
 import { NEVER_ALLOWED, type AddressClass } from './ranges';
+import { trustStore } from './trust';
 
 /** The operator's setting: private networks outbound calls may reach (ARCHITECTURE invariant 14). */
 export const ALLOW_SETTING = 'OUTBOUND_ALLOWED_PRIVATE_NETWORKS';
@@ -65,13 +66,19 @@ const normaliseHost = (host: string) => host.toLowerCase().replace(/^\[|\]$/g, '
  * second, different DNS answer (rebinding) cannot redirect the connection.
  */
 export class OutboundPolicy {
+  /** The `ca` of every HTTPS call: undefined = Node's default store; else its roots plus the operator's CAs. */
+  readonly ca: readonly string[] | undefined;
+
   constructor(
     private readonly allow: AllowList = { networks: [], hostnames: new Set() },
     private readonly resolve: HostResolver = systemResolver,
-  ) {}
+    extraCa: readonly string[] | null = null,
+  ) {
+    this.ca = trustStore(extraCa);
+  }
 
-  static fromSetting(raw: string | null | undefined, resolve?: HostResolver): OutboundPolicy {
-    return new OutboundPolicy(parseAllowList(raw), resolve);
+  static fromSetting(raw: string | null | undefined, resolve?: HostResolver, extraCa?: readonly string[] | null): OutboundPolicy {
+    return new OutboundPolicy(parseAllowList(raw), resolve, extraCa);
   }
 
   /** The class of a refused address, or null when it may be connected to. */
