@@ -5,10 +5,10 @@ import { CHECKPOINT_SCHEMA, ProjectionRunner, handleCommand, readCheckpoint, rea
 import { LOG_START, catalog, comparePositions, consent, unsafeTextPath, type LogPosition } from '@pl/domain';
 import { breachDecider, breachStreamId } from '@pl/domain/breach';
 import { requestDecider, requestStreamId } from '@pl/domain/rights';
-import { SqlEventStore, type SqlExecutor } from '@pl/eventstore';
+import { SqlEventStore } from '@pl/eventstore';
 import { CatalogCommands } from '../apps/api/src/governance/catalog-commands';
 import { PROJECTIONS } from '../apps/worker/src/registry';
-import { SQL_BACKENDS, type FreshDatabase } from '../test/support/databases';
+import { SQL_BACKENDS, tableDump, type FreshDatabase } from '../test/support/databases';
 import { getBreach } from './breach_register';
 import { entities } from './catalog';
 import { readWholeLog } from './catalog/int-helpers';
@@ -29,13 +29,6 @@ const ctx = (now = T0): CommandContext => ({ actor: `cli:old${POISON}`, correlat
 const subject = `sub_${'P'.repeat(32)}`;
 const EMAIL = 'user.contact.email';
 const MARKETING = 'marketing.communications.email';
-
-async function tableDump(db: SqlExecutor, schema: string): Promise<Record<string, unknown[]>> {
-  const tables = (await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])).rows;
-  const out: Record<string, unknown[]> = {};
-  for (const { table_name } of tables) out[table_name] = (await db.query(`SELECT * FROM ${schema}.${table_name} ORDER BY 1, 2`)).rows;
-  return out;
-}
 
 describe.each(SQL_BACKENDS)('a log holding NUL and lone surrogates, on %s', (_name, open) => {
   let f: FreshDatabase;

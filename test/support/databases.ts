@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { PgDatabase, PgliteDatabase, type SqlDatabase } from '@pl/eventstore';
+import { PgDatabase, PgliteDatabase, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
 
 /**
  * Integration tests run against the machine's PostgreSQL (DATABASE_URL, default the local server)
@@ -60,3 +60,11 @@ export const SQL_BACKENDS: ReadonlyArray<readonly [string, () => Promise<FreshDa
   ['postgres', () => freshPostgres()],
   ['pglite', () => freshPglite()],
 ];
+
+/** Every table of a schema, rows ordered by the first two columns: compares a read model before and after a rebuild. */
+export async function tableDump(db: SqlExecutor, schema: string): Promise<Record<string, unknown[]>> {
+  const tables = (await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])).rows;
+  const out: Record<string, unknown[]> = {};
+  for (const { table_name } of tables) out[table_name] = (await db.query(`SELECT * FROM ${schema}.${table_name} ORDER BY 1, 2`)).rows;
+  return out;
+}

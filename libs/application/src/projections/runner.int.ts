@@ -1,7 +1,7 @@
 import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
 import { PgDatabase, SqlEventStore, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
 import { eventCountsProjection } from '@pl/projections/event_counts';
-import { SQL_BACKENDS, freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
+import { SQL_BACKENDS, freshPostgres, tableDump, type FreshDatabase } from '../../../../test/support/databases';
 import { newEvent } from '../../test/support';
 import { CHECKPOINT_SCHEMA, ProjectionStuckError, ProjectionTimeoutError, readCheckpoint, waitForCheckpoint } from './checkpoints';
 import { readFaults } from './faults';
@@ -38,13 +38,6 @@ function rowsProjection(name: string, opts: { version?: number; label?: string; 
 
 const rows = async (db: SqlExecutor, name: string) =>
   (await db.query<{ tx: string; pos: string; type: string; label: string }>(`SELECT tx::text AS tx, pos::text AS pos, type, label FROM rm_${name}.seen ORDER BY tx, pos`)).rows;
-
-async function tableDump(db: SqlExecutor, schema: string): Promise<Record<string, unknown[]>> {
-  const tables = (await db.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema])).rows;
-  const out: Record<string, unknown[]> = {};
-  for (const { table_name } of tables) out[table_name] = (await db.query(`SELECT * FROM ${schema}.${table_name} ORDER BY 1, 2`)).rows;
-  return out;
-}
 
 describe.each(SQL_BACKENDS)('ProjectionRunner on %s', (_name, open) => {
   let f: FreshDatabase;
