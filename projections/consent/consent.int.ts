@@ -26,9 +26,14 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
       if (i === 3) await cmd({ type: 'WithdrawConsent', subjectKey: sub(i), categories: null, purposes: ['marketing'], now: t0.toISOString() });
       if (i === 4) await cmd({ type: 'RecordOptOut', subjectKey: sub(i), optOut: { kinds: ['sale'], source: 'gpc', detail: null }, now: t0.toISOString() });
     }
+    // the consent-law shapes: a `personal` consent narrowed by a withdrawal, then ended by a GPC opt-out with its conflict
+    const cmd5 = (c: consent.ConsentCommand) => handleCommand(store, consent.consentDecider, consent.consentStreamId(sub(5)), c, ctx(t0));
+    await cmd5({ type: 'RecordConsent', subjectKey: sub(5), consentId: 'c5', status: 'given', categories: ['user'], purposes: ['marketing.advertising.third_party'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), proof, now: t0.toISOString() });
+    await cmd5({ type: 'WithdrawConsent', subjectKey: sub(5), categories: ['user.behavior'], purposes: null, now: t0.toISOString() });
+    await cmd5({ type: 'RecordOptOut', subjectKey: sub(5), optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now: t0.toISOString() });
     // Transaction ids are cluster-wide: another session's open transaction can hold the visibility
-    // horizon back for a moment (invariant 4), so wait until all 7 events are readable.
-    const events = await allEvents(7);
+    // horizon back for a moment (invariant 4), so wait until all 11 events are readable.
+    const events = await allEvents(11);
     await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
   });
   afterAll(async () => {
@@ -50,18 +55,22 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
     );
 
   it('holds the same snapshot as folding the stream with the decider', async () => {
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       const { events } = await store.readStream(consent.consentStreamId(sub(i)));
       const folded = consent.snapshotOf(events.reduce((s, e) => consent.evolve(s, { type: e.type, data: e.data } as consent.ConsentEvent), consent.initialConsentState()));
       expect(await loadSnapshot(fresh.db, sub(i))).toEqual(folded);
     }
     expect((await grantsOf(fresh.db, sub(3))).map((g) => [g.purpose, g.status])).toEqual([['analytics.reporting', 'active'], ['marketing', 'withdrawn']]);
     expect(await loadSnapshot(fresh.db, 'sub_unknown')).toBeNull();
+    const s5 = await loadSnapshot(fresh.db, sub(5));
+    expect(s5?.grants['user|marketing.advertising.third_party']).toMatchObject({ status: 'opted_out', exclusions: [{ category: 'user.behavior', purpose: 'marketing.advertising.third_party' }] });
+    expect(s5?.conflicts).toEqual([expect.objectContaining({ direction: 'opt_out_after_consent', resolution: 'opt_out_prevails' })]);
+    expect((await grantsOf(fresh.db, sub(5))).map((g) => g.status)).toEqual(['opted_out']);
   });
 
   it('is idempotent: applying the same events again changes nothing', async () => {
     const before = await dump();
-    const events = await allEvents(7);
+    const events = await allEvents(11);
     await applyBatch(fresh.db, consentProjection, events, events[events.length - 1].position);
     expect(await dump()).toEqual(before);
   });
