@@ -13,6 +13,7 @@ export class Metrics {
   readonly auditHeadPublications: Counter<'channel' | 'outcome'>;
   readonly auditHeadPublicationsFailing: Gauge<'channel'>;
   readonly auditHeadAge: Gauge;
+  readonly dataKeys: Gauge<'status'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
@@ -74,6 +75,12 @@ export class Metrics {
     this.auditHeadAge = new Gauge({
       name: 'pl_audit_head_age_seconds',
       help: 'Seconds since the latest signed audit head (0 when the chain has not moved past it)',
+      registers: [this.registry],
+    });
+    this.dataKeys = new Gauge({
+      name: 'pl_data_keys',
+      help: 'Stored subject data keys by the status of their master key: current; previous (awaits rewrap-keys); unknown (not configured: unreadable)',
+      labelNames: ['status'],
       registers: [this.registry],
     });
   }

@@ -89,6 +89,10 @@ describe('erasure and backups: the key store in its own PostgreSQL database', ()
     expect(await hasSubjectKeysTable(keys.db)).toBe(true);
     const raw = (await log.db.query<{ d: string }>('SELECT string_agg(data::text, chr(10)) AS d FROM es_events')).rows[0].d;
     for (const v of [ANN, ...ANN_VALUES]) expect(raw).not.toContain(v);
+    // /health and /metrics: where the keys are and how many each master key status wraps (hers is gone)
+    const health = await app.request('GET', '/health', undefined, null);
+    expect(health.body.checks.key_store).toEqual({ ok: true, detail: { location: 'own database', kind: 'postgres', data_keys: { current: 1, previous: 0, unknown: 0 } } });
+    expect(String((await app.request('GET', '/metrics', undefined, null)).body)).toMatch(/^pl_data_keys\{status="current"\} 1$/m);
   });
 
   it('a pre-erasure backup of the log, restored alone beside the live key store, decrypts nothing of the erased subject', async () => {
@@ -150,6 +154,23 @@ describe('erasure and backups: the default, keys in the log database', () => {
     } finally {
       await app.close();
       await logBackup?.drop();
+      await log.drop();
+    }
+  });
+});
+
+describe('the key store on /health', () => {
+  it('is not ready, naming the key store, when its database is gone', async () => {
+    const [log, keys] = [await freshPostgres(), await freshPostgres()];
+    const app = await startTestApp({ database: log, env: { KEYSTORE_DATABASE_URL: keys.url! } });
+    try {
+      expect((await app.request('GET', '/health', undefined, null)).status).toBe(200);
+      await keys.drop(); // FORCE: the service's connections are cut, and the database does not come back
+      const down = await app.request('GET', '/health', undefined, null);
+      expect(down.status).toBe(503);
+      expect(down.body.checks).toMatchObject({ event_store: { ok: true }, read_model_db: { ok: true }, key_store: { ok: false, detail: { location: 'own database', error: 'unreachable' } } });
+    } finally {
+      await app.close();
       await log.drop();
     }
   });

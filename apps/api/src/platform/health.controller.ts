@@ -26,7 +26,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Liveness and readiness: store and read-model database reachable, projection lag, worker services. */
+  /** Liveness and readiness: store, read-model database and key store reachable, projection lag, worker services. */
   @Public()
   @Get('health')
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
@@ -56,6 +56,7 @@ export class HealthController {
         checks.audit_head_publication = { ok: false, detail: { error: 'unreadable' } };
       }
     }
+    checks.key_store = await this.observeKeyStore();
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
     reply.status(ready ? 200 : 503);
@@ -69,6 +70,7 @@ export class HealthController {
     const head = await this.infra.store.headPosition().catch(() => null);
     if (head) await this.observeProjections(head);
     await this.auditHeads().catch(() => null);
+    await this.observeKeyStore();
     return this.metrics.registry.metrics();
   }
 
@@ -100,6 +102,24 @@ export class HealthController {
       this.metrics.projectionStuck.set({ projection: l.projection }, stuck ? 1 : 0);
       return { ...l, stuck };
     });
+  }
+
+  /**
+   * Reachability of the data keys (without them no personal field is written or read) and the keys
+   * per master key: a rotation in progress, or keys no configured master key unwraps. Those do not
+   * make the API unready: after a retired key is destroyed they stay unreadable by design.
+   */
+  private async observeKeyStore(): Promise<{ ok: boolean; detail: unknown }> {
+    const where = { location: this.infra.keysDb === this.infra.db ? 'main database' : 'own database', kind: this.infra.keysDb.kind };
+    try {
+      // By status only: /health and /metrics are public, master key ids are for `cli keystore status`.
+      const dataKeys = { current: 0, previous: 0, unknown: 0 };
+      for (const u of await this.infra.keys.inventory()) dataKeys[u.status] += u.dataKeys;
+      for (const [status, n] of Object.entries(dataKeys)) this.metrics.dataKeys.set({ status }, n);
+      return { ok: true, detail: { ...where, data_keys: dataKeys } };
+    } catch {
+      return { ok: false, detail: { ...where, error: 'unreachable' } };
+    }
   }
 
   /** The in-process worker's projections, or (worker elsewhere) every projection with a checkpoint. */
