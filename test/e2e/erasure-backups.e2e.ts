@@ -35,6 +35,13 @@ async function backup(source: FreshDatabase): Promise<FreshDatabase> {
   return copy;
 }
 
+/** A marketing consent over HTTP, its proof carrying the personal values the test looks for. */
+const consent = (app: TestApp, user_id: string, ip_address: string, user_agent: string, extra: Record<string, unknown> = {}) =>
+  app.request('POST', '/consent/record', {
+    user_id, data_categories: ['user.contact.email'], processing_purposes: ['marketing'], consent_status: 'granted', consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
+    legal_basis: 'consent', consent_version: 'v1', consent_metadata: { ip_address, user_agent, method: 'checkbox', ...extra },
+  });
+
 async function allEvents(db: SqlDatabase): Promise<RecordedEvent[]> {
   const store = new SqlEventStore(db);
   const out: RecordedEvent[] = [];
@@ -64,13 +71,8 @@ describe('erasure and backups: the key store in its own PostgreSQL database', ()
     app = await startTestApp({ database: log, env: { KEYSTORE_DATABASE_URL: keys.url! } });
     ann = app.infra.pseudonymizer.subject(ANN);
     ben = app.infra.pseudonymizer.subject(BEN);
-    const consent = (user_id: string, ip_address: string, user_agent: string, extra: Record<string, unknown>) =>
-      app.request('POST', '/consent/record', {
-        user_id, data_categories: ['user.contact.email'], processing_purposes: ['marketing'], consent_status: 'granted', consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
-        legal_basis: 'consent', consent_version: 'v1', consent_metadata: { ip_address, user_agent, method: 'checkbox', ...extra },
-      });
-    expect((await consent(ANN, ANN_VALUES[0], ANN_VALUES[1], { email: ANN_VALUES[2] })).status).toBe(201);
-    expect((await consent(BEN, BEN_IP, 'BenBrowser/1.0', {})).status).toBe(201);
+    expect((await consent(app, ANN, ANN_VALUES[0], ANN_VALUES[1], { email: ANN_VALUES[2] })).status).toBe(201);
+    expect((await consent(app, BEN, BEN_IP, 'BenBrowser/1.0')).status).toBe(201);
     // the nightly backups, taken before the erasure: the log database and the key store, each on its own
     logBackup = await backup(log);
     keysBackup = await backup(keys);
@@ -142,11 +144,7 @@ describe('erasure and backups: the default, keys in the log database', () => {
     const app = await startTestApp({ database: log });
     let logBackup: FreshDatabase | null = null;
     try {
-      const r = await app.request('POST', '/consent/record', {
-        user_id: ANN, data_categories: ['user.contact.email'], processing_purposes: ['marketing'], consent_status: 'granted', consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
-        legal_basis: 'consent', consent_version: 'v1', consent_metadata: { ip_address: ANN_VALUES[0], user_agent: ANN_VALUES[1], method: 'checkbox' },
-      });
-      expect(r.status).toBe(201);
+      expect((await consent(app, ANN, ANN_VALUES[0], ANN_VALUES[1])).status).toBe(201);
       logBackup = await backup(log);
       expect((await app.request('POST', '/data-subject/erasure', { user_id: ANN })).body).toMatchObject({ ledger_erased: true });
       const fromBackup = new CryptoEventCodec(new SubjectKeyStore(logBackup.db, ring({ MASTER_KEY: OLD_MASTER })), PERSONAL_FIELDS);

@@ -1,13 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SqlEventStore, type SqlDatabase } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../test/support/databases';
-import { CryptoEventCodec, PersonalFieldRegistry } from './event-codec';
+import { ipsOf, recordIp } from '../../../test/support/crypto-fixtures';
 import { SubjectKeyStore } from './key-store';
 import { MasterKeyRing, masterKeyId, type MasterKey } from './master-key';
 import { Pseudonymizer } from './pseudonym';
 
 const pseudo = new Pseudonymizer(randomBytes(32));
-const registry = new PersonalFieldRegistry([{ type: 'test.recorded', paths: ['ip_address'] }]);
 const mk = (): MasterKey => {
   const key = randomBytes(32);
   return { id: masterKeyId(key), key };
@@ -39,19 +38,8 @@ describe.each(SQL_BACKENDS)('master-key rotation and retirement on %s', (_name, 
     await fresh.drop();
   });
 
-  async function record(keys: SubjectKeyStore, email: string, ip: string): Promise<string> {
-    const sub = pseudo.subject(email);
-    const stream = `consent-${sub}`;
-    const eid = randomUUID();
-    const [enc] = await new CryptoEventCodec(keys, registry).encode(stream, [{ type: 'test.recorded', data: { subject_key: sub, ip_address: ip } }], [eid]);
-    await store.append(stream, [{ type: enc.type, data: enc.data, metadata: { event_id: eid, occurred_at: '', recorded_at: '', actor: 't', correlation_id: 'c', causation_id: null } }], 'no_stream');
-    return stream;
-  }
-
-  const ipOf = async (keys: SubjectKeyStore, stream: string) => {
-    keys.clearCache();
-    return (await new CryptoEventCodec(keys, registry).decode((await store.readStream(stream)).events))[0].data.ip_address;
-  };
+  const record = (keys: SubjectKeyStore, email: string, ip: string) => recordIp(store, keys, pseudo.subject(email), ip);
+  const ipOf = async (keys: SubjectKeyStore, stream: string) => (await ipsOf(store, keys, stream))[0];
 
   it('re-wraps under the current key; once the retired key is gone, a key-store backup from before the rotation unwraps nothing', async () => {
     const before = new SubjectKeyStore(fresh.db, new MasterKeyRing(old));
@@ -84,10 +72,8 @@ describe.each(SQL_BACKENDS)('master-key rotation and retirement on %s', (_name, 
   it('leaves keys wrapped by an unconfigured master key alone and still re-wraps the others', async () => {
     await fresh.db.exec('DELETE FROM subject_keys');
     const lost = mk();
-    const a = new SubjectKeyStore(fresh.db, new MasterKeyRing(lost));
-    await record(a, 'cid@example.com', '192.0.2.13');
-    const b = new SubjectKeyStore(fresh.db, new MasterKeyRing(old));
-    const stream = await record(b, 'dot@example.com', '192.0.2.14');
+    await record(new SubjectKeyStore(fresh.db, new MasterKeyRing(lost)), 'cid@example.com', '192.0.2.13');
+    const stream = await record(new SubjectKeyStore(fresh.db, new MasterKeyRing(old)), 'dot@example.com', '192.0.2.14');
     const rotating = new SubjectKeyStore(fresh.db, new MasterKeyRing(current, [old]));
     expect(await rotating.rewrap()).toBe(1);
     expect(await rotating.inventory()).toEqual([

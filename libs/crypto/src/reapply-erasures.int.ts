@@ -1,22 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../test/support/databases';
-import { CryptoEventCodec, PersonalFieldRegistry } from './event-codec';
+import { ipsOf, recordIp, testMetadata } from '../../../test/support/crypto-fixtures';
 import { SubjectKeyStore } from './key-store';
 import { MasterKeyRing, masterKeyId } from './master-key';
 import { Pseudonymizer } from './pseudonym';
 import { reapplyErasures } from './reapply-erasures';
 
 const pseudo = new Pseudonymizer(randomBytes(32));
-const registry = new PersonalFieldRegistry([{ type: 'test.recorded', paths: ['ip_address'] }]);
 const master = randomBytes(32);
-const meta = (eid: string) => ({ event_id: eid, occurred_at: '', recorded_at: '', actor: 't', correlation_id: 'c', causation_id: null });
 
 describe.each(SQL_BACKENDS)('re-applying erasures after a key-store backup is restored, on %s', (_name, open) => {
   let fresh: FreshDatabase;
   let store: SqlEventStore;
   let keys: SubjectKeyStore;
-  let codec: CryptoEventCodec;
 
   beforeAll(async () => {
     fresh = await open();
@@ -24,7 +21,6 @@ describe.each(SQL_BACKENDS)('re-applying erasures after a key-store backup is re
     await store.init();
     keys = new SubjectKeyStore(fresh.db, new MasterKeyRing({ id: masterKeyId(master), key: master }));
     await keys.init();
-    codec = new CryptoEventCodec(keys, registry);
   });
   afterAll(async () => {
     await keys.close();
@@ -32,23 +28,15 @@ describe.each(SQL_BACKENDS)('re-applying erasures after a key-store backup is re
     await fresh.drop();
   });
 
-  async function record(sub: string, ip: string): Promise<void> {
-    const eid = randomUUID();
-    const [enc] = await codec.encode(`consent-${sub}`, [{ type: 'test.recorded', data: { subject_key: sub, ip_address: ip } }], [eid]);
-    await store.append(`consent-${sub}`, [{ type: enc.type, data: enc.data, metadata: meta(eid) }], 'any');
-  }
+  const record = (sub: string, ip: string) => recordIp(store, keys, sub, ip);
+  const ipOf = (sub: string) => ipsOf(store, keys, `consent-${sub}`);
   async function erase(sub: string): Promise<void> {
     await keys.shred(sub);
     const data = { request_id: randomUUID(), subject_key: sub, erased: { data_keys_shredded: 1, read_models_purged: [] }, retained: [] };
-    await store.append(`dsr-${randomUUID()}`, [{ type: 'rights.subject_erased', data, metadata: meta(randomUUID()) }], 'no_stream');
+    await store.append(`dsr-${randomUUID()}`, [{ type: 'rights.subject_erased', data, metadata: testMetadata(randomUUID()) }], 'no_stream');
   }
-  const ipOf = async (sub: string) => {
-    keys.clearCache();
-    const events = (await store.readStream(`consent-${sub}`)).events;
-    return (await codec.decode(events)).map((e) => e.data.ip_address);
-  };
 
-  it('shreds again the keys of subjects erased after the backup, keeps a returning subject\'s new key and every other key', async () => {
+  it("shreds again the keys of subjects erased after the backup, keeps a returning subject's new key and every other key", async () => {
     const [ann, ben, cid] = ['ann@example.com', 'ben@example.com', 'cid@example.com'].map((e) => pseudo.subject(e));
     await record(cid, '192.0.2.31');
     await record(ann, '192.0.2.32');
