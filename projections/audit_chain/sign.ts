@@ -38,7 +38,7 @@ export async function assertContinuous(db: SqlExecutor, head: ChainHead, now: Da
   }
   if (policy.headIntervalMs === undefined) return;
   const uncovered = await firstUncoveredEvent(db, [], policy.headIntervalMs, now, policy.headsSince ?? null);
-  if (uncovered) throw new HeadContinuityError('heads_missing', `no signed head exists but events up to seq ${uncovered.seq} are older than the head interval; verify against published heads`);
+  if (uncovered) throw new HeadContinuityError('heads_missing', `no signed head exists but the event at seq ${uncovered.seq} is older than the head interval: verify against published heads; for a log that never had heads, set AUDIT_HEADS_SINCE`);
 }
 
 export interface SignOptions extends SigningPolicy {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
+import { startLocalTsa, type LocalTsa } from '../../../../test/support/openssl-tsa';
 
 jest.setTimeout(120_000);
 
@@ -221,5 +222,32 @@ describe('access records of the other contexts\' releases of personal data (PGli
       expect.objectContaining({ what: 'rights.portability_export', request_id: expect.any(String) }),
     ]);
     expect(JSON.stringify(log)).not.toContain('erin@example.com');
+  });
+});
+
+describe('scheduled heads through the running worker (PGlite, a loopback TSA)', () => {
+  let t: TestApp;
+  let tsa: LocalTsa;
+  beforeAll(async () => {
+    tsa = await startLocalTsa(Number(process.env.TSA_TEST_PORT ?? 19157));
+    t = await startTestApp({ backend: 'pglite', env: { AUDIT_HEAD_INTERVAL_MS: '60000', AUDIT_TSA_URL: tsa.url, OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '127.0.0.1/32' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await tsa?.close();
+  });
+
+  it('signs a head on its own once events arrive, and gets it time-stamped', async () => {
+    expect((await t.request('POST', '/demo/lists', { title: 'scheduled' })).status).toBe(201);
+    const auditor = await t.createKey('audit:read');
+    let heads: any[] = [];
+    for (let i = 0; i < 300 && !heads.some((h) => h.timestamp_token); i++) {
+      heads = (await t.request('GET', '/audit/heads', undefined, auditor)).body.heads;
+      if (!heads.some((h) => h.timestamp_token)) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(heads.find((h) => h.timestamp_token)).toMatchObject({ seq: expect.any(String), timestamp_nonce: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(tsa.requests()).toBeGreaterThanOrEqual(1);
+    const health = await t.request('GET', '/health', undefined, null);
+    expect(health.body.checks.audit_heads).toMatchObject({ ok: true, detail: { channels: ['webhook', 'tsa'] } });
   });
 });
