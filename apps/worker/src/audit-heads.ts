@@ -187,7 +187,8 @@ export class HeadPublisher implements WorkerService {
         );
         return;
       case 'tsa': {
-        const ts = await requestHeadTimestamp(this.options.outbound!, this.options.tsaUrl!, head);
+        const onOutcome = (outcome: string) => this.options.metrics?.outboundCalls.inc({ caller: 'tsa', outcome });
+        const ts = await requestHeadTimestamp(this.options.outbound!, this.options.tsaUrl!, head, { onOutcome });
         verifyTimestampToken(Buffer.from(ts.token, 'base64'), { sha256: headImprint(head), nonce: Buffer.from(ts.nonce, 'hex'), caCertPem: this.options.tsaCaCertPem ?? undefined });
         await saveHeadTimestamp(this.db, head, ts.token, ts.nonce);
         return;

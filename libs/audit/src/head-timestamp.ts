@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sendOutbound, type OutboundPolicy } from '@pl/outbound';
+import { sendOutbound, type OutboundOutcome, type OutboundPolicy } from '@pl/outbound';
 import { headMessage, type SignedHead } from './signer';
 import { timestampRequest, tokenOfResponse, TimestampError } from './rfc3161';
 
@@ -23,7 +23,12 @@ export interface HeadTimestamp {
  * through the outbound policy (ARCHITECTURE invariant 14: a private or loopback TSA must be
  * allow-listed in OUTBOUND_ALLOWED_PRIVATE_NETWORKS). Errors name an outcome class, never a low-level message.
  */
-export async function requestHeadTimestamp(policy: OutboundPolicy, url: string, head: SignedHead, options: { timeoutMs?: number } = {}): Promise<HeadTimestamp> {
+export async function requestHeadTimestamp(
+  policy: OutboundPolicy,
+  url: string,
+  head: SignedHead,
+  options: { timeoutMs?: number; onOutcome?: (outcome: OutboundOutcome) => void } = {},
+): Promise<HeadTimestamp> {
   const nonce = randomBytes(8);
   const res = await sendOutbound(policy, url, {
     method: 'POST',
@@ -32,6 +37,7 @@ export async function requestHeadTimestamp(policy: OutboundPolicy, url: string, 
     timeoutMs: options.timeoutMs ?? 10_000,
     maxResponseBytes: 256 * 1024,
   });
+  options.onOutcome?.(res.outcome);
   if (!res.ok || !res.body) throw new TimestampError(`the TSA call failed: ${res.outcome}`);
   const token = tokenOfResponse(res.body);
   return { token: token.toString('base64'), nonce: nonce.toString('hex') };

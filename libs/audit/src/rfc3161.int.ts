@@ -45,10 +45,13 @@ describe('RFC 3161 against a local openssl TSA', () => {
     expect(() => verifyTimestampToken(bent, { sha256: headImprint(head) })).toThrow(TimestampError);
   });
 
-  it('sends nothing to a loopback TSA that the outbound policy does not allow-list', async () => {
+  it('sends nothing to a loopback TSA that the outbound policy does not allow-list; each call reports its outcome class', async () => {
     const before = tsa.requests();
-    await expect(requestHeadTimestamp(OutboundPolicy.fromSetting(null), tsa.url, head)).rejects.toThrow(/refused_destination/);
+    const outcomes: string[] = [];
+    await expect(requestHeadTimestamp(OutboundPolicy.fromSetting(null), tsa.url, head, { onOutcome: (o) => outcomes.push(o) })).rejects.toThrow(/refused_destination/);
     expect(tsa.requests()).toBe(before);
+    await requestHeadTimestamp(loopbackAllowed, tsa.url, head, { onOutcome: (o) => outcomes.push(o) });
+    expect(outcomes).toEqual(['refused_destination', 'http_200']);
   });
 
   it('reports a TSA outage as an error, not a token', async () => {
