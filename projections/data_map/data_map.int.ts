@@ -5,6 +5,7 @@ import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjectio
 import { LOG_START, catalog, comparePositions, domainUpcasters, type LogPosition } from '@pl/domain';
 import { Pseudonymizer } from '@pl/crypto';
 import { SqlEventStore } from '@pl/eventstore';
+import { TOPICS, eventMessageOf } from '@pl/messaging';
 import type { Infrastructure } from '../../apps/common/infrastructure';
 import { CatalogCommands } from '../../apps/api/src/governance/catalog-commands';
 import { retentionProcessManager } from '../../apps/worker/src/retention.process-manager';
@@ -203,5 +204,50 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
     for (const e of mine) await applyBatch(f.db, dataMapProjection, [e], e.position, single, 'data_map__single');
     expect(await dump(single)).toBe(afterErasure);
     await f.db.exec(`DROP SCHEMA ${single} CASCADE`);
+  });
+
+  it('a kept holding goes when its obligation ends: once, told to its system, dropped from the map, the same on a rebuild', async () => {
+    const infra = { db: f.db, store } as unknown as Infrastructure;
+    const mine = async (type: string) => (await readWholeLog(store, f.db)).filter((e) => e.type === type && e.streamId === `receipts-${alice}` && (e.data as any).system_id === 'billing-db');
+    // the activity's 7 years have passed (2033-01-11) but the erasure kept the holding until 2036-01-11: the obligation decides
+    await retentionProcessManager.tick(infra, new Date('2034-01-01T00:00:00Z'));
+    await retentionProcessManager.tick(infra, new Date('2036-01-11T23:59:59Z'));
+    await project();
+    expect(await mine('catalog.retention_expired')).toEqual([]);
+    expect(await mine('catalog.retention_obligation_ended')).toEqual([]);
+    expect((await holdingsOf(f.db, alice)).map((h) => h.system_id)).toEqual(['billing-db']);
+
+    const ended = new Date('2036-01-12T00:00:00Z');
+    await retentionProcessManager.tick(infra, ended);
+    await retentionProcessManager.tick(infra, ended); // killed before the projection caught up: the decider appends nothing twice
+    const events = await mine('catalog.retention_obligation_ended');
+    expect(events.map((e) => e.data)).toEqual([
+      {
+        subject_key: alice,
+        system_id: 'billing-db',
+        category: 'user.financial.transaction',
+        purpose: 'essential.legal',
+        reason_code: 'legal_obligation_retention',
+        source: 'GDPR Art. 17(3)(b)',
+        retained_until: '2036-01-11',
+        retained_since: '2026-03-03T00:00:00.000Z',
+        due_at: '2036-01-12T00:00:00.000Z',
+      },
+    ]);
+    const message = eventMessageOf(events[0])!;
+    expect(message).toMatchObject({ topic: TOPICS.rightsTasks, key: 'billing-db' });
+    expect(JSON.stringify(message)).not.toMatch(/alice@example/);
+
+    await project();
+    expect(await holdingsOf(f.db, alice)).toEqual([]);
+    const receipts = await receiptsInWindow(f.db, ['billing-db'], new Date('2026-01-01T00:00:00Z'), new Date('2026-12-31T00:00:00Z'));
+    expect(receipts.filter((r) => r.subject_key === alice)).toEqual([]);
+    await retentionProcessManager.tick(infra, new Date('2036-02-01T00:00:00Z'));
+    expect(await mine('catalog.retention_obligation_ended')).toHaveLength(1);
+
+    const rows = async () => JSON.stringify([(await f.db.query('SELECT * FROM rm_data_map.holdings ORDER BY 1,2,3,4')).rows, (await f.db.query('SELECT * FROM rm_data_map.receipts ORDER BY 1,2')).rows]);
+    const before = await rows();
+    await rebuildProjection(f.db, store, dataMapProjection);
+    expect(await rows()).toBe(before);
   });
 });

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
 
 type Receipt = { position: RecordedEvent['position']; subject_key: string; system_id: string; category: string; purpose: string; stored_at: string };
+const ORDERED_TYPES = new Set(['catalog.retention_expired', 'catalog.retention_obligation_ended', 'rights.subject_erased', 'rights.task_result_recorded']);
 type Retained = { system_id: string; category: string; reason_code: string; source: string; retain_until: string | null };
 
 /**
@@ -12,7 +13,8 @@ type Retained = { system_id: string; category: string; reason_code: string; sour
  * types are rare and applied one at a time, in log order, after the run before them.
  * Erasure (`rights.subject_erased`) deletes the subject's holdings and receipts except those the
  * erasure analysis retained under a legal exception (schemaVersion 2 `retained`), which keep the
- * reason; a v1 erasure is upcast with nothing retained.
+ * reason; a v1 erasure is upcast with nothing retained. When the retention obligation of a kept
+ * holding ends (`catalog.retention_obligation_ended`), the holding and its receipts go.
  */
 export async function handleDataMap(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   let run: Receipt[] = [];
@@ -34,11 +36,13 @@ export async function handleDataMap(tx: SqlExecutor, events: readonly RecordedEv
       await tx.query('DELETE FROM erasure_tasks WHERE task_id = $1', [d.task_id]);
       continue;
     }
-    if (e.type !== 'catalog.retention_expired' && e.type !== 'rights.subject_erased' && e.type !== 'rights.task_result_recorded') continue;
+    if (!ORDERED_TYPES.has(e.type)) continue;
     await addReceipts(tx, run);
     run = [];
     if (e.type === 'rights.task_result_recorded') {
       await erasureDone(tx, d.task_id);
+    } else if (e.type === 'catalog.retention_obligation_ended') {
+      await obligationEnded(tx, d);
     } else if (e.type === 'catalog.retention_expired') {
       await tx.query(
         `UPDATE holdings SET expired_for = $5, expired_recorded_at = $6
@@ -107,4 +111,15 @@ async function erasureDone(tx: SqlExecutor, taskId: string): Promise<void> {
     SELECT 1 FROM holdings h WHERE h.subject_key = t.subject_key AND h.system_id = t.system_id AND h.category = t.category AND h.purpose = t.purpose AND h.retained_reason IS NOT NULL))`, [taskId]);
   await tx.query(`DELETE FROM holdings t WHERE t.retained_reason IS NULL AND EXISTS (SELECT 1 ${scope})`, [taskId]);
   await tx.query('DELETE FROM erasure_tasks WHERE task_id = $1', [taskId]);
+}
+
+/** The obligation that kept this holding after the erasure `retained_since` ended: it leaves the map (a later erasure's retention stays). */
+async function obligationEnded(tx: SqlExecutor, d: { subject_key: string; system_id: string; category: string; purpose: string; retained_since: string }): Promise<void> {
+  const key = [d.subject_key, d.system_id, d.category, d.purpose, d.retained_since];
+  await tx.query(
+    `DELETE FROM receipts t WHERE EXISTS (SELECT 1 FROM holdings h WHERE h.subject_key = $1 AND h.system_id = $2 AND h.category = $3 AND h.purpose = $4 AND h.retained_since = $5::timestamptz
+       AND t.subject_key = h.subject_key AND t.system_id = h.system_id AND t.category = h.category AND t.purpose = h.purpose)`,
+    key,
+  );
+  await tx.query('DELETE FROM holdings WHERE subject_key = $1 AND system_id = $2 AND category = $3 AND purpose = $4 AND retained_since = $5::timestamptz', key);
 }

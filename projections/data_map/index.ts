@@ -8,7 +8,7 @@ export const dataMapProjection: ProjectionDefinition = {
   name: DATA_MAP_PROJECTION,
   version: 2,
   schema: DATA_MAP_SCHEMA,
-  typePrefixes: ['catalog.processing_recorded', 'catalog.retention_expired', 'rights.subject_erased', 'rights.task_dispatched', 'rights.task_result_recorded'],
+  typePrefixes: ['catalog.processing_recorded', 'catalog.retention_expired', 'catalog.retention_obligation_ended', 'rights.subject_erased', 'rights.task_dispatched', 'rights.task_result_recorded'],
   handle: handleDataMap,
 };
 export * from './queries';

@@ -106,13 +106,18 @@ export async function dataMap(db: SqlExecutor, subjectKey: string, activities: A
   };
 }
 
-/** Holdings whose retention has passed at `now` and whose expiry is not yet recorded for their last receipt (paged by key). */
+/**
+ * Holdings whose retention has passed at `now` and whose expiry is not yet recorded for their last receipt
+ * (paged by key). A holding kept after an erasure is not: its retention obligation decides when it goes
+ * (`dueObligationEnds`).
+ */
 export async function* dueExpiries(db: SqlExecutor, activities: Activities, now: Date, pageSize = 500): AsyncGenerator<DataMapEntry & { delete_after: string; retention: string; activity_id: string }> {
   let after = ['', '', '', ''];
   for (;;) {
     const r = await db.query(
       `SELECT * FROM rm_data_map.holdings
        WHERE (subject_key, system_id, category, purpose) > ($1, $2, $3, $4) AND (expired_for IS NULL OR expired_for < last_stored_at)
+         AND retained_reason IS NULL
        ORDER BY subject_key, system_id, category, purpose LIMIT $5`,
       [...after, pageSize],
     );
@@ -120,6 +125,23 @@ export async function* dueExpiries(db: SqlExecutor, activities: Activities, now:
       const e = withRetention(holding(row), activities);
       if (e.delete_after && e.retention && e.activity_id && Date.parse(e.delete_after) <= now.getTime()) yield e as any;
     }
+    if (r.rows.length < pageSize) return;
+    const last: any = r.rows[r.rows.length - 1];
+    after = [last.subject_key, last.system_id, last.category, last.purpose];
+  }
+}
+
+/** Holdings kept after an erasure whose last day kept (`retained.until`) is before `now`'s UTC date (paged by key). */
+export async function* dueObligationEnds(db: SqlExecutor, now: Date, pageSize = 500): AsyncGenerator<HoldingRow & { retained: NonNullable<HoldingRow['retained']> & { until: string } }> {
+  let after = ['', '', '', ''];
+  for (;;) {
+    const r = await db.query(
+      `SELECT * FROM rm_data_map.holdings
+       WHERE (subject_key, system_id, category, purpose) > ($1, $2, $3, $4) AND retained_reason IS NOT NULL AND retained_until < $5
+       ORDER BY subject_key, system_id, category, purpose LIMIT $6`,
+      [...after, now.toISOString().slice(0, 10), pageSize],
+    );
+    for (const row of r.rows) yield holding(row) as any;
     if (r.rows.length < pageSize) return;
     const last: any = r.rows[r.rows.length - 1];
     after = [last.subject_key, last.system_id, last.category, last.purpose];

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { handleCommand } from '@pl/application';
 import { catalog } from '@pl/domain';
 import { currentActivities } from '@pl/projections/catalog';
-import { dueExpiries } from '@pl/projections/data_map';
+import { dueExpiries, dueObligationEnds } from '@pl/projections/data_map';
 import type { Infrastructure } from '../../common/infrastructure';
 import type { ProcessManager } from './process-manager';
 
 /**
  * Retention (Art. 5(1)(e), Art. 30(1)(f)): for every holding whose last receipt plus the retention of
  * the declaring activity has passed, records `catalog.retention_expired` in the subject's receipts
- * stream. The decider makes it idempotent: once per holding and last receipt, never after a newer receipt.
+ * stream; for every holding kept after an erasure (Art. 17(3)(b)) whose obligation's last day has
+ * passed, `catalog.retention_obligation_ended`. The relay and webhooks carry both to the system that
+ * must erase or anonymise. The decider makes each idempotent: once per holding and last receipt (or
+ * erasure), so a tick killed between two appends redoes only what is missing.
  */
 export const retentionProcessManager: ProcessManager = {
   name: 'catalog-retention',
   intervalMs: 60_000,
   async tick(infra: Pick<Infrastructure, 'db' | 'store'>, now: Date): Promise<void> {
+    const context = () => ({ actor: 'worker:catalog-retention', correlationId: randomUUID(), now });
     const activities = await currentActivities(infra.db);
     for await (const h of dueExpiries(infra.db, activities, now)) {
       await handleCommand(
@@ -35,7 +39,31 @@ export const retentionProcessManager: ProcessManager = {
           },
           now: now.toISOString(),
         },
-        { actor: 'worker:catalog-retention', correlationId: randomUUID(), now },
+        context(),
+      );
+    }
+    for await (const h of dueObligationEnds(infra.db, now)) {
+      const { reason_code, source, until, since } = h.retained;
+      await handleCommand(
+        infra.store,
+        catalog.subjectRetentionDecider,
+        catalog.receiptsStream(h.subject_key),
+        {
+          type: 'MarkObligationEnded',
+          ended: {
+            subject_key: h.subject_key,
+            system_id: h.system_id,
+            category: h.category,
+            purpose: h.purpose,
+            reason_code,
+            source,
+            retained_until: until,
+            retained_since: since,
+            due_at: catalog.obligationEndsAt(until),
+          },
+          now: now.toISOString(),
+        },
+        context(),
       );
     }
   },

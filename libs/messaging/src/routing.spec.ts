@@ -31,6 +31,14 @@ describe('relay routing', () => {
     expect(eventMessageOf(rec('catalog.system_registered', 'catalog-x', {}))).toBeNull();
   });
 
+  it('tells the holding system when a retention period or a kept holding\'s obligation ends, keyed by system id', () => {
+    for (const type of ['catalog.retention_expired', 'catalog.retention_obligation_ended']) {
+      const m = eventMessageOf(rec(type, `receipts-${S}`, { subject_key: S, system_id: 'billing-db', category: 'user.financial.transaction' }))!;
+      expect(m).toMatchObject({ topic: TOPICS.rightsTasks, key: 'billing-db' });
+      expect(JSON.parse(m.value!)).toMatchObject({ type, subject_key: S, data: { system_id: 'billing-db' } });
+    }
+  });
+
   it('never takes a non-pseudonymous id as a subject key', () => {
     expect(subjectKeyOf(rec('consent.given', 'consent-alice@example.com', { subject_key: 'alice@example.com' }))).toBeNull();
   });

@@ -60,6 +60,9 @@ export const ROUTES: readonly Route[] = [
   { match: 'rights.task_dispatched', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.system_id) },
   // Art. 19: recipients told of rectification, erasure and restriction, keyed by recipient
   { match: 'rights.recipient_notified', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.recipient_id) },
+  // retention ended (Art. 5(1)(e); a kept holding's Art. 17(3)(b) obligation over): the system must erase or anonymise
+  { match: 'catalog.retention_expired', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.system_id) },
+  { match: 'catalog.retention_obligation_ended', topic: TOPICS.rightsTasks, key: (e) => str((e.data as any)?.system_id) },
   { match: 'breach.', topic: TOPICS.breachNotices, key: (e) => idAfterPrefix(e.streamId) },
 ];
 

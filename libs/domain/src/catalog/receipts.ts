@@ -27,9 +27,27 @@ export type RetentionExpiredData = {
   readonly due_at: string;
 };
 
+/**
+ * A holding kept after the subject's erasure under a legal exception (Art. 17(3)(b); CCPA
+ * § 1798.105(d)(8)) whose obligation ended: the system must now erase or anonymise it. Carries the
+ * reason and statute the erasure kept it under and the last day it was kept (`retained_until`).
+ */
+export type RetentionObligationEndedData = {
+  readonly subject_key: string;
+  readonly system_id: string;
+  readonly category: string;
+  readonly purpose: string;
+  readonly reason_code: string;
+  readonly source: string;
+  readonly retained_until: string;
+  readonly retained_since: string;
+  readonly due_at: string;
+};
+
 export type ReceiptEvent =
   | DomainEvent<'catalog.processing_recorded', ReceiptData>
-  | DomainEvent<'catalog.retention_expired', RetentionExpiredData>;
+  | DomainEvent<'catalog.retention_expired', RetentionExpiredData>
+  | DomainEvent<'catalog.retention_obligation_ended', RetentionObligationEndedData>;
 
 export const receiptsStream = (subjectKey: string) => `receipts-${subjectKey}`;
 
@@ -73,11 +91,27 @@ export interface SubjectHoldingsState {
   readonly last: Readonly<Record<string, string>>;
   /** holding -> last_stored_at for which retention expiry was already recorded */
   readonly expired: Readonly<Record<string, string>>;
+  /** holding -> retained_since (the erasure) whose retention obligation was already recorded as ended */
+  readonly obligation_ended?: Readonly<Record<string, string>>;
 }
 
-export type RetentionCommand = { type: 'MarkRetentionExpired'; expiry: RetentionExpiredData; now: string };
+export type RetentionCommand =
+  | { type: 'MarkRetentionExpired'; expiry: RetentionExpiredData; now: string }
+  | { type: 'MarkObligationEnded'; ended: RetentionObligationEndedData; now: string };
 
-/** Emits `catalog.retention_expired` once per holding and last receipt, and only while no newer receipt exists. */
+/** The first instant after `retained_until` (the last day kept, an ISO date, UTC). */
+export function obligationEndsAt(retainedUntil: string): string {
+  const d = new Date(`${retainedUntil.slice(0, 10)}T00:00:00.000Z`);
+  if (Number.isNaN(d.getTime())) throw invalid('retained_until is not an ISO date');
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+/**
+ * Emits `catalog.retention_expired` once per holding and last receipt, and only while no newer receipt
+ * exists; `catalog.retention_obligation_ended` once per retained holding and erasure, once the day
+ * after `retained_until` has begun.
+ */
 export const subjectRetentionDecider: Decider<RetentionCommand, ReceiptEvent, SubjectHoldingsState> = {
   initialState: () => ({ last: {}, expired: {} }),
   evolve(state, event) {
@@ -89,11 +123,14 @@ export const subjectRetentionDecider: Decider<RetentionCommand, ReceiptEvent, Su
       }
       case 'catalog.retention_expired':
         return { ...state, expired: { ...state.expired, [holdingKey(event.data)]: event.data.last_stored_at } };
+      case 'catalog.retention_obligation_ended':
+        return { ...state, obligation_ended: { ...state.obligation_ended, [holdingKey(event.data)]: event.data.retained_since } };
       default:
         return state;
     }
   },
   decide(cmd, state) {
+    if (cmd.type === 'MarkObligationEnded') return obligationEnded(cmd.ended, cmd.now, state);
     const e = cmd.expiry;
     parseDuration(e.period, 'period');
     const k = holdingKey(e);
@@ -104,3 +141,12 @@ export const subjectRetentionDecider: Decider<RetentionCommand, ReceiptEvent, Su
     return [{ type: 'catalog.retention_expired', data: e }];
   },
 };
+
+function obligationEnded(e: RetentionObligationEndedData, now: string, state: SubjectHoldingsState): ReceiptEvent[] {
+  const k = holdingKey(e);
+  if (!state.last[k]) return [];
+  if (state.obligation_ended?.[k] === e.retained_since) return [];
+  if (e.due_at !== obligationEndsAt(e.retained_until)) throw invalid('due_at must be the day after retained_until');
+  if (Date.parse(e.due_at) > Date.parse(now)) throw invalid('retention obligation has not ended yet');
+  return [{ type: 'catalog.retention_obligation_ended', data: e }];
+}

@@ -1,6 +1,6 @@
 import { spec } from '../shared/testing';
 import { addDuration, parseDuration } from './common';
-import { receiptEvents, subjectRetentionDecider, type ReceiptEvent } from './receipts';
+import { obligationEndsAt, receiptEvents, subjectRetentionDecider, type ReceiptEvent } from './receipts';
 import { retentionOf } from './retention';
 
 const subject = 'sub_' + 'a'.repeat(32);
@@ -91,4 +91,37 @@ describe('receipts', () => {
       .given([rec('2026-01-01T00:00:00.000Z')])
       .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: '2027-01-01T00:00:00.000Z' })
       .thenThrows('invalid', /not expired/));
+});
+
+describe('a retained holding whose retention obligation ended', () => {
+  const rec: ReceiptEvent = { type: 'catalog.processing_recorded', data: { receipt_id: 'r', subject_key: subject, system_id: 'billing', category: 'user.financial.transaction', purpose: 'essential.legal', stored_at: '2026-01-11T08:00:00.000Z' } };
+  const ended = (since = '2026-03-03T00:00:00.000Z') => ({
+    subject_key: subject,
+    system_id: 'billing',
+    category: 'user.financial.transaction',
+    purpose: 'essential.legal',
+    reason_code: 'legal_obligation:payment_records',
+    source: 'GDPR Art. 17(3)(b); Value Added Tax Act 1994 Sch. 11 para 6(3)',
+    retained_until: '2032-01-11',
+    retained_since: since,
+    due_at: '2032-01-12T00:00:00.000Z',
+  });
+  const when = (now: string, e = ended()) => ({ type: 'MarkObligationEnded' as const, ended: e, now });
+
+  it('ends the day after retained_until (the last day kept)', () => expect(obligationEndsAt('2032-12-31')).toBe('2033-01-01T00:00:00.000Z'));
+  it('is recorded once the day after the last day kept has begun, with the reason and statute', () =>
+    spec(subjectRetentionDecider).given([rec]).when(when('2032-01-12T00:00:00.000Z')).then([{ type: 'catalog.retention_obligation_ended', data: ended() }]));
+  it('is recorded once per erasure (a retry after a crash appends nothing)', () =>
+    spec(subjectRetentionDecider).given([rec, { type: 'catalog.retention_obligation_ended', data: ended() }]).when(when('2032-02-01T00:00:00.000Z')).then([]));
+  it('a later erasure that retained the holding again ends again', () =>
+    spec(subjectRetentionDecider)
+      .given([rec, { type: 'catalog.retention_obligation_ended', data: ended() }])
+      .when(when('2032-02-01T00:00:00.000Z', ended('2031-05-01T00:00:00.000Z')))
+      .then([{ type: 'catalog.retention_obligation_ended', data: ended('2031-05-01T00:00:00.000Z') }]));
+  it('refuses it on the last day kept', () =>
+    spec(subjectRetentionDecider).given([rec]).when(when('2032-01-11T23:59:59.999Z')).thenThrows('invalid', /not ended/));
+  it('refuses a due date that is not the day after retained_until', () =>
+    spec(subjectRetentionDecider).given([rec]).when(when('2033-01-01T00:00:00.000Z', { ...ended(), due_at: '2026-01-01T00:00:00.000Z' })).thenThrows('invalid', /day after/));
+  it('records nothing for a holding the stream never received', () =>
+    spec(subjectRetentionDecider).given([]).when(when('2033-01-01T00:00:00.000Z')).then([]));
 });
