@@ -9,6 +9,8 @@ export const TOPICS = {
   rightsResults: 'privacy-ledger.rights.results.v1',
   breachNotices: 'privacy-ledger.breach.notices.v1',
   deadLetter: 'privacy-ledger.dlq.v1',
+  /** Signed audit chain heads (compacted), for auditors keeping heads outside the ledger (docs/audit.md). */
+  auditHeads: 'privacy-ledger.audit.heads.v1',
 } as const;
 
 export const HEADERS = {
