@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { CommandContext } from '@pl/application';
+import { FaultWatch, ProjectionStuckError, type CommandContext } from '@pl/application';
 import { recordPersonalDataAccess } from '@pl/audit';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
 import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, reaskAllowedFrom, type ExpiryPolicy } from '@pl/domain/law/consent';
 import { parseConsentString } from '@pl/domain/consent/signals';
-import { loadSnapshot, loadSnapshots } from '@pl/projections/consent';
+import { CONSENT_PROJECTION, loadSnapshot, loadSnapshots } from '@pl/projections/consent';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
 import { ConsentCommandMessage, type ConsentResult } from './consent.commands';
@@ -104,6 +104,7 @@ const gpcAnswer = (received: boolean) =>
 export class ConsentService {
   private readonly policy = expiryPolicyFromEnv();
   private readonly tcfMap = tcfPurposeMapFromEnv();
+  private projectionFault: FaultWatch | null = null;
 
   constructor(
     private readonly commands: CommandBus,
@@ -245,6 +246,16 @@ export class ConsentService {
   }
 
   /**
+   * Deny by default (invariant 8) includes time: a stuck consent read model may be missing a
+   * withdrawal, so validate answers 503 naming it rather than allow from what it last knew.
+   */
+  private async assertConsentCurrent(): Promise<void> {
+    this.projectionFault ??= new FaultWatch(this.infra.db, CONSENT_PROJECTION);
+    const fault = await this.projectionFault.current();
+    if (fault) throw new ProjectionStuckError(fault.name, fault.errorClass);
+  }
+
+  /**
    * `Sec-GPC: 1` on validate is an opt-out of sale/sharing for this subject (11 CCR § 7025(b)):
    * recorded once (the decider appends nothing when it stands), then the answer honours it.
    */
@@ -252,6 +263,7 @@ export class ConsentService {
     if (!userId) throw invalid('user_id is required', { field: 'user_id' });
     if (!category) throw invalid('data_category is required', { field: 'data_category' });
     if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
+    await this.assertConsentCurrent();
     const c = resolveCategory(category);
     const p = resolvePurpose(purpose);
     const subjectKey = this.subject(userId);
@@ -267,6 +279,7 @@ export class ConsentService {
   }
 
   async validateBatch(checks: ValidateCheckDto[]): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number }> {
+    await this.assertConsentCurrent();
     const resolved = checks.map((c, i) => {
       try {
         return { user_id: c.user_id, subject: this.subject(c.user_id), category: resolveCategory(c.data_category), purpose: resolvePurpose(c.processing_purpose) };

@@ -52,3 +52,32 @@ export async function readFaults(db: SqlExecutor, names: readonly string[] | nul
   ).catch(() => ({ rows: [] as Row[] }));
   return r.rows.map((row) => ({ name: row.name, errorClass: row.error_class, failures: Number(row.failures), since: new Date(row.since).toISOString() }));
 }
+
+/**
+ * Whether one follower is stuck, read at most once per `ttlMs` (concurrent callers share the read),
+ * for hot paths that must not answer from a read model that no longer advances.
+ */
+export class FaultWatch {
+  private checkedAt = 0;
+  private fault: ProjectionFault | null = null;
+  private pending: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: SqlExecutor,
+    readonly name: string,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  async current(now = Date.now()): Promise<ProjectionFault | null> {
+    if (now - this.checkedAt >= this.ttlMs) {
+      this.pending ??= readFaults(this.db, [this.name])
+        .then(([f]) => {
+          this.fault = f ?? null;
+          this.checkedAt = Date.now();
+        })
+        .finally(() => (this.pending = null));
+      await this.pending;
+    }
+    return this.fault;
+  }
+}

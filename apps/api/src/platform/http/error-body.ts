@@ -63,7 +63,7 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; 
       status: 503,
       body: {
         error: 'service_unavailable',
-        message: `the change was recorded but read model ${e.projection} is stuck and cannot show it; operators see it on /health`,
+        message: `read model ${e.projection} is stuck and does not show recent changes (a change you made is recorded); operators see it on /health`,
         details: { projection: e.projection, stuck: true, error_class: e.errorClass },
       },
       internal: false,

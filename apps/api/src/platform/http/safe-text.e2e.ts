@@ -98,6 +98,10 @@ describe('a consent command while the consent projection is stuck (PGlite)', () 
       expect(second.status).toBe(503);
       expect(second.body.details).toMatchObject({ projection: 'consent', stuck: true });
       expect(Date.now() - again).toBeLessThan(2_000);
+      // deny by default: validate does not answer from a read model that may be missing a withdrawal
+      const v = await t.request('GET', '/consent/validate?user_id=stuck-user&data_category=user.contact.email&processing_purpose=marketing.communications.email');
+      expect(v.status).toBe(503);
+      expect(v.body.details).toMatchObject({ projection: 'consent', stuck: true });
       // a catalog write waits on the catalog read model: stuck is a 503 naming it, not "not yet current"
       const system = await t.request('POST', '/governance/systems', { system_id: 'erp', name: 'ERP', owner: 'ops', storage: [{ country: 'DE' }] });
       expect(system.status).toBe(503);
