@@ -1,3 +1,4 @@
+import { GDPR_ART10, GDPR_ART9 } from '../law/special-categories';
 import { DomainError } from '../shared';
 import { isSpecial } from '../law/special-categories';
 import { isLawfulBasis, COARSE_LAWFUL_BASES } from '../law/lawful-bases';
@@ -202,10 +203,10 @@ export function activityFindings(a: ActivitySnapshot, systems: ReadonlyMap<strin
   const out: Array<Omit<Finding, 'path' | 'line'>> = [];
   const special = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art9);
   if (special.length && !a.art9_condition) {
-    out.push({ severity: 'error', code: 'special_category_without_art9_condition', message: `activity ${a.activity_id} processes ${special.join(', ')} (Art. 9(1)) without an Art. 9(2) condition` });
+    out.push({ severity: 'error', code: 'special_category_without_art9_condition', message: `activity ${a.activity_id} processes ${special.join(', ')} (${GDPR_ART9.source}) without an Art. 9(2) condition` });
   }
   const art10 = a.data_categories.filter((c) => specialFlagsOf(c).gdpr_art10);
-  if (art10.length) out.push({ severity: 'warning', code: 'criminal_data', message: `activity ${a.activity_id} processes ${art10.join(', ')}: Art. 10 requires official authority or authorisation by law` });
+  if (art10.length) out.push({ severity: 'warning', code: 'criminal_data', message: `activity ${a.activity_id} processes ${art10.join(', ')}: ${GDPR_ART10.source} requires official authority or authorisation by law` });
   const uncovered = a.data_categories.filter((c) => !ruleFor(a, c));
   if (uncovered.length) out.push({ severity: 'error', code: 'no_retention_limit', message: `activity ${a.activity_id} sets no retention limit for ${uncovered.join(', ')} (Art. 30(1)(f), Art. 5(1)(e))` });
   const consentPurposes = a.purposes.filter((p) => p.lawful_basis === 'consent');

@@ -1,5 +1,5 @@
 import { invalid, invalidValue } from '../shared/errors';
-import type { Art9Kind, CpraSensitiveKind, SpecialCategoryFlags } from '../law/special-categories';
+import { CPRA_SENSITIVE, type Art9Kind, type CpraSensitiveKind, type SpecialCategoryFlags } from '../law/special-categories';
 import type { RestrictionException } from '../law/consent';
 import { COARSE_LAWFUL_BASES, type LawfulBasis } from '../law/lawful-bases';
 
@@ -296,7 +296,8 @@ export function specialFlagsOf(
   return {
     gdpr_art9: art9 !== undefined,
     gdpr_art10: art10,
-    cpra_sensitive: cpra !== undefined,
+    // the CPRA table (Civ. Code § 1798.140(ae), each kind with its source) decides which kinds are sensitive
+    cpra_sensitive: cpra === 'unspecified' || (cpra !== undefined && CPRA_SENSITIVE.some((r) => r.kind === cpra)),
     ...(art9 ? { art9_kind: art9 } : {}),
     ...(cpra ? { cpra_kind: cpra } : {}),
   };

@@ -1,3 +1,4 @@
+import { GDPR_ART9 } from '../law/special-categories';
 import { invalid } from '../shared';
 import { specialFlagsOf } from '../catalog';
 import { EXPLICIT_CONSENT, type ConsentBasis } from '../law/consent';
@@ -27,7 +28,7 @@ export function explicitnessFor(categories: readonly string[], basis: ConsentBas
   if (!special.length) return basis === 'explicit_consent' && method ? { method, source: EXPLICIT_CONSENT.source } : null;
   if (basis !== 'explicit_consent' || !method) {
     throw invalid(
-      `data_categories name a special category (GDPR Art. 9(1)); a plain consent does not cover it: send legal_basis "explicit_consent" and explicit_consent_method (one of ${methods.join(', ')})`,
+      `data_categories name a special category (${GDPR_ART9.source}); a plain consent does not cover it: send legal_basis "explicit_consent" and explicit_consent_method (one of ${methods.join(', ')})`,
       { field: basis !== 'explicit_consent' ? 'legal_basis' : 'explicit_consent_method', allowed: methods },
     );
   }

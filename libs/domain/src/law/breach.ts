@@ -115,10 +115,10 @@ export const ART34_EXEMPTIONS: Readonly<Record<Art34Exemption, BreachLegalSource
 
 /** Contents of the notification to the supervisory authority. */
 export const ART33_3_CONTENTS = [
-  { key: 'a', text: 'nature of the breach incl. categories and approximate number of subjects and of records concerned', source: 'GDPR Art. 33(3)(a)' },
-  { key: 'b', text: 'name and contact details of the DPO or other contact point', source: 'GDPR Art. 33(3)(b)' },
-  { key: 'c', text: 'likely consequences of the breach', source: 'GDPR Art. 33(3)(c)' },
-  { key: 'd', text: 'measures taken or proposed, incl. to mitigate possible adverse effects', source: 'GDPR Art. 33(3)(d)' },
+  { key: 'a', text: 'nature of the breach incl. categories and approximate number of subjects and of records concerned', source: 'GDPR Art. 33(3)(a)', effective_from: '2018-05-25' },
+  { key: 'b', text: 'name and contact details of the DPO or other contact point', source: 'GDPR Art. 33(3)(b)', effective_from: '2018-05-25' },
+  { key: 'c', text: 'likely consequences of the breach', source: 'GDPR Art. 33(3)(c)', effective_from: '2018-05-25' },
+  { key: 'd', text: 'measures taken or proposed, incl. to mitigate possible adverse effects', source: 'GDPR Art. 33(3)(d)', effective_from: '2018-05-25' },
 ] as const;
 
 /** Headings of the California security breach notification, in this order, titled "Notice of Data Breach". */

@@ -79,7 +79,6 @@ export const CONSENT_BASIS_ALIASES: Readonly<Record<string, ConsentBasis>> = {
  * absolute (21(2)-(3)).
  */
 export const OBJECTABLE_BASES: readonly string[] = ['legitimate_interests', 'public_task'];
-export const OBJECTION_SOURCE: ConsentLegalSource = { source: 'GDPR Art. 21(1)-(3)', effective_from: '2018-05-25' };
 
 /**
  * Explicit consent for special categories ([G] Art. 9(2)(a)): an express statement, not a click on a

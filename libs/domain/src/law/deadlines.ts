@@ -71,9 +71,9 @@ export type DeadlineRuleId = keyof typeof DEADLINE_RULES;
  * When the GDPR clock starts if identity information had to be asked for: on receipt of that
  * information (ICO guidance). The CCPA clock always starts on receipt (11 CCR § 7021(b)).
  */
-export const CLOCK_RESTARTS_ON_IDENTITY_INFO: Readonly<Record<Jurisdiction, { restarts: boolean; source: string }>> = {
-  GDPR: { restarts: true, source: 'ICO, Right of access: "the time limit starts from when you receive the additional information"' },
-  CCPA: { restarts: false, source: '11 CCR § 7021(b): the 45 days begin on receipt regardless of verification time' },
+export const CLOCK_RESTARTS_ON_IDENTITY_INFO: Readonly<Record<Jurisdiction, { restarts: boolean; source: string; effective_from: string }>> = {
+  GDPR: { restarts: true, source: 'ICO, Right of access: "the time limit starts from when you receive the additional information"', effective_from: '2018-05-25' },
+  CCPA: { restarts: false, source: '11 CCR § 7021(b): the 45 days begin on receipt regardless of verification time', effective_from: '2020-08-14' },
 };
 
 /**
@@ -167,7 +167,8 @@ export function addBusinessDays(cal: HolidayCalendar, isoDate: string, n: number
 }
 
 /** Thresholds the worker raises once per request and due date. */
+/** Not law: this service's own policy (a warning a week ahead), so it cites no source. */
 export const DEADLINE_ALERTS = {
   due_soon_days: 7,
-  source: 'internal policy: warn a week before the statutory deadline',
+  policy: 'internal policy: warn a week before the statutory deadline',
 } as const;

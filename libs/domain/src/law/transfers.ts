@@ -81,9 +81,9 @@ export const EEA_COUNTRIES: ReadonlySet<string> = new Set([
 export const EEA_SOURCE = { source: 'EEA Agreement, Annex XI (GDPR incorporated by Decision 154/2018)', effective_from: '2018-07-20' };
 
 /** Mechanisms no longer valid. */
-export const INVALID_MECHANISMS: Readonly<Record<'privacy_shield' | 'safe_harbor', { readonly invalid_from: string; readonly source: string }>> = {
-  privacy_shield: { invalid_from: '2020-07-16', source: 'CJEU C-311/18 (Schrems II), invalidating Decision 2016/1250' },
-  safe_harbor: { invalid_from: '2015-10-06', source: 'CJEU C-362/14 (Schrems I), invalidating Decision 2000/520/EC' },
+export const INVALID_MECHANISMS: Readonly<Record<'privacy_shield' | 'safe_harbor', { readonly invalid_from: string; readonly effective_from: string; readonly source: string }>> = {
+  privacy_shield: { invalid_from: '2020-07-16', effective_from: '2020-07-16', source: 'CJEU C-311/18 (Schrems II), invalidating Decision 2016/1250' },
+  safe_harbor: { invalid_from: '2015-10-06', effective_from: '2015-10-06', source: 'CJEU C-362/14 (Schrems I), invalidating Decision 2000/520/EC' },
 };
 
 export type SccModule = 'C2C' | 'C2P' | 'P2P' | 'P2C';
@@ -96,13 +96,13 @@ export const SCC_MODULES: Readonly<Record<SccModule, { readonly exporter: 'contr
 export const SCC_DECISION = { source: 'Decision (EU) 2021/914 (standard contractual clauses), Art. 46(2)(c)', effective_from: '2021-06-27' };
 
 export type Art46Safeguard = 'scc' | 'bcr' | 'code_of_conduct' | 'certification' | 'ad_hoc_clauses' | 'public_authority_instrument';
-export const ART46_SAFEGUARDS: Readonly<Record<Art46Safeguard, { readonly source: string; readonly needs?: string }>> = {
-  scc: { source: 'GDPR Art. 46(2)(c); Decision (EU) 2021/914', needs: 'the SCC module matching the parties (C2C, C2P, P2P, P2C)' },
-  bcr: { source: 'GDPR Art. 46(2)(b), Art. 47', needs: 'binding corporate rules approved by the competent authority' },
-  code_of_conduct: { source: 'GDPR Art. 46(2)(e), Art. 40', needs: 'an approved code with binding and enforceable commitments of the importer' },
-  certification: { source: 'GDPR Art. 46(2)(f), Art. 42', needs: 'an approved certification with binding and enforceable commitments of the importer' },
-  ad_hoc_clauses: { source: 'GDPR Art. 46(3)(a)', needs: 'authorisation by the competent supervisory authority' },
-  public_authority_instrument: { source: 'GDPR Art. 46(2)(a)', needs: 'a legally binding instrument between public authorities' },
+export const ART46_SAFEGUARDS: Readonly<Record<Art46Safeguard, { readonly source: string; readonly effective_from: string; readonly needs?: string }>> = {
+  scc: { source: 'GDPR Art. 46(2)(c); Decision (EU) 2021/914', effective_from: '2021-06-27', needs: 'the SCC module matching the parties (C2C, C2P, P2P, P2C)' },
+  bcr: { source: 'GDPR Art. 46(2)(b), Art. 47', effective_from: '2018-05-25', needs: 'binding corporate rules approved by the competent authority' },
+  code_of_conduct: { source: 'GDPR Art. 46(2)(e), Art. 40', effective_from: '2018-05-25', needs: 'an approved code with binding and enforceable commitments of the importer' },
+  certification: { source: 'GDPR Art. 46(2)(f), Art. 42', effective_from: '2018-05-25', needs: 'an approved certification with binding and enforceable commitments of the importer' },
+  ad_hoc_clauses: { source: 'GDPR Art. 46(3)(a)', effective_from: '2018-05-25', needs: 'authorisation by the competent supervisory authority' },
+  public_authority_instrument: { source: 'GDPR Art. 46(2)(a)', effective_from: '2018-05-25', needs: 'a legally binding instrument between public authorities' },
 };
 export const TIA_SOURCE = 'EDPB Recommendations 01/2020 on supplementary measures (transfer impact assessment)';
 
@@ -116,15 +116,15 @@ export type Art49Derogation =
   | 'public_register'
   | 'compelling_legitimate_interests';
 
-export const ART49_DEROGATIONS: Readonly<Record<Art49Derogation, { readonly source: string }>> = {
-  explicit_consent: { source: 'GDPR Art. 49(1)(a)' },
-  contract_with_subject: { source: 'GDPR Art. 49(1)(b)' },
-  contract_in_subject_interest: { source: 'GDPR Art. 49(1)(c)' },
-  public_interest: { source: 'GDPR Art. 49(1)(d)' },
-  legal_claims: { source: 'GDPR Art. 49(1)(e)' },
-  vital_interests: { source: 'GDPR Art. 49(1)(f)' },
-  public_register: { source: 'GDPR Art. 49(1)(g)' },
-  compelling_legitimate_interests: { source: 'GDPR Art. 49(1) second subparagraph (last resort)' },
+export const ART49_DEROGATIONS: Readonly<Record<Art49Derogation, { readonly source: string; readonly effective_from: string }>> = {
+  explicit_consent: { source: 'GDPR Art. 49(1)(a)', effective_from: '2018-05-25' },
+  contract_with_subject: { source: 'GDPR Art. 49(1)(b)', effective_from: '2018-05-25' },
+  contract_in_subject_interest: { source: 'GDPR Art. 49(1)(c)', effective_from: '2018-05-25' },
+  public_interest: { source: 'GDPR Art. 49(1)(d)', effective_from: '2018-05-25' },
+  legal_claims: { source: 'GDPR Art. 49(1)(e)', effective_from: '2018-05-25' },
+  vital_interests: { source: 'GDPR Art. 49(1)(f)', effective_from: '2018-05-25' },
+  public_register: { source: 'GDPR Art. 49(1)(g)', effective_from: '2018-05-25' },
+  compelling_legitimate_interests: { source: 'GDPR Art. 49(1) second subparagraph (last resort)', effective_from: '2018-05-25' },
 };
 
 export function isEea(country: string): boolean {
