@@ -259,6 +259,29 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(statuses[10]).toBe(429);
   });
 
+  it('erasure keeps what the controller\'s declared retention obligation covers, until the end of the financial year plus its period, citing its statute', async () => {
+    const CAROL = 'carol-5120@example.com';
+    expect((await app.request('POST', '/governance/systems', { system_id: 'archive', name: 'archive', owner: 'finance', storage: [{ country: 'GB' }] })).status).toBe(201);
+    const obligation = { category: 'user.financial.account', years: 6, counted_from: 'end_of_financial_year', year_end_month: 3, jurisdiction: 'GB', statute: 'Finance Act 1998 Sch. 18 para 21' };
+    const bad = await app.request('POST', '/governance/activities', {
+      activity_id: 'archiving', name: 'Archiving', controller: { name: 'Shop Ltd', contact: 'dpo@shop.example', retention_obligations: [{ ...obligation, statute: '' }] },
+      purposes: [{ purpose: 'essential.legal', lawful_basis: 'legal_obligation' }], subject_categories: ['customer'], data_categories: ['user.financial.account'], systems: ['archive'],
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/statute is required/);
+    expect((await app.request('POST', '/governance/activities', {
+      activity_id: 'archiving', name: 'Archiving', controller: { name: 'Shop Ltd', contact: 'dpo@shop.example', retention_obligations: [obligation] },
+      purposes: [{ purpose: 'essential.legal', lawful_basis: 'legal_obligation' }], subject_categories: ['customer'], data_categories: ['user.financial.account'], systems: ['archive'],
+    })).status).toBe(201);
+    const storedAt = '2026-04-10T09:00:00.000Z';
+    expect((await app.request('POST', '/privacy/receipts/batch', { receipts: [{ user_id: CAROL, system_id: 'archive', data_category: 'user.financial.account', processing_purpose: 'essential.legal', stored_at: storedAt }] })).status).toBeLessThan(300);
+    const erased = await app.request('POST', '/data-subject/erasure', { user_id: CAROL });
+    expect(erased.status).toBe(202);
+    const archive = erased.body.tasks.find((t: any) => t.system_id === 'archive');
+    // the record of 10 April 2026 falls in the financial year ending 31 March 2027; six years from then
+    expect(archive).toMatchObject({ categories: [], retained: [{ category: 'user.financial.account', reason_code: 'legal_obligation:declared_obligation', source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', retain_until: '2033-03-31', obligation_from: 'catalog' }] });
+  });
+
   it('erasure by crypto-shredding: tasks with retained items explained, no personal value left anywhere after a rebuild, accountability facts kept', async () => {
     const before = await dumpDatabase(app);
     expect(before).not.toContain(ALICE); // the raw user id never reaches the database

@@ -18,53 +18,18 @@ export const retentionProcessManager: ProcessManager = {
   name: 'catalog-retention',
   intervalMs: 60_000,
   async tick(infra: Pick<Infrastructure, 'db' | 'store'>, now: Date): Promise<void> {
-    const context = () => ({ actor: 'worker:catalog-retention', correlationId: randomUUID(), now });
+    const record = (subjectKey: string, command: catalog.RetentionCommand) =>
+      handleCommand(infra.store, catalog.subjectRetentionDecider, catalog.receiptsStream(subjectKey), command, { actor: 'worker:catalog-retention', correlationId: randomUUID(), now });
     const activities = await currentActivities(infra.db);
     for await (const h of dueExpiries(infra.db, activities, now)) {
-      await handleCommand(
-        infra.store,
-        catalog.subjectRetentionDecider,
-        catalog.receiptsStream(h.subject_key),
-        {
-          type: 'MarkRetentionExpired',
-          expiry: {
-            subject_key: h.subject_key,
-            system_id: h.system_id,
-            category: h.category,
-            purpose: h.purpose,
-            activity_id: h.activity_id,
-            last_stored_at: h.last_stored_at,
-            period: h.retention,
-            due_at: h.delete_after,
-          },
-          now: now.toISOString(),
-        },
-        context(),
-      );
+      const { subject_key, system_id, category, purpose, activity_id, last_stored_at, retention: period, delete_after: due_at } = h;
+      await record(subject_key, { type: 'MarkRetentionExpired', expiry: { subject_key, system_id, category, purpose, activity_id, last_stored_at, period, due_at }, now: now.toISOString() });
     }
     for await (const h of dueObligationEnds(infra.db, now)) {
+      const { subject_key, system_id, category, purpose } = h;
       const { reason_code, source, until, since } = h.retained;
-      await handleCommand(
-        infra.store,
-        catalog.subjectRetentionDecider,
-        catalog.receiptsStream(h.subject_key),
-        {
-          type: 'MarkObligationEnded',
-          ended: {
-            subject_key: h.subject_key,
-            system_id: h.system_id,
-            category: h.category,
-            purpose: h.purpose,
-            reason_code,
-            source,
-            retained_until: until,
-            retained_since: since,
-            due_at: catalog.obligationEndsAt(until),
-          },
-          now: now.toISOString(),
-        },
-        context(),
-      );
+      const ended = { subject_key, system_id, category, purpose, reason_code, source, retained_until: until, retained_since: since, due_at: catalog.obligationEndsAt(until) };
+      await record(subject_key, { type: 'MarkObligationEnded', ended, now: now.toISOString() });
     }
   },
 };

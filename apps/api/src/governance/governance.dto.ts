@@ -66,9 +66,21 @@ export class ActivityDto {
   @IsString() @Length(1, 200) name!: string;
   @ApiPropertyOptional({ type: String, maxLength: 2000 })
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  /** Art. 30(1)(a); `establishment: { country, region? }` (Art. 56 lead authority's member state) sets the calendar of GDPR request deadlines. */
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { name: 'Shop Ltd', contact: 'privacy@shop.example', establishment: { country: 'DE', region: 'BY' } } })
-  @IsObject() controller!: { name: string; contact: string; establishment?: { country: string; region?: string | null } | null };
+  /**
+   * Art. 30(1)(a); `establishment: { country, region? }` (Art. 56 lead authority's member state) sets the calendar of GDPR request deadlines;
+   * `retention_obligations: [{ category, period | years, counted_from?, year_end_month?, jurisdiction, statute }]` (Art. 17(3)(b)) replace the law data defaults in the erasure analysis.
+   */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      name: 'Shop Ltd',
+      contact: 'privacy@shop.example',
+      establishment: { country: 'GB' },
+      retention_obligations: [{ category: 'user.financial.transaction', years: 6, counted_from: 'end_of_financial_year', year_end_month: 3, jurisdiction: 'GB', statute: 'Finance Act 1998 Sch. 18 para 21 (six years from the end of the accounting period)' }],
+    },
+  })
+  @IsObject() controller!: { name: string; contact: string; establishment?: { country: string; region?: string | null } | null; retention_obligations?: catalog.RetentionObligationInput[] | null };
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, maxItems: 20 })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @IsObject({ each: true }) joint_controllers?: Array<{ name: string; contact: string }>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@pl/domain';
+import type { catalog, RecordedEvent } from '@pl/domain';
 import type { LawfulBasis } from '@pl/domain/law/lawful-bases';
 import { art19Recipients, type Integration, type SystemHolding } from '@pl/domain/rights';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
@@ -8,7 +8,7 @@ import { entities, entity } from '@pl/projections/catalog';
 export interface ActivityView {
   readonly activity_id: string;
   readonly name: string;
-  readonly controller: { name: string; contact: string; establishment?: { country: string; region: string | null } } | null;
+  readonly controller: Pick<catalog.ControllerParty, 'name' | 'contact' | 'establishment' | 'retention_obligations'> | null;
   readonly purposes: ReadonlyArray<{ purpose: string; lawful_basis: LawfulBasis; categories: readonly string[] }>;
   readonly data_categories: readonly string[];
   readonly recipients: readonly string[];

@@ -182,7 +182,8 @@ export class RightsService {
     if (req.request_type === 'erasure') {
       // retention law is the controller's (its establishment), whichever jurisdiction the request is under
       const establishmentCountry = req.establishment?.country ?? (await this.catalogEstablishment()).establishment?.country ?? null;
-      const plans = analyseErasure({ jurisdiction: req.jurisdiction, requestedCategories: req.data_categories, systems: holdings, now: ctx.now, establishmentCountry });
+      const declaredObligations = (await this.catalog.activities()).flatMap((a) => a.controller?.retention_obligations ?? []);
+      const plans = analyseErasure({ jurisdiction: req.jurisdiction, requestedCategories: req.data_categories, systems: holdings, now: ctx.now, establishmentCountry, declaredObligations });
       tasks = plans.map((p) => ({ taskId: randomUUID(), systemId: p.system_id, integration: p.integration, categories: p.erase, retained: p.retained }));
     } else {
       tasks = holdings.map((h) => ({ taskId: randomUUID(), systemId: h.system_id, integration: h.integration, categories: h.categories.map((c) => c.category) }));

@@ -4,6 +4,7 @@ import { ART9_CONDITIONS, isArt9Condition, type Art9Condition } from '../law/spe
 import { catalogId, countryCode, isDuration, sameJson, text, textList } from './common';
 import { categoryCovers, resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
 import { normalizeDeclaredTransfer, type DeclaredTransfer, type DeclaredTransferInput } from './declared-transfer';
+import { normalizeRetentionObligation, type DeclaredRetentionObligation, type RetentionObligationInput } from './controller-retention';
 
 export interface Party {
   readonly name: string;
@@ -17,6 +18,8 @@ export interface Party {
  */
 export interface ControllerParty extends Party {
   readonly establishment?: { readonly country: string; readonly region: string | null };
+  /** Retention obligations it declares (Art. 17(3)(b)), used by the erasure analysis before the law data defaults. */
+  readonly retention_obligations?: readonly DeclaredRetentionObligation[];
 }
 
 export interface PurposeBasis {
@@ -87,7 +90,7 @@ export type ActivityEvent =
   | DomainEvent<'catalog.activity_retired', { activity_id: string }>;
 
 type PartyInput = { name: string; contact: string };
-type ControllerInput = PartyInput & { establishment?: { country: string; region?: string | null } | null };
+type ControllerInput = PartyInput & { establishment?: { country: string; region?: string | null } | null; retention_obligations?: RetentionObligationInput[] | null };
 
 export interface ActivityInput {
   activity_id: string;
@@ -127,15 +130,21 @@ function party(input: PartyInput | null | undefined, field: string, optional: bo
 
 const REGION = /^[A-Z0-9]{1,8}$/;
 
-/** Establishment is optional (absent = the service's default, England): existing snapshots stay equal. */
+/** Establishment and retention obligations are optional (absent = the defaults): existing snapshots stay equal. */
 function controllerParty(input: ControllerInput): ControllerParty {
-  const p = party(input, 'controller', false)!;
+  const p = { ...party(input, 'controller', false)!, ...retentionObligationsOf(input) };
   const e = input?.establishment;
   if (e === undefined || e === null) return p;
   if (typeof e !== 'object') throw invalid('controller.establishment must be an object with country and optional region', { field: 'controller.establishment' });
   const region = typeof e.region === 'string' && e.region.trim() ? e.region.trim().toUpperCase() : null;
   if (e.region != null && (region === null || !REGION.test(region))) throw invalid('controller.establishment.region must be 1-8 letters or digits (e.g. BY, SCT, CA)', { field: 'controller.establishment.region' });
   return { ...p, establishment: { country: countryCode(e.country, 'controller.establishment.country'), region } };
+}
+
+function retentionObligationsOf(input: ControllerInput): Pick<ControllerParty, 'retention_obligations'> {
+  const given = list<RetentionObligationInput>(input.retention_obligations, 'controller.retention_obligations');
+  if (!given.length) return {};
+  return { retention_obligations: given.map((o, i) => normalizeRetentionObligation(o, `controller.retention_obligations[${i}]`)) };
 }
 
 const RISK_FLAGS = ['evaluation_scoring', 'automated_decision_legal_effect', 'systematic_monitoring', 'public_area_monitoring', 'large_scale', 'matching_datasets', 'innovative_technology', 'prevents_right_or_service'] as const;

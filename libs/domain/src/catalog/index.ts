@@ -10,6 +10,7 @@ export * from './flow';
 export * from './transfer-assessment';
 export * from './dpia-screening';
 export * from './retention';
+export * from './controller-retention';
 export * from './receipts';
 export * from './manifest';
 export * from '../law/lawful-bases';

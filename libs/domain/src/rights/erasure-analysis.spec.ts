@@ -1,3 +1,4 @@
+import { normalizeRetentionObligation } from '../catalog/controller-retention';
 import { analyseErasure, inScope, portabilityScope, type SystemHolding } from './erasure-analysis';
 
 const now = new Date('2026-03-02T10:00:00Z');
@@ -47,6 +48,26 @@ describe('erasure analysis', () => {
     ]);
     // no obligation recorded for the place: this ground keeps nothing
     expect(analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [stored], now, establishmentCountry: 'IT' })[0]).toMatchObject({ erase: ['user.financial.transaction'], retained: [] });
+  });
+
+  it('the catalog\'s declared obligations for the establishment come first, the law data only where it declares none, and the item says which', () => {
+    const stored: SystemHolding = { ...billing, categories: [{ ...billing.categories[0], last_stored_at: '2026-04-10T10:00:00Z' }, { ...billing.categories[1], last_stored_at: '2026-04-10T10:00:00Z' }] };
+    const corporationTax = normalizeRetentionObligation({ category: 'user.financial.transaction', years: 6, counted_from: 'end_of_financial_year', year_end_month: 3, jurisdiction: 'GB', statute: 'Finance Act 1998 Sch. 18 para 21' }, 'o');
+    const addresses = normalizeRetentionObligation({ category: 'user.contact', period: 'P2Y', jurisdiction: 'GB', statute: 'a contract term under the Limitation Act 1980 s. 5' }, 'o');
+    const german = normalizeRetentionObligation({ category: 'user.financial', years: 10, jurisdiction: 'DE', statute: 'HGB § 257' }, 'o');
+    const plan = analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [stored], now, declaredObligations: [german, corporationTax, addresses] })[0];
+    expect(plan.erase).toEqual([]);
+    expect(plan.retained).toEqual([
+      expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:declared_obligation', retain_until: '2033-03-31', source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', obligation_from: 'catalog' }),
+      expect.objectContaining({ category: 'user.contact.address', retain_until: '2028-04-10', obligation_from: 'catalog' }),
+    ]);
+    // declared for another jurisdiction only: the law data default of the establishment (UK VAT, six years from the record)
+    expect(analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [stored], now, declaredObligations: [german] })[0].retained).toEqual([
+      expect.objectContaining({ category: 'user.financial.transaction', reason_code: 'legal_obligation:payment_records', retain_until: '2032-04-10', obligation_from: 'law' }),
+    ]);
+    // a declared obligation never keeps consent-based data (17(1)(b))
+    const consented: SystemHolding = { ...stored, categories: [{ ...stored.categories[0], purposes: [{ purpose: 'marketing', lawful_basis: 'consent' }] }] };
+    expect(analyseErasure({ jurisdiction: 'GDPR', requestedCategories: null, systems: [consented], now, declaredObligations: [corporationTax] })[0]).toMatchObject({ erase: ['user.financial.transaction'], retained: [] });
   });
 
   it('public-task data is kept (17(3)(b))', () => {

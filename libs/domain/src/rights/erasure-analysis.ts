@@ -1,6 +1,7 @@
 import { erasureException, type ErasureExceptionCode } from '../law/erasure-exceptions';
 import { DEFAULT_ESTABLISHMENT } from '../law/establishment';
 import { retainedUntil, retentionObligation } from '../law/retention-obligations';
+import { categoryCovers, declaredRetentionEnd, type DeclaredRetentionObligation } from '../catalog';
 import { LAWFUL_BASIS_RULES, type LawfulBasis } from '../law/lawful-bases';
 import type { Integration, RetainedItem } from './events';
 import type { Jurisdiction } from './request-types';
@@ -56,14 +57,17 @@ export function analyseErasure(input: {
   readonly now: Date;
   /** Country of the controller's establishment: whose retention law applies (default: the default establishment's). */
   readonly establishmentCountry?: string | null;
+  /** Retention obligations the catalog's controllers declare; for a category they cover, the law data defaults are not used. */
+  readonly declaredObligations?: readonly DeclaredRetentionObligation[];
 }): SystemErasurePlan[] {
   const country = input.establishmentCountry ?? DEFAULT_ESTABLISHMENT.country;
+  const declared = (input.declaredObligations ?? []).filter((o) => o.jurisdiction === country);
   return input.systems.map((sys) => {
     const erase: string[] = [];
     const retained: RetainedItem[] = [];
     for (const holding of sys.categories) {
       if (!inScope(holding.category, input.requestedCategories)) continue;
-      const reason = retentionReason(input.jurisdiction, country, sys, holding, input.now);
+      const reason = retentionReason(input.jurisdiction, country, declared, sys, holding, input.now);
       if (reason) retained.push({ system_id: sys.system_id, category: holding.category, ...reason });
       else erase.push(holding.category);
     }
@@ -73,7 +77,7 @@ export function analyseErasure(input: {
 
 type Reason = Omit<RetainedItem, 'system_id' | 'category'>;
 
-function retentionReason(jurisdiction: Jurisdiction, country: string, sys: SystemHolding, holding: CategoryHolding, now: Date): Reason | null {
+function retentionReason(jurisdiction: Jurisdiction, country: string, declared: readonly DeclaredRetentionObligation[], sys: SystemHolding, holding: CategoryHolding, now: Date): Reason | null {
   const hold = sys.legal_hold;
   if (hold && (!hold.categories || inScope(holding.category, hold.categories))) {
     const ex = erasureException(jurisdiction, 'legal_claims')!;
@@ -85,7 +89,19 @@ function retentionReason(jurisdiction: Jurisdiction, country: string, sys: Syste
     if (ex) return { reason_code: ex.code, source: ex.source, explanation: `kept to ${ex.description}${declared.note ? `: ${declared.note}` : ''}`, retain_until: null };
   }
   const bases = new Set(holding.purposes.map((p) => p.lawful_basis));
-  const obligation = bases.has('legal_obligation') || bases.has('contract') ? retentionObligation(country, holding.category, now) : null;
+  const underObligation = bases.has('legal_obligation') || bases.has('contract');
+  const own = underObligation ? declaredFor(declared, holding.category) : null;
+  if (own) {
+    const ex = erasureException(jurisdiction, 'legal_obligation')!;
+    return {
+      reason_code: `${ex.code}:declared_obligation`,
+      source: `${ex.source}; ${own.statute}`,
+      explanation: `kept ${own.period} from ${COUNTED_FROM_TEXT[own.counted_from]} under the controller's declared obligation (${own.jurisdiction}), then deleted`,
+      retain_until: declaredRetentionEnd(own, holding.last_stored_at ?? now.toISOString()),
+      obligation_from: 'catalog',
+    };
+  }
+  const obligation = underObligation ? retentionObligation(country, holding.category, now) : null;
   if (obligation) {
     const ex = erasureException(jurisdiction, obligation.exception)!;
     // from the record's own date; a holding with no known date counts from now (keeps it no shorter than the law asks)
@@ -95,6 +111,7 @@ function retentionReason(jurisdiction: Jurisdiction, country: string, sys: Syste
       source: `${ex.source}; ${obligation.source}`,
       explanation: `${obligation.description}: kept ${obligation.years} years from ${obligation.starts === 'record_date' ? 'the record\'s date' : 'the end of the calendar year of the record'}, then deleted`,
       retain_until: retainedUntil(obligation, recordDate),
+      obligation_from: 'law',
     };
   }
   for (const p of holding.purposes) {
@@ -119,4 +136,17 @@ export function portabilityScope(holdings: readonly CategoryHolding[]): { portab
     else portable.push(h.category);
   }
   return { portable, excluded };
+}
+
+const COUNTED_FROM_TEXT: Record<DeclaredRetentionObligation['counted_from'], string> = {
+  record_date: "the record's date",
+  end_of_calendar_year: 'the end of the calendar year of the record',
+  end_of_financial_year: 'the end of the financial year of the record',
+};
+
+/** The most specific declared obligation covering the category (a longer key beats a shorter one). */
+function declaredFor(declared: readonly DeclaredRetentionObligation[], category: string): DeclaredRetentionObligation | null {
+  let best: DeclaredRetentionObligation | null = null;
+  for (const o of declared) if (categoryCovers(o.category, category) && (!best || o.category.length > best.category.length)) best = o;
+  return best;
 }

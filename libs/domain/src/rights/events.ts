@@ -22,6 +22,8 @@ export type RetainedItem = {
   readonly explanation: string;
   /** ISO date until which it is kept, when known. */
   readonly retain_until: string | null;
+  /** For a retention obligation: declared by the catalog's controller, or the law data default (law/retention-obligations.ts). */
+  readonly obligation_from?: 'catalog' | 'law';
 }
 
 export type TaskDispatchedData = {
