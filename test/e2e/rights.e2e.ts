@@ -3,6 +3,7 @@ import { rebuildProjection } from '@pl/application';
 import { computeDeadline, DEADLINE_RULES } from '@pl/domain/law/deadlines';
 import { loadSnapshot } from '@pl/projections/consent';
 import { PROJECTIONS } from '../../apps/worker/src/registry';
+import { retentionProcessManager } from '../../apps/worker/src/retention.process-manager';
 import { startTestApp, type TestApp } from '../support/app';
 
 /** Personal values that must vanish after erasure (and never appear in clear anywhere). */
@@ -259,7 +260,7 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(statuses[10]).toBe(429);
   });
 
-  it('erasure keeps what the controller\'s declared retention obligation covers, until the end of the financial year plus its period, citing its statute', async () => {
+  it('erasure keeps what the controller\'s declared retention obligation covers, until the end of the financial year plus its period, citing its statute; the data map drops it when the obligation ends', async () => {
     const CAROL = 'carol-5120@example.com';
     expect((await app.request('POST', '/governance/systems', { system_id: 'archive', name: 'archive', owner: 'finance', storage: [{ country: 'GB' }] })).status).toBe(201);
     const obligation = { category: 'user.financial.account', years: 6, counted_from: 'end_of_financial_year', year_end_month: 3, jurisdiction: 'GB', statute: 'Finance Act 1998 Sch. 18 para 21' };
@@ -280,6 +281,16 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     const archive = erased.body.tasks.find((t: any) => t.system_id === 'archive');
     // the record of 10 April 2026 falls in the financial year ending 31 March 2027; six years from then
     expect(archive).toMatchObject({ categories: [], retained: [{ category: 'user.financial.account', reason_code: 'legal_obligation:declared_obligation', source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', retain_until: '2033-03-31', obligation_from: 'catalog' }] });
+
+    // the data map keeps it until the obligation ends; the retention worker then records the end and the map drops it
+    const carolMap = () => app.request('GET', `/privacy/data-map/${encodeURIComponent(CAROL)}`).then((r) => r.body);
+    const kept = await eventually(async () => (await carolMap()).systems?.[0]?.holdings?.[0]?.retained ?? null);
+    expect(kept).toMatchObject({ reason_code: 'legal_obligation:declared_obligation', until: '2033-03-31' });
+    await retentionProcessManager.tick(app.infra, new Date('2033-03-31T23:59:59Z'));
+    await retentionProcessManager.tick(app.infra, new Date('2033-04-01T00:00:00Z'));
+    expect(await eventually(async () => ((await carolMap()).systems.length === 0 ? true : null))).toBe(true);
+    const ended = (await app.infra.store.readStream(`receipts-${app.infra.pseudonymizer.subject(CAROL)}`)).events.filter((e) => e.type === 'catalog.retention_obligation_ended');
+    expect(ended.map((e) => [e.data.system_id, e.data.retained_until, e.data.source])).toEqual([['archive', '2033-03-31', 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21']]);
   });
 
   it('erasure by crypto-shredding: tasks with retained items explained, no personal value left anywhere after a rebuild, accountability facts kept', async () => {
