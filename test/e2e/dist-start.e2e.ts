@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
+import { cleanEnv as withoutServiceVariables, freePort } from '../support/processes';
+
+const cleanEnv = (extra: Record<string, string>) => withoutServiceVariables({ LOG_LEVEL: 'info', HOST: '127.0.0.1', ...extra });
 
 /**
  * The built service as a user runs it (`npm start` = `node dist/apps/main.js`): needs `npm run build`
@@ -14,23 +16,6 @@ jest.setTimeout(180_000);
 
 const root = join(__dirname, '../..');
 const dist = (p: string) => join(root, 'dist', p);
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'ADMIN_API_KEY', 'MASTER_KEY', 'MASTER_KEY_ID', 'PSEUDONYM_SECRET', 'NODE_OPTIONS']) delete env[k];
-  return { ...env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...extra };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   readonly child: ChildProcess;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandBlocks, matchOutput, type CommandBlock } from '../support/doc-blocks';
+import { cleanEnv as withoutServiceVariables, freePort } from '../support/processes';
 
 /**
  * The commands in README.md and docs/*.md are run, so the pages cannot drift from the code:
@@ -21,22 +21,7 @@ const pages = (): string[] => ['README.md', ...readdirSync(join(root, 'docs')).f
 const RUN_PAGES = new Set(['docs/walkthrough.md']);
 const THIS_TEST = 'test/e2e/docs.e2e.ts';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'ADMIN_API_KEY', 'MASTER_KEY', 'MASTER_KEY_ID', 'PSEUDONYM_SECRET', 'NODE_OPTIONS', 'DATA_DIR', 'PORT', 'K', 'B']) delete env[k];
-  return { ...env, ...extra };
-}
+const cleanEnv = (extra: Record<string, string>) => withoutServiceVariables(extra, ['DATA_DIR', 'PORT', 'K', 'B']);
 
 /** The page's blocks as one script; each block's output is framed by markers carrying its exit status. */
 function script(blocks: readonly CommandBlock[], port: number): string {

@@ -1,0 +1,23 @@
+import { createServer } from 'node:net';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a child process to listen on). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The variables a started service reads, which the test run's own environment must not leak into it. */
+const SERVICE_VARIABLES = ['DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'ADMIN_API_KEY', 'MASTER_KEY', 'MASTER_KEY_ID', 'MASTER_KEYS_PREVIOUS', 'KEYSTORE_DATABASE_URL', 'PSEUDONYM_SECRET', 'AUDIT_TSA_URL', 'OUTBOUND_ALLOWED_PRIVATE_NETWORKS', 'NODE_OPTIONS'];
+
+/** This process's environment without the service's variables (and any others named), plus `extra`. */
+export function cleanEnv(extra: Record<string, string>, drop: readonly string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of [...SERVICE_VARIABLES, ...drop]) delete env[k];
+  return { ...env, ...extra };
+}
