@@ -46,6 +46,32 @@ describe('consent law (HTTP, PGlite)', () => {
     expect(state.conflicts).toEqual([expect.objectContaining({ direction: 'opt_out_after_consent', resolution: 'opt_out_prevails', sources: ['gpc'] })]);
   });
 
+  it('Sec-GPC: 1 on validate/batch opts each distinct subject of the batch out of sale/sharing once', async () => {
+    const [ann, ben] = ['gpc-batch-ann@example.com', 'gpc-batch-ben@example.com'];
+    for (const u of [ann, ben]) expect((await record(u, { processing_purposes: ['marketing.advertising.third_party', 'marketing.communications.email'] })).status).toBe(201);
+    const checks = [ann, ben, ann].map((user_id, i) => ({
+      user_id,
+      data_category: 'user.contact.email',
+      processing_purpose: i === 2 ? 'marketing.communications.email' : 'marketing.advertising.third_party',
+    }));
+    const batch = (headers: Record<string, string> = {}) => t.request('POST', '/consent/validate/batch', { checks }, undefined, headers);
+
+    const before = await eventCount();
+    const b = await batch({ 'sec-gpc': '1' });
+    expect(b.status).toBe(200);
+    expect(b.body.gpc).toMatchObject({ signal_received: true, honored: true, status: 'Opt-Out Request Honored' });
+    expect(b.body.results.map((r: { processing_allowed: boolean; reason: string }) => [r.processing_allowed, r.reason])).toEqual([
+      [false, 'opted_out'],
+      [false, 'opted_out'],
+      [true, expect.any(String)],
+    ]);
+    expect(await eventCount()).toBe(before + 4); // per subject: the opt-out and the conflict it resolved
+    expect((await batch({ 'sec-gpc': '1' })).body.denied).toBe(2);
+    expect(await eventCount()).toBe(before + 4);
+    expect((await batch()).body).toMatchObject({ allowed: 1, denied: 2 });
+    expect((await batch()).body.gpc).toBeUndefined();
+  });
+
   it('Sec-GPC absent or not "1" records nothing', async () => {
     const user = 'gpc-dan@example.com';
     await record(user, { processing_purposes: ['marketing.advertising.third_party'] });

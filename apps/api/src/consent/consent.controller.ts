@@ -57,13 +57,14 @@ export class ConsentController {
   @Post('validate/batch')
   @ApiOperation({ summary: 'Check up to 1,000 subject/category/purpose combinations at once' })
   @ApiResponse({ status: 400, description: 'Invalid checks' })
+  @ApiResponse({ status: 200, description: 'With `Sec-GPC: 1` each distinct subject of the batch is opted out of sale/sharing first (recorded once, 11 CCR § 7025) and the answer carries `gpc`' })
   @HttpCode(200)
   @RequireScopes('consent:read', 'consent:write')
   @ApiBody({ type: ValidateBatchDto })
-  validateBatch(@Body() body: Record<string, unknown>) {
+  validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const parsed = parseBatchBody(body);
     if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
-    return this.consents.validateBatch(parsed.checks);
+    return this.consents.validateBatch(parsed.checks, req.headers, ctx);
   }
 
   /**

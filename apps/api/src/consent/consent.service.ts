@@ -269,16 +269,20 @@ export class ConsentService {
     const subjectKey = this.subject(userId);
     const [loaded, bases] = await Promise.all([loadSnapshot(this.infra.db, subjectKey), this.bases.declaredBases(p, c)]);
     const gpc = gpcReceived(headers);
-    let snapshot = loaded;
-    if (gpc && ctx && !GPC_RULE.opts_out_of.every((k) => loaded?.opt_outs.some((o) => o.kind === k && o.source === 'gpc'))) {
-      const optOut = { kinds: [...GPC_RULE.opts_out_of], source: 'gpc' as const, detail: 'Sec-GPC: 1' };
-      snapshot = (await this.exec({ type: 'RecordOptOut', subjectKey, optOut, now: ctx.now.toISOString() }, ctx)).state;
-    }
+    const snapshot = gpc && ctx ? await this.honourGpc(subjectKey, loaded, ctx) : loaded;
     const answer = this.answer(userId, snapshot, c, p, new Date(), bases);
     return gpc ? { ...answer, gpc: gpcAnswer(true) } : answer;
   }
 
-  async validateBatch(checks: ValidateCheckDto[]): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number }> {
+  /** Records the GPC opt-out of sale/sharing unless it already stands (11 CCR § 7025(b)); the snapshot after it. */
+  private async honourGpc(subjectKey: string, loaded: consent.ConsentSnapshot | null, ctx: CommandContext): Promise<consent.ConsentSnapshot | null> {
+    if (GPC_RULE.opts_out_of.every((k) => loaded?.opt_outs.some((o) => o.kind === k && o.source === 'gpc'))) return loaded;
+    const optOut = { kinds: [...GPC_RULE.opts_out_of], source: 'gpc' as const, detail: 'Sec-GPC: 1' };
+    return (await this.exec({ type: 'RecordOptOut', subjectKey, optOut, now: ctx.now.toISOString() }, ctx)).state;
+  }
+
+  /** `Sec-GPC: 1` on a batch is honoured like on validate, once for each distinct subject of the batch. */
+  async validateBatch(checks: ValidateCheckDto[], headers: Record<string, string | string[] | undefined> = {}, ctx?: CommandContext): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number; gpc?: ReturnType<typeof gpcAnswer> }> {
     await this.assertConsentCurrent();
     const resolved = checks.map((c, i) => {
       try {
@@ -295,10 +299,17 @@ export class ConsentService {
     const [snapshots] = await Promise.all([loadSnapshots(this.infra.db, resolved.map((r) => r.subject)), ...pairs.values()]);
     const bases = new Map<string, string[]>();
     for (const [k, p] of pairs) bases.set(k, await p);
+    const gpc = gpcReceived(headers) && !!ctx;
+    if (gpc) {
+      for (const subject of new Set(resolved.map((r) => r.subject))) {
+        const after = await this.honourGpc(subject, snapshots.get(subject) ?? null, ctx!);
+        if (after) snapshots.set(subject, after);
+      }
+    }
     const now = new Date();
     const results = resolved.map((r) => this.answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now, bases.get(`${r.purpose}|${r.category}`)!));
     const allowed = results.filter((r) => r.processing_allowed).length;
-    return { results, allowed, denied: results.length - allowed };
+    return { results, allowed, denied: results.length - allowed, ...(gpc ? { gpc: gpcAnswer(true) } : {}) };
   }
 
   async state(userId: string) {
