@@ -14,6 +14,7 @@ const ALICE_EMAIL = 'alice.private.7781@example.com';
 const ALICE_ADDRESS = '77 Secret Lane, Springfield';
 const BOB = 'bob-4410@example.com';
 const BOB_IP = '198.51.100.44';
+const BOB_REFERRAL = 'friend-code-4410';
 
 /** The catalog as the governance routes record it: two systems, one activity, receipts per subject. */
 async function catalogFixtures(app: TestApp, subjects: Array<{ user: string; receipts: Array<[string, string, string]> }>) {
@@ -76,7 +77,7 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
         legal_basis: 'consent', consent_version: 'v1', consent_metadata: { ip_address: ip, user_agent: ALICE_UA.replace('Alice', user_id === ALICE ? 'Alice' : 'Bob'), method: 'checkbox', ...extra },
       });
     expect((await consent(ALICE, ALICE_IP, { email: ALICE_EMAIL })).status).toBe(201);
-    expect((await consent(BOB, BOB_IP, {})).status).toBe(201);
+    expect((await consent(BOB, BOB_IP, { referral: BOB_REFERRAL })).status).toBe(201);
     await catalogFixtures(app, [
       { user: ALICE, receipts: [['crm', 'user.contact.email', 'marketing'], ['billing', 'user.financial.transaction', 'essential.service.fulfilment'], ['billing', 'user.contact.address', 'essential.service.fulfilment']] },
       { user: BOB, receipts: [['crm', 'user.contact.email', 'marketing']] },
@@ -212,6 +213,9 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     const id = first.body.request_id;
     expect(first.body.export).toMatchObject({ source: 'GDPR Art. 20', portable_categories: ['user.contact.email'], records: [] });
     expect(first.body.export.consents).toHaveLength(1);
+    // the extra consent fields Bob gave are his (Art. 20(1)): decrypted in the export, in the log only encrypted
+    expect(first.body.export.consents[0].extra).toEqual({ referral: BOB_REFERRAL });
+    expect(JSON.stringify((await app.infra.store.readStream(`consent-${bob}`)).events.map((e) => e.data))).not.toContain(BOB_REFERRAL);
     const status = await app.request('GET', `/data-subject/requests/${id}`);
     const task = status.body.tasks.find((t: any) => t.system_id === 'crm');
     await app.request('POST', `/data-subject/requests/${id}/tasks/${task.task_id}/result`, { outcome: 'done', data: { 'user.contact.email': 'bob.4410@example.com', 'user.behavior.inferences#segment': 'not provided by bob' } });
