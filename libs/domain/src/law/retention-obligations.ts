@@ -26,6 +26,9 @@ export interface RetentionObligation {
   readonly effective_to?: string;
 }
 
+/** § 147(4) AO: the period starts at the end of the calendar year in which the voucher arose; § 147(3) sentence 5: it does not end while the voucher matters for a tax whose assessment period is open. */
+const AO_147_4 = 'AO § 147(4) (from the end of the calendar year in which the voucher arose)';
+
 export const RETENTION_OBLIGATIONS: readonly RetentionObligation[] = [
   {
     id: 'payment_records',
@@ -42,11 +45,27 @@ export const RETENTION_OBLIGATIONS: readonly RetentionObligation[] = [
     id: 'payment_records',
     country: 'DE',
     category_prefix: 'user.financial.transaction',
-    years: 8,
+    years: 10,
     starts: 'end_of_calendar_year',
     exception: 'legal_obligation',
     description: 'accounting vouchers (Buchungsbelege) kept for the tax authority',
-    source: 'Abgabenordnung § 147(1) no. 4, (3) (eight years, as amended by the Viertes Bürokratieentlastungsgesetz), § 147(4) (from the end of the calendar year)',
+    // Ten years since the Steuerbereinigungsgesetz 1999 (Art. 97 § 19a(1) EGAO) until the end of 2024.
+    source: `Abgabenordnung § 147(1) no. 4, (3) sentence 1 as in force until 31 Dec 2024 (ten years); ${AO_147_4}`,
+    effective_from: '1998-12-24',
+    effective_to: '2025-01-01',
+  },
+  {
+    id: 'payment_records',
+    country: 'DE',
+    category_prefix: 'user.financial.transaction',
+    years: 8,
+    starts: 'end_of_calendar_year',
+    exception: 'legal_obligation',
+    description:
+      'accounting vouchers (Buchungsbelege) kept for the tax authority; credit, insurance and investment institutions keep ten years (Art. 97 § 19a(3) EGAO): they declare that obligation in the catalog',
+    // Art. 97 § 19a(2) EGAO: the eight years apply to every voucher whose ten years had not run out by 31 Dec 2024,
+    // so the period in force on the day of the erasure decides (retentionObligation takes that day).
+    source: `Abgabenordnung § 147(1) no. 4, (3) sentence 1 as amended by the Viertes Bürokratieentlastungsgesetz (BGBl. 2024 I Nr. 323), from 1 Jan 2025 (eight years); Art. 97 § 19a(2) EGAO; ${AO_147_4}; checked against the EGAO text at mein.kiehl.de/Dokument/78701_97_19a and EY Steuernachricht "Längere Aufbewahrungsfristen bei Banken, Versicherungen und Wertpapierinstituten" (2025)`,
     effective_from: '2025-01-01',
   },
 ];

@@ -114,13 +114,18 @@ describe('breach clocks (dated cases)', () => {
 type RetentionCase = readonly [label: string, country: string, category: string, recordDate: string, erasedAt: string, until: string | null, source: string];
 
 const UK_VAT = 'VAT Act 1994 Sch. 11 para 6(3)';
-const AO = 'AO § 147(1) no. 4, (3), (4)';
+const AO = 'AO § 147(1) no. 4, (3), (4) as amended by the Viertes Bürokratieentlastungsgesetz (BGBl. 2024 I Nr. 323)';
+const AO_OLD = 'AO § 147(3) as in force until 31 Dec 2024';
 const RETENTION: readonly RetentionCase[] = [
   ['UK: a 2024 payment record is kept six years from its own date, not from the erasure', 'GB', 'user.financial.transaction', '2024-11-15', '2026-03-02', '2030-11-15', UK_VAT],
   ['UK: a record of 29 February ends on 28 February six years on', 'GB', 'user.financial.transaction.card', '2024-02-29', '2026-03-02', '2030-02-28', UK_VAT],
   ['Germany: eight years from the end of the calendar year of the voucher', 'DE', 'user.financial.transaction', '2024-03-05', '2026-03-02', '2032-12-31', AO],
   ['Germany: a voucher of 31 December ends with the same year-end', 'DE', 'user.financial.transaction', '2025-12-31', '2026-03-02', '2033-12-31', AO],
-  ['Germany: the eight-year rule is not applied before it took effect', 'DE', 'user.financial.transaction', '2020-06-01', '2024-06-01', null, AO],
+  // Before 2025 the ten years of § 147(3) AO (old version) applied: a voucher was kept, not released.
+  ['Germany: before 2025 a voucher is kept ten years from the end of its year', 'DE', 'user.financial.transaction', '2020-06-01', '2024-06-01', '2030-12-31', AO_OLD],
+  // Art. 97 § 19a(2) EGAO: from 2025 the eight years apply to every voucher whose ten years were still running.
+  ['Germany: a 2016 voucher erased in 2024 is still kept (ten years)', 'DE', 'user.financial.transaction', '2016-08-01', '2024-06-01', '2026-12-31', AO_OLD],
+  ['Germany: the same 2016 voucher erased in 2025 is past its eight years', 'DE', 'user.financial.transaction', '2016-08-01', '2025-03-03', '2024-12-31', `${AO}; Art. 97 § 19a(2) EGAO`],
   ['no obligation recorded for Italy: nothing kept on this ground', 'IT', 'user.financial.transaction', '2024-11-15', '2026-03-02', null, 'none recorded'],
   ['UK: contact data is not a VAT record', 'GB', 'user.contact.email', '2024-11-15', '2026-03-02', null, UK_VAT],
 ];
