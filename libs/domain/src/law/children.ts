@@ -18,10 +18,17 @@ export interface Art8Age extends ChildConsentSource {
 const ART8_DEFAULT_AGE = 16;
 const ART8_GDPR = 'GDPR Art. 8(1) (16 unless the member state provides by law for a lower age, not below 13)';
 const GDPR_APPLIES_FROM = '2018-05-25';
+/**
+ * Checked (2026-12-02) against the European Commission Staff Working Document SWD(2020) 115 final
+ * (24 Jun 2020, accompanying COM(2020) 264), p. 17, as tabulated at blog.kuan0.com/2020/06, whose
+ * 13/14/15/16 groups match this table for the 26 member states below; AT BE CZ DK FI FR IE IT NL SK ES SE
+ * also against the Bird & Bird GDPR tracker, "Children online" (twobirds.com). Neither names Slovenia.
+ */
+const SWD_2020_115 = 'European Commission SWD(2020) 115 final, p. 17 (national Art. 8 ages); Bird & Bird GDPR tracker, children';
 const stated = (age: number, state: string): Art8Age => ({
   age,
   known: true,
-  source: `${ART8_GDPR}; ${state} national law as listed in LAW.md section 2 (facts as of mid-2026)`,
+  source: `${ART8_GDPR}; ${state}: ${age} per ${SWD_2020_115}`,
   effective_from: GDPR_APPLIES_FROM,
 });
 const unknown = (state: string): Art8Age => ({
@@ -33,7 +40,8 @@ const unknown = (state: string): Art8Age => ({
 
 /**
  * Age of digital consent per member state (ISO 3166-1 alpha-2; Greece as GR). LAW.md marks the list
- * (!) as subject to change. Slovenia and the EEA states are not in LAW.md: unknown, default 16.
+ * (!) as subject to change. Slovenia, Iceland and Liechtenstein could not be checked against a source
+ * here: unknown, default 16 (Slovenia's 2022 ZVOP-2 is reported to set 15: not verified, not applied).
  */
 export const ART8_CONSENT_AGES: Readonly<Record<string, Art8Age>> = {
   BE: stated(13, 'Belgium'),
@@ -65,7 +73,8 @@ export const ART8_CONSENT_AGES: Readonly<Record<string, Art8Age>> = {
   SI: unknown('Slovenia'),
   IS: unknown('Iceland (EEA)'),
   LI: unknown('Liechtenstein (EEA)'),
-  NO: unknown('Norway (EEA)'),
+  // Personopplysningsloven § 5 (GDPR in force in Norway from 20 Jul 2018); a 2025 proposal to raise it to 15 is not law.
+  NO: { age: 13, known: true, source: `${ART8_GDPR}; Norway (EEA): 13, personopplysningsloven § 5, per Datatilsynet "Barn og unge forbrukere" (datatilsynet.no)`, effective_from: '2018-07-20' },
 };
 
 /**

@@ -36,6 +36,9 @@ const CASES: Case[] = [
   { name: 'DE: a 15-year-old needs the parent (16)', at: '2026-06-01', source: art8('DE'), record: { jurisdiction: 'DE', age: 15 }, accepted: false },
   { name: 'NL: a 16-year-old consents on their own', at: '2026-06-01', source: art8('NL'), record: { jurisdiction: 'NL', age: 16 }, accepted: true },
   { name: "IE: a 15-year-old's parent consents, verified", at: '2026-06-01', source: art8('IE'), record: { jurisdiction: 'IE', age: 15, givenBy: 'holder_of_parental_responsibility' }, accepted: true },
+  // Norway: personopplysningsloven § 5 sets 13 (Datatilsynet); before this check the default 16 was applied.
+  { name: 'NO: a 13-year-old consents on their own (personopplysningsloven § 5)', at: '2026-06-01', source: art8('NO'), record: { jurisdiction: 'NO', age: 13 }, accepted: true },
+  { name: 'NO: a 12-year-old needs the parent', at: '2026-06-01', source: art8('NO'), record: { jurisdiction: 'NO', age: 12 }, accepted: false },
   { name: 'SI: age not in LAW.md, the default 16 applies', at: '2026-06-01', source: 'the Art. 8(1) default of 16 is applied conservatively', record: { jurisdiction: 'SI', age: 15 }, accepted: false },
   { name: 'CA: a 12-year-old cannot opt in to sharing alone', at: '2026-06-01', source: CCPA_MINOR_OPT_IN.source, record: { jurisdiction: 'US-CA', age: 12, purposes: sharing }, accepted: false },
   { name: "CA: a 12-year-old's parent opts in to sharing", at: '2026-06-01', source: CCPA_MINOR_OPT_IN.source, record: { jurisdiction: 'US-CA', age: 12, purposes: sharing, givenBy: 'holder_of_parental_responsibility' }, accepted: true },
