@@ -80,27 +80,35 @@ export interface NationalListEntry {
 }
 
 /**
- * Art. 35(4) lists of processing that always needs a DPIA. LAW.md names no list; the entries below are
- * from the CNIL's list (Délibération n° 2018-327 of 11 Oct 2018) as this service's maintainers read it:
- * review them against the published text before relying on them, and add other authorities' lists here.
- * An activity is screened against the lists of the member states it declares (`risk.member_states`).
+ * Art. 35(4) lists of processing that always needs a DPIA; other authorities' lists are added here.
+ * CNIL: Délibération n° 2018-327 du 11 octobre 2018 (NOR CNIL1829647X), published in the JORF of
+ * 6 Nov 2018 (texte n° 82), 14 types of processing. Checked (2026-12-02) against Bird & Bird's
+ * translation of the published list ("CNIL publishes list of data processing operations requiring a
+ * DPIA", twobirds.com, 2018), the Simmons & Simmons summary and EFL (publication date); the French
+ * text itself could not be read here. Types encoded (their number in the list): 1, 2, 3, 4, 10, 11, 14.
+ * Not encoded, since the catalog does not describe them: 5-6 alert and whistleblowing schemes, 7 health
+ * data warehouses or registers, 8-9 profiling or pooled breach files that can exclude from a contract,
+ * 12 social housing, 13 social or medico-social support. An activity is screened against the lists
+ * of the member states it declares (`risk.member_states`).
  */
-const CNIL = 'CNIL Délibération n° 2018-327 (11 Oct 2018), list under GDPR Art. 35(4)';
+const CNIL = 'CNIL Délibération n° 2018-327 (11 Oct 2018, JORF 6 Nov 2018), list under GDPR Art. 35(4)';
+const CNIL_FROM = '2018-11-06';
+/** "Personnes dites vulnérables" as the CNIL list names them (patients, employees, children, ...). */
+const CNIL_VULNERABLE = ['patient', 'employee', 'job_applicant', 'child'];
+const cnil = (n: number, id: string, label: string, match: NationalListMatch): NationalListEntry => ({
+  member_state: 'FR',
+  id,
+  label,
+  match,
+  source: `${CNIL}, type ${n}`,
+  effective_from: CNIL_FROM,
+});
 export const NATIONAL_DPIA_LISTS: readonly NationalListEntry[] = [
-  {
-    member_state: 'FR',
-    id: 'fr-employee-monitoring',
-    label: 'constant monitoring of employees’ activity',
-    match: { subjects_any: ['employee'], flags_all: ['systematic_monitoring'] },
-    source: CNIL,
-    effective_from: '2018-11-06',
-  },
-  {
-    member_state: 'FR',
-    id: 'fr-large-scale-location',
-    label: 'large-scale processing of location data',
-    match: { categories_any: ['user.location'], flags_all: ['large_scale'] },
-    source: CNIL,
-    effective_from: '2018-11-06',
-  },
+  cnil(1, 'fr-health-care', 'health data processed for the care of patients (health or medico-social establishments)', { categories_any: ['user.health'], subjects_any: ['patient'] }),
+  cnil(2, 'fr-genetic-vulnerable', 'genetic data of vulnerable persons (patients, employees, children)', { categories_any: ['user.genetic'], subjects_any: CNIL_VULNERABLE }),
+  cnil(3, 'fr-hr-profiling', 'profiling of natural persons for human resources management', { subjects_any: ['employee', 'job_applicant'], flags_all: ['evaluation_scoring'] }),
+  cnil(4, 'fr-employee-monitoring', 'constant monitoring of employees’ activity', { subjects_any: ['employee'], flags_all: ['systematic_monitoring'] }),
+  cnil(10, 'fr-external-profiling', 'profiling using data from external sources', { flags_all: ['evaluation_scoring', 'matching_datasets'] }),
+  cnil(11, 'fr-biometric-vulnerable', 'biometric data to recognise persons, among them vulnerable persons', { categories_any: ['user.biometric'], subjects_any: CNIL_VULNERABLE }),
+  cnil(14, 'fr-large-scale-location', 'large-scale processing of location data', { categories_any: ['user.location'], flags_all: ['large_scale'] }),
 ];

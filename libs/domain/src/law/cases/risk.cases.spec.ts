@@ -26,6 +26,12 @@ const dpiaCases: DpiaCase[] = [
   ['Art. 35(3)(b): hospital patient records', '2026-06-01', ['user.health.medical'], ['patient'], { large_scale: true }, 'required', ['35(3)(b)', 'WP248 4', 'WP248 5', 'WP248 7']],
   ['Art. 35(3)(c): CCTV over a public square', '2026-06-01', ['user.biometric.face'], ['visitor'], { public_area_monitoring: true, large_scale: true }, 'required', ['35(3)(b)', '35(3)(c)', 'WP248 3', 'WP248 4', 'WP248 5']],
   ['Art. 35(4), CNIL list: large-scale location data (FR)', '2026-06-01', ['user.location.imprecise'], ['customer'], { large_scale: true, member_states: ['FR'] }, 'required', ['fr-large-scale-location', 'WP248 5']],
+  // CNIL list types 1, 2, 3, 10, 11 (checked against Bird & Bird's translation of the JORF text of 6 Nov 2018).
+  ['Art. 35(4), CNIL list type 1: patients’ health data for their care (FR)', '2026-06-01', ['user.health.medical'], ['patient'], { member_states: ['FR'] }, 'required', ['fr-health-care', 'WP248 4', 'WP248 7']],
+  ['Art. 35(4), CNIL list type 2: genetic data of employees (FR)', '2026-06-01', ['user.genetic'], ['employee'], { member_states: ['FR'] }, 'required', ['fr-genetic-vulnerable', 'WP248 4', 'WP248 7']],
+  ['Art. 35(4), CNIL list type 3: profiling job applicants (FR)', '2026-06-01', ['user.employment'], ['job_applicant'], { evaluation_scoring: true, member_states: ['FR'] }, 'required', ['fr-hr-profiling', 'WP248 1', 'WP248 7']],
+  ['Art. 35(4), CNIL list type 10: profiling with external data (FR)', '2026-06-01', ['user.behavior.purchase_history'], ['customer'], { evaluation_scoring: true, matching_datasets: true, member_states: ['FR'] }, 'required', ['fr-external-profiling', 'WP248 1', 'WP248 6']],
+  ['Art. 35(4), CNIL list type 11: face recognition of pupils (FR)', '2026-06-01', ['user.biometric.face'], ['child'], { member_states: ['FR'] }, 'required', ['fr-biometric-vulnerable', 'WP248 4', 'WP248 7']],
   ['Art. 35(4), CNIL list: not before it was adopted', '2018-10-01', ['user.location.imprecise'], ['customer'], { large_scale: true, member_states: ['FR'] }, 'consider', ['WP248 5']],
 ];
 
