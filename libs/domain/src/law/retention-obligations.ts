@@ -38,8 +38,9 @@ export const RETENTION_OBLIGATIONS: readonly RetentionObligation[] = [
     starts: 'record_date',
     exception: 'legal_obligation',
     description: 'VAT records (invoices, payment records) kept for HMRC',
-    source: 'Value Added Tax Act 1994 Sch. 11 para 6(3) (records preserved for up to six years)',
-    effective_from: '2018-05-25',
+    // Sch. 11 para 6(3): HMRC may require records "to be preserved for such period not exceeding 6 years"; VATA 1994 in force 1 Sep 1994.
+    source: 'Value Added Tax Act 1994 Sch. 11 para 6(3) (records preserved for up to six years); checked against legislation.gov.uk (ukpga/1994/23/schedule/11) and HMRC manual VATREC3010',
+    effective_from: '1994-09-01',
   },
   {
     id: 'payment_records',

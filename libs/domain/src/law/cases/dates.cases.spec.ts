@@ -127,6 +127,7 @@ const RETENTION: readonly RetentionCase[] = [
   ['Germany: a 2016 voucher erased in 2024 is still kept (ten years)', 'DE', 'user.financial.transaction', '2016-08-01', '2024-06-01', '2026-12-31', AO_OLD],
   ['Germany: the same 2016 voucher erased in 2025 is past its eight years', 'DE', 'user.financial.transaction', '2016-08-01', '2025-03-03', '2024-12-31', `${AO}; Art. 97 § 19a(2) EGAO`],
   ['no obligation recorded for Italy: nothing kept on this ground', 'IT', 'user.financial.transaction', '2024-11-15', '2026-03-02', null, 'none recorded'],
+  ['UK: the VAT duty predates the GDPR: a 2017 record erased early in 2018 is kept', 'GB', 'user.financial.transaction', '2017-06-30', '2018-03-01', '2023-06-30', UK_VAT],
   ['UK: contact data is not a VAT record', 'GB', 'user.contact.email', '2024-11-15', '2026-03-02', null, UK_VAT],
 ];
 
