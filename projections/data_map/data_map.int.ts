@@ -12,7 +12,7 @@ import { retentionProcessManager } from '../../apps/worker/src/retention.process
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { catalogProjection, currentActivities } from '../catalog';
 import { readWholeLog } from '../catalog/int-helpers';
-import { dataMap, dataMapProjection, holdingsOf, receiptsInWindow, retentionReport, systemsHoldingSubject } from './index';
+import { dataMap, dataMapProjection, dueObligationEnds, holdingsOf, receiptsInWindow, retentionReport, systemsHoldingSubject } from './index';
 
 const T0 = new Date('2026-01-10T08:00:00.000Z');
 const ctx = (now: Date): CommandContext => ({ actor: 'service:test', correlationId: randomUUID(), now });
@@ -216,6 +216,20 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
     expect(await mine('catalog.retention_expired')).toEqual([]);
     expect(await mine('catalog.retention_obligation_ended')).toEqual([]);
     expect((await holdingsOf(f.db, alice)).map((h) => h.system_id)).toEqual(['billing-db']);
+    // the report shows it kept under its obligation (with its source) until the obligation ends, not overdue by the activity's 7 years
+    const kept = (r: Awaited<ReturnType<typeof retentionReport>>, list: 'overdue' | 'retained') => r[list].filter((e) => e.subject_key === alice && e.system_id === 'billing-db');
+    const keptReport = await retentionReport(f.db, await currentActivities(f.db), new Date('2034-01-01T00:00:00Z'), 30);
+    expect(kept(keptReport, 'overdue')).toEqual([]);
+    expect(kept(keptReport, 'retained')).toEqual([expect.objectContaining({ delete_after: '2036-01-12T00:00:00.000Z', retained: expect.objectContaining({ source: 'GDPR Art. 17(3)(b)', until: '2036-01-11' }) })]);
+    const endedReport = await retentionReport(f.db, await currentActivities(f.db), new Date('2036-01-12T00:00:00Z'), 30);
+    expect([kept(endedReport, 'retained'), kept(endedReport, 'overdue').map((e) => e.delete_after)]).toEqual([[], ['2036-01-12T00:00:00.000Z']]);
+    // the last day kept is a day of the controller's establishment: over in Berlin at 23:00 UTC, not yet in London (the default)
+    const due = async (at: string, zone: string) => {
+      const out: string[] = [];
+      for await (const h of dueObligationEnds(f.db, new Date(at), zone)) if (h.subject_key === alice) out.push(h.system_id);
+      return out;
+    };
+    expect([await due('2036-01-11T23:30:00Z', 'Europe/Berlin'), await due('2036-01-11T23:30:00Z', 'Europe/London')]).toEqual([['billing-db'], []]);
 
     const ended = new Date('2036-01-12T00:00:00Z');
     await retentionProcessManager.tick(infra, ended);
@@ -231,6 +245,7 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
         source: 'GDPR Art. 17(3)(b)',
         retained_until: '2036-01-11',
         retained_since: '2026-03-03T00:00:00.000Z',
+        time_zone: 'Europe/London',
         due_at: '2036-01-12T00:00:00.000Z',
       },
     ]);

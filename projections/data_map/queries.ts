@@ -131,15 +131,15 @@ export async function* dueExpiries(db: SqlExecutor, activities: Activities, now:
   }
 }
 
-/** Holdings kept after an erasure whose last day kept (`retained.until`) is before `now`'s UTC date (paged by key). */
-export async function* dueObligationEnds(db: SqlExecutor, now: Date, pageSize = 500): AsyncGenerator<HoldingRow & { retained: NonNullable<HoldingRow['retained']> & { until: string } }> {
+/** Holdings kept after an erasure whose last day kept (`retained.until`) is before `now`'s date in `timeZone`, the establishment's (paged by key). */
+export async function* dueObligationEnds(db: SqlExecutor, now: Date, timeZone: string, pageSize = 500): AsyncGenerator<HoldingRow & { retained: NonNullable<HoldingRow['retained']> & { until: string } }> {
   let after = ['', '', '', ''];
   for (;;) {
     const r = await db.query(
       `SELECT * FROM rm_data_map.holdings
        WHERE (subject_key, system_id, category, purpose) > ($1, $2, $3, $4) AND retained_reason IS NOT NULL AND retained_until < $5
        ORDER BY subject_key, system_id, category, purpose LIMIT $6`,
-      [...after, now.toISOString().slice(0, 10), pageSize],
+      [...after, catalog.obligationToday(now, timeZone), pageSize],
     );
     for (const row of r.rows) yield holding(row) as any;
     if (r.rows.length < pageSize) return;
@@ -148,11 +148,25 @@ export async function* dueObligationEnds(db: SqlExecutor, now: Date, pageSize = 
   }
 }
 
-/** Retention report: what is overdue (past its deletion date) and what is due within `dueSoonDays`. Subjects appear only as pseudonymous keys. */
-export async function retentionReport(db: SqlExecutor, activities: Activities, now: Date, dueSoonDays = 30) {
+type ReportActivities = ReadonlyArray<Activities[number] & Parameters<typeof catalog.obligationTimeZone>[0][number]>;
+
+/** A holding's report entry: kept after an erasure, its obligation's end (null: a legal hold) replaces the activity's deletion date. */
+function reportEntry(h: HoldingRow, activities: Activities, timeZone: string): DataMapEntry {
+  const e = withRetention(h, activities);
+  return h.retained ? { ...e, delete_after: h.retained.until ? catalog.obligationEndsAt(h.retained.until, timeZone) : null } : e;
+}
+
+/**
+ * Retention report: what is overdue (past its deletion date), what is due within `dueSoonDays`, and what an
+ * erasure kept under a legal exception (Art. 17(3)): `retained` until its obligation ends (with its source),
+ * overdue only after that. Subjects appear only as pseudonymous keys.
+ */
+export async function retentionReport(db: SqlExecutor, activities: ReportActivities, now: Date, dueSoonDays = 30) {
+  const timeZone = catalog.obligationTimeZone(activities);
   const soon = now.getTime() + dueSoonDays * 86_400_000;
   const overdue: DataMapEntry[] = [];
   const dueSoon: DataMapEntry[] = [];
+  const retained: DataMapEntry[] = [];
   let withoutLimit = 0;
   let after = ['', '', '', ''];
   for (;;) {
@@ -162,15 +176,24 @@ export async function retentionReport(db: SqlExecutor, activities: Activities, n
       after,
     );
     for (const row of r.rows) {
-      const e = withRetention(holding(row), activities);
-      if (!e.delete_after) withoutLimit++;
-      else if (Date.parse(e.delete_after) <= now.getTime()) overdue.push(e);
-      else if (Date.parse(e.delete_after) <= soon) dueSoon.push(e);
+      const e = reportEntry(holding(row), activities, timeZone);
+      const ends = e.delete_after ? Date.parse(e.delete_after) : null;
+      if (ends !== null && ends <= now.getTime()) overdue.push(e);
+      else if (e.retained) retained.push(e);
+      else if (ends === null) withoutLimit++;
+      else if (ends <= soon) dueSoon.push(e);
     }
     if (r.rows.length < 1000) break;
     const last: any = r.rows[r.rows.length - 1];
     after = [last.subject_key, last.system_id, last.category, last.purpose];
   }
-  const byDate = (a: DataMapEntry, b: DataMapEntry) => a.delete_after!.localeCompare(b.delete_after!);
-  return { as_of: now.toISOString(), due_soon_days: dueSoonDays, overdue: overdue.sort(byDate), due_soon: dueSoon.sort(byDate), holdings_without_retention: withoutLimit };
+  const byDate = (a: DataMapEntry, b: DataMapEntry) => (a.delete_after ?? '\uffff').localeCompare(b.delete_after ?? '\uffff');
+  return {
+    as_of: now.toISOString(),
+    due_soon_days: dueSoonDays,
+    overdue: overdue.sort(byDate),
+    due_soon: dueSoon.sort(byDate),
+    retained: retained.sort(byDate),
+    holdings_without_retention: withoutLimit,
+  };
 }

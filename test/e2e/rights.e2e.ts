@@ -290,11 +290,20 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     const carolMap = () => app.request('GET', `/privacy/data-map/${encodeURIComponent(CAROL)}`).then((r) => r.body);
     const kept = await eventually(async () => (await carolMap()).systems?.[0]?.holdings?.[0]?.retained ?? null);
     expect(kept).toMatchObject({ reason_code: 'legal_obligation:declared_obligation', until: '2033-03-31' });
-    await retentionProcessManager.tick(app.infra, new Date('2033-03-31T23:59:59Z'));
-    await retentionProcessManager.tick(app.infra, new Date('2033-04-01T00:00:00Z'));
+    // the retention report shows it kept until its obligation ends (the end of 31 March 2033 in London, BST), with the statute
+    const report = await app.request('GET', '/governance/retention/report');
+    expect(report.body.retained.filter((e: any) => e.system_id === 'archive')).toEqual([
+      expect.objectContaining({ delete_after: '2033-03-31T23:00:00.000Z', retained: expect.objectContaining({ source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', until: '2033-03-31' }) }),
+    ]);
+    expect(report.body.overdue.filter((e: any) => e.system_id === 'archive')).toEqual([]);
+    const ended = async () => (await app.infra.store.readStream(`receipts-${app.infra.pseudonymizer.subject(CAROL)}`)).events.filter((e) => e.type === 'catalog.retention_obligation_ended');
+    await retentionProcessManager.tick(app.infra, new Date('2033-03-31T22:59:59Z'));
+    expect(await ended()).toEqual([]);
+    await retentionProcessManager.tick(app.infra, new Date('2033-03-31T23:00:00Z'));
     expect(await eventually(async () => ((await carolMap()).systems.length === 0 ? true : null))).toBe(true);
-    const ended = (await app.infra.store.readStream(`receipts-${app.infra.pseudonymizer.subject(CAROL)}`)).events.filter((e) => e.type === 'catalog.retention_obligation_ended');
-    expect(ended.map((e) => [e.data.system_id, e.data.retained_until, e.data.source])).toEqual([['archive', '2033-03-31', 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21']]);
+    expect((await ended()).map((e) => [e.data.system_id, e.data.retained_until, e.data.source, e.data.time_zone, e.data.due_at])).toEqual([
+      ['archive', '2033-03-31', 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', 'Europe/London', '2033-03-31T23:00:00.000Z'],
+    ]);
   });
 
   it('erasure by crypto-shredding: tasks with retained items explained, no personal value left anywhere after a rebuild, accountability facts kept', async () => {

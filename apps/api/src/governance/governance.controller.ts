@@ -309,7 +309,7 @@ export class GovernanceController {
   async dashboard(@Query() q: RetentionQuery) {
     const now = new Date();
     const [catalogView, retention] = await Promise.all([catalogDashboard(this.infra.db, now), retentionReport(this.infra.db, await currentActivities(this.infra.db), now, q.due_soon_days ?? 30)]);
-    return { ...catalogView, retention: { overdue: retention.overdue.length, due_soon: retention.due_soon.length, holdings_without_retention: retention.holdings_without_retention } };
+    return { ...catalogView, retention: { overdue: retention.overdue.length, due_soon: retention.due_soon.length, retained: retention.retained.length, holdings_without_retention: retention.holdings_without_retention } };
   }
 
   @Get('retention/report')

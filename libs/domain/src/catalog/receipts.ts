@@ -1,3 +1,5 @@
+import { endOfDayIn, isoDayIn } from '../law/deadlines';
+import { deadlineBasis, establishmentFromControllers, type Establishment } from '../law/establishment';
 import { invalid, type Decider, type DomainEvent } from '../shared';
 import { catalogId, isoTime, parseDuration } from './common';
 import { resolveCategory, resolvePurpose } from './taxonomy';
@@ -41,6 +43,8 @@ export type RetentionObligationEndedData = {
   readonly source: string;
   readonly retained_until: string;
   readonly retained_since: string;
+  /** IANA zone of the controller's establishment whose days counted `retained_until`; absent (older events): UTC. */
+  readonly time_zone?: string;
   readonly due_at: string;
 };
 
@@ -99,13 +103,24 @@ export type RetentionCommand =
   | { type: 'MarkRetentionExpired'; expiry: RetentionExpiredData; now: string }
   | { type: 'MarkObligationEnded'; ended: RetentionObligationEndedData; now: string };
 
-/** The first instant after `retained_until` (the last day kept, an ISO date, UTC). */
-export function obligationEndsAt(retainedUntil: string): string {
-  const d = new Date(`${retainedUntil.slice(0, 10)}T00:00:00.000Z`);
-  if (Number.isNaN(d.getTime())) throw invalid('retained_until is not an ISO date');
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
+/**
+ * The first instant after `retained_until`, the last day kept, counted in `timeZone`: the day of
+ * the controller's establishment, as its request deadlines are (a period in years ends with the
+ * last hour of its last day, Reg. 1182/71 Art. 3(2)(c)).
+ */
+export function obligationEndsAt(retainedUntil: string, timeZone = 'UTC'): string {
+  const day = retainedUntil.slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00.000Z`))) throw invalid('retained_until is not an ISO date');
+  return new Date(endOfDayIn(day, timeZone).getTime() + 1).toISOString();
 }
+
+/** The zone whose days count a retention obligation: the establishment of the catalog's controllers (establishment.ts). */
+export function obligationTimeZone(activities: ReadonlyArray<{ readonly controller?: { readonly establishment?: Establishment | null } | null }>): string {
+  return deadlineBasis('GDPR', establishmentFromControllers(activities.map((a) => a.controller?.establishment)).establishment).calendar.timezone;
+}
+
+/** The date in `timeZone` at `now`: an obligation whose last day kept is before it has ended. */
+export const obligationToday = (now: Date, timeZone: string): string => isoDayIn(now, timeZone);
 
 /**
  * Emits `catalog.retention_expired` once per holding and last receipt, and only while no newer receipt
@@ -146,7 +161,7 @@ function obligationEnded(e: RetentionObligationEndedData, now: string, state: Su
   const k = holdingKey(e);
   if (!state.last[k]) return [];
   if (state.obligation_ended?.[k] === e.retained_since) return [];
-  if (e.due_at !== obligationEndsAt(e.retained_until)) throw invalid('due_at must be the day after retained_until');
+  if (e.due_at !== obligationEndsAt(e.retained_until, e.time_zone)) throw invalid('due_at must be the day after retained_until');
   if (Date.parse(e.due_at) > Date.parse(now)) throw invalid('retention obligation has not ended yet');
   return [{ type: 'catalog.retention_obligation_ended', data: e }];
 }

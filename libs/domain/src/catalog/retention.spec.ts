@@ -1,6 +1,6 @@
 import { spec } from '../shared/testing';
 import { addDuration, parseDuration } from './common';
-import { obligationEndsAt, receiptEvents, subjectRetentionDecider, type ReceiptEvent } from './receipts';
+import { obligationEndsAt, obligationTimeZone, receiptEvents, subjectRetentionDecider, type ReceiptEvent } from './receipts';
 import { retentionOf } from './retention';
 
 const subject = 'sub_' + 'a'.repeat(32);
@@ -124,4 +124,26 @@ describe('a retained holding whose retention obligation ended', () => {
     spec(subjectRetentionDecider).given([rec]).when(when('2033-01-01T00:00:00.000Z', { ...ended(), due_at: '2026-01-01T00:00:00.000Z' })).thenThrows('invalid', /day after/));
   it('records nothing for a holding the stream never received', () =>
     spec(subjectRetentionDecider).given([]).when(when('2033-01-01T00:00:00.000Z')).then([]));
+
+  describe("counted in the controller's establishment time zone", () => {
+    const berlin = { ...ended(), retained_until: '2032-07-11', time_zone: 'Europe/Berlin', due_at: '2032-07-11T22:00:00.000Z' };
+    it('ends at local midnight after the last day kept (CEST: 22:00 UTC), in winter too (CET: 23:00 UTC)', () => {
+      expect(obligationEndsAt('2032-07-11', 'Europe/Berlin')).toBe('2032-07-11T22:00:00.000Z');
+      expect(obligationEndsAt('2032-01-11', 'Europe/Berlin')).toBe('2032-01-11T23:00:00.000Z');
+      expect(obligationEndsAt('2032-07-11', 'America/Los_Angeles')).toBe('2032-07-12T07:00:00.000Z');
+    });
+    it('is recorded once the local day after has begun, though the UTC day has not', () =>
+      spec(subjectRetentionDecider).given([rec]).when(when('2032-07-11T22:00:00.000Z', berlin)).then([{ type: 'catalog.retention_obligation_ended', data: berlin }]));
+    it('is refused on the last local day kept', () =>
+      spec(subjectRetentionDecider).given([rec]).when(when('2032-07-11T21:59:59.999Z', berlin)).thenThrows('invalid', /not ended/));
+    it('refuses a due date counted in UTC for a zone that is not', () =>
+      spec(subjectRetentionDecider).given([rec]).when(when('2032-07-13T00:00:00.000Z', { ...berlin, due_at: '2032-07-12T00:00:00.000Z' })).thenThrows('invalid', /day after/));
+    it("takes the zone from the catalog's controllers; none or several: the default establishment's", () => {
+      const at = (country: string, region: string | null = null) => ({ controller: { establishment: { country, region } } });
+      expect(obligationTimeZone([at('DE', 'BE'), { controller: {} }])).toBe('Europe/Berlin');
+      expect(obligationTimeZone([at('US', 'CA')])).toBe('America/Los_Angeles');
+      expect(obligationTimeZone([])).toBe('Europe/London');
+      expect(obligationTimeZone([at('DE'), at('FR')])).toBe('Europe/London');
+    });
+  });
 });
