@@ -47,24 +47,45 @@ describe('DPIA screening cases (GDPR Art. 35(3), 35(4); WP248 rev.01)', () => {
 // Breach risk: every worked example of EDPB Guidelines 01/2021 on Examples regarding Personal Data
 // Breach Notification (v2.0, adopted 14 Dec 2021). Facts are this project's summary of each case, put
 // in the assessment's terms; expected = the guidelines' conclusion (notify the SA? the subjects?).
-// "sure: false" marks conclusions the guidelines make conditional or that we could not re-check
-// against the text; those rows assert what we read, and say so.
+// The last column says what each conclusion was checked against (2026-12-02):
+//  - GL: the guidelines' own text (edpb_guidelines_012021_pdbnotification_adopted_en.pdf, v2.0), read
+//    from a public mirror that holds the text up to the end of case 01 only (paragraphs 1-25);
+//  - secondary sources quoting or tabulating the v2.0 conclusions: IJE "Examples of When To Notify
+//    Data Breaches" (ije.be, table of the mispostal and internal-error cases, with the conditions the
+//    guidelines attach), hrlaw.pl "When a former employee takes data from the company" (8 Jan 2024,
+//    quotes case 08), Greenberg Traurig data privacy dish (Feb/Mar 2021, cases 02 and 08 of the draft),
+//    Baker McKenzie (4 Feb 2021, cases 01 and 03 of the draft);
+//  - "not re-checked": the guidelines' text for that case could not be read here, nor a source quoting
+//    its conclusion; the row asserts the conclusion as this project's maintainers recorded it.
 // ---------------------------------------------------------------------------------------------------
 
 const none: RiskFactors = { ...NO_BREACH, categories: ['user.name', 'user.contact.email', 'user.contact.address'], subjects_count: 500, records_count: 500 };
 
-type EdpbCase = [caseNo: string, title: string, facts: Partial<RiskFactors>, authority: boolean, subjects: boolean, sure: boolean];
+type EdpbCase = [caseNo: string, title: string, facts: Partial<RiskFactors>, authority: boolean, subjects: boolean, checked: string];
+
+const GL = 'GL v2.0 text';
+const IJE = 'IJE table (ije.be)';
+const NOT_RECHECKED = 'not re-checked';
 
 const edpb: EdpbCase[] = [
-  ['01', 'ransomware with proper backup, no exfiltration', { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 5, unavailability_impact: 'negligible' }, false, false, true],
-  ['02', 'ransomware without proper backup (days to rebuild, minor delays)', { availability: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 120, unavailability_impact: 'minor' }, true, false, true],
+  // Paras 16-25: the ransomware reached only data encrypted at rest (key safe, para 20), logs show no exfiltration,
+  // a few dozen subjects, restored within hours without consequences (para 22); para 25: neither SA nor subjects.
+  [
+    '01',
+    'ransomware with proper backup, data encrypted at rest, no exfiltration (paras 16-25)',
+    { confidentiality: true, availability: true, encrypted: true, keys_safe: true, backup_available: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 5, unavailability_impact: 'negligible', subjects_count: 40 },
+    false,
+    false,
+    `${GL} paras 20-25`,
+  ],
+  ['02', 'ransomware without proper backup (days to rebuild, minor delays)', { availability: true, cause: 'malicious', exfiltration: 'none', unavailability_hours: 120, unavailability_impact: 'minor' }, true, false, 'Greenberg Traurig (draft text: subjects not told when nothing sensitive and restored with minimal effect)'],
   [
     '03',
     'ransomware at a hospital, backup, no exfiltration, two days to restore, care delayed',
     { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', special_categories: ['user.health.medical'], vulnerable_subjects: true, unavailability_hours: 48, unavailability_impact: 'serious' },
     true,
     true,
-    true,
+    'Baker McKenzie (draft text: high risk, SA and subjects)',
   ],
   [
     '03',
@@ -72,7 +93,7 @@ const edpb: EdpbCase[] = [
     { availability: true, backup_available: true, cause: 'malicious', exfiltration: 'none', special_categories: ['user.health.medical'], unavailability_hours: 48 },
     true,
     true,
-    true,
+    'Baker McKenzie (draft text: high risk, SA and subjects)',
   ],
   [
     '04',
@@ -80,10 +101,10 @@ const edpb: EdpbCase[] = [
     { availability: true, cause: 'malicious', exfiltration: 'confirmed', categories: ['user.name', 'user.government_id.national_id', 'user.financial.card'], subjects_count: 12_000 },
     true,
     true,
-    false,
+    `${NOT_RECHECKED} (Greenberg Traurig: likely exfiltration from the network calls for SA and subjects)`,
   ],
-  ['05', 'exfiltration of job application data from a website', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.email', 'user.employment', 'user.education'], subjects_count: 213 }, true, true, true],
-  ['06', 'exfiltration of passwords hashed with a state-of-the-art salted algorithm', { confidentiality: true, cause: 'malicious', categories: ['user.account.credentials'], encrypted: true, keys_safe: true, subjects_count: 1_200 }, false, false, true],
+  ['05', 'exfiltration of job application data from a website', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.email', 'user.employment', 'user.education'], subjects_count: 213 }, true, true, NOT_RECHECKED],
+  ['06', 'exfiltration of passwords hashed with a state-of-the-art salted algorithm', { confidentiality: true, cause: 'malicious', categories: ['user.account.credentials'], encrypted: true, keys_safe: true, subjects_count: 1_200 }, false, false, NOT_RECHECKED],
   [
     '07',
     'credential stuffing on a banking website: only entered accounts are told',
@@ -99,16 +120,18 @@ const edpb: EdpbCase[] = [
     },
     true,
     true,
-    true,
+    NOT_RECHECKED,
   ],
-  ['08', 'business (customer contact) data taken by a departing employee', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.phone', 'user.contact.address'], subjects_count: 800 }, true, false, false],
+  // The controller has no reassurance on the ex-employee's intentions, so the risk is not low: SA; telling the
+  // subjects is not required (hrlaw.pl quoting v2.0; Greenberg Traurig on the draft).
+  ['08', 'business (customer contact) data taken by a departing employee', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.phone', 'user.contact.address'], subjects_count: 800 }, true, false, 'hrlaw.pl (quotes v2.0); Greenberg Traurig'],
   [
     '09',
     'accidental transmission to a trusted third party that deleted it',
     { confidentiality: true, cause: 'accidental', recipient_trust: 'trusted', data_recovered: true, wrong_recipients: 1, subjects_count: 100 },
     false,
     false,
-    true,
+    `${IJE}: no, if bound to confidentiality, deletion ensured and nothing sensitive`,
   ],
   [
     '10',
@@ -116,7 +139,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, availability: true, cause: 'malicious', encrypted: true, keys_safe: true, backup_available: true, subjects_count: 1_000 },
     false,
     false,
-    true,
+    NOT_RECHECKED,
   ],
   [
     '11',
@@ -124,7 +147,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, availability: true, cause: 'malicious', backup_available: true, categories: ['user.name', 'user.contact.address', 'user.demographic.date_of_birth', 'user.demographic.gender'], subjects_count: 100_000 },
     true,
     true,
-    true,
+    NOT_RECHECKED,
   ],
   [
     '12',
@@ -132,7 +155,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, availability: true, cause: 'malicious', special_categories: ['user.health'], vulnerable_subjects: true, subjects_count: 50 },
     true,
     true,
-    true,
+    NOT_RECHECKED,
   ],
   [
     '13',
@@ -140,7 +163,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, cause: 'accidental', recipient_trust: 'untrusted', wrong_recipients: 1, categories: ['user.name', 'user.contact.address', 'user.behavior.purchase_history'], subjects_count: 2 },
     false,
     false,
-    true,
+    `${IJE}: no, no`,
   ],
   [
     '14',
@@ -148,15 +171,15 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email', 'user.government_id.ssn'], wrong_recipients: 60_000, subjects_count: 60_000 },
     true,
     true,
-    true,
+    `${IJE}: yes, yes`,
   ],
   [
     '15',
-    'e-mail with the recipients in CC instead of BCC, many recipients (conditional in the guidelines: many recipients or sensitive content)',
+    'e-mail with the recipients in CC instead of BCC, many recipients',
     { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email'], wrong_recipients: 400, subjects_count: 400 },
     true,
     true,
-    false,
+    `${IJE}: SA if many recipients or sensitive content; subjects unless few and nothing sensitive`,
   ],
   [
     '16',
@@ -171,16 +194,72 @@ const edpb: EdpbCase[] = [
     },
     true,
     false,
-    false,
+    `${IJE}: SA yes; subjects no if nothing sensitive`,
   ],
-  ['17', 'identity theft: caller posing as a customer obtains call records', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.communications'], subjects_count: 1 }, true, true, true],
+  ['17', 'identity theft: caller posing as a customer obtains call records', { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.communications'], subjects_count: 1 }, true, true, NOT_RECHECKED],
   [
     '18',
     'e-mail exfiltration: mails with bank details forwarded to an attacker',
     { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.email', 'user.financial.account'], subjects_count: 3_000 },
     true,
     true,
+    NOT_RECHECKED,
+  ],
+];
+
+/**
+ * The conditions the guidelines attach to a conclusion, as the same sources state them: a change of
+ * the condition must change the answer the same way (never a case-specific patch in the model).
+ */
+const edpbConditions: EdpbCase[] = [
+  [
+    '09',
+    'trusted recipient deleted the data, but it held health data: not contained, notify the SA',
+    { confidentiality: true, cause: 'accidental', recipient_trust: 'trusted', data_recovered: true, wrong_recipients: 1, special_categories: ['user.health'], subjects_count: 100 },
     true,
+    false,
+    `${IJE}: the "no" holds only if nothing sensitive was sent`,
+  ],
+  [
+    '15',
+    'CC instead of BCC to the list of a psychotherapist (health revealed), few recipients',
+    { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email'], special_categories: ['user.health'], wrong_recipients: 8, subjects_count: 8 },
+    true,
+    true,
+    `${IJE}: sensitive content calls for SA and subjects whatever the number`,
+  ],
+  [
+    '15',
+    'CC instead of BCC, the mail carries initial passwords, few recipients',
+    { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email', 'user.account.credentials'], wrong_recipients: 8, subjects_count: 8 },
+    true,
+    true,
+    `${IJE}: passwords are sensitive content`,
+  ],
+  [
+    '15',
+    'CC instead of BCC, few recipients, nothing sensitive: subjects need not be told',
+    { confidentiality: true, cause: 'accidental', categories: ['user.name', 'user.contact.email'], wrong_recipients: 5, subjects_count: 5 },
+    // The guidelines do not require the SA here; notifying it anyway is this service's policy (RISK_POLICY.few_wrong_recipients).
+    true,
+    false,
+    `${IJE}: "exception only if few affected persons and no sensitive content"`,
+  ],
+  [
+    '16',
+    'mispostal of an insurance letter revealing the policyholder’s health: the subject is told',
+    { confidentiality: true, cause: 'accidental', recipient_trust: 'untrusted', wrong_recipients: 1, categories: ['user.name', 'user.contact.address'], special_categories: ['user.health'], subjects_count: 1 },
+    true,
+    true,
+    `${IJE}: subjects "no" only if nothing sensitive`,
+  ],
+  [
+    '08',
+    'departing employee takes customers’ health data: the subjects are told',
+    { confidentiality: true, cause: 'malicious', categories: ['user.name', 'user.contact.phone'], special_categories: ['user.health'], subjects_count: 800 },
+    true,
+    true,
+    'Greenberg Traurig: the obligations depend on the volume, nature and sensitivity of the data taken',
   ],
 ];
 
@@ -189,11 +268,17 @@ describe('breach risk against EDPB Guidelines 01/2021 (v2.0, 14 Dec 2021), in fo
     expect(new Set(edpb.map((c) => c[0])).size).toBe(18);
   });
 
-  const rows = edpb.map(([no, title, facts, authority, subjects, sure]) => [no, sure ? title : `${title} [conclusion conditional or not re-checked against the text]`, facts, authority, subjects] as const);
+  const rows = edpb.map(([no, title, facts, authority, subjects, checked]) => [no, `${title} [checked against: ${checked}]`, facts, authority, subjects] as const);
   it.each(rows)('case %s: %s', (_no, _title, facts, authority, subjects) => {
     const r = assessRisk({ ...none, ...facts });
     expect({ authority: r.notify_authority, subjects: r.notify_subjects }).toEqual({ authority, subjects });
     expect(r.reasons.length).toBeGreaterThan(0);
+  });
+
+  const conditions = edpbConditions.map(([no, title, facts, authority, subjects, checked]) => [no, `${title} [${checked}]`, facts, authority, subjects] as const);
+  it.each(conditions)('case %s, condition: %s', (_no, _title, facts, authority, subjects) => {
+    const r = assessRisk({ ...none, ...facts });
+    expect({ authority: r.notify_authority, subjects: r.notify_subjects }).toEqual({ authority, subjects });
   });
 
   it('case 07: only the subset whose accounts were entered is told', () => {
