@@ -53,7 +53,8 @@ describe('DPIA screening cases (GDPR Art. 35(3), 35(4); WP248 rev.01)', () => {
 //  - secondary sources quoting or tabulating the v2.0 conclusions: IJE "Examples of When To Notify
 //    Data Breaches" (ije.be, table of the mispostal and internal-error cases, with the conditions the
 //    guidelines attach), hrlaw.pl "When a former employee takes data from the company" (8 Jan 2024,
-//    quotes case 08), Greenberg Traurig data privacy dish (Feb/Mar 2021, cases 02 and 08 of the draft),
+//    quotes case 08) and "What if an employee loses a laptop?" (16 Jan 2024, quotes case 11),
+//    Greenberg Traurig data privacy dish (2021, cases 02, 08 and 10 of the draft),
 //    Baker McKenzie (4 Feb 2021, cases 01 and 03 of the draft);
 //  - "not re-checked": the guidelines' text for that case could not be read here, nor a source quoting
 //    its conclusion; the row asserts the conclusion as this project's maintainers recorded it.
@@ -139,7 +140,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, availability: true, cause: 'malicious', encrypted: true, keys_safe: true, backup_available: true, subjects_count: 1_000 },
     false,
     false,
-    NOT_RECHECKED,
+    'Greenberg Traurig via natlawreview.com (draft text: strong encryption lets the controller avoid notification)',
   ],
   [
     '11',
@@ -147,7 +148,7 @@ const edpb: EdpbCase[] = [
     { confidentiality: true, availability: true, cause: 'malicious', backup_available: true, categories: ['user.name', 'user.contact.address', 'user.demographic.date_of_birth', 'user.demographic.gender'], subjects_count: 100_000 },
     true,
     true,
-    NOT_RECHECKED,
+    'hrlaw.pl "What if an employee loses a laptop?" (16 Jan 2024, quotes v2.0: high risk, SA and subjects)',
   ],
   [
     '12',
