@@ -6,6 +6,7 @@ import { KafkaRelay, createKafka } from '@pl/messaging';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { createLogger } from '../../apps/common/logger';
 import { ApiKeyStore } from '../../apps/api/src/platform/auth/api-keys';
+import { auditSigningProcessManager } from '../../apps/worker/src/audit-signing';
 import { startWorker } from '../../apps/worker/src/worker';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_DATABASE_URL, freshPglite } from '../support/databases';
@@ -229,6 +230,30 @@ describe('readiness (PGlite)', () => {
       failing = false;
       await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers?.ok === true);
       expect(logs.lines().filter((l) => l.projection === 'process_manager:always_failing_pm' && l.level === 30)).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the audit signing manager, refused while heads are missing, logs once per change of state however many ticks fail (invariant 11)', async () => {
+    const logs = logCapture();
+    const tenHoursOn = () => new Date(Date.now() + 10 * 3_600_000);
+    // the real manager, ten hours on: the events are older than the hour's head interval and no head was ever signed
+    const pm = { ...auditSigningProcessManager, intervalMs: 30, tick: (infra: Parameters<typeof auditSigningProcessManager.tick>[0]) => auditSigningProcessManager.tick(infra, tenHoursOn()) };
+    const t = await startTestApp({ backend: 'pglite', logger: logs.logger, env: { AUDIT_HEAD_INTERVAL_MS: '3600000' }, worker: { processManagers: [pm], services: [] } });
+    try {
+      expect((await t.request('POST', '/demo/lists', { title: 'heads' })).status).toBe(201);
+      const health = await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers?.ok === false);
+      expect(health.body.checks.process_managers.detail).toEqual([expect.objectContaining({ name: 'audit-signing', failures: expect.any(Number), stuck: expect.objectContaining({ errorClass: 'DomainError' }) })]);
+      await expect(auditSigningProcessManager.tick(t.infra, tenHoursOn())).rejects.toMatchObject({ reason: 'heads_missing' });
+      const failures = health.body.checks.process_managers.detail[0].failures;
+      await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers.detail[0].failures >= failures + 10);
+      // one line per change of state: the first refusal (debug), then stuck (error); none for the ten and more refusals after
+      expect(logs.lines().filter((l) => l.projection === 'process_manager:audit-signing').map((l) => [l.level, l.err_class])).toEqual([
+        [20, 'DomainError'],
+        [50, 'DomainError'],
+      ]);
+      expect((await t.request('GET', '/metrics', undefined, null)).body as string).toMatch(/pl_process_manager_runs_total\{process_manager="audit-signing",outcome="error"\} \d+/);
     } finally {
       await t.close();
     }

@@ -15,12 +15,16 @@ export function reportStuck(log?: Logger): (c: RunnerStateChange) => void {
   };
 }
 
-/** Each failed batch: counted by error class; logged at debug only (the stuck state is the one that is logged). */
-export function reportFailure(log?: Logger): (name: string, e: unknown) => void {
+/**
+ * Each failed batch or tick: counted by error class. Logged (at debug) only when it starts a run of
+ * failures (`failuresInRow` 1): the retries of the same run are a state already reported, and the
+ * stuck state is the one logged as an error (invariant 11). Callers that do not count log each one.
+ */
+export function reportFailure(log?: Logger): (name: string, e: unknown, failuresInRow?: number) => void {
   const metrics = processMetrics();
-  return (name, e) => {
+  return (name, e, failuresInRow = 1) => {
     // class only: driver messages can quote row values (personal data)
     metrics.projectionFailures.inc({ projection: name, error_class: errorClassOf(e) });
-    log?.debug({ projection: name, err_class: errorClassOf(e) }, 'batch failed; retrying');
+    if (failuresInRow === 1) log?.debug({ projection: name, err_class: errorClassOf(e) }, 'failed; retrying');
   };
 }

@@ -60,8 +60,9 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
         await health.succeeded();
       } catch (e) {
         metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'error' });
-        failed(`process_manager:${pm.name}`, e);
-        if (!stopping) await health.settleFailure(health.noteFailure(e).errorClass);
+        const { errorClass, failures } = health.noteFailure(e);
+        failed(`process_manager:${pm.name}`, e, failures);
+        if (!stopping) await health.settleFailure(errorClass);
       } finally {
         await lock.release();
       }

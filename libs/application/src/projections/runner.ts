@@ -17,7 +17,8 @@ export interface RunnerOptions extends StuckTrackerOptions {
   readonly errorRetryMs?: number;
   /** Upper bound of the retry delay, which doubles after each failure in a row (ms). */
   readonly maxErrorRetryMs?: number;
-  readonly onError?: (projection: string, error: unknown) => void;
+  /** `failuresInRow`: 1 for the failure that ends a run of successes (what a log line reports once). */
+  readonly onError?: (projection: string, error: unknown, failuresInRow: number) => void;
   readonly onBatch?: (projection: string, events: number, position: LogPosition) => void;
 }
 
@@ -116,7 +117,7 @@ export class ProjectionRunner {
 
   private fail(e: unknown): void {
     const { errorClass, failures } = this.health.noteFailure(e);
-    this.options.onError?.(this.def.name, e);
+    this.options.onError?.(this.def.name, e, failures);
     this.subscription = null;
     // The failure may have been the lock's own connection: give the lock up and take it again
     // (or let a standby take over), rather than believe it is still held.
