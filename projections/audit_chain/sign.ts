@@ -11,6 +11,8 @@ export class HeadContinuityError extends DomainError {
     message: string,
   ) {
     super('conflict', message, { reason });
+    // its own class on /health and in the log: signing refused, not a generic domain refusal
+    this.name = 'HeadContinuityError';
   }
 }
 

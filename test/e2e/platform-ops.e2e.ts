@@ -244,14 +244,14 @@ describe('readiness (PGlite)', () => {
     try {
       expect((await t.request('POST', '/demo/lists', { title: 'heads' })).status).toBe(201);
       const health = await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers?.ok === false);
-      expect(health.body.checks.process_managers.detail).toEqual([expect.objectContaining({ name: 'audit-signing', failures: expect.any(Number), stuck: expect.objectContaining({ errorClass: 'DomainError' }) })]);
+      expect(health.body.checks.process_managers.detail).toEqual([expect.objectContaining({ name: 'audit-signing', failures: expect.any(Number), stuck: expect.objectContaining({ errorClass: 'HeadContinuityError' }) })]);
       await expect(auditSigningProcessManager.tick(t.infra, tenHoursOn())).rejects.toMatchObject({ reason: 'heads_missing' });
       const failures = health.body.checks.process_managers.detail[0].failures;
       await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.body.checks.process_managers.detail[0].failures >= failures + 10);
       // one line per change of state: the first refusal (debug), then stuck (error); none for the ten and more refusals after
       expect(logs.lines().filter((l) => l.projection === 'process_manager:audit-signing').map((l) => [l.level, l.err_class])).toEqual([
-        [20, 'DomainError'],
-        [50, 'DomainError'],
+        [20, 'HeadContinuityError'],
+        [50, 'HeadContinuityError'],
       ]);
       expect((await t.request('GET', '/metrics', undefined, null)).body as string).toMatch(/pl_process_manager_runs_total\{process_manager="audit-signing",outcome="error"\} \d+/);
     } finally {

@@ -18,7 +18,7 @@ export function reportStuck(log?: Logger): (c: RunnerStateChange) => void {
 /**
  * Each failed batch or tick: counted by error class. Logged (at debug) only when it starts a run of
  * failures (`failuresInRow` 1): the retries of the same run are a state already reported, and the
- * stuck state is the one logged as an error (invariant 11). Callers that do not count log each one.
+ * stuck state is the one logged as an error (invariant 11).
  */
 export function reportFailure(log?: Logger): (name: string, e: unknown, failuresInRow?: number) => void {
   const metrics = processMetrics();

@@ -33,7 +33,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
   }
   const failed = reportFailure(log);
-  const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e) => failed(dispatcher.name, e), onStateChange: reportStuck(log) });
+  const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e, failures) => failed(dispatcher.name, e, failures), onStateChange: reportStuck(log) });
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {
     policy: infra.outbound,
     onAttempt: (outcome) => processMetrics().outboundCalls.inc({ caller: 'webhooks', outcome }),

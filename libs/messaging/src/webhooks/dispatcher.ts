@@ -30,7 +30,7 @@ export class WebhookDispatcher {
   constructor(
     private readonly db: SqlDatabase,
     private readonly store: EventStore,
-    private readonly options: { routes?: readonly Route[]; retryMs?: number; maxRetryMs?: number; onError?: (e: unknown) => void } & StuckTrackerOptions = {},
+    private readonly options: { routes?: readonly Route[]; retryMs?: number; maxRetryMs?: number; onError?: (e: unknown, failuresInRow: number) => void } & StuckTrackerOptions = {},
   ) {
     this.health = new StuckTracker(db, this.name, options);
   }
@@ -74,7 +74,7 @@ export class WebhookDispatcher {
 
   private fail(e: unknown): void {
     const { errorClass, failures } = this.health.noteFailure(e);
-    this.options.onError?.(e);
+    this.options.onError?.(e, failures);
     void (this.stopped ? Promise.resolve() : this.health.settleFailure(errorClass)).finally(() => this.retry(retryDelay(failures, this.options.retryMs ?? 1000, this.options.maxRetryMs ?? 10_000)));
   }
 
