@@ -20,9 +20,9 @@ const at = (d: number) => new Date(T0.getTime() + d * day);
 const iso = (d: number) => at(d).toISOString();
 const alice = 'sub_ALICEALICEALICEALICEALICEALICE00';
 const bob = 'sub_BOBBOBBOBBOBBOBBOBBOBBOBBOBBOB00';
-const carol = 'sub_CAROLCAROLCAROLCAROLCAROLCARO00';
-const dave = 'sub_DAVEDAVEDAVEDAVEDAVEDAVEDAVE00';
-const eve = 'sub_EVEEVEEVEEVEEVEEVEEVEEVEEVEEV00';
+const carol = 'sub_CAROLCAROLCAROLCAROLCAROLCARO000';
+const dave = 'sub_DAVEDAVEDAVEDAVEDAVEDAVEDAVE0000';
+const eve = 'sub_EVEEVEEVEEVEEVEEVEEVEEVEEVEEV000';
 
 type Dump = Record<string, Array<Record<string, unknown>>>;
 const TABLES: ReadonlyArray<readonly [string, string]> = [

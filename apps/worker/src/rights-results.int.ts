@@ -22,7 +22,7 @@ describe('rights results from the results topic (PGlite)', () => {
     f = await freshPglite();
     store = new SqlEventStore(f.db);
     await store.init();
-    await run({ type: 'ReceiveRequest', requestId: id, subjectKey: 'sub_RESULTSRESULTSRESULTSRESULTS00', requestType: 'erasure', jurisdiction: 'GDPR', channel: 'api', dataCategories: ['user.contact'], openRequests: [], now });
+    await run({ type: 'ReceiveRequest', requestId: id, subjectKey: 'sub_RESULTSRESULTSRESULTSRESULTS0000', requestType: 'erasure', jurisdiction: 'GDPR', channel: 'api', dataCategories: ['user.contact'], openRequests: [], now });
     await run({ type: 'VerifyIdentity', evidence: { method: 'documents' }, now });
     await run({ type: 'DispatchTasks', tasks: [{ taskId: 't-crm', systemId: 'crm', integration: 'kafka', categories: ['user.contact.email'] }, { taskId: 't-ads', systemId: 'ads', integration: 'kafka', categories: ['user.contact.email'] }], now });
   });

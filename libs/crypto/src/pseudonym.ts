@@ -34,4 +34,4 @@ export class Pseudonymizer {
   }
 }
 
-export const isSubjectKey = (s: string): boolean => /^sub_[A-Za-z0-9_-]{32}$/.test(s);
+export { isSubjectKey } from '@pl/domain';

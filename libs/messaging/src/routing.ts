@@ -1,3 +1,4 @@
+import { isSubjectKey, subjectKeysIn } from '@pl/domain';
 import { positionToString, type RecordedEvent } from '@pl/domain';
 import { HEADERS, TOPICS } from './topics';
 
@@ -28,13 +29,12 @@ export interface EventEnvelopeV1 {
   readonly data: unknown;
 }
 
-const SUBJECT_KEY = /sub_[A-Za-z0-9_-]{32}/;
 
 /** The pseudonymous subject key of an event: `data.subject_key`, else the `sub_...` part of its stream id. */
 export function subjectKeyOf(e: RecordedEvent): string | null {
   const fromData = (e.data as { subject_key?: unknown } | null)?.subject_key;
-  if (typeof fromData === 'string' && SUBJECT_KEY.test(fromData)) return fromData;
-  return SUBJECT_KEY.exec(e.streamId)?.[0] ?? null;
+  if (isSubjectKey(fromData)) return fromData;
+  return subjectKeysIn(e.streamId)[0] ?? null;
 }
 
 function idAfterPrefix(streamId: string): string {

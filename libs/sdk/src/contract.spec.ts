@@ -1,12 +1,18 @@
 import { Pseudonymizer } from '@pl/crypto';
 import * as messaging from '@pl/messaging';
-import { HEADERS, SubjectKeys, TOPICS, WEBHOOK_HEADERS, verifyWebhook } from '@pl/sdk';
+import { isSubjectKey as ledgerIsSubjectKey } from '@pl/domain';
+import { HEADERS, SubjectKeys, TOPICS, WEBHOOK_HEADERS, isSubjectKey, verifyWebhook } from '@pl/sdk';
 
 describe('SDK wire contract', () => {
   it('uses the same topic and header names as the relay', () => {
     expect(TOPICS).toEqual(messaging.TOPICS);
     expect(HEADERS).toEqual(messaging.HEADERS);
     expect(WEBHOOK_HEADERS).toEqual(messaging.WEBHOOK_HEADERS);
+  });
+
+  it('recognises subject keys exactly as the ledger does (the SDK keeps its own copy: it imports nothing)', () => {
+    const samples = [`sub_${'Ab9_-'.repeat(6)}xy`, 'sub_abc12345', `sub_${'a'.repeat(33)}`, `xsub_${'a'.repeat(32)}`, `sub_${'a'.repeat(31)}=`, 'alice@example.com'];
+    for (const s of samples) expect([s, isSubjectKey(s)]).toEqual([s, ledgerIsSubjectKey(s)]);
   });
 
   it('maps user ids to the same subject keys as the ledger', () => {

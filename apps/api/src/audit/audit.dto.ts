@@ -1,7 +1,7 @@
+import { SUBJECT_KEY_PATTERN } from '@pl/domain';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
 
-const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{32}$/;
 
 /** Why personal data is read (Art. 5(2)): recorded with every release. */
 export class AccessPurposeDto {
@@ -14,7 +14,7 @@ export class AccessPurposeDto {
 export class ExportQueryDto extends AccessPurposeDto {
   /** Pseudonymous subject key (`sub_...`). */
   @ApiPropertyOptional({ type: String })
-  @IsOptional() @Matches(SUBJECT_KEY, { message: 'subject_key must be a pseudonymous key sub_...' }) subject_key?: string;
+  @IsOptional() @Matches(SUBJECT_KEY_PATTERN, { message: 'subject_key must be a pseudonymous key sub_...' }) subject_key?: string;
   /** The controller's user id; pseudonymised at once, never stored or logged. */
   @ApiPropertyOptional({ type: String, maxLength: 200, example: 'user-123' })
   @IsOptional() @IsString() @Length(1, 200) user_id?: string;

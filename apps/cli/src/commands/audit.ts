@@ -1,3 +1,4 @@
+import { isSubjectKey } from '@pl/domain';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,6 @@ import { exportAuditLog, signCurrentHead, verifyChain, type ExportFilter } from 
 import { auditHeadPolicy } from '../../../common/audit-policy';
 import { parseArgs, type CliCommand } from '../command';
 
-const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{32}$/;
 
 function date(v: string | true | undefined, name: string): Date | undefined {
   if (v === undefined) return undefined;
@@ -68,7 +68,7 @@ export const auditCommand: CliCommand = {
         return 0;
       }
       case 'export': {
-        if (typeof flags['subject-key'] === 'string' && !SUBJECT_KEY.test(flags['subject-key'])) throw new Error('--subject-key must be a pseudonymous key sub_...');
+        if (typeof flags['subject-key'] === 'string' && !isSubjectKey(flags['subject-key'])) throw new Error('--subject-key must be a pseudonymous key sub_...');
         const subjectKey = typeof flags['subject-key'] === 'string' ? flags['subject-key'] : typeof flags['user-id'] === 'string' ? pseudonymizer.subject(flags['user-id']) : undefined;
         const filter: ExportFilter = {
           subjectKey,

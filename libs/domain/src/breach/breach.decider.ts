@@ -1,3 +1,4 @@
+import { isSubjectKey } from '../shared/subject-key';
 import { conflict, invalid, notFound, precondition, type Decider } from '../shared';
 import {
   ART34_EXEMPTIONS,
@@ -71,7 +72,6 @@ export type BreachCommand =
   | { type: 'ReopenBreach'; reason: string; now: string };
 
 export const MAX_SUBJECT_KEYS_PER_COMMAND = 5000;
-const SUBJECT_KEY_RE = /^sub_[A-Za-z0-9_-]{32}$/;
 const HOUR = 3_600_000;
 
 function instant(value: string | null | undefined, field: string): number {
@@ -250,7 +250,7 @@ function notifySubjects(c: Extract<BreachCommand, { type: 'NotifySubjects' }>, s
   if (c.jurisdiction === 'EU' && s.exemption) throw conflict(`an Art. 34(3)(${s.exemption.ground}) exemption is recorded for this breach`);
   const keys = [...new Set(c.subject_keys ?? [])];
   if (keys.length > MAX_SUBJECT_KEYS_PER_COMMAND) throw invalid(`at most ${MAX_SUBJECT_KEYS_PER_COMMAND} subject keys per command`, { field: 'subject_keys' });
-  if (keys.some((k) => !SUBJECT_KEY_RE.test(k))) throw invalid('subject_keys must be pseudonymous subject keys (sub_...)', { field: 'subject_keys' });
+  if (keys.some((k) => !isSubjectKey(k))) throw invalid('subject_keys must be pseudonymous subject keys (sub_...)', { field: 'subject_keys' });
   if (!nonNegativeInt(c.subjects_count) || c.subjects_count < 1 || c.subjects_count < keys.length)
     throw invalid('subjects_count must be a positive integer, at least the number of subject keys', { field: 'subjects_count' });
   const noticeId = text(c.notice_id, 'notice_id');

@@ -1,3 +1,4 @@
+import { isSubjectKey } from '../shared/subject-key';
 import { endOfDayIn, isoDayIn } from '../law/deadlines';
 import { deadlineBasis, establishmentFromControllers, type Establishment } from '../law/establishment';
 import { invalid, type Decider, type DomainEvent } from '../shared';
@@ -68,7 +69,7 @@ export interface ReceiptInput {
 
 /** Validates receipts of one subject and turns them into events (pure; the caller appends). */
 export function receiptEvents(subjectKey: string, inputs: readonly ReceiptInput[], knownSystems: ReadonlySet<string>, now: Date): ReceiptEvent[] {
-  if (!/^sub_[A-Za-z0-9_-]{32}$/.test(subjectKey)) throw invalid('receipts must carry a pseudonymous subject key');
+  if (!isSubjectKey(subjectKey)) throw invalid('receipts must carry a pseudonymous subject key');
   return inputs.map((r, i) => {
     const system = catalogId(r.system_id, `receipts[${i}].system_id`);
     if (!knownSystems.has(system)) throw invalid(`receipts[${i}].system_id is not a registered system`, { field: 'system_id' });

@@ -108,6 +108,8 @@ describe('receiving a request', () => {
   it('refuses a request id used twice', () => dsr.given([received()]).when(receive()).thenThrows('conflict', /already exists/));
 
   it('refuses a raw user id as subject key', () => dsr.given([]).when(receive({ subjectKey: 'alice@example.com' })).thenThrows('invalid', /pseudonym/));
+  it('refuses a key that is not a whole pseudonym (this decider once took any 8+ characters)', () =>
+    dsr.given([]).when(receive({ subjectKey: 'sub_abc12345' })).thenThrows('invalid', /pseudonym/));
 
   it('refuses a type the jurisdiction does not have', () => {
     dsr.given([]).when(receive({ jurisdiction: 'GDPR', requestType: 'opt_out_sale_sharing' })).thenThrows('invalid', /GDPR has no/);

@@ -1,3 +1,4 @@
+import { isSubjectKey } from '../shared/subject-key';
 import { conflict, invalid, notFound, precondition, type Decider } from '../shared';
 import { findCalendar, WEEKENDS_ONLY } from '../law/holidays';
 import { deadlineBasis, MONTH_COUNTING, type DeadlineBasis } from '../law/establishment';
@@ -44,7 +45,6 @@ export interface RequestState {
 }
 
 const OPEN: ReadonlySet<RequestStatus> = new Set(['received', 'verified', 'in_progress']);
-const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{8,}$/;
 
 export const initialRequestState = (): RequestState => ({
   status: 'none',
@@ -396,7 +396,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
 
 function receive(c: Extract<RightsCommand, { type: 'ReceiveRequest' }>, state: RequestState): RightsEvent[] {
   if (state.status !== 'none') throw conflict('request already exists');
-  if (!SUBJECT_KEY.test(c.subjectKey)) throw invalid('subject key must be a pseudonym (sub_...)');
+  if (!isSubjectKey(c.subjectKey)) throw invalid('subject key must be a pseudonym (sub_...)');
   const def = rightDefinition(c.jurisdiction, c.requestType);
   if (!def) throw invalid(`${c.jurisdiction} has no ${c.requestType} request`, { jurisdiction: c.jurisdiction, request_type: c.requestType });
   if (c.requestType === 'objection' && !c.objection) throw invalid('an objection names its scope (direct_marketing or legitimate_interests_public_task)');

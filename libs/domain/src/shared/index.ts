@@ -3,3 +3,4 @@ export * from './decider';
 export * from './errors';
 export * from './upcasting';
 export * from './text';
+export * from './subject-key';
