@@ -6,3 +6,4 @@ export * from './projections/checkpoints';
 export * from './projections/runner';
 export * from './projections/faults';
 export * from './projections/stuck-tracker';
+export * from './core/app-deps';
