@@ -29,7 +29,7 @@ export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS
   let infra: Infrastructure | null = null;
   try {
     const needsInfra = typeof command.needsInfra === 'function' ? command.needsInfra(args) : command.needsInfra;
-    if (needsInfra) infra = await createInfrastructure(loadConfig(options.env ?? process.env), { allowLegacyKeyTable: command.allowLegacyKeyTable });
+    if (needsInfra) infra = await createInfrastructure(loadConfig(options.env ?? process.env), { allowLegacyKeyTable: command.allowLegacyKeyTable, readYourWrites: false });
     const code = await command.run(args, io, infra);
     if (io === stdio && process.stdout.isTTY) process.stdout.write('\n');
     return code;

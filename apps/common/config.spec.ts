@@ -106,4 +106,11 @@ describe('loadConfig', () => {
     }
     expect(() => loadConfig({ MASTER_KEY, MASTER_KEYS_PREVIOUS: MASTER_KEY })).toThrow(/repeats a master key id/);
   });
+
+  it('reads the read-your-writes timeouts per read model (consent, catalog and data map), 10 s by default', () => {
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).readYourWritesTimeoutsMs).toEqual({ default: 10_000, consent: 10_000, rights: 15_000, catalog: 10_000, data_map: 10_000 });
+    const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', CONSENT_READ_YOUR_WRITES_TIMEOUT_MS: '30000', CATALOG_READ_YOUR_WRITES_TIMEOUT_MS: '300' });
+    expect(c.readYourWritesTimeoutsMs).toMatchObject({ consent: 30_000, catalog: 300, data_map: 300 });
+    expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', CONSENT_READ_YOUR_WRITES_TIMEOUT_MS: 'soon' })).toThrow(/CONSENT_READ_YOUR_WRITES_TIMEOUT_MS must be a non-negative integer/);
+  });
 });

@@ -49,6 +49,8 @@ export interface AppConfig {
   readonly outboundCa: string[] | null;
   /** An audit export stores its signed head only when the newest stored head is at least this old. */
   readonly auditExportHeadMinIntervalMs: number;
+  /** How long a command waits for a read model to pass its append (invariant 7), per projection name; `default` for the rest. */
+  readonly readYourWritesTimeoutsMs: Readonly<Record<string, number>> & { readonly default: number };
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -102,7 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),
     auditExportHeadMinIntervalMs: nonNegativeInt(env, 'AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS', 60_000),
+    readYourWritesTimeoutsMs: readYourWritesTimeouts(env),
   };
+}
+
+function readYourWritesTimeouts(env: NodeJS.ProcessEnv): AppConfig['readYourWritesTimeoutsMs'] {
+  const catalog = positiveInt(env, 'CATALOG_READ_YOUR_WRITES_TIMEOUT_MS', 10_000);
+  return { default: 10_000, consent: positiveInt(env, 'CONSENT_READ_YOUR_WRITES_TIMEOUT_MS', 10_000), rights: 15_000, catalog, data_map: catalog };
 }
 
 function outboundAllowList(env: NodeJS.ProcessEnv): AllowList {

@@ -2,16 +2,18 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { consent, domainUpcasters, rights } from '@pl/domain';
 import { CryptoEventCodec, hasSubjectKeysTable, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
+import { waitForCheckpoint, type AppDeps } from '@pl/application';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import { OutboundPolicy, type HostResolver } from '@pl/outbound';
+import { createApplication, type Application } from './application';
 import type { AppConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 
 /**
  * The composition root shared by api, worker and cli: adapters are chosen here from configuration,
- * nowhere else.
+ * nowhere else; it is the `AppDeps` every use case is built over, and `app` holds those use cases.
  */
-export interface Infrastructure {
+export interface Infrastructure extends AppDeps {
   readonly config: AppConfig;
   /** Read models, checkpoints, keys (PostgreSQL, or PGlite on the embedded default). */
   readonly db: SqlDatabase;
@@ -25,6 +27,8 @@ export interface Infrastructure {
   readonly codec: CryptoEventCodec;
   /** Where outbound calls may go (ARCHITECTURE invariant 14): pass it to every outbound request. */
   readonly outbound: OutboundPolicy;
+  /** Each context's use cases, bound once to these dependencies: API, worker and CLI call them. */
+  readonly app: Application;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export interface InfrastructureOverrides {
   readonly resolve?: HostResolver;
   /** Only for `cli keystore`: open even though the data keys still sit in the main database. */
   readonly allowLegacyKeyTable?: boolean;
+  /** False for the CLI, which runs without the worker: its commands record facts and wait for no read model. */
+  readonly readYourWrites?: boolean;
 }
 
 export async function createInfrastructure(config: AppConfig, overrides: InfrastructureOverrides = {}): Promise<Infrastructure> {
@@ -62,15 +68,24 @@ export async function createInfrastructure(config: AppConfig, overrides: Infrast
     closers.push(() => keys.close());
     await store.init();
     await keys.init();
-    return {
-      config,
-      db,
+    const timeouts = config.readYourWritesTimeoutsMs;
+    const deps: AppDeps = {
       store,
-      pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
+      db,
       keys,
-      keysDb: keysDb.db,
+      pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
       codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
+      readYourWrites:
+        overrides.readYourWrites === false
+          ? async () => undefined
+          : (projection, position, timeoutMs) => waitForCheckpoint(db, projection, position, timeoutMs ?? timeouts[projection] ?? timeouts.default),
+    };
+    return {
+      ...deps,
+      config,
+      keysDb: keysDb.db,
       outbound: new OutboundPolicy(config.outboundAllowed, overrides.resolve, config.outboundCa),
+      app: createApplication(deps, config),
       close: release,
     };
   } catch (e) {

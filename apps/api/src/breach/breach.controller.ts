@@ -26,7 +26,7 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA } from '../platform/tokens';
-import { BreachCommandMessage, type BreachResult } from './breach.commands';
+import { AppCommand } from '../platform/app-command';
 import {
   AssessBreachDto,
   AttorneyGeneralDto,
@@ -58,7 +58,7 @@ export class BreachController {
   ) {}
 
   private async run(id: string, command: BreachCommand, ctx: CommandContext) {
-    const r: BreachResult = await this.commands.execute(new BreachCommandMessage(id, command, ctx));
+    const r = await this.commands.execute(new AppCommand('breach', 'execute', [id, command, ctx]));
     return { ...breachView(r.state, ctx.now), events: r.events.map((e) => e.type), position: r.appended ? positionToString(r.appended.position) : null };
   }
 

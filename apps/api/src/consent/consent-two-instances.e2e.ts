@@ -17,14 +17,13 @@ describe('read your writes across API instances (PostgreSQL, two APIs + one work
   beforeAll(async () => {
     // Projections read below the cluster-wide transaction horizon (invariant 4): on this shared
     // server other sessions' open transactions can hold it back for seconds.
-    process.env.CONSENT_READ_YOUR_WRITES_TIMEOUT_MS = '30000';
-    a = await startTestApp({ backend: 'postgres', worker: false });
+    const env = { CONSENT_READ_YOUR_WRITES_TIMEOUT_MS: '30000' };
+    a = await startTestApp({ backend: 'postgres', worker: false, env });
     shared.push(sameDatabase(a.database), sameDatabase(a.database));
-    b = await startTestApp({ database: shared[0], worker: false });
-    worker = await startTestApp({ database: shared[1], worker: true });
+    b = await startTestApp({ database: shared[0], worker: false, env });
+    worker = await startTestApp({ database: shared[1], worker: true, env });
   });
   afterAll(async () => {
-    delete process.env.CONSENT_READ_YOUR_WRITES_TIMEOUT_MS;
     await b?.close();
     await worker?.close();
     for (const d of shared) await d.drop();

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
-import { ConsentCommandHandler } from './consent.commands';
 import { ConsentController } from './consent.controller';
 import { ConsentService } from './consent.service';
 import { CONSENT_BASES_LOOKUP, CachedLawfulBasisLookup, CatalogLawfulBasisLookup } from './lawful-basis-lookup';
@@ -9,7 +8,6 @@ import { CONSENT_BASES_LOOKUP, CachedLawfulBasisLookup, CatalogLawfulBasisLookup
 @Module({
   controllers: [ConsentController],
   providers: [
-    ConsentCommandHandler,
     ConsentService,
     {
       provide: CONSENT_BASES_LOOKUP,

@@ -9,7 +9,8 @@ import { parseConsentString } from '@pl/domain/consent/signals';
 import { CONSENT_PROJECTION, loadSnapshot, loadSnapshots } from '@pl/projections/consent';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
-import { ConsentCommandMessage, type ConsentResult } from './consent.commands';
+import { AppCommand } from '../platform/app-command';
+import type { ConsentResult } from './consent.commands';
 import type { RecordConsentDto, ValidateCheckDto, WithdrawConsentDto } from './consent.dto';
 import { CONSENT_BASES_LOOKUP, type LawfulBasisLookup } from './lawful-basis-lookup';
 import { proofFrom } from './proof';
@@ -118,7 +119,7 @@ export class ConsentService {
   }
 
   private exec(command: consent.ConsentCommand, ctx: CommandContext): Promise<ConsentResult> {
-    return this.commands.execute(new ConsentCommandMessage(command, ctx));
+    return this.commands.execute(new AppCommand('consent', 'execute', [command, ctx]));
   }
 
   async record(dto: RecordConsentDto, ctx: CommandContext, headers: Record<string, string | string[] | undefined>) {

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
+import { AppCommandHandler } from './app-command';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { ApiKeyStore } from './auth/api-keys';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -40,6 +41,7 @@ export class PlatformModule {
       controllers: [HealthController],
       providers: [
         ...providers,
+        AppCommandHandler,
         // Global guards run in this order: authenticate, then rate-limit by key id.
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

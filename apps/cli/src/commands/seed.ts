@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { CommandBus } from '@nestjs/cqrs';
-import { handleCommand } from '@pl/application';
 import { catalog, consent, DomainError } from '@pl/domain';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { CatalogCommands } from '../../../api/src/governance/catalog-commands';
-import type { ConsentCommandMessage } from '../../../api/src/consent/consent.commands';
+import type { AppCommand } from '../../../api/src/platform/app-command';
 import { ConsentService } from '../../../api/src/consent/consent.service';
 import { noDeclaredBases } from '../../../api/src/consent/lawful-basis-lookup';
 import type { RecordConsentDto } from '../../../api/src/consent/consent.dto';
@@ -115,7 +114,7 @@ export const seedCommand: CliCommand = {
       return 0;
     }
     // The consent logic of the API (basis aliases, expiry policy, TCF/GPC handling, proof), run without the HTTP layer.
-    const bus = { execute: (m: ConsentCommandMessage) => handleCommand(i.store, consent.consentDecider, consent.consentStreamId(m.command.subjectKey), m.command, m.ctx, { codec: i.codec }) };
+    const bus = { execute: (m: AppCommand<'consent', 'execute'>) => i.app.consent.execute(...m.args) };
     const consents = new ConsentService(bus as unknown as CommandBus, i as Infrastructure, noDeclaredBases);
     const base = Date.now() - 30 * DAY;
     let receipts = 0;
