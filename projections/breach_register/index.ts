@@ -1,13 +1,57 @@
-import type { ProjectionDefinition } from '@pl/application';
-import { handleBreachRegister } from './handler';
+import { snapshotProjection } from '@pl/application';
+import { breachDeadlines, breachDecider, breachStage, type BreachState } from '@pl/domain/breach';
 import { BREACH_REGISTER_SCHEMA } from './schema';
 
-/** rm_breach_register: the Art. 33(5) register of every breach, with its clocks. */
-export const breachRegisterProjection: ProjectionDefinition = {
+/**
+ * rm_breach_register: the Art. 33(5) register of every breach, with its clocks: each breach's state
+ * folded with the breach decider's own evolve, its columns read from that state, and a timeline of
+ * its events (`breach.subject_notice_prepared` excepted: one per subject).
+ */
+export const breachRegisterProjection = snapshotProjection<BreachState>({
   name: 'breach_register',
   version: 1,
   schema: BREACH_REGISTER_SCHEMA,
   typePrefixes: ['breach.'],
-  handle: handleBreachRegister,
-};
+  decider: breachDecider,
+  streamKey: (e) => (e.data as { breach_id?: string } | null)?.breach_id || null,
+  exists: (s) => s.status !== 'none',
+  snapshot: { table: 'breaches', key: 'breach_id', state: 'state', columns: registerColumns },
+  events: [
+    {
+      table: 'breach_timeline',
+      row: (e, _s, breach_id) =>
+        e.type === 'breach.subject_notice_prepared'
+          ? null
+          : { event_id: e.metadata.event_id, breach_id, tx: e.position.tx.toString(), pos: e.position.pos.toString(), type: e.type, occurred_at: e.metadata.occurred_at, actor: e.metadata.actor, data: e.data },
+    },
+  ],
+});
+
+function registerColumns(s: BreachState, last: { metadata: { occurred_at: string } }) {
+  const deadlines = breachDeadlines(s);
+  const a = s.assessment;
+  return {
+    status: s.status,
+    stage: breachStage(s),
+    aware_at: s.aware_at,
+    detected_at: s.detected_at,
+    source: s.source,
+    reporter_role: s.reporter_role,
+    description: s.description,
+    systems: s.systems,
+    risk_level: a?.risk.level ?? null,
+    notify_authority: a?.risk.notify_authority ?? null,
+    notify_subjects: a?.risk.notify_subjects ?? null,
+    subject_exemption: s.exemption?.ground ?? a?.risk.subject_exemption ?? null,
+    authorities: a?.authorities ?? [],
+    authorities_notified: s.authorities_notified,
+    ca_residents: a?.ca_residents ?? 0,
+    deadlines,
+    next_due_at: s.status === 'open' ? (deadlines.filter((d) => !d.met_at).map((d) => d.due_at).sort()[0] ?? null) : null,
+    overdue: s.overdue,
+    closed_at: s.closed_at,
+    reopen_count: s.reopen_count,
+    updated_at: last.metadata.occurred_at,
+  };
+}
 export * from './queries';

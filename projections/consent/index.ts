@@ -1,14 +1,33 @@
-import type { ProjectionDefinition } from '@pl/application';
-import { handleConsent } from './handler';
+import { snapshotProjection } from '@pl/application';
+import { consent } from '@pl/domain';
 import { CONSENT_SCHEMA } from './schema';
 
 export const CONSENT_PROJECTION = 'consent';
 
-export const consentProjection: ProjectionDefinition = {
+const STREAM_PREFIX = consent.consentStreamId('');
+
+/**
+ * rm_consent: each subject's ConsentState folded with the consent decider's own evolve (so validate,
+ * the SDK and the command side evaluate one state), and its grants as rows.
+ */
+export const consentProjection = snapshotProjection<consent.ConsentState>({
   name: CONSENT_PROJECTION,
   version: 1,
   schema: CONSENT_SCHEMA,
   typePrefixes: ['consent.'],
-  handle: handleConsent,
-};
+  decider: consent.consentDecider,
+  streamKey: (e) => (e.streamId.startsWith(STREAM_PREFIX) ? e.streamId.slice(STREAM_PREFIX.length) : null),
+  snapshot: { table: 'consent_subjects', key: 'subject_key', state: 'snapshot' },
+  derived: [
+    {
+      table: 'consent_grants',
+      key: 'subject_key',
+      rows: (s, subject_key) =>
+        Object.values(s.grants).map((g) => ({
+          subject_key, category: g.category, purpose: g.purpose, consent_id: g.consent_id, status: g.status, legal_basis: g.legal_basis,
+          consent_version: g.consent_version, given_at: g.given_at, expires_at: g.expires_at, ended_at: g.ended_at,
+        })),
+    },
+  ],
+});
 export * from './queries';

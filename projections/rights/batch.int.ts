@@ -4,7 +4,8 @@ import { LOG_START, type RecordedEvent } from '@pl/domain';
 import { evolveRequest, initialRequestState, requestDecider, requestStreamId, type RequestState, type RequestType, type RightsCommand, type RightsEvent } from '@pl/domain/rights';
 import { SqlEventStore, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
-import { ERASED_SUBJECT, handleRights } from './handler';
+import { ERASED_SUBJECT } from './index';
+const handleRights = (tx: SqlExecutor, ev: readonly RecordedEvent[]) => rightsProjection.handle(tx, ev);
 import { rightsProjection } from './index';
 import { handleIntoSchema, prng, randomSplit } from '../../test/support/batch-harness';
 

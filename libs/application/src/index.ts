@@ -7,3 +7,4 @@ export * from './projections/runner';
 export * from './projections/faults';
 export * from './projections/stuck-tracker';
 export * from './core/app-deps';
+export * from './projections/snapshot';

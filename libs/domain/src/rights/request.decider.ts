@@ -4,9 +4,9 @@ import { findCalendar, WEEKENDS_ONLY } from '../law/holidays';
 import { deadlineBasis, MONTH_COUNTING, type DeadlineBasis } from '../law/establishment';
 import { CLOCK_RESTARTS_ON_IDENTITY_INFO, computeDeadline, DEADLINE_ALERTS, DEADLINE_RULES } from '../law/deadlines';
 import type { RightsCommand } from './commands';
-import { SUBJECT_ERASED_SCHEMA_VERSION, type Integration, type RequestReceivedData, type RetainedItem, type RightsEvent, type TaskOutcome } from './events';
+import { SUBJECT_ERASED_SCHEMA_VERSION, type Integration, type RejectionReason, type RequestReceivedData, type RetainedItem, type RightsEvent, type TaskOutcome } from './events';
 import { NOTIFY_RECIPIENTS, RELEASES_DATA, rightDefinition, type RightDefinition } from './request-types';
-import { checkVerification, verificationRequirement } from './verification';
+import { checkVerification, verificationRequirement, type VerificationLevel, type VerificationMethod } from './verification';
 
 export type RequestStatus = 'none' | 'received' | 'verified' | 'in_progress' | 'completed' | 'partially_completed' | 'rejected';
 
@@ -20,6 +20,10 @@ export interface TaskState {
   readonly reason: string | null;
   readonly attempt: number;
   readonly escalated: boolean;
+  /** Time of the last dispatch (a retry dispatches again). */
+  readonly dispatched_at: string;
+  /** Time of the last result recorded, null while none. */
+  readonly result_at: string | null;
 }
 
 export interface RequestState {
@@ -42,6 +46,12 @@ export interface RequestState {
   readonly objectionOverridden: boolean;
   readonly ledgerErased: boolean;
   readonly releases: number;
+  /** How identity was verified; null while not verified (or not required). */
+  readonly verification: { readonly verified_at: string; readonly method: VerificationMethod | 'none'; readonly level: VerificationLevel } | null;
+  readonly extensionReason: string | null;
+  readonly rejectionReason: RejectionReason | null;
+  /** When the request was first closed (completed or rejected). */
+  readonly closedAt: string | null;
 }
 
 const OPEN: ReadonlySet<RequestStatus> = new Set(['received', 'verified', 'in_progress']);
@@ -63,6 +73,10 @@ export const initialRequestState = (): RequestState => ({
   objectionOverridden: false,
   ledgerErased: false,
   releases: 0,
+  verification: null,
+  extensionReason: null,
+  rejectionReason: null,
+  closedAt: null,
 });
 
 export function evolveRequest(state: RequestState, event: RightsEvent): RequestState {
@@ -86,18 +100,22 @@ export function evolveRequest(state: RequestState, event: RightsEvent): RequestS
         ...state,
         status: state.status === 'received' ? 'verified' : state.status,
         verified: true,
+        verification: { verified_at: event.data.verified_at, method: event.data.method, level: event.data.level },
         clockStart: event.data.due_at !== state.dueAt ? event.data.verified_at : state.clockStart,
         dueAt: event.data.due_at,
         firstDueAt: event.data.due_at,
       };
     case 'rights.request_extended':
-      return { ...state, extended: true, dueAt: event.data.due_at };
+      return { ...state, extended: true, extensionReason: event.data.reason, dueAt: event.data.due_at };
     case 'rights.task_dispatched': {
       const d = event.data;
       const prev = state.tasks[d.task_id];
       const task: TaskState = prev
-        ? { ...prev, attempt: d.attempt }
-        : { task_id: d.task_id, system_id: d.system_id, integration: d.integration, categories: d.categories, retained: d.retained, status: 'dispatched', reason: null, attempt: d.attempt, escalated: false };
+        ? { ...prev, attempt: d.attempt, dispatched_at: d.dispatched_at }
+        : {
+            task_id: d.task_id, system_id: d.system_id, integration: d.integration, categories: d.categories, retained: d.retained, status: 'dispatched', reason: null,
+            attempt: d.attempt, escalated: false, dispatched_at: d.dispatched_at, result_at: null,
+          };
       return { ...state, status: OPEN.has(state.status) ? 'in_progress' : state.status, tasks: { ...state.tasks, [d.task_id]: task } };
     }
     case 'rights.recipient_notified':
@@ -107,7 +125,7 @@ export function evolveRequest(state: RequestState, event: RightsEvent): RequestS
       if (!t) return state;
       return {
         ...state,
-        tasks: { ...state.tasks, [t.task_id]: { ...t, status: event.data.outcome, reason: event.data.reason, retained: [...t.retained, ...event.data.retained] } },
+        tasks: { ...state.tasks, [t.task_id]: { ...t, status: event.data.outcome, reason: event.data.reason, retained: [...t.retained, ...event.data.retained], result_at: event.data.recorded_at } },
       };
     }
     case 'rights.task_escalated': {
@@ -115,9 +133,9 @@ export function evolveRequest(state: RequestState, event: RightsEvent): RequestS
       return t ? { ...state, tasks: { ...state.tasks, [t.task_id]: { ...t, escalated: true } } } : state;
     }
     case 'rights.request_completed':
-      return { ...state, status: event.data.outcome };
+      return { ...state, status: event.data.outcome, closedAt: state.closedAt ?? event.data.completed_at };
     case 'rights.request_rejected':
-      return { ...state, status: 'rejected' };
+      return { ...state, status: 'rejected', rejectionReason: event.data.reason, closedAt: state.closedAt ?? event.data.rejected_at };
     case 'rights.request_due_soon':
       return { ...state, alerts: [...state.alerts, `due_soon@${event.data.due_at}`] };
     case 'rights.request_overdue':

@@ -1,0 +1,162 @@
+import { comparePositions, type Decider, type DomainEvent, type LogPosition, type RecordedEvent } from '@pl/domain';
+import type { SqlExecutor } from '@pl/eventstore';
+import type { ProjectionDefinition } from './projection';
+
+type Row = Record<string, unknown>;
+
+/** A table of rows derived from a stream's state, replaced whenever the stream changes. */
+export interface DerivedTable<S> {
+  readonly table: string;
+  /** The column holding the stream key (the rows of a stream are deleted by it, then inserted). */
+  readonly key: string;
+  rows(state: S, key: string): Row[];
+}
+
+/** A table with (at most) one row per applied event (timelines, releases), written once: ON CONFLICT DO NOTHING. */
+export interface EventTable<S> {
+  readonly table: string;
+  row(event: RecordedEvent, state: S, key: string): Row | null;
+}
+
+/**
+ * A read model whose rows are the state of one stream (Emmett's single-stream projection): the
+ * snapshot row holds the state folded with the decider's own `evolve` and the position of the last
+ * event folded; every other column and table is a mapping of that state.
+ */
+export interface SnapshotProjectionSpec<S> {
+  readonly name: string;
+  readonly version: number;
+  readonly schema: string;
+  readonly typePrefixes: readonly string[];
+  /** The decider (its `initialState` and `evolve`). */
+  readonly decider: Pick<Decider<never, never, S>, 'initialState'> & { readonly evolve: (state: S, event: never) => S };
+  /** The stream an event belongs to (the snapshot row's key), null when the read model ignores it. */
+  streamKey(event: RecordedEvent): string | null;
+  /** The snapshot table: `key` (text, primary key), `state` (jsonb), `last_tx` numeric, `last_pos` bigint. */
+  readonly snapshot: {
+    readonly table: string;
+    readonly key: string;
+    readonly state: string;
+    /** More columns of the row, from the state and the last event folded into it. */
+    columns?(state: S, last: RecordedEvent): Row;
+  };
+  /** False when an event leaves no entity yet (e.g. a task event before its request): it is not applied. */
+  exists?(state: S): boolean;
+  readonly derived?: readonly DerivedTable<S>[];
+  readonly events?: readonly EventTable<S>[];
+  /**
+   * An effect on other streams' rows (e.g. anonymising an erased subject everywhere): the writes of
+   * the events before it are flushed, the effect runs, and the rest of the batch is folded from the
+   * rows as read again, so any batch split gives the rows of handling one event at a time.
+   */
+  acrossStreams?(event: RecordedEvent, state: S, key: string): ((tx: SqlExecutor) => Promise<void>) | null;
+}
+
+interface Folded<S> {
+  state: S;
+  last: LogPosition | null;
+  lastEvent: RecordedEvent | null;
+}
+
+const asDomain = (e: RecordedEvent) => ({ type: e.type, data: e.data, schemaVersion: e.schemaVersion }) as DomainEvent as never;
+const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/**
+ * Folds `events` into `from` (events at or before `from.last` are skipped, so folding again is a
+ * no-op): the one fold of a stream's state shared by this projection and anyone holding a folded state.
+ */
+export function foldNewEvents<S>(
+  evolve: (state: S, event: never) => S,
+  from: { state: S; last: LogPosition | null },
+  events: readonly RecordedEvent[],
+  exists: (state: S) => boolean = () => true,
+): { state: S; last: LogPosition | null; applied: RecordedEvent[] } {
+  let { state, last } = from;
+  const applied: RecordedEvent[] = [];
+  for (const e of events) {
+    if (last && comparePositions(e.position, last) <= 0) continue;
+    const next = evolve(state, asDomain(e));
+    if (!exists(next)) continue;
+    state = next;
+    last = e.position;
+    applied.push(e);
+  }
+  return { state, last, applied };
+}
+
+/**
+ * The projection of `spec`: for a batch, the snapshot rows of its streams are read in one query,
+ * each stream's new events are folded in memory with the decider's `evolve`, and each table is
+ * written with one statement. Idempotent (events at or before a row's position are skipped) and
+ * deterministic (no clock: times come from the events).
+ */
+export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): ProjectionDefinition {
+  return {
+    name: spec.name,
+    version: spec.version,
+    schema: spec.schema,
+    typePrefixes: spec.typePrefixes,
+    handle: (tx, events) => handleSnapshots(spec, tx, events),
+  };
+}
+
+async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+  const keyed = events.flatMap((e) => {
+    const key = spec.typePrefixes.some((p) => e.type.startsWith(p)) ? spec.streamKey(e) : null;
+    return key === null ? [] : [{ e, key }];
+  });
+  for (let from = 0; from < keyed.length; ) {
+    const streams = await load(spec, tx, [...new Set(keyed.slice(from).map((k) => k.key))]);
+    const changed = new Set<string>();
+    const eventRows = (spec.events ?? []).map(() => [] as Row[]);
+    let effect: ((tx: SqlExecutor) => Promise<void>) | null = null;
+    while (from < keyed.length && !effect) {
+      const { e, key } = keyed[from++];
+      const s = streams.get(key)!;
+      const { state, last, applied } = foldNewEvents(spec.decider.evolve, s, [e], spec.exists);
+      if (!applied.length) continue;
+      Object.assign(s, { state, last, lastEvent: e });
+      changed.add(key);
+      spec.events?.forEach((t, i) => {
+        const row = t.row(e, state, key);
+        if (row) eventRows[i].push(row);
+      });
+      effect = spec.acrossStreams?.(e, state, key) ?? null;
+    }
+    await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows);
+    if (effect) await effect(tx);
+  }
+}
+
+async function load<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, keys: string[]): Promise<Map<string, Folded<S>>> {
+  const { table, key, state } = spec.snapshot;
+  const r = await tx.query<{ k: string; s: unknown; last_tx: string; last_pos: string }>(
+    `SELECT ${key} AS k, ${state} AS s, last_tx::text AS last_tx, last_pos::text AS last_pos FROM ${table} WHERE ${key} = ANY($1::text[])`,
+    [keys],
+  );
+  const out = new Map<string, Folded<S>>(keys.map((k) => [k, { state: spec.decider.initialState(), last: null, lastEvent: null }]));
+  for (const row of r.rows) out.set(row.k, { state: parse<S>(row.s), last: { tx: BigInt(row.last_tx), pos: BigInt(row.last_pos) }, lastEvent: null });
+  return out;
+}
+
+async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][]): Promise<void> {
+  if (changed.length) {
+    const { table, key, state, columns } = spec.snapshot;
+    const rows = changed.map(([k, f]) => ({ [key]: k, [state]: f.state, last_tx: f.last!.tx.toString(), last_pos: f.last!.pos.toString(), ...columns?.(f.state, f.lastEvent!) }));
+    await insertRows(tx, table, rows, `ON CONFLICT (${key}) DO UPDATE SET ${columnsOf(rows).filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
+    for (const d of spec.derived ?? []) {
+      await tx.query(`DELETE FROM ${d.table} WHERE ${d.key} = ANY($1::text[])`, [changed.map(([k]) => k)]);
+      await insertRows(tx, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), '');
+    }
+  }
+  for (const [i, t] of (spec.events ?? []).entries()) await insertRows(tx, t.table, eventRows[i], 'ON CONFLICT DO NOTHING');
+}
+
+const columnsOf = (rows: readonly Row[]): string[] => [...new Set(rows.flatMap((r) => Object.keys(r)))];
+
+/** One statement for all rows: the table's own row type parses them (`jsonb_populate_recordset`), so no column types are repeated here. */
+async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: string): Promise<void> {
+  if (!rows.length) return;
+  const cols = columnsOf(rows).join(', ');
+  await tx.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) ${conflict}`, [JSON.stringify(rows)]);
+}
