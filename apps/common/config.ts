@@ -51,6 +51,10 @@ export interface AppConfig {
   readonly auditExportHeadMinIntervalMs: number;
   /** How long a command waits for a read model to pass its append (invariant 7), per projection name; `default` for the rest. */
   readonly readYourWritesTimeoutsMs: Readonly<Record<string, number>> & { readonly default: number };
+  /** An Idempotency-Key and the answer stored under it are kept this long (IDEMPOTENCY_KEY_TTL_HOURS), then purged. */
+  readonly idempotencyKeyTtlHours: number;
+  /** A request holding a key this long without answering (its process died) lets a retry take the key over. */
+  readonly idempotencyLeaseSeconds: number;
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundCa: outboundCa(env),
     auditExportHeadMinIntervalMs: nonNegativeInt(env, 'AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS', 60_000),
     readYourWritesTimeoutsMs: readYourWritesTimeouts(env),
+    idempotencyKeyTtlHours: positiveInt(env, 'IDEMPOTENCY_KEY_TTL_HOURS', 24),
+    idempotencyLeaseSeconds: positiveInt(env, 'IDEMPOTENCY_LEASE_SECONDS', 60),
   };
 }
 

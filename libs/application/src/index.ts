@@ -1,6 +1,7 @@
 export * from './commands/command-context';
 export * from './commands/event-codec';
 export * from './commands/handle-command';
+export * from './commands/idempotency';
 export * from './projections/projection';
 export * from './projections/checkpoints';
 export * from './projections/runner';

@@ -173,10 +173,12 @@ export class ConsentService {
       ctx,
     );
     const main = r.events.find((e) => e.type === 'consent.given' || e.type === 'consent.renewed' || e.type === 'consent.refused');
+    // A retry under an Idempotency-Key answers from the recorded events: their id, not this run's.
+    const recordedId = main?.data.consent_id ?? consentId;
     const expiries = main && main.type !== 'consent.refused' ? main.data.expires_at : {};
     const earliest = Object.values(expiries).sort()[0] ?? null;
     return {
-      consent_id: consentId,
+      consent_id: recordedId,
       user_id: dto.user_id,
       data_categories: categories,
       processing_purposes: purposes,
@@ -194,7 +196,7 @@ export class ConsentService {
       signal: signal?.summary ?? null,
       gpc: gpcAnswer(gpc),
       opt_outs: r.state.opt_outs,
-      conflicts: r.state.conflicts.filter((c) => c.consent_id === consentId),
+      conflicts: r.state.conflicts.filter((c) => c.consent_id === recordedId),
       events: r.metadata.map((m, i) => ({ event_id: m.event_id, type: r.events[i].type })),
       position: r.appended ? positionToString(r.appended.position) : null,
     };
@@ -215,7 +217,7 @@ export class ConsentService {
     const w = r.events.find((e) => e.type === 'consent.withdrawn');
     const affected = w && w.type === 'consent.withdrawn' ? w.data.affected : [];
     return {
-      withdrawal_timestamp: now,
+      withdrawal_timestamp: w && w.type === 'consent.withdrawn' ? w.data.withdrawn_at : now,
       affected_consents: new Set(affected.map((a) => a.consent_id)).size,
       affected: affected.map((a) => ({ consent_id: a.consent_id, data_category: a.category, processing_purpose: a.purpose })),
       // broader consents that stay in force minus the withdrawn part ([G] Art. 7(3))

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { CommandContext } from '@pl/application';
 import type { AuthenticatedRequest } from './auth/api-key.guard';
+import type { IdempotentRequest } from './idempotency/idempotency.interceptor';
 
 const CORRELATION = /^[A-Za-z0-9._:-]{1,100}$/;
 
 export function commandContextOf(req: AuthenticatedRequest): CommandContext {
   const header = req.headers['x-correlation-id'];
   const correlationId = typeof header === 'string' && CORRELATION.test(header) ? header : randomUUID();
-  return { actor: req.principal ? `apikey:${req.principal.keyId}` : 'anonymous', correlationId, causationId: null, now: new Date() };
+  const idempotency = (req as Partial<IdempotentRequest>).idempotency;
+  return { actor: req.principal ? `apikey:${req.principal.keyId}` : 'anonymous', correlationId, causationId: null, now: new Date(), ...(idempotency ? { idempotency } : {}) };
 }
 
-/** The CommandContext of this request: actor = the API key id, correlation id from X-Correlation-Id or new. */
+/** The CommandContext of this request: actor = the API key id, correlation id from X-Correlation-Id or new, the Idempotency-Key's claim when sent. */
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext =>
   commandContextOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>()),
 );

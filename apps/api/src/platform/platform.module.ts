@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
@@ -8,6 +8,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import type { ApiKeyStore } from './auth/api-keys';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HealthController } from './health.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency-store';
 import { RateLimitGuard } from './rate-limit/rate-limit';
 import { API_KEYS, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
 
@@ -46,6 +48,16 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        {
+          provide: IdempotencyStore,
+          useFactory: async () => {
+            const store = new IdempotencyStore(deps.infra.db, deps.infra.config.idempotencyKeyTtlHours * 3_600_000, deps.infra.config.idempotencyLeaseSeconds * 1000);
+            await store.init();
+            return store;
+          },
+        },
+        // After the guards: keys are scoped per authenticated API key.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: providers.map((p) => p.provide),
     };

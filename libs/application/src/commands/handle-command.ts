@@ -3,6 +3,7 @@ import type { Decider, DomainEvent, RecordedEvent } from '@pl/domain';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
 import type { CommandContext } from './command-context';
 import { identityCodec, type EventCodec } from './event-codec';
+import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
 
 export interface HandleOptions {
   /** Re-read and re-decide this many times on a concurrency conflict before giving up. */
@@ -31,6 +32,8 @@ export class ConcurrencyRetriesExhaustedError extends Error {
 /**
  * The one generic command handler: read the stream, fold with evolve, decide, append with the
  * expected revision; on a conflict re-read and re-decide (never overwrite), a bounded number of times.
+ * Under an Idempotency-Key (`ctx.idempotency`), a step whose events the stream already holds is not
+ * decided again: the recorded events are the answer (a retry never records a fact twice).
  */
 export async function handleCommand<C, E extends DomainEvent, S>(
   store: EventStore,
@@ -42,8 +45,17 @@ export async function handleCommand<C, E extends DomainEvent, S>(
 ): Promise<HandleResult<E, S>> {
   const maxRetries = options.maxRetries ?? 5;
   const codec = options.codec ?? identityCodec;
+  const scope = ctx.idempotency;
+  const step = scope ? nextIdempotencyStep(scope, streamId, commandTypeOf(command)) : null;
+  const tags = scope && step ? { [IDEMPOTENCY_CLAIM]: scope.claim, [IDEMPOTENCY_STEP]: step } : {};
   for (let attempt = 0; ; attempt++) {
     const { revision, events: history } = await store.readStream(streamId);
+    const recorded = scope && step ? recordedInStep(history, scope, step) : [];
+    if (recorded.length) {
+      const r = await alreadyRecorded(decider, history, recorded, codec);
+      scope!.positions.push(r.appended.position);
+      return r;
+    }
     const state = history.reduce((s, e) => decider.evolve(s, asDomainEvent<E>(e)), decider.initialState());
     const produced = decider.decide(command, state);
     const newState = produced.reduce(decider.evolve, state);
@@ -57,6 +69,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       data: e.data,
       metadata: {
         ...(ctx.extra ?? {}),
+        ...tags,
         event_id: eventIds[i],
         occurred_at: ctx.now.toISOString(),
         recorded_at: recordedAt,
@@ -67,12 +80,36 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     }));
     try {
       const appended = await store.append(streamId, toAppend, revision ?? 'no_stream');
+      scope?.positions.push(appended.position);
       return { events: produced, state: newState, appended, metadata: toAppend.map((e) => e.metadata) };
     } catch (e) {
       if (!(e instanceof WrongExpectedRevisionError)) throw e;
       if (attempt >= maxRetries) throw new ConcurrencyRetriesExhaustedError(streamId, attempt + 1);
     }
   }
+}
+
+/** The answer of a step recorded by an earlier run: its events (decoded), the state right after them. */
+async function alreadyRecorded<C, E extends DomainEvent, S>(
+  decider: Decider<C, E, S>,
+  history: readonly RecordedEvent[],
+  recorded: readonly RecordedEvent[],
+  codec: EventCodec,
+): Promise<HandleResult<E, S> & { appended: AppendResult }> {
+  const last = recorded[recorded.length - 1];
+  const state = history.filter((e) => e.revision <= last.revision).reduce((s, e) => decider.evolve(s, asDomainEvent<E>(e)), decider.initialState());
+  const decoded = await codec.decode(recorded);
+  return {
+    events: decoded.map((e) => asDomainEvent<E>(e)),
+    state,
+    appended: { nextRevision: last.revision, position: last.position },
+    metadata: recorded.map((e) => e.metadata),
+  };
+}
+
+function commandTypeOf(command: unknown): string {
+  const type = (command as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : 'command';
 }
 
 export function asDomainEvent<E extends DomainEvent>(e: RecordedEvent): E {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { RateLimitedException } from '../rate-limit/rate-limit';
 import { LOGGER } from '../tokens';
-import { toErrorResponse } from './error-body';
+import { ErrorAnswer, toErrorResponse } from './error-body';
 
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -21,6 +21,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err_name: e?.name, err_code: e?.code }, 'unhandled error');
     }
     if (exception instanceof RateLimitedException) void reply.header('retry-after', String(exception.retryAfterSeconds));
+    if (exception instanceof ErrorAnswer) for (const [name, value] of Object.entries(exception.headers)) void reply.header(name, value);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

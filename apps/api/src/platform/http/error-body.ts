@@ -11,6 +11,18 @@ export interface ErrorBody {
   readonly details: unknown;
 }
 
+/** An answer decided before the route ran, with its own status and body (e.g. an Idempotency-Key refusal or a replayed error). */
+export class ErrorAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(body.message);
+    this.name = 'ErrorAnswer';
+  }
+}
+
 const DOMAIN_STATUS: Record<DomainError['code'], number> = {
   invalid: HttpStatus.BAD_REQUEST,
   not_found: HttpStatus.NOT_FOUND,
@@ -44,6 +56,7 @@ const STATUS_NAMES: Record<number, string> = {
 };
 
 export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  if (e instanceof ErrorAnswer) return { status: e.status, body: e.body, internal: false };
   if (e instanceof DomainError) {
     const status = DOMAIN_STATUS[e.code];
     return { status, body: { error: e.code, message: e.message, details: e.details ?? null }, internal: false };
