@@ -9,3 +9,4 @@ export * from './projections/faults';
 export * from './projections/stuck-tracker';
 export * from './core/app-deps';
 export * from './projections/snapshot';
+export * from './consumers/engine';

@@ -1,5 +1,6 @@
 import { LOG_START, comparePositions, type LogPosition } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
+import { followedHere, progressPast } from '../consumers/progress';
 import { PROJECTION_FAULTS_SCHEMA, readFaults } from './faults';
 
 export const CHECKPOINT_SCHEMA = `
@@ -48,21 +49,28 @@ export async function resetCheckpoint(db: SqlExecutor, name: string, version: nu
 /**
  * Read your writes (invariant 7): resolves once projection `name` has passed `position`; throws
  * ProjectionStuckError at once when its runner reports it stuck (invariant 11), or
- * ProjectionTimeoutError after `timeoutMs`.
+ * ProjectionTimeoutError after `timeoutMs`. When the projection is followed in this process, its
+ * runner's checkpoints wake the wait (a slow poll stays as a safety net); otherwise the checkpoint
+ * table is polled every `pollMs`.
  */
 export async function waitForCheckpoint(db: SqlExecutor, name: string, position: LogPosition, timeoutMs = 5000, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; ; i++) {
     const cp = await readCheckpoint(db, name);
     if (cp && comparePositions(cp.position, position) >= 0) return;
-    if (i % 20 === 0) {
+    const local = followedHere(db, name);
+    if (local || i % 20 === 0) {
       const [fault] = await readFaults(db, [name]);
       if (fault) throw new ProjectionStuckError(name, fault.errorClass);
     }
-    if (Date.now() > deadline) throw new ProjectionTimeoutError(name);
-    await new Promise((r) => setTimeout(r, pollMs));
+    const left = deadline - Date.now();
+    if (left < 0) throw new ProjectionTimeoutError(name);
+    if (await progressPast(db, name, position, Math.min(local ? LOCAL_SAFETY_POLL_MS : pollMs, left + 1))) return;
   }
 }
+
+/** With the runner in this process, its checkpoints wake a wait; this poll only bounds a missed wake. */
+const LOCAL_SAFETY_POLL_MS = 250;
 
 export class ProjectionTimeoutError extends Error {
   constructor(readonly projection: string) {

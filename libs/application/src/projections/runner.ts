@@ -1,7 +1,8 @@
 import { LOG_START, comparePositions, storableJson, type LogPosition, type RecordedEvent } from '@pl/domain';
-import type { EventStore, SqlDatabase, SqlExecutor, SqlLock, Subscription } from '@pl/eventstore';
+import type { EventStore, SqlDatabase, SqlExecutor } from '@pl/eventstore';
+import { ConsumerEngine, type ConsumerEngineOptions, type TransactionalConsumer } from '../consumers/engine';
 import { CHECKPOINT_SCHEMA, readCheckpoint, resetCheckpoint, writeCheckpoint } from './checkpoints';
-import { retryDelay, StuckTracker, type StuckState, type StuckTrackerOptions } from './stuck-tracker';
+import type { StuckState } from './stuck-tracker';
 import { schemaOf, type ProjectionDefinition } from './projection';
 
 export interface RunnerStatus extends StuckState {
@@ -10,17 +11,7 @@ export interface RunnerStatus extends StuckState {
   readonly position: LogPosition | null;
 }
 
-export interface RunnerOptions extends StuckTrackerOptions {
-  /** How often a standby runner retries taking the lock (ms). */
-  readonly standbyRetryMs?: number;
-  /** Delay before restarting after a failed batch (ms); the batch is retried, never skipped. */
-  readonly errorRetryMs?: number;
-  /** Upper bound of the retry delay, which doubles after each failure in a row (ms). */
-  readonly maxErrorRetryMs?: number;
-  /** `failuresInRow`: 1 for the failure that ends a run of successes (what a log line reports once). */
-  readonly onError?: (projection: string, error: unknown, failuresInRow: number) => void;
-  readonly onBatch?: (projection: string, events: number, position: LogPosition) => void;
-}
+export type RunnerOptions = ConsumerEngineOptions;
 
 /** Creates the projection's schema and tables when missing. */
 export async function ensureProjectionSchema(db: SqlExecutor, def: ProjectionDefinition, schema = schemaOf(def)): Promise<void> {
@@ -38,104 +29,70 @@ export function storableEvent(e: RecordedEvent): RecordedEvent {
   return data === e.data && metadata === e.metadata ? e : { ...e, data, metadata };
 }
 
+/** Applies one batch to the projection's tables inside `tx` (the caller commits the checkpoint with it). */
+async function applyEvents(tx: SqlExecutor, def: ProjectionDefinition, events: readonly RecordedEvent[], schema: string): Promise<void> {
+  await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
+  // invariant 10: whatever the log holds projects, clean input or not
+  if (events.length) await def.handle(tx, events.map(storableEvent));
+}
+
 /** Applies one batch and the checkpoint in one transaction (ARCHITECTURE invariant 5). */
 export async function applyBatch(db: SqlDatabase, def: ProjectionDefinition, events: readonly RecordedEvent[], checkpoint: LogPosition, schema = schemaOf(def), checkpointName = def.name): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
-    // invariant 10: whatever the log holds projects, clean input or not
-    if (events.length) await def.handle(tx, events.map(storableEvent));
+    await applyEvents(tx, def, events, schema);
     await writeCheckpoint(tx, checkpointName, checkpoint, def.version, events.length);
   });
 }
 
+/** A projection as a consumer of the engine: rows and checkpoint in one transaction; a version change rebuilds before going live. */
+export function projectionConsumer(db: SqlDatabase, store: EventStore, def: ProjectionDefinition): TransactionalConsumer {
+  return {
+    kind: 'transactional',
+    name: def.name,
+    lockName: `projection:${def.name}`,
+    typePrefixes: def.typePrefixes,
+    version: def.version,
+    async activate() {
+      const cp = await readCheckpoint(db, def.name);
+      if (cp && cp.version !== def.version) await rebuildProjection(db, store, def, { lockHeld: true });
+      await ensureProjectionSchema(db, def);
+    },
+    apply: (tx, events) => applyEvents(tx, def, events, schemaOf(def)),
+  };
+}
+
 /**
- * Runs one projection: one active runner per projection across processes (advisory lock), others
- * stand by. Resumes from its checkpoint; a failing batch is retried after a pause, never skipped.
- * A version change (DDL or semantics) triggers a rebuild by replay before going live.
+ * Runs one projection on the consumer engine: one active runner per projection across processes
+ * (advisory lock), others stand by. Resumes from its checkpoint; a failing batch is retried after a
+ * pause, never skipped. A version change (DDL or semantics) triggers a rebuild by replay before going live.
  */
 export class ProjectionRunner {
-  private lock: SqlLock | null = null;
-  private subscription: Subscription | null = null;
-  private stopped = false;
-  private timer: NodeJS.Timeout | null = null;
-  private position: LogPosition | null = null;
-  private readonly health: StuckTracker;
+  private readonly engine: ConsumerEngine;
 
   constructor(
-    private readonly db: SqlDatabase,
-    private readonly store: EventStore,
+    db: SqlDatabase,
+    store: EventStore,
     readonly def: ProjectionDefinition,
-    private readonly options: RunnerOptions = {},
+    options: RunnerOptions = {},
   ) {
-    this.health = new StuckTracker(db, def.name, options);
+    this.engine = new ConsumerEngine(db, store, projectionConsumer(db, store, def), options);
   }
 
   status(): RunnerStatus {
-    return { name: this.def.name, active: this.lock !== null, position: this.position, ...this.health.state() };
+    const { phase: _phase, ...status } = this.engine.status();
+    return status;
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.db.exec(CHECKPOINT_SCHEMA);
-    await this.tryActivate();
+  start(): Promise<void> {
+    return this.engine.start();
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tryActivate(), ms);
+  waitFor(position: LogPosition, timeoutMs?: number): Promise<void> {
+    return this.engine.waitFor(position, timeoutMs);
   }
 
-  private async tryActivate(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      this.lock ??= await this.db.tryLock(`projection:${this.def.name}`);
-      if (!this.lock) return this.schedule(this.options.standbyRetryMs ?? 2000);
-      const cp = await readCheckpoint(this.db, this.def.name);
-      if (cp && cp.version !== this.def.version) {
-        await rebuildProjection(this.db, this.store, this.def, { lockHeld: true });
-        return this.tryActivate();
-      }
-      await ensureProjectionSchema(this.db, this.def);
-      const from = cp?.position ?? LOG_START;
-      this.position = from;
-      const sub = this.store.subscribe(
-        from,
-        async (events, checkpoint) => {
-          await applyBatch(this.db, this.def, events, checkpoint);
-          this.position = checkpoint;
-          this.options.onBatch?.(this.def.name, events.length, checkpoint);
-          await this.health.succeeded();
-        },
-        { typePrefixes: this.def.typePrefixes, onCaughtUp: () => void this.health.succeeded() },
-      );
-      this.subscription = sub;
-      sub.done.catch((e) => this.fail(e));
-    } catch (e) {
-      this.fail(e);
-    }
-  }
-
-  private fail(e: unknown): void {
-    const { errorClass, failures } = this.health.noteFailure(e);
-    this.options.onError?.(this.def.name, e, failures);
-    this.subscription = null;
-    // The failure may have been the lock's own connection: give the lock up and take it again
-    // (or let a standby take over), rather than believe it is still held.
-    const lock = this.lock;
-    this.lock = null;
-    void (lock?.release() ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => (this.stopped ? undefined : this.health.settleFailure(errorClass)))
-      .finally(() => this.schedule(retryDelay(failures, this.options.errorRetryMs ?? 1000, this.options.maxErrorRetryMs ?? 10_000)));
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.subscription?.stop();
-    this.subscription = null;
-    await this.lock?.release();
-    this.lock = null;
+  stop(): Promise<void> {
+    return this.engine.stop();
   }
 }
 
