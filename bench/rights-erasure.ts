@@ -23,7 +23,6 @@ import { consentProjection } from '@pl/projections/consent';
 import { rightsProjection } from '@pl/projections/rights';
 import { loadConfig } from '../apps/common/config';
 import { createInfrastructure, type Infrastructure } from '../apps/common/infrastructure';
-import { EventLogRightsCatalog } from '../apps/api/src/rights/catalog-port';
 import { runRightsCommand } from '../apps/api/src/rights/rights.commands';
 import { RightsService } from '../apps/api/src/rights/rights.service';
 import { startWorker } from '../apps/worker/src/worker';
@@ -90,7 +89,7 @@ async function seedCatalog(infra: Infrastructure): Promise<void> {
 
 function serviceFor(infra: Infrastructure): RightsService {
   const bus = { execute: (m: { requestId: string; command: any; ctx: CommandContext }) => runRightsCommand(infra, m.requestId, m.command, m.ctx, 30_000) };
-  return new RightsService(bus as any, infra, new EventLogRightsCatalog(infra.store, () => (infra.config.kafkaBrokers.length ? 'kafka' : 'manual')));
+  return new RightsService(bus as any, infra, infra.catalog);
 }
 
 const ctx = (): CommandContext => ({ actor: 'cli:bench', correlationId: randomUUID(), now: new Date() });

@@ -6,6 +6,7 @@ import { waitForCheckpoint, type AppDeps } from '@pl/application';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import { OutboundPolicy, type HostResolver } from '@pl/outbound';
 import { createApplication, type Application } from './application';
+import { CatalogReadModels, integrationResolver } from '@pl/projections/catalog';
 import type { AppConfig } from './config';
 import { lockDataDir } from './data-dir-lock';
 
@@ -79,6 +80,10 @@ export async function createInfrastructure(config: AppConfig, overrides: Infrast
         overrides.readYourWrites === false
           ? async () => undefined
           : (projection, position, timeoutMs) => waitForCheckpoint(db, projection, position, timeoutMs ?? timeouts[projection] ?? timeouts.default),
+      catalog: new CatalogReadModels(store, db, {
+        integrationOf: integrationResolver(db, config.kafkaBrokers.length > 0),
+        basesCacheMs: Number(process.env.CONSENT_BASES_CACHE_MS ?? 1000),
+      }),
     };
     return {
       ...deps,

@@ -7,7 +7,7 @@ import { SqlEventStore } from '@pl/eventstore';
 import { CatalogCommands } from '../../apps/api/src/governance/catalog-commands';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { readWholeLog, storedEventCount } from './int-helpers';
-import { catalogDashboard, catalogProjection, catalogSnapshotAsOf, declaredBases, elementsOf, entities, ropa } from './index';
+import { CatalogReadModels, catalogDashboard, catalogProjection, declaredBases, elementsOf, entities, ropa } from './index';
 
 const T1 = new Date('2026-02-01T09:00:00.000Z');
 const T2 = new Date('2026-05-01T09:00:00.000Z');
@@ -18,6 +18,7 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let store: SqlEventStore;
   let commands: CatalogCommands;
+  let queries: CatalogReadModels;
   let checkpoint: LogPosition = LOG_START;
 
   async function project(): Promise<void> {
@@ -35,6 +36,7 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
     await f.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(f.db, catalogProjection);
     commands = new CatalogCommands(store);
+    queries = new CatalogReadModels(store, f.db, { integrationOf: () => 'manual' });
   });
   afterAll(async () => {
     await store.close();
@@ -76,20 +78,23 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
   });
 
   it('answers Article 30 records as of a past date from the log, unchanged by later edits', async () => {
-    const asOfT1 = JSON.stringify(await ropa(f.db, 'controller', new Date(T1.getTime() + 1000)));
+    const asOfT1 = JSON.stringify(await queries.ropa('controller', new Date(T1.getTime() + 1000)));
     const accounts = manifest().activities![0];
     await commands.defineActivity({ ...accounts, retention: [{ period: 'P1Y' }], purposes: accounts.purposes.slice(0, 1) }, 'update', ctx(T2));
     await commands.retireActivity('web-analytics', ctx(T2));
     await project();
-    const pastAgain = await ropa(f.db, 'controller', new Date(T1.getTime() + 1000));
+    const pastAgain = await queries.ropa('controller', new Date(T1.getTime() + 1000));
     expect(JSON.stringify(pastAgain)).toBe(asOfT1);
     const past = pastAgain as catalog.ControllerRecord[];
     expect(past.map((r) => r.activity_id)).toEqual(['customer-accounts', 'newsletter-marketing', 'order-payments', 'web-analytics']);
     expect(past[0].retention.map((r) => r.period)).toEqual(['P3Y', 'P30D']);
-    const now = (await ropa(f.db, 'controller', T2)) as catalog.ControllerRecord[];
+    const now = (await queries.ropa('controller', T2)) as catalog.ControllerRecord[];
+    // the read model's current records are the log's folded with the deciders' evolve
+    expect(await ropa(f.db, 'controller', T2)).toEqual(now);
+    expect(await ropa(f.db, 'processor', T2)).toEqual(await queries.ropa('processor', T2));
     expect(now.map((r) => r.activity_id)).toEqual(['customer-accounts', 'newsletter-marketing', 'order-payments']);
     expect(now[0].retention.map((r) => r.period)).toEqual(['P1Y']);
-    expect(await ropa(f.db, 'controller', new Date('2025-01-01T00:00:00Z'))).toEqual([]);
+    expect(await queries.ropa('controller', new Date('2025-01-01T00:00:00Z'))).toEqual([]);
     // the newsletter flow goes to the US under SCC C2P: listed as a third-country transfer with its assessment
     const newsletter = now.find((r) => r.activity_id === 'newsletter-marketing')!;
     expect(newsletter.transfers).toContainEqual(expect.objectContaining({ country: 'US', flow_id: 'accounts-to-newsletter', safeguard: 'art46:scc' }));
@@ -111,7 +116,7 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
     ]);
     expect(after.activity_errors).toContainEqual(expect.objectContaining({ activity_id: 'order-payments', code: 'transfer_without_safeguard' }));
     expect(d.elements_per_category).toContainEqual({ category: 'user.account.credentials', elements: 1, special: true });
-    const snap = await catalogSnapshotAsOf(f.db, T2);
+    const snap = await queries.snapshot(['billing-db', 'shop-web'], T2);
     expect(snap.systems.find((s) => s.system === 'billing-db')!.categories).toContainEqual({ category: 'user.financial.account', special: false });
   });
 

@@ -1,45 +1,67 @@
 import { LOG_START, catalog, type LogPosition, type RecordedEvent } from '@pl/domain';
+import type { CatalogAt } from '@pl/application';
 import type { EventStore } from '@pl/eventstore';
 import { CATALOG_EVENT_PREFIXES } from './schema';
 
-/**
- * The catalog exactly as it stood at `at`, folded straight from the log (no read model): the CLI
- * export and a cross-check of the projection's versions table. Events are taken in global order and
- * kept when they occurred at or before `at`.
- */
-export async function catalogFromLog(store: EventStore, at: Date): Promise<{ activities: catalog.ActivitySnapshot[]; systems: catalog.SystemSnapshot[]; flows: catalog.FlowSnapshot[]; processorRecords: catalog.ProcessorRecordSnapshot[] }> {
-  const systems = new Map<string, catalog.SystemState>();
-  const activities = new Map<string, catalog.ActivityState>();
-  const flows = new Map<string, catalog.FlowState>();
-  const records = new Map<string, catalog.ProcessorRecordState>();
-  const apply = <S>(map: Map<string, S>, decider: { initialState: () => S; evolve: (s: S, e: any) => S }, e: RecordedEvent) => {
-    map.set(e.streamId, decider.evolve(map.get(e.streamId) ?? decider.initialState(), { type: e.type, data: e.data }));
-  };
-  let after: LogPosition = LOG_START;
+type Folding<S> = { initialState: () => S; evolve: (s: S, e: any) => S };
+
+const asOf = (at: Date) => {
   const limit = at.getTime();
+  return (e: RecordedEvent) => Date.parse(e.metadata.occurred_at) <= limit;
+};
+
+/** One catalog stream folded with its decider's own `evolve`, keeping the events that occurred at or before `at`. */
+export function streamAt<S>(decider: Folding<S>, events: readonly RecordedEvent[], at: Date): S {
+  return events.filter(asOf(at)).reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data }), decider.initialState());
+}
+
+/** A system as it stood at `at`, read from its own stream. */
+export async function systemAt(store: EventStore, systemId: string, at: Date): Promise<catalog.SystemState> {
+  return streamAt(catalog.systemDecider, (await store.readStream(catalog.systemStream(systemId))).events, at);
+}
+
+const KINDS: ReadonlyArray<[prefix: string, decider: Folding<any>]> = [
+  ['catalog-system-', catalog.systemDecider],
+  ['catalog-activity-', catalog.activityDecider],
+  ['catalog-flow-', catalog.flowDecider],
+  ['catalog-processor-', catalog.processorRecordDecider],
+];
+
+/**
+ * The catalog exactly as it stood at `at`, folded straight from the log with the catalog deciders'
+ * own `evolve` (no read model): events in global order, kept when they occurred at or before `at`.
+ */
+export async function catalogFromLog(store: EventStore, at: Date): Promise<CatalogAt> {
+  const states = KINDS.map(() => new Map<string, any>());
+  const kept = asOf(at);
+  let after: LogPosition = LOG_START;
   for (;;) {
     const batch = await store.readAll(after, { typePrefixes: CATALOG_EVENT_PREFIXES, maxCount: 2000 });
     if (!batch.length) break;
     after = batch[batch.length - 1].position;
-    for (const e of batch) {
-      if (Date.parse(e.metadata.occurred_at) > limit) continue;
-      if (e.streamId.startsWith('catalog-system-')) apply(systems, catalog.systemDecider, e);
-      else if (e.streamId.startsWith('catalog-activity-')) apply(activities, catalog.activityDecider, e);
-      else if (e.streamId.startsWith('catalog-flow-')) apply(flows, catalog.flowDecider, e);
-      else if (e.streamId.startsWith('catalog-processor-')) apply(records, catalog.processorRecordDecider, e);
+    for (const e of batch.filter(kept)) {
+      const k = KINDS.findIndex(([prefix]) => e.streamId.startsWith(prefix));
+      if (k < 0) continue;
+      const [, decider] = KINDS[k];
+      states[k].set(e.streamId, decider.evolve(states[k].get(e.streamId) ?? decider.initialState(), { type: e.type, data: e.data }));
     }
     if (batch.length < 2000) break;
   }
-  const active = <S extends { status: string }, T>(m: Map<string, S>, pick: (s: S) => T) => [...m.values()].filter((s) => s.status === 'active').map(pick);
+  // by id, like the read model's ORDER BY id
+  const active = <S extends { status: string }>(m: Map<string, S>) =>
+    [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => s).filter((s) => s.status === 'active') as Array<Extract<S, { status: 'active' | 'retired' }>>;
+  const systems = active<catalog.SystemState>(states[0]);
   return {
-    systems: active(systems, (s) => (s as Exclude<catalog.SystemState, { status: 'none' }>).system),
-    activities: active(activities, (s) => (s as Exclude<catalog.ActivityState, { status: 'none' }>).activity),
-    flows: active(flows, (s) => (s as Exclude<catalog.FlowState, { status: 'none' }>).flow),
-    processorRecords: active(records, (s) => (s as Exclude<catalog.ProcessorRecordState, { status: 'none' }>).record),
+    at,
+    systems: systems.map((s) => s.system),
+    elements: new Map(systems.map((s) => [s.system.system_id, Object.values(s.elements)])),
+    activities: active<catalog.ActivityState>(states[1]).map((s) => s.activity),
+    flows: active<catalog.FlowState>(states[2]).map((s) => s.flow),
+    processorRecords: active<catalog.ProcessorRecordState>(states[3]).map((s) => s.record),
   };
 }
 
-export async function ropaFromLog(store: EventStore, view: 'controller' | 'processor', at: Date) {
-  const c = await catalogFromLog(store, at);
-  return view === 'processor' ? catalog.processorRecords(c.processorRecords, at) : catalog.controllerRecords({ at, activities: c.activities, systems: c.systems, flows: c.flows });
+/** Article 30 records of a catalog at a date. */
+export function ropaOf(c: CatalogAt, view: 'controller' | 'processor'): catalog.ControllerRecord[] | catalog.ProcessorRecordRow[] {
+  return view === 'processor' ? catalog.processorRecords(c.processorRecords, c.at) : catalog.controllerRecords({ at: c.at, activities: c.activities, systems: c.systems, flows: c.flows });
 }

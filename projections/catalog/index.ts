@@ -1,8 +1,8 @@
 import type { ProjectionDefinition } from '@pl/application';
 import { handleCatalog } from './handler';
-import { CATALOG_EVENT_PREFIXES, CATALOG_SCHEMA } from './schema';
+import { CATALOG_EVENT_PREFIXES, CATALOG_PROJECTION, CATALOG_SCHEMA } from './schema';
 
-export const CATALOG_PROJECTION = 'catalog';
+export { CATALOG_PROJECTION } from './schema';
 
 export const catalogProjection: ProjectionDefinition = {
   name: CATALOG_PROJECTION,
@@ -13,3 +13,4 @@ export const catalogProjection: ProjectionDefinition = {
 };
 export * from './queries';
 export * from './from-log';
+export * from './catalog-queries';

@@ -11,18 +11,9 @@ export interface EntityRow<T> {
 
 const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-/**
- * Entities of a kind, active ones by default. With `asOf`, each entity's latest version whose event
- * occurred at or before `asOf` (the catalog exactly as it stood then, rebuilt from the log).
- */
-export async function entities<T>(db: SqlExecutor, kind: Kind, opts: { asOf?: Date | null; includeInactive?: boolean } = {}): Promise<Array<EntityRow<T>>> {
-  const r = opts.asOf
-    ? await db.query<{ id: string; snapshot: unknown; status: string }>(
-        `SELECT DISTINCT ON (id) id, snapshot, status FROM rm_catalog.entity_versions
-         WHERE kind = $1 AND occurred_at <= $2 ORDER BY id, tx DESC, pos DESC`,
-        [kind, opts.asOf.toISOString()],
-      )
-    : await db.query<{ id: string; snapshot: unknown; status: string }>('SELECT id, snapshot, status FROM rm_catalog.entities WHERE kind = $1 ORDER BY id', [kind]);
+/** Current entities of a kind, active ones by default (as of a past date: the catalog query port folds the log). */
+export async function entities<T>(db: SqlExecutor, kind: Kind, opts: { includeInactive?: boolean } = {}): Promise<Array<EntityRow<T>>> {
+  const r = await db.query<{ id: string; snapshot: unknown; status: string }>('SELECT id, snapshot, status FROM rm_catalog.entities WHERE kind = $1 ORDER BY id', [kind]);
   return r.rows.filter((row) => opts.includeInactive || row.status === 'active').map((row) => ({ id: row.id, snapshot: parse<T>(row.snapshot), status: row.status }));
 }
 
@@ -70,38 +61,11 @@ export async function declaredBases(db: SqlExecutor, purpose: string, category: 
 
 export type RopaView = 'controller' | 'processor';
 
-/** Article 30 records as of `at` (now when absent), from the versioned catalog. */
+/** Current Article 30 records, transfers assessed at `at` (as of a past date: the catalog query port). */
 export async function ropa(db: SqlExecutor, view: RopaView, at: Date): Promise<catalog.ControllerRecord[] | catalog.ProcessorRecordRow[]> {
-  if (view === 'processor') {
-    return catalog.processorRecords((await entities<catalog.ProcessorRecordSnapshot>(db, 'processor_record', { asOf: at })).map((e) => e.snapshot), at);
-  }
-  const [activities, systems, flows] = await Promise.all([
-    entities<catalog.ActivitySnapshot>(db, 'activity', { asOf: at }),
-    entities<catalog.SystemSnapshot>(db, 'system', { asOf: at }),
-    entities<catalog.FlowSnapshot>(db, 'flow', { asOf: at }),
-  ]);
+  if (view === 'processor') return catalog.processorRecords((await entities<catalog.ProcessorRecordSnapshot>(db, 'processor_record')).map((e) => e.snapshot), at);
+  const [activities, systems, flows] = await Promise.all([entities<catalog.ActivitySnapshot>(db, 'activity'), entities<catalog.SystemSnapshot>(db, 'system'), entities<catalog.FlowSnapshot>(db, 'flow')]);
   return catalog.controllerRecords({ at, activities: activities.map((e) => e.snapshot), systems: systems.map((e) => e.snapshot), flows: flows.map((e) => e.snapshot) });
-}
-
-/** For breach scoping: each system's data categories (from its elements and activities) as of `at`, special ones flagged. */
-export async function catalogSnapshotAsOf(db: SqlExecutor, at: Date): Promise<{ as_of: string; systems: Array<{ system: string; categories: Array<{ category: string; special: boolean }> }> }> {
-  const [systems, elements, activities] = await Promise.all([
-    entities<catalog.SystemSnapshot>(db, 'system', { asOf: at }),
-    entities<ElementRow>(db, 'element', { asOf: at }),
-    entities<catalog.ActivitySnapshot>(db, 'activity', { asOf: at }),
-  ]);
-  return {
-    as_of: at.toISOString(),
-    systems: systems.map(({ id }) => {
-      const cats = new Map<string, boolean>();
-      for (const { snapshot: e } of elements) if (e.system_id === id && e.category) cats.set(e.category, (cats.get(e.category) ?? false) || catalog.isSpecial(e.special));
-      for (const { snapshot: a } of activities) {
-        if (!a.systems.includes(id)) continue;
-        for (const c of a.data_categories) cats.set(c, (cats.get(c) ?? false) || catalog.isSpecial(catalog.specialFlagsOf(c)));
-      }
-      return { system: id, categories: [...cats].sort(([a], [b]) => a.localeCompare(b)).map(([category, special]) => ({ category, special })) };
-    }),
-  };
 }
 
 export async function flowsWithAssessment(db: SqlExecutor, at: Date): Promise<Array<catalog.FlowSnapshot & { assessment: catalog.TransferAssessment }>> {

@@ -40,3 +40,5 @@ CREATE INDEX IF NOT EXISTS activity_bases_purpose ON activity_bases (purpose);
 `;
 
 export const CATALOG_EVENT_PREFIXES = ['catalog.system_', 'catalog.data_element_', 'catalog.activity_', 'catalog.processor_record_', 'catalog.flow_'] as const;
+
+export const CATALOG_PROJECTION = 'catalog';

@@ -10,3 +10,4 @@ export * from './projections/stuck-tracker';
 export * from './core/app-deps';
 export * from './projections/snapshot';
 export * from './consumers/engine';
+export * from './catalog';

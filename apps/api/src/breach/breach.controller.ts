@@ -25,7 +25,7 @@ import { breachRegisterCsv, listBreaches } from '@pl/projections/breach_register
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
-import { INFRA } from '../platform/tokens';
+import { CATALOG, INFRA } from '../platform/tokens';
 import { AppCommand } from '../platform/app-command';
 import {
   AssessBreachDto,
@@ -41,7 +41,7 @@ import {
   SubjectExemptionDto,
   type RiskFactorsDto,
 } from './breach.dto';
-import { BREACH_CATALOG, type BreachCatalogPort } from './catalog-port';
+import type { CatalogQueries } from '@pl/application';
 import { breachView, timelineOf } from './breach.view';
 
 const uuid = new ParseUUIDPipe();
@@ -54,7 +54,7 @@ export class BreachController {
   constructor(
     private readonly commands: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
-    @Inject(BREACH_CATALOG) private readonly catalog: BreachCatalogPort,
+    @Inject(CATALOG) private readonly catalog: CatalogQueries,
   ) {}
 
   private async run(id: string, command: BreachCommand, ctx: CommandContext) {
@@ -116,9 +116,7 @@ export class BreachController {
 
   private async scopeReceipts(state: BreachState, from: string | null, to: string | null): Promise<ScopeReceipt[]> {
     const w = this.window(state, from, to);
-    const receipts = await this.catalog.receipts(state.systems, new Date(w.from), new Date(w.to));
-    if (receipts === null) throw precondition('processing receipts are not available in this deployment; give the factors and jurisdictions by hand');
-    return receipts;
+    return this.catalog.receiptsInWindow(state.systems, new Date(w.from), new Date(w.to));
   }
 
   private async computeScope(state: BreachState, from: string | null, to: string | null): Promise<BreachScope> {

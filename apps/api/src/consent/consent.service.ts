@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { FaultWatch, ProjectionStuckError, type CommandContext } from '@pl/application';
+import { FaultWatch, ProjectionStuckError, type CatalogQueries, type CommandContext } from '@pl/application';
 import { recordPersonalDataAccess } from '@pl/audit';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
 import { CONSENT_BASIS_ALIASES, DEFAULT_TCF_PURPOSE_MAP, GPC_RULE, expiryPolicy, reaskAllowedFrom, type ExpiryPolicy } from '@pl/domain/law/consent';
 import { parseConsentString } from '@pl/domain/consent/signals';
 import { CONSENT_PROJECTION, loadSnapshot, loadSnapshots } from '@pl/projections/consent';
 import type { Infrastructure } from '../../../common/infrastructure';
-import { INFRA } from '../platform/tokens';
+import { CATALOG, INFRA } from '../platform/tokens';
 import { AppCommand } from '../platform/app-command';
 import type { ConsentResult } from './consent.commands';
 import type { RecordConsentDto, ValidateCheckDto, WithdrawConsentDto } from './consent.dto';
-import { CONSENT_BASES_LOOKUP, type LawfulBasisLookup } from './lawful-basis-lookup';
 import { proofFrom } from './proof';
 
 const REFUSED = new Set(['denied', 'refused', 'rejected']);
@@ -110,7 +109,7 @@ export class ConsentService {
   constructor(
     private readonly commands: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
-    @Inject(CONSENT_BASES_LOOKUP) private readonly bases: LawfulBasisLookup,
+    @Inject(CATALOG) private readonly bases: Pick<CatalogQueries, 'declaredBases'>,
   ) {}
 
   private subject(userId: string): string {

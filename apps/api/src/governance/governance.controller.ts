@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ProjectionStuckError, ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
 import { catalog, DomainError, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
-import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, findingsOfActivity, flowsWithAssessment, ropa } from '@pl/projections/catalog';
+import { CATALOG_PROJECTION, catalogDashboard, currentActivities, elementsOf, entities, entity, findingsOfActivity, flowsWithAssessment } from '@pl/projections/catalog';
 import { retentionReport } from '@pl/projections/data_map';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
@@ -295,7 +295,7 @@ export class GovernanceController {
   async ropa(@Query() q: RopaQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const view = q.view ?? 'controller';
     const at = q.as_of ? new Date(q.as_of) : new Date();
-    const records = await ropa(this.infra.db, view, at);
+    const records = await this.infra.catalog.ropa(view, q.as_of ? at : undefined);
     if (q.format === 'csv') {
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="ropa-${view}-${at.toISOString().slice(0, 10)}.csv"`);
       return view === 'processor' ? catalog.processorRecordsCsv(records as catalog.ProcessorRecordRow[]) : catalog.controllerRecordsCsv(records as catalog.ControllerRecord[]);

@@ -11,7 +11,7 @@ import { HealthController } from './health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { RateLimitGuard } from './rate-limit/rate-limit';
-import { API_KEYS, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
+import { API_KEYS, CATALOG, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
 
 import type { WorkerStatusSource } from './worker-status';
 
@@ -37,6 +37,7 @@ export class PlatformModule {
       { provide: METRICS, useValue: deps.metrics },
       { provide: LOGGER, useValue: deps.logger },
       { provide: WORKER_STATUS, useValue: deps.worker },
+      { provide: CATALOG, useValue: deps.infra.catalog },
     ];
     return {
       module: PlatformModule,

@@ -4,3 +4,5 @@ export const API_KEYS = Symbol('API_KEYS');
 export const METRICS = Symbol('METRICS');
 export const LOGGER = Symbol('LOGGER');
 export const WORKER_STATUS = Symbol('WORKER_STATUS');
+/** The catalog query port (`CatalogQueries`, libs/application/src/catalog) that rights, breach and consent ask. */
+export const CATALOG = Symbol('CATALOG');

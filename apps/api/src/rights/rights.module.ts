@@ -1,7 +1,4 @@
 import { Module } from '@nestjs/common';
-import type { Infrastructure } from '../../../common/infrastructure';
-import { INFRA } from '../platform/tokens';
-import { EventLogRightsCatalog, integrationResolver, RIGHTS_CATALOG } from './catalog-port';
 import { RightsCommandHandler } from './rights.commands';
 import { DataSubjectController, RightsController, RightsTasksController } from './rights.controller';
 import { RightsService } from './rights.service';
@@ -11,11 +8,6 @@ import { RightsService } from './rights.service';
   providers: [
     RightsCommandHandler,
     RightsService,
-    {
-      provide: RIGHTS_CATALOG,
-      useFactory: (infra: Infrastructure) => new EventLogRightsCatalog(infra.store, integrationResolver(infra.db, infra.config.kafkaBrokers.length > 0), infra.db),
-      inject: [INFRA],
-    },
   ],
 })
 export class RightsModule {}

@@ -35,8 +35,8 @@ import { getRequest, nthNewestRequestSince, openRequestsOfSubject, requestsOfSub
 import type { Infrastructure } from '../../../common/infrastructure';
 import { runConsentCommand } from '../consent/consent.commands';
 import { RateLimitedException, retryAfterSeconds } from '../platform/rate-limit/rate-limit';
-import { INFRA } from '../platform/tokens';
-import { RIGHTS_CATALOG, type RightsCatalogPort } from './catalog-port';
+import { CATALOG, INFRA } from '../platform/tokens';
+import type { CatalogQueries } from '@pl/application';
 import { RIGHTS_RATE_LIMITS, SlidingWindowLimiter } from './rate-limit';
 import { RightsCommandMessage, type RightsResult } from './rights.commands';
 
@@ -76,7 +76,7 @@ export class RightsService {
   constructor(
     private readonly commands: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
-    @Inject(RIGHTS_CATALOG) private readonly catalog: RightsCatalogPort,
+    @Inject(CATALOG) private readonly catalog: CatalogQueries,
   ) {}
 
   run(requestId: string, command: RightsCommand, ctx: CommandContext): Promise<RightsResult> {
@@ -222,7 +222,7 @@ export class RightsService {
   }
 
   /** Builds the report from this subject's own streams and rows only (never another subject's). */
-  async reportInput(state: RequestState, now: Date, extendedLookBack = false): Promise<{ input: ReportInput; holdings: Awaited<ReturnType<RightsCatalogPort['holdings']>> }> {
+  async reportInput(state: RequestState, now: Date, extendedLookBack = false): Promise<{ input: ReportInput; holdings: Awaited<ReturnType<CatalogQueries['holdings']>> }> {
     const req = state.request!;
     const subjectKey = req.subject_key;
     const [consentEvents, requestEvents, requests, receipts, activities, holdings] = await Promise.all([

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { catalog } from '@pl/domain';
-import { ropaFromLog } from '@pl/projections/catalog';
 import { parseArgs, type CliCommand } from '../command';
 
 /** Article 30 records as of any date, folded straight from the log (no read model needed). */
@@ -18,7 +17,7 @@ export const ropaCommand: CliCommand = {
       io.err(`usage: ${this.usage}`);
       return 2;
     }
-    const records = await ropaFromLog(infra!.store, view as 'controller' | 'processor', at);
+    const records = await infra!.catalog.ropa(view as 'controller' | 'processor', at);
     const body =
       format === 'csv'
         ? view === 'processor'

@@ -7,7 +7,6 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { CatalogCommands } from '../../../api/src/governance/catalog-commands';
 import type { AppCommand } from '../../../api/src/platform/app-command';
 import { ConsentService } from '../../../api/src/consent/consent.service';
-import { noDeclaredBases } from '../../../api/src/consent/lawful-basis-lookup';
 import type { RecordConsentDto } from '../../../api/src/consent/consent.dto';
 import { parseArgs, type CliCommand } from '../command';
 import { formatFinding } from './evaluate';
@@ -115,7 +114,7 @@ export const seedCommand: CliCommand = {
     }
     // The consent logic of the API (basis aliases, expiry policy, TCF/GPC handling, proof), run without the HTTP layer.
     const bus = { execute: (m: AppCommand<'consent', 'execute'>) => i.app.consent.execute(...m.args) };
-    const consents = new ConsentService(bus as unknown as CommandBus, i as Infrastructure, noDeclaredBases);
+    const consents = new ConsentService(bus as unknown as CommandBus, i as Infrastructure, i.catalog);
     const base = Date.now() - 30 * DAY;
     let receipts = 0;
     let given = 0;

@@ -1,6 +1,7 @@
 import type { LogPosition, RecordedEvent } from '@pl/domain';
 import type { CryptoEventCodec, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import type { EventStore, SqlDatabase } from '@pl/eventstore';
+import type { CatalogQueries } from '../catalog/queries';
 
 /**
  * What every context's use cases and process managers are given (issue 14, defect 7): built once in
@@ -20,6 +21,8 @@ export interface AppDeps {
   readonly pseudonymizer: Pseudonymizer;
   /** Read your writes (invariant 7): resolves once read model `projection` has passed `position`. */
   readonly readYourWrites: (projection: string, position: LogPosition, timeoutMs?: number) => Promise<void>;
+  /** The catalog query port (with as-of) that rights, breach and consent ask. */
+  readonly catalog: CatalogQueries;
 }
 
 /**

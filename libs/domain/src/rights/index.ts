@@ -7,3 +7,4 @@ export * from './erasure-analysis';
 export * from './access-report';
 export * from './upcasters';
 export * from './recipients';
+export * from './holdings';

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '@pl/domain';
-import { systemAsOf } from './catalog-port';
+import { catalog, type RecordedEvent } from '@pl/domain';
+import { streamAt } from './from-log';
 
 let n = 0;
 const ev = (type: string, data: unknown, occurred_at: string): RecordedEvent => ({
@@ -14,7 +14,13 @@ const ev = (type: string, data: unknown, occurred_at: string): RecordedEvent => 
 });
 const el = (element_id: string, category: string | null, art9 = false) => ({ element_id, name: element_id, category, special: { gdpr_art9: art9, gdpr_art10: false, cpra_sensitive: art9 }, source: null });
 
-describe('systemAsOf: the catalog as it stood at a date', () => {
+/** A system folded with the system decider's own evolve up to a date. */
+const systemAsOf = (events: readonly RecordedEvent[], at: Date) => {
+  const s = streamAt(catalog.systemDecider, events, at);
+  return { active: s.status === 'active', elements: new Map(s.status === 'none' ? [] : Object.entries(s.elements)) };
+};
+
+describe('streamAt: a catalog system as it stood at a date', () => {
   const events = [
     ev('catalog.system_registered', { system: { system_id: 'crm' } }, '2026-01-01T00:00:00Z'),
     ev('catalog.data_element_registered', { system_id: 'crm', element: el('email', 'user.contact.email') }, '2026-01-02T00:00:00Z'),
