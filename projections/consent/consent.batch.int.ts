@@ -1,71 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand } from '@pl/application';
 import { LOG_START, comparePositions, consent, type LogPosition, type RecordedEvent } from '@pl/domain';
-import { SqlEventStore, type SqlDatabase, type SqlExecutor } from '@pl/eventstore';
+import { SqlEventStore, type SqlDatabase } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
-import { consentProjection } from './index';
-import { handleIntoSchema, randomSplit, tableRows, type BatchHandler } from '../../test/support/batch-harness';
+import { consentProjection, grantsOf, loadSnapshot } from './index';
+import { batchings, personalFieldEvents, projectLog, randomSplit, tableRows, withPersonalFields, type Dump } from '../../test/support/batch-harness';
 
 /**
- * The batched handler must leave exactly the rows the subject-at-a-time handler leaves, whatever the
- * batch boundaries, and handling a batch again (or an overlapping one) must change nothing. The
- * reference below is the handler as it was before it was batched (one upsert, one DELETE and one
- * INSERT per subject); every column of both tables is compared, in order.
+ * rm_consent on the generic snapshot projection: the rows a scenario of every kind of consent fact
+ * leaves (given/when/then), the same rows whatever the batch boundaries, handled twice or in
+ * overlapping batches, with NUL/lone surrogates in the log (invariant 10) and whatever the personal
+ * fields hold (encrypted, shredded): the fold reads none of them.
  */
-type Row = { subject_key: string; snapshot: consent.ConsentSnapshot | string; last_tx: string; last_pos: string };
-async function referenceHandleConsent(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
-  const bySubject = new Map<string, RecordedEvent[]>();
-  for (const e of events) {
-    if (!e.streamId.startsWith('consent-')) continue;
-    const sub = e.streamId.slice('consent-'.length);
-    const list = bySubject.get(sub) ?? [];
-    list.push(e);
-    bySubject.set(sub, list);
-  }
-  if (!bySubject.size) return;
-  const keys = [...bySubject.keys()];
-  const existing = await tx.query<Row>('SELECT subject_key, snapshot, last_tx::text AS last_tx, last_pos::text AS last_pos FROM consent_subjects WHERE subject_key = ANY($1)', [keys]);
-  const current = new Map(existing.rows.map((r) => [r.subject_key, r]));
-  for (const [sub, list] of bySubject) {
-    const row = current.get(sub);
-    let state: consent.ConsentState = row ? (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) : consent.initialConsentState();
-    let last = row ? { tx: BigInt(row.last_tx), pos: BigInt(row.last_pos) } : null;
-    let changed = false;
-    for (const e of list) {
-      if (last && comparePositions(e.position, last) <= 0) continue;
-      state = consent.evolve(state, { type: e.type, data: e.data } as consent.ConsentEvent);
-      last = e.position;
-      changed = true;
-    }
-    if (!changed || !last) continue;
-    await tx.query(
-      `INSERT INTO consent_subjects (subject_key, snapshot, last_tx, last_pos) VALUES ($1, $2::jsonb, $3, $4)
-       ON CONFLICT (subject_key) DO UPDATE SET snapshot = EXCLUDED.snapshot, last_tx = EXCLUDED.last_tx, last_pos = EXCLUDED.last_pos`,
-      [sub, JSON.stringify(state), last.tx.toString(), last.pos.toString()],
-    );
-    await tx.query('DELETE FROM consent_grants WHERE subject_key = $1', [sub]);
-    const grants = Object.values(state.grants);
-    if (grants.length) {
-      const params: unknown[] = [sub];
-      const values = grants.map((g) => {
-        const b = params.length;
-        params.push(g.category, g.purpose, g.consent_id, g.status, g.legal_basis, g.consent_version, g.given_at, g.expires_at, g.ended_at);
-        return `($1, ${Array.from({ length: 9 }, (_, i) => `$${b + i + 1}`).join(', ')})`;
-      });
-      await tx.query(
-        `INSERT INTO consent_grants (subject_key, category, purpose, consent_id, status, legal_basis, consent_version, given_at, expires_at, ended_at) VALUES ${values.join(', ')}`,
-        params,
-      );
-    }
-  }
-}
-
-
-
 const T0 = Date.parse('2026-01-10T09:00:00.000Z');
 const at = (h: number) => new Date(T0 + h * 3_600_000);
 const iso = (h: number) => at(h).toISOString();
-const proof: consent.ConsentProof = { notice_id: 'n1', notice_version: '3', notice_hash: null, privacy_policy_version: 'pp-2', method: 'checkbox', channel: 'web', page: null, language: 'de', collected_by: 'shop', ip_address: null, user_agent: null };
+const proof: consent.ConsentProof = { notice_id: 'n1', notice_version: '3', notice_hash: null, privacy_policy_version: 'pp-2', method: 'checkbox', channel: 'web', page: '/signup', language: 'de', collected_by: 'shop', ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0' };
 
 type StepCommand = consent.ConsentCommand extends infer C ? (C extends unknown ? Omit<C, 'subjectKey' | 'now'> : never) : never;
 
@@ -103,7 +53,7 @@ function scenario(subs: string[]): Array<{ sub: string; h: number; cmd: consent.
   step(s3, 31, { type: 'RecordObjection', purposes: ['analytics.reporting'], directMarketing: false, requestId: 'req-2' });
   // s4: given, restricted for an erasure, everything withdrawn, objection to direct marketing.
   record(s4, 2, { categories: ['user.contact.email', 'user.contact.phone'] });
-  step(s4, 3, { type: 'RestrictProcessing', requestId: 'req-3', reason: null });
+  step(s4, 3, { type: 'RestrictProcessing', requestId: 'req-3', reason: 'the subject disputes accuracy' });
   step(s4, 4, { type: 'WithdrawConsent', categories: ['user.contact'], purposes: null });
   step(s4, 8, { type: 'RecordObjection', purposes: null, directMarketing: true, requestId: null });
   // s5: given, expired, given again (a new consent, not a renewal), renewed, partly withdrawn.
@@ -118,30 +68,18 @@ function scenario(subs: string[]): Array<{ sub: string; h: number; cmd: consent.
   return steps.sort((x, y) => x.h - y.h);
 }
 
-describe.each(SQL_BACKENDS)('rm_consent batched handler on %s', (_name, fresh) => {
+const POISON = '\u0000\ud800';
+const ESCAPED = '\uFDD00000\uFDD0D800';
+const TABLES = [['consent_subjects', 'subject_key'], ['consent_grants', 'subject_key, category, purpose']] as const;
+
+describe.each(SQL_BACKENDS)('rm_consent (snapshot projection) on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let db: SqlDatabase;
   let store: SqlEventStore;
   let log: RecordedEvent[] = [];
   const subs = Array.from({ length: 6 }, (_, i) => `sub_${randomUUID().replace(/-/g, '').slice(0, 31)}${i}`);
-  let schemaNo = 0;
-  const handle = consentProjection.handle;
-
-  const newSchema = async () => {
-    const schema = `rm_consent_batch_${schemaNo++}`;
-    await ensureProjectionSchema(db, consentProjection, schema);
-    return schema;
-  };
-  const build = (handler: BatchHandler, batches: ReadonlyArray<readonly RecordedEvent[]>) =>
-    handleIntoSchema(db, consentProjection, `rm_consent_batch_${schemaNo++}`, handler, batches);
-  /** Every column of both tables, as canonical jsonb text, in a total order. */
-  const dump = async (schema: string) => ({
-    subjects: await tableRows(db, schema, 'consent_subjects', 'subject_key'),
-    grants: await tableRows(db, schema, 'consent_grants', 'subject_key, category, purpose'),
-  });
-
-  let reference: { subjects: string[]; grants: string[] };
-
+  let reference: Dump;
+  const project = (batches: ReadonlyArray<readonly RecordedEvent[]>) => projectLog(db, consentProjection, TABLES, batches);
   beforeAll(async () => {
     f = await fresh();
     db = f.db;
@@ -162,9 +100,12 @@ describe.each(SQL_BACKENDS)('rm_consent batched handler on %s', (_name, fresh) =
       if (Date.now() > deadline) throw new Error('appended events never became visible');
       await new Promise((r) => setTimeout(r, 50));
     }
-    reference = await dump(await build(referenceHandleConsent, log.map((e) => [e])));
+    reference = await project(log.map((e) => [e]));
   }, 180_000);
   afterAll(() => f?.drop(), 60_000);
+
+  const rows = (table: string, sub: string) => reference[table].map((r) => JSON.parse(r)).filter((r) => r.subject_key === sub);
+  const statuses = (sub: string) => Object.fromEntries(rows('consent_grants', sub).map((g) => [`${g.category}|${g.purpose}`, g.status]));
 
   it('runs on a log with every kind of consent fact, several in one transaction', () => {
     const types = new Set(log.map((e) => e.type));
@@ -173,46 +114,88 @@ describe.each(SQL_BACKENDS)('rm_consent batched handler on %s', (_name, fresh) =
       'consent.opt_out_conflict_recorded', 'consent.processing_restricted', 'consent.restriction_lifted', 'consent.objection_recorded',
     ]) expect(types).toContain(t);
     expect(log.some((e, i) => i > 0 && e.position.tx === log[i - 1].position.tx)).toBe(true);
-    expect(reference.subjects).toHaveLength(6);
-    expect(reference.grants.length).toBeGreaterThan(10);
   });
 
-  it('the reference rows hold the fold of each stream and the position of its last event', () => {
+  it('given the scenario, each subject has the rows its history implies', () => {
+    const [s1, s2, s3, s4, s5, s6] = subs;
+    expect(reference.consent_subjects).toHaveLength(6);
+    // s1: renewed (v2), marketing withdrawn, the rest expired
+    expect(statuses(s1)).toEqual({ 'user.contact|analytics.reporting': 'expired', 'user.contact|marketing': 'withdrawn' });
+    expect(rows('consent_grants', s1).map((g) => [g.consent_id, g.consent_version])).toEqual([['c-2', 'v2'], ['c-2', 'v2']]);
+    // s2: everything withdrawn with GPC, then a new consent for two categories
+    expect(statuses(s2)).toMatchObject({ 'user.contact|analytics.reporting': 'active', 'user.device|analytics.reporting': 'active', 'user.contact|marketing': 'withdrawn' });
+    // s3: refused, then given for marketing; restriction lifted; objection recorded
+    expect(statuses(s3)).toEqual({ 'user.contact|analytics.reporting': 'refused', 'user.contact|marketing': 'active' });
+    // s4: two categories withdrawn for every purpose
+    expect(new Set(Object.values(statuses(s4)))).toEqual(new Set(['withdrawn']));
+    expect(Object.keys(statuses(s4))).toHaveLength(4);
+    // s5: expired, given again, renewed (v4), analytics withdrawn
+    expect(statuses(s5)).toEqual({ 'user.contact|analytics.reporting': 'withdrawn', 'user.contact|marketing': 'active' });
+    expect(rows('consent_grants', s5).map((g) => g.consent_version)).toEqual(['v4', 'v4']);
+    // s6: opt-outs only, no grant
+    expect(rows('consent_grants', s6)).toEqual([]);
+    const snap = (sub: string) => rows('consent_subjects', sub)[0].snapshot as consent.ConsentSnapshot;
+    expect(snap(s6).opt_outs.map((o) => [o.kind, o.source])).toEqual([['sale', 'api'], ['sharing', 'api'], ['sensitive_limit', 'usp']]);
+    expect(snap(s3).restriction).toBeNull();
+    expect(snap(s4).restriction).toEqual({ since: iso(3), request_id: 'req-3', reason: null });
+    expect(snap(s3).objections).toEqual([expect.objectContaining({ purposes: ['analytics.reporting'], direct_marketing: false, request_id: 'req-2' })]);
+    expect(snap(s4).objections).toEqual([expect.objectContaining({ purposes: null, direct_marketing: true })]);
+    expect(snap(s2).conflicts.length).toBeGreaterThan(0);
+  });
+
+  it('a snapshot row holds the fold of its stream and the position of its last event', () => {
     for (const sub of subs) {
       const mine = log.filter((e) => e.streamId === consent.consentStreamId(sub));
-      const row = JSON.parse(reference.subjects.find((r) => JSON.parse(r).subject_key === sub)!);
-      const state = mine.reduce((s, e) => consent.evolve(s, { type: e.type, data: e.data } as consent.ConsentEvent), consent.initialConsentState());
-      expect(row.snapshot).toEqual(consent.snapshotOf(state));
+      const [row] = rows('consent_subjects', sub);
+      expect(row.snapshot.events).toBe(mine.length);
       expect(row.snapshot.updated_at).toBe(mine[mine.length - 1].metadata.occurred_at);
       expect([String(row.last_tx), String(row.last_pos)]).toEqual([mine[mine.length - 1].position.tx.toString(), mine[mine.length - 1].position.pos.toString()]);
-      const grants = reference.grants.map((g) => JSON.parse(g)).filter((g) => g.subject_key === sub);
-      expect(grants).toHaveLength(Object.keys(state.grants).length);
+      expect(rows('consent_grants', sub)).toHaveLength(Object.keys(row.snapshot.grants).length);
     }
   });
 
-  it('(a) one event per call gives the reference rows', async () => {
-    expect(await dump(await build(handle, log.map((e) => [e])))).toEqual(reference);
+  it('gives the rows of one event at a time whatever the batches: all at once, random splits, twice, overlapping', async () => {
+    for (const [how, batches] of batchings(log)) expect({ how, rows: await project(batches) }).toEqual({ how, rows: reference });
   });
 
-  it('(b) the whole log in one call gives the reference rows', async () => {
-    expect(await dump(await build(handle, [log]))).toEqual(reference);
-  });
-
-  it.each([1, 2, 3, 4, 5])('(c) random batch split (seed %i) gives the reference rows', async (seed) => {
-    expect(await dump(await build(handle, randomSplit(log, seed, 1 + seed * 3)))).toEqual(reference);
-  });
-
-  it('(d) handling the log twice, and overlapping batches, change nothing', async () => {
-    expect(await dump(await build(handle, [log, log]))).toEqual(reference);
-    const third = Math.floor(log.length / 3);
-    expect(await dump(await build(handle, [log.slice(0, 2 * third), log.slice(third), log.slice(third, third + 5), [...log].reverse().slice(0, 7)]))).toEqual(reference);
-    expect(await dump(await build(handle, [...log.map((e) => [e]), ...randomSplit(log, 42, 9)]))).toEqual(reference);
-  });
-
-  it('runs the real batch path (applyBatch with its checkpoint) to the same rows', async () => {
-    const schema = await newSchema();
+  it('runs the real batch path (applyBatch with its checkpoint) to the same rows, and the queries read them', async () => {
+    const schema = `rm_consent_real_${process.pid}`;
+    await ensureProjectionSchema(db, consentProjection, schema);
     await db.exec(CHECKPOINT_SCHEMA);
     for (const b of randomSplit(log, 7, 12)) await applyBatch(db, consentProjection, b, b[b.length - 1].position, schema, `${schema}_cp`);
-    expect(await dump(schema)).toEqual(reference);
+    expect({ consent_subjects: await tableRows(db, schema, 'consent_subjects', 'subject_key'), consent_grants: await tableRows(db, schema, 'consent_grants', 'subject_key, category, purpose') }).toEqual(reference);
+    await db.exec(`DROP SCHEMA ${schema} CASCADE`);
+  });
+
+  it('projects NUL and lone surrogates (invariant 10) in their escaped form', async () => {
+    const [s1] = subs;
+    const last = log.filter((e) => e.streamId === consent.consentStreamId(s1)).pop()!;
+    const poisoned: RecordedEvent = {
+      ...last,
+      type: 'consent.renewed',
+      position: { tx: last.position.tx + 1_000_000n, pos: last.position.pos + 1_000_000n },
+      data: { ...(log.find((e) => e.streamId === last.streamId && e.type === 'consent.given')!.data as object), consent_id: `c${POISON}`, consent_version: `v${POISON}`, given_at: iso(24 * 50), expires_at: {} },
+    };
+    const rowsAfter = await project([log, [poisoned]]);
+    const grants = rowsAfter.consent_grants.map((r) => JSON.parse(r)).filter((g) => g.subject_key === s1);
+    expect(grants.map((g) => [g.consent_id, g.consent_version, g.status])).toEqual([[`c${ESCAPED}`, `v${ESCAPED}`, 'active'], [`c${ESCAPED}`, `v${ESCAPED}`, 'active']]);
+    expect(await project(log.map((e) => [e]).concat([[poisoned], [poisoned]]))).toEqual(rowsAfter);
+  });
+
+  it('gives the same rows whatever the personal fields hold (other ciphertext, shredded key): the fold reads none of them', async () => {
+    expect(personalFieldEvents(log, consent.CONSENT_PERSONAL_FIELDS, { shredded: true })).toBeGreaterThan(5);
+    for (const marker of [null, { v: 1, alg: 'AES-256-GCM', ct: 'AAAA' }, 'erased']) {
+      expect(await project(randomSplit(withPersonalFields(log, consent.CONSENT_PERSONAL_FIELDS, marker), 3, 7))).toEqual(reference);
+    }
+    expect(JSON.stringify(reference)).not.toContain('203.0.113.7');
+  });
+
+  it('the queries read the rows: snapshot by subject, grants in order', async () => {
+    await db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(db, consentProjection);
+    await applyBatch(db, consentProjection, log, log[log.length - 1].position);
+    const [s1, , , , s5] = subs;
+    expect(await loadSnapshot(db, s1)).toEqual(JSON.parse(reference.consent_subjects.find((r) => JSON.parse(r).subject_key === s1)!).snapshot);
+    expect((await grantsOf(db, s5)).map((g) => [g.purpose, g.status, g.consent_version])).toEqual([['analytics.reporting', 'withdrawn', 'v4'], ['marketing', 'active', 'v4']]);
   });
 });

@@ -213,4 +213,9 @@ describe('consent decider', () => {
     const shredded = given({ proof: { ...proof, ip_address: null, user_agent: null }, consent_string: null });
     expect([shredded].reduce(evolve, initialConsentState()).grants).toEqual([given()].reduce(evolve, initialConsentState()).grants);
   });
+
+  it('a restriction reason (a personal field, encrypted in the log) stays out of the state', () => {
+    const withReason: ConsentEvent = { type: 'consent.processing_restricted', data: { subject_key: S, restricted_at: now, request_id: 'r1', reason: 'disputes accuracy' } };
+    expect(evolve(initialConsentState(), withReason).restriction).toEqual({ since: now, request_id: 'r1', reason: null });
+  });
 });

@@ -68,7 +68,8 @@ export interface ConsentState {
   /** At most one entry per (kind, source). */
   readonly opt_outs: readonly OptOut[];
   readonly conflicts: readonly OptOutConflict[];
-  readonly restriction: { readonly since: string; readonly request_id: string | null; readonly reason: string | null } | null;
+  /** `reason` is a personal field of the event (encrypted in the log): always null here, read it from the subject's history. */
+  readonly restriction: { readonly since: string; readonly request_id: string | null; readonly reason: null } | null;
   readonly objections: readonly Objection[];
   /** Absent until a consent with an age is recorded. */
   readonly age?: SubjectAge | null;
@@ -209,7 +210,7 @@ export function evolve(state: ConsentState, event: ConsentEvent): ConsentState {
       };
     }
     case 'consent.processing_restricted':
-      return { ...base, subject_key: event.data.subject_key, restriction: { since: event.data.restricted_at, request_id: event.data.request_id, reason: event.data.reason }, updated_at: event.data.restricted_at };
+      return { ...base, subject_key: event.data.subject_key, restriction: { since: event.data.restricted_at, request_id: event.data.request_id, reason: null }, updated_at: event.data.restricted_at };
     case 'consent.restriction_lifted':
       return { ...base, subject_key: event.data.subject_key, restriction: null, updated_at: event.data.lifted_at };
     case 'consent.objection_recorded': {
