@@ -10,6 +10,7 @@ import { ApiKeyStore } from './platform/auth/api-keys';
 import { frameworkErrorReply, ROUTER_OPTIONS } from './platform/http/framework-errors';
 import { JsonTooDeepError, jsonDepthExceeds } from './platform/http/json-limits';
 import { createValidationPipe } from './platform/http/validation';
+import { documentIdempotencyKey } from './platform/idempotency/openapi';
 import { SafeTextPipe } from './platform/http/safe-text.pipe';
 import type { WorkerStatusSource } from './platform/platform.module';
 
@@ -64,7 +65,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     else options.logger.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000) }, 'request');
   });
 
-  const doc = SwaggerModule.createDocument(
+  const doc = documentIdempotencyKey(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('privacy-ledger')
@@ -73,7 +74,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: pl_<id>.<secret>' })
       .addSecurityRequirements('bearer')
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   await fastify.ready();

@@ -193,4 +193,14 @@ describe.each([['pglite'], ['postgres']] as const)('Idempotency-Key on command r
     const get = await t.request('GET', '/webhooks/endpoints', undefined, undefined, { 'idempotency-key': 'short' });
     expect(get.status).toBe(200);
   });
+
+  it('documents the header, 409 and 422 on every command operation of the OpenAPI document, and on no query', async () => {
+    const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown> }>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ label: `${method} ${path}`, method, op })));
+    const commands = ops.filter((o) => ['post', 'put', 'patch', 'delete'].includes(o.method));
+    expect(commands.length).toBeGreaterThanOrEqual(45);
+    const has = (o: (typeof ops)[number]) => !!o.op.parameters?.some((p) => p.name === 'Idempotency-Key' && p.in === 'header');
+    expect(commands.filter((o) => !has(o) || !o.op.responses['409'] || !o.op.responses['422']).map((o) => o.label)).toEqual([]);
+    expect(ops.filter((o) => o.method === 'get' && has(o)).map((o) => o.label)).toEqual([]);
+  });
 });
