@@ -12,7 +12,8 @@ const STREAM_PREFIX = consent.consentStreamId('');
  */
 export const consentProjection = snapshotProjection<consent.ConsentState>({
   name: CONSENT_PROJECTION,
-  version: 1,
+  // 2: the restriction reason (a personal field) left the state; every snapshot is the current evolve's (conflicts with direction and resolution)
+  version: 2,
   schema: CONSENT_SCHEMA,
   typePrefixes: ['consent.'],
   decider: consent.consentDecider,

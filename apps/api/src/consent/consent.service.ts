@@ -340,8 +340,7 @@ export class ConsentService {
       consents: grants,
       // when the business may ask again to opt back in (Civ. § 1798.135(c)(4)); GPC stands as long as it is sent
       opt_outs: (snapshot?.opt_outs ?? []).map((o) => ({ ...o, reask_allowed_from: o.source === 'gpc' ? null : reaskAllowedFrom(o.recorded_at) })),
-      // snapshots folded before 2026-12 lack direction and resolution: a consent after an opt-out that the opt-out won
-      conflicts: (snapshot?.conflicts ?? []).map((c) => ({ direction: 'consent_after_opt_out', resolution: 'opt_out_prevails', ended: [], reask_allowed_from: null, ...(c as object) })),
+      conflicts: snapshot?.conflicts ?? [],
       restriction: snapshot?.restriction ?? null,
       age: snapshot?.age ?? null,
       objections: snapshot?.objections ?? [],
