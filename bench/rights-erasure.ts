@@ -2,7 +2,7 @@
  * Data-subject rights benchmark, on PostgreSQL (a fresh database):
  *
  *  - erasure: a subject with N events (consents with encrypted proofs + processing receipts in 5
- *    systems); time from the erasure request (RightsService, as the route calls it) to the
+ *    systems); time from the erasure request (the rights use case, as the route calls it) to the
  *    `rights.request_completed` record, with the 5 systems simulated as Kafka consumers of the tasks
  *    topic that answer on the results topic (relay -> broker -> systems -> results consumer ->
  *    decider). Needs KAFKA_BROKERS (scripts/kafka/kafka-ci.sh start; env).
@@ -23,8 +23,6 @@ import { consentProjection } from '@pl/projections/consent';
 import { rightsProjection } from '@pl/projections/rights';
 import { loadConfig } from '../apps/common/config';
 import { createInfrastructure, type Infrastructure } from '../apps/common/infrastructure';
-import { runRightsCommand } from '../apps/api/src/rights/rights.commands';
-import { RightsService } from '../apps/api/src/rights/rights.service';
 import { startWorker } from '../apps/worker/src/worker';
 import { rightsResultRecorder } from '../apps/worker/src/rights-results';
 import { freshPostgres } from '../test/support/databases';
@@ -87,11 +85,6 @@ async function seedCatalog(infra: Infrastructure): Promise<void> {
   }], 'any');
 }
 
-function serviceFor(infra: Infrastructure): RightsService {
-  const bus = { execute: (m: { requestId: string; command: any; ctx: CommandContext }) => runRightsCommand(infra, m.requestId, m.command, m.ctx, 30_000) };
-  return new RightsService(bus as any, infra, infra.catalog);
-}
-
 const ctx = (): CommandContext => ({ actor: 'cli:bench', correlationId: randomUUID(), now: new Date() });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -107,7 +100,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ DATABASE_URL: fresh.url!, MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), PSEUDONYM_SECRET: 'bench-pseudonym-secret-0123456789', KAFKA_BROKERS: brokers.join(','), DATA_DIR: '/tmp/pl-bench-rights' });
   const infra = await createInfrastructure(config, { db: fresh.db });
   await seedCatalog(infra);
-  const service = serviceFor(infra);
+  const service = infra.app.rights;
   const rows: string[] = [];
   const stops: Array<() => Promise<void>> = [];
   try {

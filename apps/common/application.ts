@@ -1,6 +1,7 @@
 import type { AppDeps } from '@pl/application';
 import { consentCommand } from '@pl/application/consent/execute';
 import { breachCommand } from '@pl/application/breach/execute';
+import { rightsUseCases } from '@pl/application/rights';
 import type { AppConfig } from './config';
 
 /**
@@ -12,6 +13,7 @@ export function createApplication(deps: AppDeps, _config: AppConfig) {
   return {
     consent: { execute: consentCommand(deps) },
     breach: { execute: breachCommand(deps) },
+    rights: rightsUseCases(deps),
   };
 }
 

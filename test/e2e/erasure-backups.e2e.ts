@@ -10,6 +10,7 @@ import { loadConfig } from '../../apps/common/config';
 import { PERSONAL_FIELDS } from '../../apps/common/infrastructure';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
 import { startTestApp, type TestApp } from '../support/app';
+import { requestStatusWhen } from '../support/rights';
 
 /**
  * Erasure and backups (docs/rights.md): with the key store in its own database, a backup of the log
@@ -78,7 +79,7 @@ describe('erasure and backups: the key store in its own PostgreSQL database', ()
     keysBackup = await backup(keys);
     const erased = await app.request('POST', '/data-subject/erasure', { user_id: ANN });
     expect(erased.status).toBe(202);
-    expect(erased.body).toMatchObject({ verified: true, ledger_erased: true });
+    expect(await requestStatusWhen(app, erased.body.request_id, (r) => r.status === 'completed')).toMatchObject({ verified: true, ledger_erased: true });
     app.infra.keys.clearCache();
   });
   afterAll(async () => {
@@ -146,7 +147,8 @@ describe('erasure and backups: the default, keys in the log database', () => {
     try {
       expect((await consent(app, ANN, ANN_VALUES[0], ANN_VALUES[1])).status).toBe(201);
       logBackup = await backup(log);
-      expect((await app.request('POST', '/data-subject/erasure', { user_id: ANN })).body).toMatchObject({ ledger_erased: true });
+      const erased = await app.request('POST', '/data-subject/erasure', { user_id: ANN });
+      expect(await requestStatusWhen(app, erased.body.request_id, (r) => r.status === 'completed')).toMatchObject({ ledger_erased: true });
       const fromBackup = new CryptoEventCodec(new SubjectKeyStore(logBackup.db, ring({ MASTER_KEY: OLD_MASTER })), PERSONAL_FIELDS);
       expect(dataText(await fromBackup.decode(await allEvents(logBackup.db)))).toContain(ANN_VALUES[0]);
     } finally {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RightsTaskWorker } from '@pl/sdk';
 import { describeKafka, KAFKA_BROKERS } from '../../libs/messaging/test/kafka-support';
 import { startTestApp, type TestApp } from '../support/app';
+import { requestStatusWhen } from '../support/rights';
 
 jest.setTimeout(120_000);
 
@@ -48,7 +49,7 @@ describeKafka('rights fan-out over the real broker: request -> relay -> tasks to
     expect(r.status).toBe(201);
     const erased = await t.request('POST', '/data-subject/erasure', { user_id: user });
     expect(erased.status).toBe(202);
-    expect(erased.body.tasks).toEqual([expect.objectContaining({ system_id: systemId, integration: 'kafka', categories: ['user.contact.email'] })]);
+    expect((await requestStatusWhen(t, erased.body.request_id, (x) => x.tasks.length > 0)).tasks).toEqual([expect.objectContaining({ system_id: systemId, integration: 'kafka', categories: ['user.contact.email'] })]);
     const done = await eventually(
       async () => {
         const s = await t.request('GET', `/data-subject/requests/${erased.body.request_id}`);

@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../../../../test/support/app';
+import { requestStatusWhen } from '../../../../test/support/rights';
 
 /** The consent law over HTTP: GPC on validate, restriction, special categories, children. */
 describe('consent law (HTTP, PGlite)', () => {
@@ -86,6 +87,9 @@ describe('consent law (HTTP, PGlite)', () => {
     const created = await t.request('POST', '/data-subject/requests', { user_id: user, request_type: 'restriction', jurisdiction: 'GDPR' });
     expect(created.status).toBe(201);
     expect((await t.request('POST', `/data-subject/requests/${created.body.request_id}/verify`, { method: 'documents' })).status).toBeLessThan(300);
+    // the restriction reaches the consent ledger from the recorded verification, shortly after the route answered
+    await requestStatusWhen(t, created.body.request_id, (r) => r.status === 'completed');
+    for (let i = 0; i < 200 && (await validate(user, 'user.contact.email', 'marketing.communications.email')).body.reason !== 'processing_restricted'; i++) await new Promise((r) => setTimeout(r, 50));
 
     expect((await validate(user, 'user.contact.email', 'marketing.communications.email')).body).toMatchObject({ processing_allowed: false, reason: 'processing_restricted' });
     expect((await validate(user, 'user.contact.email', 'essential.storage')).body).toMatchObject({ processing_allowed: true, legal_basis: 'storage_under_restriction' });

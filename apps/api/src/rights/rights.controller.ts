@@ -1,14 +1,18 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
+import { RequestRateLimitedError } from '@pl/application/rights';
+import type { RightsCommand } from '@pl/domain/rights';
 import { listRequests, openTasks } from '@pl/projections/rights';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
+import { RateLimitedException, retryAfterSeconds } from '../platform/rate-limit/rate-limit';
 import { INFRA } from '../platform/tokens';
+import { AppCommand } from '../platform/app-command';
 import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
-import { RightsService } from './rights.service';
 
 const uuid = new ParseUUIDPipe();
 
@@ -18,14 +22,24 @@ const uuid = new ParseUUIDPipe();
 @RequireScopes('rights:manage')
 export class RightsController {
   constructor(
-    private readonly rights: RightsService,
+    private readonly commands: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
   ) {}
+
+  private get rights() {
+    return this.infra.app.rights;
+  }
+
+  /** One request command through the CommandBus, answered with the request's status. */
+  private async run(id: string, command: RightsCommand, ctx: CommandContext) {
+    await this.commands.execute(new AppCommand('rights', 'execute', [id, command, ctx]));
+    return this.rights.status(id, ctx.now);
+  }
 
   @Post()
   @ApiOperation({ summary: 'Receive a data subject request (GDPR Art. 12, 15-22; CCPA 1798.100-125)' })
   async create(@Body() b: CreateRequestDto, @CommandCtx() ctx: CommandContext) {
-    const id = await this.rights.create(
+    const id = await rateLimited(this.commands, 'create', [
       {
         userId: b.user_id,
         requestType: b.request_type,
@@ -40,7 +54,7 @@ export class RightsController {
         establishment: b.establishment ? { country: b.establishment.country, region: b.establishment.region ?? null } : null,
       },
       ctx,
-    );
+    ]);
     return this.rights.status(id, ctx.now);
   }
 
@@ -57,73 +71,53 @@ export class RightsController {
   }
 
   @Post(':id/verify')
-  @ApiOperation({ summary: 'Record identity verification of the requester (GDPR Art. 12(6); CCPA Regs. 7060-7062)' })
+  @ApiOperation({ summary: 'Record identity verification of the requester (GDPR Art. 12(6); CCPA Regs. 7060-7062); its effects and tasks follow from the recorded verification' })
   @HttpCode(200)
-  async verify(@Param('id', uuid) id: string, @Body() b: VerifyDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.verify(id, { method: b.method, dataPointsMatched: b.data_points_matched, signedDeclaration: b.signed_declaration, agentPermissionVerified: b.agent_permission_verified }, ctx);
-    return this.rights.status(id, ctx.now);
+  verify(@Param('id', uuid) id: string, @Body() b: VerifyDto, @CommandCtx() ctx: CommandContext) {
+    const evidence = { method: b.method, dataPointsMatched: b.data_points_matched, signedDeclaration: b.signed_declaration, agentPermissionVerified: b.agent_permission_verified };
+    return this.run(id, { type: 'VerifyIdentity', evidence, now: ctx.now }, ctx);
   }
 
   @Post(':id/identity-info')
   @ApiOperation({ summary: 'Ask the requester for more identity information (GDPR Art. 12(6))' })
   @HttpCode(200)
-  async identityInfo(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'RequestIdentityInfo', reason: b.reason, now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  identityInfo(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'RequestIdentityInfo', reason: b.reason, now: ctx.now }, ctx);
   }
 
   @Post(':id/confirm-receipt')
   @ApiOperation({ summary: 'Confirm receipt of a request to the requester (CCPA Regs. 7021: 10 business days)' })
   @HttpCode(200)
-  async confirm(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'ConfirmReceipt', now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  confirm(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'ConfirmReceipt', now: ctx.now }, ctx);
   }
 
   @Post(':id/extend')
   @ApiOperation({ summary: 'Extend the deadline with a reason (GDPR Art. 12(3); CCPA 1798.130)' })
   @HttpCode(200)
-  async extend(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'ExtendDeadline', reason: b.reason, now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  extend(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'ExtendDeadline', reason: b.reason, now: ctx.now }, ctx);
   }
 
   @Post(':id/reject')
   @ApiOperation({ summary: 'Reject a request with the reason (GDPR Art. 12(4)-(5))' })
   @HttpCode(200)
-  async reject(@Param('id', uuid) id: string, @Body() b: RejectDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'RejectRequest', reason: b.reason, explanation: b.explanation, now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  reject(@Param('id', uuid) id: string, @Body() b: RejectDto, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'RejectRequest', reason: b.reason, explanation: b.explanation, now: ctx.now }, ctx);
   }
 
   @Post(':id/complete')
   @ApiOperation({ summary: 'Complete a request once its tasks are done' })
   @HttpCode(200)
-  async complete(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'CompleteRequest', now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  complete(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'CompleteRequest', now: ctx.now }, ctx);
   }
 
   @Post(':id/tasks/:task_id/result')
   @ApiOperation({ summary: 'Report the result of a system task (erasure, access, rectification, ...)' })
   @HttpCode(200)
   async result(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @Body() b: TaskResultDto, @CommandCtx() ctx: CommandContext) {
-    const state = await this.rights.load(id);
-    const systemId = state.tasks[taskId]?.system_id ?? '';
-    await this.rights.run(
-      id,
-      {
-        type: 'RecordTaskResult',
-        taskId,
-        outcome: b.outcome,
-        recordsAffected: b.records_affected ?? null,
-        reason: b.reason ?? null,
-        retained: (b.retained ?? []).map((r) => ({ system_id: systemId, category: r.category, reason_code: r.reason_code, source: r.source, explanation: r.explanation, retain_until: r.retain_until ?? null })),
-        data: b.data ?? null,
-        now: ctx.now,
-      },
-      ctx,
-    );
+    await this.commands.execute(new AppCommand('rights', 'recordTaskResult', [id, taskId, { outcome: b.outcome, recordsAffected: b.records_affected, reason: b.reason, retained: b.retained, data: b.data }, ctx]));
     return this.rights.status(id, ctx.now);
   }
 
@@ -131,48 +125,40 @@ export class RightsController {
   @Get(':id/tasks/:task_id/corrections')
   @ApiOperation({ summary: 'Corrected values for a rectification task (GDPR Art. 16; release is recorded)' })
   corrections(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @CommandCtx() ctx: CommandContext) {
-    return this.rights.correctionsForTask(id, taskId, ctx);
+    return this.commands.execute(new AppCommand('rights', 'correctionsForTask', [id, taskId, ctx]));
   }
 
   @Post(':id/restriction/notify-lift')
   @ApiOperation({ summary: 'Inform the subject before a restriction is lifted (GDPR Art. 18(3))' })
   @HttpCode(200)
-  async notifyLift(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'NotifyRestrictionLift', reason: b.reason, now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  notifyLift(@Param('id', uuid) id: string, @Body() b: ReasonDto, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'NotifyRestrictionLift', reason: b.reason, now: ctx.now }, ctx);
   }
 
   @Post(':id/restriction/lift')
-  @ApiOperation({ summary: 'Lift a restriction of processing (GDPR Art. 18)' })
+  @ApiOperation({ summary: 'Lift a restriction of processing (GDPR Art. 18); the consent ledger follows from the recorded lifting' })
   @HttpCode(200)
-  async lift(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
-    await this.rights.liftRestriction(id, ctx);
-    return this.rights.status(id, ctx.now);
+  lift(@Param('id', uuid) id: string, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'LiftRestriction', now: ctx.now }, ctx);
   }
 
   @Post(':id/objection/override')
   @ApiOperation({ summary: 'Record compelling legitimate grounds overriding an objection (GDPR Art. 21(1))' })
   @HttpCode(200)
-  async override(@Param('id', uuid) id: string, @Body() b: GroundsDto, @CommandCtx() ctx: CommandContext) {
-    await this.rights.run(id, { type: 'OverrideObjection', grounds: b.grounds, now: ctx.now }, ctx);
-    return this.rights.status(id, ctx.now);
+  override(@Param('id', uuid) id: string, @Body() b: GroundsDto, @CommandCtx() ctx: CommandContext) {
+    return this.run(id, { type: 'OverrideObjection', grounds: b.grounds, now: ctx.now }, ctx);
   }
 
   @Get(':id/report')
   @ApiOperation({ summary: 'Report for the requester (GDPR Art. 15; CCPA 1798.110)' })
   report(@Param('id', uuid) id: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
-    return this.rights.access(id, ctx, q.full_history === 'true');
+    return this.commands.execute(new AppCommand('rights', 'access', [id, ctx, q.full_history === 'true']));
   }
 
   @Get(':id/export')
   @ApiOperation({ summary: 'Portable export of an access request, JSON or CSV (GDPR Art. 20; CCPA 1798.130(a)(2))' })
   async export(@Param('id', uuid) id: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const r = await this.rights.portability(id, q.format ?? 'json', ctx);
-    if ('csv' in r) {
-      void reply.header('content-type', 'text/csv; charset=utf-8');
-      return r.csv;
-    }
-    return r;
+    return exported(reply, await this.commands.execute(new AppCommand('rights', 'portability', [id, q.format ?? 'json', ctx])));
   }
 }
 
@@ -195,32 +181,48 @@ export class RightsTasksController {
 @Controller('data-subject')
 @RequireScopes('rights:manage')
 export class DataSubjectController {
-  constructor(private readonly rights: RightsService) {}
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(INFRA) private readonly infra: Infrastructure,
+  ) {}
 
   @Get('access/:user_id')
   @ApiOperation({ summary: 'What is held about a subject (GDPR Art. 15; CCPA 1798.110)' })
   async access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
-    const id = await this.rights.forAuthenticatedUser(userId, 'access', q.jurisdiction ?? 'GDPR', ctx);
-    return this.rights.access(id, ctx, q.full_history === 'true');
+    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [userId, 'access', q.jurisdiction ?? 'GDPR', ctx]);
+    return this.commands.execute(new AppCommand('rights', 'access', [id, ctx, q.full_history === 'true']));
   }
 
   @Post('erasure')
   @ApiOperation({ summary: "Erase a subject's data (GDPR Art. 17; CCPA 1798.105)" })
   @HttpCode(202)
   async erasure(@Body() b: ErasureDto, @CommandCtx() ctx: CommandContext) {
-    const id = await this.rights.forAuthenticatedUser(b.user_id, 'erasure', b.jurisdiction ?? 'GDPR', ctx, b.data_categories?.length ? b.data_categories : null);
-    return this.rights.status(id, ctx.now);
+    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [b.user_id, 'erasure', b.jurisdiction ?? 'GDPR', ctx, b.data_categories?.length ? b.data_categories : null]);
+    return this.infra.app.rights.status(id, ctx.now);
   }
 
   @Get('portability/:user_id')
   @ApiOperation({ summary: "Portable copy of a subject's data, JSON or CSV (GDPR Art. 20; CCPA 1798.130)" })
   async portability(@Param('user_id') userId: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const id = await this.rights.forAuthenticatedUser(userId, 'portability', 'GDPR', ctx);
-    const r = await this.rights.portability(id, q.format ?? 'json', ctx);
-    if ('csv' in r) {
-      void reply.header('content-type', 'text/csv; charset=utf-8');
-      return r.csv;
-    }
-    return r;
+    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [userId, 'portability', 'GDPR', ctx]);
+    return exported(reply, await this.commands.execute(new AppCommand('rights', 'portability', [id, q.format ?? 'json', ctx])));
   }
+}
+
+/** Creates (or finds) a request through the CommandBus; 429 with Retry-After when the caller or the subject made too many. */
+async function rateLimited<U extends 'create' | 'forAuthenticatedUser'>(commands: CommandBus, useCase: U, args: AppCommand<'rights', U>['args']): Promise<string> {
+  try {
+    return await commands.execute(new AppCommand<'rights', U>('rights', useCase, args));
+  } catch (e) {
+    if (e instanceof RequestRateLimitedError) throw new RateLimitedException(retryAfterSeconds(e.retryAfterMs), e.message);
+    throw e;
+  }
+}
+
+function exported(reply: FastifyReply, r: { csv: string } | object) {
+  if ('csv' in r) {
+    void reply.header('content-type', 'text/csv; charset=utf-8');
+    return r.csv;
+  }
+  return r;
 }

@@ -1,13 +1,8 @@
 import { Module } from '@nestjs/common';
-import { RightsCommandHandler } from './rights.commands';
 import { DataSubjectController, RightsController, RightsTasksController } from './rights.controller';
-import { RightsService } from './rights.service';
 
+/** Routes only: the use cases are bound in the composition root (apps/common/application.ts) and reached through AppCommand. */
 @Module({
   controllers: [RightsController, RightsTasksController, DataSubjectController],
-  providers: [
-    RightsCommandHandler,
-    RightsService,
-  ],
 })
 export class RightsModule {}

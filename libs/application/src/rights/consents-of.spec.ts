@@ -1,4 +1,4 @@
-import { consentsOf } from './rights.service';
+import { consentsOf } from './report-input';
 
 describe('consent history for access reports and exports', () => {
   it('given a consent with extra metadata fields, when folded, then the decrypted extra fields are kept beside the proof', () => {
