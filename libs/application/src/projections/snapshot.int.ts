@@ -1,0 +1,105 @@
+import type { RecordedEvent } from '@pl/domain';
+import type { SqlExecutor } from '@pl/eventstore';
+import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
+import { batchings, projectLog, type Dump } from '../../../../test/support/batch-harness';
+import { snapshotProjection } from './snapshot';
+
+/**
+ * The generic single-stream projection on a toy decider (counters with tags): an event that leaves
+ * no entity is not applied, derived rows follow the state, one-row-per-event tables are written once,
+ * and an effect across streams sees the writes before it while the rest of the batch folds from the
+ * rows as the effect left them, whatever the batch boundaries.
+ */
+type Toy = { status: 'none' | 'open'; id: string; total: number; tags: string[] };
+type ToyEvent = { type: 'toy.opened' | 'toy.added' | 'toy.tagged' | 'toy.reset_all'; data: { id: string; n?: number; tag?: string } };
+const initial = (): Toy => ({ status: 'none', id: '', total: 0, tags: [] });
+function evolve(s: Toy, e: ToyEvent): Toy {
+  switch (e.type) {
+    case 'toy.opened':
+      return { ...initial(), status: 'open', id: e.data.id };
+    case 'toy.added':
+      return { ...s, total: s.total + e.data.n! };
+    case 'toy.tagged':
+      return { ...s, tags: [...s.tags, e.data.tag!] };
+    case 'toy.reset_all':
+      return { ...s, total: 0 };
+  }
+}
+
+const toys = snapshotProjection<Toy>({
+  name: 'toy',
+  version: 1,
+  schema: `
+    CREATE TABLE IF NOT EXISTS toys (id text PRIMARY KEY, state jsonb NOT NULL, last_tx numeric NOT NULL, last_pos bigint NOT NULL, total integer NOT NULL, updated_at timestamptz NOT NULL);
+    CREATE TABLE IF NOT EXISTS toy_tags (id text NOT NULL, tag text NOT NULL, PRIMARY KEY (id, tag));
+    CREATE TABLE IF NOT EXISTS toy_log (tx numeric NOT NULL, pos bigint NOT NULL, id text NOT NULL, type text NOT NULL, PRIMARY KEY (tx, pos));`,
+  typePrefixes: ['toy.'],
+  decider: { initialState: initial, evolve },
+  streamKey: (e) => (e.data as { id?: string }).id ?? null,
+  exists: (s) => s.status !== 'none',
+  snapshot: { table: 'toys', key: 'id', state: 'state', columns: (s, last) => ({ total: s.total, updated_at: last.metadata.occurred_at }) },
+  derived: [{ table: 'toy_tags', key: 'id', rows: (s, id) => s.tags.map((tag) => ({ id, tag })) }],
+  events: [{ table: 'toy_log', row: (e, _s, id) => ({ tx: e.position.tx.toString(), pos: e.position.pos.toString(), id, type: e.type }) }],
+  acrossStreams: (e) => (e.type === 'toy.reset_all' ? (tx: SqlExecutor) => tx.query(`UPDATE toys SET total = 0, state = jsonb_set(state, '{total}', '0')`).then(() => undefined) : null),
+});
+
+const TABLES = [['toys', 'id'], ['toy_tags', 'id, tag'], ['toy_log', 'tx, pos']] as const;
+
+function logOf(events: Array<[string, ToyEvent['type'], Omit<ToyEvent['data'], 'id'>?]>): RecordedEvent[] {
+  const revisions = new Map<string, bigint>();
+  return events.map(([id, type, extra], i) => {
+    const revision = revisions.get(id) ?? 0n;
+    revisions.set(id, revision + 1n);
+    return {
+      streamId: `toy-${id}`, revision, position: { tx: BigInt(100 + Math.floor(i / 3)), pos: BigInt(i + 1) }, globalPosition: BigInt(i + 1), type, schemaVersion: 1,
+      data: { id, ...extra }, metadata: { event_id: `e${i}`, occurred_at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), recorded_at: '', actor: 't', correlation_id: 'c', causation_id: null },
+    };
+  });
+}
+
+const log = logOf([
+  ['a', 'toy.added', { n: 5 }], // before a exists: not applied
+  ['a', 'toy.opened'],
+  ['a', 'toy.added', { n: 2 }],
+  ['b', 'toy.opened'],
+  ['b', 'toy.added', { n: 3 }],
+  ['a', 'toy.tagged', { tag: 'x' }],
+  ['a', 'toy.tagged', { tag: 'y' }],
+  ['c', 'toy.opened'],
+  ['a', 'toy.reset_all'], // every toy's total back to 0, b's included
+  ['b', 'toy.added', { n: 4 }],
+  ['a', 'toy.added', { n: 1 }],
+  ['c', 'toy.tagged', { tag: 'z' }],
+]);
+
+describe.each(SQL_BACKENDS)('snapshotProjection on %s', (_name, open) => {
+  let f: FreshDatabase;
+  let reference: Dump;
+  const project = (batches: ReadonlyArray<readonly RecordedEvent[]>) => projectLog(f.db, toys, TABLES, batches);
+  beforeAll(async () => {
+    f = await open();
+    reference = await project(log.map((e) => [e]));
+  });
+  afterAll(() => f.drop());
+
+  it('given the log, holds the folded state, its columns, derived rows and one row per applied event', () => {
+    const rows = (t: string) => reference[t].map((r) => JSON.parse(r));
+    expect(rows('toys').map((r) => [r.id, r.total, r.state.total, r.state.tags, Number(r.last_pos)])).toEqual([
+      ['a', 1, 1, ['x', 'y'], 11],
+      ['b', 4, 4, [], 10],
+      ['c', 0, 0, ['z'], 12],
+    ]);
+    expect(rows('toys')[0].updated_at).toMatch(/^2026-01-01T00:10:00/);
+    expect(rows('toy_tags').map((r) => `${r.id}:${r.tag}`)).toEqual(['a:x', 'a:y', 'c:z']);
+    expect(rows('toy_log').map((r) => Number(r.pos))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('leaves the same rows for any batching of the log, handled twice or overlapping', async () => {
+    for (const [how, batches] of batchings(log, [1, 2, 3])) expect({ how, rows: await project(batches) }).toEqual({ how, rows: reference });
+  });
+
+  it('ignores events of other types and events it has already folded', async () => {
+    const foreign = { ...log[3], type: 'other.opened', position: { tx: 999n, pos: 999n } };
+    expect(await project([log, [foreign], log.slice(2, 6)])).toEqual(reference);
+  });
+});
