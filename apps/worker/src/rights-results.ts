@@ -1,41 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { asDomainEvent, handleCommand } from '@pl/application';
-import { invalid, notFound } from '@pl/domain';
-import { evolveRequest, initialRequestState, requestDecider, requestStreamId, type RightsEvent } from '@pl/domain/rights';
+import { recordSystemResult } from '@pl/application/rights';
 import type { EventCodec } from '@pl/application';
 import type { EventStore } from '@pl/eventstore';
 import { createKafka, RightsResultsConsumer, type RightsResultMessage } from '@pl/messaging';
 
-/**
- * Records a system's answer from the results topic (or a webhook) on the request: the same decider
- * command as the HTTP route, so a repeated message changes nothing and a contradicting one is
- * refused (DomainError: the consumer dead-letters it). A system may only answer its own task.
- */
+/** Adapter: a message of the results topic (or a webhook) -> the rights use case recording a system's answer. */
 export function rightsResultRecorder(deps: { store: EventStore; codec: EventCodec; clock?: () => Date }) {
-  return async (result: RightsResultMessage): Promise<void> => {
-    const stream = requestStreamId(result.request_id);
-    const { events } = await deps.store.readStream(stream);
-    const state = events.reduce((s, e) => evolveRequest(s, asDomainEvent<RightsEvent>(e)), initialRequestState());
-    const task = state.tasks[result.task_id];
-    if (!task) throw notFound('task not found', { task_id: result.task_id });
-    if (task.system_id !== result.system_id) throw invalid('a system may only answer its own task', { task_id: result.task_id });
-    await handleCommand(
-      deps.store,
-      requestDecider,
-      stream,
-      {
-        type: 'RecordTaskResult',
-        taskId: result.task_id,
-        outcome: result.outcome,
-        recordsAffected: result.records_affected,
-        reason: result.reason,
-        data: result.data,
-        now: deps.clock?.() ?? new Date(),
-      },
-      { actor: `service:${result.system_id}`, correlationId: randomUUID(), causationId: result.result_id, now: deps.clock?.() ?? new Date(), extra: { request_id: result.request_id, reported_at: result.reported_at } },
-      { codec: deps.codec },
-    );
-  };
+  return (result: RightsResultMessage): Promise<void> => recordSystemResult(deps, result, deps.clock?.() ?? new Date());
 }
 
 /** The worker service that consumes the results topic into the requests (started when Kafka is configured). */

@@ -135,8 +135,8 @@ function consentEffect(req: RequestReceivedData, state: RequestState, now: strin
   const requestId = req.request_id;
   switch (req.request_type) {
     case 'restriction':
-      // once its lifting began, restricting again would undo it
-      return state.restriction === 'none' ? { type: 'RestrictProcessing', subjectKey, requestId, reason: null, now } : null;
+      // in force until lifted (Art. 18(3)); once lifted, restricting again would undo the lifting
+      return state.restriction !== 'lifted' ? { type: 'RestrictProcessing', subjectKey, requestId, reason: null, now } : null;
     case 'objection': {
       const directMarketing = req.objection?.scope === 'direct_marketing';
       // Art. 21(2)-(3) covers direct marketing only: name those purposes (the consent ledger reads "no purposes" as every objectable purpose).
