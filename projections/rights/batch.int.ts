@@ -5,7 +5,7 @@ import { RIGHTS_PERSONAL_FIELDS, requestDecider, requestStreamId, type RequestTy
 import { SqlEventStore, type SqlExecutor } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { ERASED_SUBJECT, rightsProjection } from './index';
-import { batchings, personalFieldEvents, projectLog, withPersonalFields, type Dump } from '../../test/support/batch-harness';
+import { applyLog, batchings, personalFieldEvents, projectLog, randomSplit, withPersonalFields, type Dump } from '../../test/support/batch-harness';
 
 /**
  * rm_rights on the generic snapshot projection: the rows a realistic log of several requests leaves
@@ -178,6 +178,10 @@ describe.each(SQL_BACKENDS)('rm_rights (snapshot projection) on %s', (_name, fre
 
   it('gives the rows of one event at a time whatever the batches: all at once, random splits, twice, overlapping', async () => {
     for (const [how, batches] of batchings(log, [1, 2, 3, 4, 5, 6])) expect({ how, rows: await project(batches) }).toEqual({ how, rows: reference });
+  });
+
+  it('runs the real batch path (applyBatch with its checkpoint) to the same rows', async () => {
+    expect(await applyLog(f.db, rightsProjection, TABLES, randomSplit(log, 7, 9))).toEqual(reference);
   });
 
   it('writes a whole batch in a handful of statements: one read and one per table, again after each erasure', async () => {

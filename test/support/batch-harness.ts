@@ -1,4 +1,4 @@
-import { ensureProjectionSchema, storableEvent, type ProjectionDefinition } from '@pl/application';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, storableEvent, type ProjectionDefinition } from '@pl/application';
 import type { RecordedEvent } from '@pl/domain';
 import type { SqlDatabase, SqlExecutor } from '@pl/eventstore';
 
@@ -82,6 +82,20 @@ export type Dump = Record<string, string[]>;
  */
 export async function projectLog(db: SqlDatabase, def: ProjectionDefinition, tables: ReadonlyArray<readonly [string, string]>, batches: ReadonlyArray<readonly RecordedEvent[]>): Promise<Dump> {
   const schema = await handleIntoSchema(db, def, `${schemaOfTest(def)}_${++projected}`, (tx, events) => def.handle(tx, events.map(storableEvent)), batches);
+  return dumpAndDrop(db, schema, tables);
+}
+
+/** The same through the runner's own path: `applyBatch` (escaping, search_path, rows and checkpoint in one transaction). */
+export async function applyLog(db: SqlDatabase, def: ProjectionDefinition, tables: ReadonlyArray<readonly [string, string]>, batches: ReadonlyArray<readonly RecordedEvent[]>): Promise<Dump> {
+  const schema = `${schemaOfTest(def)}_${++projected}`;
+  await db.exec(CHECKPOINT_SCHEMA);
+  await ensureProjectionSchema(db, def, schema);
+  for (const b of batches) await applyBatch(db, def, b, b[b.length - 1].position, schema, `${schema}_cp`);
+  await db.query('DELETE FROM projection_checkpoints WHERE name = $1', [`${schema}_cp`]);
+  return dumpAndDrop(db, schema, tables);
+}
+
+async function dumpAndDrop(db: SqlDatabase, schema: string, tables: ReadonlyArray<readonly [string, string]>): Promise<Dump> {
   const out: Dump = {};
   for (const [table, order] of tables) out[table] = await tableRows(db, schema, table, order);
   await db.exec(`DROP SCHEMA ${schema} CASCADE`);
