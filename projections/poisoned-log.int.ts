@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_SCHEMA, ProjectionRunner, handleCommand, readCheckpoint, readFaults, rebuildProjection, type CommandContext } from '@pl/application';
+import { catalogUseCases, CHECKPOINT_SCHEMA, ProjectionRunner, handleCommand, readCheckpoint, readFaults, rebuildProjection, type CommandContext } from '@pl/application';
 import { LOG_START, catalog, comparePositions, consent, unsafeTextPath, type LogPosition } from '@pl/domain';
 import { breachDecider, breachStreamId } from '@pl/domain/breach';
 import { requestDecider, requestStreamId } from '@pl/domain/rights';
 import { SqlEventStore } from '@pl/eventstore';
-import { CatalogCommands } from '../apps/api/src/governance/catalog-commands';
 import { PROJECTIONS } from '../apps/worker/src/registry';
 import { SQL_BACKENDS, tableDump, type FreshDatabase } from '../test/support/databases';
 import { getBreach } from './breach_register';
@@ -60,7 +59,7 @@ describe.each(SQL_BACKENDS)('a log holding NUL and lone surrogates, on %s', (_na
 
     const manifest = catalog.parseManifestYaml(readFileSync(join(__dirname, '../examples/manifests/online-shop.yaml'), 'utf8')).manifest as any;
     manifest.systems[0].name = `${manifest.systems[0].name}${POISON}`;
-    const applied = await new CatalogCommands(store).applyManifest(manifest, ctx());
+    const applied = await catalogUseCases({ store }).applyManifest(manifest, ctx());
     expect(applied.appended).toBeGreaterThan(0);
     track({ appended: { position: await store.headPosition() } });
 

@@ -2,6 +2,7 @@ import type { AppDeps } from '@pl/application';
 import { consentCommand } from '@pl/application/consent/execute';
 import { breachCommand } from '@pl/application/breach/execute';
 import { rightsUseCases } from '@pl/application/rights';
+import { catalogUseCases } from '@pl/application/catalog/use-cases';
 import type { AppConfig } from './config';
 
 /**
@@ -14,6 +15,7 @@ export function createApplication(deps: AppDeps, _config: AppConfig) {
     consent: { execute: consentCommand(deps) },
     breach: { execute: breachCommand(deps) },
     rights: rightsUseCases(deps),
+    catalog: catalogUseCases(deps),
   };
 }
 

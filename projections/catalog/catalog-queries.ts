@@ -52,7 +52,7 @@ export function systemCategories(at: Date, systems: readonly catalog.SystemState
     as_of: at.toISOString(),
     systems: systems
       .filter((s): s is Extract<catalog.SystemState, { status: 'active' }> => s.status === 'active')
-      .map(({ system: { system_id: id }, elements }) => {
+      .map(({ entity: { system_id: id }, elements }) => {
         const cats = new Map<string, boolean>();
         for (const e of Object.values(elements) as catalog.DataElementSnapshot[]) if (e.category) cats.set(e.category, (cats.get(e.category) ?? false) || catalog.isSpecial(e.special));
         for (const a of activities) {
@@ -162,7 +162,7 @@ export class CatalogReadModels implements CatalogQueries {
   private async systemRecipients(systemId: string): Promise<readonly string[]> {
     if (await this.runs(CATALOG_PROJECTION)) return (await entity<catalog.SystemSnapshot>(this.db, 'system', systemId))?.snapshot?.recipients ?? [];
     const s = await systemAt(this.store, systemId, new Date());
-    return s.status === 'none' ? [] : s.system.recipients;
+    return s.status === 'none' ? [] : s.entity.recipients;
   }
 
   async receiptsInWindow(systemIds: readonly string[], from: Date, to: Date): Promise<ScopeReceipt[]> {

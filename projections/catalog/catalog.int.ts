@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext } from '@pl/application';
+import { catalogUseCases, type CatalogUseCases, CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext } from '@pl/application';
 import { LOG_START, catalog, comparePositions, DomainError, type LogPosition } from '@pl/domain';
 import { SqlEventStore } from '@pl/eventstore';
-import { CatalogCommands } from '../../apps/api/src/governance/catalog-commands';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { readWholeLog, storedEventCount } from './int-helpers';
 import { CatalogReadModels, catalogDashboard, catalogProjection, declaredBases, elementsOf, entities, ropa } from './index';
@@ -17,7 +16,7 @@ const manifest = () => catalog.parseManifestYaml(readFileSync(join(__dirname, '.
 describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let store: SqlEventStore;
-  let commands: CatalogCommands;
+  let commands: CatalogUseCases;
   let queries: CatalogReadModels;
   let checkpoint: LogPosition = LOG_START;
 
@@ -35,7 +34,7 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
     await store.init();
     await f.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(f.db, catalogProjection);
-    commands = new CatalogCommands(store);
+    commands = catalogUseCases({ store });
     queries = new CatalogReadModels(store, f.db, { integrationOf: () => 'manual' });
   });
   afterAll(async () => {

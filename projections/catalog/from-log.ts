@@ -53,11 +53,11 @@ export async function catalogFromLog(store: EventStore, at: Date): Promise<Catal
   const systems = active<catalog.SystemState>(states[0]);
   return {
     at,
-    systems: systems.map((s) => s.system),
-    elements: new Map(systems.map((s) => [s.system.system_id, Object.values(s.elements)])),
-    activities: active<catalog.ActivityState>(states[1]).map((s) => s.activity),
-    flows: active<catalog.FlowState>(states[2]).map((s) => s.flow),
-    processorRecords: active<catalog.ProcessorRecordState>(states[3]).map((s) => s.record),
+    systems: systems.map((s) => s.entity),
+    elements: new Map(systems.map((s) => [s.entity.system_id, Object.values(s.elements)])),
+    activities: active<catalog.ActivityState>(states[1]).map((s) => s.entity),
+    flows: active<catalog.FlowState>(states[2]).map((s) => s.entity),
+    processorRecords: active<catalog.ProcessorRecordState>(states[3]).map((s) => s.entity),
   };
 }
 

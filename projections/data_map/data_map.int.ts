@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext, type ProjectionDefinition } from '@pl/application';
+import { catalogUseCases, type CatalogUseCases, CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, rebuildProjection, type CommandContext, type ProjectionDefinition } from '@pl/application';
 import { LOG_START, catalog, comparePositions, domainUpcasters, type LogPosition } from '@pl/domain';
 import { Pseudonymizer } from '@pl/crypto';
 import { SqlEventStore } from '@pl/eventstore';
 import { TOPICS, eventMessageOf } from '@pl/messaging';
 import type { Infrastructure } from '../../apps/common/infrastructure';
-import { CatalogCommands } from '../../apps/api/src/governance/catalog-commands';
 import { retentionProcessManager } from '../../apps/worker/src/retention.process-manager';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { catalogProjection, currentActivities } from '../catalog';
@@ -23,7 +22,7 @@ const bob = pseudo.subject('bob-42');
 describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let store: SqlEventStore;
-  let commands: CatalogCommands;
+  let commands: CatalogUseCases;
   const checkpoints = new Map<string, LogPosition>();
 
   async function project(): Promise<void> {
@@ -45,7 +44,7 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
     await f.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(f.db, catalogProjection);
     await ensureProjectionSchema(f.db, dataMapProjection);
-    commands = new CatalogCommands(store);
+    commands = catalogUseCases({ store });
     const m = catalog.parseManifestYaml(readFileSync(join(__dirname, '../../examples/manifests/online-shop.yaml'), 'utf8')).manifest;
     await commands.applyManifest(m, ctx(T0));
     await commands.recordReceipts(
@@ -98,7 +97,7 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
   });
 
   it('the retention worker records expiry once, only for what is due', async () => {
-    const infra = { db: f.db, store } as unknown as Infrastructure;
+    const infra = { db: f.db, store, app: { catalog: commands } } as unknown as Infrastructure;
     const now = new Date('2026-03-02T00:00:00Z');
     const report = await retentionReport(f.db, await currentActivities(f.db), now, 30);
     expect(report.overdue.map((e) => [e.system_id, e.category])).toEqual([['web-analytics', 'user.device.ip_address']]);
@@ -207,7 +206,7 @@ describe.each(SQL_BACKENDS)('data map projection on %s', (_name, fresh) => {
   });
 
   it('a kept holding goes when its obligation ends: once, told to its system, dropped from the map, the same on a rebuild', async () => {
-    const infra = { db: f.db, store } as unknown as Infrastructure;
+    const infra = { db: f.db, store, app: { catalog: commands } } as unknown as Infrastructure;
     const mine = async (type: string) => (await readWholeLog(store, f.db)).filter((e) => e.type === type && e.streamId === `receipts-${alice}` && (e.data as any).system_id === 'billing-db');
     // the activity's 7 years have passed (2033-01-11) but the erasure kept the holding until 2036-01-11: the obligation decides
     await retentionProcessManager.tick(infra, new Date('2034-01-01T00:00:00Z'));

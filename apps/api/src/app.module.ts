@@ -4,13 +4,13 @@ import { AuditModule } from './audit/audit.module';
 import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
-import { GovernanceModule } from './governance/governance.module';
+import { CatalogModule } from './catalog/catalog.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 import { RightsModule } from './rights/rights.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, GovernanceModule, WebhooksModule, AuditModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, CatalogModule, WebhooksModule, AuditModule];
 
 @Module({})
 export class AppModule {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { handleCommand } from '@pl/application';
 import { catalog } from '@pl/domain';
 import { currentActivities } from '@pl/projections/catalog';
 import { dueExpiries, dueObligationEnds } from '@pl/projections/data_map';
@@ -17,20 +16,20 @@ import type { ProcessManager } from './process-manager';
 export const retentionProcessManager: ProcessManager = {
   name: 'catalog-retention',
   intervalMs: 60_000,
-  async tick(infra: Pick<Infrastructure, 'db' | 'store'>, now: Date): Promise<void> {
+  async tick(infra: Pick<Infrastructure, 'db' | 'app'>, now: Date): Promise<void> {
     const record = (subjectKey: string, command: catalog.RetentionCommand) =>
-      handleCommand(infra.store, catalog.subjectRetentionDecider, catalog.receiptsStream(subjectKey), command, { actor: 'worker:catalog-retention', correlationId: randomUUID(), now });
+      infra.app.catalog.recordRetention(subjectKey, command, { actor: 'worker:catalog-retention', correlationId: randomUUID(), now });
     const activities = await currentActivities(infra.db);
     for await (const h of dueExpiries(infra.db, activities, now)) {
       const { subject_key, system_id, category, purpose, activity_id, last_stored_at, retention: period, delete_after: due_at } = h;
-      await record(subject_key, { type: 'MarkRetentionExpired', expiry: { subject_key, system_id, category, purpose, activity_id, last_stored_at, period, due_at }, now: now.toISOString() });
+      await record(subject_key, { type: 'MarkRetentionExpired', expiry: { subject_key, system_id, category, purpose, activity_id, last_stored_at, period, due_at }, now });
     }
     const time_zone = catalog.obligationTimeZone(activities);
     for await (const h of dueObligationEnds(infra.db, now, time_zone)) {
       const { subject_key, system_id, category, purpose } = h;
       const { reason_code, source, until, since } = h.retained;
       const ended = { subject_key, system_id, category, purpose, reason_code, source, retained_until: until, retained_since: since, time_zone, due_at: catalog.obligationEndsAt(until, time_zone) };
-      await record(subject_key, { type: 'MarkObligationEnded', ended, now: now.toISOString() });
+      await record(subject_key, { type: 'MarkObligationEnded', ended, now });
     }
   },
 };

@@ -1,3 +1,5 @@
+import { categoryCovers, purposeCovers } from '@pl/domain/catalog/taxonomy';
+
 /**
  * The lawful bases the ledger's catalog declares per purpose and category, for local mode.
  *
@@ -22,7 +24,6 @@ interface Row {
   readonly basis: string;
 }
 
-const covers = (declared: string, asked: string) => asked === declared || asked.startsWith(`${declared}.`);
 
 /** (purpose, category, basis) rows of the catalog, answering like the server's lookup. */
 export class DeclaredBasesTable {
@@ -56,7 +57,7 @@ export class DeclaredBasesTable {
     const key = `${purpose}|${category}`;
     let hit = this.memo.get(key);
     if (!hit) {
-      hit = [...new Set(this.rows.filter((r) => covers(r.purpose, purpose) && covers(r.category, category)).map((r) => r.basis))].sort();
+      hit = [...new Set(this.rows.filter((r) => purposeCovers(r.purpose, purpose) && categoryCovers(r.category, category)).map((r) => r.basis))].sort();
       if (this.memo.size > 10_000) this.memo.clear();
       this.memo.set(key, hit);
     }

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { isSubjectKey } from '@pl/domain/shared/subject-key';
 
-const SUBJECT_KEY = /^sub_[A-Za-z0-9_-]{32}$/;
-
-export const isSubjectKey = (s: string): boolean => SUBJECT_KEY.test(s);
+export { isSubjectKey };
 
 /**
  * Maps a user id to the ledger's pseudonymous subject key (keyed HMAC, same as libs/crypto

@@ -300,11 +300,11 @@ describe('scoping from the catalog read models (rm_catalog as of, rm_data_map re
     const define = (command: catalog.SystemCommand, at: Date) =>
       handleCommand(t.infra.store, catalog.systemDecider, catalog.systemStream('billing'), command, { actor: 'test', correlationId: randomUUID(), now: at });
     const at = (h: number) => hoursAgo(h);
-    await define({ type: 'DefineSystem', mode: 'create', system: { system_id: 'billing', name: 'Billing', owner: 'finance', storage: [{ country: 'DE' }] }, now: at(24 * 60).toISOString() }, at(24 * 60));
-    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'email', name: 'email', category: 'user.contact.email' }, now: at(24 * 50).toISOString() }, at(24 * 50));
-    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'sick_note', name: 'sick note', category: 'user.health.medical' }, now: at(24 * 40).toISOString() }, at(24 * 40));
+    await define({ type: 'DefineSystem', mode: 'create', input: { system_id: 'billing', name: 'Billing', owner: 'finance', storage: [{ country: 'DE' }] }, now: at(24 * 60) }, at(24 * 60));
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', input: { element_id: 'email', name: 'email', category: 'user.contact.email' }, now: at(24 * 50) }, at(24 * 50));
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', input: { element_id: 'sick_note', name: 'sick note', category: 'user.health.medical' }, now: at(24 * 40) }, at(24 * 40));
     // Added after the controller became aware of the breach: not in its scope.
-    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', element: { element_id: 'passport', name: 'passport', category: 'user.government_id.passport' }, now: at(1).toISOString() }, at(1));
+    await define({ type: 'DefineDataElement', mode: 'create', systemId: 'billing', input: { element_id: 'passport', name: 'passport', category: 'user.government_id.passport' }, now: at(1) }, at(1));
     const receipt = async (user: string, category: string, storedAt: Date) => {
       const key = t.infra.pseudonymizer.subject(user);
       const events = catalog.receiptEvents(key, [{ receipt_id: randomUUID(), system_id: 'billing', category, purpose: 'essential.service', stored_at: storedAt.toISOString() }], new Set(['billing']), new Date());

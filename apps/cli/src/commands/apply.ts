@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { catalog, DomainError } from '@pl/domain';
-import { CatalogCommands } from '../../../api/src/governance/catalog-commands';
 import { parseArgs, type CliCommand } from '../command';
 import { formatFinding, readManifest } from './evaluate';
 
@@ -29,7 +28,7 @@ export const applyCommand: CliCommand = {
     }
     const ctx = { actor: 'cli:apply', correlationId: randomUUID(), now: new Date() };
     try {
-      const r = await new CatalogCommands(infra!.store).applyManifest(parsed.manifest, ctx);
+      const r = await infra!.app.catalog.applyManifest(parsed.manifest, ctx);
       for (const c of r.changes) io.out(`${c.kind} ${c.id}: ${c.events.join(', ')}`);
       for (const f of r.findings.filter((x) => x.severity === 'error')) io.err(formatFinding(file, { ...f, line: parsed.lineOf(f.path) }));
       io.out(`${file}: ${r.appended} event(s) appended, ${r.unchanged} entr${r.unchanged === 1 ? 'y' : 'ies'} unchanged`);

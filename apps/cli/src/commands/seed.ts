@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { CommandBus } from '@nestjs/cqrs';
 import { catalog, consent, DomainError } from '@pl/domain';
 import type { Infrastructure } from '../../../common/infrastructure';
-import { CatalogCommands } from '../../../api/src/governance/catalog-commands';
 import type { AppCommand } from '../../../api/src/platform/app-command';
 import { ConsentService } from '../../../api/src/consent/consent.service';
 import type { RecordConsentDto } from '../../../api/src/consent/consent.dto';
@@ -94,9 +93,8 @@ export const seedCommand: CliCommand = {
       io.err(`${file}: error malformed_manifest: ${e.message}`);
       return 1;
     }
-    const catalogCommands = new CatalogCommands(i.store);
     try {
-      const r = await catalogCommands.applyManifest(parsed.manifest, ctx(new Date()));
+      const r = await i.app.catalog.applyManifest(parsed.manifest, ctx(new Date()));
       io.out(`catalog: ${r.appended} event(s) appended, ${r.unchanged} entr${r.unchanged === 1 ? 'y' : 'ies'} unchanged (${file})`);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
@@ -123,7 +121,7 @@ export const seedCommand: CliCommand = {
       const at = new Date(base + n * 3_600_000);
       const subject_key = i.pseudonymizer.subject(s.userId);
       const batch = s.receipts.map(([system_id, category, purpose]) => ({ subject_key, receipt: { system_id, category, purpose, stored_at: at.toISOString() } }));
-      receipts += (await catalogCommands.recordReceipts(batch, ctx(at))).length;
+      receipts += (await i.app.catalog.recordReceipts(batch, ctx(at))).length;
       for (const c of s.consents) {
         const dto: RecordConsentDto = {
           user_id: s.userId,

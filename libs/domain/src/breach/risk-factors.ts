@@ -1,3 +1,4 @@
+import { categoryCovers } from '../catalog/taxonomy';
 import { DATA_SENSITIVITY, type Sensitivity } from '../law/breach';
 import { invalid } from '../shared';
 
@@ -31,7 +32,7 @@ export interface SubjectSubset {
 }
 
 export function sensitivityOf(category: string): { grade: Sensitivity; why: string } {
-  const hits = DATA_SENSITIVITY.filter((s) => category === s.prefix || category.startsWith(`${s.prefix}.`));
+  const hits = DATA_SENSITIVITY.filter((s) => categoryCovers(s.prefix, category));
   const best = hits.sort((a, b) => b.prefix.length - a.prefix.length)[0];
   return best ? { grade: best.grade, why: best.why } : { grade: 'basic', why: 'identity and contact data' };
 }

@@ -1,7 +1,8 @@
-import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { invalid, type Decider } from '../shared';
 import { resolveLawfulBasis, type LawfulBasis } from '../law/lawful-bases';
 import { ART9_CONDITIONS, isArt9Condition, type Art9Condition } from '../law/special-categories';
-import { catalogId, countryCode, isDuration, sameJson, text, textList } from './common';
+import { catalogId, countryCode, isDuration, text, textList } from './common';
+import { lifecycleDecider, type KnownSystems, type LifecycleCommand, type LifecycleEvent, type LifecycleState } from './lifecycle';
 import { categoryCovers, resolveCategory, resolvePurpose, resolveSubjectCategory } from './taxonomy';
 import { normalizeDeclaredTransfer, type DeclaredTransfer, type DeclaredTransferInput } from './declared-transfer';
 import { normalizeRetentionObligation, type DeclaredRetentionObligation, type RetentionObligationInput } from './controller-retention';
@@ -84,10 +85,7 @@ export interface ActivitySnapshot {
   readonly risk: RiskProfile;
 }
 
-export type ActivityEvent =
-  | DomainEvent<'catalog.activity_registered', { activity: ActivitySnapshot }>
-  | DomainEvent<'catalog.activity_updated', { activity: ActivitySnapshot; changed: string[] }>
-  | DomainEvent<'catalog.activity_retired', { activity_id: string }>;
+export type ActivityEvent = LifecycleEvent<'activity', 'activity', 'activity_id', ActivitySnapshot>;
 
 type PartyInput = { name: string; contact: string };
 type ControllerInput = PartyInput & { establishment?: { country: string; region?: string | null } | null; retention_obligations?: RetentionObligationInput[] | null };
@@ -112,11 +110,10 @@ export interface ActivityInput {
   risk?: Partial<RiskProfile>;
 }
 
-export type ActivityCommand =
-  | { type: 'DefineActivity'; mode: 'create' | 'update' | 'upsert'; activity: ActivityInput; knownSystems: readonly string[]; now: string }
-  | { type: 'RetireActivity'; activityId: string; now: string };
+/** `systems`: the registered systems the activity may run on. */
+export type ActivityCommand = LifecycleCommand<'Activity', ActivityInput, { readonly systems: KnownSystems }>;
 
-export type ActivityState = { readonly status: 'none' } | { readonly status: 'active' | 'retired'; readonly activity: ActivitySnapshot };
+export type ActivityState = LifecycleState<ActivitySnapshot>;
 
 export const activityStream = (activityId: string) => `catalog-activity-${activityId}`;
 
@@ -227,40 +224,11 @@ export function normalizeActivity(input: ActivityInput, knownSystems: readonly s
   };
 }
 
-export const activityDecider: Decider<ActivityCommand, ActivityEvent, ActivityState> = {
-  initialState: () => ({ status: 'none' }),
-  evolve(state, event) {
-    switch (event.type) {
-      case 'catalog.activity_registered':
-      case 'catalog.activity_updated':
-        return { status: 'active', activity: event.data.activity };
-      case 'catalog.activity_retired':
-        return state.status === 'none' ? state : { ...state, status: 'retired' };
-      default:
-        return state;
-    }
-  },
-  decide(cmd, state) {
-    switch (cmd.type) {
-      case 'DefineActivity': {
-        const activity = normalizeActivity(cmd.activity, cmd.knownSystems);
-        if (state.status === 'none') {
-          if (cmd.mode === 'update') throw notFound('processing activity does not exist');
-          return [{ type: 'catalog.activity_registered', data: { activity } }];
-        }
-        if (cmd.mode === 'create') throw conflict('processing activity already exists');
-        const changed = (Object.keys(activity) as Array<keyof ActivitySnapshot>).filter((k) => !sameJson(state.activity[k], activity[k])).map(String);
-        if (state.status === 'active' && !changed.length) return [];
-        return [{ type: 'catalog.activity_updated', data: { activity, changed } }];
-      }
-      case 'RetireActivity':
-        if (state.status === 'none') throw notFound('processing activity does not exist');
-        if (state.status === 'retired') return [];
-        return [{ type: 'catalog.activity_retired', data: { activity_id: state.activity.activity_id } }];
-      default: {
-        const exhaustive: never = cmd;
-        return exhaustive;
-      }
-    }
-  },
-};
+export const activityDecider: Decider<ActivityCommand, ActivityEvent, ActivityState> = lifecycleDecider({
+  name: 'Activity',
+  kind: 'activity',
+  key: 'activity',
+  idField: 'activity_id',
+  what: 'processing activity',
+  normalize: (input: ActivityInput, cmd: { readonly systems: KnownSystems }) => normalizeActivity(input, Object.keys(cmd.systems)),
+});

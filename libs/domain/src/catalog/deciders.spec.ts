@@ -4,7 +4,8 @@ import { flowDecider, type FlowInput } from './flow';
 import { processorRecordDecider } from './processor-record';
 import { systemDecider, normalizeSystem, type SystemEvent, type SystemInput } from './system';
 
-const now = '2026-06-01T10:00:00.000Z';
+const now = new Date('2026-06-01T10:00:00.000Z');
+const crmKnown = { crm: { role: 'controller' as const } };
 const crm: SystemInput = { system_id: 'crm', name: 'CRM', owner: 'sales', storage: [{ country: 'de', region: 'eu-central-1' }], consent_check: true };
 const crmSnapshot = normalizeSystem(crm);
 const registered: SystemEvent = { type: 'catalog.system_registered', data: { system: crmSnapshot } };
@@ -13,7 +14,7 @@ describe('system decider', () => {
   it('registers a system with normalised fields', () =>
     spec(systemDecider)
       .given([])
-      .when({ type: 'DefineSystem', mode: 'create', system: crm, now })
+      .when({ type: 'DefineSystem', mode: 'create', input: crm, now })
       .then([
         {
           type: 'catalog.system_registered',
@@ -34,17 +35,17 @@ describe('system decider', () => {
       ]));
 
   it('upsert with nothing changed appends nothing (idempotent apply)', () =>
-    spec(systemDecider).given([registered]).when({ type: 'DefineSystem', mode: 'upsert', system: crm, now }).then([]));
+    spec(systemDecider).given([registered]).when({ type: 'DefineSystem', mode: 'upsert', input: crm, now }).then([]));
 
   it('update records what changed', () =>
     spec(systemDecider)
       .given([registered])
-      .when({ type: 'DefineSystem', mode: 'upsert', system: { ...crm, owner: 'marketing' }, now })
+      .when({ type: 'DefineSystem', mode: 'upsert', input: { ...crm, owner: 'marketing' }, now })
       .then([{ type: 'catalog.system_updated', data: { system: { ...crmSnapshot, owner: 'marketing' }, changed: ['owner'] } }]));
 
   it('create twice conflicts, update of a missing system is not found', () => {
-    spec(systemDecider).given([registered]).when({ type: 'DefineSystem', mode: 'create', system: crm, now }).thenThrows('conflict');
-    spec(systemDecider).given([]).when({ type: 'DefineSystem', mode: 'update', system: crm, now }).thenThrows('not_found');
+    spec(systemDecider).given([registered]).when({ type: 'DefineSystem', mode: 'create', input: crm, now }).thenThrows('conflict');
+    spec(systemDecider).given([]).when({ type: 'DefineSystem', mode: 'update', input: crm, now }).thenThrows('not_found');
   });
 
   it.each([
@@ -52,12 +53,12 @@ describe('system decider', () => {
     [{ ...crm, storage: [] }, /at least one country/],
     [{ ...crm, system_id: 'Jane Doe' }, /slug/],
     [{ ...crm, role: 'owner' as never }, /controller or processor/],
-  ])('rejects bad input %#', (system, re) => spec(systemDecider).given([]).when({ type: 'DefineSystem', mode: 'create', system, now }).thenThrows('invalid', re));
+  ])('rejects bad input %#', (system, re) => spec(systemDecider).given([]).when({ type: 'DefineSystem', mode: 'create', input: system, now }).thenThrows('invalid', re));
 
   it('records a classification suggestion without applying it', () =>
     spec(systemDecider)
       .given([registered])
-      .when({ type: 'DefineDataElement', mode: 'upsert', systemId: 'crm', element: { element_id: 'dob', name: 'date_of_birth' }, now })
+      .when({ type: 'DefineDataElement', mode: 'upsert', systemId: 'crm', input: { element_id: 'dob', name: 'date_of_birth' }, now })
       .then([
         {
           type: 'catalog.data_element_registered',
@@ -72,20 +73,20 @@ describe('system decider', () => {
   it('derives special-category flags from the declared category', () =>
     spec(systemDecider)
       .given([registered])
-      .when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', element: { element_id: 'notes', name: 'notes', category: 'user.health' }, now })
+      .when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', input: { element_id: 'notes', name: 'notes', category: 'user.health' }, now })
       .thenMatches((events) => expect((events[0].data as any).element.special).toEqual({ gdpr_art9: true, gdpr_art10: false, cpra_sensitive: true })));
 
   it('rejects unknown taxonomy keys on elements, and elements of unknown systems', () => {
     spec(systemDecider)
       .given([registered])
-      .when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', element: { element_id: 'x', name: 'x', category: 'user.shoe_size' }, now })
+      .when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', input: { element_id: 'x', name: 'x', category: 'user.shoe_size' }, now })
       .thenThrows('invalid', /unknown data category/);
-    spec(systemDecider).given([]).when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', element: { element_id: 'x', name: 'x' }, now }).thenThrows('not_found');
+    spec(systemDecider).given([]).when({ type: 'DefineDataElement', mode: 'create', systemId: 'crm', input: { element_id: 'x', name: 'x' }, now }).thenThrows('not_found');
   });
 
   it('retires once', () => {
-    spec(systemDecider).given([registered]).when({ type: 'RetireSystem', systemId: 'crm', now }).then([{ type: 'catalog.system_retired', data: { system_id: 'crm' } }]);
-    spec(systemDecider).given([registered, { type: 'catalog.system_retired', data: { system_id: 'crm' } }]).when({ type: 'RetireSystem', systemId: 'crm', now }).then([]);
+    spec(systemDecider).given([registered]).when({ type: 'RetireSystem', id: 'crm', now }).then([{ type: 'catalog.system_retired', data: { system_id: 'crm' } }]);
+    spec(systemDecider).given([registered, { type: 'catalog.system_retired', data: { system_id: 'crm' } }]).when({ type: 'RetireSystem', id: 'crm', now }).then([]);
   });
 });
 
@@ -108,7 +109,7 @@ describe('processing activity decider', () => {
   it('registers an activity with canonical keys and Art. 6(1) bases', () =>
     spec(activityDecider)
       .given([])
-      .when({ type: 'DefineActivity', mode: 'create', activity: accounts, knownSystems: ['crm'], now })
+      .when({ type: 'DefineActivity', mode: 'create', input: accounts, systems: crmKnown, now })
       .thenMatches((events) => {
         const a = (events[0] as Extract<ActivityEvent, { type: 'catalog.activity_registered' }>).data.activity;
         expect(events[0].type).toBe('catalog.activity_registered');
@@ -137,14 +138,14 @@ describe('processing activity decider', () => {
     [{ ...accounts, retention: [{ period: '7 years' }] }, /ISO 8601 duration/],
     [{ ...accounts, controller: undefined as never }, /Art\. 30\(1\)\(a\)/],
   ])('rejects bad input %#', (activity, re) =>
-    spec(activityDecider).given([]).when({ type: 'DefineActivity', mode: 'create', activity, knownSystems: ['crm'], now }).thenThrows('invalid', re));
+    spec(activityDecider).given([]).when({ type: 'DefineActivity', mode: 'create', input: activity, systems: crmKnown, now }).thenThrows('invalid', re));
 
   it('is a no-op when nothing changed, an update otherwise', () => {
-    const [first] = activityDecider.decide({ type: 'DefineActivity', mode: 'create', activity: accounts, knownSystems: ['crm'], now }, activityDecider.initialState());
-    spec(activityDecider).given([first]).when({ type: 'DefineActivity', mode: 'upsert', activity: accounts, knownSystems: ['crm'], now }).then([]);
+    const [first] = activityDecider.decide({ type: 'DefineActivity', mode: 'create', input: accounts, systems: crmKnown, now }, activityDecider.initialState());
+    spec(activityDecider).given([first]).when({ type: 'DefineActivity', mode: 'upsert', input: accounts, systems: crmKnown, now }).then([]);
     spec(activityDecider)
       .given([first])
-      .when({ type: 'DefineActivity', mode: 'upsert', activity: { ...accounts, retention: [{ period: 'P2Y' }] }, knownSystems: ['crm'], now })
+      .when({ type: 'DefineActivity', mode: 'upsert', input: { ...accounts, retention: [{ period: 'P2Y' }] }, systems: crmKnown, now })
       .thenMatches((events) => {
         expect(events).toHaveLength(1);
         expect(events[0].type).toBe('catalog.activity_updated');
@@ -166,7 +167,7 @@ describe('flow decider', () => {
   it('registers a flow to an external recipient', () =>
     spec(flowDecider)
       .given([])
-      .when({ type: 'DefineFlow', mode: 'create', flow: toUs, systems, now })
+      .when({ type: 'DefineFlow', mode: 'create', input: toUs, systems, now })
       .thenMatches((events) => {
         const f = (events[0].data as any).flow;
         expect(f).toMatchObject({ destination_country: 'US', exporter_role: 'controller', importer_role: 'processor', target: { kind: 'recipient', dpf_certified: true } });
@@ -176,7 +177,7 @@ describe('flow decider', () => {
   it('takes the importer role of a target system', () =>
     spec(flowDecider)
       .given([])
-      .when({ type: 'DefineFlow', mode: 'create', flow: { flow_id: 'f2', source_system: 'crm', target_system: 'dwh', categories: ['personal'], destination_country: 'DE' }, systems, now })
+      .when({ type: 'DefineFlow', mode: 'create', input: { flow_id: 'f2', source_system: 'crm', target_system: 'dwh', categories: ['personal'], destination_country: 'DE' }, systems, now })
       .thenMatches((events) => expect((events[0].data as any).flow).toMatchObject({ importer_role: 'processor', categories: ['user'] })));
 
   it.each([
@@ -187,7 +188,7 @@ describe('flow decider', () => {
     [{ ...toUs, mechanism: { type: 'pinky_promise' as never } }, /mechanism.type/],
     [{ ...toUs, mechanism: { type: 'scc' as const, scc_module: 'X2Y' as never } }, /C2C, C2P, P2P or P2C/],
     [{ ...toUs, destination_country: null }, /destination_country/],
-  ])('rejects bad input %#', (flow, re) => spec(flowDecider).given([]).when({ type: 'DefineFlow', mode: 'create', flow, systems, now }).thenThrows('invalid', re));
+  ])('rejects bad input %#', (flow, re) => spec(flowDecider).given([]).when({ type: 'DefineFlow', mode: 'create', input: flow, systems, now }).thenThrows('invalid', re));
 });
 
 describe('processor record decider (Art. 30(2))', () => {
@@ -200,25 +201,25 @@ describe('processor record decider (Art. 30(2))', () => {
     security_measures: ['encryption at rest'],
   };
   it('registers and is idempotent', () => {
-    const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record, knownSystems: [], now }, processorRecordDecider.initialState());
+    const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', input: record, systems: {}, now }, processorRecordDecider.initialState());
     expect(e.type).toBe('catalog.processor_record_registered');
-    spec(processorRecordDecider).given([e]).when({ type: 'DefineProcessorRecord', mode: 'upsert', record, knownSystems: [], now }).then([]);
+    spec(processorRecordDecider).given([e]).when({ type: 'DefineProcessorRecord', mode: 'upsert', input: record, systems: {}, now }).then([]);
   });
   it('stores the structured transfer mechanism only when declared, so older records re-apply without a change', () => {
-    const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record, knownSystems: [], now }, processorRecordDecider.initialState());
+    const [e] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', input: record, systems: {}, now }, processorRecordDecider.initialState());
     expect((e.data as any).record.transfers).toEqual([{ country: 'CH', recipient: 'Backup AG', safeguard: null }]);
     const withScc = { ...record, transfers: [{ country: 'IN', recipient: 'Sub Ltd', recipient_role: 'processor' as const, mechanism: { type: 'scc' as const, scc_module: 'P2P' as const } }] };
-    const [e2] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', record: withScc, knownSystems: [], now }, processorRecordDecider.initialState());
+    const [e2] = processorRecordDecider.decide({ type: 'DefineProcessorRecord', mode: 'create', input: withScc, systems: {}, now }, processorRecordDecider.initialState());
     expect((e2.data as any).record.transfers[0]).toMatchObject({ recipient_role: 'processor', mechanism: { type: 'scc', scc_module: 'P2P', tia_completed: false } });
   });
   it('needs each controller', () =>
-    spec(processorRecordDecider).given([]).when({ type: 'DefineProcessorRecord', mode: 'create', record: { ...record, controllers: [] }, knownSystems: [], now }).thenThrows('invalid', /controller/));
+    spec(processorRecordDecider).given([]).when({ type: 'DefineProcessorRecord', mode: 'create', input: { ...record, controllers: [] }, systems: {}, now }).thenThrows('invalid', /controller/));
 });
 
 describe('purpose categories stay within the activity', () => {
   it('rejects a purpose restricted to a category the activity does not process', () =>
     spec(activityDecider)
       .given([])
-      .when({ type: 'DefineActivity', mode: 'create', activity: { ...accounts, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract', categories: ['user.health'] }], data_categories: ['user.contact'] }, knownSystems: ['crm'], now })
+      .when({ type: 'DefineActivity', mode: 'create', input: { ...accounts, purposes: [{ purpose: 'essential.service', lawful_basis: 'contract', categories: ['user.health'] }], data_categories: ['user.contact'] }, systems: crmKnown, now })
       .thenThrows('invalid', /not among the activity's data_categories/));
 });

@@ -1,6 +1,7 @@
-import { conflict, invalid, invalidValue, notFound, type Decider, type DomainEvent } from '../shared';
+import { invalid, invalidValue, type Decider } from '../shared';
 import { ART46_SAFEGUARDS, ART49_DEROGATIONS, INTERNATIONAL_ORGANISATIONS, SCC_MODULES, type Art46Safeguard, type Art49Derogation, type SccModule } from '../law/transfers';
-import { catalogId, countryCode, sameJson, text, textList } from './common';
+import { catalogId, countryCode, text, textList } from './common';
+import { lifecycleDecider, type KnownSystems, type LifecycleCommand, type LifecycleEvent, type LifecycleState } from './lifecycle';
 import { resolveCategory } from './taxonomy';
 
 export type MechanismType = 'none' | 'adequacy' | Art46Safeguard | 'derogation' | 'privacy_shield' | 'safe_harbor';
@@ -37,10 +38,7 @@ export interface FlowSnapshot {
   readonly mechanism: TransferMechanism;
 }
 
-export type FlowEvent =
-  | DomainEvent<'catalog.flow_registered', { flow: FlowSnapshot }>
-  | DomainEvent<'catalog.flow_updated', { flow: FlowSnapshot; changed: string[] }>
-  | DomainEvent<'catalog.flow_retired', { flow_id: string }>;
+export type FlowEvent = LifecycleEvent<'flow', 'flow', 'flow_id', FlowSnapshot>;
 
 export interface FlowInput {
   flow_id: string;
@@ -54,14 +52,12 @@ export interface FlowInput {
   mechanism?: Partial<Omit<TransferMechanism, 'supplementary_measures'>> & { supplementary_measures?: string[] };
 }
 
-/** Systems known at decision time, with their role (looked up by the caller from the log). */
-export type KnownSystems = Readonly<Record<string, { readonly role: 'controller' | 'processor' }>>;
+export type { KnownSystems } from './lifecycle';
 
-export type FlowCommand =
-  | { type: 'DefineFlow'; mode: 'create' | 'update' | 'upsert'; flow: FlowInput; systems: KnownSystems; now: string }
-  | { type: 'RetireFlow'; flowId: string; now: string };
+/** `systems`: the registered systems with their roles (source and target must be among them). */
+export type FlowCommand = LifecycleCommand<'Flow', FlowInput, { readonly systems: KnownSystems }>;
 
-export type FlowState = { readonly status: 'none' } | { readonly status: 'active' | 'retired'; readonly flow: FlowSnapshot };
+export type FlowState = LifecycleState<FlowSnapshot>;
 
 export const flowStream = (flowId: string) => `catalog-flow-${flowId}`;
 
@@ -132,40 +128,11 @@ export function normalizeFlow(input: FlowInput, systems: KnownSystems): FlowSnap
   };
 }
 
-export const flowDecider: Decider<FlowCommand, FlowEvent, FlowState> = {
-  initialState: () => ({ status: 'none' }),
-  evolve(state, event) {
-    switch (event.type) {
-      case 'catalog.flow_registered':
-      case 'catalog.flow_updated':
-        return { status: 'active', flow: event.data.flow };
-      case 'catalog.flow_retired':
-        return state.status === 'none' ? state : { ...state, status: 'retired' };
-      default:
-        return state;
-    }
-  },
-  decide(cmd, state) {
-    switch (cmd.type) {
-      case 'DefineFlow': {
-        const flow = normalizeFlow(cmd.flow, cmd.systems);
-        if (state.status === 'none') {
-          if (cmd.mode === 'update') throw notFound('flow does not exist');
-          return [{ type: 'catalog.flow_registered', data: { flow } }];
-        }
-        if (cmd.mode === 'create') throw conflict('flow already exists');
-        const changed = (Object.keys(flow) as Array<keyof FlowSnapshot>).filter((k) => !sameJson(state.flow[k], flow[k])).map(String);
-        if (state.status === 'active' && !changed.length) return [];
-        return [{ type: 'catalog.flow_updated', data: { flow, changed } }];
-      }
-      case 'RetireFlow':
-        if (state.status === 'none') throw notFound('flow does not exist');
-        if (state.status === 'retired') return [];
-        return [{ type: 'catalog.flow_retired', data: { flow_id: state.flow.flow_id } }];
-      default: {
-        const exhaustive: never = cmd;
-        return exhaustive;
-      }
-    }
-  },
-};
+export const flowDecider: Decider<FlowCommand, FlowEvent, FlowState> = lifecycleDecider({
+  name: 'Flow',
+  kind: 'flow',
+  key: 'flow',
+  idField: 'flow_id',
+  what: 'flow',
+  normalize: (input: FlowInput, cmd: { readonly systems: KnownSystems }) => normalizeFlow(input, cmd.systems),
+});

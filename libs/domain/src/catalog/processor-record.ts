@@ -1,6 +1,7 @@
-import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { invalid, type Decider } from '../shared';
 import type { Party } from './activity';
-import { catalogId, sameJson, text, textList } from './common';
+import { catalogId, text, textList } from './common';
+import { lifecycleDecider, type KnownSystems, type LifecycleCommand, type LifecycleEvent, type LifecycleState } from './lifecycle';
 import { normalizeDeclaredTransfer, type DeclaredTransfer, type DeclaredTransferInput } from './declared-transfer';
 import { resolvePurpose } from './taxonomy';
 
@@ -21,10 +22,7 @@ export interface ProcessorRecordSnapshot {
   readonly systems: readonly string[];
 }
 
-export type ProcessorRecordEvent =
-  | DomainEvent<'catalog.processor_record_registered', { record: ProcessorRecordSnapshot }>
-  | DomainEvent<'catalog.processor_record_updated', { record: ProcessorRecordSnapshot; changed: string[] }>
-  | DomainEvent<'catalog.processor_record_retired', { record_id: string }>;
+export type ProcessorRecordEvent = LifecycleEvent<'processor_record', 'record', 'record_id', ProcessorRecordSnapshot>;
 
 type PartyInput = { name: string; contact: string };
 export interface ProcessorRecordInput {
@@ -39,11 +37,10 @@ export interface ProcessorRecordInput {
   systems?: string[];
 }
 
-export type ProcessorRecordCommand =
-  | { type: 'DefineProcessorRecord'; mode: 'create' | 'update' | 'upsert'; record: ProcessorRecordInput; knownSystems: readonly string[]; now: string }
-  | { type: 'RetireProcessorRecord'; recordId: string; now: string };
+/** `systems`: the registered systems the processing may run on. */
+export type ProcessorRecordCommand = LifecycleCommand<'ProcessorRecord', ProcessorRecordInput, { readonly systems: KnownSystems }>;
 
-export type ProcessorRecordState = { readonly status: 'none' } | { readonly status: 'active' | 'retired'; readonly record: ProcessorRecordSnapshot };
+export type ProcessorRecordState = LifecycleState<ProcessorRecordSnapshot>;
 
 export const processorRecordStream = (id: string) => `catalog-processor-${id}`;
 
@@ -82,40 +79,11 @@ export function normalizeProcessorRecord(input: ProcessorRecordInput, knownSyste
   };
 }
 
-export const processorRecordDecider: Decider<ProcessorRecordCommand, ProcessorRecordEvent, ProcessorRecordState> = {
-  initialState: () => ({ status: 'none' }),
-  evolve(state, event) {
-    switch (event.type) {
-      case 'catalog.processor_record_registered':
-      case 'catalog.processor_record_updated':
-        return { status: 'active', record: event.data.record };
-      case 'catalog.processor_record_retired':
-        return state.status === 'none' ? state : { ...state, status: 'retired' };
-      default:
-        return state;
-    }
-  },
-  decide(cmd, state) {
-    switch (cmd.type) {
-      case 'DefineProcessorRecord': {
-        const record = normalizeProcessorRecord(cmd.record, cmd.knownSystems);
-        if (state.status === 'none') {
-          if (cmd.mode === 'update') throw notFound('processor record does not exist');
-          return [{ type: 'catalog.processor_record_registered', data: { record } }];
-        }
-        if (cmd.mode === 'create') throw conflict('processor record already exists');
-        const changed = (Object.keys(record) as Array<keyof ProcessorRecordSnapshot>).filter((k) => !sameJson(state.record[k], record[k])).map(String);
-        if (state.status === 'active' && !changed.length) return [];
-        return [{ type: 'catalog.processor_record_updated', data: { record, changed } }];
-      }
-      case 'RetireProcessorRecord':
-        if (state.status === 'none') throw notFound('processor record does not exist');
-        if (state.status === 'retired') return [];
-        return [{ type: 'catalog.processor_record_retired', data: { record_id: state.record.record_id } }];
-      default: {
-        const exhaustive: never = cmd;
-        return exhaustive;
-      }
-    }
-  },
-};
+export const processorRecordDecider: Decider<ProcessorRecordCommand, ProcessorRecordEvent, ProcessorRecordState> = lifecycleDecider({
+  name: 'ProcessorRecord',
+  kind: 'processor_record',
+  key: 'record',
+  idField: 'record_id',
+  what: 'processor record',
+  normalize: (input: ProcessorRecordInput, cmd: { readonly systems: KnownSystems }) => normalizeProcessorRecord(input, Object.keys(cmd.systems)),
+});

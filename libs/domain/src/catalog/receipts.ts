@@ -101,8 +101,8 @@ export interface SubjectHoldingsState {
 }
 
 export type RetentionCommand =
-  | { type: 'MarkRetentionExpired'; expiry: RetentionExpiredData; now: string }
-  | { type: 'MarkObligationEnded'; ended: RetentionObligationEndedData; now: string };
+  | { readonly type: 'MarkRetentionExpired'; readonly expiry: RetentionExpiredData; readonly now: Date }
+  | { readonly type: 'MarkObligationEnded'; readonly ended: RetentionObligationEndedData; readonly now: Date };
 
 /**
  * The first instant after `retained_until`, the last day kept, counted in `timeZone`: the day of
@@ -153,16 +153,16 @@ export const subjectRetentionDecider: Decider<RetentionCommand, ReceiptEvent, Su
     const last = state.last[k];
     if (!last || last !== e.last_stored_at) return [];
     if (state.expired[k] === last) return [];
-    if (Date.parse(e.due_at) > Date.parse(cmd.now)) throw invalid('retention has not expired yet');
+    if (Date.parse(e.due_at) > cmd.now.getTime()) throw invalid('retention has not expired yet');
     return [{ type: 'catalog.retention_expired', data: e }];
   },
 };
 
-function obligationEnded(e: RetentionObligationEndedData, now: string, state: SubjectHoldingsState): ReceiptEvent[] {
+function obligationEnded(e: RetentionObligationEndedData, now: Date, state: SubjectHoldingsState): ReceiptEvent[] {
   const k = holdingKey(e);
   if (!state.last[k]) return [];
   if (state.obligation_ended?.[k] === e.retained_since) return [];
   if (e.due_at !== obligationEndsAt(e.retained_until, e.time_zone)) throw invalid('due_at must be the day after retained_until');
-  if (Date.parse(e.due_at) > Date.parse(now)) throw invalid('retention obligation has not ended yet');
+  if (Date.parse(e.due_at) > now.getTime()) throw invalid('retention obligation has not ended yet');
   return [{ type: 'catalog.retention_obligation_ended', data: e }];
 }

@@ -75,21 +75,21 @@ describe('receipts', () => {
 
   it('emits retention_expired once for the latest receipt', () => {
     const e = expiry('2026-01-01T00:00:00.000Z');
-    spec(subjectRetentionDecider).given([rec('2026-01-01T00:00:00.000Z')]).when({ type: 'MarkRetentionExpired', expiry: e, now: '2028-01-02T00:00:00.000Z' }).then([{ type: 'catalog.retention_expired', data: e }]);
+    spec(subjectRetentionDecider).given([rec('2026-01-01T00:00:00.000Z')]).when({ type: 'MarkRetentionExpired', expiry: e, now: new Date('2028-01-02T00:00:00.000Z') }).then([{ type: 'catalog.retention_expired', data: e }]);
     spec(subjectRetentionDecider)
       .given([rec('2026-01-01T00:00:00.000Z'), { type: 'catalog.retention_expired', data: e }])
-      .when({ type: 'MarkRetentionExpired', expiry: e, now: '2028-01-02T00:00:00.000Z' })
+      .when({ type: 'MarkRetentionExpired', expiry: e, now: new Date('2028-01-02T00:00:00.000Z') })
       .then([]);
   });
   it('a newer receipt restarts the clock: no expiry for the old one', () =>
     spec(subjectRetentionDecider)
       .given([rec('2026-01-01T00:00:00.000Z'), rec('2027-06-01T00:00:00.000Z')])
-      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: '2028-01-02T00:00:00.000Z' })
+      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: new Date('2028-01-02T00:00:00.000Z') })
       .then([]));
   it('refuses an expiry before it is due', () =>
     spec(subjectRetentionDecider)
       .given([rec('2026-01-01T00:00:00.000Z')])
-      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: '2027-01-01T00:00:00.000Z' })
+      .when({ type: 'MarkRetentionExpired', expiry: expiry('2026-01-01T00:00:00.000Z'), now: new Date('2027-01-01T00:00:00.000Z') })
       .thenThrows('invalid', /not expired/));
 });
 
@@ -106,7 +106,7 @@ describe('a retained holding whose retention obligation ended', () => {
     retained_since: since,
     due_at: '2032-01-12T00:00:00.000Z',
   });
-  const when = (now: string, e = ended()) => ({ type: 'MarkObligationEnded' as const, ended: e, now });
+  const when = (now: string, e = ended()) => ({ type: 'MarkObligationEnded' as const, ended: e, now: new Date(now) });
 
   it('ends the day after retained_until (the last day kept)', () => expect(obligationEndsAt('2032-12-31')).toBe('2033-01-01T00:00:00.000Z'));
   it('is recorded once the day after the last day kept has begun, with the reason and statute', () =>

@@ -1,7 +1,8 @@
 import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { changedFields, lifecycleDecider, type DefineMode, type LifecycleCommand, type LifecycleEvent } from './lifecycle';
 import { NO_SPECIAL_FLAGS, type SpecialCategoryFlags } from '../law/special-categories';
 import { suggestClassification, type ClassificationSuggestion } from './classification';
-import { catalogId, countryCode, sameJson, text, textList } from './common';
+import { catalogId, countryCode, text, textList } from './common';
 import { resolveCategory, specialFlagsOf } from './taxonomy';
 
 /** A system (application, database, SaaS) that stores or processes personal data. Stream `catalog-system-<id>`. */
@@ -30,14 +31,12 @@ export interface DataElementSnapshot {
 }
 
 export type SystemEvent =
-  | DomainEvent<'catalog.system_registered', { system: SystemSnapshot }>
-  | DomainEvent<'catalog.system_updated', { system: SystemSnapshot; changed: string[] }>
-  | DomainEvent<'catalog.system_retired', { system_id: string }>
+  | LifecycleEvent<'system', 'system', 'system_id', SystemSnapshot>
   | DomainEvent<'catalog.data_element_registered', { system_id: string; element: DataElementSnapshot; suggestion: ClassificationSuggestion | null }>
   | DomainEvent<'catalog.data_element_updated', { system_id: string; element: DataElementSnapshot; suggestion: ClassificationSuggestion | null; changed: string[] }>
   | DomainEvent<'catalog.data_element_removed', { system_id: string; element_id: string }>;
 
-export type DefineMode = 'create' | 'update' | 'upsert';
+export type { DefineMode } from './lifecycle';
 
 export interface SystemInput {
   system_id: string;
@@ -60,14 +59,13 @@ export interface DataElementInput {
 }
 
 export type SystemCommand =
-  | { type: 'DefineSystem'; mode: DefineMode; system: SystemInput; now: string }
-  | { type: 'RetireSystem'; systemId: string; now: string }
-  | { type: 'DefineDataElement'; mode: DefineMode; systemId: string; element: DataElementInput; now: string }
-  | { type: 'RemoveDataElement'; systemId: string; elementId: string; now: string };
+  | LifecycleCommand<'System', SystemInput>
+  | { readonly type: 'DefineDataElement'; readonly mode: DefineMode; readonly systemId: string; readonly input: DataElementInput; readonly now: Date }
+  | { readonly type: 'RemoveDataElement'; readonly systemId: string; readonly elementId: string; readonly now: Date };
 
 export type SystemState =
   | { readonly status: 'none' }
-  | { readonly status: 'active' | 'retired'; readonly system: SystemSnapshot; readonly elements: Readonly<Record<string, DataElementSnapshot>> };
+  | { readonly status: 'active' | 'retired'; readonly entity: SystemSnapshot; readonly elements: Readonly<Record<string, DataElementSnapshot>> };
 
 export const systemStream = (systemId: string) => `catalog-system-${systemId}`;
 
@@ -117,47 +115,28 @@ export function normalizeElement(input: DataElementInput): { element: DataElemen
   };
 }
 
-function changedFields<T extends object>(before: T, after: T): string[] {
-  return (Object.keys(after) as Array<keyof T>).filter((k) => !sameJson(before[k], after[k])).map(String).sort();
-}
-
-function defineSystem(cmd: Extract<SystemCommand, { type: 'DefineSystem' }>, state: SystemState): SystemEvent[] {
-  const system = normalizeSystem(cmd.system);
-  if (state.status === 'none') {
-    if (cmd.mode === 'update') throw notFound('system does not exist');
-    return [{ type: 'catalog.system_registered', data: { system } }];
-  }
-  if (cmd.mode === 'create') throw conflict('system already exists');
-  const changed = changedFields(state.system, system);
-  if (state.status === 'active' && changed.length === 0) return [];
-  return [{ type: 'catalog.system_updated', data: { system, changed } }];
-}
-
 function defineElement(cmd: Extract<SystemCommand, { type: 'DefineDataElement' }>, state: SystemState): SystemEvent[] {
   if (state.status === 'none') throw notFound('system does not exist');
   if (state.status === 'retired') throw conflict('system is retired');
-  const { element, suggestion } = normalizeElement(cmd.element);
+  const { element, suggestion } = normalizeElement(cmd.input);
   const current = state.elements[element.element_id];
   if (!current) {
     if (cmd.mode === 'update') throw notFound('data element does not exist');
-    return [{ type: 'catalog.data_element_registered', data: { system_id: state.system.system_id, element, suggestion } }];
+    return [{ type: 'catalog.data_element_registered', data: { system_id: state.entity.system_id, element, suggestion } }];
   }
   if (cmd.mode === 'create') throw conflict('data element already exists');
   const changed = changedFields(current, element);
   if (changed.length === 0) return [];
-  return [{ type: 'catalog.data_element_updated', data: { system_id: state.system.system_id, element, suggestion, changed } }];
+  return [{ type: 'catalog.data_element_updated', data: { system_id: state.entity.system_id, element, suggestion, changed } }];
 }
+
+/** The system's own lifecycle (register/update/retire) is the catalog's one; its data elements live in its stream. */
+const lifecycle = lifecycleDecider({ name: 'System', kind: 'system', key: 'system', idField: 'system_id', what: 'system', normalize: (input: SystemInput) => normalizeSystem(input) });
 
 export const systemDecider: Decider<SystemCommand, SystemEvent, SystemState> = {
   initialState: () => ({ status: 'none' }),
   evolve(state, event) {
     switch (event.type) {
-      case 'catalog.system_registered':
-        return { status: 'active', system: event.data.system, elements: {} };
-      case 'catalog.system_updated':
-        return state.status === 'none' ? state : { ...state, status: 'active', system: event.data.system };
-      case 'catalog.system_retired':
-        return state.status === 'none' ? state : { ...state, status: 'retired' };
       case 'catalog.data_element_registered':
       case 'catalog.data_element_updated':
         return state.status === 'none' ? state : { ...state, elements: { ...state.elements, [event.data.element.element_id]: event.data.element } };
@@ -166,28 +145,23 @@ export const systemDecider: Decider<SystemCommand, SystemEvent, SystemState> = {
         const { [event.data.element_id]: _removed, ...rest } = state.elements;
         return { ...state, elements: rest };
       }
-      default:
-        return state;
+      default: {
+        const next = lifecycle.evolve(state, event);
+        if (next.status === 'none') return next;
+        return { ...next, elements: state.status === 'none' || event.type === 'catalog.system_registered' ? {} : state.elements };
+      }
     }
   },
   decide(cmd, state) {
     switch (cmd.type) {
-      case 'DefineSystem':
-        return defineSystem(cmd, state);
-      case 'RetireSystem':
-        if (state.status === 'none') throw notFound('system does not exist');
-        if (state.status === 'retired') return [];
-        return [{ type: 'catalog.system_retired', data: { system_id: state.system.system_id } }];
       case 'DefineDataElement':
         return defineElement(cmd, state);
       case 'RemoveDataElement':
         if (state.status === 'none') throw notFound('system does not exist');
         if (!state.elements[cmd.elementId]) return [];
-        return [{ type: 'catalog.data_element_removed', data: { system_id: state.system.system_id, element_id: cmd.elementId } }];
-      default: {
-        const exhaustive: never = cmd;
-        return exhaustive;
-      }
+        return [{ type: 'catalog.data_element_removed', data: { system_id: state.entity.system_id, element_id: cmd.elementId } }];
+      default:
+        return lifecycle.decide(cmd, state);
     }
   },
 };

@@ -1,3 +1,4 @@
+import { purposeCovers } from '../catalog/taxonomy';
 import { CONSENT_BASES, OBJECTABLE_BASES, RESTRICTION_EXCEPTIONS, STORAGE_UNDER_RESTRICTION, optOutSource, optOutsBlocking } from '../law/consent';
 import type { ConsentSnapshot, Grant } from './state';
 import { excludedBy, grantCovers, purposeTraits, type PurposeTraits } from './traits';
@@ -119,7 +120,7 @@ export function evaluate(snapshot: ConsentSnapshot | null, q: EvaluationQuery): 
   const objected = objections.some(
     (o) =>
       (o.direct_marketing && traits.direct_marketing === true) ||
-      (o.purposes === null ? !o.direct_marketing : o.purposes.some((p) => p === q.purpose || q.purpose.startsWith(`${p}.`))),
+      (o.purposes === null ? !o.direct_marketing : o.purposes.some((p) => purposeCovers(p, q.purpose))),
   );
   const declared = [...new Set(q.declaredBases ?? [])].filter((b) => !(b in CONSENT_BASES));
   const usable = declared.filter((b) => !(objected && OBJECTABLE_BASES.includes(b))).sort((a, b) => rank(a) - rank(b));

@@ -1,3 +1,4 @@
+import { categoryCovers } from '../catalog/taxonomy';
 import type { Jurisdiction } from './request-types';
 import { portabilityScope, type CategoryHolding } from './erasure-analysis';
 
@@ -154,7 +155,7 @@ export function buildPortabilityExport(input: ReportInput, holdings: readonly Ca
   for (const r of input.systemResults) {
     for (const [field, value] of Object.entries(r.data ?? {})) {
       const category = categoryOfField(field);
-      if (!category || !(portable.has(category) || scope.portable.some((p) => category.startsWith(`${p}.`)))) continue;
+      if (!category || !(portable.has(category) || scope.portable.some((p) => categoryCovers(p, category)))) continue;
       records.push({ system_id: r.system_id, category, field, value: typeof value === 'string' ? value : JSON.stringify(value) });
     }
   }

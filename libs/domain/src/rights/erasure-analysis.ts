@@ -42,7 +42,7 @@ export interface SystemErasurePlan {
 
 /** `requested` null = every category. A requested key covers its sub-categories (`user.contact` covers `user.contact.email`). */
 export function inScope(category: string, requested: readonly string[] | null): boolean {
-  return !requested || requested.some((r) => category === r || category.startsWith(`${r}.`) || r.startsWith(`${category}.`));
+  return !requested || requested.some((r) => categoryCovers(r, category) || categoryCovers(category, r));
 }
 
 /**

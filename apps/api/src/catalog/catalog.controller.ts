@@ -10,8 +10,8 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA } from '../platform/tokens';
-import { GovernanceCommand, type GovernanceOp } from './governance.commands';
-import { ActivityDto, AtQuery, ElementDto, FlowDto, ManifestDto, ProcessorRecordDto, RetentionQuery, RopaQuery, SystemDto } from './governance.dto';
+import { AppCommand, type UseCaseName } from '../platform/app-command';
+import { ActivityDto, AtQuery, ElementDto, FlowDto, ManifestDto, ProcessorRecordDto, RetentionQuery, RopaQuery, SystemDto } from './catalog.dto';
 
 /**
  * Read your writes: wait (bounded by CATALOG_READ_YOUR_WRITES_TIMEOUT_MS, default 10 s) until a read
@@ -33,16 +33,18 @@ export async function settle(infra: Infrastructure, projection: string, position
 const id = (value: string, field: string) => catalog.catalogId(value, field);
 
 /** Data catalog and Article 30 records: systems, data elements, processing activities, flows, processor records. */
-@ApiTags('governance')
+@ApiTags('catalog')
+// The catalog's routes keep their published path.
 @Controller('governance')
-export class GovernanceController {
+export class CatalogController {
   constructor(
     private readonly bus: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
   ) {}
 
-  private async write(op: GovernanceOp, ctx: CommandContext) {
-    const r: HandleResult<DomainEvent, { status: string }> = await this.bus.execute(new GovernanceCommand(op, ctx));
+  /** Runs a catalog use case, then says whether reads already show the change. */
+  private async write<U extends Exclude<UseCaseName<'catalog'>, 'applyManifest' | 'recordReceipts' | 'knownSystems'>>(useCase: U, args: AppCommand<'catalog', U>['args']) {
+    const r = (await this.bus.execute(new AppCommand('catalog', useCase, args))) as HandleResult<DomainEvent, { status: string }>;
     const current = await settle(this.infra, CATALOG_PROJECTION, r.appended?.position ?? null);
     return {
       events: r.events.map((e) => e.type),
@@ -85,7 +87,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Register a system in the data catalog (GDPR Art. 30)' })
   @RequireScopes('catalog:manage')
   async createSystem(@Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
-    return { system_id: b.system_id, ...(await this.write({ op: 'define_system', mode: 'create', input: b }, ctx)) };
+    return { system_id: b.system_id, ...(await this.write('defineSystem', [b, 'create', ctx])) };
   }
 
   @Put('systems/:id')
@@ -94,14 +96,14 @@ export class GovernanceController {
   async putSystem(@Param('id') sid: string, @Body() b: SystemDto, @CommandCtx() ctx: CommandContext) {
     id(sid, 'system_id');
     if (b.system_id !== sid) throw invalid('system_id in the body must match the path');
-    return { system_id: sid, ...(await this.write({ op: 'define_system', mode: 'upsert', input: b }, ctx)) };
+    return { system_id: sid, ...(await this.write('defineSystem', [b, 'upsert', ctx])) };
   }
 
   @Delete('systems/:id')
   @ApiOperation({ summary: 'Retire a system of the data catalog' })
   @RequireScopes('catalog:manage')
   async retireSystem(@Param('id') sid: string, @CommandCtx() ctx: CommandContext) {
-    return { system_id: sid, ...(await this.write({ op: 'retire_system', id: sid }, ctx)) };
+    return { system_id: sid, ...(await this.write('retireSystem', [sid, ctx])) };
   }
 
   @Get('systems')
@@ -123,7 +125,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Add a data element to a system' })
   @RequireScopes('catalog:manage')
   async createElement(@Param('id') sid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
-    const r = await this.write({ op: 'define_element', mode: 'create', systemId: sid, input: b }, ctx);
+    const r = await this.write('defineElement', [sid, b, 'create', ctx]);
     return { system_id: sid, element_id: b.element_id, suggestion: catalog.suggestClassification(b.name), ...r };
   }
 
@@ -132,7 +134,7 @@ export class GovernanceController {
   @RequireScopes('catalog:manage')
   async putElement(@Param('id') sid: string, @Param('element') eid: string, @Body() b: ElementDto, @CommandCtx() ctx: CommandContext) {
     if (b.element_id !== eid) throw invalid('element_id in the body must match the path');
-    const r = await this.write({ op: 'define_element', mode: 'upsert', systemId: sid, input: b }, ctx);
+    const r = await this.write('defineElement', [sid, b, 'upsert', ctx]);
     return { system_id: sid, element_id: eid, suggestion: catalog.suggestClassification(b.name), ...r };
   }
 
@@ -140,7 +142,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Remove a data element from a system' })
   @RequireScopes('catalog:manage')
   async removeElement(@Param('id') sid: string, @Param('element') eid: string, @CommandCtx() ctx: CommandContext) {
-    return { system_id: sid, element_id: eid, ...(await this.write({ op: 'remove_element', systemId: sid, elementId: eid }, ctx)) };
+    return { system_id: sid, element_id: eid, ...(await this.write('removeElement', [sid, eid, ctx])) };
   }
 
   // processing activities
@@ -148,7 +150,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Record a processing activity (GDPR Art. 30(1) record)' })
   @RequireScopes('catalog:manage')
   async createActivity(@Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
-    return { activity_id: b.activity_id, ...(await this.write({ op: 'define_activity', mode: 'create', input: b as catalog.ActivityInput }, ctx)) };
+    return { activity_id: b.activity_id, ...(await this.write('defineActivity', [b as catalog.ActivityInput, 'create', ctx])) };
   }
 
   @Put('activities/:id')
@@ -157,14 +159,14 @@ export class GovernanceController {
   async putActivity(@Param('id') aid: string, @Body() b: ActivityDto, @CommandCtx() ctx: CommandContext) {
     id(aid, 'activity_id');
     if (b.activity_id !== aid) throw invalid('activity_id in the body must match the path');
-    return { activity_id: aid, ...(await this.write({ op: 'define_activity', mode: 'upsert', input: b as catalog.ActivityInput }, ctx)) };
+    return { activity_id: aid, ...(await this.write('defineActivity', [b as catalog.ActivityInput, 'upsert', ctx])) };
   }
 
   @Delete('activities/:id')
   @ApiOperation({ summary: 'Retire a processing activity' })
   @RequireScopes('catalog:manage')
   async retireActivity(@Param('id') aid: string, @CommandCtx() ctx: CommandContext) {
-    return { activity_id: aid, ...(await this.write({ op: 'retire_activity', id: aid }, ctx)) };
+    return { activity_id: aid, ...(await this.write('retireActivity', [aid, ctx])) };
   }
 
   @Get('activities')
@@ -195,7 +197,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Record a data flow (transfers: GDPR Art. 44-49)' })
   @RequireScopes('catalog:manage')
   async createFlow(@Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
-    return { flow_id: b.flow_id, ...(await this.write({ op: 'define_flow', mode: 'create', input: b as catalog.FlowInput }, ctx)) };
+    return { flow_id: b.flow_id, ...(await this.write('defineFlow', [b as catalog.FlowInput, 'create', ctx])) };
   }
 
   @Put('flows/:id')
@@ -204,14 +206,14 @@ export class GovernanceController {
   async putFlow(@Param('id') fid: string, @Body() b: FlowDto, @CommandCtx() ctx: CommandContext) {
     id(fid, 'flow_id');
     if (b.flow_id !== fid) throw invalid('flow_id in the body must match the path');
-    return { flow_id: fid, ...(await this.write({ op: 'define_flow', mode: 'upsert', input: b as catalog.FlowInput }, ctx)) };
+    return { flow_id: fid, ...(await this.write('defineFlow', [b as catalog.FlowInput, 'upsert', ctx])) };
   }
 
   @Delete('flows/:id')
   @ApiOperation({ summary: 'Remove a data flow' })
   @RequireScopes('catalog:manage')
   async retireFlow(@Param('id') fid: string, @CommandCtx() ctx: CommandContext) {
-    return { flow_id: fid, ...(await this.write({ op: 'retire_flow', id: fid }, ctx)) };
+    return { flow_id: fid, ...(await this.write('retireFlow', [fid, ctx])) };
   }
 
   @Get('flows')
@@ -235,7 +237,7 @@ export class GovernanceController {
   @ApiOperation({ summary: 'Record processing as a processor (GDPR Art. 30(2) record)' })
   @RequireScopes('catalog:manage')
   async createRecord(@Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
-    return { record_id: b.record_id, ...(await this.write({ op: 'define_processor_record', mode: 'create', input: b }, ctx)) };
+    return { record_id: b.record_id, ...(await this.write('defineProcessorRecord', [b, 'create', ctx])) };
   }
 
   @Put('processor-records/:id')
@@ -244,14 +246,14 @@ export class GovernanceController {
   async putRecord(@Param('id') rid: string, @Body() b: ProcessorRecordDto, @CommandCtx() ctx: CommandContext) {
     id(rid, 'record_id');
     if (b.record_id !== rid) throw invalid('record_id in the body must match the path');
-    return { record_id: rid, ...(await this.write({ op: 'define_processor_record', mode: 'upsert', input: b }, ctx)) };
+    return { record_id: rid, ...(await this.write('defineProcessorRecord', [b, 'upsert', ctx])) };
   }
 
   @Delete('processor-records/:id')
   @ApiOperation({ summary: 'Retire a processor record' })
   @RequireScopes('catalog:manage')
   async retireRecord(@Param('id') rid: string, @CommandCtx() ctx: CommandContext) {
-    return { record_id: rid, ...(await this.write({ op: 'retire_processor_record', id: rid }, ctx)) };
+    return { record_id: rid, ...(await this.write('retireProcessorRecord', [rid, ctx])) };
   }
 
   @Get('processor-records')
@@ -279,7 +281,7 @@ export class GovernanceController {
     const parsed = catalog.parseManifestYaml(b.manifest_yaml);
     const withLines = (findings: catalog.Finding[]) => findings.map((f) => ({ ...f, line: parsed.lineOf(f.path) }));
     try {
-      const r = await this.bus.execute(new GovernanceCommand({ op: 'apply_manifest', manifest: parsed.manifest }, ctx));
+      const r = await this.bus.execute(new AppCommand('catalog', 'applyManifest', [parsed.manifest, ctx]));
       const current = await settle(this.infra, CATALOG_PROJECTION, await this.infra.store.headPosition());
       return { ...r, findings: withLines(r.findings), read_model_current: current };
     } catch (e) {
@@ -304,7 +306,7 @@ export class GovernanceController {
   }
 
   @Get('dashboard')
-  @ApiOperation({ summary: 'Governance dashboard (catalog gaps, retention due)' })
+  @ApiOperation({ summary: 'Catalog dashboard (catalog gaps, retention due)' })
   @RequireScopes('catalog:read')
   async dashboard(@Query() q: RetentionQuery) {
     const now = new Date();

@@ -9,10 +9,9 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA } from '../platform/tokens';
-import type { ReceiptResult } from './catalog-commands';
-import { settle } from './governance.controller';
-import { GovernanceCommand } from './governance.commands';
-import { ReceiptBatchDto, ReceiptDto } from './governance.dto';
+import { AppCommand } from '../platform/app-command';
+import { settle } from './catalog.controller';
+import { ReceiptBatchDto, ReceiptDto } from './catalog.dto';
 
 /** Processing receipts from services and the per-subject data map. User ids are pseudonymised before anything is stored. */
 @ApiTags('privacy')
@@ -28,7 +27,7 @@ export class PrivacyController {
       subject_key: this.infra.pseudonymizer.subject(r.user_id),
       receipt: { receipt_id: r.receipt_id, system_id: r.system_id, category: r.data_category, purpose: r.processing_purpose, stored_at: r.stored_at },
     }));
-    const results: ReceiptResult[] = await this.bus.execute(new GovernanceCommand({ op: 'record_receipts', batch }, ctx));
+    const results = await this.bus.execute(new AppCommand('catalog', 'recordReceipts', [batch, ctx]));
     const last = results.map((r) => r.position).sort(comparePositions).pop() ?? null;
     await settle(this.infra, DATA_MAP_PROJECTION, last);
     return results.map((r, i) => ({
