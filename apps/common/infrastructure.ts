@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { consent, domainUpcasters, rights } from '@pl/domain';
-import { CryptoEventCodec, hasSubjectKeysTable, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
+import { AUDIT_PERSONAL_FIELDS } from '@pl/audit';
+import { DOMAIN_PERSONAL_FIELDS, domainUpcasters } from '@pl/domain';
+import { CryptoEventCodec, EncryptingEventStore, hasSubjectKeysTable, MasterKeyRing, PersonalFieldRegistry, Pseudonymizer, SubjectKeyStore } from '@pl/crypto';
 import { waitForCheckpoint, type AppDeps } from '@pl/application';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import { OutboundPolicy, type HostResolver } from '@pl/outbound';
@@ -18,13 +19,14 @@ export interface Infrastructure extends AppDeps {
   readonly config: AppConfig;
   /** Read models, checkpoints, keys (PostgreSQL, or PGlite on the embedded default). */
   readonly db: SqlDatabase;
+  /** The log, encrypting the declared personal fields of every append and refusing undeclared types (invariant 13). */
   readonly store: EventStore;
   readonly pseudonymizer: Pseudonymizer;
   /** Per-subject data keys (crypto-shredding: `keys.shred(subjectKey)`). */
   readonly keys: SubjectKeyStore;
   /** The key store's database: `db` itself unless KEYSTORE_DATABASE_URL puts the keys apart from the log. */
   readonly keysDb: SqlDatabase;
-  /** Encrypts/decrypts the personal fields registered in `PERSONAL_FIELDS`; pass as `{ codec }` to handleCommand. */
+  /** Decrypts the personal fields declared in `PERSONAL_FIELDS` for entitled readers (the store encrypts them). */
   readonly codec: CryptoEventCodec;
   /** Where outbound calls may go (ARCHITECTURE invariant 14): pass it to every outbound request. */
   readonly outbound: OutboundPolicy;
@@ -63,19 +65,21 @@ export async function createInfrastructure(config: AppConfig, overrides: Infrast
     closers.push(keysDb.close);
     // Starting on an empty new store would leave every existing subject unreadable and the old keys in the log's backups.
     if (keysDb.db !== db && !overrides.allowLegacyKeyTable && (await hasSubjectKeysTable(db))) throw new LegacyKeyTableError();
-    const store = await openEventStore(config, db);
-    closers.push(() => store.close());
+    const log = await openEventStore(config, db);
+    closers.push(() => log.close());
     const keys = new SubjectKeyStore(keysDb.db, MasterKeyRing.fromConfig(config));
     closers.push(() => keys.close());
-    await store.init();
+    await log.init();
     await keys.init();
+    const codec = new CryptoEventCodec(keys, PERSONAL_FIELDS);
+    const store = new EncryptingEventStore(log, codec);
     const timeouts = config.readYourWritesTimeoutsMs;
     const deps: AppDeps = {
       store,
       db,
       keys,
       pseudonymizer: new Pseudonymizer(config.pseudonymSecret),
-      codec: new CryptoEventCodec(keys, PERSONAL_FIELDS),
+      codec,
       readYourWrites:
         overrides.readYourWrites === false
           ? async () => undefined
@@ -100,8 +104,8 @@ export async function createInfrastructure(config: AppConfig, overrides: Infrast
   }
 }
 
-/** Personal fields of every context's events (ARCHITECTURE invariant 2); register yours here. */
-export const PERSONAL_FIELDS = new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS, ...rights.RIGHTS_PERSONAL_FIELDS]);
+/** Every event type the log may hold, with its personal fields (invariants 2 and 13): declared by each context next to its events. */
+export const PERSONAL_FIELDS = new PersonalFieldRegistry([...DOMAIN_PERSONAL_FIELDS, ...AUDIT_PERSONAL_FIELDS]);
 
 async function openDatabase(config: AppConfig): Promise<{ db: SqlDatabase; close(): Promise<void> }> {
   if (config.databaseUrl) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBatch, ensureProjectionSchema, rebuildProjection } from '@pl/application';
 import { AuditSigner, signedHeads } from '@pl/audit';
-import { CryptoEventCodec, MasterKeyRing, PersonalFieldRegistry, SubjectKeyStore } from '@pl/crypto';
+import { CryptoEventCodec, EncryptingEventStore, MasterKeyRing, PersonalFieldRegistry, SubjectKeyStore } from '@pl/crypto';
 import { consent, LOG_START } from '@pl/domain';
 import { SqlEventStore, type NewEvent } from '@pl/eventstore';
 import { freshPglite, freshPostgres, type FreshDatabase } from '../../test/support/databases';
@@ -253,8 +253,7 @@ describe('audit chain on PostgreSQL: tampering with es_events is named by positi
     await keys.init();
     const codec = new CryptoEventCodec(keys, new PersonalFieldRegistry([...consent.CONSENT_PERSONAL_FIELDS]));
     const stream = `consent-${SUBJECT}`;
-    const [encoded] = await codec.encode(stream, [{ type: 'consent.given', data: { purpose: 'ads', proof: { ip_address: '203.0.113.9', user_agent: 'UA' } } }]);
-    await store.append(stream, [ev(encoded.type, encoded.data, 1)], 'any');
+    await new EncryptingEventStore(store, codec).append(stream, [ev('consent.given', { purpose: 'ads', proof: { ip_address: '203.0.113.9', user_agent: 'UA' } }, 1)], 'any');
     await untilVisible(store, 1);
     await rebuildProjection(f.db, store, auditChainProjection);
     await signCurrentHead(f.db, signer, new Date());

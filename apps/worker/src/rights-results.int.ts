@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { handleCommand, identityCodec } from '@pl/application';
+import { handleCommand } from '@pl/application';
 import { DomainError } from '@pl/domain';
 import { requestDecider, requestStreamId, type RightsCommand } from '@pl/domain/rights';
 import { SqlEventStore } from '@pl/eventstore';
@@ -29,7 +29,7 @@ describe('rights results from the results topic (PGlite)', () => {
   afterAll(() => f.drop());
 
   it('records results, ignores repeats, refuses answers to another system\'s task, and completes the request', async () => {
-    const record = rightsResultRecorder({ store, codec: identityCodec, clock: () => now });
+    const record = rightsResultRecorder({ store, clock: () => now });
     await record(result());
     await record(result());
     await expect(record(result({ task_id: 't-ads' }))).rejects.toBeInstanceOf(DomainError);

@@ -1,5 +1,4 @@
 export * from './commands/command-context';
-export * from './commands/event-codec';
 export * from './commands/handle-command';
 export * from './commands/idempotency';
 export * from './projections/projection';

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '@pl/application';
+import type { PersonalFieldsDeclaration } from '@pl/domain';
 import type { AppendResult, EventStore } from '@pl/eventstore';
 
 export const PERSONAL_DATA_ACCESSED = 'audit.personal_data_accessed';
+
+/** An access record holds the pseudonymous subject key, short codes (what, purpose: checked at the edge) and ids: no personal field. */
+export const AUDIT_PERSONAL_FIELDS: readonly PersonalFieldsDeclaration[] = [{ type: PERSONAL_DATA_ACCESSED, paths: [] }];
 
 export interface PersonalDataAccess {
   /** The subject whose data was released (`sub_...`), or null for a release spanning many subjects (e.g. a full audit export). */

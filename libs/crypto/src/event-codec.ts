@@ -1,19 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import type { DomainEvent, RecordedEvent } from '@pl/domain';
+import type { DomainEvent, PersonalFieldsDeclaration, RecordedEvent } from '@pl/domain';
 import { decryptField, encryptField, isEncryptedField } from './field-cipher';
 import type { SubjectKeyStore } from './key-store';
 import { isSubjectKey } from './pseudonym';
 
 /**
- * Which fields of which event types are personal data. Paths are dotted; `*` walks an array
- * (`items.*.note`). Each context registers its own types (consent: ip_address, user_agent, the TC
- * string, free-text metadata).
+ * Which fields of which event types are personal data: each context declares its types next to
+ * their definition (libs/domain `*_PERSONAL_FIELDS`, `declarePersonalFields`).
  */
-export interface PersonalFields {
-  readonly type: string;
-  readonly paths: readonly string[];
-  /** The subject whose key encrypts the fields; default `data.subject_key`, else the stream id's `sub_...` suffix. */
+export interface PersonalFields extends PersonalFieldsDeclaration {
+  /** The subject whose key encrypts the fields, overriding `keyedBy`. */
   readonly subjectOf?: (streamId: string, data: any) => string | null;
+}
+
+/** Fail closed (ARCHITECTURE invariant 13): a type nobody declared may carry personal data in clear. */
+export class UndeclaredEventTypeError extends Error {
+  constructor(readonly eventType: string) {
+    super(`event type ${eventType} declares no personal fields: declare them (possibly none) next to its definition before appending it`);
+    this.name = 'UndeclaredEventTypeError';
+  }
+}
+
+export interface EncodeOptions {
+  /** The subject the stream's earlier events name, for an event whose data does not (read only when needed). */
+  readonly streamSubject?: () => Promise<string | null>;
 }
 
 export class PersonalFieldRegistry {
@@ -90,15 +99,19 @@ export class CryptoEventCodec {
     private readonly registry: PersonalFieldRegistry,
   ) {}
 
-  /** `eventIds`, when the command handler passes them, bind each ciphertext to its event's id. */
-  async encode(streamId: string, events: readonly DomainEvent[], eventIds?: readonly string[]): Promise<DomainEvent[]> {
+  /**
+   * Encrypts the declared fields of each event, bound to `eventIds[i]`, the id event i is stored
+   * under. Throws UndeclaredEventTypeError, before encrypting anything, when a type has no declaration.
+   */
+  async encode(streamId: string, events: readonly DomainEvent[], eventIds: readonly string[], options: EncodeOptions = {}): Promise<DomainEvent[]> {
+    const declared = events.map((e) => {
+      const fields = this.registry.get(e.type);
+      if (!fields) throw new UndeclaredEventTypeError(e.type);
+      return fields;
+    });
     const out: DomainEvent[] = [];
     for (const [i, e] of events.entries()) {
-      const fields = this.registry.get(e.type);
-      if (!fields) {
-        out.push(e);
-        continue;
-      }
+      const fields = declared[i];
       const needsKey = fields.paths.some((path) => {
         let found = false;
         rewrite(e.data, path.split('.'), (v) => {
@@ -112,10 +125,11 @@ export class CryptoEventCodec {
         out.push(e);
         continue;
       }
-      const sub = (fields.subjectOf ?? defaultSubject)(streamId, e.data);
+      const sub = await this.keyOwner(fields, streamId, e.data, options);
       if (!sub) throw new Error(`cannot tell whose personal data event ${e.type} carries`);
+      const eid = eventIds[i];
+      if (!eid) throw new Error(`no event id to bind the personal fields of event ${e.type} to`);
       const dk = await this.keys.keyFor(sub);
-      const eid = eventIds?.[i] ?? randomUUID();
       let data: any = e.data;
       for (const path of fields.paths) {
         data = rewrite(data, path.split('.'), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
@@ -123,6 +137,12 @@ export class CryptoEventCodec {
       out.push({ ...e, data });
     }
     return out;
+  }
+
+  private async keyOwner(fields: PersonalFields, streamId: string, data: unknown, options: EncodeOptions): Promise<string | null> {
+    if (fields.subjectOf) return fields.subjectOf(streamId, data);
+    if (fields.keyedBy === 'stream') return streamId;
+    return defaultSubject(streamId, data) ?? (await options.streamSubject?.()) ?? null;
   }
 
   async decode<D = any>(events: readonly RecordedEvent[]): Promise<DecodedEvent<D>[]> {

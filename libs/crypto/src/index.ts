@@ -5,3 +5,4 @@ export * from './field-cipher';
 export * from './event-codec';
 export * from './key-store-migration';
 export * from './reapply-erasures';
+export * from './encrypting-event-store';

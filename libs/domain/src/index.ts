@@ -4,3 +4,4 @@ export * as catalog from './catalog';
 export * as consent from './consent';
 export * as rights from './rights';
 export { domainUpcasters } from './upcasters';
+export { DOMAIN_PERSONAL_FIELDS } from './personal-fields';

@@ -169,7 +169,8 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
     it('names the altered position after a direct UPDATE of es_events', async () => {
       await chained();
       const row = await t.infra.db.query<{ tx: string; gp: string }>("SELECT transaction_id::text AS tx, global_position::text AS gp FROM es_events WHERE type = 'demo.list_opened' ORDER BY global_position LIMIT 1");
-      await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"a"', '"z"') WHERE global_position = $1`, [row.rows[0].gp]);
+      // the title is encrypted in the log (invariant 13): alter a field stored in clear
+      await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"opened_at":"', '"opened_at":"1') WHERE global_position = $1`, [row.rows[0].gp]);
       const v = await t.request('GET', '/audit/verify', undefined, auditor);
       expect(v.body).toMatchObject({ ok: false, first_break: { kind: 'altered', position: `${row.rows[0].tx}/${row.rows[0].gp}` } });
     });

@@ -63,7 +63,8 @@ export class BreachController {
   }
 
   private async load(id: string): Promise<{ state: BreachState; events: Awaited<ReturnType<Infrastructure['store']['readStream']>>['events'] }> {
-    const { events } = await this.infra.store.readStream(breachStreamId(id));
+    // Staff handling the breach read its free text (encrypted in the log with the breach's key).
+    const events = await this.infra.codec.decode((await this.infra.store.readStream(breachStreamId(id))).events);
     const state = events.reduce((s, e) => evolveBreach(s, asDomainEvent<BreachEvent>(e)), initialBreachState());
     if (state.status === 'none') throw notFound('breach not found');
     return { state, events };

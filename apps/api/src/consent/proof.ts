@@ -13,7 +13,7 @@ const str = (v: unknown, field: string, max = 512): string | null => {
 /**
  * Proof of consent (Art. 7(1)) from `consent_metadata`: the notice text is hashed (SHA-256) and not
  * stored; the page keeps its path only (query strings can carry identifiers); the IP address, user
- * agent and every other key (free text) are personal and get encrypted by the codec.
+ * agent and every other key (free text) are personal and get encrypted by the store.
  */
 export function proofFrom(metadata: Record<string, unknown> | undefined, fallback: { collected_by: string }): { proof: consent.ConsentProof; extra: Record<string, unknown> | null } {
   const m = metadata ?? {};

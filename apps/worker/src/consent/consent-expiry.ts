@@ -10,7 +10,7 @@ import type { ProcessManager } from '../process-manager';
  * expiry with the clock); the event makes the fact part of the log and reaches Kafka subscribers.
  * Idempotent: the decider emits nothing for a grant that is no longer active.
  */
-export async function expireDueConsents(infra: Pick<Infrastructure, 'db' | 'store' | 'codec'>, now: Date, batch = 500): Promise<number> {
+export async function expireDueConsents(infra: Pick<Infrastructure, 'db' | 'store'>, now: Date, batch = 500): Promise<number> {
   // One pass per tick: the read model catches up asynchronously, the next tick picks up the rest.
   let expired = 0;
   for (const subjectKey of await subjectsDueForExpiry(infra.db, now, batch)) {
@@ -20,7 +20,6 @@ export async function expireDueConsents(infra: Pick<Infrastructure, 'db' | 'stor
       consent.consentStreamId(subjectKey),
       { type: 'ExpireConsents', subjectKey, now: now.toISOString() },
       { actor: 'worker:consent-expiry', correlationId: randomUUID(), now },
-      { codec: infra.codec },
     );
     if (r.events.length) expired++;
   }

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent, RecordedEvent } from '@pl/domain';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
 import type { CommandContext } from './command-context';
-import { identityCodec, type EventCodec } from './event-codec';
 import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
 
 export interface HandleOptions {
   /** Re-read and re-decide this many times on a concurrency conflict before giving up. */
   readonly maxRetries?: number;
-  readonly codec?: EventCodec;
 }
 
 export interface HandleResult<E extends DomainEvent, S> {
-  /** Events the decider produced (before encoding); empty when the command changed nothing. */
+  /**
+   * Events the decider produced (the store encrypts their personal fields); empty when the command
+   * changed nothing. Answered from an earlier run's recorded events: as stored.
+   */
   readonly events: E[];
   /** The new state after the produced events. */
   readonly state: S;
@@ -34,6 +35,8 @@ export class ConcurrencyRetriesExhaustedError extends Error {
  * expected revision; on a conflict re-read and re-decide (never overwrite), a bounded number of times.
  * Under an Idempotency-Key (`ctx.idempotency`), a step whose events the stream already holds is not
  * decided again: the recorded events are the answer (a retry never records a fact twice).
+ * The store encrypts the personal fields (ARCHITECTURE invariant 13): deciders fold the stored form
+ * and must never depend on a personal field, so that a shredded subject still folds.
  */
 export async function handleCommand<C, E extends DomainEvent, S>(
   store: EventStore,
@@ -44,7 +47,6 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   options: HandleOptions = {},
 ): Promise<HandleResult<E, S>> {
   const maxRetries = options.maxRetries ?? 5;
-  const codec = options.codec ?? identityCodec;
   const scope = ctx.idempotency;
   const step = scope ? nextIdempotencyStep(scope, streamId, commandTypeOf(command)) : null;
   const tags = scope && step ? { [IDEMPOTENCY_CLAIM]: scope.claim, [IDEMPOTENCY_STEP]: step } : {};
@@ -52,7 +54,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     const { revision, events: history } = await store.readStream(streamId);
     const recorded = scope && step ? recordedInStep(history, scope, step) : [];
     if (recorded.length) {
-      const r = await alreadyRecorded(decider, history, recorded, codec);
+      const r = alreadyRecorded(decider, history, recorded);
       scope!.positions.push(r.appended.position);
       return r;
     }
@@ -60,17 +62,15 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     const produced = decider.decide(command, state);
     const newState = produced.reduce(decider.evolve, state);
     if (produced.length === 0) return { events: [], state: newState, appended: null, metadata: [] };
-    const eventIds = produced.map(() => randomUUID());
-    const encoded = await codec.encode(streamId, produced, eventIds);
     const recordedAt = new Date().toISOString();
-    const toAppend: NewEvent[] = encoded.map((e, i) => ({
+    const toAppend: NewEvent[] = produced.map((e) => ({
       type: e.type,
       schemaVersion: e.schemaVersion ?? 1,
       data: e.data,
       metadata: {
         ...(ctx.extra ?? {}),
         ...tags,
-        event_id: eventIds[i],
+        event_id: randomUUID(),
         occurred_at: ctx.now.toISOString(),
         recorded_at: recordedAt,
         actor: ctx.actor,
@@ -89,18 +89,16 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   }
 }
 
-/** The answer of a step recorded by an earlier run: its events (decoded), the state right after them. */
-async function alreadyRecorded<C, E extends DomainEvent, S>(
+/** The answer of a step recorded by an earlier run: its events as stored, the state right after them. */
+function alreadyRecorded<C, E extends DomainEvent, S>(
   decider: Decider<C, E, S>,
   history: readonly RecordedEvent[],
   recorded: readonly RecordedEvent[],
-  codec: EventCodec,
-): Promise<HandleResult<E, S> & { appended: AppendResult }> {
+): HandleResult<E, S> & { appended: AppendResult } {
   const last = recorded[recorded.length - 1];
   const state = history.filter((e) => e.revision <= last.revision).reduce((s, e) => decider.evolve(s, asDomainEvent<E>(e)), decider.initialState());
-  const decoded = await codec.decode(recorded);
   return {
-    events: decoded.map((e) => asDomainEvent<E>(e)),
+    events: recorded.map((e) => asDomainEvent<E>(e)),
     state,
     appended: { nextRevision: last.revision, position: last.position },
     metadata: recorded.map((e) => e.metadata),

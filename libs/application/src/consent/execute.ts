@@ -12,7 +12,7 @@ export type ConsentResult = HandleResult<consent.ConsentEvent, consent.ConsentSt
  */
 export function consentCommand(deps: AppDeps) {
   return async (command: consent.ConsentCommand, ctx: CommandContext, waitMs?: number): Promise<ConsentResult> => {
-    const r = await handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx, { codec: deps.codec });
+    const r = await handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx);
     if (r.appended) await deps.readYourWrites(CONSENT_PROJECTION, r.appended.position, waitMs);
     return r;
   };

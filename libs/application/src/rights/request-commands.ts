@@ -2,7 +2,6 @@ import { consent, notFound, type RecordedEvent } from '@pl/domain';
 import { evolveRequest, initialRequestState, requestDecider, requestStreamId, type RequestState, type RightsCommand, type RightsEvent } from '@pl/domain/rights';
 import { asDomainEvent, handleCommand, type HandleResult } from '../commands/handle-command';
 import type { CommandContext } from '../commands/command-context';
-import type { EventCodec } from '../commands/event-codec';
 import type { AppDeps } from '../core/app-deps';
 
 export type RightsResult = HandleResult<RightsEvent, RequestState>;
@@ -13,10 +12,9 @@ export const RIGHTS_READ_MODEL = 'rights';
 /** Requests are not on the hot path: wait longer for the read model than validate does. */
 export const RIGHTS_WAIT_MS = 15_000;
 
-/** What a request command needs: the store, and for HTTP callers the codec and read-your-writes. */
+/** What a request command needs: the store (it encrypts the personal fields), and for HTTP callers read-your-writes. */
 export interface RequestCommandDeps {
   readonly store: AppDeps['store'];
-  readonly codec?: EventCodec;
   readonly readYourWrites?: AppDeps['readYourWrites'];
 }
 
@@ -31,14 +29,14 @@ export async function runRequestCommand(
   ctx: CommandContext,
   options: { readYourWrites?: boolean } = {},
 ): Promise<RightsResult> {
-  const r = await handleCommand(deps.store, requestDecider, requestStreamId(requestId), command, { ...ctx, extra: { ...(ctx.extra ?? {}), request_id: requestId } }, { codec: deps.codec });
+  const r = await handleCommand(deps.store, requestDecider, requestStreamId(requestId), command, { ...ctx, extra: { ...(ctx.extra ?? {}), request_id: requestId } });
   if (r.appended && options.readYourWrites !== false && deps.readYourWrites) await deps.readYourWrites(RIGHTS_READ_MODEL, r.appended.position, RIGHTS_WAIT_MS);
   return r;
 }
 
 /** A consent-ledger command decided on the subject's consent stream (no wait: nobody reads it back in the same call). */
 export function runConsentLedgerCommand(deps: AppDeps, command: consent.ConsentCommand, ctx: CommandContext): Promise<ConsentResult> {
-  return handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx, { codec: deps.codec });
+  return handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx);
 }
 
 export const foldRequest = (events: readonly RecordedEvent[]): RequestState =>

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../shared';
+import { declarePersonalFields, type DomainEvent } from '../shared';
 import type { Art34Exemption, DeadlineRuleId } from '../law/breach';
 import type { RiskAssessment, RiskFactors } from './risk';
 import type { BreachScope } from './scope';
@@ -114,3 +114,28 @@ export type BreachEvent =
   | DomainEvent<'breach.reopened', { breach_id: string; reopened_at: string; reason: string }>;
 
 export type BreachEventType = BreachEvent['type'];
+
+/**
+ * Personal fields of breach events: the free text staff write while handling it (reasons for a
+ * delay, an exemption's justification and public communication, the closing summary, why it was
+ * reopened) can name the people affected. A breach concerns no one subject: they are encrypted with
+ * a key of the breach's stream. Not declared although free text, because the breach register read
+ * model and its drafts need them in clear (docs/security.md): the description and reporter role,
+ * the assessment's measures, contact point and override reason.
+ */
+export const BREACH_PERSONAL_FIELDS = declarePersonalFields<BreachEventType>(
+  {
+    'breach.detected': [],
+    'breach.assessed': [],
+    'breach.authority_notified': ['delay_reason'],
+    'breach.subjects_notified': ['delay_reason'],
+    'breach.subject_notice_prepared': [],
+    'breach.subject_notice_exemption_recorded': ['justification', 'public_communication'],
+    'breach.attorney_general_notified': [],
+    'breach.deadline_warning': [],
+    'breach.deadline_overdue': [],
+    'breach.closed': ['summary'],
+    'breach.reopened': ['reason'],
+  },
+  'stream',
+);

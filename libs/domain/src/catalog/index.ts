@@ -19,3 +19,4 @@ export * from '../law/transfers';
 export * from '../law/dpia';
 export * from './manifest-yaml';
 export * from './ropa';
+export * from './personal-fields';

@@ -1,12 +1,24 @@
+import { declarePersonalFields } from '../shared/personal-fields';
+import type { ConsentEventType } from './events';
+
+const PROOF = ['proof.ip_address', 'proof.user_agent', 'proof.page', 'consent_string', 'extra'];
+
 /**
  * Personal fields of consent events, encrypted with the subject's data key before they reach the
  * log (ARCHITECTURE invariant 2): network identifiers, the page (paths can carry identifiers), the
- * signal strings (a TC string is personal data, CJEU C-604/22) and caller-supplied free text.
- * Everything else is PII-free by construction.
+ * signal strings (a TC string is personal data, CJEU C-604/22) and caller-supplied free text (the
+ * extra metadata, a restriction's reason). The rest is ids, the pseudonymous subject key, taxonomy
+ * codes, times and server-written details (`Sec-GPC: 1`, a GPP section id): PII-free by construction.
  */
-export const CONSENT_PERSONAL_FIELDS: ReadonlyArray<{ readonly type: string; readonly paths: readonly string[] }> = [
-  { type: 'consent.given', paths: ['proof.ip_address', 'proof.user_agent', 'proof.page', 'consent_string', 'extra'] },
-  { type: 'consent.renewed', paths: ['proof.ip_address', 'proof.user_agent', 'proof.page', 'consent_string', 'extra'] },
-  { type: 'consent.refused', paths: ['proof.ip_address', 'proof.user_agent', 'proof.page', 'consent_string', 'extra'] },
-  { type: 'consent.processing_restricted', paths: ['reason'] },
-];
+export const CONSENT_PERSONAL_FIELDS = declarePersonalFields<ConsentEventType>({
+  'consent.given': PROOF,
+  'consent.renewed': PROOF,
+  'consent.refused': PROOF,
+  'consent.withdrawn': [],
+  'consent.expired': [],
+  'consent.opt_out_recorded': [],
+  'consent.opt_out_conflict_recorded': [],
+  'consent.processing_restricted': ['reason'],
+  'consent.restriction_lifted': [],
+  'consent.objection_recorded': [],
+});

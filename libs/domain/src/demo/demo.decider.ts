@@ -1,10 +1,16 @@
-import { conflict, invalid, notFound, type Decider, type DomainEvent } from '../shared';
+import { conflict, declarePersonalFields, invalid, notFound, type Decider, type DomainEvent } from '../shared';
 
 /** A deliberately small decider that proves the shape: a to-do list that can be opened, have items added and be closed. */
 export type DemoEvent =
   | DomainEvent<'demo.list_opened', { list_id: string; title: string; opened_at: string }>
   | DomainEvent<'demo.item_added', { list_id: string; item: string; added_at: string }>
   | DomainEvent<'demo.list_closed', { list_id: string; closed_at: string }>;
+
+/** A list's title and items are free text about no one subject: encrypted with a key of the list's stream. */
+export const DEMO_PERSONAL_FIELDS = declarePersonalFields<DemoEvent['type']>(
+  { 'demo.list_opened': ['title'], 'demo.item_added': ['item'], 'demo.list_closed': [] },
+  'stream',
+);
 
 export type DemoCommand =
   | { type: 'OpenList'; listId: string; title: string; now: string }

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../shared';
+import { declarePersonalFields, type DomainEvent } from '../shared';
 import type { MonthCounting } from '../law/establishment';
 import type { Jurisdiction, RequestType } from './request-types';
 import type { AccessScope, VerificationLevel, VerificationMethod } from './verification';
@@ -187,8 +187,34 @@ export type RightsEventType = RightsEvent['type'];
 export const RIGHTS_EVENT_PREFIX = 'rights.';
 export const requestStreamId = (requestId: string) => `dsr-${requestId}`;
 
-/** Personal fields of rights events (encrypted by the codec with the subject's data key, shredded with it). */
-export const RIGHTS_PERSONAL_FIELDS: ReadonlyArray<{ readonly type: string; readonly paths: readonly string[] }> = [
-  { type: 'rights.task_data_received', paths: ['data'] },
-  { type: 'rights.corrections_provided', paths: ['corrections'] },
-];
+/**
+ * Personal fields of rights events (encrypted with the subject's data key, shredded with it): what a
+ * system returned, corrected values, and the free text staff write about the subject's request
+ * (why identity information was asked for, an escalation, a rejection, a restriction lift, the
+ * grounds overriding an objection). Events without `subject_key` are keyed by the subject the
+ * request stream names. Not declared although free text, because a reader still needs it in clear
+ * (docs/security.md): the extension reason (the requests read model shows it) and a system's task
+ * reason (folded by the decider into the completion's reasons).
+ */
+export const RIGHTS_PERSONAL_FIELDS = declarePersonalFields<RightsEventType>({
+  'rights.request_received': [],
+  'rights.corrections_provided': ['corrections'],
+  'rights.receipt_confirmed': [],
+  'rights.identity_info_requested': ['reason'],
+  'rights.identity_verified': [],
+  'rights.request_extended': [],
+  'rights.task_dispatched': [],
+  'rights.recipient_notified': [],
+  'rights.task_result_recorded': [],
+  'rights.task_data_received': ['data'],
+  'rights.task_escalated': ['reason'],
+  'rights.request_completed': [],
+  'rights.request_rejected': ['explanation'],
+  'rights.request_due_soon': [],
+  'rights.request_overdue': [],
+  'rights.restriction_lift_notified': ['reason'],
+  'rights.restriction_lifted': [],
+  'rights.objection_overridden': ['grounds'],
+  'rights.data_released': [],
+  'rights.subject_erased': [],
+});

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './upcasting';
 export * from './text';
 export * from './subject-key';
+export * from './personal-fields';

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { AUDIT_PERSONAL_FIELDS, PERSONAL_DATA_ACCESSED } from '@pl/audit';
+import { DOMAIN_PERSONAL_FIELDS } from '@pl/domain';
+
+const ROOT = join(__dirname, '..', '..');
+const SOURCES = ['libs', 'apps', 'projections'];
+const CONTEXTS = /^(consent|rights|breach|catalog|demo|audit)\./;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name === 'dist') return [];
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.ts$/.test(name) && !/\.(spec|int|e2e)\.ts$/.test(name) ? [path] : [];
+  });
+}
+
+/** Event types as the code writes them: members of an event union and `type: '...'` of emitted events. */
+function typesInSources(): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const file of SOURCES.flatMap((d) => sourceFiles(join(ROOT, d)))) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/DomainEvent<\s*'([a-z_]+\.[a-z_]+)'|\btype:\s*'([a-z_]+\.[a-z_]+)'/g)) {
+      const type = m[1] ?? m[2];
+      if (CONTEXTS.test(type) && !found.has(type)) found.set(type, relative(ROOT, file));
+    }
+  }
+  return found;
+}
+
+describe('personal-field declarations (ARCHITECTURE invariant 13)', () => {
+  const declared = [...DOMAIN_PERSONAL_FIELDS, ...AUDIT_PERSONAL_FIELDS];
+
+  it('cover every event type the deciders and other writers name', () => {
+    const found = typesInSources();
+    expect(found.size).toBeGreaterThan(60);
+    const known = new Set(declared.map((d) => d.type));
+    expect([...found].filter(([type]) => !known.has(type))).toEqual([]);
+    expect(known.has(PERSONAL_DATA_ACCESSED)).toBe(true);
+  });
+
+  it('declare each type once, with distinct dotted paths', () => {
+    const types = declared.map((d) => d.type);
+    expect(types.length).toBe(new Set(types).size);
+    for (const d of declared) {
+      expect(new Set(d.paths).size).toBe(d.paths.length);
+      for (const p of d.paths) expect(p).toMatch(/^[a-z_]+(\.([a-z_]+|\*))*$/);
+    }
+  });
+});
