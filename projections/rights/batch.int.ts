@@ -193,7 +193,7 @@ describe.each(SQL_BACKENDS)('rm_rights (snapshot projection) on %s', (_name, fre
   });
 
   it('gives the same rows whatever the personal fields hold (other ciphertext, shredded key): the fold reads none of them', async () => {
-    expect(personalFieldEvents(log, RIGHTS_PERSONAL_FIELDS, null)).toBe(2);
+    expect(personalFieldEvents(log, RIGHTS_PERSONAL_FIELDS, null)).toBe(7);
     for (const marker of [null, { v: 1, alg: 'AES-256-GCM', ct: 'AAAA' }, 'erased']) {
       expect(await project([withPersonalFields(log, RIGHTS_PERSONAL_FIELDS, marker)])).toEqual(reference);
     }
