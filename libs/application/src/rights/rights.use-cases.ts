@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordPersonalDataAccess } from '@pl/audit';
 import { conflict, invalid, notFound, precondition } from '@pl/domain';
-import { establishmentFromControllers, type Establishment } from '@pl/domain/law/establishment';
+import { establishmentFromControllers } from '@pl/domain/law/establishment';
 import {
   buildAccessReport,
   buildPortabilityExport,
@@ -9,11 +9,7 @@ import {
   reportSections,
   requestStreamId,
   toCsv,
-  type AccessScope,
-  type AgentInfo,
-  type Channel,
   type Jurisdiction,
-  type ObjectionScope,
   type RequestState,
   type RequestType,
   type RightsCommand,
@@ -27,20 +23,13 @@ import { RIGHTS_RATE_LIMITS, SlidingWindowLimiter } from './rate-limit';
 import { reportInput } from './report-input';
 import { loadRequest, runRequestCommand, type RightsResult } from './request-commands';
 
-export interface NewRequest {
-  readonly userId: string;
-  readonly requestType: RequestType;
-  readonly jurisdiction: Jurisdiction;
-  readonly channel: Channel;
-  readonly authorisedAgent?: AgentInfo | null;
-  readonly isAccountHolder?: boolean;
-  readonly accessScope?: AccessScope | null;
-  readonly dataCategories?: string[] | null;
-  readonly objection?: { scope: ObjectionScope; purposes?: string[] | null } | null;
-  readonly corrections?: Record<string, string> | null;
-  /** GDPR: overrides the establishment the catalog's controllers declare (Art. 56; law/establishment.ts). */
-  readonly establishment?: Establishment | null;
-}
+type ReceiveRequest = Extract<RightsCommand, { type: 'ReceiveRequest' }>;
+
+/** A request as a caller files it: the caller's user id (pseudonymised here) and the request's own fields. */
+export type NewRequest = { readonly userId: string } & Pick<
+  ReceiveRequest,
+  'requestType' | 'jurisdiction' | 'channel' | 'authorisedAgent' | 'isAccountHolder' | 'accessScope' | 'dataCategories' | 'objection' | 'corrections' | 'establishment'
+>;
 
 export interface TaskResultInput {
   readonly outcome: TaskOutcome;
