@@ -12,7 +12,7 @@ import { cleanEnv, freePort } from '../support/processes';
  * is stored. Restarted, a retry with the same key answers with the recorded consent and appends
  * nothing. Needs `npm run build` first, like the other tests of the built service.
  */
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 const root = join(__dirname, '../..');
 const main = join(root, 'dist/apps/main.js');

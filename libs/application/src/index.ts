@@ -1,6 +1,7 @@
 export * from './commands/command-context';
 export * from './commands/handle-command';
 export * from './commands/idempotency';
+export * from './commands/append-under-key';
 export * from './projections/projection';
 export * from './projections/checkpoints';
 export * from './projections/runner';

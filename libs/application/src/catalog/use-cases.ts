@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { catalog, fold, invalid, type DomainEvent } from '@pl/domain';
 import type { AppendResult } from '@pl/eventstore';
+import { appendUnderKey } from '../commands/append-under-key';
 import { handleCommand, type HandleResult } from '../commands/handle-command';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
@@ -160,7 +161,9 @@ export function catalogUseCases(deps: Pick<AppDeps, 'store'>) {
     });
     const results: ReceiptResult[] = new Array(batch.length);
     for (const p of planned) {
-      const appended: AppendResult = await store.append(
+      // A retry under the same Idempotency-Key finds these receipts recorded and answers with them.
+      const { appended, recorded } = await appendUnderKey(
+        store,
         catalog.receiptsStream(p.subject),
         p.events.map((e) => ({
           type: e.type,
@@ -168,10 +171,11 @@ export function catalogUseCases(deps: Pick<AppDeps, 'store'>) {
           data: e.data,
           metadata: { event_id: randomUUID(), occurred_at: ctx.now.toISOString(), recorded_at: new Date().toISOString(), actor: ctx.actor, correlation_id: ctx.correlationId, causation_id: ctx.causationId ?? null },
         })),
-        'any',
+        ctx,
+        'RecordReceipts',
       );
       p.items.forEach((item, i) => {
-        const d = p.events[i].data as catalog.ReceiptData;
+        const d = (recorded ?? p.events)[i].data as catalog.ReceiptData;
         results[item.index] = { receipt_id: d.receipt_id, subject_key: p.subject, system_id: d.system_id, category: d.category, purpose: d.purpose, stored_at: d.stored_at, position: appended.position };
       });
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { demo } from '@pl/domain';
 import { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
+import { appendUnderKey } from './append-under-key';
 import { handleCommand } from './handle-command';
 import { newIdempotencyScope, type IdempotencyScope } from './idempotency';
 
@@ -82,5 +83,48 @@ describe.each(SQL_BACKENDS)('handleCommand under an Idempotency-Key on %s', (_na
     const { events } = await store.readStream(stream);
     expect(events.map((e) => e.type)).toEqual(['demo.list_opened', 'demo.item_added']);
     expect(new Set(runs.map((r) => r.metadata[0].event_id)).size).toBe(1);
+  });
+});
+
+describe.each(SQL_BACKENDS)('appendUnderKey on %s', (_name, open) => {
+  let f: FreshDatabase;
+  let store: SqlEventStore;
+  beforeAll(async () => {
+    f = await open();
+    store = new SqlEventStore(f.db);
+    await store.init();
+  });
+  afterAll(async () => {
+    await store.close();
+    await f.drop();
+  });
+
+  const receipt = (n: number) => ({
+    type: 'demo.item_added',
+    schemaVersion: 1,
+    data: { list_id: 'l', item: `item-${n}-${randomUUID()}`, added_at: now },
+    metadata: { event_id: randomUUID(), occurred_at: now, recorded_at: now, actor: 'test', correlation_id: 'c', causation_id: null },
+  });
+
+  it('appends with expected revision any; a rerun of the claim finds its events and appends nothing', async () => {
+    const stream = `receipts-${randomUUID()}`;
+    const claim = randomUUID();
+    const first = await appendUnderKey(store, stream, [receipt(1), receipt(2)], ctx(newIdempotencyScope(claim)), 'RecordReceipts');
+    expect(first.recorded).toBeNull();
+    await appendUnderKey(store, stream, [receipt(3)], ctx(), 'RecordReceipts');
+    const again = newIdempotencyScope(claim);
+    const rerun = await appendUnderKey(store, stream, [receipt(1), receipt(2)], ctx(again), 'RecordReceipts');
+    const { events } = await store.readStream(stream);
+    expect(events).toHaveLength(3);
+    expect(rerun.recorded!.map((e) => e.data)).toEqual(events.slice(0, 2).map((e) => e.data));
+    expect(rerun.appended.position).toEqual(first.appended.position);
+    expect(again.positions).toEqual([first.appended.position]);
+  });
+
+  it('without a key every call appends', async () => {
+    const stream = `receipts-${randomUUID()}`;
+    await appendUnderKey(store, stream, [receipt(1)], ctx(), 'RecordReceipts');
+    await appendUnderKey(store, stream, [receipt(1)], ctx(), 'RecordReceipts');
+    expect((await store.readStream(stream)).events).toHaveLength(2);
   });
 });
