@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { consentStreamId } from '@pl/domain/consent';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 import { gppString, tcString } from '../../../../test/support/consent-signals';
 import { expireDueConsents } from '../../../worker/src/consent/consent-expiry';
@@ -169,6 +171,37 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect(await expireDueConsents(t.infra, new Date())).toBeLessThanOrEqual(1);
     const types = (await t.request('GET', `/consent/${encodeURIComponent('short@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types.filter((x: string) => x === 'consent.expired')).toHaveLength(1);
+  });
+
+  it('validate and the state agree on expiry: a grant past its expiry, or without an expiry date, is expired in both', async () => {
+    const [C, P] = ['user.contact.email', 'marketing.communications.email'];
+    const agree = async (user: string) => {
+      const [v, s] = [(await validate(user, C, P)).body, (await t.request('GET', `/consent/${encodeURIComponent(user)}`)).body];
+      const grant = s.consents.find((g: { data_category: string; processing_purpose: string }) => g.data_category === C && g.processing_purpose === P);
+      return { allowed: v.processing_allowed, reason: v.reason, status: grant?.status };
+    };
+    expect((await t.request('POST', '/consent/record', base({ user_id: 'agree@example.com', expiry_timestamp: iso(1500) }))).status).toBe(201);
+    expect(await agree('agree@example.com')).toEqual({ allowed: true, reason: 'consent_given', status: 'active' });
+    await new Promise((res) => setTimeout(res, 1600));
+    expect(await agree('agree@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });
+
+    // a grant recorded without an expiry date (the API always sets one; an imported or older fact may not)
+    const subjectKey = t.infra.pseudonymizer.subject('undated@example.com');
+    const at = iso(-60_000);
+    const proof = { notice_id: 'n', notice_version: '1', notice_hash: 'a'.repeat(64), privacy_policy_version: '1', method: 'checkbox', channel: 'web', page: null, language: 'en', collected_by: null, ip_address: null, user_agent: null };
+    const data = { consent_id: randomUUID(), subject_key: subjectKey, data_categories: [C], processing_purposes: [P], legal_basis: 'consent', consent_version: 'v1', given_at: at, expires_at: {}, renews: [], proof, consent_string: null, signal: null, extra: null };
+    const metadata = { event_id: randomUUID(), occurred_at: at, recorded_at: at, actor: 'test', correlation_id: randomUUID(), causation_id: null };
+    await t.infra.store.append(consentStreamId(subjectKey), [{ type: 'consent.given', data, metadata }], 'no_stream');
+    for (let i = 0; !(await t.request('GET', `/consent/${encodeURIComponent('undated@example.com')}`)).body.known; i++) {
+      if (i > 200) throw new Error('the consent projection did not catch up');
+      await new Promise((res) => setTimeout(res, 25));
+    }
+    expect(await agree('undated@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });
+    // the worker has no date to record: it appends nothing for it
+    await expireDueConsents(t.infra, new Date());
+    const types = (await t.request('GET', `/consent/${encodeURIComponent('undated@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(['consent.given']);
+    expect(await agree('undated@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });
   });
 
   it('consent_status denied records a refusal; withdrawn withdraws', async () => {

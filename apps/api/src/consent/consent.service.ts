@@ -323,8 +323,8 @@ export class ConsentService {
         data_category: g.category,
         processing_purpose: g.purpose,
         consent_id: g.consent_id,
-        // an active grant past its expiry is reported as expired before the worker's event arrives
-        status: g.status === 'active' && g.expires_at && Date.parse(g.expires_at) <= now ? 'expired' : g.status,
+        // the domain's expiry rule, as validate: an active grant that is not current reads expired
+        status: consent.statusAt(g, now),
         legal_basis: g.legal_basis,
         consent_version: g.consent_version,
         given_at: g.given_at,

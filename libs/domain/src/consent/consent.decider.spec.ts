@@ -3,6 +3,8 @@ import { spec } from '../shared/testing';
 import { GPC_RULE, expiryPolicy } from '../law/consent';
 import { consentDecider, type ConsentCommand } from './decider';
 import type { ConsentEvent, ConsentGivenData, ConsentProof } from './events';
+import { evaluate } from './evaluate';
+import { isCurrent, isDue, statusAt } from './expiry';
 import { evolve, initialConsentState } from './state';
 
 const S = 'sub_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -156,6 +158,41 @@ describe('consent decider', () => {
         },
       ]);
     spec(consentDecider).given([given()]).when({ type: 'ExpireConsents', subjectKey: S, now }).then([]);
+  });
+
+  describe('the one expiry rule (validate, state, renewal, opt-outs and the worker agree)', () => {
+    const at = '2027-03-01T12:00:00.000Z'; // the grant's expiry
+    const undated = given({ expires_at: {} }); // a grant without an expiry date (no consent is recorded so today)
+
+    it('a grant is current until its expiry, then expired; without an expiry date it is never current (deny by default)', () => {
+      const grant = (es: ConsentEvent[]) => Object.values(es.reduce(evolve, initialConsentState()).grants)[0];
+      expect([isCurrent(grant([given()]), '2027-03-01T11:59:59.999Z'), statusAt(grant([given()]), '2027-03-01T11:59:59.999Z')]).toEqual([true, 'active']);
+      expect([isCurrent(grant([given()]), at), statusAt(grant([given()]), at), isDue(grant([given()]), at)]).toEqual([false, 'expired', true]);
+      expect([isCurrent(grant([undated]), now), statusAt(grant([undated]), now), isDue(grant([undated]), now)]).toEqual([false, 'expired', false]);
+      const q = { category: 'user.contact.email', purpose: 'marketing.communications.email' };
+      expect(evaluate([undated].reduce(evolve, initialConsentState()), { ...q, now })).toMatchObject({ allowed: false, reason: 'consent_expired' });
+    });
+
+    it('given a consent, when it is recorded again at its expiry instant, then it is a new consent, not a renewal', () =>
+      spec(consentDecider)
+        .given([given()])
+        .when(record({ consentId: 'c2', now: at, givenAt: at }))
+        .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.given'])));
+
+    it('given a grant without an expiry date, when it is recorded again, then it is a new consent, not a renewal', () =>
+      spec(consentDecider)
+        .given([undated])
+        .when(record({ consentId: 'c2' }))
+        .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.given'])));
+
+    it('given a consent, when the worker ticks at its expiry instant, then it expires (due exactly at expires_at)', () =>
+      spec(consentDecider)
+        .given([given()])
+        .when({ type: 'ExpireConsents', subjectKey: S, now: at })
+        .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.expired'])));
+
+    it('given a grant without an expiry date, when the worker ticks, then nothing is appended (no date to record)', () =>
+      spec(consentDecider).given([undated]).when({ type: 'ExpireConsents', subjectKey: S, now: '2030-01-01T00:00:00.000Z' }).then([]));
   });
 
   it('records a GPC opt-out of sale and sharing once', () => {

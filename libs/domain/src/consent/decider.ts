@@ -10,6 +10,7 @@ import {
 } from '../law/consent';
 import { ageRecordFor, explicitnessFor, type AgeInput } from './conditions';
 import type { ConsentEvent, ConsentProof, GrantRef, SignalSummary } from './events';
+import { isCurrent, isDue } from './expiry';
 import { consentAfterOptOut, folding, gpcOptOut, optOutEvents, type SignalOptOuts } from './opt-outs';
 import { evolve, initialConsentState, grantKey, type ConsentState } from './state';
 import { excludedBy, type Exclusion } from './traits';
@@ -122,7 +123,7 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
     return f.out;
   }
   const pairs = categories.flatMap((c) => purposes.map((p) => f.state.grants[grantKey(c, p)]));
-  const active = pairs.filter((g) => g && g.status === 'active' && g.expires_at !== null && Date.parse(g.expires_at) > Date.parse(now));
+  const active = pairs.filter((g) => g && isCurrent(g, now));
   const renews = uniq(active.map((g) => g!.consent_id));
   const type = active.length === pairs.length ? 'consent.renewed' : 'consent.given';
   const optional = { ...(explicitness ? { explicitness } : {}), ...(age ? { age } : {}) };
@@ -179,7 +180,7 @@ function withdraw(cmd: Extract<ConsentCommand, { type: 'WithdrawConsent' }>, sta
 
 function expire(cmd: Extract<ConsentCommand, { type: 'ExpireConsents' }>, state: ConsentState): ConsentEvent[] {
   const now = iso(cmd.now, 'now');
-  const due = Object.values(state.grants).filter((g) => g.status === 'active' && g.expires_at !== null && Date.parse(g.expires_at) <= Date.parse(now));
+  const due = Object.values(state.grants).filter((g) => isDue(g, now));
   if (!due.length) return [];
   return [
     {
@@ -187,7 +188,7 @@ function expire(cmd: Extract<ConsentCommand, { type: 'ExpireConsents' }>, state:
       data: {
         subject_key: cmd.subjectKey,
         expired_at: now,
-        expired: due.map((g) => ({ category: g.category, purpose: g.purpose, consent_id: g.consent_id, expires_at: g.expires_at! })),
+        expired: due.map((g) => ({ category: g.category, purpose: g.purpose, consent_id: g.consent_id, expires_at: g.expires_at })),
       },
     },
   ];

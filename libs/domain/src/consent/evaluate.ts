@@ -1,6 +1,7 @@
 import { purposeCovers } from '../catalog/taxonomy';
 import { CONSENT_BASES, OBJECTABLE_BASES, RESTRICTION_EXCEPTIONS, STORAGE_UNDER_RESTRICTION, optOutSource, optOutsBlocking } from '../law/consent';
 import type { ConsentSnapshot, Grant } from './state';
+import { isCurrent } from './expiry';
 import { excludedBy, grantCovers, purposeTraits, type PurposeTraits } from './traits';
 
 export interface EvaluationQuery {
@@ -67,7 +68,7 @@ export function evaluate(snapshot: ConsentSnapshot | null, q: EvaluationQuery): 
         .filter((g) => grantCovers(g, q.category, q.purpose))
         .map((g) => (g.status === 'active' && excludedBy(g.exclusions, q.category, q.purpose) ? { ...g, status: 'withdrawn' as const } : g))
     : [];
-  const live = grants.filter((g) => g.status === 'active' && g.expires_at !== null && Date.parse(g.expires_at) > now);
+  const live = grants.filter((g) => isCurrent(g, now));
   // [G] Art. 9(2)(a): only an explicit consent lifts the prohibition of Art. 9(1)
   const explicitEnough = (g: Grant) => !traits.art9_category || g.legal_basis === 'explicit_consent';
   // [G] Art. 8(1), Civ. § 1798.120(c): below the age, only the parent's consent counts

@@ -1,6 +1,7 @@
 import { isSaleOrSharingPurpose } from '../catalog';
 import { GPC_RULE, REASK_AFTER_OPT_OUT_MONTHS, optOutSource, optOutYieldsTo, optOutsBlocking, reaskAllowedFrom, type OptOutKind, type OptOutSource } from '../law/consent';
 import type { ConsentEvent, GrantRef } from './events';
+import { isCurrent } from './expiry';
 import { evolve, type ConsentState, type OptOut } from './state';
 import { purposeTraits } from './traits';
 
@@ -16,8 +17,6 @@ export function gpcOptOut(gpc: boolean | undefined): SignalOptOuts | null {
   return gpc ? { kinds: [...GPC_RULE.opts_out_of], source: 'gpc', detail: 'Sec-GPC: 1' } : null;
 }
 
-const isActive = (g: { status: string; expires_at: string | null }, now: string) => g.status === 'active' && g.expires_at !== null && Date.parse(g.expires_at) > Date.parse(now);
-
 /**
  * Records an opt-out once per (kind, source). Consents it meets (a grant whose purpose the opt-out
  * blocks) end as `opted_out`, one visible conflict per consent: the consumer's later choice wins
@@ -30,7 +29,7 @@ export function optOutEvents(state: ConsentState, subjectKey: string, o: SignalO
   const out: ConsentEvent[] = [{ type: 'consent.opt_out_recorded', data: { subject_key: subjectKey, kinds: missing, source: o.source, recorded_at: now, detail: o.detail } }];
   const byConsent = new Map<string, { refs: GrantRef[]; kinds: Set<OptOutKind> }>();
   for (const g of Object.values(state.grants)) {
-    if (!isActive(g, now)) continue;
+    if (!isCurrent(g, now)) continue;
     const traits = purposeTraits(g.purpose, g.category);
     const hit = optOutsBlocking(traits, traits.sensitive_category === true).filter((k) => missing.includes(k));
     if (!hit.length) continue;
