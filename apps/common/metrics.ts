@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Period of the event-loop delay sampling behind `pl_nodejs_eventloop_lag_*` (a delay longer than this is always seen). */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** One registry per process (API and worker share it when they run together). */
 export class Metrics {
   readonly registry = new Registry();
@@ -16,7 +19,9 @@ export class Metrics {
   readonly dataKeys: Gauge<'status'>;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'pl_' });
+    // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
+    // wakes an idle process 100 times a second, ~0.6 % of a core (docs/benchmarks.md, idle cost).
+    collectDefaultMetrics({ register: this.registry, prefix: 'pl_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.httpDuration = new Histogram({
       name: 'pl_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern',

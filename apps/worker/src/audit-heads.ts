@@ -6,6 +6,8 @@ import {
   headsToPublish,
   markHeadFailed,
   markHeadPublished,
+  nextPublicationAttempt,
+  HEAD_SIGNED_CHANNEL,
   publicationBacklog,
   publishedHead,
   publishedHeadKey,
@@ -30,6 +32,11 @@ export interface HeadPublisherOptions {
   /** Required with tsaUrl: the TSA is an outbound destination like a webhook (invariant 14). */
   readonly outbound?: OutboundPolicy;
   readonly tsaCaCertPem?: string | null;
+  /**
+   * Longest sleep between two passes (default HEAD_PUBLISHER_IDLE_MS). A saved head wakes the
+   * publisher at once (NOTIFY from saveSignedHead) and a failed publication at its retry time; this
+   * pass only covers a wake-up that could not arrive (the listening connection was lost).
+   */
   readonly pollMs?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly metrics?: Metrics;
@@ -39,6 +46,9 @@ export interface HeadPublisherOptions {
 type Known = Pick<StoredSignedHead, 'seq' | 'tx' | 'pos' | 'link'>;
 
 export const HEAD_SIGNED_EVENT_TYPE = 'audit.head_signed';
+
+export const HEAD_PUBLISHER_IDLE_MS = 30_000;
+const PAGE = 100;
 
 /**
  * Publishes every signed head outside the database (ARCHITECTURE invariant 9, docs/audit.md):
@@ -54,6 +64,12 @@ export class HeadPublisher implements WorkerService {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private ticking: Promise<void> | null = null;
+  /** A wake-up arrived during a pass: run another one right after it. */
+  private again = false;
+  private tickFailures = 0;
+  /** The last pass left heads it did not get to (more than a page). */
+  private pending = false;
+  private unlisten: (() => Promise<void>) | null = null;
   private last: Known | null = null;
   private discontinuity: string | null = null;
   private readonly failing = new Map<HeadChannel, number>();
@@ -72,7 +88,15 @@ export class HeadPublisher implements WorkerService {
 
   async start(): Promise<void> {
     this.stopped = false;
+    // a head saved by any process (worker, API, CLI) wakes the publisher; otherwise it sleeps
+    this.unlisten = await this.db.listen(HEAD_SIGNED_CHANNEL, () => this.wake()).catch(() => null);
     this.schedule(0);
+  }
+
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
   }
 
   /** The newest head this key published on Kafka: what a restarted publisher must continue. */
@@ -92,18 +116,39 @@ export class HeadPublisher implements WorkerService {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = null;
+      const idleMs = this.options.pollMs ?? HEAD_PUBLISHER_IDLE_MS;
       this.ticking = this.tick(new Date())
-        .catch((e) => this.options.log?.('error', 'audit head publication tick failed; retrying', { error: (e as Error)?.message }))
-        .finally(() => {
+        .then(async () => {
+          this.tickFailures = 0;
+          return this.untilNextDue(new Date(), idleMs);
+        })
+        .catch((e) => {
+          this.tickFailures++;
+          this.options.log?.('error', 'audit head publication tick failed; retrying', { error: (e as Error)?.message });
+          return backoffDelay(this.tickFailures, 1000, idleMs);
+        })
+        .then((delay) => {
           this.ticking = null;
-          this.schedule(this.options.pollMs ?? 1000);
+          const again = this.again;
+          this.again = false;
+          this.schedule(again ? 0 : delay);
         });
     }, ms);
   }
 
+  /** Until the earliest retry of a failed publication of this key (at most `idleMs`); 0 when heads wait unattempted. */
+  private async untilNextDue(now: Date, idleMs: number): Promise<number> {
+    if (this.pending) return 0;
+    const due = await nextPublicationAttempt(this.db, this.signer.keyId);
+    return due === null ? idleMs : Math.min(idleMs, Math.max(0, due.getTime() - now.getTime()));
+  }
+
   /** One pass over every channel; exposed for tests. */
   async tick(now: Date): Promise<void> {
+    this.pending = false;
     if (!this.prepared) {
       await ensurePublicationSchema(this.db);
       await this.db.exec(WEBHOOK_SCHEMA);
@@ -114,7 +159,9 @@ export class HeadPublisher implements WorkerService {
     if (!lock) return;
     try {
       for (const channel of this.channels()) {
-        for (const head of await headsToPublish(this.db, channel, this.signer.keyId, now)) {
+        const heads = await headsToPublish(this.db, channel, this.signer.keyId, now, PAGE);
+        if (heads.length >= PAGE) this.pending = true;
+        for (const head of heads) {
           const broken = await this.discontinuityOf(head);
           if (broken) {
             if (this.discontinuity !== broken) this.options.log?.('error', 'signed head not published: it does not continue the last published head', { seq: head.seq, reason: broken });
@@ -207,6 +254,8 @@ export class HeadPublisher implements WorkerService {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.unlisten?.().catch(() => undefined);
+    this.unlisten = null;
     await this.ticking;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = null;

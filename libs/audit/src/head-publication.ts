@@ -68,6 +68,16 @@ export async function saveHeadTimestamp(db: SqlExecutor, head: { seq: string; ke
   await db.query('UPDATE audit_signed_heads SET timestamp_token = $3, timestamp_nonce = $4 WHERE seq = $1 AND key_id = $2', [head.seq, head.key_id, token, nonce]);
 }
 
+/** When the earliest retry of an unpublished head of `keyId` is due, on any channel (null: none waits). */
+export async function nextPublicationAttempt(db: SqlExecutor, keyId: string): Promise<Date | null> {
+  const r = await db.query<{ at: number | null }>(
+    'SELECT (extract(epoch FROM min(next_attempt_at)) * 1000)::float8 AS at FROM audit_head_publications WHERE key_id = $1 AND published_at IS NULL',
+    [keyId],
+  );
+  const at = r.rows[0]?.at;
+  return at === null || at === undefined ? null : new Date(Number(at));
+}
+
 export interface PublicationBacklog {
   readonly channel: string;
   /** Heads not yet published on this channel after at least one failed attempt. */

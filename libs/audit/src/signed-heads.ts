@@ -37,11 +37,18 @@ export interface StoredSignedHead extends SignedHead {
   readonly timestamp_nonce?: string | null;
 }
 
+/** NOTIFY channel on which saveSignedHead announces a stored head (payload: its seq): the publisher listens. */
+export const HEAD_SIGNED_CHANNEL = 'audit_head_signed';
+
 export async function saveSignedHead(db: SqlExecutor, head: SignedHead, publicKeyPem: string): Promise<void> {
   await ensureSignedHeadsSchema(db);
   await db.query(
-    `INSERT INTO audit_signed_heads (seq, key_id, tx, pos, link, signed_at, signature, public_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq, key_id) DO NOTHING`,
+    `WITH saved AS (
+       INSERT INTO audit_signed_heads (seq, key_id, tx, pos, link, signed_at, signature, public_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (seq, key_id) DO NOTHING
+       RETURNING seq
+     )
+     SELECT pg_notify('${HEAD_SIGNED_CHANNEL}', seq::text) FROM saved`,
     [head.seq, head.key_id, head.tx, head.pos, head.link, head.signed_at, head.signature, publicKeyPem],
   );
 }
