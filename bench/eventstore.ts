@@ -2,11 +2,12 @@
  * Event store benchmark: single-event append throughput with 1 and 16 concurrent writers, and the
  * catch-up rate of a subscription over N events, on PostgreSQL (a fresh database) and PGlite.
  *
- *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all] [--seconds 10] [--writers 16[,32]] [--events 100000] [--reference] [--latency]
+ *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all|none] [--seconds 10] [--writers 16[,32]] [--events 100000] [--reference] [--latency] [--notify]
  *
  *   --backend: postgres, pglite (on disk, temp dir), pglite-memory; --reference adds a PostgreSQL run with
  *   synchronous_commit=off to show what the commit flush costs; --latency measures the append-to-delivery
- *   latency of a live subscription while the writers append.
+ *   latency of a live subscription while the writers append; --notify runs the PostgreSQL appends
+ *   with and without NOTIFY side by side (the store sends it by default, to wake other processes).
  *
  * Prints one line per figure and a markdown table at the end (copy it into docs/benchmarks.md).
  */
@@ -26,6 +27,7 @@ interface Args {
   writers: number[];
   reference: boolean;
   latency: boolean;
+  notify: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     writers: get('writers', '16').split(',').map(Number),
     reference: argv.includes('--reference'),
     latency: argv.includes('--latency'),
+    notify: argv.includes('--notify'),
   };
 }
 
@@ -154,11 +157,30 @@ async function asyncCommitReference(args: Args, rows: string[]): Promise<void> {
   }
 }
 
+/** PostgreSQL appends with and without the NOTIFY that wakes other processes' subscribers, alternated in one run. */
+async function notifyCost(args: Args, rows: string[]): Promise<void> {
+  for (const writers of [1, ...args.writers]) {
+    for (const notify of [false, true, false, true]) {
+      const fresh = await open('postgres', writers);
+      const store = new SqlEventStore(fresh.db, { notify });
+      try {
+        await store.init();
+        const r = await appendThroughput(store, writers, args.seconds);
+        console.log(`postgres, notify ${notify ? 'on' : 'off'}: append, ${writers} writer(s): ${r.perSecond.toFixed(0)} events/s`);
+        rows.push(`| postgres, NOTIFY ${notify ? 'on (default)' : 'off'} | single-event append, ${writers} writer${writers > 1 ? 's' : ''} | ${r.perSecond.toFixed(0)} events/s | ${r.events} events in ${args.seconds} s |`);
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rows: string[] = [];
   console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
-  for (const backend of args.backends) {
+  for (const backend of args.backends.filter((b) => b !== 'none')) {
     for (const writers of [1, ...args.writers]) {
       const fresh = await open(backend, writers);
       const store = new SqlEventStore(fresh.db);
@@ -201,6 +223,7 @@ async function main(): Promise<void> {
     }
   }
   if (args.reference && args.backends.includes('postgres')) await asyncCommitReference(args, rows);
+  if (args.notify) await notifyCost(args, rows);
   console.log(['', '| backend | measurement | rate | run |', '|---|---|---|---|', ...rows].join('\n'));
 }
 

@@ -24,7 +24,7 @@ import { rightsProjection } from '@pl/projections/rights';
 import { loadConfig } from '../apps/common/config';
 import { createInfrastructure, type Infrastructure } from '../apps/common/infrastructure';
 import { startWorker } from '../apps/worker/src/worker';
-import { rightsVerification } from '../apps/worker/src/registry';
+import { rightsVerificationProcessManager } from '@pl/application/rights';
 import { rightsResultRecorder } from '../apps/worker/src/rights-results';
 import { freshPostgres } from '../test/support/databases';
 
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       const relay = new KafkaRelay(infra.db, infra.store, { kafka, name: `relay:bench-${randomUUID().slice(0, 8)}`, routes: ROUTES.filter((r) => r.match.startsWith('rights.')), stateTopics: [] });
       const results = new RightsResultsConsumer({ kafka, groupId: `bench-results-${randomUUID()}`, onResult: rightsResultRecorder(infra), fromBeginning: false });
       // the verification process manager withdraws, shreds, analyses and dispatches once the verification is recorded
-      const worker = await startWorker(infra, { projections: [rightsProjection, consentProjection], processManagers: [rightsVerification], services: [] });
+      const worker = await startWorker(infra, { projections: [rightsProjection, consentProjection], processManagers: [], eventProcessManagers: [rightsVerificationProcessManager()], services: [] });
       stops.push(() => worker.stop());
       relay.start();
       stops.push(() => relay.stop());
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     // access report over a subject with `accessEvents` events (no worker: the projections are rebuilt once)
     const user = `bench-access-${randomUUID()}`;
     await seedSubject(infra, user, accessEvents);
-    const worker = await startWorker(infra, { projections: [rightsProjection, consentProjection], processManagers: [], services: [] });
+    const worker = await startWorker(infra, { projections: [rightsProjection, consentProjection], processManagers: [], eventProcessManagers: [], services: [] });
     stops.push(() => worker.stop());
     const id = await service.forAuthenticatedUser(user, 'access', 'GDPR', ctx());
     const timings: number[] = [];

@@ -264,7 +264,7 @@ describe('readiness (PGlite)', () => {
     try {
       expect((await t.request('GET', '/health', undefined, null)).status).toBe(200);
       // a worker outside the API process (not known to it) projects, then stops
-      const worker = await startWorker(t.infra, { projections: [eventCountsProjection], processManagers: [], services: [] });
+      const worker = await startWorker(t.infra, { projections: [eventCountsProjection], processManagers: [], eventProcessManagers: [], services: [] });
       const first = await t.request('POST', '/demo/lists', { title: 'x' });
       expect(first.status).toBe(201);
       await eventually(() => t.request('GET', '/health', undefined, null), (r) => r.status === 200 && r.body.checks.projections.detail.length === 1);

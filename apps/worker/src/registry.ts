@@ -1,4 +1,4 @@
-import type { ProjectionDefinition } from '@pl/application';
+import type { EventProcessManager, ProjectionDefinition } from '@pl/application';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { breachClocksProcessManager } from './breach/breach-clocks';
@@ -12,14 +12,16 @@ import { retentionProcessManager } from './retention.process-manager';
 import { rightsClocksProcessManager } from './rights-clocks';
 import { auditChainProjection } from '@pl/projections/audit_chain';
 import { auditSigningProcessManager } from './audit-signing';
-import { RIGHTS_VERIFICATION_PM, rightsVerificationProcessManager } from '@pl/application/rights';
-import { onTheProcessManagerLoop } from './event-process-managers';
+import { rightsVerificationProcessManager } from '@pl/application/rights';
 
 /** Every read model the worker keeps. Add a context's projections here. */
 export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection, catalogProjection, dataMapProjection, auditChainProjection];
 
-/** What follows a verified request, fed by the facts (libs/application/src/rights/verification.process-manager.ts). */
-export const rightsVerification = onTheProcessManagerLoop(RIGHTS_VERIFICATION_PM, () => rightsVerificationProcessManager());
-
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager, auditSigningProcessManager, rightsVerification];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager, auditSigningProcessManager];
+
+/** Every fact-fed process manager the worker runs (invariant 12): each follows the log from its own checkpoint. */
+export const EVENT_PROCESS_MANAGERS: EventProcessManager[] = [
+  // what follows a verified request (libs/application/src/rights/verification.process-manager.ts)
+  rightsVerificationProcessManager(),
+];

@@ -1,16 +1,18 @@
-import { ProjectionRunner, StuckTracker, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import { ConsumerEngine, eventProcessManagerRunner, ProjectionRunner, type EventProcessManager, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import type { ProcessManager } from './process-manager';
 import type { WorkerService } from './worker-service';
-import { PROCESS_MANAGERS, PROJECTIONS } from './registry';
+import { EVENT_PROCESS_MANAGERS, PROCESS_MANAGERS, PROJECTIONS } from './registry';
 import { propagationServices } from './propagation';
 import { reportFailure, reportStuck } from './stuck-reporter';
 
 export interface WorkerOptions {
   readonly projections?: readonly ProjectionDefinition[];
   readonly processManagers?: readonly ProcessManager[];
+  /** Fact-fed process managers (default: every one registered). */
+  readonly eventProcessManagers?: readonly EventProcessManager[];
   /** Extra long-running services (e.g. the Kafka relay) started and stopped with the worker. */
   readonly services?: readonly WorkerService[];
   readonly logger?: Logger;
@@ -24,77 +26,55 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Projection runners, process managers and services, in one process (no HTTP). */
+/** Projection runners, process managers and services, in one process (no HTTP), all on the consumer engine. */
 export async function startWorker(infra: Infrastructure, options: WorkerOptions = {}): Promise<RunningWorker> {
   const metrics = processMetrics();
   const log = options.logger;
-  const runners = (options.projections ?? PROJECTIONS).map(
-    (def) =>
-      new ProjectionRunner(infra.db, infra.store, def, {
-        onBatch: (name, n) => metrics.projectionEvents.inc({ projection: name }, n),
-        onError: reportFailure(log),
-        onStateChange: reportStuck(log),
-      }),
-  );
-  for (const r of runners) {
-    metrics.projectionStuck.set({ projection: r.def.name }, 0);
+  const reporting = { onError: reportFailure(log), onStateChange: reportStuck(log) };
+  const countBatch = { onBatch: (name: string, n: number) => metrics.projectionEvents.inc({ projection: name }, n) };
+  const runners = (options.projections ?? PROJECTIONS).map((def) => new ProjectionRunner(infra.db, infra.store, def, { ...reporting, ...countBatch }));
+  // fact-fed process managers: followers of the log like projections, reported (lag, stuck) with them
+  const eventManagers = (options.eventProcessManagers ?? EVENT_PROCESS_MANAGERS).map((pm) => eventProcessManagerRunner(pm, infra, { ...reporting, ...countBatch }));
+  for (const r of [...runners, ...eventManagers]) {
+    metrics.projectionStuck.set({ projection: r.name }, 0);
     await r.start();
   }
 
-  const timers: NodeJS.Timeout[] = [];
-  let stopping = false;
-  const inFlight = new Set<Promise<void>>();
-  const failed = reportFailure(log);
-  const pmHealth = new Map<string, StuckTracker>();
-  for (const pm of options.processManagers ?? PROCESS_MANAGERS) {
-    // invariant 11: a manager whose ticks keep failing is stuck, like a projection (fault row, metric, one log line)
-    const health = new StuckTracker(infra.db, `process_manager:${pm.name}`, { onStateChange: reportStuck(log) });
-    pmHealth.set(pm.name, health);
-    const run = async () => {
-      if (stopping) return;
-      const lock = await infra.db.tryLock(`pm:${pm.name}`);
-      if (!lock) return;
-      try {
-        await pm.tick(infra, new Date());
-        metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'ok' });
-        await health.succeeded();
-      } catch (e) {
-        metrics.processManagerRuns.inc({ process_manager: pm.name, outcome: 'error' });
-        const { errorClass, failures } = health.noteFailure(e);
-        failed(`process_manager:${pm.name}`, e, failures);
-        if (!stopping) await health.settleFailure(errorClass);
-      } finally {
-        await lock.release();
-      }
-    };
-    timers.push(
-      setInterval(() => {
-        const p = run().finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }, pm.intervalMs),
-    );
-  }
+  // clock-driven process managers: the engine's lock, retry and stuck state, with a timer as trigger
+  const clockManagers = (options.processManagers ?? PROCESS_MANAGERS).map((pm) => ({
+    pm,
+    engine: new ConsumerEngine(
+      infra.db,
+      null,
+      { kind: 'clock', name: `process_manager:${pm.name}`, lockName: `pm:${pm.name}`, intervalMs: pm.intervalMs, tick: (now) => pm.tick(infra, now) },
+      { ...reporting, onTick: (_name, outcome) => metrics.processManagerRuns.inc({ process_manager: pm.name, outcome }) },
+    ),
+  }));
+  for (const m of clockManagers) await m.engine.start();
 
   const services = options.services ?? propagationServices(infra, log);
   for (const s of services) await s.start();
 
   return {
-    projections: () => runners.map((r) => r.status()),
-    services: () => [
-      ...services.map((s) => ({ name: s.name, ...s.status() })),
-      ...(pmHealth.size ? [processManagersStatus(pmHealth)] : []),
-    ],
+    projections: () => [...runners.map((r) => r.status()), ...eventManagers.map((e) => statusOf(e))],
+    services: () => [...services.map((s) => ({ name: s.name, ...s.status() })), ...(clockManagers.length ? [processManagersStatus(clockManagers)] : [])],
     stop: async () => {
-      stopping = true;
-      timers.forEach(clearInterval);
-      await Promise.all([...inFlight]);
+      for (const m of clockManagers) await m.engine.stop();
       for (const s of services) await s.stop().catch(() => undefined);
-      for (const r of runners) await r.stop();
+      for (const r of [...eventManagers, ...runners]) await r.stop();
     },
   };
 }
 
-function processManagersStatus(health: ReadonlyMap<string, StuckTracker>): { name: string; ready: boolean; detail: unknown } {
-  const detail = [...health].map(([name, h]) => ({ name, ...h.state() }));
+function statusOf(engine: ConsumerEngine): RunnerStatus {
+  const { phase: _phase, ...status } = engine.status();
+  return status;
+}
+
+function processManagersStatus(managers: ReadonlyArray<{ pm: ProcessManager; engine: ConsumerEngine }>): { name: string; ready: boolean; detail: unknown } {
+  const detail = managers.map(({ pm, engine }) => {
+    const { lastError, failures, stuck } = engine.status();
+    return { name: pm.name, lastError, failures, stuck };
+  });
   return { name: 'process_managers', ready: detail.every((d) => d.stuck === null), detail };
 }

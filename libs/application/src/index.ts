@@ -11,3 +11,4 @@ export * from './core/app-deps';
 export * from './projections/snapshot';
 export * from './consumers/engine';
 export * from './catalog';
+export * from './consumers/event-process-manager';

@@ -1,11 +1,10 @@
-import { LOG_START, comparePositions, positionToString, type LogPosition, type RecordedEvent } from '@pl/domain';
-import type { EventStore, SqlDatabase, SqlLock, Subscription } from '@pl/eventstore';
-import { CHECKPOINT_SCHEMA, readCheckpoint, writeCheckpoint } from '@pl/application';
+import { positionToString, type LogPosition, type RecordedEvent } from '@pl/domain';
+import type { EventStore, SqlDatabase } from '@pl/eventstore';
+import { ConsumerEngine, type StuckTrackerOptions } from '@pl/application';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { eventMessageOf, ROUTES, type OutboundMessage, type Route } from './routing';
 import { StateTopicFolder, type StateTopicBinding } from './state-topic';
 import { ensureTopics, TOPIC_SPECS, type TopicSpec } from './topics';
-import { backoffDelay } from './backoff';
 
 export type RelayState = 'idle' | 'standby' | 'connecting' | 'running' | 'retrying' | 'stopped';
 
@@ -22,14 +21,14 @@ export interface RelayStatus {
   readonly lastPublishedAt: string | null;
 }
 
-export interface RelayOptions {
+export interface RelayOptions extends StuckTrackerOptions {
   readonly kafka: Kafka;
   /** Checkpoint name in projection_checkpoints and lock name; one active relay per name. */
   readonly name?: string;
   readonly routes?: readonly Route[];
   readonly stateTopics?: readonly StateTopicBinding<any>[];
   readonly topics?: readonly TopicSpec[];
-  /** Retry delay after a failure: exponential from initialMs to maxMs, with full jitter. */
+  /** Retry delay after a failure: doubling from initialMs to maxMs. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Per-send broker timeout (ms) before the batch counts as failed and is retried from the checkpoint. */
   readonly sendTimeoutMs?: number;
@@ -50,47 +49,65 @@ export interface RelayOptions {
 }
 
 /**
- * Follows the log from its own checkpoint and publishes to Kafka. The checkpoint advances only after
- * the broker acknowledged the batch (acks=all, idempotent producer), so a crash or outage re-sends
- * from the checkpoint: at-least-once, consumers de-duplicate on the event id header.
+ * Follows the log from its own checkpoint and publishes to Kafka, as an at-least-once consumer of
+ * the engine: the checkpoint advances only after the broker acknowledged the batch (acks=all,
+ * idempotent producer), so a crash or outage re-sends from the checkpoint; consumers de-duplicate
+ * on the event id header.
  */
 export class KafkaRelay {
   readonly name: string;
-  private state: RelayState = 'idle';
+  private readonly engine: ConsumerEngine;
   private ready = false;
-  private position: LogPosition | null = null;
   private published = 0;
-  private attempts = 0;
   private lastError: string | null = null;
   private lastPublishedAt: Date | null = null;
-  private stopped = true;
-  private loop: Promise<void> | null = null;
-  private lock: SqlLock | null = null;
   private producer: Producer | null = null;
   private admin: Admin | null = null;
-  private subscription: Subscription | null = null;
-  private wakeSleep: (() => void) | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly folders: StateTopicFolder<any>[];
-  private readonly positionWaiters = new Set<{ target: LogPosition; resolve: () => void }>();
 
   constructor(
-    private readonly db: SqlDatabase,
-    private readonly store: EventStore,
+    db: SqlDatabase,
+    store: EventStore,
     private readonly options: RelayOptions,
   ) {
     this.name = options.name ?? 'relay:kafka';
     this.folders = (options.stateTopics ?? []).map((b) => new StateTopicFolder(b, store));
+    this.engine = new ConsumerEngine(
+      db,
+      store,
+      {
+        kind: 'at-least-once',
+        name: this.name,
+        batchSize: options.batchSize ?? 2000,
+        activate: () => this.connect(),
+        deactivate: () => this.teardown(),
+        deliver: (events) => this.publish(events),
+      },
+      {
+        standbyRetryMs: options.standbyRetryMs,
+        errorRetryMs: options.backoff?.initialMs ?? 200,
+        maxErrorRetryMs: options.backoff?.maxMs ?? 10_000,
+        stuckAfterFailures: options.stuckAfterFailures,
+        onStateChange: options.onStateChange,
+        onError: (_name, e, failures) => {
+          this.ready = false;
+          this.lastError = e instanceof Error ? e.message : String(e);
+          if (failures === 1) this.options.log?.('warn', 'relay failed; retrying from its checkpoint', { relay: this.name, error: this.lastError });
+        },
+      },
+    );
   }
 
   status(): RelayStatus {
+    const s = this.engine.status();
     return {
       name: this.name,
-      state: this.state,
+      state: s.phase === 'activating' ? 'connecting' : s.phase,
       ready: this.ready,
-      position: this.position ? positionToString(this.position) : null,
+      position: s.position ? positionToString(s.position) : null,
       published: this.published,
-      attempts: this.attempts,
+      attempts: s.failures,
       lastError: this.lastError,
       lastPublishedAt: this.lastPublishedAt?.toISOString() ?? null,
     };
@@ -98,63 +115,20 @@ export class KafkaRelay {
 
   /** Starts in the background and returns at once: an unreachable broker never blocks the caller. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    void this.engine.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeSleep?.();
-    await this.subscription?.stop();
-    await this.loop;
-    this.state = 'stopped';
+    await this.engine.stop();
     this.ready = false;
   }
 
   /** Resolves once the relay has published and checkpointed everything up to `target` (tests, benchmarks). */
   waitFor(target: LogPosition, timeoutMs = 30_000): Promise<void> {
-    if (this.position && comparePositions(this.position, target) >= 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter = { target, resolve: () => (clearTimeout(timer), resolve()) };
-      const timer = setTimeout(() => {
-        this.positionWaiters.delete(waiter);
-        reject(new Error(`relay did not reach ${positionToString(target)} within ${timeoutMs} ms (${JSON.stringify(this.status())})`));
-      }, timeoutMs);
-      this.positionWaiters.add(waiter);
-    });
+    return this.engine.waitFor(target, timeoutMs);
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.lock ??= await this.db.tryLock(this.name);
-        if (!this.lock) {
-          this.state = 'standby';
-          await this.sleep(this.options.standbyRetryMs ?? 2000);
-          continue;
-        }
-        await this.runActive();
-      } catch (e) {
-        if (this.stopped) break;
-        this.attempts++;
-        this.ready = false;
-        this.state = 'retrying';
-        this.lastError = e instanceof Error ? e.message : String(e);
-        const delay = backoffDelay(this.attempts, this.options.backoff?.initialMs ?? 200, this.options.backoff?.maxMs ?? 10_000);
-        this.options.log?.('warn', 'relay failed; retrying from its checkpoint', { relay: this.name, attempt: this.attempts, delay_ms: delay, error: this.lastError });
-        await this.teardown();
-        await this.sleep(delay);
-      }
-    }
-    await this.teardown();
-    await this.lock?.release().catch(() => undefined);
-    this.lock = null;
-  }
-
-  private async runActive(): Promise<void> {
-    this.state = 'connecting';
-    await this.db.exec(CHECKPOINT_SCHEMA);
+  private async connect(): Promise<void> {
     const kafka = this.options.kafka;
     this.admin = kafka.admin({ retry: { retries: 2 } });
     await this.admin.connect();
@@ -166,26 +140,14 @@ export class KafkaRelay {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     await this.producer.connect();
-    const cp = await readCheckpoint(this.db, this.name);
-    const from = cp?.position ?? LOG_START;
-    this.position = from;
     for (const f of this.folders) f.reset();
-    this.state = 'running';
     this.ready = true;
     this.lastError = null;
-    this.options.log?.('info', 'relay running', { relay: this.name, from: positionToString(from) });
-    const sub = this.store.subscribe(from, (events, checkpoint) => this.publish(events, checkpoint), { maxCount: this.options.batchSize ?? 2000 });
-    this.subscription = sub;
+    this.options.log?.('info', 'relay running', { relay: this.name });
     this.startProbe();
-    try {
-      await sub.done;
-    } finally {
-      this.subscription = null;
-      this.stopProbe();
-    }
   }
 
-  private async publish(events: RecordedEvent[], checkpoint: LogPosition): Promise<void> {
+  private async publish(events: readonly RecordedEvent[]): Promise<void> {
     const messages: OutboundMessage[] = [];
     for (const e of events) {
       const m = eventMessageOf(e, this.options.routes ?? ROUTES);
@@ -210,28 +172,19 @@ export class KafkaRelay {
       }
       await this.options.afterSend?.(messages);
     }
-    await writeCheckpoint(this.db, this.name, checkpoint, 1, events.length);
-    this.position = checkpoint;
     this.published += messages.length;
     if (messages.length) this.lastPublishedAt = new Date();
     this.ready = true;
-    this.attempts = 0;
-    for (const w of this.positionWaiters) {
-      if (comparePositions(checkpoint, w.target) >= 0) {
-        this.positionWaiters.delete(w);
-        w.resolve();
-      }
-    }
   }
 
   /** Between batches nothing touches the broker, so a periodic metadata probe keeps `ready` honest. */
   private startProbe(): void {
     const every = this.options.probeIntervalMs ?? 5000;
     const probe = async () => {
-      if (!this.admin || this.stopped) return;
+      if (!this.admin) return;
       try {
         await this.admin.fetchTopicMetadata({ topics: [] });
-        if (this.state === 'running') this.ready = true;
+        if (this.engine.status().phase === 'running') this.ready = true;
       } catch (e) {
         this.ready = false;
         this.lastError = `broker probe failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -241,30 +194,16 @@ export class KafkaRelay {
     this.probeTimer = setTimeout(probe, every);
   }
 
-  private stopProbe(): void {
+  private async teardown(): Promise<void> {
     if (this.probeTimer) clearTimeout(this.probeTimer);
     this.probeTimer = null;
-  }
-
-  private async teardown(): Promise<void> {
-    this.stopProbe();
+    this.ready = false;
     const p = this.producer;
     const a = this.admin;
     this.producer = null;
     this.admin = null;
     await p?.disconnect().catch(() => undefined);
     await a?.disconnect().catch(() => undefined);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeSleep = done;
-    });
   }
 }
 

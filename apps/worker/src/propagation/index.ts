@@ -20,6 +20,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-relay', log: log ? (e) => (e.level === 'error' ? log.error(e, e.message) : undefined) : undefined }),
       stateTopics: [consentStateBinding],
       log: (level, message, fields) => log?.[level](fields ?? {}, message),
+      onStateChange: reportStuck(log),
     });
     services.push({
       name: 'kafka_relay',
@@ -37,7 +38,6 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {
     policy: infra.outbound,
     onAttempt: (outcome) => processMetrics().outboundCalls.inc({ caller: 'webhooks', outcome }),
-    pollMs: 500,
     log: (level, message, fields) => log?.[level](fields ?? {}, message),
   });
   services.push({

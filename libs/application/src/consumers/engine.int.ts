@@ -6,7 +6,9 @@ import { newEvent } from '../../test/support';
 import { readCheckpoint, waitForCheckpoint } from '../projections/checkpoints';
 import { readFaults } from '../projections/faults';
 import type { RunnerStateChange } from '../projections/stuck-tracker';
+import type { AppDeps, EventProcessManager } from '../core/app-deps';
 import { ConsumerEngine, type Consumer, type ConsumerEngineOptions } from './engine';
+import { eventProcessManagerRunner } from './event-process-manager';
 
 jest.setTimeout(120_000);
 
@@ -155,6 +157,30 @@ describe.each(SQL_BACKENDS)('ConsumerEngine on %s', (_name, open) => {
     await waitForCheckpoint(f.db, 'waited', p, 5_000, 60_000);
     await engine.waitFor(p);
     await expect(engine.waitFor({ tx: p.tx + 1_000_000n, pos: p.pos + 1_000_000n }, 200)).rejects.toThrow(/did not reach/);
+  });
+
+  it('a fact-fed process manager gets its events in order, checkpointed one by one: a failure repeats that event only', async () => {
+    const handled: string[] = [];
+    let failOnce = true;
+    const pm: EventProcessManager = {
+      name: 'engine_test_pm',
+      typePrefixes: ['pmtest.'],
+      async handle(e) {
+        handled.push(e.type);
+        if (e.type === 'pmtest.b' && failOnce) {
+          failOnce = false;
+          throw new Error('step failed');
+        }
+      },
+    };
+    const head = await append('pmtest', 'pmtest.a', 'other.x', 'pmtest.b', 'pmtest.c');
+    // this manager uses nothing of its deps but the log and the database the engine runs on
+    const engine = eventProcessManagerRunner(pm, { db: f.db, store } as Partial<AppDeps> as AppDeps, { errorRetryMs: 50 });
+    engines.push(engine);
+    await engine.start();
+    await engine.waitFor(head);
+    expect(handled).toEqual(['pmtest.a', 'pmtest.b', 'pmtest.b', 'pmtest.c']);
+    expect(comparePositions((await readCheckpoint(f.db, 'pm:engine_test_pm'))!.position, head)).toBeGreaterThanOrEqual(0);
   });
 
   it('a clock consumer ticks under its lock; failing ticks count towards stuck and are retried no later than the interval', async () => {

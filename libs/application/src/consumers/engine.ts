@@ -37,6 +37,8 @@ export interface TransactionalConsumer extends LogConsumerBase {
  */
 export interface AtLeastOnceConsumer extends LogConsumerBase {
   readonly kind: 'at-least-once';
+  /** Checkpoint after each event rather than each batch (a failure then repeats one event, not the batch). */
+  readonly checkpointEach?: boolean;
   deliver(events: readonly RecordedEvent[], checkpoint: LogPosition): Promise<void>;
 }
 
@@ -208,20 +210,31 @@ export class ConsumerEngine {
         await c.apply(tx, events, checkpoint);
         await writeCheckpoint(tx, c.name, checkpoint, version, events.length);
       });
+    } else if (c.checkpointEach) {
+      for (const e of events) {
+        await c.deliver([e], e.position);
+        await writeCheckpoint(this.db, c.name, e.position, version, 1);
+        this.advanced(e.position, 1);
+      }
+      if (!events.length || comparePositions(checkpoint, events[events.length - 1].position) > 0) await writeCheckpoint(this.db, c.name, checkpoint, version, 0);
     } else {
       await c.deliver(events, checkpoint);
       await writeCheckpoint(this.db, c.name, checkpoint, version, events.length);
     }
+    this.advanced(checkpoint, c.kind === 'at-least-once' && c.checkpointEach ? 0 : events.length);
+    await this.health.succeeded();
+  }
+
+  private advanced(checkpoint: LogPosition, events: number): void {
     this.position = checkpoint;
-    this.options.onBatch?.(c.name, events.length, checkpoint);
-    reportProgress(this.db, c.name, checkpoint);
+    this.options.onBatch?.(this.name, events, checkpoint);
+    reportProgress(this.db, this.name, checkpoint);
     for (const w of this.waiters) {
       if (comparePositions(checkpoint, w.target) >= 0) {
         this.waiters.delete(w);
         w.resolve();
       }
     }
-    await this.health.succeeded();
   }
 
   private async tickLoop(c: ClockConsumer): Promise<void> {

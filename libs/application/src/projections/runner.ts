@@ -67,6 +67,7 @@ export function projectionConsumer(db: SqlDatabase, store: EventStore, def: Proj
  * pause, never skipped. A version change (DDL or semantics) triggers a rebuild by replay before going live.
  */
 export class ProjectionRunner {
+  readonly name: string;
   private readonly engine: ConsumerEngine;
 
   constructor(
@@ -75,6 +76,7 @@ export class ProjectionRunner {
     readonly def: ProjectionDefinition,
     options: RunnerOptions = {},
   ) {
+    this.name = def.name;
     this.engine = new ConsumerEngine(db, store, projectionConsumer(db, store, def), options);
   }
 

@@ -57,9 +57,11 @@ export class StuckTracker {
   async settleFailure(errorClass: string): Promise<void> {
     if (this.failures < (this.options.stuckAfterFailures ?? 3)) return;
     const entering = !this.stuck;
-    if (entering || this.stuck!.errorClass !== errorClass) this.stuck = { since: this.stuck?.since ?? new Date().toISOString(), errorClass };
+    const stuck = entering || this.stuck!.errorClass !== errorClass ? { since: this.stuck?.since ?? new Date().toISOString(), errorClass } : this.stuck!;
     this.faultRecorded = true;
-    await recordFault(this.db, this.name, errorClass, this.failures, new Date(this.stuck!.since)).catch(() => undefined);
+    // recorded first, so whoever sees the state here finds the fault row too (/health of another process)
+    await recordFault(this.db, this.name, errorClass, this.failures, new Date(stuck.since)).catch(() => undefined);
+    this.stuck = stuck;
     if (entering) this.options.onStateChange?.({ projection: this.name, stuck: true, errorClass, failures: this.failures });
   }
 

@@ -8,7 +8,7 @@ export const NOTIFY_CHANNEL = 'es_events_appended';
  * When the condition fails, no row comes back from the stream CTE, nothing is inserted and
  * `revision` is null.
  */
-export function appendStatement(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision, notify = false): { sql: string; params: unknown[]; name: string } {
+export function appendStatement(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): { sql: string; params: unknown[]; name: string } {
   const stream =
     expected === 'no_stream'
       ? `INSERT INTO es_streams (stream_id, revision) VALUES ($1, $2::bigint - 1) ON CONFLICT (stream_id) DO NOTHING RETURNING revision`
@@ -27,7 +27,7 @@ e AS (
 )
 SELECT (SELECT revision::text FROM s) AS revision,
        (SELECT max(global_position)::text FROM e) AS gp,
-       pg_current_xact_id()::text AS tx${notify ? `,\n       pg_notify('${NOTIFY_CHANNEL}', '') AS notified` : ''}`;
+       pg_current_xact_id()::text AS tx`;
   const params = [
     streamId,
     events.length,
@@ -39,7 +39,7 @@ SELECT (SELECT revision::text FROM s) AS revision,
   ];
   if (typeof expected === 'bigint') params.push(expected.toString());
   const variant = expected === 'no_stream' ? 'new' : expected === 'any' ? 'any' : 'exact';
-  return { sql, params, name: `es_append_${variant}${notify ? '_notify' : ''}_v1` };
+  return { sql, params, name: `es_append_${variant}_v1` };
 }
 
 export interface AppendRow {

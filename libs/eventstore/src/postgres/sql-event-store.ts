@@ -18,48 +18,104 @@ import { migrateEventStore } from './migrations';
 import { decodeRow, SELECT_COLUMNS, type EventRow } from './rows';
 
 export interface SqlEventStoreOptions {
-  /** Poll interval of subscriptions when idle (ms). Appends from this process wake them at once. */
+  /**
+   * Safety poll of idle subscriptions (ms). Appends through the same database object wake them at
+   * once, and with `notify` so do appends of other processes; the poll only bounds a missed wake.
+   * Default: 30 s on PGlite (this process is the only writer) and on PostgreSQL with `notify`;
+   * 50 ms on PostgreSQL without it (another process's appends are seen only by polling).
+   */
   readonly pollIntervalMs?: number;
   readonly batchSize?: number;
   readonly upcasters?: UpcasterRegistry;
-  /** Also wake subscribers of other processes through NOTIFY (costs a global lock at commit). */
+  /**
+   * PostgreSQL: wake the subscribers of other processes through NOTIFY (default true). Sent after
+   * the append committed, outside its transaction, at most one in flight per process: a burst of
+   * appends costs one or two NOTIFYs, and no append waits for the global lock NOTIFY takes at commit.
+   */
   readonly notify?: boolean;
 }
 
 const EAGER_POLL_MS = 10;
+const SAFETY_POLL_MS = 30_000;
+
+/** Wakes the subscribers of every SqlEventStore on one database object (a process may build several). */
+const appendedSignals = new WeakMap<SqlDatabase, EventEmitter>();
+function appendedSignalOf(db: SqlDatabase): EventEmitter {
+  let e = appendedSignals.get(db);
+  if (!e) {
+    e = new EventEmitter().setMaxListeners(0);
+    appendedSignals.set(db, e);
+  }
+  return e;
+}
 
 /** The event store on PostgreSQL (`pg`) or PGlite: one implementation, the same SQL. */
 export class SqlEventStore implements EventStore {
   readonly backend: 'postgres' | 'embedded';
-  private readonly appended = new EventEmitter();
+  private readonly appended: EventEmitter;
+  private readonly notify: boolean;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly upcasters: UpcasterRegistry;
   private readonly subscriptions = new Set<Subscription>();
-  private listening = false;
+  private listening: Promise<void> | null = null;
+  private notifying: Promise<void> | null = null;
+  private notifyAgain = false;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly options: SqlEventStoreOptions = {},
   ) {
     this.backend = db.kind === 'pglite' ? 'embedded' : 'postgres';
-    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.notify = db.kind === 'postgres' && (options.notify ?? true);
+    this.pollIntervalMs = options.pollIntervalMs ?? (db.kind === 'pglite' || this.notify ? SAFETY_POLL_MS : 50);
     this.batchSize = options.batchSize ?? 1000;
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
-    this.appended.setMaxListeners(0);
+    this.appended = appendedSignalOf(db);
   }
 
   async init(): Promise<void> {
     await migrateEventStore(this.db);
-    if (this.options.notify && !this.listening) {
-      this.listening = true;
-      await this.db.listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'));
+    await this.listen();
+  }
+
+  /** Other processes' appends wake this one's subscribers (PostgreSQL with notify). */
+  private listen(): Promise<void> {
+    if (!this.notify) return Promise.resolve();
+    this.listening ??= this.db
+      .listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'))
+      .then(() => undefined)
+      .catch((e) => {
+        this.listening = null;
+        throw e;
+      });
+    return this.listening;
+  }
+
+  /** One NOTIFY in flight at a time; appends during it ask for one more after it, not one each. */
+  private notifyOthers(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
     }
+    this.notifying = this.db
+      .query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`, [], { name: 'es_notify_v1' })
+      .then(
+        () => undefined,
+        () => undefined, // a lost NOTIFY costs latency only: the safety poll still finds the events
+      )
+      .finally(() => {
+        this.notifying = null;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.notifyOthers();
+        }
+      });
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const { sql, params, name } = appendStatement(streamId, events, expected, this.options.notify);
+    const { sql, params, name } = appendStatement(streamId, events, expected);
     let row: AppendRow;
     try {
       row = (await this.db.query<AppendRow>(sql, params, { name })).rows[0];
@@ -71,6 +127,7 @@ export class SqlEventStore implements EventStore {
     }
     if (row.revision === null || row.gp === null) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
     this.appended.emit('appended');
+    if (this.notify) this.notifyOthers();
     return { nextRevision: BigInt(row.revision), position: { tx: BigInt(row.tx), pos: BigInt(row.gp) } };
   }
 
@@ -145,6 +202,8 @@ export class SqlEventStore implements EventStore {
   }
 
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
+    // a store that was not init()ed here (another process migrated the log) still hears NOTIFY
+    void this.listen().catch(() => undefined);
     let stopping = false;
     let wake: (() => void) | null = null;
     // After an append, its commit may not be readable yet (an older transaction elsewhere on the
@@ -214,6 +273,7 @@ export class SqlEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.notifying;
   }
 
   private toRecorded(row: EventRow): RecordedEvent {

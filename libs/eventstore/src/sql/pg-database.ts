@@ -18,7 +18,8 @@ export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
   private readonly executor: PgExecutor;
-  private listener: PoolClient | null = null;
+  private listener: Promise<PoolClient> | null = null;
+  private closed = false;
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
 
   constructor(config: string | PoolConfig) {
@@ -85,22 +86,12 @@ export class PgDatabase implements SqlDatabase {
 
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
-    if (!this.listener) {
-      this.listener = await this.pool.connect();
-      this.listener.on('notification', (msg) => {
-        for (const cb of this.channels.get(msg.channel) ?? []) cb(msg.payload ?? '');
-      });
-      this.listener.on('error', () => {
-        const broken = this.listener;
-        this.listener = null;
-        broken?.release(true);
-      });
-    }
+    const listener = await this.listenerClient();
     let set = this.channels.get(channel);
     if (!set) {
       set = new Set();
       this.channels.set(channel, set);
-      await this.listener.query(`LISTEN ${channel}`);
+      await listener.query(`LISTEN ${channel}`);
     }
     set.add(onNotify);
     return async () => {
@@ -108,11 +99,45 @@ export class PgDatabase implements SqlDatabase {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.listener) {
-      this.listener.release();
+  /** The one connection that LISTENs; after losing it, a new one listens again on every channel. */
+  private listenerClient(): Promise<PoolClient> {
+    this.listener ??= (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', (msg) => {
+        for (const cb of this.channels.get(msg.channel) ?? []) cb(msg.payload ?? '');
+      });
+      client.on('error', () => {
+        this.listener = null;
+        client.release(true);
+        this.relisten(1000);
+      });
+      return client;
+    })().catch((e) => {
       this.listener = null;
-    }
+      throw e;
+    });
+    return this.listener;
+  }
+
+  private relisten(delayMs: number): void {
+    if (this.closed || !this.channels.size) return;
+    setTimeout(() => {
+      if (this.closed) return;
+      this.listenerClient()
+        .then(async (client) => {
+          for (const channel of this.channels.keys()) await client.query(`LISTEN ${channel}`);
+          // notifications sent while no one listened are lost: wake every listener once
+          for (const set of this.channels.values()) for (const cb of set) cb('');
+        })
+        .catch(() => this.relisten(Math.min(delayMs * 2, 30_000)));
+    }, delayMs).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const listener = await this.listener?.catch(() => null);
+    this.listener = null;
+    listener?.release();
     await this.pool.end();
   }
 }

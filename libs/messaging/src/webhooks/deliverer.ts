@@ -4,7 +4,7 @@ import { backoffDelay } from '../backoff';
 import { HEADERS } from '../topics';
 import type { SecretBox } from './secret-box';
 import { WEBHOOK_HEADERS, signWebhook } from './signature';
-import { WEBHOOK_SCHEMA } from './schema';
+import { DELIVERIES_DUE_CHANNEL, WEBHOOK_SCHEMA } from './schema';
 
 export interface DelivererOptions {
   /** Where deliveries may go: each attempt resolves and checks the URL again and connects only to the vetted address. */
@@ -21,6 +21,10 @@ export interface DelivererOptions {
   /** After this many failed attempts the delivery is dead-lettered (CLI: `webhooks retry`). */
   readonly maxAttempts?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Safety poll (ms). The deliverer sleeps until the next retry falls due or a NOTIFY on
+   * DELIVERIES_DUE_CHANNEL (the dispatcher enqueued, the CLI put dead ones back) wakes it. Default 30 s.
+   */
   readonly pollMs?: number;
   readonly log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -50,6 +54,8 @@ export class WebhookDeliverer {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private ticking = false;
+  private wokenWhileTicking = false;
+  private unlisten: (() => Promise<void>) | null = null;
   private readonly secrets = new Map<string, { sealed: string; secret: string }>();
   private readonly pending = new Set<Promise<void>>();
   private delivered = 0;
@@ -65,7 +71,14 @@ export class WebhookDeliverer {
   async start(): Promise<void> {
     this.stopped = false;
     await this.db.exec(WEBHOOK_SCHEMA);
+    this.unlisten = await this.db.listen(DELIVERIES_DUE_CHANNEL, () => this.wake());
     this.schedule(0);
+  }
+
+  /** Deliveries may have fallen due: look now (or right after the round in progress). */
+  wake(): void {
+    if (this.ticking) this.wokenWhileTicking = true;
+    else this.schedule(0);
   }
 
   status() {
@@ -75,6 +88,8 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.unlisten?.().catch(() => undefined);
+    this.unlisten = null;
     await Promise.allSettled([...this.pending]);
     await this.lock?.release();
     this.lock = null;
@@ -86,26 +101,29 @@ export class WebhookDeliverer {
     this.timer = setTimeout(() => void this.tick(), ms);
   }
 
-  /** One polling round: fills the free slots with due deliveries. */
+  /** One round: fills the free slots with due deliveries, then sleeps until the next one falls due. */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
+    this.wokenWhileTicking = false;
+    let sleepMs = this.options.pollMs ?? 30_000;
     try {
       this.lock ??= await this.db.tryLock(this.name);
-      if (this.lock) await this.fill();
+      if (this.lock) sleepMs = Math.min(sleepMs, (await this.fill()) ?? sleepMs);
     } catch (e) {
       this.options.log?.('warn', 'webhook delivery round failed', { error: e instanceof Error ? e.message : String(e) });
     } finally {
       this.ticking = false;
-      this.schedule(this.lock ? this.options.pollMs ?? 200 : 2000);
+      this.schedule(this.wokenWhileTicking ? 0 : this.lock ? sleepMs : 2000);
     }
   }
 
-  private async fill(): Promise<void> {
+  /** Starts due deliveries in the free slots; returns the ms until the next pending one falls due (null: none). */
+  private async fill(): Promise<number | null> {
     const concurrency = this.options.concurrency ?? 16;
     const perService = this.options.perServiceConcurrency ?? 4;
     const free = concurrency - this.inflight.size;
-    if (free <= 0) return;
+    if (free <= 0) return null;
     const r = await this.db.query<DueRow>(
       `SELECT d.id::text AS id, d.service, d.event_id, d.topic, d.event_type, d.headers, d.body, d.attempts, e.url, e.secret_sealed
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.service = d.service
@@ -133,6 +151,13 @@ export class WebhookDeliverer {
       });
       this.pending.add(p);
     }
+    const next = await this.db.query<{ ms: string | null }>(
+      `SELECT ceil(extract(epoch FROM min(d.next_attempt_at) - now()) * 1000)::text AS ms
+       FROM webhook_deliveries d JOIN webhook_endpoints e ON e.service = d.service
+       WHERE d.status = 'pending' AND e.active AND d.next_attempt_at > now()`,
+    );
+    const ms = next.rows[0]?.ms;
+    return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
   }
 
   private secretOf(row: DueRow): string {

@@ -1,3 +1,6 @@
+/** NOTIFY channel: deliveries became due (enqueued, or dead ones put back); the deliverer wakes on it. */
+export const DELIVERIES_DUE_CHANNEL = 'webhook_deliveries_due';
+
 export const WEBHOOK_SCHEMA = `
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
   service text PRIMARY KEY,

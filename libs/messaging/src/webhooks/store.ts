@@ -4,6 +4,7 @@ import type { SqlExecutor } from '@pl/eventstore';
 import { OutboundRefused, type OutboundPolicy } from '@pl/outbound';
 import { TOPICS } from '../topics';
 import type { SecretBox } from './secret-box';
+import { DELIVERIES_DUE_CHANNEL } from './schema';
 
 /** Topics a webhook endpoint can receive (the compacted state topic is Kafka-only). */
 export const WEBHOOK_TOPICS: readonly string[] = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices, TOPICS.auditHeads];
@@ -177,5 +178,6 @@ export async function retryDeadDeliveries(db: SqlExecutor, filter: { service?: s
      WHERE status = 'dead' AND ($1::text IS NULL OR service = $1) AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[]))`,
     [filter.service ?? null, filter.ids?.length ? filter.ids.map(String) : null],
   );
+  if (r.rowCount) await db.query(`SELECT pg_notify('${DELIVERIES_DUE_CHANNEL}', '')`);
   return r.rowCount;
 }

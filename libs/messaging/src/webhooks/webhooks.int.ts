@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFaults } from '@pl/application';
-import { SqlEventStore } from '@pl/eventstore';
+import { PgDatabase, SqlEventStore } from '@pl/eventstore';
 import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import {
   SecretBox,
@@ -139,6 +139,33 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
     expect(bad.received.length - before).toBe(12);
     expect((await listDeliveries(fresh.db, { service: 'good', status: 'delivered' })).length).toBe(12);
   }, 90_000);
+
+  it('sleeps without polling: woken by the dispatcher\'s enqueue (NOTIFY, another process included), by a retry falling due, and by the CLI retry', async () => {
+    const mode = { mode: 'fail' as 'ok' | 'fail' | 'hang' };
+    const hook = await endpoint(mode);
+    servers.push(hook.server);
+    await registerEndpoint(fresh.db, box, { service: 'sleepy', url: hook.url, topics: [TOPICS.consentEvents] }, policy);
+    // the deliverer on its own connection pool, as in another process; its safety poll far beyond this test
+    const other = new PgDatabase(fresh.url!);
+    try {
+      deliverer = new WebhookDeliverer(other, box, { policy, pollMs: 600_000, maxAttempts: 2, backoff: { initialMs: 300, maxMs: 300 } });
+      await deliverer.start();
+      await new Promise((r) => setTimeout(r, 200));
+      const s = subject();
+      const { position } = await appendTo(store, `consent-${s}`, newEvent('consent.given', { subject_key: s, category: 'contact', purpose: 'p' }));
+      await dispatcher.waitFor(position);
+      // the first attempt follows the enqueue, the second the backoff (~300 ms): neither waits for a poll
+      await waitUntil(() => hook.received.length >= 2, 10_000);
+      await waitUntil(async () => (await listDeliveries(fresh.db, { service: 'sleepy', status: 'dead' })).length === 1, 10_000);
+      mode.mode = 'ok';
+      expect(await retryDeadDeliveries(fresh.db, { service: 'sleepy' })).toBe(1);
+      await waitUntil(async () => (await listDeliveries(fresh.db, { service: 'sleepy', status: 'delivered' })).length === 1, 10_000);
+      expect(hook.received).toHaveLength(3);
+    } finally {
+      await deliverer.stop();
+      await other.close();
+    }
+  }, 60_000);
 
   it('rejects bad registrations and only routes rights tasks of the endpoint\'s system', async () => {
     await expect(registerEndpoint(fresh.db, box, { service: 'Bad Name', url: 'http://x', topics: [TOPICS.consentEvents] }, policy)).rejects.toMatchObject({ code: 'invalid' });

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
+import { newEvent } from '../contract/event-store-contract';
+import type { SqlDatabase } from '../sql/database';
+import { SqlEventStore } from './sql-event-store';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real database, counting the log reads that go through it. */
+function countingReads(db: SqlDatabase): { db: SqlDatabase; reads: () => number } {
+  let reads = 0;
+  const counted = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return (sql: string, ...rest: unknown[]) => {
+          if (/FROM es_events/.test(sql)) reads++;
+          return (target.query as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+        };
+      }
+      const v = (target as any)[prop];
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { db: counted, reads: () => reads };
+}
+
+describe.each(SQL_BACKENDS)('SqlEventStore on %s: idle subscriptions sleep, appends wake them', (_name, open) => {
+  let f: FreshDatabase;
+  beforeAll(async () => {
+    f = await open();
+  });
+  afterAll(async () => f?.drop());
+
+  it('reads nothing while the log is idle, and delivers an append made through another store on the same database at once', async () => {
+    const { db, reads } = countingReads(f.db);
+    const reader = new SqlEventStore(db);
+    // another store object on the same database object (as the API and the worker share one in a process)
+    const writer = new SqlEventStore(db);
+    await writer.init();
+    const received: string[] = [];
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((r) => (caughtUp = r));
+    const sub = reader.subscribe(await reader.headPosition(), async (events) => void received.push(...events.map((e) => e.streamId)), { onCaughtUp: () => caughtUp() });
+    try {
+      await ready;
+      const before = reads();
+      await sleep(1000);
+      // a 50 ms poll would have read about 20 times
+      expect(reads() - before).toBe(0);
+      const id = `wake-${randomUUID()}`;
+      const t0 = Date.now();
+      await writer.append(id, [newEvent('wake.tested', {})], 'no_stream');
+      while (!received.includes(id) && Date.now() - t0 < 5_000) await sleep(5);
+      expect(received).toContain(id);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    } finally {
+      await sub.stop();
+      await reader.close();
+      await writer.close();
+    }
+  }, 60_000);
+});
