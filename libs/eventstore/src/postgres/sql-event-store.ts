@@ -36,6 +36,7 @@ export interface SqlEventStoreOptions {
 }
 
 const EAGER_POLL_MS = 10;
+const EAGER_POLL_MAX_MS = 50;
 const SAFETY_POLL_MS = 30_000;
 
 /** Wakes the subscribers of every SqlEventStore on one database object (a process may build several). */
@@ -61,6 +62,7 @@ export class SqlEventStore implements EventStore {
   private listening: Promise<void> | null = null;
   private notifying: Promise<void> | null = null;
   private notifyAgain = false;
+  private newest: LogPosition | null = null;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -83,7 +85,7 @@ export class SqlEventStore implements EventStore {
   private listen(): Promise<void> {
     if (!this.notify) return Promise.resolve();
     this.listening ??= this.db
-      .listen(NOTIFY_CHANNEL, () => this.appended.emit('appended'))
+      .listen(NOTIFY_CHANNEL, (payload) => this.appended.emit('appended', positionOfPayload(payload)))
       .then(() => undefined)
       .catch((e) => {
         this.listening = null;
@@ -92,14 +94,15 @@ export class SqlEventStore implements EventStore {
     return this.listening;
   }
 
-  /** One NOTIFY in flight at a time; appends during it ask for one more after it, not one each. */
-  private notifyOthers(): void {
+  /** One NOTIFY in flight at a time, carrying the newest position appended; appends during it ask for one more after it, not one each. */
+  private notifyOthers(position: LogPosition): void {
+    if (!this.newest || comparePositions(position, this.newest) > 0) this.newest = position;
     if (this.notifying) {
       this.notifyAgain = true;
       return;
     }
     this.notifying = this.db
-      .query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`, [], { name: 'es_notify_v1' })
+      .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, `${this.newest.tx}:${this.newest.pos}`], { name: 'es_notify_v2' })
       .then(
         () => undefined,
         () => undefined, // a lost NOTIFY costs latency only: the safety poll still finds the events
@@ -108,7 +111,7 @@ export class SqlEventStore implements EventStore {
         this.notifying = null;
         if (this.notifyAgain) {
           this.notifyAgain = false;
-          this.notifyOthers();
+          this.notifyOthers(this.newest!);
         }
       });
   }
@@ -126,9 +129,10 @@ export class SqlEventStore implements EventStore {
       throw e;
     }
     if (row.revision === null || row.gp === null) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
-    this.appended.emit('appended');
-    if (this.notify) this.notifyOthers();
-    return { nextRevision: BigInt(row.revision), position: { tx: BigInt(row.tx), pos: BigInt(row.gp) } };
+    const position = { tx: BigInt(row.tx), pos: BigInt(row.gp) };
+    this.appended.emit('appended', position);
+    if (this.notify) this.notifyOthers(position);
+    return { nextRevision: BigInt(row.revision), position };
   }
 
   private async currentRevision(streamId: string, executor: SqlExecutor = this.db): Promise<bigint | null> {
@@ -206,17 +210,20 @@ export class SqlEventStore implements EventStore {
     void this.listen().catch(() => undefined);
     let stopping = false;
     let wake: (() => void) | null = null;
-    // After an append, its commit may not be readable yet (an older transaction elsewhere on the
-    // server is still open): re-poll from 10 ms, doubling up to the idle interval.
+    // An announced append not read yet: its commit may not be readable at once (an older transaction
+    // elsewhere on the server is still open), so re-poll from 10 ms, doubling up to the old 50 ms
+    // poll, until the subscription has read past it; then sleep until the next append.
+    let pending: LogPosition | null = null;
     let backoffMs = Number.POSITIVE_INFINITY;
-    const onAppended = () => {
+    const onAppended = (at?: LogPosition) => {
+      if (at && (!pending || comparePositions(at, pending) > 0)) pending = at;
       backoffMs = EAGER_POLL_MS;
       wake?.();
     };
     this.appended.on('appended', onAppended);
     const sleep = () =>
       new Promise<void>((resolve) => {
-        const ms = Math.min(backoffMs, this.pollIntervalMs);
+        const ms = Math.min(backoffMs, pending ? EAGER_POLL_MAX_MS : this.pollIntervalMs);
         backoffMs *= 2;
         const t = setTimeout(() => {
           wake = null;
@@ -233,6 +240,7 @@ export class SqlEventStore implements EventStore {
       let caughtUp = false;
       while (!stopping) {
         const page = await this.readPage(position, options);
+        if (pending && comparePositions(page.scannedTo, pending) >= 0) pending = null;
         if (comparePositions(page.scannedTo, position) > 0) {
           await handler(page.events, page.scannedTo);
           position = page.scannedTo;
@@ -279,6 +287,12 @@ export class SqlEventStore implements EventStore {
   private toRecorded(row: EventRow): RecordedEvent {
     return decodeRow(row, this.upcasters);
   }
+}
+
+/** `tx:pos` from another process's NOTIFY; undefined when absent or malformed (a plain wake). */
+function positionOfPayload(payload: string): LogPosition | undefined {
+  const m = /^(\d+):(\d+)$/.exec(payload);
+  return m ? { tx: BigInt(m[1]), pos: BigInt(m[2]) } : undefined;
 }
 
 function isUniqueViolation(e: unknown, constraint: string): boolean {
