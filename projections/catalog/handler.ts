@@ -61,7 +61,7 @@ async function replaceBases(tx: SqlExecutor, activityId: string, activity: catal
   }
 }
 
-/** Idempotent: an event at or before an entity's last (tx, pos) is skipped; versions are keyed on (tx, pos). */
+/** Idempotent: an event at or before an entity's last (tx, pos) is skipped. */
 export async function handleCatalog(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
   for (const e of events) {
     const c = changeOf(e);
@@ -83,11 +83,6 @@ export async function handleCatalog(tx: SqlExecutor, events: readonly RecordedEv
        ON CONFLICT (kind, id) DO UPDATE SET snapshot = EXCLUDED.snapshot, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at,
          last_tx = EXCLUDED.last_tx, last_pos = EXCLUDED.last_pos`,
       [c.kind, c.id, c.parentId, json, c.status, at, txs, pos],
-    );
-    await tx.query(
-      `INSERT INTO entity_versions (kind, id, tx, pos, occurred_at, event_type, snapshot, status) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-       ON CONFLICT DO NOTHING`,
-      [c.kind, c.id, txs, pos, at, e.type, json, c.status],
     );
     if (c.kind === 'activity') await replaceBases(tx, c.id, c.status === 'active' ? (snapshot as catalog.ActivitySnapshot) : null);
   }

@@ -6,7 +6,8 @@ export { CATALOG_PROJECTION } from './schema';
 
 export const catalogProjection: ProjectionDefinition = {
   name: CATALOG_PROJECTION,
-  version: 1,
+  // 2: entity_versions left (as of a date is folded from the log)
+  version: 2,
   schema: CATALOG_SCHEMA,
   typePrefixes: CATALOG_EVENT_PREFIXES,
   handle: handleCatalog,

@@ -1,7 +1,7 @@
 /**
- * rm_catalog: the current catalog (entities), every version of every entity (entity_versions, for
- * Article 30 records "as of" a past date), and the lawful bases declared per purpose and category
- * (activity_bases, for consent validation).
+ * rm_catalog: the current catalog (entities) and the lawful bases declared per purpose and category
+ * (activity_bases, for consent validation). The catalog as of a past date is folded from the log
+ * (from-log.ts), not kept here.
  */
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS entities (
@@ -16,18 +16,6 @@ CREATE TABLE IF NOT EXISTS entities (
   last_pos bigint NOT NULL,
   PRIMARY KEY (kind, id)
 );
-CREATE TABLE IF NOT EXISTS entity_versions (
-  kind text NOT NULL,
-  id text NOT NULL,
-  tx numeric NOT NULL,
-  pos bigint NOT NULL,
-  occurred_at timestamptz NOT NULL,
-  event_type text NOT NULL,
-  snapshot jsonb NOT NULL,
-  status text NOT NULL,
-  PRIMARY KEY (kind, id, tx, pos)
-);
-CREATE INDEX IF NOT EXISTS entity_versions_kind_time ON entity_versions (kind, occurred_at);
 CREATE TABLE IF NOT EXISTS activity_bases (
   activity_id text NOT NULL,
   purpose text NOT NULL,

@@ -17,7 +17,7 @@ const BOB = 'bob-4410@example.com';
 const BOB_IP = '198.51.100.44';
 const BOB_REFERRAL = 'friend-code-4410';
 
-/** The catalog as the governance routes record it: two systems, one activity, receipts per subject. */
+/** The catalog as its routes record it: two systems, one activity, receipts per subject. */
 async function catalogFixtures(app: TestApp, subjects: Array<{ user: string; receipts: Array<[string, string, string]> }>) {
   for (const [system_id, recipients] of [['crm', []], ['billing', ['payment-provider']]] as const) {
     const r = await app.request('POST', '/governance/systems', { system_id, name: system_id, owner: 'ops', storage: [{ country: 'DE' }], recipients });

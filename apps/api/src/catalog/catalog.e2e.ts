@@ -44,7 +44,7 @@ const BAD_INPUT: Array<[string, string, string, unknown, number, RegExp]> = [
     ['receipt with an unknown purpose', 'POST', '/privacy/receipts', { user_id: 'u1', system_id: 'billing-db', data_category: 'user.contact.email', processing_purpose: 'fun', stored_at: '2026-01-01T00:00:00Z' }, 400, /unknown purpose/],
   ];
 
-describe('governance API (catalog, RoPA, receipts, data map)', () => {
+describe('catalog API (systems, activities, RoPA, receipts, data map)', () => {
   let app: TestApp;
   const events = () => storedEventCount(app.infra.db);
 
@@ -202,7 +202,7 @@ describe('governance API (catalog, RoPA, receipts, data map)', () => {
   });
 });
 
-describe('governance bad input on PostgreSQL: 4xx and nothing appended', () => {
+describe('catalog bad input on PostgreSQL: 4xx and nothing appended', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ backend: 'postgres' });
@@ -219,7 +219,7 @@ describe('governance bad input on PostgreSQL: 4xx and nothing appended', () => {
   });
 });
 
-describe('governance writes while the catalog read model lags (worker stopped)', () => {
+describe('catalog writes while its read model lags (worker stopped)', () => {
   let app: TestApp;
   const saved = process.env.CATALOG_READ_YOUR_WRITES_TIMEOUT_MS;
   beforeAll(async () => {

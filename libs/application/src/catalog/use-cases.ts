@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { catalog, fold, invalid, type DomainEvent } from '@pl/domain';
+import { catalog, fold, invalid, type Decider, type DomainEvent } from '@pl/domain';
 import type { AppendResult } from '@pl/eventstore';
 import { appendUnderKey } from '../commands/append-under-key';
 import { handleCommand, type HandleResult } from '../commands/handle-command';
@@ -16,15 +16,7 @@ export interface ApplyResult {
   findings: catalog.Finding[];
 }
 
-export interface ReceiptResult {
-  readonly receipt_id: string;
-  readonly subject_key: string;
-  readonly system_id: string;
-  readonly category: string;
-  readonly purpose: string;
-  readonly stored_at: string;
-  readonly position: AppendResult['position'];
-}
+export type ReceiptResult = catalog.ReceiptData & { readonly position: AppendResult['position'] };
 
 export type ReceiptBatch = ReadonlyArray<{ subject_key: string; receipt: Omit<catalog.ReceiptInput, 'receipt_id'> & { receipt_id?: string } }>;
 
@@ -71,38 +63,32 @@ export function catalogUseCases(deps: Pick<AppDeps, 'store'>) {
 
   const referenced = (values: unknown): string[] => (Array.isArray(values) ? values.filter((s): s is string => typeof s === 'string' && s !== '') : []);
 
-  async function defineActivity(input: catalog.ActivityInput, mode: Mode, ctx: CommandContext) {
-    const id = catalog.catalogId(input?.activity_id, 'activity_id');
-    const systems = await knownSystems(referenced(input.systems));
-    return handleCommand(store, catalog.activityDecider, catalog.activityStream(id), { type: 'DefineActivity', mode, input, systems, now: ctx.now }, ctx);
+  /** Define/retire use cases of an entity that runs on registered systems (the lifecycle decider's two commands). */
+  function lifecycleOf<Name extends string, Input, E extends DomainEvent, S>(
+    name: Name,
+    idField: string,
+    decider: Decider<catalog.LifecycleCommand<Name, Input, { readonly systems: catalog.KnownSystems }>, E, S>,
+    stream: (id: string) => string,
+    systemsOf: (input: Input) => unknown,
+  ) {
+    const define = async (input: Input, mode: Mode, ctx: CommandContext) => {
+      const id = catalog.catalogId((input as Record<string, unknown> | undefined)?.[idField], idField);
+      const systems = await knownSystems(referenced(systemsOf(input)));
+      return handleCommand(store, decider, stream(id), { type: `Define${name}`, mode, input, systems, now: ctx.now } as catalog.DefineCommand<Name, Input, { readonly systems: catalog.KnownSystems }>, ctx);
+    };
+    const retire = (value: string, ctx: CommandContext) => {
+      const id = catalog.catalogId(value, idField);
+      return handleCommand(store, decider, stream(id), { type: `Retire${name}`, id, now: ctx.now } as catalog.RetireCommand<Name>, ctx);
+    };
+    return { define, retire };
   }
 
-  const retireActivity = (activityId: string, ctx: CommandContext) => {
-    const id = catalog.catalogId(activityId, 'activity_id');
-    return handleCommand(store, catalog.activityDecider, catalog.activityStream(id), { type: 'RetireActivity', id, now: ctx.now }, ctx);
-  };
-
-  async function defineFlow(input: catalog.FlowInput, mode: Mode, ctx: CommandContext) {
-    const id = catalog.catalogId(input?.flow_id, 'flow_id');
-    const systems = await knownSystems(referenced([input.source_system, input.target_system]));
-    return handleCommand(store, catalog.flowDecider, catalog.flowStream(id), { type: 'DefineFlow', mode, input, systems, now: ctx.now }, ctx);
-  }
-
-  const retireFlow = (flowId: string, ctx: CommandContext) => {
-    const id = catalog.catalogId(flowId, 'flow_id');
-    return handleCommand(store, catalog.flowDecider, catalog.flowStream(id), { type: 'RetireFlow', id, now: ctx.now }, ctx);
-  };
-
-  async function defineProcessorRecord(input: catalog.ProcessorRecordInput, mode: Mode, ctx: CommandContext) {
-    const id = catalog.catalogId(input?.record_id, 'record_id');
-    const systems = await knownSystems(referenced(input.systems));
-    return handleCommand(store, catalog.processorRecordDecider, catalog.processorRecordStream(id), { type: 'DefineProcessorRecord', mode, input, systems, now: ctx.now }, ctx);
-  }
-
-  const retireProcessorRecord = (recordId: string, ctx: CommandContext) => {
-    const id = catalog.catalogId(recordId, 'record_id');
-    return handleCommand(store, catalog.processorRecordDecider, catalog.processorRecordStream(id), { type: 'RetireProcessorRecord', id, now: ctx.now }, ctx);
-  };
+  const activities = lifecycleOf('Activity', 'activity_id', catalog.activityDecider, catalog.activityStream, (a: catalog.ActivityInput) => a.systems);
+  const flows = lifecycleOf('Flow', 'flow_id', catalog.flowDecider, catalog.flowStream, (f: catalog.FlowInput) => [f.source_system, f.target_system]);
+  const records = lifecycleOf('ProcessorRecord', 'record_id', catalog.processorRecordDecider, catalog.processorRecordStream, (r: catalog.ProcessorRecordInput) => r.systems);
+  const defineActivity = activities.define;
+  const defineFlow = flows.define;
+  const defineProcessorRecord = records.define;
 
   /**
    * Registers or updates everything a manifest declares. The whole manifest is validated first: any
@@ -193,11 +179,11 @@ export function catalogUseCases(deps: Pick<AppDeps, 'store'>) {
     defineElement,
     removeElement,
     defineActivity,
-    retireActivity,
+    retireActivity: activities.retire,
     defineFlow,
-    retireFlow,
+    retireFlow: flows.retire,
     defineProcessorRecord,
-    retireProcessorRecord,
+    retireProcessorRecord: records.retire,
     applyManifest,
     recordReceipts,
     recordRetention,

@@ -52,7 +52,6 @@ export interface FlowInput {
   mechanism?: Partial<Omit<TransferMechanism, 'supplementary_measures'>> & { supplementary_measures?: string[] };
 }
 
-export type { KnownSystems } from './lifecycle';
 
 /** `systems`: the registered systems with their roles (source and target must be among them). */
 export type FlowCommand = LifecycleCommand<'Flow', FlowInput, { readonly systems: KnownSystems }>;

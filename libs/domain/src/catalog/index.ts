@@ -20,3 +20,4 @@ export * from '../law/dpia';
 export * from './manifest-yaml';
 export * from './ropa';
 export * from './personal-fields';
+export * from './lifecycle';

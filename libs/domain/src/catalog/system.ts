@@ -36,7 +36,6 @@ export type SystemEvent =
   | DomainEvent<'catalog.data_element_updated', { system_id: string; element: DataElementSnapshot; suggestion: ClassificationSuggestion | null; changed: string[] }>
   | DomainEvent<'catalog.data_element_removed', { system_id: string; element_id: string }>;
 
-export type { DefineMode } from './lifecycle';
 
 export interface SystemInput {
   system_id: string;
