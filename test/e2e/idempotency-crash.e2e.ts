@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { consentRecordBody } from '../support/consent-body';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
 import { cleanEnv, freePort } from '../support/processes';
 
@@ -60,17 +61,6 @@ const call = async (s: Service, method: string, path: string, body?: unknown, he
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 };
 
-const consentOf = (user_id: string) => ({
-  user_id,
-  data_categories: ['user.contact.email'],
-  processing_purposes: ['marketing.communications.email'],
-  consent_status: 'granted',
-  consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
-  legal_basis: 'consent',
-  consent_version: 'v1',
-  consent_metadata: { method: 'checkbox' },
-});
-
 const backends: ReadonlyArray<readonly [string, () => Promise<{ env: Record<string, string>; done(): Promise<void> }>]> = [
   [
     'embedded (PGlite)',
@@ -98,7 +88,7 @@ describe.each(backends)('Idempotency-Key after kill -9 between append and stored
     const backend = await open();
     const user = `crash-${randomUUID()}@example.com`;
     const key = randomUUID();
-    const body = consentOf(user);
+    const body = consentRecordBody(user);
     try {
       const doomed = await start({ ...backend.env, [KILL_HOOK]: '1' });
       await expect(call(doomed, 'POST', '/consent/record', body, { 'idempotency-key': key })).rejects.toThrow();

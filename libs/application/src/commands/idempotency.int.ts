@@ -11,7 +11,7 @@ jest.setTimeout(60_000);
 const now = '2026-01-01T00:00:00.000Z';
 const ctx = (idempotency?: IdempotencyScope) => ({ actor: 'test', correlationId: randomUUID(), now: new Date(now), ...(idempotency ? { idempotency } : {}) });
 
-describe.each(SQL_BACKENDS)('handleCommand under an Idempotency-Key on %s', (_name, open) => {
+describe.each(SQL_BACKENDS)('handleCommand and appendUnderKey under an Idempotency-Key on %s', (_name, open) => {
   let f: FreshDatabase;
   let store: SqlEventStore;
   beforeAll(async () => {
@@ -84,20 +84,6 @@ describe.each(SQL_BACKENDS)('handleCommand under an Idempotency-Key on %s', (_na
     expect(events.map((e) => e.type)).toEqual(['demo.list_opened', 'demo.item_added']);
     expect(new Set(runs.map((r) => r.metadata[0].event_id)).size).toBe(1);
   });
-});
-
-describe.each(SQL_BACKENDS)('appendUnderKey on %s', (_name, open) => {
-  let f: FreshDatabase;
-  let store: SqlEventStore;
-  beforeAll(async () => {
-    f = await open();
-    store = new SqlEventStore(f.db);
-    await store.init();
-  });
-  afterAll(async () => {
-    await store.close();
-    await f.drop();
-  });
 
   const receipt = (n: number) => ({
     type: 'demo.item_added',
@@ -106,7 +92,7 @@ describe.each(SQL_BACKENDS)('appendUnderKey on %s', (_name, open) => {
     metadata: { event_id: randomUUID(), occurred_at: now, recorded_at: now, actor: 'test', correlation_id: 'c', causation_id: null },
   });
 
-  it('appends with expected revision any; a rerun of the claim finds its events and appends nothing', async () => {
+  it('appendUnderKey appends with expected revision any; a rerun of the claim finds its events and appends nothing', async () => {
     const stream = `receipts-${randomUUID()}`;
     const claim = randomUUID();
     const first = await appendUnderKey(store, stream, [receipt(1), receipt(2)], ctx(newIdempotencyScope(claim)), 'RecordReceipts');
@@ -121,7 +107,7 @@ describe.each(SQL_BACKENDS)('appendUnderKey on %s', (_name, open) => {
     expect(again.positions).toEqual([first.appended.position]);
   });
 
-  it('without a key every call appends', async () => {
+  it('appendUnderKey without a key appends every time', async () => {
     const stream = `receipts-${randomUUID()}`;
     await appendUnderKey(store, stream, [receipt(1)], ctx(), 'RecordReceipts');
     await appendUnderKey(store, stream, [receipt(1)], ctx(), 'RecordReceipts');

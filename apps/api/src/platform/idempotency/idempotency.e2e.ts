@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { startTestApp, type TestApp } from '../../../../../test/support/app';
+import { consentRecordBody } from '../../../../../test/support/consent-body';
 
 /** Idempotency-Key over HTTP (issue 14, defect 2; draft-ietf-httpapi-idempotency-key-header). */
 describe.each([['pglite'], ['postgres']] as const)('Idempotency-Key on command routes (HTTP, %s)', (backend) => {
@@ -10,17 +11,7 @@ describe.each([['pglite'], ['postgres']] as const)('Idempotency-Key on command r
   });
   afterAll(() => t.close());
 
-  const consent = (user_id: string, over: Record<string, unknown> = {}) => ({
-    user_id,
-    data_categories: ['user.contact.email'],
-    processing_purposes: ['marketing.communications.email'],
-    consent_status: 'granted',
-    consent_timestamp: new Date(Date.now() - 60_000).toISOString(),
-    legal_basis: 'consent',
-    consent_version: 'v1',
-    consent_metadata: { method: 'checkbox', ip_address: '203.0.113.77' },
-    ...over,
-  });
+  const consent = (user_id: string, over: Record<string, unknown> = {}) => consentRecordBody(user_id, { consent_metadata: { method: 'checkbox', ip_address: '203.0.113.77' }, ...over });
   const record = (body: unknown, key?: string, apiKey?: string) =>
     t.request('POST', '/consent/record', body, apiKey, key ? { 'idempotency-key': key } : {});
   /** Event types of one subject's consent stream. */
