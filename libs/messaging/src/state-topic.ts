@@ -1,4 +1,5 @@
-import type { DomainEvent, RecordedEvent } from '@pl/domain';
+import { foldNewEvents } from '@pl/application';
+import type { DomainEvent, LogPosition, RecordedEvent } from '@pl/domain';
 import type { EventStore } from '@pl/eventstore';
 import { ERASURE_EVENT_TYPES, headersOf, subjectKeyOf, type OutboundMessage } from './routing';
 
@@ -31,6 +32,7 @@ export interface StateMessageV1<T = unknown> {
 
 interface Folded<S> {
   revision: bigint;
+  last: LogPosition | null;
   state: S;
 }
 
@@ -100,27 +102,22 @@ export class StateTopicFolder<S> {
     return loaded;
   }
 
+  /**
+   * The subject's state through `e`, folded with the shared fold (`foldNewEvents`, the one the
+   * snapshot projections use): from the cached state when it ends just before `e`, else from the
+   * stream read again up to `e`.
+   */
   private async foldThrough(e: RecordedEvent, preloaded?: RecordedEvent[]): Promise<Folded<S>> {
     const cached = this.cache.get(e.streamId);
-    let folded: Folded<S>;
-    if (cached && cached.revision === e.revision - 1n) {
-      folded = { revision: e.revision, state: this.binding.evolve(cached.state, asDomain(e)) };
-    } else {
-      const events = preloaded ?? (await this.store.readStream(e.streamId)).events;
-      let state = this.binding.initialState();
-      for (const x of events) {
-        if (x.revision > e.revision) break;
-        state = this.binding.evolve(state, asDomain(x));
-      }
-      folded = { revision: e.revision, state };
-    }
+    const evolve = this.binding.evolve as (state: S, event: never) => S;
+    const contiguous = cached && cached.revision === e.revision - 1n;
+    const from = contiguous ? { state: cached.state, last: cached.last } : { state: this.binding.initialState(), last: null };
+    const events = contiguous ? [e] : (preloaded ?? (await this.store.readStream(e.streamId)).events).filter((x) => x.revision <= e.revision);
+    const { state, last } = foldNewEvents(evolve, from, events);
+    const folded: Folded<S> = { revision: e.revision, last, state };
     this.cache.delete(e.streamId);
     this.cache.set(e.streamId, folded);
     if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value as string);
     return folded;
   }
-}
-
-function asDomain(e: RecordedEvent): DomainEvent {
-  return { type: e.type, data: e.data, schemaVersion: e.schemaVersion };
 }
