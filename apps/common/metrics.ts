@@ -17,11 +17,18 @@ export class Metrics {
   readonly auditHeadPublicationsFailing: Gauge<'channel'>;
   readonly auditHeadAge: Gauge;
   readonly dataKeys: Gauge<'status'>;
+  readonly idempotencyRequests: Counter<'outcome'>;
 
   constructor() {
     // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
     // wakes an idle process 100 times a second, ~0.6 % of a core (docs/benchmarks.md, idle cost).
     collectDefaultMetrics({ register: this.registry, prefix: 'pl_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+    this.idempotencyRequests = new Counter({
+      name: 'pl_idempotency_requests_total',
+      help: 'Requests with an Idempotency-Key by outcome: run, replay, mismatch (422), in_progress (409)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
     this.httpDuration = new Histogram({
       name: 'pl_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern',

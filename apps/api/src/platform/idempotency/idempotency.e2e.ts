@@ -114,6 +114,8 @@ describe.each([['pglite'], ['postgres']] as const)('Idempotency-Key on command r
     }
     expect(new Set(answers.filter((a) => a.status === 201).map((a) => a.body.consent_id)).size).toBe(1);
     expect(await factsOf(user)).toEqual(['consent.given']);
+    const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminKey}` } })).text();
+    expect(metrics).toMatch(/pl_idempotency_requests_total\{outcome="run"\} [1-9]/);
   });
 
   it('keys are scoped per API key: another caller with the same key runs its own request', async () => {

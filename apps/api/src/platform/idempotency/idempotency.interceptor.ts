@@ -6,7 +6,8 @@ import { positionToString } from '@pl/domain';
 import type { Infrastructure } from '../../../../common/infrastructure';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { ErrorAnswer, toErrorResponse, type ErrorBody } from '../http/error-body';
-import { INFRA } from '../tokens';
+import type { Metrics } from '../../../../common/metrics';
+import { INFRA, METRICS } from '../tokens';
 import { IDEMPOTENCY_HEADER, IdempotencyKeys, parseIdempotencyKey, requestFingerprint } from './idempotency-key';
 import { IdempotencyStore } from './idempotency-store';
 
@@ -37,6 +38,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly store: IdempotencyStore,
     @Inject(INFRA) infra: Infrastructure,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {
     this.keys = new IdempotencyKeys(infra.config.pseudonymSecret);
   }
@@ -51,6 +53,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const keyHash = this.keys.hash(caller, key);
     const fingerprint = requestFingerprint({ method: req.method, url: req.url, body: req.body, gpc: req.headers['sec-gpc'] });
     const claim = await this.store.claim(keyHash, caller, fingerprint, new Date());
+    this.metrics.idempotencyRequests.inc({ outcome: claim.kind });
     switch (claim.kind) {
       case 'mismatch':
         throw refusal(422, 'idempotency_key_reused', 'this Idempotency-Key was used for another request (method, path or body differ); send a new key for a new request');
