@@ -10,7 +10,7 @@ export const RIGHTS_VERIFICATION_PM = 'rights-verification';
 
 /** Top-level direct-marketing purposes of the taxonomy (their sub-purposes are covered by prefix). */
 export const DIRECT_MARKETING_PURPOSES: string[] = catalog.PURPOSES.filter(
-  (p) => p.direct_marketing && !catalog.PURPOSES.some((q) => q.direct_marketing && q.key !== p.key && p.key.startsWith(`${q.key}.`)),
+  (p) => p.direct_marketing && !catalog.PURPOSES.some((q) => q.direct_marketing && q.key !== p.key && catalog.purposeCovers(q.key, p.key)),
 ).map((p) => p.key);
 
 /** The steps, in order; a crash after any of them is resumed by handling the same fact again. */
