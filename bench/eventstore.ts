@@ -4,7 +4,8 @@
  *
  *   bash bench/run.sh bench/eventstore.ts [--backend postgres|pglite|all|none] [--seconds 10] [--writers 16[,32]] [--events 100000] [--reference] [--latency] [--notify]
  *
- *   --backend: postgres, pglite (on disk, temp dir), pglite-memory; --reference adds a PostgreSQL run with
+ *   --backend: postgres, pglite (on disk, temp dir), pglite-memory, pglite@<shared_buffers> (e.g. pglite@128MB);
+ *   --reference adds a PostgreSQL run with
  *   synchronous_commit=off to show what the commit flush costs; --latency measures the append-to-delivery
  *   latency of a live subscription while the writers append; --notify runs the PostgreSQL appends
  *   with and without NOTIFY side by side (the store sends it by default, to wake other processes).
@@ -134,7 +135,8 @@ async function open(backend: string, writers = 16): Promise<FreshDatabase> {
   }
   if (backend === 'pglite-memory') return freshPglite();
   const dir = mkdtempSync(join(tmpdir(), 'pl-bench-pglite-'));
-  const db = await PgliteDatabase.open(dir);
+  // pglite@128MB: another shared_buffers than the service's (PGLITE_SHARED_BUFFERS), for a comparison
+  const db = await PgliteDatabase.open(dir, { sharedBuffers: backend.split('@')[1] });
   return { db, url: null, name: dir, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

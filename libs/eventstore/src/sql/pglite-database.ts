@@ -1,5 +1,20 @@
 import { PGlite } from '@electric-sql/pglite';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SqlDatabase, SqlExecutor, SqlLock, SqlResult } from './database';
+
+/**
+ * PostgreSQL's shared buffers live in PGlite's WASM memory, which never shrinks: the default 128MB
+ * is most of an idle embedded service's memory. The data files stay in the OS page cache either
+ * way (docs/benchmarks.md, "Issue 14: idle cost and before/after").
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+
+export interface PgliteOptions {
+  /** PostgreSQL `shared_buffers` (default PGLITE_SHARED_BUFFERS). */
+  readonly sharedBuffers?: string;
+}
 
 /**
  * Embedded PostgreSQL (PGlite, WASM). PGlite is a single session: it queues statements itself and
@@ -12,8 +27,10 @@ export class PgliteDatabase implements SqlDatabase {
   private constructor(private readonly db: PGlite) {}
 
   /** `dataDir` undefined = in memory. */
-  static async open(dataDir?: string): Promise<PgliteDatabase> {
-    const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  static async open(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDatabase> {
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir);
+    const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers ?? PGLITE_SHARED_BUFFERS}`];
+    const db = dataDir ? new PGlite(dataDir, { startParams }) : new PGlite({ startParams });
     await db.waitReady;
     return new PgliteDatabase(db);
   }
@@ -59,4 +76,20 @@ export class PgliteDatabase implements SqlDatabase {
 /** Like pg's rowCount: rows returned by a SELECT, rows touched by INSERT/UPDATE/DELETE (PGlite reports 0 affected rows for a SELECT). */
 function rowCount(r: { rows: unknown[]; affectedRows?: number }): number {
   return Math.max(r.affectedRows ?? 0, r.rows.length);
+}
+
+/**
+ * Creates the database cluster (initdb) in a short-lived child process. Run in this process, initdb
+ * leaves two more WASM instances (~430 MB) behind that the garbage collector of an idle service
+ * may not free for minutes; the child returns them to the OS when it exits.
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const script = `const { PGlite } = require(${JSON.stringify(require.resolve('@electric-sql/pglite'))});
+(async () => { const db = new PGlite(process.argv[1]); await db.waitReady; await db.close(); })()
+  .catch((e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });`;
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ['-e', script, dataDir], { timeout: 600_000 }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`creating the embedded database in ${dataDir} failed: ${stderr.trim() || err.message}`)) : resolve(),
+    );
+  });
 }
