@@ -1,9 +1,10 @@
 import type { AppDeps } from '@pl/application';
-import { consentCommand } from '@pl/application/consent/execute';
-import { breachCommand } from '@pl/application/breach/execute';
+import { createBreachUseCases } from '@pl/application/breach';
+import { createConsentUseCases } from '@pl/application/consent';
 import { rightsUseCases } from '@pl/application/rights';
 import { catalogUseCases } from '@pl/application/catalog/use-cases';
 import type { AppConfig } from './config';
+import { expiryPolicyFromEnv, tcfPurposeMapFromEnv } from './consent-settings';
 
 /**
  * Every context's use cases, built once over the composition root's dependencies (issue 14, defect 7).
@@ -12,8 +13,11 @@ import type { AppConfig } from './config';
  */
 export function createApplication(deps: AppDeps, _config: AppConfig) {
   return {
-    consent: { execute: consentCommand(deps) },
-    breach: { execute: breachCommand(deps) },
+    consent: createConsentUseCases(deps, {
+      expiryPolicy: expiryPolicyFromEnv(),
+      tcfPurposeMap: tcfPurposeMapFromEnv(),
+    }),
+    breach: createBreachUseCases(deps),
     rights: rightsUseCases(deps),
     catalog: catalogUseCases(deps),
   };

@@ -1,9 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BreachController } from './breach.controller';
 
-@Module({
-  controllers: [BreachController],
-  providers: [
-  ],
-})
+/** Routes only: the use cases are bound in the composition root (infra.app.breach). */
+@Module({ controllers: [BreachController] })
 export class BreachModule {}

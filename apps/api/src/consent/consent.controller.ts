@@ -1,15 +1,16 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
+import { gpcReceived } from '@pl/application/consent';
+import { invalid } from '@pl/domain';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { AppCommand } from '../platform/app-command';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
-import { invalid } from '@pl/domain';
-import { currentActivities } from '@pl/projections/catalog';
-import type { Infrastructure } from '../../../common/infrastructure';
 import { INFRA } from '../platform/tokens';
 import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody } from './consent.dto';
-import { ConsentService } from './consent.service';
 
 type ValidateQuery = { user_id?: string; data_category?: string; processing_purpose?: string };
 
@@ -18,9 +19,13 @@ type ValidateQuery = { user_id?: string; data_category?: string; processing_purp
 @Controller('consent')
 export class ConsentController {
   constructor(
-    private readonly consents: ConsentService,
+    private readonly bus: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
   ) {}
+
+  private get consents() {
+    return this.infra.app.consent;
+  }
 
   @Post('record')
   @ApiOperation({ summary: 'Record consent (GDPR Art. 7(1) proof)' })
@@ -28,7 +33,7 @@ export class ConsentController {
   @HttpCode(201)
   @RequireScopes('consent:write')
   record(@Body() body: RecordConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    return this.consents.record(body, ctx, req.headers);
+    return this.bus.execute(new AppCommand('consent', 'record', [body, ctx, { gpc: gpcReceived(req.headers) }]));
   }
 
   @Post('withdraw')
@@ -37,7 +42,7 @@ export class ConsentController {
   @HttpCode(200)
   @RequireScopes('consent:write')
   withdraw(@Body() body: WithdrawConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    return this.consents.withdraw(body, ctx, req.headers);
+    return this.bus.execute(new AppCommand('consent', 'withdraw', [body, ctx, { gpc: gpcReceived(req.headers) }]));
   }
 
   /** The hot path: checked by hand (no DTO class) to keep per-call overhead low. */
@@ -51,7 +56,7 @@ export class ConsentController {
   @RequireScopes('consent:read', 'consent:write')
   validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    return this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), req.headers, ctx);
+    return this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), { gpc: gpcReceived(req.headers) }, ctx);
   }
 
   @Post('validate/batch')
@@ -64,7 +69,7 @@ export class ConsentController {
   validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const parsed = parseBatchBody(body);
     if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
-    return this.consents.validateBatch(parsed.checks, req.headers, ctx);
+    return this.consents.validateBatch(parsed.checks, { gpc: gpcReceived(req.headers) }, ctx);
   }
 
   /**
@@ -75,15 +80,8 @@ export class ConsentController {
   @Get('declared-bases')
   @ApiOperation({ summary: 'Lawful bases the catalog declares per purpose and category (for the SDK local mode)' })
   @RequireScopes('consent:read', 'consent:write')
-  async declaredBases() {
-    const activities = await currentActivities(this.infra.db);
-    return {
-      activities: activities.map((a) => ({
-        activity_id: a.activity_id,
-        data_categories: a.data_categories,
-        purposes: a.purposes.map((p) => ({ purpose: p.purpose, lawful_basis: p.lawful_basis, categories: p.categories ?? null })),
-      })),
-    };
+  declaredBases() {
+    return this.consents.declaredBases();
   }
 
   @Get(':user_id/history')

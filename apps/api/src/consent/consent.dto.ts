@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import type { RecordConsentInput, ValidateCheck, WithdrawConsentInput } from '@pl/application/consent';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -20,7 +21,7 @@ import {
 export const CONSENT_STATUSES = ['granted', 'given', 'accepted', 'denied', 'refused', 'rejected', 'withdrawn'] as const;
 export type ConsentStatusValue = (typeof CONSENT_STATUSES)[number];
 
-export class RecordConsentDto {
+export class RecordConsentDto implements RecordConsentInput {
   @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
   @ApiProperty({ type: [String], example: ['user.contact.email'], minItems: 1, maxItems: 50 })
@@ -55,7 +56,7 @@ export class RecordConsentDto {
   @IsOptional() @IsString() @Length(1, 64) parental_verification?: string;
 }
 
-export class WithdrawConsentDto {
+export class WithdrawConsentDto implements WithdrawConsentInput {
   @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
   /** Empty (or `["all"]`) withdraws every category. */
@@ -65,7 +66,7 @@ export class WithdrawConsentDto {
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) processing_purposes?: string[];
 }
 
-export class ValidateCheckDto {
+export class ValidateCheckDto implements ValidateCheck {
   @ApiProperty({ example: 'user-123', maxLength: 256 })
   @IsString() @Length(1, 256) user_id!: string;
   @ApiProperty({ example: 'user.contact.email', maxLength: 128 })

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { consentStreamId } from '@pl/domain/consent';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 import { gppString, tcString } from '../../../../test/support/consent-signals';
-import { expireDueConsents } from '../../../worker/src/consent/consent-expiry';
 
 const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
 
@@ -167,8 +166,8 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect((await validate('short@example.com', 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);
     await new Promise((res) => setTimeout(res, 1600));
     expect((await validate('short@example.com', 'user.contact.email', 'marketing.communications.email')).body).toMatchObject({ processing_allowed: false, reason: 'consent_expired' });
-    expect(await expireDueConsents(t.infra, new Date())).toBe(1);
-    expect(await expireDueConsents(t.infra, new Date())).toBeLessThanOrEqual(1);
+    expect(await t.infra.app.consent.expireDue(new Date())).toBe(1);
+    expect(await t.infra.app.consent.expireDue(new Date())).toBeLessThanOrEqual(1);
     const types = (await t.request('GET', `/consent/${encodeURIComponent('short@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types.filter((x: string) => x === 'consent.expired')).toHaveLength(1);
   });
@@ -180,9 +179,10 @@ describe('consent routes (HTTP, PGlite)', () => {
       const grant = s.consents.find((g: { data_category: string; processing_purpose: string }) => g.data_category === C && g.processing_purpose === P);
       return { allowed: v.processing_allowed, reason: v.reason, status: grant?.status };
     };
-    expect((await t.request('POST', '/consent/record', base({ user_id: 'agree@example.com', expiry_timestamp: iso(1500) }))).status).toBe(201);
+    const expiresAt = Date.now() + 5000;
+    expect((await t.request('POST', '/consent/record', base({ user_id: 'agree@example.com', expiry_timestamp: new Date(expiresAt).toISOString() }))).status).toBe(201);
     expect(await agree('agree@example.com')).toEqual({ allowed: true, reason: 'consent_given', status: 'active' });
-    await new Promise((res) => setTimeout(res, 1600));
+    await new Promise((res) => setTimeout(res, Math.max(0, expiresAt - Date.now()) + 100));
     expect(await agree('agree@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });
 
     // a grant recorded without an expiry date (the API always sets one; an imported or older fact may not)
@@ -198,7 +198,7 @@ describe('consent routes (HTTP, PGlite)', () => {
     }
     expect(await agree('undated@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });
     // the worker has no date to record: it appends nothing for it
-    await expireDueConsents(t.infra, new Date());
+    await t.infra.app.consent.expireDue(new Date());
     const types = (await t.request('GET', `/consent/${encodeURIComponent('undated@example.com')}/history`)).body.events.map((e: { type: string }) => e.type);
     expect(types).toEqual(['consent.given']);
     expect(await agree('undated@example.com')).toEqual({ allowed: false, reason: 'consent_expired', status: 'expired' });

@@ -1,11 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConsentController } from './consent.controller';
-import { ConsentService } from './consent.service';
 
-@Module({
-  controllers: [ConsentController],
-  providers: [
-    ConsentService,
-  ],
-})
+/** Routes only: the use cases are bound in the composition root (infra.app.consent). */
+@Module({ controllers: [ConsentController] })
 export class ConsentModule {}

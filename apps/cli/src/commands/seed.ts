@@ -1,12 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { CommandBus } from '@nestjs/cqrs';
-import { catalog, consent, DomainError } from '@pl/domain';
-import type { Infrastructure } from '../../../common/infrastructure';
-import type { AppCommand } from '../../../api/src/platform/app-command';
-import { ConsentService } from '../../../api/src/consent/consent.service';
-import type { RecordConsentDto } from '../../../api/src/consent/consent.dto';
+import { catalog, DomainError } from '@pl/domain';
+import type { RecordConsentInput } from '@pl/application/consent';
 import { parseArgs, type CliCommand } from '../command';
 import { formatFinding } from './evaluate';
 
@@ -110,9 +106,8 @@ export const seedCommand: CliCommand = {
       io.out(`subjects: ${subjects[0].userId} already has receipts; nothing added (use --force to add again)`);
       return 0;
     }
-    // The consent logic of the API (basis aliases, expiry policy, TCF/GPC handling, proof), run without the HTTP layer.
-    const bus = { execute: (m: AppCommand<'consent', 'execute'>) => i.app.consent.execute(...m.args) };
-    const consents = new ConsentService(bus as unknown as CommandBus, i as Infrastructure, i.catalog);
+    // The consent use cases of the API (basis aliases, expiry policy, TCF/GPC handling, proof), without the HTTP layer.
+    const consents = i.app.consent;
     const base = Date.now() - 30 * DAY;
     let receipts = 0;
     let given = 0;
@@ -123,7 +118,7 @@ export const seedCommand: CliCommand = {
       const batch = s.receipts.map(([system_id, category, purpose]) => ({ subject_key, receipt: { system_id, category, purpose, stored_at: at.toISOString() } }));
       receipts += (await i.app.catalog.recordReceipts(batch, ctx(at))).length;
       for (const c of s.consents) {
-        const dto: RecordConsentDto = {
+        const input: RecordConsentInput = {
           user_id: s.userId,
           data_categories: c.categories,
           processing_purposes: c.purposes,
@@ -133,12 +128,12 @@ export const seedCommand: CliCommand = {
           consent_version: 'demo-v1',
           consent_metadata: { method: 'banner', channel: 'web', language: 'en' },
         };
-        await consents.record(dto, ctx(at), c.gpc ? { 'sec-gpc': '1' } : {});
+        await consents.record(input, ctx(at), { gpc: !!c.gpc });
         given++;
       }
       if (s.withdraw) {
         const later = new Date(at.getTime() + 7 * DAY);
-        await consents.withdraw({ user_id: s.userId, data_categories: s.withdraw.categories, processing_purposes: s.withdraw.purposes }, ctx(later), {});
+        await consents.withdraw({ user_id: s.userId, data_categories: s.withdraw.categories, processing_purposes: s.withdraw.purposes }, ctx(later), { gpc: false });
         withdrawn++;
       }
     }

@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, readCheckpoint } from '@pl/application';
+import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, readCheckpoint, type AppDeps } from '@pl/application';
 import { LOG_START } from '@pl/domain';
 import { breachDecider, breachStreamId } from '@pl/domain/breach';
 import { SqlEventStore } from '@pl/eventstore';
 import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
-import type { Infrastructure } from '../../../common/infrastructure';
-import { breachClocks } from './breach-clocks';
+import { createBreachUseCases } from '.';
 
 const aware = '2026-03-02T08:00:00.000Z';
 const at = (h: number) => new Date(Date.parse(aware) + h * 3_600_000);
 
-describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh) => {
+describe.each(SQL_BACKENDS)('breach clocks (the worker job checkClocks) on %s', (_name, fresh) => {
   let f: FreshDatabase;
   let store: SqlEventStore;
-  let infra: Infrastructure;
+  let breaches: ReturnType<typeof createBreachUseCases>;
   const id = randomUUID();
-  const pm = breachClocks();
 
   /** Projects up to the log's head; waits while other sessions' open transactions hold our appends back (invariant 4). */
   async function project(): Promise<void> {
@@ -41,7 +39,7 @@ describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh
     return events.filter((e) => e.type.startsWith('breach.deadline_')).map((e) => ({ type: e.type, threshold: e.data.threshold_hours ?? null }));
   }
   async function tick(h: number): Promise<void> {
-    await pm.tick(infra, at(h));
+    await breaches.checkClocks(at(h));
     await project();
   }
 
@@ -51,7 +49,8 @@ describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh
     await store.init();
     await f.db.exec(CHECKPOINT_SCHEMA);
     await ensureProjectionSchema(f.db, breachRegisterProjection);
-    infra = { db: f.db, store } as unknown as Infrastructure;
+    // the clocks need the log and the register only
+    breaches = createBreachUseCases({ db: f.db, store } as unknown as AppDeps);
     await handleCommand(
       store,
       breachDecider,
@@ -104,7 +103,7 @@ describe.each(SQL_BACKENDS)('breach clocks process manager on %s', (_name, fresh
       { actor: 'test', correlationId: randomUUID(), now: at(1) },
     );
     await project();
-    await Promise.all([pm.tick(infra, at(49)), pm.tick(infra, at(49)), pm.tick(infra, at(49.2))]);
+    await Promise.all([breaches.checkClocks(at(49)), breaches.checkClocks(at(49)), breaches.checkClocks(at(49.2))]);
     const { events } = await store.readStream(breachStreamId(other));
     expect(events.filter((e) => e.type === 'breach.deadline_warning').map((e) => e.data.threshold_hours)).toEqual([24]);
   });

@@ -1,5 +1,5 @@
 import { DEFAULT_TCF_PURPOSE_MAP } from '@pl/domain/law/consent';
-import { expiryPolicyFromEnv, tcfPurposeMapFromEnv } from './consent.service';
+import { expiryPolicyFromEnv, tcfPurposeMapFromEnv } from './consent-settings';
 
 describe('consent configuration from the environment', () => {
   it('reads per-purpose expiry overrides, resolving coarse purpose values', () => {

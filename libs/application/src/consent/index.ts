@@ -1,0 +1,38 @@
+import type { AppDeps } from '../core/app-deps';
+import { consentCommand } from './execute';
+import { expireDueConsents } from './expiry';
+import { consentHistory, consentState, declaredBasesForSdk } from './queries';
+import { recordConsent, withdrawConsent, type RecordSettings } from './record';
+import { consentValidation } from './validate';
+
+export type { ConsentResult } from './execute';
+export type { RecordConsentInput, Signals, ValidateCheck, WithdrawConsentInput } from './inputs';
+export { gpcReceived } from './gpc';
+export { personalFieldsState } from './queries';
+export type { ValidationAnswer } from './validate';
+
+export type ConsentSettings = RecordSettings;
+
+/**
+ * The consent context's use cases (route -> use case -> consent decider -> log -> consent read model),
+ * framework-free; bound once in the composition root (apps/common/application.ts).
+ */
+export function createConsentUseCases(deps: AppDeps, settings: ConsentSettings) {
+  const execute = consentCommand(deps);
+  const { validate, validateBatch } = consentValidation(deps, execute);
+  return {
+    /** A consent decider command with read-your-writes (also for other contexts' process managers). */
+    execute,
+    record: recordConsent(deps, execute, settings),
+    withdraw: withdrawConsent(deps, execute),
+    validate,
+    validateBatch,
+    state: consentState(deps),
+    history: consentHistory(deps),
+    declaredBases: declaredBasesForSdk(deps),
+    /** The worker's consent-expiry job. */
+    expireDue: expireDueConsents(deps),
+  };
+}
+
+export type ConsentUseCases = ReturnType<typeof createConsentUseCases>;
