@@ -65,7 +65,7 @@ describe.each(SQL_BACKENDS)('a log holding NUL and lone surrogates, on %s', (_na
 
     await consentCmd({
       type: 'RecordConsent', subjectKey: subject, consentId: `c1${POISON}`, status: 'given', categories: [EMAIL], purposes: [MARKETING], basis: 'consent',
-      consentVersion: `v1${POISON}`, givenAt: T0.toISOString(), expiresAt: null, now: T0.toISOString(),
+      consentVersion: `v1${POISON}`, givenAt: T0.toISOString(), expiresAt: null, now: new Date(T0.toISOString()),
       proof: { notice_id: `n${POISON}`, notice_version: null, notice_hash: null, privacy_policy_version: null, method: 'api', channel: null, page: null, language: null, collected_by: `desk${POISON}`, ip_address: null, user_agent: null },
     });
 
@@ -114,7 +114,7 @@ describe.each(SQL_BACKENDS)('a log holding NUL and lone surrogates, on %s', (_na
     expect(task.map((t) => t.system_id)).toEqual([`crm${ESCAPED}`]);
 
     expect(await validate()).toMatchObject({ allowed: true });
-    await consentCmd({ type: 'WithdrawConsent', subjectKey: subject, categories: [EMAIL], purposes: [MARKETING], now: T0.toISOString() });
+    await consentCmd({ type: 'WithdrawConsent', subjectKey: subject, categories: [EMAIL], purposes: [MARKETING], now: new Date(T0.toISOString()) });
     await reachedHead(['consent']);
     expect(await validate()).toMatchObject({ allowed: false });
   });

@@ -30,10 +30,10 @@ function scenario(subs: string[]): Array<{ sub: string; h: number; cmd: consent.
       h,
       cmd: {
         type: 'RecordConsent', subjectKey: sub, consentId: `c-${++n}`, status: 'given', categories: ['user.contact'], purposes: ['analytics.reporting', 'marketing'],
-        basis: 'consent', consentVersion: 'v1', givenAt: iso(h), expiresAt: iso(h + 24 * 30), proof, now: iso(h), ...o,
+        basis: 'consent', consentVersion: 'v1', givenAt: iso(h), expiresAt: iso(h + 24 * 30), proof, now: new Date(iso(h)), ...o,
       },
     });
-  const step = (sub: string, h: number, cmd: StepCommand) => steps.push({ sub, h, cmd: { ...cmd, subjectKey: sub, now: iso(h) } as consent.ConsentCommand });
+  const step = (sub: string, h: number, cmd: StepCommand) => steps.push({ sub, h, cmd: { ...cmd, subjectKey: sub, now: new Date(iso(h)) } as consent.ConsentCommand });
 
   // s1: given, renewed before expiry, marketing withdrawn, the rest expires.
   record(s1, 1);

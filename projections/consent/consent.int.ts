@@ -22,15 +22,15 @@ describe.each(SQL_BACKENDS)('rm_consent projection on %s', (_name, open) => {
     const t0 = new Date('2026-01-10T00:00:00.000Z');
     for (let i = 0; i < 5; i++) {
       const cmd = (c: consent.ConsentCommand) => handleCommand(store, consent.consentDecider, consent.consentStreamId(sub(i)), c, ctx(t0));
-      await cmd({ type: 'RecordConsent', subjectKey: sub(i), consentId: `c${i}`, status: 'given', categories: ['user.contact'], purposes: ['analytics.reporting', 'marketing'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), expiresAt: i % 2 ? '2026-02-01T00:00:00.000Z' : null, proof, now: t0.toISOString() });
-      if (i === 3) await cmd({ type: 'WithdrawConsent', subjectKey: sub(i), categories: null, purposes: ['marketing'], now: t0.toISOString() });
-      if (i === 4) await cmd({ type: 'RecordOptOut', subjectKey: sub(i), optOut: { kinds: ['sale'], source: 'gpc', detail: null }, now: t0.toISOString() });
+      await cmd({ type: 'RecordConsent', subjectKey: sub(i), consentId: `c${i}`, status: 'given', categories: ['user.contact'], purposes: ['analytics.reporting', 'marketing'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), expiresAt: i % 2 ? '2026-02-01T00:00:00.000Z' : null, proof, now: new Date(t0.toISOString()) });
+      if (i === 3) await cmd({ type: 'WithdrawConsent', subjectKey: sub(i), categories: null, purposes: ['marketing'], now: new Date(t0.toISOString()) });
+      if (i === 4) await cmd({ type: 'RecordOptOut', subjectKey: sub(i), optOut: { kinds: ['sale'], source: 'gpc', detail: null }, now: new Date(t0.toISOString()) });
     }
     // the consent-law shapes: a `personal` consent narrowed by a withdrawal, then ended by a GPC opt-out with its conflict
     const cmd5 = (c: consent.ConsentCommand) => handleCommand(store, consent.consentDecider, consent.consentStreamId(sub(5)), c, ctx(t0));
-    await cmd5({ type: 'RecordConsent', subjectKey: sub(5), consentId: 'c5', status: 'given', categories: ['user'], purposes: ['marketing.advertising.third_party'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), proof, now: t0.toISOString() });
-    await cmd5({ type: 'WithdrawConsent', subjectKey: sub(5), categories: ['user.behavior'], purposes: null, now: t0.toISOString() });
-    await cmd5({ type: 'RecordOptOut', subjectKey: sub(5), optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now: t0.toISOString() });
+    await cmd5({ type: 'RecordConsent', subjectKey: sub(5), consentId: 'c5', status: 'given', categories: ['user'], purposes: ['marketing.advertising.third_party'], basis: 'consent', consentVersion: 'v1', givenAt: t0.toISOString(), proof, now: new Date(t0.toISOString()) });
+    await cmd5({ type: 'WithdrawConsent', subjectKey: sub(5), categories: ['user.behavior'], purposes: null, now: new Date(t0.toISOString()) });
+    await cmd5({ type: 'RecordOptOut', subjectKey: sub(5), optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now: new Date(t0.toISOString()) });
     // Transaction ids are cluster-wide: another session's open transaction can hold the visibility
     // horizon back for a moment (invariant 4), so wait until all 11 events are readable.
     const events = await allEvents(11);

@@ -45,7 +45,7 @@ export function decideOn(events: readonly consent.ConsentEvent[], command: conse
 
 /** A RecordConsent command with defaults (a given consent by an adult, no signal). */
 export function recordCommand(over: Partial<Extract<consent.ConsentCommand, { type: 'RecordConsent' }>> = {}): consent.ConsentCommand {
-  const now = over.now ?? '2026-06-01T00:00:00.000Z';
+  const now = over.now ?? new Date('2026-06-01T00:00:00.000Z');
   return {
     type: 'RecordConsent',
     subjectKey: SUBJECT,
@@ -55,7 +55,7 @@ export function recordCommand(over: Partial<Extract<consent.ConsentCommand, { ty
     purposes: ['marketing.communications.email'],
     basis: 'consent',
     consentVersion: 'v1',
-    givenAt: now,
+    givenAt: now.toISOString(),
     proof: NO_PROOF,
     now,
     ...over,

@@ -13,7 +13,7 @@ export function expireDueConsents(deps: AppDeps) {
   return async (now: Date, batch = 500): Promise<number> => {
     let expired = 0;
     for (const subjectKey of await subjectsDueForExpiry(deps.db, now, batch)) {
-      const r = await decideConsent(deps, { type: 'ExpireConsents', subjectKey, now: now.toISOString() }, { actor: 'worker:consent-expiry', correlationId: randomUUID(), now });
+      const r = await decideConsent(deps, { type: 'ExpireConsents', subjectKey, now }, { actor: 'worker:consent-expiry', correlationId: randomUUID(), now });
       if (r.events.length) expired++;
     }
     return expired;

@@ -82,7 +82,7 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
         saleOrSharingPurposes: purposes.filter(catalog.isSaleOrSharingPurpose),
         explicitMethod: input.explicit_consent_method ?? null,
         age,
-        now: ctx.now.toISOString(),
+        now: ctx.now,
       },
       ctx,
     );
@@ -138,7 +138,7 @@ async function withdrawal(
   signals: Signals,
 ) {
   const now = ctx.now.toISOString();
-  const r = await execute({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc: signals.gpc, now }, ctx);
+  const r = await execute({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc: signals.gpc, now: ctx.now }, ctx);
   const w = r.events.find((e) => e.type === 'consent.withdrawn');
   const withdrawn = w && w.type === 'consent.withdrawn' ? w.data : null;
   const affected = withdrawn?.affected ?? [];

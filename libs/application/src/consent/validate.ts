@@ -62,7 +62,7 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
   async function honourGpc(subjectKey: string, loaded: consent.ConsentSnapshot | null, ctx: CommandContext): Promise<consent.ConsentSnapshot | null> {
     if (GPC_RULE.opts_out_of.every((k) => loaded?.opt_outs.some((o) => o.kind === k && o.source === 'gpc'))) return loaded;
     const optOut = { kinds: [...GPC_RULE.opts_out_of], source: 'gpc' as const, detail: 'Sec-GPC: 1' };
-    return (await execute({ type: 'RecordOptOut', subjectKey, optOut, now: ctx.now.toISOString() }, ctx)).state;
+    return (await execute({ type: 'RecordOptOut', subjectKey, optOut, now: ctx.now }, ctx)).state;
   }
 
   async function validate(

@@ -134,7 +134,7 @@ describe.each(SQL_BACKENDS)('rights verification process manager: crash at every
     const cp = { position: await deps.store.headPosition() };
     await handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(subjectKey), {
       type: 'RecordConsent', subjectKey, consentId, status: 'given', categories: ['user.contact.email'], purposes: ['marketing'], basis: 'consent', consentVersion: 'v1',
-      givenAt: new Date(T.getTime() - 86_400_000).toISOString(), proof: PROOF, now: new Date(T.getTime() - 86_400_000).toISOString(),
+      givenAt: new Date(T.getTime() - 86_400_000).toISOString(), proof: PROOF, now: new Date(T.getTime() - 86_400_000),
     }, ctx());
     if (s.holdings) await receipts(infra, subjectKey);
     let last = cp.position;

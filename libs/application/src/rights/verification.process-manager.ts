@@ -96,7 +96,7 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
   const req = state.request!;
   const dispatched = Object.keys(state.tasks).length > 0 || state.recipientsNotified.length > 0;
 
-  const effect = consentEffect(req, state, ctx.now.toISOString());
+  const effect = consentEffect(req, state, ctx.now);
   if (effect && !dispatched && !(await consentEffectRecorded(deps, req.subject_key, requestId))) {
     const r = await runConsentLedgerCommand(deps, effect, { ...ctx, causationId: requestId });
     if (r.events.length) await step('consent_effect', requestId);
@@ -130,7 +130,7 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
 }
 
 /** The consent-ledger command a verified request implies, if any. */
-function consentEffect(req: RequestReceivedData, state: RequestState, now: string): consent.ConsentCommand | null {
+function consentEffect(req: RequestReceivedData, state: RequestState, now: Date): consent.ConsentCommand | null {
   const subjectKey = req.subject_key;
   const requestId = req.request_id;
   switch (req.request_type) {
@@ -187,7 +187,7 @@ async function liftLedgerRestriction(deps: AppDeps, requestId: string, ctx: Comm
   const req = (await requestState(deps, requestId)).request!;
   const { events } = await deps.store.readStream(consent.consentStreamId(req.subject_key));
   if (events.some((e) => e.type === 'consent.restriction_lifted' && e.data?.request_id === requestId)) return;
-  const r = await runConsentLedgerCommand(deps, { type: 'LiftRestriction', subjectKey: req.subject_key, requestId, now: ctx.now.toISOString() }, { ...ctx, causationId: requestId });
+  const r = await runConsentLedgerCommand(deps, { type: 'LiftRestriction', subjectKey: req.subject_key, requestId, now: ctx.now }, { ...ctx, causationId: requestId });
   if (r.events.length) await step('restriction_lifted', requestId);
 }
 

@@ -74,7 +74,7 @@ describe('consent decider: CCPA opt-outs meet consents', () => {
   const ads = givenEvent({ consent_id: 'ads', processing_purposes: ['marketing.advertising.third_party'] });
 
   it('an opt-out after a consent to sharing ends that grant as opted_out and records the conflict and its resolution', () => {
-    const { emitted, after } = decideOn([ads, givenEvent()], { type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: 'Sec-GPC: 1' }, now });
+    const { emitted, after } = decideOn([ads, givenEvent()], { type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: 'Sec-GPC: 1' }, now: new Date(now) });
     expect(emitted.map((e) => e.type)).toEqual(['consent.opt_out_recorded', 'consent.opt_out_conflict_recorded']);
     expect(emitted[1].data).toMatchObject({
       consent_id: 'ads',
@@ -89,10 +89,10 @@ describe('consent decider: CCPA opt-outs meet consents', () => {
   });
 
   it('a repeated GPC signal records nothing more', () => {
-    const first = decideOn([ads], { type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now });
+    const first = decideOn([ads], { type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now: new Date(now) });
     spec(consentDecider)
       .given([ads, ...first.emitted])
-      .when({ type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now })
+      .when({ type: 'RecordOptOut', subjectKey: S, optOut: { kinds: ['sale', 'sharing'], source: 'gpc', detail: null }, now: new Date(now) })
       .then([]);
   });
 
@@ -105,7 +105,7 @@ describe('consent decider: CCPA opt-outs meet consents', () => {
   it('12 months after the opt-out a new consent lifts it; a GPC opt-out is never lifted by a consent', () => {
     const later = '2027-01-10T00:00:00.000Z';
     const events = [optOutEvent('2026-01-10T00:00:00.000Z', 'api'), optOutEvent('2026-01-10T00:00:00.000Z', 'gpc')];
-    const { emitted, after } = decideOn(events, recordCommand({ purposes: ['marketing.advertising.third_party'], now: later, givenAt: later }));
+    const { emitted, after } = decideOn(events, recordCommand({ purposes: ['marketing.advertising.third_party'], now: new Date(later), givenAt: later }));
     const resolutions = emitted.filter((e) => e.type === 'consent.opt_out_conflict_recorded').map((e) => (e.data as { resolution: string; sources: string[] }));
     expect(resolutions).toEqual(expect.arrayContaining([expect.objectContaining({ resolution: 'consent_prevails', sources: ['api'] }), expect.objectContaining({ resolution: 'opt_out_prevails', sources: ['gpc'] })]));
     expect(after.opt_outs.map((o) => o.source)).toEqual(['gpc', 'gpc']);

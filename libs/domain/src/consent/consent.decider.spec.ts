@@ -23,7 +23,7 @@ const proof: ConsentProof = {
   user_agent: 'Mozilla/5.0',
 };
 
-const record = (over: Partial<Extract<ConsentCommand, { type: 'RecordConsent' }>> = {}): ConsentCommand => recordCommand({ consentId: 'c1', proof, now, ...over });
+const record = (over: Partial<Extract<ConsentCommand, { type: 'RecordConsent' }>> = {}): ConsentCommand => recordCommand({ consentId: 'c1', proof, now: new Date(now), ...over });
 
 const givenData = (over: Partial<ConsentGivenData> = {}): ConsentGivenData => ({
   consent_id: 'c1',
@@ -86,7 +86,7 @@ describe('consent decider', () => {
     const two = given({ data_categories: ['user.contact.email', 'user.contact.phone'] });
     spec(consentDecider)
       .given([two])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.phone'], purposes: null, now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.phone'], purposes: null, now: new Date(now) })
       .then([
         {
           type: 'consent.withdrawn',
@@ -95,11 +95,11 @@ describe('consent decider', () => {
       ]);
     spec(consentDecider)
       .given([two])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing'], now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing'], now: new Date(now) })
       .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
     spec(consentDecider)
       .given([two])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: [], purposes: [], now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: [], purposes: [], now: new Date(now) })
       .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
   });
 
@@ -117,19 +117,19 @@ describe('consent decider', () => {
     };
     spec(consentDecider)
       .given([given({ data_categories: ['user.contact'] })])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now: new Date(now) })
       .then([withdrawal]);
     // the same withdrawal again changes nothing
     spec(consentDecider)
       .given([given({ data_categories: ['user.contact'] }), withdrawal])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.contact.email'], purposes: null, now: new Date(now) })
       .then([]);
   });
 
   it('withdrawing `behavioral` leaves a separate `personal` consent in force for other categories', () => {
     const personal = given({ consent_id: 'p', data_categories: ['user'] });
     const behavioral = given({ consent_id: 'b', data_categories: ['user.behavior'] });
-    const events = consentDecider.decide({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.behavior'], purposes: null, now }, [personal, behavioral].reduce(evolve, initialConsentState()));
+    const events = consentDecider.decide({ type: 'WithdrawConsent', subjectKey: S, categories: ['user.behavior'], purposes: null, now: new Date(now) }, [personal, behavioral].reduce(evolve, initialConsentState()));
     const s = [personal, behavioral, ...events].reduce(evolve, initialConsentState());
     expect(s.grants['user|marketing.communications.email']).toMatchObject({ status: 'active', exclusions: [{ category: 'user.behavior', purpose: 'marketing.communications.email' }] });
     expect(s.grants['user.behavior|marketing.communications.email']).toMatchObject({ status: 'withdrawn' });
@@ -138,26 +138,28 @@ describe('consent decider', () => {
   it('withdrawing a narrower purpose narrows a grant for its parent purpose', () =>
     spec(consentDecider)
       .given([given({ processing_purposes: ['marketing'], expires_at: { marketing: '2027-03-01T12:00:00.000Z' } })])
-      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing.communications.sms'], now })
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: ['marketing.communications.sms'], now: new Date(now) })
       .thenMatches((es) =>
         expect(es[0].data).toMatchObject({ affected: [], narrowed: [{ category: 'user.contact.email', purpose: 'marketing', excluded: [{ category: 'user.contact.email', purpose: 'marketing.communications.sms' }] }] }),
       ));
 
   it('withdrawing what is not active appends nothing', () =>
-    spec(consentDecider).given([]).when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, now }).then([]));
+    spec(consentDecider).given([]).when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, now: new Date(now) }).then([]));
 
   it('expires grants that are due, and only those', () => {
     const later = '2027-03-02T00:00:00.000Z';
     spec(consentDecider)
       .given([given()])
-      .when({ type: 'ExpireConsents', subjectKey: S, now: later })
+      .when({ type: 'ExpireConsents', subjectKey: S, now: new Date(later) })
       .then([
         {
           type: 'consent.expired',
           data: { subject_key: S, expired_at: later, expired: [{ category: 'user.contact.email', purpose: 'marketing.communications.email', consent_id: 'c1', expires_at: '2027-03-01T12:00:00.000Z' }] },
         },
       ]);
-    spec(consentDecider).given([given()]).when({ type: 'ExpireConsents', subjectKey: S, now }).then([]);
+    spec(consentDecider).given([given()]).when({ type: 'ExpireConsents', subjectKey: S, now: new Date(now) }).then([]);
+    // the command's time is a Date, like every context's (issue 14, defect 6); an invalid one is refused
+    spec(consentDecider).given([given()]).when({ type: 'ExpireConsents', subjectKey: S, now: new Date('not a time') }).thenThrows('invalid', /now must be a valid time/);
   });
 
   describe('the one expiry rule (validate, state, renewal, opt-outs and the worker agree)', () => {
@@ -176,7 +178,7 @@ describe('consent decider', () => {
     it('given a consent, when it is recorded again at its expiry instant, then it is a new consent, not a renewal', () =>
       spec(consentDecider)
         .given([given()])
-        .when(record({ consentId: 'c2', now: at, givenAt: at }))
+        .when(record({ consentId: 'c2', now: new Date(at), givenAt: at }))
         .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.given'])));
 
     it('given a grant without an expiry date, when it is recorded again, then it is a new consent, not a renewal', () =>
@@ -188,11 +190,11 @@ describe('consent decider', () => {
     it('given a consent, when the worker ticks at its expiry instant, then it expires (due exactly at expires_at)', () =>
       spec(consentDecider)
         .given([given()])
-        .when({ type: 'ExpireConsents', subjectKey: S, now: at })
+        .when({ type: 'ExpireConsents', subjectKey: S, now: new Date(at) })
         .thenMatches((es) => expect(es.map((e) => e.type)).toEqual(['consent.expired'])));
 
     it('given a grant without an expiry date, when the worker ticks, then nothing is appended (no date to record)', () =>
-      spec(consentDecider).given([undated]).when({ type: 'ExpireConsents', subjectKey: S, now: '2030-01-01T00:00:00.000Z' }).then([]));
+      spec(consentDecider).given([undated]).when({ type: 'ExpireConsents', subjectKey: S, now: new Date('2030-01-01T00:00:00.000Z') }).then([]));
   });
 
   it('records a GPC opt-out of sale and sharing once', () => {
@@ -237,12 +239,12 @@ describe('consent decider', () => {
 
   it('restriction and objection are recorded once each way', () => {
     const restricted: ConsentEvent = { type: 'consent.processing_restricted', data: { subject_key: S, restricted_at: now, request_id: 'r1', reason: null } };
-    spec(consentDecider).given([]).when({ type: 'RestrictProcessing', subjectKey: S, requestId: 'r1', now }).then([restricted]);
-    spec(consentDecider).given([restricted]).when({ type: 'RestrictProcessing', subjectKey: S, now }).then([]);
-    spec(consentDecider).given([restricted]).when({ type: 'LiftRestriction', subjectKey: S, now }).then([{ type: 'consent.restriction_lifted', data: { subject_key: S, lifted_at: now, request_id: null } }]);
+    spec(consentDecider).given([]).when({ type: 'RestrictProcessing', subjectKey: S, requestId: 'r1', now: new Date(now) }).then([restricted]);
+    spec(consentDecider).given([restricted]).when({ type: 'RestrictProcessing', subjectKey: S, now: new Date(now) }).then([]);
+    spec(consentDecider).given([restricted]).when({ type: 'LiftRestriction', subjectKey: S, now: new Date(now) }).then([{ type: 'consent.restriction_lifted', data: { subject_key: S, lifted_at: now, request_id: null } }]);
     spec(consentDecider)
       .given([])
-      .when({ type: 'RecordObjection', subjectKey: S, purposes: null, directMarketing: true, now })
+      .when({ type: 'RecordObjection', subjectKey: S, purposes: null, directMarketing: true, now: new Date(now) })
       .then([{ type: 'consent.objection_recorded', data: { subject_key: S, recorded_at: now, purposes: null, direct_marketing: true, request_id: null } }]);
   });
 

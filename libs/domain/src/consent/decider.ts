@@ -45,7 +45,7 @@ export type ConsentCommand =
       readonly explicitMethod?: string | null;
       /** The subject's age, where it is and who gave the consent ([G] Art. 8; Civ. § 1798.120(c)). */
       readonly age?: AgeInput | null;
-      readonly now: string;
+      readonly now: Date;
     }
   | {
       readonly type: 'WithdrawConsent';
@@ -54,20 +54,26 @@ export type ConsentCommand =
       readonly categories: readonly string[] | null;
       readonly purposes: readonly string[] | null;
       readonly gpc?: boolean;
-      readonly now: string;
+      readonly now: Date;
     }
-  | { readonly type: 'ExpireConsents'; readonly subjectKey: string; readonly now: string }
-  | { readonly type: 'RecordOptOut'; readonly subjectKey: string; readonly optOut: SignalOptOuts; readonly now: string }
-  | { readonly type: 'RestrictProcessing'; readonly subjectKey: string; readonly requestId?: string | null; readonly reason?: string | null; readonly now: string }
-  | { readonly type: 'LiftRestriction'; readonly subjectKey: string; readonly requestId?: string | null; readonly now: string }
+  | { readonly type: 'ExpireConsents'; readonly subjectKey: string; readonly now: Date }
+  | { readonly type: 'RecordOptOut'; readonly subjectKey: string; readonly optOut: SignalOptOuts; readonly now: Date }
+  | { readonly type: 'RestrictProcessing'; readonly subjectKey: string; readonly requestId?: string | null; readonly reason?: string | null; readonly now: Date }
+  | { readonly type: 'LiftRestriction'; readonly subjectKey: string; readonly requestId?: string | null; readonly now: Date }
   | {
       readonly type: 'RecordObjection';
       readonly subjectKey: string;
       readonly purposes: readonly string[] | null;
       readonly directMarketing: boolean;
       readonly requestId?: string | null;
-      readonly now: string;
+      readonly now: Date;
     };
+
+/** The command's time (a Date, like every context's commands) as stored in events. */
+function at(now: Date): string {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw invalid('now must be a valid time', { field: 'now' });
+  return now.toISOString();
+}
 
 function iso(value: string, field: string): string {
   const t = Date.parse(value);
@@ -82,7 +88,7 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
   const purposes = uniq(cmd.purposes);
   if (!categories.length) throw invalid('data_categories must not be empty');
   if (!purposes.length) throw invalid('processing_purposes must not be empty');
-  const now = iso(cmd.now, 'now');
+  const now = at(cmd.now);
   const givenAt = iso(cmd.givenAt, 'consent_timestamp');
   if (Date.parse(givenAt) > Date.parse(now) + CONSENT_CLOCK_SKEW_MS) {
     throw invalid(`consent_timestamp lies in the future (more than ${CONSENT_CLOCK_SKEW_MS / 1000} s ahead)`, { field: 'consent_timestamp' });
@@ -147,7 +153,7 @@ function relation(scope: readonly string[] | null, granted: string, covers: (a: 
  * ends a consent to `user` (the coarse `personal`) for other categories.
  */
 function withdraw(cmd: Extract<ConsentCommand, { type: 'WithdrawConsent' }>, state: ConsentState): ConsentEvent[] {
-  const now = iso(cmd.now, 'now');
+  const now = at(cmd.now);
   const cats = cmd.categories?.length ? uniq(cmd.categories) : null;
   const purps = cmd.purposes?.length ? uniq(cmd.purposes) : null;
   const out = optOutEvents(state, cmd.subjectKey, gpcOptOut(cmd.gpc), now);
@@ -179,7 +185,7 @@ function withdraw(cmd: Extract<ConsentCommand, { type: 'WithdrawConsent' }>, sta
 }
 
 function expire(cmd: Extract<ConsentCommand, { type: 'ExpireConsents' }>, state: ConsentState): ConsentEvent[] {
-  const now = iso(cmd.now, 'now');
+  const now = at(cmd.now);
   const due = Object.values(state.grants).filter((g) => isDue(g, now));
   if (!due.length) return [];
   return [
@@ -203,20 +209,20 @@ export function decide(cmd: ConsentCommand, state: ConsentState): ConsentEvent[]
     case 'ExpireConsents':
       return expire(cmd, state);
     case 'RecordOptOut':
-      return optOutEvents(state, cmd.subjectKey, cmd.optOut, iso(cmd.now, 'now'));
+      return optOutEvents(state, cmd.subjectKey, cmd.optOut, at(cmd.now));
     case 'RestrictProcessing':
       if (state.restriction) return [];
-      return [{ type: 'consent.processing_restricted', data: { subject_key: cmd.subjectKey, restricted_at: iso(cmd.now, 'now'), request_id: cmd.requestId ?? null, reason: cmd.reason ?? null } }];
+      return [{ type: 'consent.processing_restricted', data: { subject_key: cmd.subjectKey, restricted_at: at(cmd.now), request_id: cmd.requestId ?? null, reason: cmd.reason ?? null } }];
     case 'LiftRestriction':
       if (!state.restriction) return [];
-      return [{ type: 'consent.restriction_lifted', data: { subject_key: cmd.subjectKey, lifted_at: iso(cmd.now, 'now'), request_id: cmd.requestId ?? null } }];
+      return [{ type: 'consent.restriction_lifted', data: { subject_key: cmd.subjectKey, lifted_at: at(cmd.now), request_id: cmd.requestId ?? null } }];
     case 'RecordObjection':
       return [
         {
           type: 'consent.objection_recorded',
           data: {
             subject_key: cmd.subjectKey,
-            recorded_at: iso(cmd.now, 'now'),
+            recorded_at: at(cmd.now),
             purposes: cmd.purposes?.length ? uniq(cmd.purposes) : null,
             direct_marketing: cmd.directMarketing,
             request_id: cmd.requestId ?? null,

@@ -35,7 +35,7 @@ describe('evaluate: a consent never widens to special categories (GDPR Art. 9(1)
 describe('evaluate: withdrawal of one category ends no other (GDPR Art. 7(3))', () => {
   it('after withdrawing `behavioral`, a `personal` consent still covers contact data and no longer behavioural data', () => {
     const personal = givenEvent({ data_categories: ['user'] });
-    const { after } = decideOn([personal], { type: 'WithdrawConsent', subjectKey: S, categories: ['user.behavior'], purposes: null, now });
+    const { after } = decideOn([personal], { type: 'WithdrawConsent', subjectKey: S, categories: ['user.behavior'], purposes: null, now: new Date(now) });
     expect(evaluate(after, ask('user.contact.email'))).toMatchObject({ allowed: true });
     expect(evaluate(after, ask('user.behavior.browsing_history'))).toMatchObject({ allowed: false, reason: 'consent_withdrawn' });
   });

@@ -131,7 +131,7 @@ describe('consent law cases', () => {
     if ('record' in c) {
       const { jurisdiction, age, givenBy = 'subject', purposes } = c.record;
       const cmd = recordCommand({
-        now,
+        now: new Date(now),
         givenAt: now,
         ...(purposes ? { purposes } : {}),
         age: { jurisdiction, age, establishedBy: 'id_document_check', givenBy, parentalVerification: givenBy === 'subject' ? null : 'signed_form' },
@@ -145,7 +145,7 @@ describe('consent law cases', () => {
       expect(e.allowed).toBe(c.allowed);
       if (c.reason) expect(e.reason).toBe(c.reason);
     } else {
-      const { emitted } = decideOn(c.history, recordCommand({ purposes: c.consentTo, now, givenAt: now }));
+      const { emitted } = decideOn(c.history, recordCommand({ purposes: c.consentTo, now: new Date(now), givenAt: now }));
       const conflict = emitted.find((x) => x.type === 'consent.opt_out_conflict_recorded');
       expect(conflict?.data).toMatchObject({ subject_key: S, resolution: c.resolution, rule: c.source, ...(c.reaskFrom !== undefined ? { reask_allowed_from: c.reaskFrom } : {}) });
     }
