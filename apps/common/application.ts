@@ -1,17 +1,23 @@
 import type { AppDeps } from '@pl/application';
+import { createAuditUseCases } from '@pl/application/audit';
 import { createBreachUseCases } from '@pl/application/breach';
 import { createConsentUseCases } from '@pl/application/consent';
 import { rightsUseCases } from '@pl/application/rights';
 import { catalogUseCases } from '@pl/application/catalog/use-cases';
+import { auditSignerFor } from '@pl/audit';
+import { auditHeadPolicy } from './audit-policy';
 import type { AppConfig } from './config';
 import { expiryPolicyFromEnv, tcfPurposeMapFromEnv } from './consent-settings';
+
+/** Signed checkpoints of the audit chain every this many events (plus on demand: POST /audit/checkpoints, exports, `cli audit sign`). */
+export const AUDIT_CHECKPOINT_EVERY = 10_000;
 
 /**
  * Every context's use cases, built once over the composition root's dependencies (issue 14, defect 7).
  * The API's one @nestjs/cqrs command handler (apps/api/src/platform/app-command.ts), the CLI commands
  * and the worker jobs all call these: none of them holds a rule of its own. Add your context here.
  */
-export function createApplication(deps: AppDeps, _config: AppConfig) {
+export function createApplication(deps: AppDeps, config: AppConfig) {
   return {
     consent: createConsentUseCases(deps, {
       expiryPolicy: expiryPolicyFromEnv(),
@@ -20,6 +26,12 @@ export function createApplication(deps: AppDeps, _config: AppConfig) {
     breach: createBreachUseCases(deps),
     rights: rightsUseCases(deps),
     catalog: catalogUseCases(deps),
+    audit: createAuditUseCases(deps, {
+      signer: () => auditSignerFor(config),
+      headPolicy: auditHeadPolicy(config),
+      exportHeadMinIntervalMs: config.auditExportHeadMinIntervalMs,
+      checkpointEvery: AUDIT_CHECKPOINT_EVERY,
+    }),
   };
 }
 

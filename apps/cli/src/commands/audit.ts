@@ -2,9 +2,9 @@ import { isSubjectKey } from '@pl/domain';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { auditSignerFor, parseHeldHeads, publishedHead, readPublishedHeads, recordPersonalDataAccess, signedHeads, type SignedHead } from '@pl/audit';
+import { auditSignerFor, parseHeldHeads, readPublishedHeads, recordPersonalDataAccess, type SignedHead } from '@pl/audit';
 import { createKafka } from '@pl/messaging';
-import { exportAuditLog, signCurrentHead, verifyChain, type ExportFilter } from '@pl/projections/audit_chain';
+import { exportAuditLog, type ExportFilter } from '@pl/projections/audit_chain';
 import { auditHeadPolicy } from '../../../common/audit-policy';
 import { parseArgs, type CliCommand } from '../command';
 
@@ -25,7 +25,7 @@ export const auditCommand: CliCommand = {
   needsInfra: true,
   async run(args, io, infra) {
     const { positional, flags } = parseArgs(args);
-    const { db, store, config, pseudonymizer } = infra!;
+    const { db, store, config, pseudonymizer, app } = infra!;
     const signer = auditSignerFor(config);
     const ctx = { actor: 'cli:audit', correlationId: randomUUID(), causationId: null, now: new Date() };
     const policy = auditHeadPolicy(config);
@@ -35,7 +35,7 @@ export const auditCommand: CliCommand = {
         io.out(signer.publicKeyPem.trimEnd());
         return 0;
       case 'sign': {
-        const signed = await signCurrentHead(db, signer, ctx.now, policy);
+        const { signed } = await app.audit.checkpoint(ctx.now);
         io.out(signed ? JSON.stringify(signed, null, 2) : 'the chain is empty (is the worker running the audit_chain projection?)');
         return 0;
       }
@@ -47,12 +47,10 @@ export const auditCommand: CliCommand = {
           if (!config.kafkaBrokers.length) throw new Error('--kafka-heads needs KAFKA_BROKERS');
           held.push(...(await readPublishedHeads(createKafka({ brokers: config.kafkaBrokers, clientId: 'privacy-ledger-cli' }))));
         }
-        const report = await verifyChain(db, store, {
+        const report = await app.audit.verify(ctx.now, {
           // an auditor passes the key obtained out of band; the service's own key otherwise
-          publicKeyPem: typeof flags['public-key'] === 'string' ? readFileSync(flags['public-key'], 'utf8') : signer.publicKeyPem,
+          ...(typeof flags['public-key'] === 'string' ? { publicKeyPem: readFileSync(flags['public-key'], 'utf8') } : {}),
           heldHeads: held,
-          ...policy,
-          now: ctx.now,
           onProgress: (n, total) => io.progress(`verified ${n}/${total} events`),
         });
         io.out(JSON.stringify(report, null, 2));
@@ -60,7 +58,7 @@ export const auditCommand: CliCommand = {
         return report.ok ? 0 : 1;
       }
       case 'heads': {
-        const lines = (await signedHeads(db)).filter((h) => h.key_id === signer.keyId).map((h) => JSON.stringify(publishedHead(h)));
+        const lines = (await app.audit.heads()).heads.map((h) => JSON.stringify(h));
         if (typeof flags.out === 'string') {
           writeFileSync(flags.out, lines.length ? `${lines.join('\n')}\n` : '');
           io.err(`wrote ${lines.length} signed heads to ${flags.out}; verify against them later with: audit verify --heads ${flags.out}`);
