@@ -70,8 +70,8 @@ describe.each(SQL_BACKENDS)('a log holding NUL and lone surrogates, on %s', (_na
     });
 
     track(await handleCommand(store, breachDecider, breachStreamId(breachId), {
-      type: 'DetectBreach', breach_id: breachId, aware_at: T0.toISOString(), source: 'internal_monitoring', description: `dump found${POISON}`,
-      reporter_role: 'security_operations', systems: ['crm'], known_systems: ['crm'], now: T0.toISOString(),
+      type: 'DetectBreach', breachId: breachId, awareAt: T0.toISOString(), source: 'internal_monitoring', description: `dump found${POISON}`,
+      reporterRole: 'security_operations', systems: ['crm'], knownSystems: ['crm'], now: T0,
     }, ctx()));
 
     const rights = async (c: Parameters<typeof requestDecider.decide>[0]) => track(await handleCommand(store, requestDecider, requestStreamId(requestId), c, ctx()));

@@ -37,55 +37,57 @@ function scenario(ids: string[]): Array<{ id: string; h: number; actor: string; 
   const [b1, b2, b3, b4, b5, b6] = ids;
   const detect = (id: string, h: number, systems: string[]): BreachCommand => ({
     type: 'DetectBreach',
-    breach_id: id,
-    aware_at: at(h - 1).toISOString(),
+    breachId: id,
+    awareAt: at(h - 1).toISOString(),
     source: 'internal_monitoring',
     description: `incident ${id.slice(0, 8)}${id === ids[2] ? POISON : ''}`,
-    reporter_role: 'security_operations',
+    reporterRole: 'security_operations',
     systems,
-    known_systems: ['crm', 'billing', 'shop'],
-    window_from: at(h - 30).toISOString(),
-    window_to: at(h - 2).toISOString(),
-    now: at(h).toISOString(),
+    knownSystems: ['crm', 'billing', 'shop'],
+    windowFrom: at(h - 30).toISOString(),
+    windowTo: at(h - 2).toISOString(),
+    now: at(h),
   });
   const assess = (h: number, extra: Partial<Extract<BreachCommand, { type: 'AssessBreach' }>> = {}): BreachCommand => ({
     type: 'AssessBreach',
     factors: highRisk,
-    subject_jurisdictions: { DE: 40, 'US-CA': 600 },
-    main_establishment: null,
-    measures_taken: ['passwords reset'],
-    measures_proposed: ['mfa'],
-    contact_point: 'dpo@example.com',
-    now: at(h).toISOString(),
+    subjectJurisdictions: { DE: 40, 'US-CA': 600 },
+    mainEstablishment: null,
+    measuresTaken: ['passwords reset'],
+    measuresProposed: ['mfa'],
+    contactPoint: 'dpo@example.com',
+    now: at(h),
     ...extra,
   });
-  const clocks = (h: number): BreachCommand => ({ type: 'CheckClocks', now: at(h).toISOString() });
+  const clocks = (h: number): BreachCommand => ({ type: 'CheckClocks', now: at(h) });
   const steps: Array<{ id: string; h: number; actor: string; cmd: BreachCommand }> = [];
-  const add = (id: string, h: number, cmd: BreachCommand, actor = 'apikey:dpo') => steps.push({ id, h, actor, cmd: { ...cmd, now: at(h).toISOString() } as BreachCommand });
+  /** add() sets every command's time from its step's hour. */
+  const PLACEHOLDER = new Date(0);
+  const add = (id: string, h: number, cmd: BreachCommand, actor = 'apikey:dpo') => steps.push({ id, h, actor, cmd: { ...cmd, now: at(h) } as BreachCommand });
 
   // b1: high risk, EU and California; authority (initial + additional), subjects (EU, US-CA with fan-out), AG, closed, reopened, re-assessed, closed.
   add(b1, 1, detect(b1, 1, ['crm', 'billing']));
   add(b1, 3, assess(3));
-  add(b1, 20, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'DE-1', now: '' });
-  add(b1, 26, { type: 'NotifySubjects', jurisdiction: 'EU', notice_id: 'n-eu', channel: 'email', subjects_count: 40, subject_keys: [subKey(1), subKey(2), subKey(3)], now: '' });
-  add(b1, 30, { type: 'NotifyAuthority', authority: 'DE', phase: 'additional', reference: 'DE-1b', now: '' });
+  add(b1, 20, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'DE-1', now: PLACEHOLDER });
+  add(b1, 26, { type: 'NotifySubjects', jurisdiction: 'EU', noticeId: 'n-eu', channel: 'email', subjectsCount: 40, subjectKeys: [subKey(1), subKey(2), subKey(3)], now: PLACEHOLDER });
+  add(b1, 30, { type: 'NotifyAuthority', authority: 'DE', phase: 'additional', reference: 'DE-1b', now: PLACEHOLDER });
   add(b1, 24 * 25, clocks(0), 'worker:breach-clocks');
-  add(b1, 24 * 26, { type: 'NotifySubjects', jurisdiction: 'US-CA', notice_id: 'n-ca', channel: 'letter', subjects_count: 600, subject_keys: [subKey(4), subKey(5)], now: '' });
+  add(b1, 24 * 26, { type: 'NotifySubjects', jurisdiction: 'US-CA', noticeId: 'n-ca', channel: 'letter', subjectsCount: 600, subjectKeys: [subKey(4), subKey(5)], now: PLACEHOLDER });
   add(b1, 24 * 36, clocks(0), 'worker:breach-clocks');
-  add(b1, 24 * 38, { type: 'NotifyAttorneyGeneral', reference: 'AG-7', now: '' });
-  add(b1, 24 * 39, { type: 'CloseBreach', summary: 'all notified', now: '' });
-  add(b1, 24 * 45, { type: 'ReopenBreach', reason: 'more records found', now: '' });
-  add(b1, 24 * 45 + 2, assess(0, { subject_jurisdictions: { DE: 60, FR: 5, 'US-CA': 600 } }));
-  add(b1, 24 * 45 + 20, { type: 'NotifyAuthority', authority: 'FR', phase: 'initial', reference: null, delay_reason: 'new facts only now', now: '' });
-  add(b1, 24 * 46, { type: 'CloseBreach', summary: 'closed again', now: '' });
+  add(b1, 24 * 38, { type: 'NotifyAttorneyGeneral', reference: 'AG-7', now: PLACEHOLDER });
+  add(b1, 24 * 39, { type: 'CloseBreach', summary: 'all notified', now: PLACEHOLDER });
+  add(b1, 24 * 45, { type: 'ReopenBreach', reason: 'more records found', now: PLACEHOLDER });
+  add(b1, 24 * 45 + 2, assess(0, { subjectJurisdictions: { DE: 60, FR: 5, 'US-CA': 600 } }));
+  add(b1, 24 * 45 + 20, { type: 'NotifyAuthority', authority: 'FR', phase: 'initial', reference: null, delayReason: 'new facts only now', now: PLACEHOLDER });
+  add(b1, 24 * 46, { type: 'CloseBreach', summary: 'closed again', now: PLACEHOLDER });
 
   // b2: clocks run out before the assessment (warnings, overdue), then judged unlikely (override) and closed.
   add(b2, 2, detect(b2, 2, ['shop']));
   add(b2, 2 + 50, clocks(0), 'worker:breach-clocks');
   add(b2, 2 + 68, clocks(0), 'worker:breach-clocks');
   add(b2, 2 + 80, clocks(0), 'worker:breach-clocks');
-  add(b2, 2 + 90, assess(0, { subject_jurisdictions: { AT: 3 }, main_establishment: 'AT', override: { level: 'unlikely', reason: 'data was public already' } }));
-  add(b2, 2 + 91, { type: 'CloseBreach', summary: 'no risk', now: '' });
+  add(b2, 2 + 90, assess(0, { subjectJurisdictions: { AT: 3 }, mainEstablishment: 'AT', override: { level: 'unlikely', reason: 'data was public already' } }));
+  add(b2, 2 + 91, { type: 'CloseBreach', summary: 'no risk', now: PLACEHOLDER });
 
   // b3: only detected, one warning.
   add(b3, 5, detect(b3, 5, ['crm']));
@@ -93,27 +95,27 @@ function scenario(ids: string[]): Array<{ id: string; h: number; actor: string; 
 
   // b4: high risk with an Art. 34(3) exemption, late authority notice, closed and reopened (stays open).
   add(b4, 4, detect(b4, 4, ['billing']));
-  add(b4, 10, assess(10, { subject_jurisdictions: { FR: 12 }, main_establishment: 'FR', factors: { ...highRisk, subjects_count: 12, records_count: 12 } }));
+  add(b4, 10, assess(10, { subjectJurisdictions: { FR: 12 }, mainEstablishment: 'FR', factors: { ...highRisk, subjects_count: 12, records_count: 12 } }));
   add(b4, 4 + 70, clocks(0), 'worker:breach-clocks');
   add(b4, 4 + 75, clocks(0), 'worker:breach-clocks');
-  add(b4, 4 + 100, { type: 'NotifyAuthority', authority: 'FR', phase: 'initial', reference: 'CNIL-9', delay_reason: 'forensics', now: '' });
-  add(b4, 4 + 101, { type: 'RecordSubjectExemption', ground: 'a', justification: 'data was encrypted at rest', now: '' });
-  add(b4, 4 + 120, { type: 'CloseBreach', summary: 'exempted', now: '' });
-  add(b4, 4 + 200, { type: 'ReopenBreach', reason: 'key may have leaked', now: '' });
+  add(b4, 4 + 100, { type: 'NotifyAuthority', authority: 'FR', phase: 'initial', reference: 'CNIL-9', delayReason: 'forensics', now: PLACEHOLDER });
+  add(b4, 4 + 101, { type: 'RecordSubjectExemption', ground: 'a', justification: 'data was encrypted at rest', now: PLACEHOLDER });
+  add(b4, 4 + 120, { type: 'CloseBreach', summary: 'exempted', now: PLACEHOLDER });
+  add(b4, 4 + 200, { type: 'ReopenBreach', reason: 'key may have leaked', now: PLACEHOLDER });
   add(b4, 4 + 260, clocks(0), 'worker:breach-clocks');
 
   // b5: California only (no EU subjects): the CA clock, its warnings, then the notice.
   add(b5, 6, detect(b5, 6, ['shop', 'crm']));
-  add(b5, 8, assess(8, { subject_jurisdictions: { 'US-CA': 20 } }));
+  add(b5, 8, assess(8, { subjectJurisdictions: { 'US-CA': 20 } }));
   add(b5, 6 + 24 * 24, clocks(0), 'worker:breach-clocks');
   add(b5, 6 + 24 * 29, clocks(0), 'worker:breach-clocks');
-  add(b5, 6 + 24 * 29 + 5, { type: 'NotifySubjects', jurisdiction: 'US-CA', notice_id: 'n-ca5', channel: 'email', subjects_count: 20, subject_keys: [subKey(9)], now: '' });
+  add(b5, 6 + 24 * 29 + 5, { type: 'NotifySubjects', jurisdiction: 'US-CA', noticeId: 'n-ca5', channel: 'email', subjectsCount: 20, subjectKeys: [subKey(9)], now: PLACEHOLDER });
 
   // b6: assessed as a risk but not a high one (authority yes, subjects no), notified and closed.
   add(b6, 7, detect(b6, 7, ['billing']));
-  add(b6, 9, assess(9, { subject_jurisdictions: { DE: 40 }, override: { level: 'risk', reason: 'passwords were hashed' } }));
-  add(b6, 30, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'DE-6', now: '' });
-  add(b6, 40, { type: 'CloseBreach', summary: 'authority informed', now: '' });
+  add(b6, 9, assess(9, { subjectJurisdictions: { DE: 40 }, override: { level: 'risk', reason: 'passwords were hashed' } }));
+  add(b6, 30, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'DE-6', now: PLACEHOLDER });
+  add(b6, 40, { type: 'CloseBreach', summary: 'authority informed', now: PLACEHOLDER });
 
   return steps.sort((x, y) => x.h - y.h);
 }

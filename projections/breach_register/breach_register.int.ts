@@ -58,20 +58,20 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
     await ensureProjectionSchema(f.db, breachRegisterProjection);
     const detect = (id: string): BreachCommand => ({
       type: 'DetectBreach',
-      breach_id: id,
-      aware_at: aware,
+      breachId: id,
+      awareAt: aware,
       source: 'internal_monitoring',
       description: 'credential dump found',
-      reporter_role: 'security_operations',
+      reporterRole: 'security_operations',
       systems: ['crm'],
-      known_systems: ['crm'],
-      now: at(1).toISOString(),
+      knownSystems: ['crm'],
+      now: at(1),
     });
     await run(a, detect(a), 1);
     await run(b, detect(b), 1);
-    await run(a, { type: 'AssessBreach', factors, subject_jurisdictions: { DE: 30, 'US-CA': 10 }, main_establishment: null, measures_taken: ['reset'], measures_proposed: [], contact_point: 'dpo@example.com', now: at(3).toISOString() }, 3);
-    await run(a, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: at(20).toISOString() }, 20);
-    await run(a, { type: 'CheckClocks', now: at(24 * 25).toISOString() }, 24 * 25);
+    await run(a, { type: 'AssessBreach', factors, subjectJurisdictions: { DE: 30, 'US-CA': 10 }, mainEstablishment: null, measuresTaken: ['reset'], measuresProposed: [], contactPoint: 'dpo@example.com', now: at(3) }, 3);
+    await run(a, { type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: at(20) }, 20);
+    await run(a, { type: 'CheckClocks', now: at(24 * 25) }, 24 * 25);
   }, 120_000);
   afterAll(() => f.drop(), 60_000);
 

@@ -9,19 +9,20 @@ describe('breach notices on the relay', () => {
   const p = new Pseudonymizer('breach-notice-test-secret-0123456789');
   const userId = 'jane.doe@example.com';
   const aware = '2026-03-02T08:00:00.000Z';
+  const now = new Date(aware);
   const commands: BreachCommand[] = [
-    { type: 'DetectBreach', breach_id: id, aware_at: aware, source: 'other', description: 'lost backup tape', reporter_role: 'it_operations', systems: ['crm'], known_systems: ['crm'], now: aware },
+    { type: 'DetectBreach', breachId: id, awareAt: aware, source: 'other', description: 'lost backup tape', reporterRole: 'it_operations', systems: ['crm'], knownSystems: ['crm'], now },
     {
       type: 'AssessBreach',
       factors: { confidentiality: true, integrity: false, availability: false, categories: ['user.account.credentials'], special_categories: [], subjects_count: 1, records_count: 1, identifiability: 'maximum', encrypted: false, keys_safe: false, backup_available: true, vulnerable_subjects: false, likely_consequences: [] },
-      subject_jurisdictions: { DE: 1 },
-      main_establishment: 'DE',
-      measures_taken: [],
-      measures_proposed: [],
-      contact_point: 'dpo@example.com',
-      now: aware,
+      subjectJurisdictions: { DE: 1 },
+      mainEstablishment: 'DE',
+      measuresTaken: [],
+      measuresProposed: [],
+      contactPoint: 'dpo@example.com',
+      now,
     },
-    { type: 'NotifySubjects', jurisdiction: 'EU', notice_id: 'n1', channel: 'email', subjects_count: 1, subject_keys: [p.subject(userId)], now: aware },
+    { type: 'NotifySubjects', jurisdiction: 'EU', noticeId: 'n1', channel: 'email', subjectsCount: 1, subjectKeys: [p.subject(userId)], now },
   ];
   let state = initialBreachState();
   const emitted: BreachEvent[] = [];

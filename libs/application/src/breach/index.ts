@@ -80,7 +80,23 @@ export function createBreachUseCases(deps: AppDeps) {
     async detect(input: DetectBreachInput, ctx: CommandContext) {
       const id = randomUUID();
       const known = await catalog.knownSystems([...new Set(input.systems)], ctx.now);
-      return run(id, { type: 'DetectBreach', breach_id: id, ...input, known_systems: known, now: ctx.now.toISOString() }, ctx);
+      return run(
+        id,
+        {
+          type: 'DetectBreach',
+          breachId: id,
+          awareAt: input.aware_at,
+          source: input.source,
+          description: input.description,
+          reporterRole: input.reporter_role,
+          systems: input.systems,
+          knownSystems: known,
+          windowFrom: input.window_from ?? null,
+          windowTo: input.window_to ?? null,
+          now: ctx.now,
+        },
+        ctx,
+      );
     },
 
     list: async (q: { status?: 'open' | 'closed'; limit?: number }) => ({ breaches: await listBreaches(deps.db, new Date(), { status: q.status, limit: q.limit }) }),
@@ -128,21 +144,25 @@ export function createBreachUseCases(deps: AppDeps) {
         {
           type: 'AssessBreach',
           factors,
-          subject_jurisdictions: input.subject_jurisdictions ?? scope?.subject_jurisdictions ?? {},
-          main_establishment: input.main_establishment ?? null,
+          subjectJurisdictions: input.subject_jurisdictions ?? scope?.subject_jurisdictions ?? {},
+          mainEstablishment: input.main_establishment ?? null,
           scope,
           override: input.override ?? null,
-          measures_taken: input.measures_taken,
-          measures_proposed: input.measures_proposed,
-          contact_point: input.contact_point,
-          now: ctx.now.toISOString(),
+          measuresTaken: input.measures_taken,
+          measuresProposed: input.measures_proposed,
+          contactPoint: input.contact_point,
+          now: ctx.now,
         },
         ctx,
       );
     },
 
     /** Art. 33 (72 hours). */
-    notifyAuthority: (id: string, input: NotifyAuthorityInput, ctx: CommandContext) => run(id, { type: 'NotifyAuthority', ...input, now: ctx.now.toISOString() }, ctx),
+    notifyAuthority: (id: string, input: NotifyAuthorityInput, ctx: CommandContext) => run(
+        id,
+        { type: 'NotifyAuthority', authority: input.authority, phase: input.phase, reference: input.reference ?? null, delayReason: input.delay_reason ?? null, now: ctx.now },
+        ctx,
+      ),
 
     /** Art. 34; Cal. Civ. Code 1798.82: given subjects (pseudonymised here) and/or every subject of the scope. */
     async notifySubjects(id: string, input: NotifySubjectsInput, ctx: CommandContext) {
@@ -158,26 +178,30 @@ export function createBreachUseCases(deps: AppDeps) {
         {
           type: 'NotifySubjects',
           jurisdiction: input.jurisdiction,
-          notice_id: randomUUID(),
+          noticeId: randomUUID(),
           channel: input.channel,
-          subjects_count: input.subjects_count ?? keys.size,
-          subject_keys: [...keys],
-          delay_reason: input.delay_reason ?? null,
-          now: ctx.now.toISOString(),
+          subjectsCount: input.subjects_count ?? keys.size,
+          subjectKeys: [...keys],
+          delayReason: input.delay_reason ?? null,
+          now: ctx.now,
         },
         ctx,
       );
     },
 
     /** Art. 34(3). */
-    recordExemption: (id: string, input: SubjectExemptionInput, ctx: CommandContext) => run(id, { type: 'RecordSubjectExemption', ...input, now: ctx.now.toISOString() }, ctx),
+    recordExemption: (id: string, input: SubjectExemptionInput, ctx: CommandContext) => run(
+        id,
+        { type: 'RecordSubjectExemption', ground: input.ground, justification: input.justification, publicCommunication: input.public_communication ?? null, now: ctx.now },
+        ctx,
+      ),
 
     /** Cal. Civ. Code 1798.82(f). */
-    notifyAttorneyGeneral: (id: string, input: { reference?: string }, ctx: CommandContext) => run(id, { type: 'NotifyAttorneyGeneral', reference: input.reference ?? null, now: ctx.now.toISOString() }, ctx),
+    notifyAttorneyGeneral: (id: string, input: { reference?: string }, ctx: CommandContext) => run(id, { type: 'NotifyAttorneyGeneral', reference: input.reference ?? null, now: ctx.now }, ctx),
 
-    close: (id: string, input: { summary: string }, ctx: CommandContext) => run(id, { type: 'CloseBreach', summary: input.summary, now: ctx.now.toISOString() }, ctx),
+    close: (id: string, input: { summary: string }, ctx: CommandContext) => run(id, { type: 'CloseBreach', summary: input.summary, now: ctx.now }, ctx),
 
-    reopen: (id: string, input: { reason: string }, ctx: CommandContext) => run(id, { type: 'ReopenBreach', reason: input.reason, now: ctx.now.toISOString() }, ctx),
+    reopen: (id: string, input: { reason: string }, ctx: CommandContext) => run(id, { type: 'ReopenBreach', reason: input.reason, now: ctx.now }, ctx),
 
     /** Draft notification texts for the authority, the subjects and (when required) California. */
     async drafts(id: string, controller: string | undefined) {
@@ -199,7 +223,7 @@ export function createBreachUseCases(deps: AppDeps) {
     async checkClocks(now: Date): Promise<void> {
       const ids = await breachesWithRunningClocks(deps.db, new Date(now.getTime() + CLOCK_LOOKAHEAD_MS));
       const ctx = { actor: 'worker:breach-clocks', correlationId: randomUUID(), now };
-      for (const id of ids) await execute(id, { type: 'CheckClocks', now: now.toISOString() }, ctx);
+      for (const id of ids) await execute(id, { type: 'CheckClocks', now }, ctx);
     },
   };
 }

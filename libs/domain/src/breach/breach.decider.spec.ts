@@ -8,21 +8,22 @@ import { assessRisk, type RiskFactors } from './risk';
 const id = '6f1c2e1a-0000-4000-8000-000000000001';
 const aware = '2026-03-02T08:00:00.000Z';
 const detectedAt = '2026-03-02T09:00:00.000Z';
-const hoursAfterAware = (h: number) => new Date(Date.parse(aware) + h * 3_600_000).toISOString();
+const atHour = (h: number) => new Date(Date.parse(aware) + h * 3_600_000);
+const hoursAfterAware = (h: number) => atHour(h).toISOString();
 const key = (n: number) => `sub_${String(n).padStart(32, 'a')}`;
 
 const detect: Extract<BreachCommand, { type: 'DetectBreach' }> = {
   type: 'DetectBreach',
-  breach_id: id,
-  aware_at: aware,
+  breachId: id,
+  awareAt: aware,
   source: 'internal_monitoring',
   description: 'Unauthorised export from the CRM database',
-  reporter_role: 'security_operations',
+  reporterRole: 'security_operations',
   systems: ['crm'],
-  known_systems: ['crm', 'shop'],
-  window_from: '2026-03-01T00:00:00.000Z',
-  window_to: '2026-03-02T07:00:00.000Z',
-  now: detectedAt,
+  knownSystems: ['crm', 'shop'],
+  windowFrom: '2026-03-01T00:00:00.000Z',
+  windowTo: '2026-03-02T07:00:00.000Z',
+  now: new Date(detectedAt),
 };
 
 const detected: BreachEvent = {
@@ -59,12 +60,12 @@ const credentials: RiskFactors = {
 const assessCmd = (over: Partial<Extract<BreachCommand, { type: 'AssessBreach' }>> = {}): Extract<BreachCommand, { type: 'AssessBreach' }> => ({
   type: 'AssessBreach',
   factors: credentials,
-  subject_jurisdictions: { DE: 300, FR: 100, 'US-CA': 500 },
-  main_establishment: null,
-  measures_taken: ['credentials reset'],
-  measures_proposed: ['MFA for all accounts'],
-  contact_point: 'dpo@example.com',
-  now: hoursAfterAware(3),
+  subjectJurisdictions: { DE: 300, FR: 100, 'US-CA': 500 },
+  mainEstablishment: null,
+  measuresTaken: ['credentials reset'],
+  measuresProposed: ['MFA for all accounts'],
+  contactPoint: 'dpo@example.com',
+  now: atHour(3),
   ...over,
 });
 
@@ -84,7 +85,7 @@ describe('breach decider: detection', () => {
   it('records the detection', () => spec(breachDecider).given([]).when(detect).then([detected]));
 
   it('refuses an awareness time in the future', () =>
-    spec(breachDecider).given([]).when({ ...detect, aware_at: '2026-03-02T10:00:00.000Z' }).thenThrows('invalid', /future/));
+    spec(breachDecider).given([]).when({ ...detect, awareAt: '2026-03-02T10:00:00.000Z' }).thenThrows('invalid', /future/));
 
   it('refuses unknown systems', () => {
     let err: any;
@@ -101,10 +102,19 @@ describe('breach decider: detection', () => {
   it('refuses a breach recorded twice, an empty description, an inverted window, a bad timestamp', () => {
     spec(breachDecider).given([detected]).when(detect).thenThrows('conflict');
     spec(breachDecider).given([]).when({ ...detect, description: '  ' }).thenThrows('invalid', /description/);
-    spec(breachDecider).given([]).when({ ...detect, window_from: detect.window_to, window_to: detect.window_from }).thenThrows('invalid', /window/);
-    spec(breachDecider).given([]).when({ ...detect, aware_at: 'yesterday' }).thenThrows('invalid', /aware_at/);
+    spec(breachDecider).given([]).when({ ...detect, windowFrom: detect.windowTo, windowTo: detect.windowFrom }).thenThrows('invalid', /window/);
+    spec(breachDecider).given([]).when({ ...detect, awareAt: 'yesterday' }).thenThrows('invalid', /aware_at/);
     spec(breachDecider).given([]).when({ ...detect, systems: [] }).thenThrows('invalid', /system/);
     spec(breachDecider).given([]).when({ ...detect, description: 'mailbox of jane.doe@example.com leaked' }).thenThrows('invalid', /personal data/);
+  });
+
+  it('refuses a command whose time is not a valid Date (DomainError invalid, field now)', () => {
+    // An ISO string is not a Date (the old command shape), an invalid Date is not a time.
+    spec(breachDecider).given([]).when({ ...detect, now: detectedAt as unknown as Date }).thenThrows('invalid', /now/);
+    spec(breachDecider).given([]).when({ ...detect, now: new Date('not a time') }).thenThrows('invalid', /now/);
+    spec(breachDecider).given([detected]).when(assessCmd({ now: new Date(NaN) })).thenThrows('invalid', /now/);
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: new Date(NaN) }).thenThrows('invalid', /now/);
+    spec(breachDecider).given([detected]).when({ type: 'CheckClocks', now: new Date(NaN) }).thenThrows('invalid', /now/);
   });
 });
 
@@ -129,7 +139,7 @@ describe('breach decider: assessment', () => {
   it('an EU-established controller notifies its lead authority only (Art. 56)', () =>
     spec(breachDecider)
       .given([detected])
-      .when(assessCmd({ main_establishment: 'IE' }))
+      .when(assessCmd({ mainEstablishment: 'IE' }))
       .thenMatches(([e]) => expect(e.type === 'breach.assessed' && e.data.authorities).toEqual(['IE'])));
 
   it('encrypted data with a safe key: no California notice (Civ. § 1798.82(a))', () =>
@@ -159,24 +169,24 @@ describe('breach decider: assessment', () => {
   it('refuses bad factors and unknown breaches', () => {
     spec(breachDecider).given([]).when(assessCmd()).thenThrows('not_found');
     spec(breachDecider).given([detected]).when(assessCmd({ factors: { ...credentials, subjects_count: -1 } })).thenThrows('invalid');
-    spec(breachDecider).given([detected]).when(assessCmd({ subject_jurisdictions: { germany: 3 } })).thenThrows('invalid', /ISO 3166/);
-    spec(breachDecider).given([detected]).when(assessCmd({ main_establishment: 'US' })).thenThrows('invalid', /main_establishment/);
+    spec(breachDecider).given([detected]).when(assessCmd({ subjectJurisdictions: { germany: 3 } })).thenThrows('invalid', /ISO 3166/);
+    spec(breachDecider).given([detected]).when(assessCmd({ mainEstablishment: 'US' })).thenThrows('invalid', /main_establishment/);
   });
 });
 
 describe('breach decider: notifications', () => {
   it('refuses notification before assessment', () => {
-    spec(breachDecider).given([detected]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(5) }).thenThrows('precondition', /assessment/);
+    spec(breachDecider).given([detected]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: atHour(5) }).thenThrows('precondition', /assessment/);
     spec(breachDecider)
       .given([detected])
-      .when({ type: 'NotifySubjects', jurisdiction: 'EU', notice_id: 'n1', channel: 'email', subjects_count: 1, subject_keys: [], now: hoursAfterAware(5) })
+      .when({ type: 'NotifySubjects', jurisdiction: 'EU', noticeId: 'n1', channel: 'email', subjectsCount: 1, subjectKeys: [], now: atHour(5) })
       .thenThrows('precondition', /assessment/);
   });
 
   it('notifies an authority within 72 hours', () =>
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'BfDI-1', now: hoursAfterAware(20) })
+      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', reference: 'BfDI-1', now: atHour(20) })
       .then([
         {
           type: 'breach.authority_notified',
@@ -185,10 +195,10 @@ describe('breach decider: notifications', () => {
       ]));
 
   it('after 72 hours requires the reasons for the delay (Art. 33(1))', () => {
-    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(80) }).thenThrows('precondition', /reasons/);
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: atHour(80) }).thenThrows('precondition', /reasons/);
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', delay_reason: 'forensics needed to confirm scope', now: hoursAfterAware(80) })
+      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', delayReason: 'forensics needed to confirm scope', now: atHour(80) })
       .thenMatches(([e]) => expect(e.type === 'breach.authority_notified' && [e.data.late, e.data.delay_reason]).toEqual([true, 'forensics needed to confirm scope']));
   });
 
@@ -196,24 +206,24 @@ describe('breach decider: notifications', () => {
     const unlikely = assessedEvent(assessCmd({ factors: { ...credentials, confidentiality: false, availability: true, backup_available: true } }));
     spec(breachDecider)
       .given([detected, unlikely])
-      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(80) })
+      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: atHour(80) })
       .thenMatches(([e]) => expect(e.type === 'breach.authority_notified' && e.data.delay_reason).toBeNull());
   });
 
   it('accepts additional phases only after the initial one (Art. 33(4))', () => {
-    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'additional', now: hoursAfterAware(30) }).thenThrows('precondition', /initial/);
-    spec(breachDecider).given([detected, assessedEvent(), notified('DE', 10)]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: hoursAfterAware(30) }).thenThrows('conflict');
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'additional', now: atHour(30) }).thenThrows('precondition', /initial/);
+    spec(breachDecider).given([detected, assessedEvent(), notified('DE', 10)]).when({ type: 'NotifyAuthority', authority: 'DE', phase: 'initial', now: atHour(30) }).thenThrows('conflict');
     spec(breachDecider)
       .given([detected, assessedEvent(), notified('DE', 10)])
-      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'additional', now: hoursAfterAware(100) })
+      .when({ type: 'NotifyAuthority', authority: 'DE', phase: 'additional', now: atHour(100) })
       .thenMatches(([e]) => expect(e.type === 'breach.authority_notified' && [e.data.phase, e.data.late]).toEqual(['additional', false]));
-    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'XX', phase: 'initial', now: hoursAfterAware(30) }).thenThrows('invalid');
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAuthority', authority: 'XX', phase: 'initial', now: atHour(30) }).thenThrows('invalid');
   });
 
   it('fans subject notices out as PII-free events keyed by pseudonym', () =>
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'NotifySubjects', jurisdiction: 'EU', notice_id: 'n1', channel: 'email', subjects_count: 2, subject_keys: [key(1), key(2), key(1)], now: hoursAfterAware(30) })
+      .when({ type: 'NotifySubjects', jurisdiction: 'EU', noticeId: 'n1', channel: 'email', subjectsCount: 2, subjectKeys: [key(1), key(2), key(1)], now: atHour(30) })
       .thenMatches((events) => {
         expect(events.map((e) => e.type)).toEqual(['breach.subjects_notified', 'breach.subject_notice_prepared', 'breach.subject_notice_prepared']);
         expect(events.slice(1).map((e) => e.type === 'breach.subject_notice_prepared' && e.data.subject_key)).toEqual([key(1), key(2)]);
@@ -222,17 +232,17 @@ describe('breach decider: notifications', () => {
   it('refuses raw identifiers instead of pseudonyms', () =>
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'NotifySubjects', jurisdiction: 'EU', notice_id: 'n1', channel: 'email', subjects_count: 1, subject_keys: ['alice@example.com'], now: hoursAfterAware(30) })
+      .when({ type: 'NotifySubjects', jurisdiction: 'EU', noticeId: 'n1', channel: 'email', subjectsCount: 1, subjectKeys: ['alice@example.com'], now: atHour(30) })
       .thenThrows('invalid', /pseudonymous/));
 
   it('records an Art. 34(3) exemption; (c) requires a public communication', () => {
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'RecordSubjectExemption', ground: 'c', justification: 'no contact details', now: hoursAfterAware(30) })
+      .when({ type: 'RecordSubjectExemption', ground: 'c', justification: 'no contact details', now: atHour(30) })
       .thenThrows('invalid', /public communication/);
     spec(breachDecider)
       .given([detected, assessedEvent()])
-      .when({ type: 'RecordSubjectExemption', ground: 'a', justification: 'AES-256 at rest, keys in HSM', now: hoursAfterAware(30) })
+      .when({ type: 'RecordSubjectExemption', ground: 'a', justification: 'AES-256 at rest, keys in HSM', now: atHour(30) })
       .then([
         {
           type: 'breach.subject_notice_exemption_recorded',
@@ -242,7 +252,7 @@ describe('breach decider: notifications', () => {
   });
 
   it('Attorney General sample notice only after notifying California residents', () =>
-    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAttorneyGeneral', now: hoursAfterAware(30) }).thenThrows('precondition', /California residents/));
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'NotifyAttorneyGeneral', now: atHour(30) }).thenThrows('precondition', /California residents/));
 });
 
 describe('breach decider: clocks', () => {
@@ -283,7 +293,7 @@ describe('breach decider: clocks', () => {
 
   it('warns 24 h and 6 h before the 72 h deadline, then overdue, each once', () => {
     const given = [detected];
-    const at = (h: number) => ({ type: 'CheckClocks' as const, now: hoursAfterAware(h) });
+    const at = (h: number) => ({ type: 'CheckClocks' as const, now: atHour(h) });
     spec(breachDecider).given(given).when(at(40)).then([]);
     const w24: BreachEvent = {
       type: 'breach.deadline_warning',
@@ -303,12 +313,12 @@ describe('breach decider: clocks', () => {
   it('a worker that was down emits only the tightest warning it crossed', () =>
     spec(breachDecider)
       .given([detected])
-      .when({ type: 'CheckClocks', now: hoursAfterAware(68) })
+      .when({ type: 'CheckClocks', now: atHour(68) })
       .thenMatches((events) => expect(events.map((e) => e.type === 'breach.deadline_warning' && e.data.threshold_hours)).toEqual([6])));
 
   it('no warnings once met or closed', () => {
-    const s = [detected, assessedEvent(assessCmd({ subject_jurisdictions: { DE: 10 } })), notified('DE', 10)];
-    spec(breachDecider).given(s).when({ type: 'CheckClocks', now: hoursAfterAware(71) }).then([]);
+    const s = [detected, assessedEvent(assessCmd({ subjectJurisdictions: { DE: 10 } })), notified('DE', 10)];
+    spec(breachDecider).given(s).when({ type: 'CheckClocks', now: atHour(71) }).then([]);
   });
 });
 
@@ -316,16 +326,16 @@ describe('breach decider: closing and reopening', () => {
   const closed: BreachEvent = { type: 'breach.closed', data: { breach_id: id, closed_at: hoursAfterAware(100), summary: 'done', not_notified_reasons: [] } };
 
   it('refuses closing with notifications pending', () =>
-    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) }).thenThrows('precondition', /pending/));
+    spec(breachDecider).given([detected, assessedEvent()]).when({ type: 'CloseBreach', summary: 'done', now: atHour(100) }).thenThrows('precondition', /pending/));
 
   it('refuses closing an unassessed breach', () =>
-    spec(breachDecider).given([detected]).when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) }).thenThrows('precondition', /assessment/));
+    spec(breachDecider).given([detected]).when({ type: 'CloseBreach', summary: 'done', now: atHour(100) }).thenThrows('precondition', /assessment/));
 
   it('documents a breach that needed no notification, with the reasons (Art. 33(5))', () => {
     const unlikely = assessedEvent(assessCmd({ factors: { ...credentials, confidentiality: false, availability: true, backup_available: true } }));
     spec(breachDecider)
       .given([detected, unlikely])
-      .when({ type: 'CloseBreach', summary: 'restored from backup', now: hoursAfterAware(10) })
+      .when({ type: 'CloseBreach', summary: 'restored from backup', now: atHour(10) })
       .thenMatches(([e]) => {
         expect(e.type).toBe('breach.closed');
         const reasons = e.type === 'breach.closed' ? e.data.not_notified_reasons.join(' ') : '';
@@ -335,39 +345,39 @@ describe('breach decider: closing and reopening', () => {
   });
 
   it('closes once every authority, the subjects and California are done', () => {
-    const assessed = assessedEvent(assessCmd({ subject_jurisdictions: { DE: 10, 'US-CA': 5 } }));
+    const assessed = assessedEvent(assessCmd({ subjectJurisdictions: { DE: 10, 'US-CA': 5 } }));
     const subjects = (j: 'EU' | 'US-CA'): BreachEvent => ({
       type: 'breach.subjects_notified',
       data: { breach_id: id, notice_id: 'n', jurisdiction: j, channel: 'email', subjects_count: 5, notified_at: hoursAfterAware(30), late: false, delay_reason: null },
     });
     spec(breachDecider)
       .given([detected, assessed, notified('DE', 10), subjects('EU'), subjects('US-CA')])
-      .when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) })
+      .when({ type: 'CloseBreach', summary: 'done', now: atHour(100) })
       .thenMatches(([e]) => expect(e.type).toBe('breach.closed'));
     expect(breachStage(fold([detected, assessed, notified('DE', 10)]))).toBe('authority_notified');
   });
 
   it('a high-risk breach of California residents only closes without an Art. 34 notice, with the reason', () => {
-    const caOnly = assessedEvent(assessCmd({ subject_jurisdictions: { 'US-CA': 40 } }));
+    const caOnly = assessedEvent(assessCmd({ subjectJurisdictions: { 'US-CA': 40 } }));
     const ca: BreachEvent = {
       type: 'breach.subjects_notified',
       data: { breach_id: id, notice_id: 'n', jurisdiction: 'US-CA', channel: 'letter', subjects_count: 40, notified_at: hoursAfterAware(30), late: false, delay_reason: null },
     };
     spec(breachDecider)
       .given([detected, caOnly, ca])
-      .when({ type: 'CloseBreach', summary: 'done', now: hoursAfterAware(100) })
+      .when({ type: 'CloseBreach', summary: 'done', now: atHour(100) })
       .thenMatches(([e]) => expect(e.type === 'breach.closed' && e.data.not_notified_reasons.join(' ')).toMatch(/no subjects in an EEA member state/));
   });
 
   it('reopens a closed breach only with a reason', () => {
     const unlikely = assessedEvent(assessCmd({ factors: { ...credentials, confidentiality: false, availability: true, backup_available: true } }));
-    spec(breachDecider).given([detected, unlikely, closed]).when({ type: 'ReopenBreach', reason: ' ', now: hoursAfterAware(120) }).thenThrows('invalid', /reason/);
-    spec(breachDecider).given([detected, unlikely]).when({ type: 'ReopenBreach', reason: 'new facts', now: hoursAfterAware(120) }).thenThrows('conflict');
+    spec(breachDecider).given([detected, unlikely, closed]).when({ type: 'ReopenBreach', reason: ' ', now: atHour(120) }).thenThrows('invalid', /reason/);
+    spec(breachDecider).given([detected, unlikely]).when({ type: 'ReopenBreach', reason: 'new facts', now: atHour(120) }).thenThrows('conflict');
     spec(breachDecider)
       .given([detected, unlikely, closed])
-      .when({ type: 'ReopenBreach', reason: 'exfiltration found in logs', now: hoursAfterAware(120) })
+      .when({ type: 'ReopenBreach', reason: 'exfiltration found in logs', now: atHour(120) })
       .then([{ type: 'breach.reopened', data: { breach_id: id, reopened_at: hoursAfterAware(120), reason: 'exfiltration found in logs' } }]);
     spec(breachDecider).given([detected, unlikely, closed]).when(assessCmd()).thenThrows('conflict', /closed/);
-    spec(breachDecider).given([detected, unlikely, closed]).when({ type: 'CheckClocks', now: hoursAfterAware(130) }).then([]);
+    spec(breachDecider).given([detected, unlikely, closed]).when({ type: 'CheckClocks', now: atHour(130) }).then([]);
   });
 });

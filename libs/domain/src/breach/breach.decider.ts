@@ -27,52 +27,58 @@ import type { BreachScope } from './scope';
 export type BreachCommand =
   | {
       type: 'DetectBreach';
-      breach_id: string;
-      aware_at: string;
+      breachId: string;
+      awareAt: string;
       source: BreachSource;
       description: string;
-      reporter_role: string;
+      reporterRole: string;
       systems: string[];
       /** Systems registered in the catalog (lookup done by the caller). */
-      known_systems: readonly string[];
-      window_from?: string | null;
-      window_to?: string | null;
-      now: string;
+      knownSystems: readonly string[];
+      windowFrom?: string | null;
+      windowTo?: string | null;
+      now: Date;
     }
   | {
       type: 'AssessBreach';
       factors: RiskFactors;
-      subject_jurisdictions: Record<string, number>;
+      subjectJurisdictions: Record<string, number>;
       /** Member state of the controller's main establishment in the EEA; null when established outside. */
-      main_establishment: string | null;
+      mainEstablishment: string | null;
       scope?: BreachScope | null;
       /** The assessor's own judgement when it differs from the computed level; the reason is documented (Art. 33(5)). */
       override?: { level: RiskLevel; reason: string } | null;
-      measures_taken: string[];
-      measures_proposed: string[];
-      contact_point: string;
-      now: string;
+      measuresTaken: string[];
+      measuresProposed: string[];
+      contactPoint: string;
+      now: Date;
     }
-  | { type: 'NotifyAuthority'; authority: string; phase: AuthorityPhase; reference?: string | null; delay_reason?: string | null; now: string }
+  | { type: 'NotifyAuthority'; authority: string; phase: AuthorityPhase; reference?: string | null; delayReason?: string | null; now: Date }
   | {
       type: 'NotifySubjects';
       jurisdiction: SubjectNoticeJurisdiction;
-      notice_id: string;
+      noticeId: string;
       channel: string;
-      subjects_count: number;
+      subjectsCount: number;
       /** Pseudonymous keys of the subjects to receive the notice (fan-out); may be empty for a public communication. */
-      subject_keys: readonly string[];
-      delay_reason?: string | null;
-      now: string;
+      subjectKeys: readonly string[];
+      delayReason?: string | null;
+      now: Date;
     }
-  | { type: 'RecordSubjectExemption'; ground: Art34Exemption; justification: string; public_communication?: string | null; now: string }
-  | { type: 'NotifyAttorneyGeneral'; reference?: string | null; now: string }
-  | { type: 'CheckClocks'; now: string }
-  | { type: 'CloseBreach'; summary: string; now: string }
-  | { type: 'ReopenBreach'; reason: string; now: string };
+  | { type: 'RecordSubjectExemption'; ground: Art34Exemption; justification: string; publicCommunication?: string | null; now: Date }
+  | { type: 'NotifyAttorneyGeneral'; reference?: string | null; now: Date }
+  | { type: 'CheckClocks'; now: Date }
+  | { type: 'CloseBreach'; summary: string; now: Date }
+  | { type: 'ReopenBreach'; reason: string; now: Date };
 
 export const MAX_SUBJECT_KEYS_PER_COMMAND = 5000;
 const HOUR = 3_600_000;
+
+/** The command's time: a valid Date, refused otherwise. */
+function at(now: Date): number {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw invalid('now must be a valid time', { field: 'now' });
+  return now.getTime();
+}
 
 function instant(value: string | null | undefined, field: string): number {
   const t = typeof value === 'string' ? Date.parse(value) : NaN;
@@ -124,29 +130,29 @@ function validateFactors(f: RiskFactors): void {
 
 function detect(c: Extract<BreachCommand, { type: 'DetectBreach' }>, s: BreachState): BreachEvent[] {
   if (s.status !== 'none') throw conflict('breach already recorded');
-  const now = instant(c.now, 'now');
-  const aware = instant(c.aware_at, 'aware_at');
+  const now = at(c.now);
+  const aware = instant(c.awareAt, 'aware_at');
   if (aware > now) throw invalid('awareness time is in the future', { field: 'aware_at' });
   if (!BREACH_SOURCES.includes(c.source)) throw invalid(`source must be one of ${BREACH_SOURCES.join(', ')}`, { field: 'source' });
   const systems = [...new Set(c.systems ?? [])];
   if (!systems.length) throw invalid('at least one affected system is required', { field: 'systems' });
-  const known = new Set(c.known_systems);
+  const known = new Set(c.knownSystems);
   // Indices into the request's list, never the ids themselves: an error body does not echo input.
   const unknown = (c.systems ?? []).flatMap((x, i) => (known.has(x) ? [] : [i]));
   if (unknown.length) throw invalid('unknown systems', { field: 'systems', unknown_indices: unknown });
-  const from = c.window_from ? instant(c.window_from, 'window_from') : null;
-  const to = c.window_to ? instant(c.window_to, 'window_to') : null;
+  const from = c.windowFrom ? instant(c.windowFrom, 'window_from') : null;
+  const to = c.windowTo ? instant(c.windowTo, 'window_to') : null;
   if (from !== null && to !== null && from > to) throw invalid('window_from is after window_to', { field: 'window_from' });
   return [
     {
       type: 'breach.detected',
       data: {
-        breach_id: c.breach_id,
+        breach_id: c.breachId,
         aware_at: new Date(aware).toISOString(),
         detected_at: new Date(now).toISOString(),
         source: c.source,
         description: text(c.description, 'description'),
-        reporter_role: text(c.reporter_role, 'reporter_role'),
+        reporter_role: text(c.reporterRole, 'reporter_role'),
         systems: systems.sort(),
         window_from: from === null ? null : new Date(from).toISOString(),
         window_to: to === null ? null : new Date(to).toISOString(),
@@ -174,18 +180,18 @@ function withOverride(computed: RiskAssessment, override: { level: RiskLevel; re
 
 function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachState): BreachEvent[] {
   requireOpen(s);
-  instant(c.now, 'now');
+  const now = at(c.now);
   validateFactors(c.factors);
-  const jurisdictions = c.subject_jurisdictions ?? {};
+  const jurisdictions = c.subjectJurisdictions ?? {};
   for (const [j, n] of Object.entries(jurisdictions)) {
     if (!JURISDICTION_RE.test(j)) throw invalid('subject_jurisdictions keys must be ISO 3166 codes (e.g. DE, US-CA)', { field: 'subject_jurisdictions' });
     if (!nonNegativeInt(n)) throw invalid('subject_jurisdictions values must be non-negative integers', { field: 'subject_jurisdictions' });
   }
-  if (c.main_establishment !== null && !isEeaState(c.main_establishment)) throw invalid('main_establishment must be an EEA member state code or null', { field: 'main_establishment' });
+  if (c.mainEstablishment !== null && !isEeaState(c.mainEstablishment)) throw invalid('main_establishment must be an EEA member state code or null', { field: 'main_establishment' });
   for (const x of c.factors.likely_consequences ?? []) text(x, 'likely_consequences');
   const risk = withOverride(assessRisk(c.factors), c.override ?? null);
   const countries = Object.entries(jurisdictions).filter(([, n]) => n > 0).map(([j]) => j.slice(0, 2));
-  const authorities = risk.notify_authority ? competentAuthorities(c.main_establishment, countries) : [];
+  const authorities = risk.notify_authority ? competentAuthorities(c.mainEstablishment, countries) : [];
   const caResidents = jurisdictions[CALIFORNIA] ?? 0;
   // Civ. § 1798.82(a): unauthorised acquisition of unencrypted PI, or encrypted PI with the key acquired.
   const caRequired = caResidents > 0 && c.factors.confidentiality && !(c.factors.encrypted && c.factors.keys_safe);
@@ -195,19 +201,19 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
       data: {
         breach_id: s.breach_id,
         assessment_no: (s.assessment?.assessment_no ?? 0) + 1,
-        assessed_at: new Date(instant(c.now, 'now')).toISOString(),
+        assessed_at: new Date(now).toISOString(),
         factors: c.factors,
         risk,
         subject_jurisdictions: jurisdictions,
-        main_establishment: c.main_establishment,
+        main_establishment: c.mainEstablishment,
         authorities,
-        authority_selection_source: c.main_establishment ? AUTHORITY_SELECTION.eu_established.source : AUTHORITY_SELECTION.non_eu.source,
+        authority_selection_source: c.mainEstablishment ? AUTHORITY_SELECTION.eu_established.source : AUTHORITY_SELECTION.non_eu.source,
         ca_residents: caResidents,
         ca_notice_required: caRequired,
         scope: c.scope ?? null,
-        measures_taken: (c.measures_taken ?? []).map((m) => text(m, 'measures_taken')),
-        measures_proposed: (c.measures_proposed ?? []).map((m) => text(m, 'measures_proposed')),
-        contact_point: text(c.contact_point, 'contact_point', true),
+        measures_taken: (c.measuresTaken ?? []).map((m) => text(m, 'measures_taken')),
+        measures_proposed: (c.measuresProposed ?? []).map((m) => text(m, 'measures_proposed')),
+        contact_point: text(c.contactPoint, 'contact_point', true),
       },
     },
   ];
@@ -215,7 +221,7 @@ function assess(c: Extract<BreachCommand, { type: 'AssessBreach' }>, s: BreachSt
 
 function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>, s: BreachState): BreachEvent[] {
   const a = requireAssessed(s, 'notifying a supervisory authority');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   if (!isEeaState(c.authority)) throw invalid('authority must be an EEA member state code', { field: 'authority' });
   if (c.phase !== 'initial' && c.phase !== 'additional') throw invalid('phase must be initial or additional', { field: 'phase' });
   const prev = s.authorities_notified[c.authority];
@@ -223,7 +229,7 @@ function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>,
   if (c.phase === 'initial' && prev) throw conflict('the initial notification to that authority was already recorded; send an additional phase');
   const due = Date.parse(dueAt(deadlineRule('gdpr_art33_authority'), s.aware_at));
   const late = c.phase === 'initial' && now > due;
-  const reason = optionalText(c.delay_reason, 'delay_reason');
+  const reason = optionalText(c.delayReason, 'delay_reason');
   // Reasons are owed only for a notification that was due (a voluntary one cannot be late).
   if (late && !reason && a.risk.notify_authority) throw precondition('notification later than 72 hours after awareness: Art. 33(1) requires the reasons for the delay', { field: 'delay_reason' });
   return [
@@ -245,15 +251,15 @@ function notifyAuthority(c: Extract<BreachCommand, { type: 'NotifyAuthority' }>,
 
 function notifySubjects(c: Extract<BreachCommand, { type: 'NotifySubjects' }>, s: BreachState): BreachEvent[] {
   requireAssessed(s, 'notifying subjects');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   if (c.jurisdiction !== 'EU' && c.jurisdiction !== 'US-CA') throw invalid('jurisdiction must be EU or US-CA', { field: 'jurisdiction' });
   if (c.jurisdiction === 'EU' && s.exemption) throw conflict(`an Art. 34(3)(${s.exemption.ground}) exemption is recorded for this breach`);
-  const keys = [...new Set(c.subject_keys ?? [])];
+  const keys = [...new Set(c.subjectKeys ?? [])];
   if (keys.length > MAX_SUBJECT_KEYS_PER_COMMAND) throw invalid(`at most ${MAX_SUBJECT_KEYS_PER_COMMAND} subject keys per command`, { field: 'subject_keys' });
   if (keys.some((k) => !isSubjectKey(k))) throw invalid('subject_keys must be pseudonymous subject keys (sub_...)', { field: 'subject_keys' });
-  if (!nonNegativeInt(c.subjects_count) || c.subjects_count < 1 || c.subjects_count < keys.length)
+  if (!nonNegativeInt(c.subjectsCount) || c.subjectsCount < 1 || c.subjectsCount < keys.length)
     throw invalid('subjects_count must be a positive integer, at least the number of subject keys', { field: 'subjects_count' });
-  const noticeId = text(c.notice_id, 'notice_id');
+  const noticeId = text(c.noticeId, 'notice_id');
   const channel = text(c.channel, 'channel');
   const deadline = breachDeadlines(s).find((d) => d.id === 'ca_residents');
   const late = c.jurisdiction === 'US-CA' && !!deadline && !deadline.met_at && now > Date.parse(deadline.due_at);
@@ -265,10 +271,10 @@ function notifySubjects(c: Extract<BreachCommand, { type: 'NotifySubjects' }>, s
         notice_id: noticeId,
         jurisdiction: c.jurisdiction,
         channel,
-        subjects_count: c.subjects_count,
+        subjects_count: c.subjectsCount,
         notified_at: new Date(now).toISOString(),
         late,
-        delay_reason: optionalText(c.delay_reason, 'delay_reason'),
+        delay_reason: optionalText(c.delayReason, 'delay_reason'),
       },
     },
     ...keys.map(
@@ -282,11 +288,11 @@ function notifySubjects(c: Extract<BreachCommand, { type: 'NotifySubjects' }>, s
 
 function recordExemption(c: Extract<BreachCommand, { type: 'RecordSubjectExemption' }>, s: BreachState): BreachEvent[] {
   requireAssessed(s, 'recording an Art. 34(3) exemption');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   if (!(c.ground in ART34_EXEMPTIONS)) throw invalid('ground must be a, b or c (Art. 34(3))', { field: 'ground' });
   if (s.subjects_notified.EU) throw conflict('the subjects were already notified');
   if (s.exemption) throw conflict('an exemption is already recorded');
-  const publicCommunication = optionalText(c.public_communication, 'public_communication');
+  const publicCommunication = optionalText(c.publicCommunication, 'public_communication');
   if (c.ground === 'c' && !publicCommunication) throw invalid('Art. 34(3)(c) requires a public communication instead', { field: 'public_communication' });
   return [
     {
@@ -305,7 +311,7 @@ function recordExemption(c: Extract<BreachCommand, { type: 'RecordSubjectExempti
 
 function notifyAttorneyGeneral(c: Extract<BreachCommand, { type: 'NotifyAttorneyGeneral' }>, s: BreachState): BreachEvent[] {
   requireAssessed(s, 'notifying the Attorney General');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   if (!s.subjects_notified['US-CA']) throw precondition('the sample notice goes to the Attorney General after notifying California residents');
   if (s.attorney_general_notified_at) throw conflict('the Attorney General was already notified');
   const deadline = breachDeadlines(s).find((d) => d.id === 'ca_attorney_general');
@@ -326,7 +332,7 @@ function notifyAttorneyGeneral(c: Extract<BreachCommand, { type: 'NotifyAttorney
 function checkClocks(c: Extract<BreachCommand, { type: 'CheckClocks' }>, s: BreachState): BreachEvent[] {
   requireExists(s);
   if (s.status === 'closed') return [];
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   const out: BreachEvent[] = [];
   for (const d of breachDeadlines(s)) {
     if (d.met_at) continue;
@@ -352,7 +358,7 @@ function close(c: Extract<BreachCommand, { type: 'CloseBreach' }>, s: BreachStat
   requireExists(s);
   if (s.status === 'closed') throw conflict('breach is already closed');
   const a = requireAssessed(s, 'closing a breach (Art. 33(5) documentation)');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   const summary = text(c.summary, 'summary');
   const pending: string[] = [];
   if (a.risk.notify_authority) for (const x of a.authorities) if (!s.authorities_notified[x]) pending.push(`supervisory authority ${x}`);
@@ -375,7 +381,7 @@ function close(c: Extract<BreachCommand, { type: 'CloseBreach' }>, s: BreachStat
 function reopen(c: Extract<BreachCommand, { type: 'ReopenBreach' }>, s: BreachState): BreachEvent[] {
   requireExists(s);
   if (s.status !== 'closed') throw conflict('only a closed breach can be reopened');
-  const now = instant(c.now, 'now');
+  const now = at(c.now);
   return [{ type: 'breach.reopened', data: { breach_id: s.breach_id, reopened_at: new Date(now).toISOString(), reason: text(c.reason, 'reason') } }];
 }
 

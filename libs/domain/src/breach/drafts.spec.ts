@@ -4,7 +4,8 @@ import { evolveBreach, initialBreachState, type BreachState } from './breach.sta
 import { authorityDraft, californiaNoticeDraft, subjectNoticeDraft } from './drafts';
 
 const aware = '2026-03-02T08:00:00.000Z';
-const h = (n: number) => new Date(Date.parse(aware) + n * 3_600_000).toISOString();
+const atHour = (n: number) => new Date(Date.parse(aware) + n * 3_600_000);
+const h = (n: number) => atHour(n).toISOString();
 
 function build(commands: BreachCommand[]): BreachState {
   return commands.reduce((s, c) => breachDecider.decide(c, s).reduce(evolveBreach, s), initialBreachState());
@@ -13,16 +14,16 @@ function build(commands: BreachCommand[]): BreachState {
 const state = build([
   {
     type: 'DetectBreach',
-    breach_id: 'b1',
-    aware_at: aware,
+    breachId: 'b1',
+    awareAt: aware,
     source: 'external_report',
     description: 'A copy of the customer database was offered for sale online.',
-    reporter_role: 'security_operations',
+    reporterRole: 'security_operations',
     systems: ['shop'],
-    known_systems: ['shop'],
-    window_from: '2026-02-27T00:00:00.000Z',
-    window_to: '2026-03-01T00:00:00.000Z',
-    now: h(1),
+    knownSystems: ['shop'],
+    windowFrom: '2026-02-27T00:00:00.000Z',
+    windowTo: '2026-03-01T00:00:00.000Z',
+    now: atHour(1),
   },
   {
     type: 'AssessBreach',
@@ -41,12 +42,12 @@ const state = build([
       vulnerable_subjects: false,
       likely_consequences: ['identity theft', 'account takeover'],
     },
-    subject_jurisdictions: { DE: 400, FR: 100, 'US-CA': 700 },
-    main_establishment: null,
-    measures_taken: ['passwords reset', 'database access revoked'],
-    measures_proposed: ['credit monitoring offered'],
-    contact_point: 'privacy@shop.example',
-    now: h(5),
+    subjectJurisdictions: { DE: 400, FR: 100, 'US-CA': 700 },
+    mainEstablishment: null,
+    measuresTaken: ['passwords reset', 'database access revoked'],
+    measuresProposed: ['credit monitoring offered'],
+    contactPoint: 'privacy@shop.example',
+    now: atHour(5),
   },
 ]);
 
