@@ -20,6 +20,7 @@ export class PgDatabase implements SqlDatabase {
   private readonly executor: PgExecutor;
   private listener: Promise<PoolClient> | null = null;
   private closed = false;
+  private readonly released = new WeakSet<PoolClient>();
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
 
   constructor(config: string | PoolConfig) {
@@ -107,8 +108,9 @@ export class PgDatabase implements SqlDatabase {
         for (const cb of this.channels.get(msg.channel) ?? []) cb(msg.payload ?? '');
       });
       client.on('error', () => {
+        if (this.released.has(client)) return;
         this.listener = null;
-        client.release(true);
+        this.releaseOnce(client, true);
         this.relisten(1000);
       });
       return client;
@@ -117,6 +119,13 @@ export class PgDatabase implements SqlDatabase {
       throw e;
     });
     return this.listener;
+  }
+
+  /** A client is given back once: a connection error after close (or a second error) must not release it again. */
+  private releaseOnce(client: PoolClient, destroy = false): void {
+    if (this.released.has(client)) return;
+    this.released.add(client);
+    client.release(destroy);
   }
 
   private relisten(delayMs: number): void {
@@ -137,7 +146,7 @@ export class PgDatabase implements SqlDatabase {
     this.closed = true;
     const listener = await this.listener?.catch(() => null);
     this.listener = null;
-    listener?.release();
+    if (listener) this.releaseOnce(listener);
     await this.pool.end();
   }
 }
