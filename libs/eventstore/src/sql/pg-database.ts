@@ -146,7 +146,8 @@ export class PgDatabase implements SqlDatabase {
     this.closed = true;
     const listener = await this.listener?.catch(() => null);
     this.listener = null;
-    if (listener) this.releaseOnce(listener);
+    // destroyed, not pooled: a connection that LISTENs must not serve queries of others
+    if (listener) this.releaseOnce(listener, true);
     await this.pool.end();
   }
 }
