@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '@pl/domain';
 import { DEADLINE_ALERTS } from '@pl/domain/law/deadlines';
 import type { RightsCommand } from '@pl/domain/rights';
 import { openTasksOlderThan, requestsNeedingAlert } from '@pl/projections/rights';
@@ -26,10 +27,11 @@ export async function tickRightsClocks(deps: RequestCommandDeps & Pick<AppDeps, 
   }
   for (const t of await openTasksOlderThan(deps.db, new Date(now.getTime() - TASK_FOLLOW_UP.retryAfterMs))) {
     try {
-      if (t.attempt < TASK_FOLLOW_UP.maxAttempts && t.integration !== 'manual') retried += await run(t.request_id, { type: 'RetryTask', taskId: t.task_id, now });
+      if (t.attempt < TASK_FOLLOW_UP.maxAttempts && t.integration !== 'manual') retried += await run(t.request_id, { type: 'RetryTask', taskId: t.task_id, seenAttempt: t.attempt, now });
       else if (!t.escalated) escalated += await run(t.request_id, { type: 'EscalateTask', taskId: t.task_id, reason: `no result after ${t.attempt} attempt(s)`, now });
-    } catch {
-      // the request closed or the result arrived meanwhile: nothing to follow up
+    } catch (e) {
+      // the request closed or the result arrived meanwhile: nothing to follow up (a store failure still stops the tick)
+      if (!(e instanceof DomainError)) throw e;
     }
   }
   return { flagged, retried, escalated };

@@ -46,7 +46,8 @@ export type RightsCommand =
   | { readonly type: 'VerifyIdentity'; readonly evidence: VerificationEvidence; readonly now: Date }
   | { readonly type: 'ExtendDeadline'; readonly reason: string; readonly now: Date }
   | { readonly type: 'DispatchTasks'; readonly tasks: readonly TaskSpec[]; readonly recipients?: readonly string[]; readonly now: Date }
-  | { readonly type: 'RetryTask'; readonly taskId: string; readonly now: Date }
+  /** `seenAttempt`: the send the caller saw go unanswered; a task sent again since is left alone (a repeated clock tick re-sends once). */
+  | { readonly type: 'RetryTask'; readonly taskId: string; readonly seenAttempt?: number; readonly now: Date }
   | { readonly type: 'EscalateTask'; readonly taskId: string; readonly reason: string; readonly now: Date }
   | {
       readonly type: 'RecordTaskResult';

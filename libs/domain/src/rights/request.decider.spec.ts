@@ -335,6 +335,8 @@ describe('fan-out and results', () => {
   it('retries re-dispatch a pending task with the next attempt number; escalation is recorded once', () => {
     dsr.given([received(), verified(), dispatched('t1', 'crm', { integration: 'webhook' })]).when({ type: 'RetryTask', taskId: 't1', now: at('2026-03-03T10:00:00Z') }).then([dispatched('t1', 'crm', { attempt: 2, integration: 'webhook' })]);
     dsr.given([received(), verified(), dispatched('t1', 'crm'), result('t1', 'crm', 'done')]).when({ type: 'RetryTask', taskId: 't1', now: T0 }).thenThrows('precondition');
+    // a clock tick repeated before its read model caught up: the send it saw was already followed up
+    dsr.given([received(), verified(), dispatched('t1', 'crm', { integration: 'webhook' }), dispatched('t1', 'crm', { attempt: 2, integration: 'webhook' })]).when({ type: 'RetryTask', taskId: 't1', seenAttempt: 1, now: at('2026-03-03T10:00:00Z') }).then([]);
     const esc: RightsEvent = { type: 'rights.task_escalated', data: { request_id: 'r1', task_id: 't1', system_id: 'crm', reason: 'no answer in 3 days', escalated_at: T0.toISOString() } };
     dsr.given([received(), verified(), dispatched('t1', 'crm')]).when({ type: 'EscalateTask', taskId: 't1', reason: 'no answer in 3 days', now: T0 }).then([esc]);
     dsr.given([received(), verified(), dispatched('t1', 'crm'), esc]).when({ type: 'EscalateTask', taskId: 't1', reason: 'again', now: T0 }).then([]);

@@ -263,6 +263,7 @@ export function decideRequest(command: RightsCommand, state: RequestState): Righ
       requireOpen(state);
       const t = task(state, command.taskId);
       if (t.status !== 'dispatched') throw precondition('only a task without a result can be retried');
+      if (command.seenAttempt !== undefined && t.attempt !== command.seenAttempt) return [];
       return [{
         type: 'rights.task_dispatched',
         data: {
