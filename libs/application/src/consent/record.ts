@@ -89,8 +89,10 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
     const main = r.events.find((e) => e.type === 'consent.given' || e.type === 'consent.renewed' || e.type === 'consent.refused');
     const expiries = main && main.type !== 'consent.refused' ? main.data.expires_at : {};
     const earliest = Object.values(expiries).sort()[0] ?? null;
+    // from the recorded fact: a retry under an Idempotency-Key answered from the log carries the first run's id
+    const recordedId: string = main?.data.consent_id ?? consentId;
     return {
-      consent_id: consentId,
+      consent_id: recordedId,
       user_id: input.user_id,
       data_categories: categories,
       processing_purposes: purposes,
@@ -108,7 +110,7 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
       signal: signal?.summary ?? null,
       gpc: gpcAnswer(gpc),
       opt_outs: r.state.opt_outs,
-      conflicts: r.state.conflicts.filter((c) => c.consent_id === consentId),
+      conflicts: r.state.conflicts.filter((c) => c.consent_id === recordedId),
       events: r.metadata.map((m, i) => ({ event_id: m.event_id, type: r.events[i].type })),
       position: r.appended ? positionToString(r.appended.position) : null,
     };
@@ -143,7 +145,7 @@ async function withdrawal(
   const withdrawn = w && w.type === 'consent.withdrawn' ? w.data : null;
   const affected = withdrawn?.affected ?? [];
   return {
-    withdrawal_timestamp: now,
+    withdrawal_timestamp: (withdrawn as { withdrawn_at?: string } | null)?.withdrawn_at ?? now,
     affected_consents: new Set(affected.map((a) => a.consent_id)).size,
     affected: affected.map((a) => ({ consent_id: a.consent_id, data_category: a.category, processing_purpose: a.purpose })),
     // broader consents that stay in force minus the withdrawn part ([G] Art. 7(3))
