@@ -13,6 +13,7 @@ export class SimulatedCrash extends Error {
 /**
  * The store as a process killed right after its k-th append sees it: the k-th append is recorded,
  * then the caller gets an error and nothing after it runs (every later append is refused too).
+ * With k = Infinity it only counts the appends.
  */
 export function crashingAfter<T extends EventStore>(store: T, k: number): T & { readonly appends: number } {
   let appends = 0;
@@ -39,15 +40,17 @@ export async function factsOf(store: EventStore): Promise<string[]> {
 }
 
 /**
- * Projects the log into `def` up to its head, as the worker's runner does; waits while other
- * sessions' open transactions (other tests on the same server) hold our appends back (invariant 4).
+ * Projects the log into `def` up to its head, as the worker's runner does (only the event types
+ * `def` follows); waits while other sessions' open transactions (other tests on the same server)
+ * hold our appends back (invariant 4).
  */
 export async function projectToHead(db: SqlDatabase, store: EventStore, def: ProjectionDefinition): Promise<void> {
   const deadline = Date.now() + 60_000;
+  const follows = (type: string) => !def.typePrefixes || def.typePrefixes.some((p) => type.startsWith(p));
   for (;;) {
     const cp = await readCheckpoint(db, def.name);
     const events = await store.readAll(cp?.position ?? LOG_START);
-    if (events.length) await applyBatch(db, def, events, events[events.length - 1].position);
+    if (events.length) await applyBatch(db, def, events.filter((e) => follows(e.type)), events[events.length - 1].position);
     const upTo = events.length ? events[events.length - 1].position : (cp?.position ?? LOG_START);
     const head = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events');
     const seen =
@@ -58,4 +61,67 @@ export async function projectToHead(db: SqlDatabase, store: EventStore, def: Pro
     if (Date.now() > deadline) throw new Error('appended events never became visible');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** What a clock-driven process manager works on: the log and the read models it reads, in a fresh database. */
+export interface CrashWorld {
+  readonly store: EventStore;
+  /** Brings the read models the manager reads up to the log's head, as the worker's projections do. */
+  project(): Promise<void>;
+  /** Closes the store and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A clock-driven process manager under a crash test. */
+export interface ClockManagerUnderTest<W extends CrashWorld> {
+  /** A fresh world, the same facts each time, projected. */
+  world(): Promise<W>;
+  /** One tick of the manager (at a fixed time), appending through `store`: the world's, or a copy that crashes. */
+  tick(w: W, store: EventStore): Promise<unknown>;
+}
+
+/**
+ * Ticks through `store` (default the world's), projecting before each as the worker's projections
+ * do, until a tick appends nothing; the number of appends.
+ */
+export async function tickUntilQuiet<W extends CrashWorld>(pm: ClockManagerUnderTest<W>, w: W, store: EventStore = w.store, maxTicks = 5): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxTicks; i++) {
+    await w.project();
+    const counting = crashingAfter(store, Infinity);
+    await pm.tick(w, counting);
+    if (counting.appends === 0) return total;
+    total += counting.appends;
+  }
+  throw new Error(`the ticks never settled (${total} appends in ${maxTicks} ticks)`);
+}
+
+/**
+ * The crash test of a clock-driven process manager: an uninterrupted run ticks to a quiet log; then,
+ * for each k of its appends, in a fresh world, the ticks die right after the k-th append, the tick is
+ * restarted at once (before the read model caught up, so it still lists what was just handled),
+ * and ticks until quiet. Each must leave the uninterrupted run's facts, none twice. Returns those
+ * facts and how many appends the uninterrupted run made (at least one, or the test proves nothing).
+ */
+export async function expectSameFactsAfterEachCrash<W extends CrashWorld>(pm: ClockManagerUnderTest<W>): Promise<{ facts: string[]; appends: number }> {
+  const clean = await pm.world();
+  const appends = await tickUntilQuiet(pm, clean);
+  const facts = await factsOf(clean.store);
+  await clean.close();
+  if (appends === 0) throw new Error('the uninterrupted run appended nothing: there is no step to crash after');
+
+  for (let k = 1; k <= appends; k++) {
+    const w = await pm.world();
+    try {
+      const crashing = crashingAfter(w.store, k);
+      await expect(tickUntilQuiet(pm, w, crashing)).rejects.toBeInstanceOf(SimulatedCrash);
+      expect(crashing.appends).toBe(k);
+      await pm.tick(w, w.store);
+      await tickUntilQuiet(pm, w);
+      expect({ crashedAfterAppend: k, facts: await factsOf(w.store) }).toEqual({ crashedAfterAppend: k, facts });
+    } finally {
+      await w.close();
+    }
+  }
+  return { facts, appends };
 }

@@ -1,11 +1,9 @@
 import { CHECKPOINT_SCHEMA, ensureProjectionSchema, handleCommand, type AppDeps } from '@pl/application';
-import { LOG_START } from '@pl/domain';
 import { breachDecider, breachStreamId } from '@pl/domain/breach';
-import type { EventStore } from '@pl/eventstore';
 import { SqlEventStore } from '@pl/eventstore';
 import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
-import { SimulatedCrash, crashingAfter, factsOf, projectToHead } from '../../../../test/support/crash-store';
+import { expectSameFactsAfterEachCrash, projectToHead, type CrashWorld } from '../../../../test/support/crash-store';
 import { createBreachUseCases } from '.';
 
 const aware = '2026-03-02T08:00:00.000Z';
@@ -13,11 +11,6 @@ const at = (h: number) => new Date(Date.parse(aware) + h * 3_600_000);
 /** 49 h after awareness: each breach's 72 h clock is inside its 24 h warning. */
 const NOW = at(49);
 const BREACHES = ['7a2b3c40-0000-4000-8000-000000000001', '7a2b3c40-0000-4000-8000-000000000002', '7a2b3c40-0000-4000-8000-000000000003'];
-
-type World = { f: FreshDatabase; store: SqlEventStore; project: () => Promise<void> };
-
-/** The clocks job on this store (it reads the register and appends; nothing else of AppDeps is used by it). */
-const checkClocks = (w: World, store: EventStore, now: Date) => createBreachUseCases({ db: w.f.db, store } as unknown as AppDeps).checkClocks(now);
 
 /**
  * Crash test of the breach clocks process manager: a tick interrupted right after each of its
@@ -27,7 +20,7 @@ const checkClocks = (w: World, store: EventStore, now: Date) => createBreachUseC
 describe.each(SQL_BACKENDS)('breach clocks crash test on %s', (_name, open) => {
   jest.setTimeout(300_000);
 
-  async function world(): Promise<World> {
+  async function world(): Promise<CrashWorld & { f: FreshDatabase }> {
     const f = await open();
     const store = new SqlEventStore(f.db);
     await store.init();
@@ -44,42 +37,13 @@ describe.each(SQL_BACKENDS)('breach clocks crash test on %s', (_name, open) => {
     }
     const project = () => projectToHead(f.db, store, breachRegisterProjection);
     await project();
-    return { f, store, project };
-  }
-
-  const logLength = async (store: EventStore) => (await store.readAll(LOG_START)).length;
-
-  /** Ticks (projecting between them, as the worker's projections do) until a tick appends nothing. */
-  async function tickUntilQuiet(w: World): Promise<void> {
-    for (let i = 0; i < 5; i++) {
-      await w.project();
-      const before = await logLength(w.store);
-      await checkClocks(w, w.store, NOW);
-      if ((await logLength(w.store)) === before) return;
-    }
-    throw new Error('the breach clock ticks never settled');
+    return { f, store, project, close: async () => { await store.close(); await f.drop(); } };
   }
 
   it('interrupted after each append, then run again: the log equals an uninterrupted run', async () => {
-    const clean = await world();
-    await tickUntilQuiet(clean);
-    const expected = await factsOf(clean.store);
-    await clean.store.close();
-    await clean.f.drop();
-    const appends = expected.filter((x) => x.includes('"breach.deadline_warning"')).length;
+    // the clocks job reads the register and appends; nothing else of AppDeps is used by it
+    const { facts, appends } = await expectSameFactsAfterEachCrash({ world, tick: (w, store) => createBreachUseCases({ db: w.f.db, store } as unknown as AppDeps).checkClocks(NOW) });
+    expect(facts.filter((x) => x.includes('"breach.deadline_warning"'))).toHaveLength(BREACHES.length);
     expect(appends).toBe(BREACHES.length);
-
-    for (let k = 1; k <= appends; k++) {
-      const w = await world();
-      const crashing = crashingAfter(w.store, k);
-      await expect(checkClocks(w, crashing, NOW)).rejects.toBeInstanceOf(SimulatedCrash);
-      expect(crashing.appends).toBe(k);
-      // restarted before the read model caught up: it still lists the clocks already warned about
-      await checkClocks(w, w.store, NOW);
-      await tickUntilQuiet(w);
-      expect(await factsOf(w.store)).toEqual(expected);
-      await w.store.close();
-      await w.f.drop();
-    }
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, readCheckpoint, type AppDeps } from '@pl/application';
-import { LOG_START } from '@pl/domain';
+import { CHECKPOINT_SCHEMA, ensureProjectionSchema, handleCommand, type AppDeps } from '@pl/application';
 import { breachDecider, breachStreamId } from '@pl/domain/breach';
 import { SqlEventStore } from '@pl/eventstore';
 import { breachRegisterProjection } from '@pl/projections/breach_register';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
+import { projectToHead } from '../../../../test/support/crash-store';
 import { createBreachUseCases } from '.';
 
 const aware = '2026-03-02T08:00:00.000Z';
@@ -16,24 +16,7 @@ describe.each(SQL_BACKENDS)('breach clocks (the worker job checkClocks) on %s', 
   let breaches: ReturnType<typeof createBreachUseCases>;
   const id = randomUUID();
 
-  /** Projects up to the log's head; waits while other sessions' open transactions hold our appends back (invariant 4). */
-  async function project(): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const cp = await readCheckpoint(f.db, breachRegisterProjection.name);
-      const events = await store.readAll(cp?.position ?? LOG_START);
-      if (events.length) await applyBatch(f.db, breachRegisterProjection, events, events[events.length - 1].position);
-      const upTo = events.length ? events[events.length - 1].position : (cp?.position ?? LOG_START);
-      const head = await f.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events');
-      const seen =
-        upTo.tx < 0n
-          ? { rows: [{ n: '0' }] }
-          : await f.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM es_events WHERE (transaction_id, global_position) <= ($1::xid8, $2::bigint)`, [upTo.tx.toString(), upTo.pos.toString()]);
-      if (head.rows[0].n === seen.rows[0].n) return;
-      if (Date.now() > deadline) throw new Error('appended events never became visible');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const project = () => projectToHead(f.db, store, breachRegisterProjection);
   async function clockEvents(): Promise<Array<{ type: string; threshold: number | null }>> {
     const { events } = await store.readStream(breachStreamId(id));
     return events.filter((e) => e.type.startsWith('breach.deadline_')).map((e) => ({ type: e.type, threshold: e.data.threshold_hours ?? null }));
