@@ -2,6 +2,7 @@ import type { AppDeps } from '@pl/application';
 import { createAuditUseCases } from '@pl/application/audit';
 import { createBreachUseCases } from '@pl/application/breach';
 import { createConsentUseCases } from '@pl/application/consent';
+import { createDemoUseCases } from '@pl/application/demo';
 import { rightsUseCases } from '@pl/application/rights';
 import { catalogUseCases } from '@pl/application/catalog/use-cases';
 import { auditSignerFor } from '@pl/audit';
@@ -26,6 +27,7 @@ export function createApplication(deps: AppDeps, config: AppConfig) {
     breach: createBreachUseCases(deps),
     rights: rightsUseCases(deps),
     catalog: catalogUseCases(deps),
+    demo: createDemoUseCases(deps),
     audit: createAuditUseCases(deps, {
       signer: () => auditSignerFor(config),
       headPolicy: auditHeadPolicy(config),

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { CommandContext } from '@pl/application';
-import { positionToString } from '@pl/domain';
-import { eventCounts } from '@pl/projections/event_counts';
-import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { RateLimit } from '../platform/rate-limit/rate-limit';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { AppCommand } from '../platform/app-command';
 import { INFRA } from '../platform/tokens';
-import { DemoCommandMessage } from './demo.commands';
 
 export class OpenListDto {
   @ApiProperty({ example: 'groceries', maxLength: 200 })
@@ -37,9 +34,7 @@ export class DemoController {
   @RequireScopes('demo:write')
   @RateLimit({ perMinute: 30 })
   async open(@Body() body: OpenListDto, @CommandCtx() ctx: CommandContext) {
-    const listId = randomUUID();
-    const r = await this.commands.execute(new DemoCommandMessage({ type: 'OpenList', listId, title: body.title, now: ctx.now.toISOString() }, ctx));
-    return { list_id: listId, position: r.appended ? positionToString(r.appended.position) : null };
+    return this.commands.execute(new AppCommand('demo', 'open', [{ title: body.title }, ctx]));
   }
 
   @Post(':id/items')
@@ -47,8 +42,7 @@ export class DemoController {
   @HttpCode(201)
   @RequireScopes('demo:write')
   async add(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: AddItemDto, @CommandCtx() ctx: CommandContext) {
-    const r = await this.commands.execute(new DemoCommandMessage({ type: 'AddItem', listId: id, item: body.item, now: ctx.now.toISOString() }, ctx));
-    return { list_id: id, items: r.state.status === 'none' ? 0 : r.state.items };
+    return this.commands.execute(new AppCommand('demo', 'addItem', [id, { item: body.item }, ctx]));
   }
 
   @Post(':id/close')
@@ -56,8 +50,7 @@ export class DemoController {
   @HttpCode(200)
   @RequireScopes('demo:write')
   async close(@Param('id', new ParseUUIDPipe()) id: string, @CommandCtx() ctx: CommandContext) {
-    const r = await this.commands.execute(new DemoCommandMessage({ type: 'CloseList', listId: id, now: ctx.now.toISOString() }, ctx));
-    return { list_id: id, status: r.state.status };
+    return this.commands.execute(new AppCommand('demo', 'close', [id, ctx]));
   }
 
   /** Event counts per type, from the event_counts projection. */
@@ -65,6 +58,6 @@ export class DemoController {
   @ApiOperation({ summary: 'Event counts of the demo lists (read model)' })
   @RequireScopes('demo:write')
   async stats() {
-    return { event_counts: await eventCounts(this.infra.db) };
+    return this.infra.app.demo.stats();
   }
 }

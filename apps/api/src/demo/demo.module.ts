@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DemoCommandHandler } from './demo.commands';
 import { DemoController } from './demo.controller';
 
-@Module({ controllers: [DemoController], providers: [DemoCommandHandler] })
+@Module({ controllers: [DemoController] })
 export class DemoModule {}

@@ -133,6 +133,14 @@ describe('replay parity and audit CLI (PostgreSQL)', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('203.0.113.9');
   });
 
+  it('audit export applies the API\'s checks (one use case): a bad subject key or date is refused before any line, and nothing is recorded', async () => {
+    const before = await t.infra.store.headPosition();
+    await expect(auditCommand.run(['export', '--subject-key', 'alice@example.com'], captureIo(), t.infra)).rejects.toThrow(/subject_key must be a pseudonymous key/);
+    await expect(auditCommand.run(['export', '--from', 'yesterday'], captureIo(), t.infra)).rejects.toThrow(/from must be an ISO-8601 date/);
+    await expect(auditCommand.run(['export', '--from', '2026-02-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], captureIo(), t.infra)).rejects.toThrow(/from must be before to/);
+    expect(await t.infra.store.headPosition()).toEqual(before);
+  });
+
   it('audit heads keeps the signed heads; after a consistent rewrite with the heads deleted, verify --heads names the rewrite', async () => {
     expect(await auditCommand.run(['sign'], captureIo(), t.infra)).toBe(0);
     const held = join(dir, 'held.ndjson');

@@ -1,20 +1,10 @@
-import { isSubjectKey } from '@pl/domain';
 import { once } from 'node:events';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { auditSignerFor, parseHeldHeads, readPublishedHeads, recordPersonalDataAccess, type SignedHead } from '@pl/audit';
+import { auditSignerFor, parseHeldHeads, readPublishedHeads, type SignedHead } from '@pl/audit';
 import { createKafka } from '@pl/messaging';
-import { exportAuditLog, type ExportFilter } from '@pl/projections/audit_chain';
-import { auditHeadPolicy } from '../../../common/audit-policy';
 import { parseArgs, type CliCommand } from '../command';
 
-
-function date(v: string | true | undefined, name: string): Date | undefined {
-  if (v === undefined) return undefined;
-  const d = typeof v === 'string' ? new Date(v) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw new Error(`--${name} must be an ISO-8601 date`);
-  return d;
-}
 
 /** Tamper evidence for operators and auditors (ARCHITECTURE invariant 9). */
 export const auditCommand: CliCommand = {
@@ -25,10 +15,9 @@ export const auditCommand: CliCommand = {
   needsInfra: true,
   async run(args, io, infra) {
     const { positional, flags } = parseArgs(args);
-    const { db, store, config, pseudonymizer, app } = infra!;
+    const { config, app } = infra!;
     const signer = auditSignerFor(config);
     const ctx = { actor: 'cli:audit', correlationId: randomUUID(), causationId: null, now: new Date() };
-    const policy = auditHeadPolicy(config);
     switch (positional[0]) {
       case 'public-key':
         io.out(`key id ${signer.keyId} (Ed25519)`);
@@ -66,32 +55,28 @@ export const auditCommand: CliCommand = {
         return 0;
       }
       case 'export': {
-        if (typeof flags['subject-key'] === 'string' && !isSubjectKey(flags['subject-key'])) throw new Error('--subject-key must be a pseudonymous key sub_...');
-        const subjectKey = typeof flags['subject-key'] === 'string' ? flags['subject-key'] : typeof flags['user-id'] === 'string' ? pseudonymizer.subject(flags['user-id']) : undefined;
-        const filter: ExportFilter = {
-          subjectKey,
-          from: date(flags.from, 'from'),
-          to: date(flags.to, 'to'),
-          context: typeof flags.context === 'string' ? flags.context : undefined,
+        const str = (name: string): string | undefined => {
+          const v = flags[name];
+          if (v === true) throw new Error(`--${name} needs a value`);
+          return v;
         };
-        await recordPersonalDataAccess(infra!, ctx, {
-          subjectKey: subjectKey ?? null,
-          what: 'audit.export',
-          purpose: typeof flags.purpose === 'string' ? flags.purpose : 'audit',
-          requestId: typeof flags['request-id'] === 'string' ? flags['request-id'] : null,
-        });
+        // the same use case as GET /audit/export: same checks, the head signed first, the access recorded
+        const lines = await app.audit.export(
+          { subject_key: str('subject-key'), user_id: str('user-id'), from: str('from'), to: str('to'), context: str('context'), purpose: str('purpose'), request_id: str('request-id') },
+          ctx,
+        );
         const out = typeof flags.out === 'string' ? createWriteStream(flags.out) : null;
-        let lines = 0;
-        for await (const line of exportAuditLog(db, store, signer, filter, ctx.now, undefined, policy)) {
-          lines++;
+        let n = 0;
+        for await (const line of lines) {
+          n++;
           if (out) {
-            if (!out.write(`${line}\n`)) await once(out, 'drain');
-          } else io.out(line);
+            if (!out.write(line)) await once(out, 'drain');
+          } else io.out(line.trimEnd());
         }
         if (out) {
           out.end();
           await once(out, 'finish');
-          io.err(`wrote ${lines} lines to ${flags.out}; check with: node scripts/verify-audit-export.js ${flags.out} --public-key <key.pem>`);
+          io.err(`wrote ${n} lines to ${flags.out}; check with: node scripts/verify-audit-export.js ${flags.out} --public-key <key.pem>`);
         }
         return 0;
       }

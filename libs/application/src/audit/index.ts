@@ -1,5 +1,5 @@
 import { publishedHead, latestSignedHead, recordPersonalDataAccess, signedHeads, type AuditSigner } from '@pl/audit';
-import { invalid } from '@pl/domain';
+import { invalid, isSubjectKey } from '@pl/domain';
 import { chainHead, exportAuditLog, signCurrentHead, signPeriodicHeads, signScheduledHead, subjectHistory, verifyChain, type ExportFilter, type VerifyOptions } from '@pl/projections/audit_chain';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
@@ -23,6 +23,13 @@ export interface AuditExportInput {
   readonly context?: string;
   readonly purpose?: string;
   readonly request_id?: string;
+}
+
+function isoDate(v: string | undefined, name: string): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw invalid(`${name} must be an ISO-8601 date`);
+  return d;
 }
 
 /** Who asks for a subject's audit history, and why (Art. 15; the access itself is recorded, Art. 5(2)). */
@@ -68,8 +75,9 @@ export function createAuditUseCases(deps: AppDeps, settings: AuditSettings) {
      */
     async export(input: AuditExportInput, ctx: CommandContext): Promise<AsyncIterable<string>> {
       if (input.subject_key && input.user_id) throw invalid('give subject_key or user_id, not both');
+      if (input.subject_key !== undefined && !isSubjectKey(input.subject_key)) throw invalid('subject_key must be a pseudonymous key sub_...');
       const subjectKey = input.subject_key ?? (input.user_id ? deps.pseudonymizer.subject(input.user_id) : undefined);
-      const filter: ExportFilter = { subjectKey, from: input.from ? new Date(input.from) : undefined, to: input.to ? new Date(input.to) : undefined, context: input.context };
+      const filter: ExportFilter = { subjectKey, from: isoDate(input.from, 'from'), to: isoDate(input.to, 'to'), context: input.context };
       if (filter.from && filter.to && filter.from >= filter.to) throw invalid('from must be before to');
       // the signed head is stored at most once per exportHeadMinIntervalMs; the access event is recorded on every export
       const lines = exportAuditLog(deps.db, deps.store, settings.signer(), filter, ctx.now, undefined, { minStoreIntervalMs: settings.exportHeadMinIntervalMs, ...headPolicy });

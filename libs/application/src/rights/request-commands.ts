@@ -1,11 +1,10 @@
-import { consent, notFound, type RecordedEvent } from '@pl/domain';
+import { notFound, type RecordedEvent } from '@pl/domain';
 import { evolveRequest, initialRequestState, requestDecider, requestStreamId, type RequestState, type RightsCommand, type RightsEvent } from '@pl/domain/rights';
 import { asDomainEvent, handleCommand, type HandleResult } from '../commands/handle-command';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
 
 export type RightsResult = HandleResult<RightsEvent, RequestState>;
-export type ConsentResult = HandleResult<consent.ConsentEvent, consent.ConsentState>;
 
 /** The read model the status route reads (projections/rights). */
 export const RIGHTS_READ_MODEL = 'rights';
@@ -32,11 +31,6 @@ export async function runRequestCommand(
   const r = await handleCommand(deps.store, requestDecider, requestStreamId(requestId), command, { ...ctx, extra: { ...(ctx.extra ?? {}), request_id: requestId } });
   if (r.appended && options.readYourWrites !== false && deps.readYourWrites) await deps.readYourWrites(RIGHTS_READ_MODEL, r.appended.position, RIGHTS_WAIT_MS);
   return r;
-}
-
-/** A consent-ledger command decided on the subject's consent stream (no wait: nobody reads it back in the same call). */
-export function runConsentLedgerCommand(deps: AppDeps, command: consent.ConsentCommand, ctx: CommandContext): Promise<ConsentResult> {
-  return handleCommand(deps.store, consent.consentDecider, consent.consentStreamId(command.subjectKey), command, ctx);
 }
 
 export const foldRequest = (events: readonly RecordedEvent[]): RequestState =>

@@ -3,7 +3,8 @@ import { establishmentFromControllers } from '@pl/domain/law/establishment';
 import { analyseErasure, inScope, NOTIFY_RECIPIENTS, RELEASES_DATA, requestStreamId, type RequestReceivedData, type RequestState, type RightsCommand, type TaskSpec } from '@pl/domain/rights';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps, EventProcessManager } from '../core/app-deps';
-import { foldRequest, runConsentLedgerCommand, runRequestCommand } from './request-commands';
+import { decideConsent } from '../consent/execute';
+import { foldRequest, runRequestCommand } from './request-commands';
 import { taskIdFor } from './task-ids';
 
 export const RIGHTS_VERIFICATION_PM = 'rights-verification';
@@ -98,7 +99,7 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
 
   const effect = consentEffect(req, state, ctx.now);
   if (effect && !dispatched && !(await consentEffectRecorded(deps, req.subject_key, requestId))) {
-    const r = await runConsentLedgerCommand(deps, effect, { ...ctx, causationId: requestId });
+    const r = await decideConsent(deps, effect, { ...ctx, causationId: requestId });
     if (r.events.length) await step('consent_effect', requestId);
   }
 
@@ -187,7 +188,7 @@ async function liftLedgerRestriction(deps: AppDeps, requestId: string, ctx: Comm
   const req = (await requestState(deps, requestId)).request!;
   const { events } = await deps.store.readStream(consent.consentStreamId(req.subject_key));
   if (events.some((e) => e.type === 'consent.restriction_lifted' && e.data?.request_id === requestId)) return;
-  const r = await runConsentLedgerCommand(deps, { type: 'LiftRestriction', subjectKey: req.subject_key, requestId, now: ctx.now }, { ...ctx, causationId: requestId });
+  const r = await decideConsent(deps, { type: 'LiftRestriction', subjectKey: req.subject_key, requestId, now: ctx.now }, { ...ctx, causationId: requestId });
   if (r.events.length) await step('restriction_lifted', requestId);
 }
 
