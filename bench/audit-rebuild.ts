@@ -65,8 +65,6 @@ async function flows(t: TestApp): Promise<void> {
   await ok('GET', `/audit/subjects/${encodeURIComponent(users[0])}/history`);
 }
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-const SUBJECT = /sub_[A-Za-z0-9_-]{32}/g;
 
 async function main(): Promise<void> {
   const fresh = await freshPostgres('pl_bench_audit');
