@@ -6,7 +6,7 @@ const ADMIN_KEY = 'Zq3vN8rT1xWb6yKc0pLm4sHd7gFj2aE9';
 describe('loadConfig', () => {
   it('defaults to the embedded store with nothing but a master key, on 127.0.0.1:3000', () => {
     const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' });
-    expect(c).toMatchObject({ eventStore: 'embedded', databaseUrl: null, port: 3000, host: '127.0.0.1', dataDir: '/tmp/x', kafkaBrokers: [], adminApiKey: null, masterKeyGenerated: false, bodyLimitBytes: 262144, logLevel: 'info', readyMaxProjectionLag: 10000, apiKeyCacheTtlMs: 5000, auditExportHeadMinIntervalMs: 60000 });
+    expect(c).toMatchObject({ eventStore: 'embedded', databaseUrl: null, port: 3000, host: '127.0.0.1', dataDir: '/tmp/x', kafkaBrokers: [], adminApiKey: null, masterKeyGenerated: false, bodyLimitBytes: 262144, logLevel: 'info', readyMaxProjectionLag: 10000, readyMaxProjectionBehindMs: 60000, readyMaxHorizonHoldMs: 30000, apiKeyCacheTtlMs: 5000, auditExportHeadMinIntervalMs: 60000 });
     expect(c.masterKey).toEqual(Buffer.alloc(32, 1));
     expect(c.masterKeyId).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -15,9 +15,9 @@ describe('loadConfig', () => {
     const c = loadConfig({
       MASTER_KEY, MASTER_KEY_ID: 'mk-1', DATABASE_URL: 'postgres://u@h/db', PORT: '8080', HOST: '0.0.0.0', KAFKA_BROKERS: 'a:9092, b:9092', ADMIN_API_KEY: ADMIN_KEY,
       BODY_LIMIT_BYTES: '1024', LOG_LEVEL: 'debug', READY_MAX_PROJECTION_LAG: '5', API_KEY_CACHE_TTL_MS: '0', PSEUDONYM_SECRET: 'p',
-      AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS: '0',
+      AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS: '0', READY_MAX_PROJECTION_BEHIND_MS: '7', READY_MAX_HORIZON_HOLD_MS: '8',
     });
-    expect(c).toMatchObject({ eventStore: 'postgres', databaseUrl: 'postgres://u@h/db', port: 8080, host: '0.0.0.0', kafkaBrokers: ['a:9092', 'b:9092'], adminApiKey: ADMIN_KEY, masterKeyId: 'mk-1', bodyLimitBytes: 1024, logLevel: 'debug', readyMaxProjectionLag: 5, apiKeyCacheTtlMs: 0, auditExportHeadMinIntervalMs: 0 });
+    expect(c).toMatchObject({ eventStore: 'postgres', databaseUrl: 'postgres://u@h/db', port: 8080, host: '0.0.0.0', kafkaBrokers: ['a:9092', 'b:9092'], adminApiKey: ADMIN_KEY, masterKeyId: 'mk-1', bodyLimitBytes: 1024, logLevel: 'debug', readyMaxProjectionLag: 5, readyMaxProjectionBehindMs: 7, readyMaxHorizonHoldMs: 8, apiKeyCacheTtlMs: 0, auditExportHeadMinIntervalMs: 0 });
     expect(c.pseudonymSecret.toString()).toBe('p');
   });
 
@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     [{ BODY_LIMIT_BYTES: '0' }, /BODY_LIMIT_BYTES/],
     [{ BODY_LIMIT_BYTES: '1kb' }, /BODY_LIMIT_BYTES/],
     [{ READY_MAX_PROJECTION_LAG: '-1' }, /READY_MAX_PROJECTION_LAG/],
+    [{ READY_MAX_PROJECTION_BEHIND_MS: '1m' }, /READY_MAX_PROJECTION_BEHIND_MS/],
+    [{ READY_MAX_HORIZON_HOLD_MS: '-5' }, /READY_MAX_HORIZON_HOLD_MS/],
     [{ MASTER_KEY: 'c2hvcnQ=' }, /MASTER_KEY must be 32 bytes/],
     [{ AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS: '1m' }, /AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS/],
     // a weak admin key opens every route: refused at start, without quoting it

@@ -39,8 +39,12 @@ export interface AppConfig {
   readonly auditTsaUrl: string | null;
   /** PEM file of the CA that must have issued the TSA certificate; null = the token's own certificate is checked only. */
   readonly auditTsaCaFile: string | null;
-  /** /health reports not ready when a projection is more than this many positions behind the head. */
+  /** /health reports not ready when a projection is more than this many events behind the head (PostgreSQL, PGlite: they count events). */
   readonly readyMaxProjectionLag: number;
+  /** /health reports not ready when a projection has been behind the head for longer than this (EventStoreDB: no event count). */
+  readonly readyMaxProjectionBehindMs: number;
+  /** /health reports not ready when another transaction has held the PostgreSQL log's visibility horizon back for longer than this. */
+  readonly readyMaxHorizonHoldMs: number;
   /** Verified API keys are cached this long: a revocation takes effect within it. */
   readonly apiKeyCacheTtlMs: number;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
@@ -104,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditTsaUrl: httpUrl(env, 'AUDIT_TSA_URL'),
     auditTsaCaFile: nonEmpty(env.AUDIT_TSA_CA_FILE),
     readyMaxProjectionLag: nonNegativeInt(env, 'READY_MAX_PROJECTION_LAG', 10_000),
+    readyMaxProjectionBehindMs: nonNegativeInt(env, 'READY_MAX_PROJECTION_BEHIND_MS', 60_000),
+    readyMaxHorizonHoldMs: nonNegativeInt(env, 'READY_MAX_HORIZON_HOLD_MS', 30_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),

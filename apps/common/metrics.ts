@@ -8,6 +8,11 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly projectionLag: Gauge<'projection'>;
+  readonly projectionLagEvents: Gauge<'projection'>;
+  readonly projectionCaughtUp: Gauge<'projection'>;
+  readonly projectionBehindSeconds: Gauge<'projection'>;
+  readonly horizonHeldSeconds: Gauge;
+  readonly horizonHolder: Gauge<'pid' | 'database' | 'application_name' | 'state'>;
   readonly projectionEvents: Counter<'projection'>;
   readonly processManagerRuns: Counter<'process_manager' | 'outcome'>;
   readonly projectionStuck: Gauge<'projection'>;
@@ -38,8 +43,37 @@ export class Metrics {
     });
     this.projectionLag = new Gauge({
       name: 'pl_projection_lag_positions',
-      help: 'Global positions between the head of the log and the projection checkpoint',
+      help: 'Global positions between the head of the log and the projection checkpoint (PostgreSQL, PGlite; not set on EventStoreDB, whose positions are byte offsets)',
       labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.projectionLagEvents = new Gauge({
+      name: 'pl_projection_lag_events',
+      help: 'Events after the projection checkpoint, counted up to 100000 (PostgreSQL, PGlite; not set on EventStoreDB, which cannot count them)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.projectionCaughtUp = new Gauge({
+      name: 'pl_projection_caught_up',
+      help: '1 while the projection checkpoint is at the head of the log, else 0 (every backend)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.projectionBehindSeconds = new Gauge({
+      name: 'pl_projection_behind_seconds',
+      help: 'Seconds since the first event the projection has not handled was recorded; 0 when caught up (every backend)',
+      labelNames: ['projection'],
+      registers: [this.registry],
+    });
+    this.horizonHeldSeconds = new Gauge({
+      name: 'pl_event_store_horizon_held_seconds',
+      help: 'PostgreSQL log: age of the oldest other transaction holding a transaction id anywhere on the server (readers see no event committed after it began); 0 when none, and always 0 on PGlite and EventStoreDB (no such horizon)',
+      registers: [this.registry],
+    });
+    this.horizonHolder = new Gauge({
+      name: 'pl_event_store_horizon_holder_seconds',
+      help: 'PostgreSQL log: the session holding the visibility horizon back for 1 s or more, by pid, database, application_name and state (no query text, no user); value: its transaction age',
+      labelNames: ['pid', 'database', 'application_name', 'state'],
       registers: [this.registry],
     });
     this.projectionEvents = new Counter({

@@ -1,28 +1,68 @@
-import type { SqlExecutor } from '@pl/eventstore';
-import type { LogPosition } from '@pl/domain';
+import type { EventStore, SqlExecutor } from '@pl/eventstore';
+import { comparePositions, LOG_START, type LogPosition } from '@pl/domain';
 
+/**
+ * How far a projection is from the head of the log, in the units its backend has:
+ * - PostgreSQL, PGlite: `behind` counts the events after its checkpoint (up to a cap);
+ * - EventStoreDB: positions are byte offsets of `$all`, so there is no count (`behind` null), only
+ *   "caught up or not, and since when".
+ * `since`: when caught up, when the checkpoint last moved; when behind, when the first event it has
+ * not handled was recorded (its metadata's `recorded_at`), so `now - since` is how long it has been behind.
+ */
 export interface ProjectionLag {
   readonly projection: string;
-  readonly behind: number;
+  readonly behind: number | null;
+  readonly caught_up: boolean;
+  readonly since: string | null;
+  /** Global positions between the head and the checkpoint (`pl_projection_lag_positions`); null on EventStoreDB. */
+  readonly positions: number | null;
   readonly updated_at: string | null;
 }
 
+/** Counting stops here: a lag beyond reads as this many events (or the readiness limit plus one, if higher). */
+export const LAG_COUNT_CAP = 100_000;
+
+export interface LagReadiness {
+  /** PostgreSQL, PGlite: ready while `behind` <= this (READY_MAX_PROJECTION_LAG). */
+  readonly maxEvents: number;
+  /** EventStoreDB: ready while caught up, or behind for no longer than this (READY_MAX_PROJECTION_BEHIND_MS). */
+  readonly maxBehindMs: number;
+}
+
+/** The readiness rule per backend (README, "Health and readiness"). */
+export function lagIsReady(lag: ProjectionLag, rule: LagReadiness, now: Date): boolean {
+  if (lag.behind !== null) return lag.behind <= rule.maxEvents;
+  if (lag.caught_up) return true;
+  return lag.since !== null && now.getTime() - Date.parse(lag.since) <= rule.maxBehindMs;
+}
+
+type CheckpointRow = { name: string; tx: string; pos: string; updated_at: Date | string };
+
 /**
- * Lag of each projection in global positions behind the head (approximate under concurrent commits;
- * exact when idle). `names` null: every projection with a checkpoint (the API without an in-process
- * worker sees the checkpoints the worker processes write).
+ * Lag of each projection. `names` null: every projection with a checkpoint (the API without an
+ * in-process worker sees the checkpoints the worker processes write); a name without a checkpoint
+ * is behind from the start of the log.
  */
-export async function projectionLags(db: SqlExecutor, head: LogPosition, names: readonly string[] | null): Promise<ProjectionLag[]> {
-  type Row = { name: string; pos: string; updated_at: Date | string };
+export async function projectionLags(db: SqlExecutor, store: EventStore, head: LogPosition, names: readonly string[] | null, rule: LagReadiness): Promise<ProjectionLag[]> {
   const r = await (names
-    ? db.query<Row>('SELECT name, pos::text AS pos, updated_at FROM projection_checkpoints WHERE name = ANY($1)', [names])
-    : db.query<Row>(`SELECT name, pos::text AS pos, updated_at FROM projection_checkpoints WHERE name NOT LIKE '%\\_\\_rebuild' ORDER BY name`)
-  ).catch(() => ({ rows: [] as Row[], rowCount: 0 }));
+    ? db.query<CheckpointRow>('SELECT name, tx::text AS tx, pos::text AS pos, updated_at FROM projection_checkpoints WHERE name = ANY($1)', [names])
+    : db.query<CheckpointRow>(`SELECT name, tx::text AS tx, pos::text AS pos, updated_at FROM projection_checkpoints WHERE name NOT LIKE '%\\_\\_rebuild' ORDER BY name`)
+  ).catch(() => ({ rows: [] as CheckpointRow[], rowCount: 0 }));
   const byName = new Map(r.rows.map((row) => [row.name, row]));
-  return (names ?? r.rows.map((row) => row.name)).map((name) => {
-    const row = byName.get(name);
-    const pos = row ? BigInt(row.pos) : -1n;
-    const behind = head.pos > pos ? Number(head.pos - pos) : 0;
-    return { projection: name, behind, updated_at: row ? new Date(row.updated_at).toISOString() : null };
-  });
+  const cap = Math.max(LAG_COUNT_CAP, rule.maxEvents + 1);
+  return Promise.all((names ?? r.rows.map((row) => row.name)).map((name) => lagOf(store, head, name, byName.get(name) ?? null, cap)));
+}
+
+async function lagOf(store: EventStore, head: LogPosition, projection: string, row: CheckpointRow | null, cap: number): Promise<ProjectionLag> {
+  const checkpoint = row ? { tx: BigInt(row.tx), pos: BigInt(row.pos) } : LOG_START;
+  const updated_at = row ? new Date(row.updated_at).toISOString() : null;
+  const countable = store.backend !== 'eventstoredb';
+  const positions = countable ? (head.pos > checkpoint.pos ? Number(head.pos - checkpoint.pos) : 0) : null;
+  const behind = store.countAfter && countable ? await store.countAfter(checkpoint, cap) : null;
+  const caught_up = behind !== null ? behind === 0 : comparePositions(checkpoint, head) >= 0;
+  if (caught_up) return { projection, behind, caught_up, since: updated_at, positions, updated_at };
+  const [first] = await store.readAll(checkpoint, { maxCount: 1 }).catch(() => []);
+  const recorded = Date.parse(String(first?.metadata?.recorded_at ?? first?.metadata?.occurred_at));
+  const since = Number.isNaN(recorded) ? updated_at : new Date(recorded).toISOString();
+  return { projection, behind, caught_up, since, positions, updated_at };
 }

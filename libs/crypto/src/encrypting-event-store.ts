@@ -12,12 +12,14 @@ import type { CryptoEventCodec } from './event-codec';
  */
 export class EncryptingEventStore implements EventStore {
   readonly backend: EventStore['backend'];
+  readonly countAfter?: EventStore['countAfter'];
 
   constructor(
     private readonly inner: EventStore,
     private readonly codec: CryptoEventCodec,
   ) {
     this.backend = inner.backend;
+    if (inner.countAfter) this.countAfter = (after, limit) => inner.countAfter!(after, limit);
   }
 
   init(): Promise<void> {

@@ -10,3 +10,4 @@ export { appendStatement, NOTIFY_CHANNEL as EVENT_STORE_NOTIFY_CHANNEL } from '.
 export { decodeRow, type EventRow } from './postgres/rows';
 // Type-only: the adapter (and the gRPC client) is loaded on demand from '@pl/eventstore/eventstoredb/eventstoredb-event-store'.
 export type { EventStoreDbEventStore, EventStoreDbOptions } from './eventstoredb/eventstoredb-event-store';
+export { visibilityHorizon, HORIZON_NOT_APPLICABLE, type VisibilityHorizon, type HorizonHolder } from './postgres/visibility-horizon';

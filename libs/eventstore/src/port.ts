@@ -82,5 +82,12 @@ export interface EventStore {
   subscribe(after: LogPosition, handler: BatchHandler, options?: SubscribeOptions): Subscription;
   /** Position of the newest event visible to readers (LOG_START when empty). */
   headPosition(): Promise<LogPosition>;
+  /**
+   * Events visible to readers strictly after `after`, counted up to `limit` (a larger count reads as
+   * `limit`). Only backends that can count events cheaply have it (PostgreSQL, PGlite); on
+   * EventStoreDB positions are byte offsets and there is no count, so lag there is "caught up or
+   * not, and since when" (apps/common/projection-lag.ts).
+   */
+  countAfter?(after: LogPosition, limit: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,14 +1,19 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { HORIZON_NOT_APPLICABLE, visibilityHorizon, type VisibilityHorizon } from '@pl/eventstore';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
-import { projectionLags, type ProjectionLag } from '../../../common/projection-lag';
+import { lagIsReady, projectionLags, type LagReadiness, type ProjectionLag } from '../../../common/projection-lag';
 import { readFaults } from '@pl/application';
 import { headHealth } from '@pl/projections/audit_chain';
 import { Public } from './auth/require-scopes.decorator';
 import type { WorkerStatusSource } from './worker-status';
-import { INFRA, METRICS, WORKER_STATUS } from './tokens';
+import { INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
+
+/** A horizon held back at least this long is reported with its holder (every append holds it for milliseconds). */
+export const HORIZON_REPORT_AFTER_S = 1;
 
 @ApiExcludeController()
 @Controller()
@@ -17,7 +22,10 @@ export class HealthController {
     @Inject(INFRA) private readonly infra: Infrastructure,
     @Inject(METRICS) private readonly metrics: Metrics,
     @Inject(WORKER_STATUS) private readonly worker: WorkerStatusSource | null,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  private horizonHeld = false;
 
   /** Liveness: the process answers. */
   @Public()
@@ -44,9 +52,11 @@ export class HealthController {
     } catch {
       checks.read_model_db = { ok: false, detail: { kind: this.infra.db.kind, error: 'unreachable' } };
     }
+    if (head) checks.event_store_horizon = await this.observeHorizon();
     if (head && checks.read_model_db.ok) {
       const lags = await this.observeProjections(head);
-      checks.projections = { ok: lags.every((l) => l.behind <= this.infra.config.readyMaxProjectionLag && !l.stuck), detail: lags };
+      const now = new Date();
+      checks.projections = { ok: lags.every((l) => lagIsReady(l, this.lagRule(), now) && !l.stuck), detail: lags };
     }
     if (checks.read_model_db.ok) {
       try {
@@ -69,6 +79,7 @@ export class HealthController {
   async metricsText() {
     const head = await this.infra.store.headPosition().catch(() => null);
     if (head) await this.observeProjections(head);
+    if (head) await this.observeHorizon();
     await this.auditHeads().catch(() => null);
     await this.observeKeyStore();
     return this.metrics.registry.metrics();
@@ -87,21 +98,67 @@ export class HealthController {
    * runners record in the database (a worker in another process included) and from the in-process
    * runners (when the database itself is what fails).
    */
-  private async observeProjections(head: Parameters<typeof projectionLags>[1]): Promise<Array<ProjectionLag & { stuck: { error_class: string; since: string; failures: number } | null }>> {
+  private async observeProjections(head: Parameters<typeof projectionLags>[2]): Promise<Array<ProjectionLag & { stuck: { error_class: string; since: string; failures: number } | null }>> {
     const names = this.projectionNames();
-    const lags = await projectionLags(this.infra.db, head, names);
     const faults = new Map((await readFaults(this.infra.db, names)).map((f) => [f.name, { error_class: f.errorClass, since: f.since, failures: f.failures }]));
     for (const p of this.worker?.projections() ?? []) {
       if (p.stuck && !faults.has(p.name)) faults.set(p.name, { error_class: p.stuck.errorClass, since: p.stuck.since, failures: p.failures });
     }
-    // a follower stuck before its first checkpoint has no lag row yet
-    for (const name of faults.keys()) if (!lags.some((l) => l.projection === name)) lags.push({ projection: name, behind: Number(head.pos) + 1, updated_at: null });
+    const lags = await projectionLags(this.infra.db, this.infra.store, head, names, this.lagRule());
+    // a follower stuck before its first checkpoint has no lag row yet: behind from the start of the log
+    const unseen = [...faults.keys()].filter((name) => !lags.some((l) => l.projection === name));
+    if (unseen.length) lags.push(...(await projectionLags(this.infra.db, this.infra.store, head, unseen, this.lagRule())));
+    const now = Date.now();
     return lags.map((l) => {
       const stuck = faults.get(l.projection) ?? null;
-      this.metrics.projectionLag.set({ projection: l.projection }, l.behind);
-      this.metrics.projectionStuck.set({ projection: l.projection }, stuck ? 1 : 0);
+      const labels = { projection: l.projection };
+      if (l.positions !== null) this.metrics.projectionLag.set(labels, l.positions);
+      if (l.behind !== null) this.metrics.projectionLagEvents.set(labels, l.behind);
+      this.metrics.projectionCaughtUp.set(labels, l.caught_up ? 1 : 0);
+      this.metrics.projectionBehindSeconds.set(labels, l.caught_up || !l.since ? 0 : Math.max(0, (now - Date.parse(l.since)) / 1000));
+      this.metrics.projectionStuck.set(labels, stuck ? 1 : 0);
       return { ...l, stuck };
     });
+  }
+
+  private lagRule(): LagReadiness {
+    return { maxEvents: this.infra.config.readyMaxProjectionLag, maxBehindMs: this.infra.config.readyMaxProjectionBehindMs };
+  }
+
+  /**
+   * PostgreSQL log: whether another transaction on the server holds the readers' horizon back
+   * (nothing committed after it began is visible to projections, relay or read-your-writes), by
+   * which session and for how long; also into the gauges, and one log line per change of state.
+   */
+  private async observeHorizon(): Promise<{ ok: boolean; detail: unknown }> {
+    const backend = this.infra.store.backend;
+    if (backend !== 'postgres') {
+      this.metrics.horizonHeldSeconds.set(0);
+      return { ok: true, detail: { applicable: false, reason: HORIZON_NOT_APPLICABLE[backend] } satisfies VisibilityHorizon };
+    }
+    const limit_s = this.infra.config.readyMaxHorizonHoldMs / 1000;
+    let h: Awaited<ReturnType<typeof visibilityHorizon>>;
+    try {
+      h = await visibilityHorizon(this.infra.db);
+    } catch {
+      return { ok: false, detail: { applicable: true, error: 'unreadable' } };
+    }
+    if (!h.applicable) return { ok: true, detail: h };
+    const held_back = h.held_for_s >= HORIZON_REPORT_AFTER_S;
+    this.metrics.horizonHeldSeconds.set(h.held_for_s);
+    this.metrics.horizonHolder.reset();
+    const holder = held_back ? h.holder : null;
+    if (holder) {
+      const labels = { pid: String(holder.pid ?? 'prepared'), database: holder.database ?? '', application_name: holder.application_name ?? '', state: holder.state ?? '' };
+      this.metrics.horizonHolder.set(labels, holder.transaction_age_s);
+    }
+    const ok = h.held_for_s * 1000 <= this.infra.config.readyMaxHorizonHoldMs;
+    if (held_back !== this.horizonHeld) {
+      this.horizonHeld = held_back;
+      if (holder) this.logger.warn({ horizon_holder: holder }, 'event store horizon held back by another transaction: no event committed after it began is visible yet');
+      else this.logger.info('event store horizon no longer held back');
+    }
+    return { ok, detail: { applicable: true, held_back, held_for_s: h.held_for_s, limit_s, holder, sees_all_sessions: h.sees_all_sessions } };
   }
 
   /**

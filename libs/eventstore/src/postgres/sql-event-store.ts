@@ -279,6 +279,19 @@ export class SqlEventStore implements EventStore {
     return r.rows.length ? { tx: BigInt(r.rows[0].tx), pos: BigInt(r.rows[0].gp) } : LOG_START;
   }
 
+  async countAfter(after: LogPosition, limit: number): Promise<number> {
+    const r = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT 1 FROM es_events
+         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         LIMIT $3) x`,
+      [(after.tx < 0n ? 0n : after.tx).toString(), after.pos.toString(), limit],
+      { name: 'es_count_after_v1' },
+    );
+    return Number(r.rows[0].n);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.notifying;

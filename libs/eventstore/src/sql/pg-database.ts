@@ -24,7 +24,8 @@ export class PgDatabase implements SqlDatabase {
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
 
   constructor(config: string | PoolConfig) {
-    this.pool = new Pool(typeof config === 'string' ? { connectionString: config, max: 20 } : config);
+    // Named in pg_stat_activity (what /health reports when a session holds the log's horizon back); a URL's own application_name wins.
+    this.pool = new Pool(typeof config === 'string' ? { connectionString: config, max: 20, application_name: process.env.PGAPPNAME ?? 'privacy-ledger' } : config);
     // An idle client's network error must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.executor = new PgExecutor(this.pool);
