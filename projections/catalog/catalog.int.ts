@@ -114,9 +114,9 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
       expect.objectContaining({ owner: 'activity', id: 'order-payments', country: 'US', reasons: expect.arrayContaining([expect.stringMatching(/C-311\/18/)]) }),
     ]);
     expect(after.activity_errors).toContainEqual(expect.objectContaining({ activity_id: 'order-payments', code: 'transfer_without_safeguard' }));
-    expect(d.elements_per_category).toContainEqual({ category: 'user.account.credentials', elements: 1, special: true });
+    expect(d.elements_per_category).toContainEqual({ category: 'user.authorization.credentials', elements: 1, special: true });
     const snap = await queries.snapshot(['billing-db', 'shop-web'], T2);
-    expect(snap.systems.find((s) => s.system === 'billing-db')!.categories).toContainEqual({ category: 'user.financial.account', special: false });
+    expect(snap.systems.find((s) => s.system === 'billing-db')!.categories).toContainEqual({ category: 'user.financial.bank_account', special: false });
   });
 
   it('rebuilding by replay gives identical rows', async () => {

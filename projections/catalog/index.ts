@@ -7,7 +7,8 @@ export { CATALOG_PROJECTION } from './schema';
 export const catalogProjection: ProjectionDefinition = {
   name: CATALOG_PROJECTION,
   // 2: entity_versions left (as of a date is folded from the log)
-  version: 2,
+  // 3: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
+  version: 3,
   schema: CATALOG_SCHEMA,
   typePrefixes: CATALOG_EVENT_PREFIXES,
   handle: handleCatalog,

@@ -13,7 +13,8 @@ const STREAM_PREFIX = consent.consentStreamId('');
 export const consentProjection = snapshotProjection<consent.ConsentState>({
   name: CONSENT_PROJECTION,
   // 2: the restriction reason (a personal field) left the state; every snapshot is the current evolve's (conflicts with direction and resolution)
-  version: 2,
+  // 3: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
+  version: 3,
   schema: CONSENT_SCHEMA,
   typePrefixes: ['consent.'],
   decider: consent.consentDecider,

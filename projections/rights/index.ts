@@ -15,7 +15,8 @@ export const ERASED_SUBJECT = 'erased';
  */
 export const rightsProjection = snapshotProjection<RequestState>({
   name: 'rights',
-  version: 3,
+  // 4: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
+  version: 4,
   schema: RIGHTS_SCHEMA,
   typePrefixes: ['rights.'],
   decider: requestDecider,

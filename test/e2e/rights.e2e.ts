@@ -289,7 +289,7 @@ describe.each(['pglite', 'postgres'] as const)('data-subject rights end to end (
     expect(erased.status).toBe(202);
     const archive = (await statusWhen(erased.body.request_id, (r) => r.tasks.length > 0)).tasks.find((t: any) => t.system_id === 'archive');
     // the record of 10 April 2026 falls in the financial year ending 31 March 2027; six years from then
-    expect(archive).toMatchObject({ categories: [], retained: [{ category: 'user.financial.account', reason_code: 'legal_obligation:declared_obligation', source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', retain_until: '2033-03-31', obligation_from: 'catalog' }] });
+    expect(archive).toMatchObject({ categories: [], retained: [{ category: 'user.financial.bank_account', reason_code: 'legal_obligation:declared_obligation', source: 'GDPR Art. 17(3)(b); Finance Act 1998 Sch. 18 para 21', retain_until: '2033-03-31', obligation_from: 'catalog' }] });
 
     // the data map keeps it until the obligation ends; the retention worker then records the end and the map drops it
     const carolMap = () => app.request('GET', `/privacy/data-map/${encodeURIComponent(CAROL)}`).then((r) => r.body);

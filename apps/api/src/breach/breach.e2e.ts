@@ -176,16 +176,16 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
       systems: ['crm'],
       subjects_count: 3,
       records_count: 4,
-      special_categories: ['user.health.medical'],
+      special_categories: ['user.health_and_medical.medical'],
       subjects_without_jurisdiction: 3,
     });
     // iban was added to the catalog after the controller became aware: not part of the breach.
-    expect(scope.body.categories).toEqual(['user.contact.email', 'user.health.medical']);
+    expect(scope.body.categories).toEqual(['user.contact.email', 'user.health_and_medical.medical']);
 
     const { subjects_count: _s, records_count: _r, categories: _c, special_categories: _sc, ...partial } = factors;
     const assessed = await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: partial, subject_jurisdictions: { DE: 3 }, use_scope: true });
     expect(assessed.status).toBe(200);
-    expect(assessed.body.assessment.factors).toMatchObject({ subjects_count: 3, records_count: 4, special_categories: ['user.health.medical'] });
+    expect(assessed.body.assessment.factors).toMatchObject({ subjects_count: 3, records_count: 4, special_categories: ['user.health_and_medical.medical'] });
     expect(assessed.body.assessment.scope).toEqual(scope.body);
     expect(assessed.body.assessment.risk_level).toBe('high');
     expect((await t.request('POST', `/breaches/${id}/assessment`, { ...assessment, factors: partial })).status).toBe(400);
@@ -207,7 +207,7 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
       confidentiality: false,
       availability: true,
       categories: ['user.name'],
-      special_categories: ['user.health.medical'],
+      special_categories: ['user.health_and_medical.medical'],
       backup_available: true,
       cause: 'malicious',
       exfiltration: 'none',
@@ -338,7 +338,7 @@ describe('scoping from the catalog read models (rm_catalog as of, rm_data_map re
     expect(await readCheckpoint(t.infra.db, 'data_map')).not.toBeNull();
     const scope = await scopeOnceVisible(t, created.body.breach_id, 2);
     expect(scope.status).toBe(200);
-    expect(scope.body).toMatchObject({ subjects_count: 2, records_count: 3, categories: ['user.contact.email', 'user.health.medical'], special_categories: ['user.health.medical'] });
+    expect(scope.body).toMatchObject({ subjects_count: 2, records_count: 3, categories: ['user.contact.email', 'user.health_and_medical.medical'], special_categories: ['user.health_and_medical.medical'] });
     const unknown = await t.request('POST', '/breaches', { ...body, systems: ['billing', 'nope'] });
     expect([unknown.status, unknown.body.details]).toEqual([400, { field: 'systems', unknown_indices: [1] }]);
   });

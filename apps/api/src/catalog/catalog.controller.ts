@@ -65,21 +65,7 @@ export class CatalogController {
   @ApiOperation({ summary: 'Data taxonomy (categories, purposes, subjects)' })
   @RequireScopes('catalog:read')
   taxonomy() {
-    return {
-      version: catalog.TAXONOMY_VERSION,
-      data_categories: catalog.DATA_CATEGORIES.map((c) => ({ key: c.key, label: c.label, ...catalog.specialFlagsOf(c.key) })),
-      purposes: catalog.PURPOSES.map((p) => ({
-        key: p.key,
-        label: p.label,
-        ccpa_sale_or_sharing: catalog.ccpaSaleOrSharing(p.key),
-        ccpa_sensitive_use_limitable: catalog.isSensitiveUseLimitable(p.key),
-      })),
-      subject_categories: catalog.SUBJECT_CATEGORIES,
-      coarse_categories: catalog.COARSE_CATEGORIES,
-      coarse_purposes: catalog.COARSE_PURPOSES,
-      lawful_bases: catalog.LAWFUL_BASIS_RULES,
-      custom_prefix: catalog.CUSTOM_PREFIX,
-    };
+    return catalog.taxonomyDocument();
   }
 
   // systems and data elements
@@ -302,7 +288,7 @@ export class CatalogController {
       void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="ropa-${view}-${at.toISOString().slice(0, 10)}.csv"`);
       return view === 'processor' ? catalog.processorRecordsCsv(records as catalog.ProcessorRecordRow[]) : catalog.controllerRecordsCsv(records as catalog.ControllerRecord[]);
     }
-    return { view, as_of: at.toISOString(), source: view === 'processor' ? 'GDPR Art. 30(2)' : 'GDPR Art. 30(1)', records };
+    return { view, as_of: at.toISOString(), source: view === 'processor' ? 'GDPR Art. 30(2)' : 'GDPR Art. 30(1)', ...catalog.taxonomyVersions(), records };
   }
 
   @Get('dashboard')

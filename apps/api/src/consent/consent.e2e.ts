@@ -132,11 +132,11 @@ describe('consent routes (HTTP, PGlite)', () => {
     expect(state.body.conflicts).toHaveLength(1);
     // the signal on a withdrawal call counts too
     const other = 'gpc-withdraw@example.com';
-    await t.request('POST', '/consent/record', base({ user_id: other, processing_purposes: ['third_party_sharing'] }));
-    expect((await validate(other, 'user.contact.email', 'third_party_sharing')).body.processing_allowed).toBe(true);
+    await t.request('POST', '/consent/record', base({ user_id: other, processing_purposes: ['third_party_sharing.sale'] }));
+    expect((await validate(other, 'user.contact.email', 'third_party_sharing.sale')).body.processing_allowed).toBe(true);
     const w = await t.request('POST', '/consent/withdraw', { user_id: other, data_categories: ['user.contact.email'], processing_purposes: ['analytics'] }, undefined, { 'sec-gpc': '1' });
     expect(w.body).toMatchObject({ affected_consents: 0, gpc: { honored: true } });
-    expect((await validate(other, 'user.contact.email', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+    expect((await validate(other, 'user.contact.email', 'third_party_sharing.sale')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
   });
 
   it('stores a TC string encrypted with its summary and grants the mapped purposes', async () => {
@@ -155,9 +155,9 @@ describe('consent routes (HTTP, PGlite)', () => {
     const gpp = gppString('usca', { SaleOptOutNotice: 1, SaleOptOut: 1, SharingOptOut: 1 });
     const r = await t.request('POST', '/consent/record', base({ user_id: 'gpp@example.com', processing_purposes: ['analytics.reporting'], consent_string: gpp }));
     expect(r.status).toBe(201);
-    expect((await validate('gpp@example.com', 'user', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
-    await t.request('POST', '/consent/record', base({ user_id: 'usp@example.com', processing_purposes: ['third_party_sharing'], consent_string: '1YYN' }));
-    expect((await validate('usp@example.com', 'user.contact.email', 'third_party_sharing')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+    expect((await validate('gpp@example.com', 'user', 'third_party_sharing.sale')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
+    await t.request('POST', '/consent/record', base({ user_id: 'usp@example.com', processing_purposes: ['third_party_sharing.sale'], consent_string: '1YYN' }));
+    expect((await validate('usp@example.com', 'user.contact.email', 'third_party_sharing.sale')).body).toMatchObject({ processing_allowed: false, reason: 'opted_out' });
   });
 
   it('never allows an expired consent, then the worker records the expiry', async () => {

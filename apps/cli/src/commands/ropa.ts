@@ -23,7 +23,7 @@ export const ropaCommand: CliCommand = {
         ? view === 'processor'
           ? catalog.processorRecordsCsv(records as catalog.ProcessorRecordRow[])
           : catalog.controllerRecordsCsv(records as catalog.ControllerRecord[])
-        : JSON.stringify({ view, as_of: at.toISOString(), source: view === 'processor' ? 'GDPR Art. 30(2)' : 'GDPR Art. 30(1)', records }, null, 2);
+        : JSON.stringify({ view, as_of: at.toISOString(), source: view === 'processor' ? 'GDPR Art. 30(2)' : 'GDPR Art. 30(1)', ...catalog.taxonomyVersions(), records }, null, 2);
     if (typeof flags.out === 'string') {
       writeFileSync(flags.out, body);
       io.out(`${records.length} record(s) as of ${at.toISOString()} written to ${flags.out}`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { catalog, fold, invalid, type Decider, type DomainEvent } from '@pl/domain';
+import { catalog, fold, invalid, taxonomyStamp, type Decider, type DomainEvent } from '@pl/domain';
 import type { AppendResult } from '@pl/eventstore';
 import { appendUnderKey } from '../commands/append-under-key';
 import { handleCommand, type HandleResult } from '../commands/handle-command';
@@ -155,7 +155,7 @@ export function catalogUseCases(deps: Pick<AppDeps, 'store'>) {
           type: e.type,
           schemaVersion: 1,
           data: e.data,
-          metadata: { event_id: randomUUID(), occurred_at: ctx.now.toISOString(), recorded_at: new Date().toISOString(), actor: ctx.actor, correlation_id: ctx.correlationId, causation_id: ctx.causationId ?? null },
+          metadata: { event_id: randomUUID(), occurred_at: ctx.now.toISOString(), recorded_at: new Date().toISOString(), actor: ctx.actor, correlation_id: ctx.correlationId, causation_id: ctx.causationId ?? null, ...taxonomyStamp() },
         })),
         ctx,
         'RecordReceipts',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Decider, DomainEvent, RecordedEvent } from '@pl/domain';
+import { taxonomyStamp, type Decider, type DomainEvent, type RecordedEvent } from '@pl/domain';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
 import type { CommandContext } from './command-context';
 import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
@@ -70,6 +70,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       metadata: {
         ...(ctx.extra ?? {}),
         ...tags,
+        ...taxonomyStamp(),
         event_id: randomUUID(),
         occurred_at: ctx.now.toISOString(),
         recorded_at: recordedAt,

@@ -17,8 +17,8 @@ describe('classification suggestions (whole-word match)', () => {
     ['email_address', 'user.contact.email', 'email'],
     ['ssn', 'user.government_id.ssn', 'ssn'],
     ['social-security-number', 'user.government_id.ssn', 'ssn'],
-    ['passport_no', 'user.government_id.passport', 'passport'],
-    ['health_notes', 'user.health', 'health'],
+    ['passport_no', 'user.government_id.passport_number', 'passport'],
+    ['health_notes', 'user.health_and_medical', 'health'],
     ['religion', 'user.demographic.religious_belief', 'religion'],
     ['birth_date', 'user.demographic.date_of_birth', 'date_of_birth'],
     ['dateOfBirth', 'user.demographic.date_of_birth', 'date_of_birth'],
@@ -34,12 +34,12 @@ describe('classification suggestions (whole-word match)', () => {
     ['ip_address', 'user.device.ip_address', 'ip_address'],
     ['client_ipv6', 'user.device.ip_address', 'ip_address'],
     ['shipping_address', 'user.contact.address', 'postal_address'],
-    ['iban', 'user.financial.account', 'bank_account'],
-    ['card_number', 'user.financial.card', 'card_number'],
-    ['password_hash', 'user.account.credentials', 'password'],
+    ['iban', 'user.financial.bank_account', 'bank_account'],
+    ['card_number', 'user.financial.credit_card', 'card_number'],
+    ['password_hash', 'user.authorization.credentials', 'password'],
     ['latitude', 'user.location.precise', 'precise_location'],
     ['fingerprint_template', 'user.biometric', 'biometric'],
-    ['criminal_record', 'user.criminal', 'criminal'],
+    ['criminal_record', 'user.criminal_history', 'criminal'],
   ])('%s -> %s (%s)', (name, category, rule) => {
     const s = suggestClassification(name);
     expect(s).not.toBeNull();

@@ -21,3 +21,5 @@ export * from './manifest-yaml';
 export * from './ropa';
 export * from './personal-fields';
 export * from './lifecycle';
+export * from './custom-key-declarations';
+export * from './taxonomy-view';

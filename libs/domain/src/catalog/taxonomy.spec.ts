@@ -26,21 +26,20 @@ function rejection(fn: () => unknown): DomainError {
 describe('taxonomy', () => {
   it.each([
     ['user.contact.email', 'user.contact.email'],
-    ['user.financial.account', 'user.financial.account'],
+    ['user.financial.account', 'user.financial.bank_account'],
     ['personal', 'user'],
     ['sensitive', 'user.sensitive'],
     ['behavioral', 'user.behavior'],
     ['biometric', 'user.biometric'],
     ['financial', 'user.financial'],
-    ['custom.loyalty.tier', 'custom.loyalty.tier'],
-    [' user.health ', 'user.health'],
+    [' user.health ', 'user.health_and_medical'],
   ])('resolveCategory(%s) = %s', (input, expected) => expect(resolveCategory(input)).toBe(expected));
 
   it.each([
     ['essential.service', 'essential.service'],
     ['marketing.advertising.third_party', 'marketing.advertising.third_party'],
     ['contract_necessary', 'essential.service'],
-    ['legal_obligation', 'essential.legal'],
+    ['legal_obligation', 'essential.legal_obligation'],
     ['vital_interest', 'essential.vital_interests'],
     ['public_task', 'essential.public_task'],
     ['legitimate_interest', 'legacy.legitimate_interest'],
@@ -50,6 +49,7 @@ describe('taxonomy', () => {
 
   it.each([
     ['user.contact.fax', /unknown data category/],
+    ['custom.loyalty.tier', /undeclared custom key/],
     ['emails', /unknown data category/],
     ['User.Contact', /malformed/],
     ['user..email', /malformed/],
@@ -81,6 +81,8 @@ describe('taxonomy', () => {
     ['user.contact', 'user.contact.email', true],
     ['user.contact', 'user.contact', true],
     ['user', 'user.health.medical', true],
+    ['user.health', 'user.health_and_medical.medical', true],
+    ['user.financial.card', 'user.financial.card_with_credentials', false],
     ['user.contact', 'user.contacts', false],
     ['user.contact.email', 'user.contact', false],
     ['user.device', 'user.demographic.age', false],
@@ -94,12 +96,12 @@ describe('taxonomy', () => {
     ['user.location.precise', { gdpr_art9: false, gdpr_art10: false, cpra_sensitive: true }],
     ['user.sensitive', { gdpr_art9: true, gdpr_art10: false, cpra_sensitive: true }],
     ['user.contact.email', { gdpr_art9: false, gdpr_art10: false, cpra_sensitive: false }],
-    ['custom.anything', { gdpr_art9: false, gdpr_art10: false, cpra_sensitive: false }],
   ])('special flags of %s', (key, flags) => expect(specialFlagsOf(key)).toMatchObject(flags));
 
   it('marks CCPA sale/sharing and sensitive-use purposes, inherited by descendants', () => {
     expect(ccpaSaleOrSharing('marketing.advertising.third_party')).toBe('sharing');
     expect(ccpaSaleOrSharing('third_party_sharing.data_broker')).toBe('sale');
+    expect(ccpaSaleOrSharing('third_party_sharing')).toBeNull();
     expect(ccpaSaleOrSharing('marketing.advertising.first_party')).toBeNull();
     expect(ccpaSaleOrSharing('essential.service')).toBeNull();
     expect(isSensitiveUseLimitable('essential.service.payment')).toBe(false);

@@ -187,13 +187,13 @@ export const DATA_SENSITIVITY_SOURCE = {
   effective_from: '2021-12-14',
 } as const;
 export const DATA_SENSITIVITY: ReadonlyArray<{ readonly prefix: string; readonly grade: Sensitivity; readonly why: string }> = [
-  ...['user.health', 'user.genetic', 'user.biometric', 'user.sex_life', 'user.criminal', 'user.neural', 'user.sensitive', 'user.demographic.racial_ethnic_origin', 'user.demographic.political_opinion', 'user.demographic.religious_belief', 'user.demographic.sexual_orientation', 'user.demographic.trade_union'].map(
+  ...['user.health_and_medical', 'user.health_and_medical.genetic', 'user.biometric', 'user.authorization.biometric', 'user.sex_life', 'user.criminal_history', 'user.neural', 'user.sensitive', 'user.demographic.race_ethnicity', 'user.demographic.political_opinion', 'user.demographic.religious_belief', 'user.demographic.sexual_orientation', 'user.demographic.trade_union'].map(
     (prefix) => ({ prefix, grade: 'high' as const, why: 'special category (GDPR Art. 9/10)' }),
   ),
-  { prefix: 'user.account.credentials', grade: 'high', why: `account takeover (${EDPB_EXAMPLES} cases 06, 07)` },
-  { prefix: 'user.financial.card', grade: 'high', why: `payment fraud (${EDPB_EXAMPLES} cases 04, 18)` },
+  { prefix: 'user.authorization', grade: 'high', why: `account takeover (${EDPB_EXAMPLES} cases 06, 07)` },
+  { prefix: 'user.financial.credit_card', grade: 'high', why: `payment fraud (${EDPB_EXAMPLES} cases 04, 18)` },
   { prefix: 'user.financial.card_with_credentials', grade: 'high', why: 'payment fraud' },
-  { prefix: 'user.financial.account', grade: 'high', why: `fraud (${EDPB_EXAMPLES} cases 07, 18)` },
+  { prefix: 'user.financial.bank_account', grade: 'high', why: `fraud (${EDPB_EXAMPLES} cases 07, 18)` },
   { prefix: 'user.government_id', grade: 'high', why: `identity theft (${EDPB_EXAMPLES} case 14)` },
   { prefix: 'user.communications.content', grade: 'high', why: 'contents of communications' },
   { prefix: 'user.financial', grade: 'elevated', why: 'financial situation, e.g. wages' },

@@ -174,16 +174,16 @@ export const TCF_RULES = {
  */
 export const DEFAULT_TCF_PURPOSE_MAP: Readonly<Record<number, readonly string[]>> = {
   1: [], // store/access information on a device: a precondition (ePrivacy Art. 5(3)), not a purpose of its own
-  2: ['marketing.advertising.first_party'],
+  2: ['marketing.advertising.first_party.contextual'],
   3: ['marketing.advertising.profiling'],
   4: ['marketing.advertising.third_party'],
-  5: ['personalization.content'],
-  6: ['personalization.content'],
+  5: ['personalize.content'],
+  6: ['personalize.content'],
   7: ['analytics.reporting.ad_performance'],
   8: ['analytics.reporting'],
   9: ['analytics.reporting'],
   10: ['analytics.improvement'],
-  11: ['personalization.content'],
+  11: ['personalize.content'],
 };
 
 /** IAB GPP (LAW.md section 3): section ids and the US fields that mean an opt-out. Value 1 = opted out / no consent. */

@@ -104,8 +104,8 @@ const cnil = (n: number, id: string, label: string, match: NationalListMatch): N
   effective_from: CNIL_FROM,
 });
 export const NATIONAL_DPIA_LISTS: readonly NationalListEntry[] = [
-  cnil(1, 'fr-health-care', 'health data processed for the care of patients (health or medico-social establishments)', { categories_any: ['user.health'], subjects_any: ['patient'] }),
-  cnil(2, 'fr-genetic-vulnerable', 'genetic data of vulnerable persons (patients, employees, children)', { categories_any: ['user.genetic'], subjects_any: CNIL_VULNERABLE }),
+  cnil(1, 'fr-health-care', 'health data processed for the care of patients (health or medico-social establishments)', { categories_any: ['user.health_and_medical'], subjects_any: ['patient'] }),
+  cnil(2, 'fr-genetic-vulnerable', 'genetic data of vulnerable persons (patients, employees, children)', { categories_any: ['user.health_and_medical.genetic'], subjects_any: CNIL_VULNERABLE }),
   cnil(3, 'fr-hr-profiling', 'profiling of natural persons for human resources management', { subjects_any: ['employee', 'job_applicant'], flags_all: ['evaluation_scoring'] }),
   cnil(4, 'fr-employee-monitoring', 'constant monitoring of employees’ activity', { subjects_any: ['employee'], flags_all: ['systematic_monitoring'] }),
   cnil(10, 'fr-external-profiling', 'profiling using data from external sources', { flags_all: ['evaluation_scoring', 'matching_datasets'] }),

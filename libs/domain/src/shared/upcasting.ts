@@ -8,10 +8,20 @@ export interface Upcaster {
   readonly upcast: (data: any) => any;
 }
 
+/**
+ * Applied to every event after the version upcasters, with its metadata: for rewrites that do not
+ * depend on the schema version (e.g. taxonomy aliases, catalog/taxonomy-aliases.ts). Must be
+ * idempotent on data already in the current form.
+ */
+export type EventNormalizer = (type: string, data: unknown, metadata: Readonly<Record<string, unknown>> | undefined) => unknown;
+
 export class UpcasterRegistry {
   private readonly byKey = new Map<string, Upcaster>();
 
-  constructor(upcasters: readonly Upcaster[] = []) {
+  constructor(
+    upcasters: readonly Upcaster[] = [],
+    private readonly normalize?: EventNormalizer,
+  ) {
     for (const u of upcasters) this.register(u);
   }
 
@@ -23,13 +33,13 @@ export class UpcasterRegistry {
   }
 
   /** Returns the data and version after applying every upcaster that matches. */
-  apply(type: string, schemaVersion: number, data: unknown): { data: unknown; schemaVersion: number } {
+  apply(type: string, schemaVersion: number, data: unknown, metadata?: Readonly<Record<string, unknown>>): { data: unknown; schemaVersion: number } {
     let version = schemaVersion;
     let current = data;
     for (let u = this.byKey.get(`${type}@${version}`); u; u = this.byKey.get(`${type}@${version}`)) {
       current = u.upcast(current);
       version += 1;
     }
-    return { data: current, schemaVersion: version };
+    return { data: this.normalize ? this.normalize(type, current, metadata) : current, schemaVersion: version };
   }
 }

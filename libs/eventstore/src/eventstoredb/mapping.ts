@@ -35,7 +35,7 @@ export function matchesPrefixes(type: string, prefixes?: readonly string[]): boo
 export function fromEsdbEvent(e: EsdbRecordedEvent & { isJson: true }, upcasters: UpcasterRegistry): RecordedEvent {
   const stored = (e.metadata ?? {}) as Record<string, unknown>;
   const { [SCHEMA_VERSION_KEY]: version, ...metadata } = stored;
-  const up = upcasters.apply(e.type, typeof version === 'number' ? version : 1, e.data);
+  const up = upcasters.apply(e.type, typeof version === 'number' ? version : 1, e.data, metadata);
   const position = e.position ? fromEsdbPosition(e.position) : LOG_START;
   return {
     streamId: e.streamId,

@@ -16,7 +16,8 @@ export interface EventRow {
 
 /** A stored row as the port's RecordedEvent: data upcast to the current version, raw bytes kept as stored. */
 export function decodeRow(row: EventRow, upcasters: UpcasterRegistry): RecordedEvent {
-  const up = upcasters.apply(row.type, Number(row.schema_version), JSON.parse(row.data));
+  const metadata = JSON.parse(row.metadata) as EventMetadata;
+  const up = upcasters.apply(row.type, Number(row.schema_version), JSON.parse(row.data), metadata);
   return {
     streamId: row.stream_id,
     revision: BigInt(row.revision),
@@ -25,7 +26,7 @@ export function decodeRow(row: EventRow, upcasters: UpcasterRegistry): RecordedE
     type: row.type,
     schemaVersion: up.schemaVersion,
     data: up.data,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
+    metadata,
     raw: { data: row.data, metadata: row.metadata, schemaVersion: Number(row.schema_version) },
   };
 }
