@@ -60,6 +60,40 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
+/** The stream was deleted for good (an EventStoreDB tombstone): it can never be read or appended to again. */
+export class StreamDeletedError extends Error {
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId} was deleted for good (tombstoned)`);
+    this.name = 'StreamDeletedError';
+  }
+}
+
+/**
+ * The log could not be reached or did not answer in time. `outcomeUnknown`: an append may or may
+ * not have been written; appending the same events (same event ids) with the same expected
+ * revision again is safe, the store records them once.
+ */
+export class EventStoreUnavailableError extends Error {
+  constructor(
+    readonly reason: 'deadline_exceeded' | 'not_leader' | 'unavailable',
+    readonly outcomeUnknown: boolean,
+  ) {
+    super(`event store ${reason.replace('_', ' ')}${outcomeUnknown ? ': the append may or may not have been written' : ''}`);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
+/** One append is larger than the log accepts (EventStoreDB's MaxAppendSize); nothing was written. */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly maxAppendSize: number | null,
+  ) {
+    super(`append to stream ${streamId} exceeds the maximum append size${maxAppendSize === null ? '' : ` of ${maxAppendSize} bytes`}`);
+    this.name = 'AppendTooLargeError';
+  }
+}
+
 /**
  * The event store port. Adapters: PostgreSQL (pg), embedded (PGlite), EventStoreDB.
  * Stream names carry only pseudonymous ids (ARCHITECTURE invariant 2).
@@ -68,7 +102,13 @@ export interface EventStore {
   readonly backend: 'postgres' | 'embedded' | 'eventstoredb';
   /** Creates or migrates whatever the adapter needs. Idempotent. */
   init(): Promise<void>;
+  /**
+   * Appends atomically under the expected revision. Appending the same events (same event ids) with
+   * the same expected revision again, after the first append was written, returns its result and
+   * writes nothing: an append whose outcome was unknown is safe to retry.
+   */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** The stream's events in revision order; `revision` is the stream's own, even when older events were truncated away. */
   readStream(streamId: string): Promise<StreamRead>;
   /** Events strictly after `after`, in global order, only those safe to read (no later gap can appear before them). */
   readAll(after: LogPosition, options?: ReadAllOptions): Promise<RecordedEvent[]>;

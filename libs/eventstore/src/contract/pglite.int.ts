@@ -8,6 +8,9 @@ eventStoreContract('PGlite (embedded)', async ({ upcasters }) => {
   return {
     store,
     rawBytes: true,
+    truncateBefore: async (streamId, revision) => {
+      await fresh.db.query('DELETE FROM es_events WHERE stream_id = $1 AND revision < $2', [streamId, revision.toString()]);
+    },
     dispose: async () => {
       await store.close();
       await fresh.drop();

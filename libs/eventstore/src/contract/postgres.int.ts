@@ -12,6 +12,9 @@ eventStoreContract('PostgreSQL', async ({ upcasters }) => {
   return {
     store,
     rawBytes: true,
+    truncateBefore: async (streamId, revision) => {
+      await fresh.db.query('DELETE FROM es_events WHERE stream_id = $1 AND revision < $2', [streamId, revision.toString()]);
+    },
     // The store's own INSERT, run through a raw pg client whose transaction stays open a while.
     slowAppend: async (streamId, events, holdMs) => {
       const client = await raw.connect();

@@ -1,21 +1,7 @@
-import {
-  ANY,
-  BACKWARDS,
-  END,
-  EventStoreDBClient,
-  eventTypeFilter,
-  excludeSystemEvents,
-  FORWARDS,
-  NO_STREAM,
-  StreamNotFoundError,
-  WrongExpectedVersionError,
-  type AllStreamRecordedEvent,
-  type AllStreamSubscription,
-  type Position,
-} from '@eventstore/db-client';
+import { ANY, EventStoreDBClient, NO_STREAM, StreamNotFoundError } from '@eventstore/db-client';
 import { comparePositions, LOG_START, UpcasterRegistry, type LogPosition, type RecordedEvent } from '@pl/domain';
 import {
-  WrongExpectedRevisionError,
+  EventStoreUnavailableError,
   type AppendResult,
   type BatchHandler,
   type EventStore,
@@ -26,17 +12,34 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../port';
-import { fromEsdbEvent, fromEsdbPosition, isServiceEvent, matchesPrefixes, toEventData, toReadPosition } from './mapping';
+import { assertSupportedServer, clientConnectionString } from './connection';
+import { toPortError } from './errors';
+import { allRequest, ReadCallReader, readMessages, serverVersion, streamRequest, type AllReadOptions, type StoredRecord } from './grpc-read';
+import { fromEsdbPosition, fromStored, isServiceEvent, matchesPrefixes, toEventData, toReadPosition } from './mapping';
 
 export interface EventStoreDbOptions {
   readonly upcasters?: UpcasterRegistry;
   readonly batchSize?: number;
+  /** Attempts of an append whose outcome is unknown or that met no leader (same event ids each time; the server records them once). Default 3. */
+  readonly appendAttempts?: number;
+  /** A live filtered subscription idle this long checks whether it may move its checkpoint to the head (default 1000 ms). */
+  readonly idleCheckpointMs?: number;
+  /** Server checkpoints of filtered subscriptions every this many considered events (default 1024). */
+  readonly checkpointEvery?: number;
+  /** Deadline of one read (not of subscriptions), ms (default 30 s). */
+  readonly readDeadlineMs?: number;
+  /** Skips the minimum server version check (tests against a stand-in server only). */
+  readonly skipVersionCheck?: boolean;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const later = (a: LogPosition, b: LogPosition) => (comparePositions(a, b) >= 0 ? a : b);
+
 /**
- * The EventStore port on EventStoreDB/KurrentDB (@eventstore/db-client). Global order and
- * checkpoints are (commit, prepare) positions of $all; system events are never delivered.
- * Not exercised on these machines (no server): the contract suite runs when
+ * The EventStore port on EventStoreDB/KurrentDB (@eventstore/db-client 6.2.1, server 24.10 or newer).
+ * Global order and checkpoints are (commit, prepare) positions of $all; system events are never
+ * delivered. Reads and subscriptions of $all are filtered by the server (grpc-read.ts).
+ * Not exercised against a server on these machines: the contract suite runs when
  * EVENTSTORE_CONNECTION_STRING is set.
  */
 export class EventStoreDbEventStore implements EventStore {
@@ -47,132 +50,179 @@ export class EventStoreDbEventStore implements EventStore {
 
   constructor(
     private readonly client: EventStoreDBClient,
-    options: EventStoreDbOptions = {},
+    private readonly options: EventStoreDbOptions = {},
   ) {
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.batchSize = options.batchSize ?? 1000;
   }
 
+  /** `esdb://`, `esdb+discover://` and Kurrent's `kurrentdb://`, `kurrent://`, `kdb://` (each with `+discover`). */
   static fromConnectionString(connectionString: string, options?: EventStoreDbOptions): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), options);
+    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(clientConnectionString(connectionString)), options);
   }
 
-  /** Nothing to create; reads one event to fail early when the server is unreachable. */
+  /** Nothing to create: fails early when the server is unreachable or older than the minimum version. */
   async init(): Promise<void> {
-    for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
+    const version = await serverVersion(this.client).catch((e: Error) => {
+      throw new Error(`cannot reach EventStoreDB/KurrentDB at start: ${e.message}`);
+    });
+    if (!this.options.skipVersionCheck) assertSupportedServer(version);
+    await this.headPosition();
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    try {
-      const r = await this.client.appendToStream(streamId, events.map(toEventData), {
-        expectedRevision: expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected,
-      });
-      return { nextRevision: r.nextExpectedRevision, position: r.position ? fromEsdbPosition(r.position) : LOG_START };
-    } catch (e) {
-      if (e instanceof WrongExpectedVersionError) {
-        const actual = typeof e.actualVersion === 'bigint' ? e.actualVersion : null;
-        throw new WrongExpectedRevisionError(streamId, expected, actual);
+    const data = events.map(toEventData);
+    const attempts = this.options.appendAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await this.client.appendToStream(streamId, data, {
+          expectedRevision: expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected,
+        });
+        const position = r.position ? fromEsdbPosition(r.position) : await this.positionOf(streamId, r.nextExpectedRevision);
+        return { nextRevision: r.nextExpectedRevision, position };
+      } catch (e) {
+        const mapped = toPortError(e, streamId, { expected });
+        // Same ids, same expected revision: if the lost attempt was written, the server answers it idempotently.
+        if (mapped instanceof EventStoreUnavailableError && attempt < attempts) {
+          await sleep(100 * 4 ** (attempt - 1));
+          continue;
+        }
+        throw mapped;
       }
-      throw e;
     }
+  }
+
+  /** Position of the event at `revision` (an idempotent append may answer without one). */
+  private async positionOf(streamId: string, revision: bigint): Promise<LogPosition> {
+    for (const e of (await this.readStream(streamId)).events) if (e.revision === revision) return e.position;
+    return LOG_START;
   }
 
   async readStream(streamId: string): Promise<StreamRead> {
     const events: RecordedEvent[] = [];
+    let revision: bigint | null = null;
     try {
-      for await (const { event } of this.client.readStream(streamId, { direction: FORWARDS })) {
-        if (isServiceEvent(event)) events.push(fromEsdbEvent(event, this.upcasters));
+      for await (const m of readMessages(this.client, streamRequest(streamId), this.readDeadline)) {
+        if (m.kind === 'stream_not_found') return { revision: null, events: [] };
+        // the server ends with the stream's last revision, which stands also when older events are gone ($maxAge, $tb, scavenge)
+        if (m.kind === 'last_stream_revision') revision = m.revision;
+        if (m.kind !== 'event') continue;
+        if (revision === null || m.record.event.revision > revision) revision = m.record.event.revision;
+        if (isServiceEvent(m.record.event)) events.push(fromStored(m.record, this.upcasters));
       }
     } catch (e) {
       if (e instanceof StreamNotFoundError) return { revision: null, events: [] };
-      throw e;
+      throw toPortError(e, streamId, null);
     }
-    return { revision: events.length ? events[events.length - 1].revision : null, events };
+    return { revision, events };
   }
 
-  /** Reads $all forwards from `after` (the server includes the event at `after`; it is skipped). */
   async readAll(after: LogPosition, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const want = options.maxCount ?? this.batchSize;
-    const out: RecordedEvent[] = [];
-    let from = after;
-    for (;;) {
-      let read = 0;
-      let last: Position | null = null;
-      for await (const { event } of this.client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(from), maxCount: want })) {
-        read += 1;
-        if (!event) continue;
-        last = event.position;
-        if (comparePositions(fromEsdbPosition(event.position), from) <= 0) continue; // the server starts at `from` inclusive
-        if (isServiceEvent(event) && matchesPrefixes(event.type, options.typePrefixes)) out.push(fromEsdbEvent(event, this.upcasters));
-        if (out.length >= want) return out;
-      }
-      if (read < want || !last || comparePositions(fromEsdbPosition(last), from) <= 0) return out;
-      from = fromEsdbPosition(last);
-    }
+    return (await this.readPage(after, options)).events;
   }
 
-  /** `readAll` with the server-side filter; it does not expose the scanned position, so `scannedTo` is the last event returned. */
+  /**
+   * Filtered by the server. A page short of `maxCount` has seen everything up to the head read
+   * before it, so `scannedTo` moves there even when no event matched.
+   */
   async readPage(after: LogPosition, options: ReadAllOptions = {}): Promise<{ events: RecordedEvent[]; scannedTo: LogPosition }> {
-    const events = await this.readAll(after, options);
-    return { events, scannedTo: events.length ? events[events.length - 1].position : after };
+    const want = options.maxCount ?? this.batchSize;
+    const head = options.typePrefixes?.length ? await this.headPosition() : null;
+    const events = await this.collect({ from: toReadPosition(after), maxCount: want + 1, typePrefixes: options.typePrefixes }, after, want);
+    const last = events.length ? events[events.length - 1].position : after;
+    if (events.length >= want || !head) return { events, scannedTo: last };
+    return { events, scannedTo: later(later(head, last), after) };
   }
 
-  subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
-    let delivered = after;
-    let stopping = false;
-    let idle = false;
-    const macrotask = () => new Promise<void>((r) => setImmediate(r));
-    /**
-     * A filter checkpoint must not overtake events the server sent before it that this loop has
-     * not handled yet (they may still sit in the stream's buffer): the client awaits this callback
-     * before reading on, so wait until the buffer is empty and the loop is idle, then hand the
-     * handler an empty batch at that position.
-     */
-    const checkpointReached = async (s: AllStreamSubscription, p: Position) => {
-      while (!stopping && !(idle && s.readableLength === 0)) await macrotask();
-      await macrotask();
-      if (stopping || !idle || s.readableLength > 0) return; // a later checkpoint will do
-      const position = fromEsdbPosition(p);
-      if (comparePositions(position, delivered) <= 0) return;
-      idle = false;
-      try {
-        await handler([], position);
-        delivered = position;
-      } catch (e) {
-        // Thrown inside the client's stream transform it would go unhandled: end the stream with it
-        // instead, so that `done` rejects with the handler's error.
-        s.destroy(e instanceof Error ? e : new Error(String(e)));
-      } finally {
-        idle = true;
+  /** Service events strictly after `after` (reads start at `after` inclusive), up to `want`. */
+  private async collect(request: AllReadOptions, after: LogPosition, want: number): Promise<RecordedEvent[]> {
+    const out: RecordedEvent[] = [];
+    try {
+      for await (const m of readMessages(this.client, allRequest(request), this.readDeadline)) {
+        if (m.kind !== 'event' || !this.wanted(m.record, after, request.typePrefixes)) continue;
+        out.push(fromStored(m.record, this.upcasters));
+        if (out.length >= want) break;
       }
-    };
-    const filterOptions = { checkpointInterval: 1, checkpointReached };
-    const sub = this.client.subscribeToAll({
-      fromPosition: toReadPosition(after),
-      filter: options.typePrefixes?.length ? eventTypeFilter({ prefixes: [...options.typePrefixes], ...filterOptions }) : excludeSystemEvents(filterOptions),
-    });
-    if (options.onCaughtUp) sub.on('caughtUp', options.onCaughtUp);
+    } catch (e) {
+      throw toPortError(e, null, null);
+    }
+    return out;
+  }
+
+  private wanted(record: StoredRecord, after: LogPosition, typePrefixes?: readonly string[]): boolean {
+    const e = record.event;
+    return !!e.position && comparePositions(fromEsdbPosition(e.position), after) > 0 && isServiceEvent(e) && matchesPrefixes(e.type, typePrefixes);
+  }
+
+  /**
+   * One filtered subscription to $all. Messages (events, server checkpoints, caught-up) come in the
+   * call's own order; the events already received are handed over together, up to `maxCount`, as
+   * soon as no further message is waiting. A server checkpoint travels with the batch before it.
+   * Live and idle, the server sends no checkpoint while fewer than `checkpointEvery` events were
+   * considered: every `idleCheckpointMs` the loop moves its checkpoint to the head when a filtered
+   * read proves that nothing it wants lies between (see `provenHead`).
+   */
+  subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
+    const maxCount = options.maxCount ?? this.batchSize;
+    const idleMs = this.options.idleCheckpointMs ?? 1000;
+    let stopping = false;
+    let reader: ReadCallReader | null = null;
     const loop = async () => {
-      const events = sub[Symbol.asyncIterator]();
+      let delivered = after;
+      let live = false;
+      let batch: RecordedEvent[] = [];
+      let checkpoint: LogPosition | null = null;
+      const flush = async () => {
+        const to = later(batch.length ? batch[batch.length - 1].position : delivered, checkpoint ?? delivered);
+        const events = batch;
+        batch = [];
+        checkpoint = null;
+        if (comparePositions(to, delivered) <= 0) return;
+        await handler(events, to);
+        delivered = to;
+      };
+      const call = await ReadCallReader.open(
+        this.client,
+        allRequest({ from: toReadPosition(after), typePrefixes: options.typePrefixes, subscription: { checkpointEvery: this.options.checkpointEvery ?? 1024 } }),
+        null,
+      );
+      reader = call;
+      if (stopping) call.cancel();
       try {
-        for (;;) {
-          idle = true;
-          const next = await events.next();
-          idle = false;
-          if (next.done || stopping) break;
-          const event = next.value.event;
-          if (!isServiceEvent(event) || !matchesPrefixes(event.type, options.typePrefixes)) continue;
-          const recorded = fromEsdbEvent(event, this.upcasters);
-          if (comparePositions(recorded.position, after) <= 0) continue;
-          await handler([recorded], recorded.position);
-          if (comparePositions(recorded.position, delivered) > 0) delivered = recorded.position;
+        while (!stopping) {
+          const m = call.poll();
+          if (m === null) return;
+          if (m === undefined) {
+            if (batch.length || checkpoint) {
+              await flush();
+              continue;
+            }
+            if (await call.wait(live ? idleMs : Number.POSITIVE_INFINITY)) continue;
+            const head = await this.provenHead(delivered, options.typePrefixes);
+            if (head && !stopping) {
+              checkpoint = head;
+              await flush();
+            }
+            continue;
+          }
+          if (m.kind === 'event' && this.wanted(m.record, delivered, options.typePrefixes)) {
+            batch.push(fromStored(m.record, this.upcasters));
+            if (batch.length >= maxCount) await flush();
+          } else if (m.kind === 'checkpoint' && comparePositions(m.position, delivered) > 0) {
+            checkpoint = m.position;
+          } else if (m.kind === 'caught_up') {
+            live = true;
+            if (batch.length || checkpoint) await flush();
+            options.onCaughtUp?.();
+          } else if (m.kind === 'fell_behind') {
+            live = false;
+          }
         }
       } catch (e) {
-        if (!stopping) throw e;
+        if (!stopping) throw toPortError(e, null, null);
       } finally {
-        idle = false;
-        if (!stopping) await sub.unsubscribe().catch(() => undefined);
+        call.cancel();
       }
     };
     const done = loop().finally(() => this.subscriptions.delete(subscription));
@@ -180,7 +230,7 @@ export class EventStoreDbEventStore implements EventStore {
       done,
       stop: async () => {
         stopping = true;
-        await sub.unsubscribe();
+        reader?.cancel();
         await done.catch(() => undefined);
       },
     };
@@ -188,25 +238,36 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
+  /**
+   * The head, when the subscription at `delivered` has provably passed it: the head is read first,
+   * then a filtered read from `delivered` finds no wanted event up to it, so none can be in flight
+   * either (positions only grow). Null when it has not (an event is on its way) or nothing is newer.
+   */
+  private async provenHead(delivered: LogPosition, typePrefixes?: readonly string[]): Promise<LogPosition | null> {
+    const head = await this.headPosition();
+    if (comparePositions(head, delivered) <= 0) return null;
+    const [next] = await this.collect({ from: toReadPosition(delivered), maxCount: 2, typePrefixes }, delivered, 1);
+    return next && comparePositions(next.position, head) <= 0 ? null : head;
+  }
+
+  /** The newest service event (system events excluded by the server's filter), read backwards. */
   async headPosition(): Promise<LogPosition> {
-    let from: LogPosition | null = null;
-    for (;;) {
-      let read = 0;
-      let last: AllStreamRecordedEvent | null = null;
-      const fromPosition = from ? toReadPosition(from) : END;
-      for await (const { event } of this.client.readAll({ direction: BACKWARDS, fromPosition, maxCount: 100 })) {
-        read += 1;
-        if (!event) continue;
-        last = event;
-        if (isServiceEvent(event)) return fromEsdbPosition(event.position);
+    try {
+      for await (const m of readMessages(this.client, allRequest({ from: 'end', backwards: true, maxCount: 32 }), this.readDeadline)) {
+        if (m.kind === 'event' && m.record.event.position && isServiceEvent(m.record.event)) return fromEsdbPosition(m.record.event.position);
       }
-      if (read < 100 || !last || (from && comparePositions(fromEsdbPosition(last.position), from) >= 0)) return LOG_START;
-      from = fromEsdbPosition(last.position);
+    } catch (e) {
+      throw toPortError(e, null, null);
     }
+    return LOG_START;
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     await this.client.dispose();
+  }
+
+  private get readDeadline(): number {
+    return this.options.readDeadlineMs ?? 30_000;
   }
 }

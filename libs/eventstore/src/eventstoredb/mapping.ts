@@ -1,16 +1,27 @@
-import { jsonEvent, START, type EventData, type JSONType, type Position, type ReadPosition, type RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
+import { jsonEvent, type EventData, type JSONType, type Position, type RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
 import { LOG_START, type EventMetadata, type LogPosition, type RecordedEvent, type UpcasterRegistry } from '@pl/domain';
 import type { NewEvent } from '../port';
+import type { StoredRecord } from './grpc-read';
 
 /** EventStoreDB has no schema-version field: it travels in the stored metadata under this key. */
 export const SCHEMA_VERSION_KEY = 'schema_version';
+/** The metadata keys KurrentDB's system projections read (`$by_correlation_id`) and its UI shows. */
+export const CORRELATION_KEY = '$correlationId';
+export const CAUSATION_KEY = '$causationId';
+const STORE_KEYS = [SCHEMA_VERSION_KEY, CORRELATION_KEY, CAUSATION_KEY];
 
 export function toEventData(e: NewEvent): EventData {
+  const { correlation_id, causation_id } = e.metadata;
   return jsonEvent({
     id: e.metadata.event_id,
     type: e.type,
     data: e.data as JSONType,
-    metadata: { ...e.metadata, [SCHEMA_VERSION_KEY]: e.schemaVersion ?? 1 },
+    metadata: {
+      ...e.metadata,
+      [SCHEMA_VERSION_KEY]: e.schemaVersion ?? 1,
+      ...(correlation_id ? { [CORRELATION_KEY]: correlation_id } : {}),
+      ...(causation_id ? { [CAUSATION_KEY]: causation_id } : {}),
+    },
   });
 }
 
@@ -19,8 +30,9 @@ export function fromEsdbPosition(p: Position): LogPosition {
   return { tx: p.commit, pos: p.prepare };
 }
 
-export function toReadPosition(p: LogPosition): ReadPosition {
-  return p.tx < 0n || p.pos < 0n ? START : { commit: p.tx, prepare: p.pos };
+/** Where a read after `p` starts: the log start for LOG_START. */
+export function toReadPosition(p: LogPosition): LogPosition | 'start' {
+  return p.tx < 0n || p.pos < 0n ? 'start' : p;
 }
 
 /** Only the service's own events: no system streams or `$` types, no links, JSON only. */
@@ -32,10 +44,13 @@ export function matchesPrefixes(type: string, prefixes?: readonly string[]): boo
   return !prefixes?.length || prefixes.some((p) => type.startsWith(p));
 }
 
-export function fromEsdbEvent(e: EsdbRecordedEvent & { isJson: true }, upcasters: UpcasterRegistry): RecordedEvent {
+/** A stored record as the port's RecordedEvent; `raw` is the data and metadata exactly as stored (what the audit chain hashes). */
+export function fromStored(record: StoredRecord, upcasters: UpcasterRegistry): RecordedEvent {
+  const e = record.event as EsdbRecordedEvent & { isJson: true };
   const stored = (e.metadata ?? {}) as Record<string, unknown>;
-  const { [SCHEMA_VERSION_KEY]: version, ...metadata } = stored;
-  const up = upcasters.apply(e.type, typeof version === 'number' ? version : 1, e.data, metadata);
+  const metadata = Object.fromEntries(Object.entries(stored).filter(([k]) => !STORE_KEYS.includes(k)));
+  const version = typeof stored[SCHEMA_VERSION_KEY] === 'number' ? (stored[SCHEMA_VERSION_KEY] as number) : 1;
+  const up = upcasters.apply(e.type, version, e.data, metadata);
   const position = e.position ? fromEsdbPosition(e.position) : LOG_START;
   return {
     streamId: e.streamId,
@@ -46,7 +61,6 @@ export function fromEsdbEvent(e: EsdbRecordedEvent & { isJson: true }, upcasters
     schemaVersion: up.schemaVersion,
     data: up.data,
     metadata: metadata as unknown as EventMetadata,
-    // The client sends JSON.stringify(data) and parses it back; re-serialising gives the stored text.
-    raw: { data: JSON.stringify(e.data), metadata: JSON.stringify(stored), schemaVersion: typeof version === 'number' ? version : 1 },
+    raw: { data: record.rawData, metadata: record.rawMetadata, schemaVersion: version },
   };
 }

@@ -123,16 +123,36 @@ export class SqlEventStore implements EventStore {
     try {
       row = (await this.db.query<AppendRow>(sql, params, { name })).rows[0];
     } catch (e) {
-      if (isUniqueViolation(e, 'es_streams_pkey') || isUniqueViolation(e, 'es_events_stream_revision')) {
-        throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
+      if (isUniqueViolation(e, 'es_streams_pkey') || isUniqueViolation(e, 'es_events_stream_revision') || isUniqueViolation(e, 'es_events_event_id')) {
+        return this.earlierAppendOrConflict(streamId, events, expected);
       }
       throw e;
     }
-    if (row.revision === null || row.gp === null) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
+    if (row.revision === null || row.gp === null) return this.earlierAppendOrConflict(streamId, events, expected);
     const position = { tx: BigInt(row.tx), pos: BigInt(row.gp) };
     this.appended.emit('appended', position);
     if (this.notify) this.notifyOthers(position);
     return { nextRevision: BigInt(row.revision), position };
+  }
+
+  /**
+   * The append did not apply. When these very events (same ids, same order) already sit in the stream
+   * right after the expected revision, this is a retry of an append that was written (its first
+   * answer was lost): answer as the first one did. Otherwise it is a conflict.
+   */
+  private async earlierAppendOrConflict(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const r = await this.db.query<{ event_id: string; stream_id: string; revision: string; tx: string; gp: string }>(
+      `SELECT event_id::text AS event_id, stream_id, revision::text AS revision, transaction_id::text AS tx, global_position::text AS gp
+       FROM es_events WHERE event_id::text = ANY($1::text[]) ORDER BY revision`,
+      [events.map((e) => e.metadata.event_id.toLowerCase())],
+    );
+    const first = expected === 'no_stream' ? 0n : typeof expected === 'bigint' ? expected + 1n : r.rows.length ? BigInt(r.rows[0].revision) : -1n;
+    const same =
+      r.rows.length === events.length &&
+      r.rows.every((row, i) => row.stream_id === streamId && BigInt(row.revision) === first + BigInt(i) && row.event_id === events[i].metadata.event_id.toLowerCase());
+    if (!same) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
+    const last = r.rows[r.rows.length - 1];
+    return { nextRevision: BigInt(last.revision), position: { tx: BigInt(last.tx), pos: BigInt(last.gp) } };
   }
 
   private async currentRevision(streamId: string, executor: SqlExecutor = this.db): Promise<bigint | null> {
@@ -140,13 +160,18 @@ export class SqlEventStore implements EventStore {
     return r.rows.length ? BigInt(r.rows[0].revision) : null;
   }
 
+  /** The revision is the stream's (es_streams), read in the same statement as its events, so rows deleted below it (retention) do not lower it. */
   async readStream(streamId: string): Promise<StreamRead> {
-    const r = await this.db.query<EventRow>(`SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.revision`, [streamId], {
-      name: 'es_read_stream_v2',
-    });
+    const r = await this.db.query<EventRow & { stream_revision: string }>(
+      `SELECT s.stream_revision, e.* FROM (SELECT revision::text AS stream_revision FROM es_streams WHERE stream_id = $1) s
+       LEFT JOIN LATERAL (SELECT ${SELECT_COLUMNS} FROM es_events WHERE es_events.stream_id = $1) e ON true
+       ORDER BY e.revision::bigint`,
+      [streamId],
+      { name: 'es_read_stream_v3' },
+    );
     if (r.rows.length === 0) return { revision: null, events: [] };
-    const events = r.rows.map((row) => this.toRecorded(row));
-    return { revision: events[events.length - 1].revision, events };
+    const events = r.rows.filter((row) => row.gp !== null).map((row) => this.toRecorded(row));
+    return { revision: BigInt(r.rows[0].stream_revision), events };
   }
 
   async readAll(after: LogPosition, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from '@pl/domain';
 import { ConcurrencyRetriesExhaustedError, ProjectionStuckError, ProjectionTimeoutError } from '@pl/application';
-import { WrongExpectedRevisionError } from '@pl/eventstore';
+import { AppendTooLargeError, EventStoreUnavailableError, StreamDeletedError, WrongExpectedRevisionError } from '@pl/eventstore';
 import { JSON_MAX_DEPTH } from './json-limits';
 
 /** The one error body: `{ error, message, details }`. Never a stack trace, never personal data. */
@@ -47,6 +47,7 @@ const STATUS_NAMES: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   409: 'conflict',
+  410: 'gone',
   413: 'payload_too_large',
   414: 'uri_too_long',
   415: 'unsupported_media_type',
@@ -70,6 +71,18 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; 
   }
   if (e instanceof WrongExpectedRevisionError || e instanceof ConcurrencyRetriesExhaustedError) {
     return { status: 409, body: { error: 'conflict', message: 'concurrent modification, retry the request', details: null }, internal: false };
+  }
+  if (e instanceof StreamDeletedError) {
+    return { status: 410, body: { error: 'gone', message: 'this record was deleted from the log for good; nothing can be recorded on it', details: null }, internal: false };
+  }
+  if (e instanceof AppendTooLargeError) {
+    return { status: 413, body: { error: 'payload_too_large', message: 'the change is larger than the event store accepts in one append; nothing was recorded', details: null }, internal: false };
+  }
+  if (e instanceof EventStoreUnavailableError) {
+    const message = e.outcomeUnknown
+      ? 'the event store did not confirm the change in time: it may or may not be recorded; retry with the same Idempotency-Key'
+      : 'the event store is unavailable (no leader or no connection); nothing was recorded; retry';
+    return { status: 503, body: { error: 'service_unavailable', message, details: { reason: e.reason, outcome_unknown: e.outcomeUnknown } }, internal: false };
   }
   if (e instanceof ProjectionStuckError) {
     return {
