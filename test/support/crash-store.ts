@@ -3,10 +3,48 @@ import { LOG_START } from '@pl/domain';
 import type { SqlDatabase } from '@pl/eventstore';
 import type { EventStore } from '@pl/eventstore';
 
-/** Thrown by `crashingAfter`'s store: the process "died" right after an append was recorded. */
+/** Thrown by a crashing step: the process "died" right after a step (an append, a query, a signature) was done. */
 export class SimulatedCrash extends Error {
-  constructor(readonly afterAppend: number) {
-    super(`simulated crash after append ${afterAppend}`);
+  constructor(readonly afterStep: number, readonly step?: string) {
+    super(`simulated crash after step ${afterStep}${step ? ` (${step})` : ''}`);
+  }
+}
+
+/**
+ * A process killed right after its k-th step (k = Infinity: never), the steps being calls of the
+ * methods it wraps, across every object it wraps: the k-th call is done, then it throws, and every
+ * later call throws before it starts. Other methods pass through (a lock's release, as the dead
+ * session's would be).
+ */
+export class CrashPoint {
+  /** The steps done, named `what.method` (a query named by its first words), in order. */
+  readonly steps: string[] = [];
+
+  constructor(readonly k: number) {}
+
+  get crashed(): boolean {
+    return this.steps.length >= this.k;
+  }
+
+  wrap<T extends object>(target: T, what: string, methods: readonly string[]): T {
+    const point = this;
+    return new Proxy(target, {
+      get(t, prop, receiver) {
+        const v = Reflect.get(t, prop, receiver);
+        if (typeof v !== 'function') return v;
+        if (typeof prop !== 'string' || !methods.includes(prop)) return v.bind(t);
+        return (...args: unknown[]) => {
+          if (point.crashed) throw new SimulatedCrash(point.k, point.steps[point.k - 1]);
+          const done = (result: unknown) => {
+            point.steps.push(`${what}.${prop}${typeof args[0] === 'string' ? ` ${args[0].replace(/\s+/g, ' ').trim().slice(0, 60)}` : ''}`);
+            if (point.crashed) throw new SimulatedCrash(point.k, point.steps[point.k - 1]);
+            return result;
+          };
+          const result = v.apply(t, args);
+          return result instanceof Promise ? result.then(done) : done(result);
+        };
+      },
+    });
   }
 }
 
@@ -16,22 +54,9 @@ export class SimulatedCrash extends Error {
  * With k = Infinity it only counts the appends.
  */
 export function crashingAfter<T extends EventStore>(store: T, k: number): T & { readonly appends: number } {
-  let appends = 0;
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'appends') return appends;
-      if (prop === 'append') {
-        return async (...args: Parameters<EventStore['append']>) => {
-          if (appends >= k) throw new SimulatedCrash(k);
-          const result = await target.append(...args);
-          if (++appends === k) throw new SimulatedCrash(k);
-          return result;
-        };
-      }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  }) as T & { readonly appends: number };
+  const point = new CrashPoint(k);
+  const wrapped = point.wrap(store, 'store', ['append']);
+  return new Proxy(wrapped, { get: (t, prop, receiver) => (prop === 'appends' ? point.steps.length : Reflect.get(t, prop, receiver)) }) as T & { readonly appends: number };
 }
 
 /** The facts of a log, order-free (stream, type, data): equal logs hold the same facts, none twice. */
