@@ -51,6 +51,8 @@ export interface AppConfig {
   readonly outboundAllowed: AllowList;
   /** PEM certificates of an internal CA trusted for outbound HTTPS beside Node's bundled roots (OUTBOUND_CA_FILE). */
   readonly outboundCa: string[] | null;
+  /** After a webhook secret is rotated, the replaced one keeps signing (a second signature) this long (WEBHOOK_SECRET_OVERLAP_HOURS). */
+  readonly webhookSecretOverlapHours: number;
   /** An audit export stores its signed head only when the newest stored head is at least this old. */
   readonly auditExportHeadMinIntervalMs: number;
   /** How long a command waits for a read model to pass its append (invariant 7), per projection name; `default` for the rest. */
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),
+    webhookSecretOverlapHours: nonNegativeInt(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24),
     auditExportHeadMinIntervalMs: nonNegativeInt(env, 'AUDIT_EXPORT_HEAD_MIN_INTERVAL_MS', 60_000),
     readYourWritesTimeoutsMs: readYourWritesTimeouts(env),
     idempotencyKeyTtlHours: positiveInt(env, 'IDEMPOTENCY_KEY_TTL_HOURS', 24),

@@ -34,6 +34,13 @@ export const WEBHOOK_HEADERS = {
   correlationId: 'x-pl-correlation-id',
 } as const;
 
+/** The Standard Webhooks headers (https://www.standardwebhooks.com), sent beside the `x-pl-` ones. */
+export const STANDARD_WEBHOOK_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
+
 /** Value of the event topics (consent events, rights tasks, breach notices) and of webhook bodies. */
 export interface EventEnvelope<D = Record<string, unknown>> {
   readonly event_id: string;

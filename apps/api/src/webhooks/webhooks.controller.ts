@@ -26,7 +26,7 @@ export class WebhooksController {
     return this.schemaReady;
   }
 
-  /** Registers or re-registers (rotating the secret). The signing secret is in this response only. */
+  /** Registers or re-registers (rotating the secret; the replaced one signs too for WEBHOOK_SECRET_OVERLAP_HOURS). The signing secret is in this response only. */
   @Post('endpoints')
   @ApiOperation({
     summary: 'Register a webhook endpoint of a downstream service (GDPR Art. 19 propagation)',
@@ -35,7 +35,9 @@ export class WebhooksController {
   @HttpCode(201)
   async register(@Body() dto: RegisterEndpointDto) {
     await this.ready();
-    return registerEndpoint(this.infra.db, this.box, { service: dto.service, url: dto.url, topics: dto.topics, systemId: dto.system_id ?? null }, this.infra.outbound);
+    return registerEndpoint(this.infra.db, this.box, { service: dto.service, url: dto.url, topics: dto.topics, systemId: dto.system_id ?? null }, this.infra.outbound, {
+      overlapHours: this.infra.config.webhookSecretOverlapHours,
+    });
   }
 
   @Get('endpoints')

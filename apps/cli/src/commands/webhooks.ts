@@ -23,10 +23,11 @@ export const webhooksCommand: CliCommand = {
           return 2;
         }
         try {
-          const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), { service, url, topics, systemId: str('system-id') ?? null }, infra!.outbound);
+          const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), { service, url, topics, systemId: str('system-id') ?? null }, infra!.outbound, { overlapHours: infra!.config.webhookSecretOverlapHours });
           io.out(`registered ${ep.service} -> ${ep.url} (${ep.topics.join(', ')})`);
           io.out('signing secret (shown only now; store it in the service):');
           io.out(ep.secret);
+          if (ep.previous_secret_valid_until) io.out(`the replaced secret keeps signing too until ${ep.previous_secret_valid_until}`);
           return 0;
         } catch (e) {
           io.err((e as Error).message);

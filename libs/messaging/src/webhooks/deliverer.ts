@@ -3,7 +3,7 @@ import { sendOutbound, type OutboundPolicy, type OutboundRequest, type OutboundR
 import { backoffDelay } from '../backoff';
 import { HEADERS } from '../topics';
 import type { SecretBox } from './secret-box';
-import { WEBHOOK_HEADERS, signWebhook } from './signature';
+import { STANDARD_WEBHOOK_HEADERS, WEBHOOK_HEADERS, signStandardWebhook, signWebhook } from './signature';
 import { DELIVERIES_DUE_CHANNEL, WEBHOOK_SCHEMA } from './schema';
 
 export interface DelivererOptions {
@@ -40,6 +40,8 @@ interface DueRow {
   attempts: number;
   url: string;
   secret_sealed: string;
+  /** The secret replaced by the last rotation while it is still valid (it signs too), else null. */
+  previous_sealed: string | null;
 }
 
 /**
@@ -56,7 +58,7 @@ export class WebhookDeliverer {
   private ticking = false;
   private wokenWhileTicking = false;
   private unlisten: (() => Promise<void>) | null = null;
-  private readonly secrets = new Map<string, { sealed: string; secret: string }>();
+  private readonly secrets = new Map<string, string>(); // sealed -> opened
   private readonly pending = new Set<Promise<void>>();
   private delivered = 0;
   private failed = 0;
@@ -125,7 +127,8 @@ export class WebhookDeliverer {
     const free = concurrency - this.inflight.size;
     if (free <= 0) return null;
     const r = await this.db.query<DueRow>(
-      `SELECT d.id::text AS id, d.service, d.event_id, d.topic, d.event_type, d.headers, d.body, d.attempts, e.url, e.secret_sealed
+      `SELECT d.id::text AS id, d.service, d.event_id, d.topic, d.event_type, d.headers, d.body, d.attempts, e.url, e.secret_sealed,
+              CASE WHEN e.previous_valid_until > now() THEN e.previous_secret_sealed END AS previous_sealed
        FROM webhook_deliveries d JOIN webhook_endpoints e ON e.service = d.service
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.active
          AND NOT (d.id = ANY($1::bigint[]))
@@ -160,24 +163,31 @@ export class WebhookDeliverer {
     return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
   }
 
-  private secretOf(row: DueRow): string {
-    const cached = this.secrets.get(row.service);
-    if (cached && cached.sealed === row.secret_sealed) return cached.secret;
-    const secret = this.box.open(row.secret_sealed, `webhook:${row.service}`);
-    this.secrets.set(row.service, { sealed: row.secret_sealed, secret });
+  private open(service: string, sealed: string): string {
+    const cached = this.secrets.get(sealed);
+    if (cached !== undefined) return cached;
+    const secret = this.box.open(sealed, `webhook:${service}`);
+    if (this.secrets.size >= 1000) this.secrets.clear();
+    this.secrets.set(sealed, secret);
     return secret;
   }
 
   private requestOf(row: DueRow): OutboundRequest {
     const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
     const timestamp = Math.floor(Date.now() / 1000);
+    const secret = this.open(row.service, row.secret_sealed);
+    const signing = row.previous_sealed ? [secret, this.open(row.service, row.previous_sealed)] : [secret];
     return {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'privacy-ledger-webhooks/1',
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [WEBHOOK_HEADERS.signature]: signWebhook(this.secretOf(row), timestamp, row.body),
+        [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
+        // Standard Webhooks: the id is the delivery's, the same on every retry (receivers de-duplicate on it)
+        [STANDARD_WEBHOOK_HEADERS.id]: row.id,
+        [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp),
+        [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(signing, row.id, timestamp, row.body),
         [WEBHOOK_HEADERS.deliveryId]: row.id,
         [WEBHOOK_HEADERS.eventId]: row.event_id,
         [WEBHOOK_HEADERS.eventType]: row.event_type,

@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS webhook_endpoints (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- a rotation keeps the replaced secret signing (as a second Standard Webhooks signature) until previous_valid_until
+ALTER TABLE webhook_endpoints ADD COLUMN IF NOT EXISTS previous_secret_sealed text;
+ALTER TABLE webhook_endpoints ADD COLUMN IF NOT EXISTS previous_valid_until timestamptz;
 CREATE TABLE IF NOT EXISTS webhook_deliveries (
   id bigserial PRIMARY KEY,
   service text NOT NULL REFERENCES webhook_endpoints(service) ON DELETE CASCADE,

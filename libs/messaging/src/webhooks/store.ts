@@ -51,22 +51,34 @@ function invalidInput(message: string): never {
 }
 
 /**
- * Registers (or re-registers, rotating the secret) a service's endpoint. The secret is returned once
- * and stored sealed; it is never logged or returned again. A URL reaching loopback, link-local,
- * private or reserved addresses (directly or through DNS) is refused unless the policy allows it.
+ * Registers (or re-registers, rotating the secret) a service's endpoint. The secret (`whsec_` + base64
+ * of 32 random bytes, as Standard Webhooks libraries read it) is returned once and stored sealed; it is
+ * never logged or returned again. On a rotation the replaced secret keeps signing beside the new one
+ * for `overlapHours` (a second `v1,` signature), so receivers can switch without dropping deliveries.
+ * A URL reaching loopback, link-local, private or reserved addresses (directly or through DNS) is
+ * refused unless the policy allows it.
  */
-export async function registerEndpoint(db: SqlExecutor, box: SecretBox, input: EndpointInput, policy: OutboundPolicy): Promise<EndpointView & { secret: string }> {
+export async function registerEndpoint(
+  db: SqlExecutor,
+  box: SecretBox,
+  input: EndpointInput,
+  policy: OutboundPolicy,
+  options: { readonly overlapHours?: number } = {},
+): Promise<EndpointView & { secret: string; previous_secret_valid_until: string | null }> {
   validate(input);
   await vetUrl(policy, input.url);
-  const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  const r = await db.query<EndpointRow>(
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const r = await db.query<EndpointRow & { previous_valid_until: Date | string | null }>(
     `INSERT INTO webhook_endpoints (service, url, topics, system_id, secret_sealed) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (service) DO UPDATE SET url = EXCLUDED.url, topics = EXCLUDED.topics, system_id = EXCLUDED.system_id,
-       secret_sealed = EXCLUDED.secret_sealed, active = true, updated_at = now()
-     RETURNING ${ENDPOINT_COLUMNS}`,
-    [input.service, input.url, [...new Set(input.topics)], input.systemId ?? null, box.seal(secret, `webhook:${input.service}`)],
+       secret_sealed = EXCLUDED.secret_sealed, active = true, updated_at = now(),
+       previous_secret_sealed = CASE WHEN $6::double precision > 0 THEN webhook_endpoints.secret_sealed END,
+       previous_valid_until = CASE WHEN $6::double precision > 0 THEN now() + make_interval(hours => $6::int) END
+     RETURNING ${ENDPOINT_COLUMNS}, previous_valid_until`,
+    [input.service, input.url, [...new Set(input.topics)], input.systemId ?? null, box.seal(secret, `webhook:${input.service}`), options.overlapHours ?? 24],
   );
-  return { ...toView(r.rows[0]), secret };
+  const row = r.rows[0];
+  return { ...toView(row), secret, previous_secret_valid_until: row.previous_valid_until ? new Date(row.previous_valid_until).toISOString() : null };
 }
 
 export async function deactivateEndpoint(db: SqlExecutor, service: string): Promise<void> {

@@ -13,7 +13,9 @@ import {
   registerEndpoint,
   retryDeadDeliveries,
   WEBHOOK_HEADERS,
+  STANDARD_WEBHOOK_HEADERS,
 } from '@pl/messaging';
+import { Webhook } from 'standardwebhooks';
 import { OutboundPolicy } from '@pl/outbound';
 import { noDnsInTests } from '../../../../test/support/outbound';
 import { appendTo, newEvent } from '../../test/kafka-support';
@@ -139,6 +141,60 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
     expect(bad.received.length - before).toBe(12);
     expect((await listDeliveries(fresh.db, { service: 'good', status: 'delivered' })).length).toBe(12);
   }, 90_000);
+
+  it('Standard Webhooks: every delivery verifies with the standardwebhooks library; after a rotation the new and the replaced secret both verify until the overlap ends', async () => {
+    const hook = await endpoint({ mode: 'ok' });
+    servers.push(hook.server);
+    const first = await registerEndpoint(fresh.db, box, { service: 'crm', url: hook.url, topics: [TOPICS.consentEvents] }, policy, { overlapHours: 24 });
+    expect(first.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(first.previous_secret_valid_until).toBeNull();
+    deliverer = new WebhookDeliverer(fresh.db, box, { policy, pollMs: 20 });
+    await deliverer.start();
+    const deliverOne = async (): Promise<Received> => {
+      const before = hook.received.length;
+      const s = subject();
+      const { position } = await appendTo(store, `consent-${s}`, newEvent('consent.given', { subject_key: s, category: 'contact', purpose: 'p' }));
+      await dispatcher.waitFor(position);
+      deliverer.wake();
+      await waitUntil(() => hook.received.length > before, 10_000);
+      return hook.received[before];
+    };
+    const verifies = (secret: string, r: Received) => {
+      const headers = Object.fromEntries(Object.values(STANDARD_WEBHOOK_HEADERS).map((h) => [h, String(r.headers[h])]));
+      try {
+        return JSON.stringify(new Webhook(secret).verify(r.body, headers)) === JSON.stringify(JSON.parse(r.body));
+      } catch {
+        return false;
+      }
+    };
+
+    const a = await deliverOne();
+    expect(a.headers[STANDARD_WEBHOOK_HEADERS.id]).toBe(a.headers[WEBHOOK_HEADERS.deliveryId]);
+    expect(a.headers[STANDARD_WEBHOOK_HEADERS.timestamp]).toBe(a.headers[WEBHOOK_HEADERS.timestamp]);
+    expect(verifies(first.secret, a)).toBe(true);
+
+    // re-registering rotates: the new secret signs, and the replaced one still signs for 24 h
+    const second = await registerEndpoint(fresh.db, box, { service: 'crm', url: hook.url, topics: [TOPICS.consentEvents] }, policy, { overlapHours: 24 });
+    expect(second.secret).not.toBe(first.secret);
+    expect(Date.parse(second.previous_secret_valid_until!) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    const b = await deliverOne();
+    expect(String(b.headers[STANDARD_WEBHOOK_HEADERS.signature]).split(' ')).toHaveLength(2);
+    expect([verifies(second.secret, b), verifies(first.secret, b)]).toEqual([true, true]);
+    expect(verifies(`whsec_${randomBytes(32).toString('base64')}`, b)).toBe(false);
+    // the legacy header is signed with the current secret only
+    expect(b.headers[WEBHOOK_HEADERS.signature]).toBe('sha256=' + createHmac('sha256', second.secret).update(`${b.headers[WEBHOOK_HEADERS.timestamp]}.${b.body}`).digest('hex'));
+
+    // the overlap over, only the current secret signs
+    await fresh.db.query(`UPDATE webhook_endpoints SET previous_valid_until = now() - interval '1 second' WHERE service = 'crm'`);
+    const c = await deliverOne();
+    expect([verifies(second.secret, c), verifies(first.secret, c)]).toEqual([true, false]);
+
+    // WEBHOOK_SECRET_OVERLAP_HOURS=0: a rotation replaces the secret at once
+    const third = await registerEndpoint(fresh.db, box, { service: 'crm', url: hook.url, topics: [TOPICS.consentEvents] }, policy, { overlapHours: 0 });
+    expect(third.previous_secret_valid_until).toBeNull();
+    const d = await deliverOne();
+    expect([verifies(third.secret, d), verifies(second.secret, d)]).toEqual([true, false]);
+  }, 60_000);
 
   it('sleeps without polling: woken by the dispatcher\'s enqueue (NOTIFY, another process included), by a retry falling due, and by the CLI retry', async () => {
     const mode = { mode: 'fail' as 'ok' | 'fail' | 'hang' };
