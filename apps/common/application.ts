@@ -25,6 +25,8 @@ export function createApplication(deps: AppDeps, config: AppConfig) {
     consent: createConsentUseCases(deps, {
       expiryPolicy: expiryPolicyFromEnv(),
       tcfPurposeMap: tcfPurposeMapFromEnv(),
+      // the legacy topics' consumers expect clear user ids: kept encrypted in the facts while publishing
+      keepSubjectIds: config.legacyKafka.publish,
     }),
     breach: createBreachUseCases(deps),
     rights: rightsUseCases(deps),

@@ -61,6 +61,17 @@ export interface AppConfig {
   readonly idempotencyKeyTtlHours: number;
   /** A request holding a key this long without answering (its process died) lets a retry take the key over. */
   readonly idempotencyLeaseSeconds: number;
+  /** The earlier Node consent manager's topics (issue 16): opt-in; their messages carry user ids in clear. */
+  readonly legacyKafka: LegacyKafkaConfig;
+}
+
+export interface LegacyKafkaConfig {
+  /** Consume consent.given|withdrawn|expired|updated from existing producers (LEGACY_KAFKA_CONSUME). */
+  readonly consume: boolean;
+  /** Publish legacy-shaped messages on those topics for existing consumers (LEGACY_KAFKA_PUBLISH). */
+  readonly publish: boolean;
+  /** The consumer group (LEGACY_KAFKA_GROUP_ID, default the earlier `consent-processing`). */
+  readonly groupId: string;
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -120,7 +131,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readYourWritesTimeoutsMs: readYourWritesTimeouts(env),
     idempotencyKeyTtlHours: positiveInt(env, 'IDEMPOTENCY_KEY_TTL_HOURS', 24),
     idempotencyLeaseSeconds: positiveInt(env, 'IDEMPOTENCY_LEASE_SECONDS', 60),
+    legacyKafka: legacyKafkaFrom(env),
   };
+}
+
+function legacyKafkaFrom(env: NodeJS.ProcessEnv): LegacyKafkaConfig {
+  const consume = flag(env, 'LEGACY_KAFKA_CONSUME');
+  const publish = flag(env, 'LEGACY_KAFKA_PUBLISH');
+  if ((consume || publish) && !nonEmpty(env.KAFKA_BROKERS)) throw new ConfigError('LEGACY_KAFKA_CONSUME and LEGACY_KAFKA_PUBLISH need KAFKA_BROKERS');
+  const groupId = nonEmpty(env.LEGACY_KAFKA_GROUP_ID) ?? 'consent-processing';
+  if (groupId.length > 249 || !/^[A-Za-z0-9._-]+$/.test(groupId)) throw new ConfigError('LEGACY_KAFKA_GROUP_ID must be 1-249 letters, digits, dot, dash or underscore');
+  return { consume, publish, groupId };
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase() ?? null;
+  if (raw === null || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 function readYourWritesTimeouts(env: NodeJS.ProcessEnv): AppConfig['readYourWritesTimeoutsMs'] {

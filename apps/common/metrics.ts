@@ -18,6 +18,7 @@ export class Metrics {
   readonly projectionStuck: Gauge<'projection'>;
   readonly projectionFailures: Counter<'projection' | 'error_class'>;
   readonly outboundCalls: Counter<'caller' | 'outcome'>;
+  readonly legacyKafkaMessages: Counter<'direction' | 'outcome'>;
   readonly auditHeadPublications: Counter<'channel' | 'outcome'>;
   readonly auditHeadPublicationsFailing: Gauge<'channel'>;
   readonly auditHeadAge: Gauge;
@@ -98,6 +99,12 @@ export class Metrics {
       name: 'pl_projection_failures_total',
       help: 'Failed batches of each log follower in this process, by error class (never the message)',
       labelNames: ['projection', 'error_class'],
+      registers: [this.registry],
+    });
+    this.legacyKafkaMessages = new Counter({
+      name: 'pl_legacy_kafka_messages_total',
+      help: 'Messages of the legacy consent topics: consumed (handled, skipped, dead_lettered, failed) and published',
+      labelNames: ['direction', 'outcome'],
       registers: [this.registry],
     });
     this.outboundCalls = new Counter({

@@ -6,5 +6,7 @@ export * from './relay';
 export * from './kafka';
 export * from './backoff';
 export * from './webhooks';
+export * from './dead-lettering-consumer';
 export * from './results-consumer';
 export * from './read-topic';
+export * from './legacy';

@@ -27,6 +27,10 @@ export interface RelayOptions extends StuckTrackerOptions {
   readonly name?: string;
   readonly routes?: readonly Route[];
   readonly stateTopics?: readonly StateTopicBinding<any>[];
+  /** Builds the messages of a batch instead of the routes and state topics (a relay of other shapes, e.g. the legacy topics). */
+  readonly messagesFor?: (events: readonly RecordedEvent[]) => Promise<OutboundMessage[]>;
+  /** Only events whose type starts with one of these are read. */
+  readonly typePrefixes?: readonly string[];
   readonly topics?: readonly TopicSpec[];
   /** Retry delay after a failure: doubling from initialMs to maxMs. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -80,6 +84,7 @@ export class KafkaRelay {
         kind: 'at-least-once',
         name: this.name,
         batchSize: options.batchSize ?? 2000,
+        typePrefixes: options.typePrefixes,
         activate: () => this.connect(),
         deactivate: () => this.teardown(),
         deliver: (events) => this.publish(events),
@@ -147,13 +152,19 @@ export class KafkaRelay {
     this.startProbe();
   }
 
-  private async publish(events: readonly RecordedEvent[]): Promise<void> {
+  private async messagesFor(events: readonly RecordedEvent[]): Promise<OutboundMessage[]> {
+    if (this.options.messagesFor) return this.options.messagesFor(events);
     const messages: OutboundMessage[] = [];
     for (const e of events) {
       const m = eventMessageOf(e, this.options.routes ?? ROUTES);
       if (m) messages.push(m);
     }
     for (const f of this.folders) messages.push(...(await f.messagesFor(events)));
+    return messages;
+  }
+
+  private async publish(events: readonly RecordedEvent[]): Promise<void> {
+    const messages = await this.messagesFor(events);
     if (messages.length) {
       // a large backlog (or large state messages) in one request would exceed the broker's limit and
       // be refused forever: send size-bounded chunks one after the other (per-key order holds)

@@ -1,6 +1,7 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
-import { HEADERS, TOPICS } from './topics';
+import { DeadLetteringConsumer } from './dead-lettering-consumer';
+import { TOPICS } from './topics';
 
 export interface RightsResultMessage {
   readonly result_id: string;
@@ -68,62 +69,33 @@ export interface ResultsConsumerOptions {
  * topic with the reason in a header and the original bytes as value; the consumer never crashes on it.
  */
 export class RightsResultsConsumer {
-  private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
-  private counts = { handled: 0, deadLettered: 0 };
+  private readonly consumer: DeadLetteringConsumer<RightsResultMessage>;
 
-  constructor(private readonly options: ResultsConsumerOptions) {}
+  constructor(options: ResultsConsumerOptions) {
+    this.consumer = new DeadLetteringConsumer({
+      kafka: options.kafka,
+      groupId: options.groupId ?? 'privacy-ledger-results',
+      topics: [TOPICS.rightsResults],
+      fromBeginning: options.fromBeginning ?? true,
+      parse: (_topic, key, message) => {
+        const r = parseResult(key, message.value);
+        return r.ok ? { ok: true, value: r.result } : r;
+      },
+      handle: (result) => options.onResult(result),
+      log: options.log,
+    });
+  }
 
   status() {
-    return { running: this.consumer !== null, ...this.counts };
+    return this.consumer.status();
   }
 
   /** Resolves once the consumer has joined its group. */
-  async start(): Promise<void> {
-    const kafka = this.options.kafka;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
-    this.consumer = kafka.consumer({ groupId: this.options.groupId ?? 'privacy-ledger-results', maxWaitTimeInMs: 100 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: TOPICS.rightsResults, fromBeginning: this.options.fromBeginning ?? true });
-    let joined: () => void = () => undefined;
-    const isJoined = new Promise<void>((r) => (joined = r));
-    const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
-    await this.consumer.run({ eachMessage: ({ topic, partition, message }) => this.handle(topic, partition, message) });
-    await isJoined;
-    off();
+  start(): Promise<void> {
+    return this.consumer.start();
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const key = message.key?.toString() ?? null;
-    const parsed = parseResult(key, message.value);
-    if (!parsed.ok) return this.deadLetter(topic, partition, message, parsed.reason);
-    try {
-      await this.options.onResult(parsed.result);
-      this.counts.handled++;
-    } catch (e) {
-      if (typeof (e as { code?: unknown }).code === 'string' && (e as { name?: string }).name === 'DomainError') {
-        return this.deadLetter(topic, partition, message, `refused: ${(e as Error).message}`);
-      }
-      throw e;
-    }
-  }
-
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
-    const headers: IHeaders = { ...(message.headers ?? {}) };
-    headers[HEADERS.dlqSourceTopic] = topic;
-    headers[HEADERS.dlqReason] = reason;
-    headers['pl-dlq-source-partition'] = String(partition);
-    headers['pl-dlq-source-offset'] = message.offset;
-    await this.producer!.send({ topic: TOPICS.deadLetter, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
-    this.counts.deadLettered++;
-    this.options.log?.('warn', 'result dead-lettered', { topic, partition, offset: message.offset, reason });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    this.consumer = null;
-    this.producer = null;
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 }

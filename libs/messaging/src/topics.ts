@@ -32,7 +32,7 @@ export const HEADERS = {
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface TopicSpec extends ITopicConfig {
-  readonly topic: TopicName;
+  readonly topic: string;
   readonly numPartitions: number;
 }
 

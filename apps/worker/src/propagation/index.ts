@@ -8,6 +8,7 @@ import { reportFailure, reportStuck } from '../stuck-reporter';
 import { auditSignerFor } from '@pl/audit';
 import { readFileSync } from 'node:fs';
 import { HeadPublisher } from '../audit-heads';
+import { legacyKafkaServices } from './legacy-kafka';
 
 /**
  * Propagation run by the worker: the Kafka relay (when KAFKA_BROKERS is set) and the webhook
@@ -32,6 +33,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       },
     });
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
+    services.push(...legacyKafkaServices(infra, log));
   }
   const failed = reportFailure(log);
   const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e, failures) => failed(dispatcher.name, e, failures), onStateChange: reportStuck(log) });

@@ -10,6 +10,8 @@ export type { RecordConsentInput, Signals, ValidateCheck, WithdrawConsentInput }
 export { gpcReceived } from './gpc';
 export { personalFieldsState } from './queries';
 export type { ValidationAnswer } from './validate';
+export { idFromEventId, LEGACY_CONSENT_TOPICS, LEGACY_SOURCE, legacyConsentIntake } from './legacy';
+export type { LegacyConsentEnded, LegacyConsentGiven, LegacyConsentMessage, LegacyConsentTopic } from './legacy';
 
 export type ConsentSettings = RecordSettings;
 
@@ -24,7 +26,7 @@ export function createConsentUseCases(deps: AppDeps, settings: ConsentSettings) 
     /** A consent decider command with read-your-writes (also for other contexts' process managers). */
     execute,
     record: recordConsent(deps, execute, settings),
-    withdraw: withdrawConsent(deps, execute),
+    withdraw: withdrawConsent(deps, execute, settings),
     validate,
     validateBatch,
     state: consentState(deps),

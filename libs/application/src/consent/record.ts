@@ -17,6 +17,11 @@ export interface RecordSettings {
   readonly expiryPolicy: ExpiryPolicy;
   /** TCF purpose id -> internal purposes. */
   readonly tcfPurposeMap: Readonly<Record<number, readonly string[]>>;
+  /**
+   * Record the caller's clear user id (encrypted, shredded with the subject's key) in each consent
+   * fact, for the legacy topics whose consumers expect it (LEGACY_KAFKA_PUBLISH). Off by default.
+   */
+  readonly keepSubjectIds?: boolean;
 }
 
 type Execute = (command: consent.ConsentCommand, ctx: CommandContext) => Promise<ConsentResult>;
@@ -82,6 +87,7 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
         saleOrSharingPurposes: purposes.filter(catalog.isSaleOrSharingPurpose),
         explicitMethod: input.explicit_consent_method ?? null,
         age,
+        subjectId: settings.keepSubjectIds ? input.user_id : null,
         now: ctx.now,
       },
       ctx,
@@ -117,14 +123,14 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
   };
 }
 
-/** POST /consent/withdraw (Art. 7(3)): by category, purpose or all. */
-export function withdrawConsent(deps: AppDeps, execute: Execute) {
-  return async (input: WithdrawConsentInput, ctx: CommandContext, signals: Signals) => {
+/** POST /consent/withdraw (Art. 7(3)): by category, purpose or all. `extra`: a legacy withdrawal's fields, recorded (encrypted), not acted on. */
+export function withdrawConsent(deps: AppDeps, execute: Execute, settings: Pick<RecordSettings, 'keepSubjectIds'> = {}) {
+  return async (input: WithdrawConsentInput, ctx: CommandContext, signals: Signals, extra?: Record<string, unknown>) => {
     const subjectKey = subjectOf(deps, input.user_id);
     const all = input.data_categories.length === 0 || input.data_categories.some((c) => c === 'all' || c === '*');
     const categories = all ? null : [...new Set(input.data_categories.map(catalog.resolveCategory))];
     const purposes = input.processing_purposes?.length ? [...new Set(input.processing_purposes.map(catalog.resolvePurpose))] : null;
-    return withdrawal(execute, subjectKey, input.user_id, categories, purposes, purposes, ctx, signals);
+    return withdrawal(execute, subjectKey, input.user_id, categories, purposes, purposes, ctx, signals, { extra, subjectId: settings.keepSubjectIds ? input.user_id : null });
   };
 }
 
@@ -138,9 +144,10 @@ async function withdrawal(
   reportedPurposes: string[] | null | undefined,
   ctx: CommandContext,
   signals: Signals,
+  more: { readonly extra?: Record<string, unknown>; readonly subjectId?: string | null } = {},
 ) {
   const now = ctx.now.toISOString();
-  const r = await execute({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc: signals.gpc, now: ctx.now }, ctx);
+  const r = await execute({ type: 'WithdrawConsent', subjectKey, categories, purposes, gpc: signals.gpc, extra: more.extra ?? null, subjectId: more.subjectId ?? null, now: ctx.now }, ctx);
   const w = r.events.find((e) => e.type === 'consent.withdrawn');
   const withdrawn = w && w.type === 'consent.withdrawn' ? w.data : null;
   const affected = withdrawn?.affected ?? [];

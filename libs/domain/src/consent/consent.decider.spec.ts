@@ -103,6 +103,25 @@ describe('consent decider', () => {
       .thenMatches((es) => expect((es[0].data as { affected: unknown[] }).affected).toHaveLength(2));
   });
 
+  it('carries the subject id and a legacy withdrawal\'s unacted fields into the facts, and keeps them out of the state', () => {
+    const extra = { withdrawal_type: 'partial', reason: 'moved house', required_actions: ['stop_processing'] };
+    spec(consentDecider)
+      .given([])
+      .when(record({ subjectId: 'user-42' }))
+      .then([given({ subject_id: 'user-42' })]);
+    spec(consentDecider)
+      .given([given()])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, extra, subjectId: 'user-42', now: new Date(now) })
+      .thenMatches((es) => {
+        expect(es[0].data).toMatchObject({ extra, subject_id: 'user-42' });
+        expect(JSON.stringify(es.reduce(evolve, initialConsentState()))).not.toMatch(/user-42|moved house/);
+      });
+    spec(consentDecider)
+      .given([given()])
+      .when({ type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, extra: {}, now: new Date(now) })
+      .thenMatches((es) => expect(Object.keys(es[0].data)).not.toEqual(expect.arrayContaining(['extra'])));
+  });
+
   it('withdrawing a narrower category narrows the grant of its parent and ends nothing else (Art. 7(3))', () => {
     const withdrawal: ConsentEvent = {
       type: 'consent.withdrawn',

@@ -45,6 +45,8 @@ export type ConsentCommand =
       readonly explicitMethod?: string | null;
       /** The subject's age, where it is and who gave the consent ([G] Art. 8; Civ. § 1798.120(c)). */
       readonly age?: AgeInput | null;
+      /** The caller's clear subject id, recorded (encrypted) only where legacy publishing needs it. */
+      readonly subjectId?: string | null;
       readonly now: Date;
     }
   | {
@@ -54,6 +56,9 @@ export type ConsentCommand =
       readonly categories: readonly string[] | null;
       readonly purposes: readonly string[] | null;
       readonly gpc?: boolean;
+      /** Fields of a legacy withdrawal the ledger records without acting on them (personal: encrypted). */
+      readonly extra?: Record<string, unknown> | null;
+      readonly subjectId?: string | null;
       readonly now: Date;
     }
   | { readonly type: 'ExpireConsents'; readonly subjectKey: string; readonly now: Date }
@@ -123,6 +128,7 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
     consent_string: cmd.consentString ?? null,
     signal: cmd.signal ?? null,
     extra: cmd.extra ?? null,
+    ...(cmd.subjectId ? { subject_id: cmd.subjectId } : {}),
   };
   if (!given) {
     f.push({ type: 'consent.refused', data: { ...common, refused_at: givenAt } });
@@ -178,7 +184,16 @@ function withdraw(cmd: Extract<ConsentCommand, { type: 'WithdrawConsent' }>, sta
   if (affected.length || narrowed.length) {
     out.push({
       type: 'consent.withdrawn',
-      data: { subject_key: cmd.subjectKey, withdrawn_at: now, data_categories: cats, processing_purposes: purps, affected, ...(narrowed.length ? { narrowed } : {}) },
+      data: {
+        subject_key: cmd.subjectKey,
+        withdrawn_at: now,
+        data_categories: cats,
+        processing_purposes: purps,
+        affected,
+        ...(narrowed.length ? { narrowed } : {}),
+        ...(cmd.extra && Object.keys(cmd.extra).length ? { extra: cmd.extra } : {}),
+        ...(cmd.subjectId ? { subject_id: cmd.subjectId } : {}),
+      },
     });
   }
   return out;

@@ -116,6 +116,8 @@ export type ConsentGivenData = {
   readonly explicitness?: Explicitness | null;
   /** Absent when no age was given (and in events before 2026-12). */
   readonly age?: AgeRecord | null;
+  /** Encrypted: the caller's own subject id, kept only while legacy Kafka publishing is on (absent otherwise). */
+  readonly subject_id?: string | null;
 };
 
 export type ConsentEvent =
@@ -132,6 +134,7 @@ export type ConsentEvent =
       readonly consent_string: string | null;
       readonly signal: SignalSummary | null;
       readonly extra: Record<string, unknown> | null;
+      readonly subject_id?: string | null;
     }>
   | DomainEvent<'consent.withdrawn', {
       readonly subject_key: string;
@@ -142,6 +145,10 @@ export type ConsentEvent =
       readonly affected: GrantRef[];
       /** Broader grants that stay, minus the withdrawn part (absent before 2026-12, when a withdrawal ended the broader grant). */
       readonly narrowed?: Array<GrantRef & { readonly excluded: Exclusion[] }>;
+      /** Encrypted: fields of a legacy withdrawal the ledger does not act on (type, reason, required actions); absent otherwise. */
+      readonly extra?: Record<string, unknown>;
+      /** Encrypted: as in consent.given. */
+      readonly subject_id?: string;
     }>
   | DomainEvent<'consent.expired', { readonly subject_key: string; readonly expired_at: string; readonly expired: Array<GrantRef & { readonly expires_at: string }> }>
   | DomainEvent<'consent.opt_out_recorded', {

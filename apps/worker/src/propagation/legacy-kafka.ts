@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import { legacyConsentIntake } from '@pl/application/consent';
+import { createKafka, KafkaRelay, legacyConsentConsumer, legacyConsentMessages, LEGACY_CONSENT_TOPICS, LEGACY_TOPIC_SPECS } from '@pl/messaging';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { processMetrics } from '../../../common/metrics';
+import type { WorkerService } from '../worker-service';
+import { reportStuck } from '../stuck-reporter';
+
+/**
+ * The earlier Node consent manager's topics (issue 16), each half opt-in: consuming its producers'
+ * messages into the consent use cases, and publishing each consent fact in the legacy shape.
+ * Both carry user ids in clear, so the start says so, once, without any id.
+ */
+export function legacyKafkaServices(infra: Infrastructure, log?: Logger): WorkerService[] {
+  const { legacyKafka, kafkaBrokers } = infra.config;
+  if (!kafkaBrokers.length || (!legacyKafka.consume && !legacyKafka.publish)) return [];
+  log?.warn(
+    { topics: Object.values(LEGACY_CONSENT_TOPICS), consume: legacyKafka.consume, publish: legacyKafka.publish, group: legacyKafka.consume ? legacyKafka.groupId : undefined },
+    'legacy Kafka consent topics enabled: their keys, userId headers and values carry user ids in clear (not pseudonymised); the pseudonymous privacy-ledger.* topics are published as before',
+  );
+  const services: WorkerService[] = [];
+  if (legacyKafka.consume) services.push(legacyConsumerService(infra, log));
+  if (legacyKafka.publish) services.push(legacyPublisherService(infra, log));
+  return services;
+}
+
+/** A relay of its own (checkpoint `relay:kafka-legacy`): at-least-once, stuck state and backoff like the main relay. */
+function legacyPublisherService(infra: Infrastructure, log?: Logger): WorkerService {
+  const metrics = processMetrics();
+  const relay = new KafkaRelay(infra.db, infra.store, {
+    kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-legacy-relay' }),
+    name: 'relay:kafka-legacy',
+    typePrefixes: ['consent.'],
+    topics: LEGACY_TOPIC_SPECS,
+    messagesFor: legacyConsentMessages({
+      decode: (events) => infra.codec.decode(events),
+      readStream: (streamId) => infra.store.readStream(streamId),
+      onSkipped: (reason) => metrics.legacyKafkaMessages.inc({ direction: 'published', outcome: `skipped_${reason}` }),
+    }),
+    afterSend: (messages) => void metrics.legacyKafkaMessages.inc({ direction: 'published', outcome: 'sent' }, messages.length),
+    log: (level, message, fields) => log?.[level](fields ?? {}, message),
+    onStateChange: reportStuck(log),
+  });
+  return {
+    name: 'legacy_kafka_relay',
+    start: async () => relay.start(),
+    stop: () => relay.stop(),
+    status: () => {
+      const s = relay.status();
+      return { ready: s.ready || s.state === 'standby', detail: s };
+    },
+  };
+}
+
+function legacyConsumerService(infra: Infrastructure, log?: Logger): WorkerService {
+  const metrics = processMetrics();
+  const consumer = legacyConsentConsumer({
+    kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-legacy-consent' }),
+    groupId: infra.config.legacyKafka.groupId,
+    handle: legacyConsentIntake(infra.app.consent),
+    onOutcome: (outcome) => metrics.legacyKafkaMessages.inc({ direction: 'consumed', outcome }),
+    log: (level, message, fields) => log?.[level](fields ?? {}, message),
+  });
+  let started = false;
+  let startError: string | null = null;
+  return {
+    name: 'legacy_kafka_consumer',
+    start: async () => {
+      // never block the worker on an unreachable broker: join in the background
+      void consumer
+        .start()
+        .then(() => (started = true))
+        .catch((e) => {
+          startError = (e as Error)?.name ?? 'error';
+          log?.warn({ err_name: startError }, 'legacy consent consumer failed to start');
+        });
+    },
+    stop: () => consumer.stop(),
+    status: () => {
+      const s = consumer.status();
+      // a message failing again and again (not a bad message: those are dead-lettered) holds its partition
+      return { ready: started && s.running && s.lastError === null, detail: { ...s, startError } };
+    },
+  };
+}

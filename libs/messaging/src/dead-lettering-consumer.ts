@@ -1,0 +1,113 @@
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { ensureTopics, HEADERS, TOPICS, TOPIC_SPECS, type TopicSpec } from './topics';
+
+/** What `parse` makes of a message: a value to handle, a reason to dead-letter it, or nothing to do. */
+export type Parsed<M> = { ok: true; value: M } | { ok: false; reason: string } | { ok: 'skip' };
+
+export interface DeadLetteringConsumerOptions<M> {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  /** Checks a message; the reason names the field, never a value (it travels in a header). */
+  readonly parse: (topic: string, key: string | null, message: KafkaMessage) => Parsed<M>;
+  /** A DomainError (it has a string `code`) is permanent: dead-lettered as `refused: <message>`; any other error is retried. */
+  readonly handle: (value: M, topic: string) => Promise<void>;
+  /** The dead letter's key (default: the original key). Return a PII-free key when the original one is not. */
+  readonly deadLetterKey?: (topic: string, partition: number, message: KafkaMessage) => string | Buffer | null;
+  /** Original headers the dead letter must not carry (compared lower-case), e.g. a clear user id. */
+  readonly dropHeaders?: readonly string[];
+  /** Topics created when missing before joining (the dead-letter topic is added). */
+  readonly ensureTopics?: readonly TopicSpec[];
+  /** Every message's outcome (a metric). */
+  readonly onOutcome?: (outcome: 'handled' | 'skipped' | 'dead_lettered' | 'failed') => void;
+  readonly log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * A consumer group that never crashes on a bad message: a malformed message, or one the ledger
+ * refuses, goes to the dead-letter topic with the reason and its source in headers and the original
+ * bytes as value; any other failure is thrown, so kafkajs retries the message (handlers are idempotent).
+ */
+export class DeadLetteringConsumer<M> {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly counts = { handled: 0, skipped: 0, deadLettered: 0, failures: 0 };
+  private lastError: string | null = null;
+
+  constructor(private readonly options: DeadLetteringConsumerOptions<M>) {}
+
+  status() {
+    return { running: this.consumer !== null, ...this.counts, lastError: this.lastError };
+  }
+
+  /** Resolves once the consumer has joined its group. */
+  async start(): Promise<void> {
+    const kafka = this.options.kafka;
+    if (this.options.ensureTopics) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [...this.options.ensureTopics, ...TOPIC_SPECS.filter((t) => t.topic === TOPICS.deadLetter)]);
+      } finally {
+        await admin.disconnect();
+      }
+    }
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = kafka.consumer({ groupId: this.options.groupId, maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
+    let joined: () => void = () => undefined;
+    const isJoined = new Promise<void>((r) => (joined = r));
+    const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
+    await this.consumer.run({ eachMessage: ({ topic, partition, message }) => this.onMessage(topic, partition, message) });
+    await isJoined;
+    off();
+  }
+
+  private async onMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    const parsed = this.options.parse(topic, message.key?.toString() ?? null, message);
+    if (parsed.ok === 'skip') {
+      this.counts.skipped++;
+      this.options.onOutcome?.('skipped');
+      return;
+    }
+    if (!parsed.ok) return this.deadLetter(topic, partition, message, parsed.reason);
+    try {
+      await this.options.handle(parsed.value, topic);
+      this.counts.handled++;
+      this.options.onOutcome?.('handled');
+      this.lastError = null;
+    } catch (e) {
+      if (typeof (e as { code?: unknown }).code === 'string' && (e as { name?: string }).name === 'DomainError') {
+        return this.deadLetter(topic, partition, message, `refused: ${(e as Error).message}`);
+      }
+      this.counts.failures++;
+      this.options.onOutcome?.('failed');
+      this.lastError = e instanceof Error ? e.name : 'error';
+      throw e;
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+    const drop = new Set((this.options.dropHeaders ?? []).map((h) => h.toLowerCase()));
+    const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([k]) => !drop.has(k.toLowerCase())));
+    headers[HEADERS.dlqSourceTopic] = topic;
+    headers[HEADERS.dlqReason] = reason;
+    headers['pl-dlq-source-partition'] = String(partition);
+    headers['pl-dlq-source-offset'] = message.offset;
+    const key = this.options.deadLetterKey ? this.options.deadLetterKey(topic, partition, message) : message.key;
+    await this.producer!.send({ topic: TOPICS.deadLetter, acks: -1, messages: [{ key, value: message.value, headers }] });
+    this.counts.deadLettered++;
+    this.options.onOutcome?.('dead_lettered');
+    this.options.log?.('warn', 'message dead-lettered', { topic, partition, offset: message.offset, reason });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.consumer = null;
+    this.producer = null;
+  }
+}

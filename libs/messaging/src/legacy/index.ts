@@ -1,0 +1,4 @@
+export * from './topics';
+export * from './parse';
+export * from './consumer';
+export * from './publish';
