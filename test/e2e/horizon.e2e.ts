@@ -2,17 +2,9 @@ import { Client } from 'pg';
 import { eventCountsProjection } from '@pl/projections/event_counts';
 import { startTestApp, type TestApp } from '../support/app';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
+import { eventually } from '../support/eventually';
 
 jest.setTimeout(120_000);
-
-async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const worker = { projections: [eventCountsProjection], processManagers: [], eventProcessManagers: [], services: [] };
 

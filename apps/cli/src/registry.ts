@@ -9,7 +9,8 @@ import { keystoreCommand } from './commands/keystore';
 import { webhooksCommand } from './commands/webhooks';
 import { auditCommand } from './commands/audit';
 import { replayCommand } from './commands/replay';
+import { replayDigestCommand } from './commands/replay-digest';
 import { seedCommand } from './commands/seed';
 
 /** Every operator command; add yours here. */
-export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, keystoreCommand, webhooksCommand, auditCommand, replayCommand, seedCommand];
+export const COMMANDS: CliCommand[] = [applyCommand, evaluateCommand, ropaCommand, keysCommand, projectionsCommand, rewrapKeysCommand, keystoreCommand, webhooksCommand, auditCommand, replayCommand, replayDigestCommand, seedCommand];

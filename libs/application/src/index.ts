@@ -12,3 +12,4 @@ export * from './projections/snapshot';
 export * from './consumers/engine';
 export * from './catalog';
 export * from './consumers/event-process-manager';
+export * from './projections/replay-digest';

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { LOG_START } from '@pl/domain';
 import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
+import { eventually } from '../../../../test/support/eventually';
 import { SqlEventStore } from './sql-event-store';
 import { visibilityHorizon } from './visibility-horizon';
 
@@ -9,15 +10,6 @@ const event = (i: number) => ({
   data: { i },
   metadata: { event_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, occurred_at: '2026-01-01T00:00:00.000Z', recorded_at: '2026-01-01T00:00:00.000Z', actor: 'test', correlation_id: 'c', causation_id: null },
 });
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('PostgreSQL visibility horizon (invariant 4 made visible)', () => {
   let log: FreshDatabase;
