@@ -24,6 +24,8 @@ export interface EventStoreDbOptions {
   readonly appendAttempts?: number;
   /** A live filtered subscription idle this long checks whether it may move its checkpoint to the head (default 1000 ms). */
   readonly idleCheckpointMs?: number;
+  /** How long a subscription waits for a further message before handing over a batch that is not full (default 5 ms). */
+  readonly batchLingerMs?: number;
   /** Server checkpoints of filtered subscriptions every this many considered events (default 1024). */
   readonly checkpointEvery?: number;
   /** Deadline of one read (not of subscriptions), ms (default 30 s). */
@@ -158,7 +160,7 @@ export class EventStoreDbEventStore implements EventStore {
   /**
    * One filtered subscription to $all. Messages (events, server checkpoints, caught-up) come in the
    * call's own order; the events already received are handed over together, up to `maxCount`, as
-   * soon as no further message is waiting. A server checkpoint travels with the batch before it.
+   * soon as no further message comes within `batchLingerMs`. A server checkpoint travels with the batch before it.
    * Live and idle, the server sends no checkpoint while fewer than `checkpointEvery` events were
    * considered: every `idleCheckpointMs` the loop moves its checkpoint to the head when a filtered
    * read proves that nothing it wants lies between (see `provenHead`).
@@ -166,6 +168,7 @@ export class EventStoreDbEventStore implements EventStore {
   subscribe(after: LogPosition, handler: BatchHandler, options: SubscribeOptions = {}): Subscription {
     const maxCount = options.maxCount ?? this.batchSize;
     const idleMs = this.options.idleCheckpointMs ?? 1000;
+    const lingerMs = this.options.batchLingerMs ?? 5;
     let stopping = false;
     let reader: ReadCallReader | null = null;
     const loop = async () => {
@@ -195,6 +198,9 @@ export class EventStoreDbEventStore implements EventStore {
           if (m === null) return;
           if (m === undefined) {
             if (batch.length || checkpoint) {
+              // grpc-js hands over one message at a time as each is decoded: wait briefly for the
+              // next one (woken by it, no polling) before handing over a batch that is not full
+              if (await call.wait(lingerMs)) continue;
               await flush();
               continue;
             }
