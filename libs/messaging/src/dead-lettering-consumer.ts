@@ -1,8 +1,27 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
 import { ensureTopics, HEADERS, TOPICS, TOPIC_SPECS, type TopicSpec } from './topics';
 
 /** What `parse` makes of a message: a value to handle, a reason to dead-letter it, or nothing to do. */
 export type Parsed<M> = { ok: true; value: M } | { ok: false; reason: string } | { ok: 'skip' };
+
+/**
+ * A message value as a JSON object, or why not. Invariant 10: the same refusal of NUL, lone
+ * surrogates and noncharacters as at the HTTP edge; the reason names the field, never the value.
+ */
+export function jsonObjectOf(value: Buffer | null): { ok: true; value: any } | { ok: false; reason: string } {
+  if (!value) return { ok: false, reason: 'empty value' };
+  let v: any;
+  try {
+    v = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'value is not JSON' };
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'value is not a JSON object' };
+  const unsafe = unsafeTextPath(v);
+  if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
+  return { ok: true, value: v };
+}
 
 export interface DeadLetteringConsumerOptions<M> {
   readonly kafka: Kafka;

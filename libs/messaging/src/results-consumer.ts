@@ -1,6 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
-import { DeadLetteringConsumer } from './dead-lettering-consumer';
+import { DeadLetteringConsumer, jsonObjectOf } from './dead-lettering-consumer';
 import { TOPICS } from './topics';
 
 export interface RightsResultMessage {
@@ -19,17 +18,9 @@ const OUTCOMES = new Set(['done', 'no_data', 'cannot_comply']);
 
 /** Parses and checks a results-topic message; returns the reason when it is malformed. */
 export function parseResult(key: string | null, value: Buffer | null): { ok: true; result: RightsResultMessage } | { ok: false; reason: string } {
-  if (!value) return { ok: false, reason: 'empty value' };
-  let v: any;
-  try {
-    v = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not JSON' };
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'value is not a JSON object' };
-  // invariant 10: the same refusal as at the HTTP edge (the reason names the field, never the value)
-  const unsafe = unsafeTextPath(v);
-  if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
+  const json = jsonObjectOf(value);
+  if (!json.ok) return json;
+  const v = json.value;
   for (const f of ['request_id', 'task_id', 'system_id']) {
     if (typeof v[f] !== 'string' || !v[f] || v[f].length > 200) return { ok: false, reason: `${f} must be a non-empty string` };
   }

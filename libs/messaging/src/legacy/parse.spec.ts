@@ -30,21 +30,8 @@ describe('parseLegacyConsent (the earlier Node consent manager\'s topics)', () =
     const r = parseLegacyConsent('consent.given', 'user-1', buf({ ...given, campaign: 'spring' }), headers());
     expect(r).toEqual({
       ok: true,
-      value: expect.objectContaining({
-        kind: 'given',
-        topic: 'consent.given',
-        eventId: 'evt-1',
-        userId: 'user-1',
-        consentId: 'cons-1',
-        dataCategories: ['personal', 'behavioral'],
-        processingPurposes: ['marketing'],
-        consentStatus: 'given',
-        legalBasis: 'consent',
-        expiryDate: '2027-03-01T12:00:00.000Z',
-        consentString: null,
-        metadata: given.metadata,
-        unknownFields: { campaign: 'spring' },
-      }),
+      // every listed field as sent, nothing more, nothing dropped
+      value: { kind: 'given', topic: 'consent.given', ...given, unknownFields: { campaign: 'spring' } },
     });
   });
 

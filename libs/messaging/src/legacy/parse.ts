@@ -1,7 +1,6 @@
 import type { IHeaders } from 'kafkajs';
-import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
 import { LEGACY_CONSENT_TOPICS, type LegacyConsentMessage, type LegacyConsentTopic } from '@pl/application/consent/legacy';
-import type { Parsed } from '../dead-lettering-consumer';
+import { jsonObjectOf, type Parsed } from '../dead-lettering-consumer';
 import { LEGACY_HEADERS, LEGACY_ORIGIN } from './topics';
 
 const GIVEN_FIELDS = ['eventId', 'userId', 'consentId', 'timestamp', 'dataCategories', 'processingPurposes', 'consentStatus', 'legalBasis', 'expiryDate', 'consentString', 'metadata'];
@@ -55,18 +54,10 @@ function unknownFields(v: Record<string, unknown>, known: readonly string[]): Re
 export function parseLegacyConsent(topic: string, key: string | null, value: Buffer | null, headers?: IHeaders): Parsed<LegacyConsentMessage> {
   if (header(headers, LEGACY_HEADERS.origin) === LEGACY_ORIGIN) return { ok: 'skip' };
   if (!TOPICS.has(topic)) return { ok: false, reason: 'not a legacy consent topic' };
-  if (!value) return { ok: false, reason: 'empty value' };
-  let v: any;
+  const json = jsonObjectOf(value);
+  if (!json.ok) return json;
   try {
-    v = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not JSON' };
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'value is not a JSON object' };
-  const unsafe = unsafeTextPath(v);
-  if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
-  try {
-    return { ok: true, value: shapeOf(topic as LegacyConsentTopic, key, v, headers) };
+    return { ok: true, value: shapeOf(topic as LegacyConsentTopic, key, json.value, headers) };
   } catch (e) {
     if (e instanceof Malformed) return { ok: false, reason: e.message };
     throw e;
@@ -81,22 +72,17 @@ function shapeOf(topic: LegacyConsentTopic, key: string | null, v: Record<string
   if (userHeader !== null && userHeader !== userId) fail('userId header must be the userId of the value');
   const ts = timestamp(v, 'timestamp');
   const consentId = text(v, 'consentId', { optional: true, max: 200 });
+  const ended = { kind: 'ended', topic, eventId, userId, timestamp: ts, consentId, urgency: header(headers, LEGACY_HEADERS.urgency) } as const;
   if (topic === LEGACY_CONSENT_TOPICS.withdrawn || topic === LEGACY_CONSENT_TOPICS.expired) {
     const expired = topic === LEGACY_CONSENT_TOPICS.expired;
     return {
-      kind: 'ended',
-      topic,
-      eventId,
-      userId,
-      timestamp: ts,
-      consentId,
+      ...ended,
       // an expiry names what ended; a withdrawal without categories ends every one
       dataCategories: list(v, 'dataCategories', { optional: !expired, nonEmpty: expired }) ?? [],
       processingPurposes: list(v, 'processingPurposes', { optional: true }),
       withdrawalType: text(v, 'withdrawalType', { optional: true, max: 64 }) ?? (expired ? 'expired' : null),
       reason: text(v, 'reason', { optional: true, max: 2000 }),
       requiredActions: list(v, 'requiredActions', { optional: true }) ?? [],
-      urgency: header(headers, LEGACY_HEADERS.urgency),
       unknownFields: unknownFields(v, [...ENDED_FIELDS, 'consentStatus', 'legalBasis', 'expiryDate', 'consentString', 'metadata']),
     };
   }
@@ -104,21 +90,7 @@ function shapeOf(topic: LegacyConsentTopic, key: string | null, v: Record<string
   const dataCategories = list(v, 'dataCategories', { nonEmpty: true })!;
   const processingPurposes = list(v, 'processingPurposes', { nonEmpty: true })!;
   if (topic === LEGACY_CONSENT_TOPICS.updated && ENDED.has(status)) {
-    return {
-      kind: 'ended',
-      topic,
-      eventId,
-      userId,
-      timestamp: ts,
-      consentId,
-      dataCategories,
-      processingPurposes,
-      withdrawalType: status,
-      reason: null,
-      requiredActions: [],
-      urgency: header(headers, LEGACY_HEADERS.urgency),
-      unknownFields: unknownFields(v, [...GIVEN_FIELDS, 'consentStatus']),
-    };
+    return { ...ended, dataCategories, processingPurposes, withdrawalType: status, reason: null, requiredActions: [], unknownFields: unknownFields(v, GIVEN_FIELDS) };
   }
   if (!GIVEN.has(status)) {
     fail(
