@@ -4,7 +4,7 @@ import { art19Recipients, holdingsFrom, type Integration, type ReceiptView, type
 import { readCheckpoint, waitForCheckpoint, type ActivityView, type CatalogAt, type CatalogQueries } from '@pl/application';
 import type { EventStore, SqlDatabase, SqlExecutor } from '@pl/eventstore';
 import { DATA_MAP_PROJECTION, receiptsInWindow as dataMapReceipts } from '@pl/projections/data_map';
-import { catalogFromLog, ropaOf, systemAt } from './from-log';
+import { catalogFromHistory, catalogFromLog, ropaOf, systemAt } from './from-log';
 import { declaredBases, entities, entity, ropa as currentRopa } from './queries';
 import { CATALOG_PROJECTION } from './schema';
 
@@ -91,7 +91,8 @@ async function logReceipts(store: EventStore, systemIds: readonly string[], from
 /**
  * The catalog query port over the catalog (rm_catalog) and data-map (rm_data_map) read models where
  * their projections run in this deployment (a checkpoint exists), else folded from the log; answers
- * as of a date always from the log, folded with the catalog deciders' own `evolve`.
+ * as of a date are folded with the catalog deciders' own `evolve` from the catalog's events (kept in
+ * rm_catalog.history, or read from the log where the projection does not run).
  */
 export class CatalogReadModels implements CatalogQueries {
   private readonly live = new Set<string>();
@@ -111,8 +112,9 @@ export class CatalogReadModels implements CatalogQueries {
     return true;
   }
 
-  catalogAt(at: Date): Promise<CatalogAt> {
-    return catalogFromLog(this.store, at);
+  /** From the read model's history where the catalog projection runs (no pass over the log), else from the log. */
+  async catalogAt(at: Date): Promise<CatalogAt> {
+    return (await this.runs(CATALOG_PROJECTION)) ? catalogFromHistory(this.db, at) : catalogFromLog(this.store, at);
   }
 
   async activities(asOf?: Date): Promise<ActivityView[]> {

@@ -6,7 +6,7 @@ import { LOG_START, catalog, comparePositions, DomainError, type LogPosition } f
 import { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { readWholeLog, storedEventCount } from './int-helpers';
-import { CatalogReadModels, catalogDashboard, catalogProjection, declaredBases, elementsOf, entities, ropa } from './index';
+import { CatalogReadModels, catalogDashboard, catalogFromHistory, catalogFromLog, catalogProjection, declaredBases, elementsOf, entities, ropa } from './index';
 
 const T1 = new Date('2026-02-01T09:00:00.000Z');
 const T2 = new Date('2026-05-01T09:00:00.000Z');
@@ -100,6 +100,20 @@ describe.each(SQL_BACKENDS)('catalog projection on %s', (_name, fresh) => {
     expect(newsletter.purposes[0]).toMatchObject({ lawful_basis: 'consent', source: 'GDPR Art. 6(1)(a)' });
   });
 
+
+  it('the catalog as of any date folded from the read model\'s history equals the fold of the log; a batch applied again adds nothing', async () => {
+    const times = (await readWholeLog(store, f.db)).filter((e) => e.streamId.startsWith('catalog-')).map((e) => Date.parse(e.metadata.occurred_at));
+    const dates = [...new Set([...times, ...times.map((t) => t - 1), Date.parse('2025-01-01T00:00:00Z'), Date.now()])].sort().map((t) => new Date(t));
+    expect(dates.length).toBeGreaterThan(3);
+    const comparable = (c: Awaited<ReturnType<typeof catalogFromLog>>) => JSON.stringify({ ...c, elements: [...c.elements] });
+    for (const at of dates) expect([at.toISOString(), comparable(await catalogFromHistory(f.db, at))]).toEqual([at.toISOString(), comparable(await catalogFromLog(store, at))]);
+    // the history holds each catalog event once, however often a batch is applied again
+    const count = async () => Number((await f.db.query<{ n: string }>('SELECT count(*)::text AS n FROM rm_catalog.history')).rows[0].n);
+    const before = await count();
+    expect(before).toBe((await readWholeLog(store, f.db)).filter((e) => e.streamId.match(/^catalog-(system|activity|flow|processor)-/)).length);
+    await applyBatch(f.db, catalogProjection, (await readWholeLog(store, f.db)).filter((e) => catalogProjection.typePrefixes!.some((p) => e.type.startsWith(p))), checkpoint);
+    expect(await count()).toBe(before);
+  });
   it('dashboard and breach snapshot', async () => {
     const d = await catalogDashboard(f.db, T2);
     expect(d.counts).toMatchObject({ systems: 5, activities: 3, flows: 4 });

@@ -1,6 +1,6 @@
 import { LOG_START, catalog, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { CatalogAt } from '@pl/application';
-import type { EventStore } from '@pl/eventstore';
+import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { CATALOG_EVENT_PREFIXES } from './schema';
 
 type Folding<S> = { initialState: () => S; evolve: (s: S, e: any) => S };
@@ -27,38 +27,71 @@ const KINDS: ReadonlyArray<[prefix: string, decider: Folding<any>]> = [
   ['catalog-processor-', catalog.processorRecordDecider],
 ];
 
+/** Whether an event belongs to a catalog entity's stream (what the history keeps and the fold reads). */
+export const isHistory = (streamId: string): boolean => KINDS.some(([prefix]) => streamId.startsWith(prefix));
+
+/** A catalog event as the fold needs it, from the log or from the catalog read model's history. */
+type HistoryEvent = Pick<RecordedEvent, 'streamId' | 'type' | 'data'>;
+
+/** Folds catalog events (global order, those that occurred at or before `at`) with each decider's own `evolve`. */
+class CatalogFold {
+  private readonly states = KINDS.map(() => new Map<string, any>());
+
+  add(e: HistoryEvent): void {
+    const k = KINDS.findIndex(([prefix]) => e.streamId.startsWith(prefix));
+    if (k < 0) return;
+    const [, decider] = KINDS[k];
+    this.states[k].set(e.streamId, decider.evolve(this.states[k].get(e.streamId) ?? decider.initialState(), { type: e.type, data: e.data }));
+  }
+
+  result(at: Date): CatalogAt {
+    const states = this.states;
+    // by id, like the read model's ORDER BY id
+    const active = <S extends { status: string }>(m: Map<string, S>) =>
+      [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => s).filter((s) => s.status === 'active') as Array<Extract<S, { status: 'active' | 'retired' }>>;
+    const systems = active<catalog.SystemState>(states[0]);
+    return {
+      at,
+      systems: systems.map((s) => s.entity),
+      elements: new Map(systems.map((s) => [s.entity.system_id, Object.values(s.elements)])),
+      activities: active<catalog.ActivityState>(states[1]).map((s) => s.entity),
+      flows: active<catalog.FlowState>(states[2]).map((s) => s.entity),
+      processorRecords: active<catalog.ProcessorRecordState>(states[3]).map((s) => s.entity),
+    };
+  }
+}
+
 /**
  * The catalog exactly as it stood at `at`, folded straight from the log with the catalog deciders'
  * own `evolve` (no read model): events in global order, kept when they occurred at or before `at`.
+ * Passes over the whole log (type-filtered): for deployments where the catalog projection does not run.
  */
 export async function catalogFromLog(store: EventStore, at: Date): Promise<CatalogAt> {
-  const states = KINDS.map(() => new Map<string, any>());
+  const fold = new CatalogFold();
   const kept = asOf(at);
   let after: LogPosition = LOG_START;
   for (;;) {
     const batch = await store.readAll(after, { typePrefixes: CATALOG_EVENT_PREFIXES, maxCount: 2000 });
     if (!batch.length) break;
     after = batch[batch.length - 1].position;
-    for (const e of batch.filter(kept)) {
-      const k = KINDS.findIndex(([prefix]) => e.streamId.startsWith(prefix));
-      if (k < 0) continue;
-      const [, decider] = KINDS[k];
-      states[k].set(e.streamId, decider.evolve(states[k].get(e.streamId) ?? decider.initialState(), { type: e.type, data: e.data }));
-    }
+    for (const e of batch) if (kept(e)) fold.add(e);
     if (batch.length < 2000) break;
   }
-  // by id, like the read model's ORDER BY id
-  const active = <S extends { status: string }>(m: Map<string, S>) =>
-    [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => s).filter((s) => s.status === 'active') as Array<Extract<S, { status: 'active' | 'retired' }>>;
-  const systems = active<catalog.SystemState>(states[0]);
-  return {
-    at,
-    systems: systems.map((s) => s.entity),
-    elements: new Map(systems.map((s) => [s.entity.system_id, Object.values(s.elements)])),
-    activities: active<catalog.ActivityState>(states[1]).map((s) => s.entity),
-    flows: active<catalog.FlowState>(states[2]).map((s) => s.entity),
-    processorRecords: active<catalog.ProcessorRecordState>(states[3]).map((s) => s.entity),
-  };
+  return fold.result(at);
+}
+
+/**
+ * The same fold over the catalog read model's history (the catalog's own events, indexed by time):
+ * the same answer as `catalogFromLog` once the projection has passed them, whatever the log's size.
+ */
+export async function catalogFromHistory(db: SqlExecutor, at: Date): Promise<CatalogAt> {
+  const fold = new CatalogFold();
+  const r = await db.query<{ stream_id: string; type: string; data: string }>(
+    'SELECT stream_id, type, data FROM rm_catalog.history WHERE occurred_at <= $1 ORDER BY tx, pos',
+    [at.toISOString()],
+  );
+  for (const row of r.rows) fold.add({ streamId: row.stream_id, type: row.type, data: JSON.parse(row.data) });
+  return fold.result(at);
 }
 
 /** Article 30 records of a catalog at a date. */

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '@pl/domain';
 import type { catalog } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
+import { isHistory } from './from-log';
 
 type Kind = 'system' | 'element' | 'activity' | 'processor_record' | 'flow';
 
@@ -61,8 +62,25 @@ async function replaceBases(tx: SqlExecutor, activityId: string, activity: catal
   }
 }
 
-/** Idempotent: an event at or before an entity's last (tx, pos) is skipped. */
+/** Idempotent: an event at or before an entity's last (tx, pos) is skipped; history keeps each event once. */
 export async function handleCatalog(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+  const kept = events.filter((e) => isHistory(e.streamId));
+  if (kept.length) {
+    // the catalog's events as the log holds them (data as text: the fold sees the same objects), for answers as of a date
+    await tx.query(
+      `INSERT INTO history (tx, pos, stream_id, type, data, occurred_at)
+       SELECT * FROM unnest($1::numeric[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+       ON CONFLICT (tx, pos) DO NOTHING`,
+      [
+        kept.map((e) => e.position.tx.toString()),
+        kept.map((e) => e.position.pos.toString()),
+        kept.map((e) => e.streamId),
+        kept.map((e) => e.type),
+        kept.map((e) => JSON.stringify(e.data)),
+        kept.map((e) => e.metadata.occurred_at),
+      ],
+    );
+  }
   for (const e of events) {
     const c = changeOf(e);
     if (!c) continue;

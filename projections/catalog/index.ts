@@ -8,7 +8,8 @@ export const catalogProjection: ProjectionDefinition = {
   name: CATALOG_PROJECTION,
   // 2: entity_versions left (as of a date is folded from the log)
   // 3: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
-  version: 3,
+  // 4: history (the catalog's own events) for answers as of a date
+  version: 4,
   schema: CATALOG_SCHEMA,
   typePrefixes: CATALOG_EVENT_PREFIXES,
   handle: handleCatalog,
