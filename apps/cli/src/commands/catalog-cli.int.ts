@@ -4,22 +4,16 @@ import { tmpdir } from 'node:os';
 import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema } from '@pl/application';
 import { catalogProjection, ropa } from '@pl/projections/catalog';
 import { readWholeLog, storedEventCount } from '@pl/projections/catalog/int-helpers';
-import { loadConfig } from '../../../common/config';
 import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
 import { freshPglite, type FreshDatabase } from '../../../../test/support/databases';
+import { captureCliIo as capture, cliTestConfig } from '../../../../test/support/cli-io';
 import { runCli } from '../../main';
-import type { CliIo } from '../command';
 import { applyCommand } from './apply';
 import { evaluateCommand } from './evaluate';
 import { ropaCommand } from './ropa';
 
 const manifests = join(__dirname, '../../../../examples/manifests');
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), progress: () => undefined };
-}
 
 describe('evaluate (no server, no database)', () => {
   it('exits 0 on the example manifest', async () => {
@@ -63,8 +57,7 @@ describe('apply and ropa against a database', () => {
 
   beforeAll(async () => {
     f = await freshPglite();
-    const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'pl-cli-')), MASTER_KEY: Buffer.alloc(32, 3).toString('base64'), PSEUDONYM_SECRET: 'cli-test-pseudonym-secret-012345' });
-    infra = await createInfrastructure(config, { db: f.db });
+    infra = await createInfrastructure(cliTestConfig(), { db: f.db });
   });
   afterAll(async () => {
     await infra.close();

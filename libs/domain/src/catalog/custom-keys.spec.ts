@@ -1,19 +1,11 @@
 import { DomainError } from '../shared/errors';
+import { rejection } from '../../../../test/support/domain-errors';
 import { evaluate } from '../consent/evaluate';
 import { givenEvent, snapshotOf } from '../../../../test/support/consent-events';
 import { declareCustomKeys, parseCustomKeys } from './custom-key-declarations';
 import { installCustomKeys } from './custom-keys';
 import { isSensitiveUseLimitable, resolveCategory, resolvePurpose, specialFlagsOf } from './taxonomy';
 
-function rejection(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('custom keys must declare a parent or their flags', () => {
   afterEach(() => installCustomKeys({ data_categories: [], purposes: [] }));

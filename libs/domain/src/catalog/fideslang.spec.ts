@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DomainError } from '../shared/errors';
+import { rejection } from '../../../../test/support/domain-errors';
 import {
   CATEGORY_ALIASES,
   DATA_CATEGORIES,
@@ -135,13 +135,7 @@ describe('aliases of the service keys fideslang duplicates', () => {
   });
 
   it('a typo is still refused with the reason', () => {
-    try {
-      resolveCategory('user.contact.phone_numbr');
-      throw new Error('accepted');
-    } catch (e) {
-      expect(e).toBeInstanceOf(DomainError);
-      expect((e as DomainError).message).toMatch(/unknown data category/);
-    }
+    expect(rejection(() => resolveCategory('user.contact.phone_numbr')).message).toMatch(/unknown data category/);
   });
 });
 

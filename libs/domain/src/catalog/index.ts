@@ -23,3 +23,6 @@ export * from './personal-fields';
 export * from './lifecycle';
 export * from './custom-key-declarations';
 export * from './taxonomy-view';
+export * from './fides-common';
+export * from './fides-import';
+export * from './fides-export';

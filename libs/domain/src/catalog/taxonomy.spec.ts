@@ -1,4 +1,5 @@
 import { DomainError } from '../shared/errors';
+import { rejection } from '../../../../test/support/domain-errors';
 import {
   ancestorsOf,
   categoryCovers,
@@ -13,15 +14,6 @@ import {
 } from './taxonomy';
 import { LAWFUL_BASIS_RULES, resolveLawfulBasis, rightApplies } from '../law/lawful-bases';
 
-function rejection(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    return e as DomainError;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('taxonomy', () => {
   it.each([
