@@ -59,9 +59,14 @@ function runsOf(events: readonly RecordedEvent[]): RecordedEvent[][] {
   return runs;
 }
 
+/**
+ * The stored data (before upcasting) and the metadata as the port gives it: on EventStoreDB the
+ * stored metadata also holds the adapter's own keys (`schema_version`, `$correlationId`,
+ * `$causationId`), which `metadata` leaves out and the target adapter adds back its own way.
+ */
 function storedForm(e: RecordedEvent): NewEvent {
   if (!e.raw) return { type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata };
-  return { type: e.type, schemaVersion: e.raw.schemaVersion ?? e.schemaVersion, data: JSON.parse(e.raw.data), metadata: JSON.parse(e.raw.metadata) };
+  return { type: e.type, schemaVersion: e.raw.schemaVersion ?? e.schemaVersion, data: JSON.parse(e.raw.data), metadata: e.metadata };
 }
 
 export interface ReplayDigest {
