@@ -11,7 +11,7 @@ interface Target {
   close(): Promise<void>;
 }
 
-const ESDB_SCHEMES = ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:'];
+const ESDB_SCHEMES = ['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:', 'kdb:', 'kdb+discover:'];
 
 /** A scratch log and read-model database per target; a URL is shown without its credentials. */
 async function openTarget(spec: string): Promise<Target> {
