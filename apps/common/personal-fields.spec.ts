@@ -5,7 +5,7 @@ import { DOMAIN_PERSONAL_FIELDS } from '@pl/domain';
 
 const ROOT = join(__dirname, '..', '..');
 const SOURCES = ['libs', 'apps', 'projections'];
-const CONTEXTS = /^(consent|rights|breach|catalog|demo|audit)\./;
+const CONTEXTS = /^(consent|rights|breach|catalog|demo|audit|intake)\./;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

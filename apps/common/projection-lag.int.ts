@@ -20,6 +20,7 @@ function withoutCount(store: SqlEventStore): EventStore {
     backend: 'eventstoredb',
     init: () => store.init(),
     append: (...a) => store.append(...a),
+    appendMany: (a) => store.appendMany(a),
     readStream: (s) => store.readStream(s),
     readAll: (after, o) => store.readAll(after, o),
     readPage: (after, o) => store.readPage(after, o),

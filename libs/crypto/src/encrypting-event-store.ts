@@ -1,5 +1,5 @@
 import type { DomainEvent, LogPosition } from '@pl/domain';
-import type { AppendResult, BatchHandler, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, StreamRead, SubscribeOptions, Subscription } from '@pl/eventstore';
+import type { AppendManyResult, AppendResult, BatchHandler, StreamAppend, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, StreamRead, SubscribeOptions, Subscription } from '@pl/eventstore';
 import { isSubjectKey } from './pseudonym';
 import type { CryptoEventCodec } from './event-codec';
 
@@ -35,6 +35,16 @@ export class EncryptingEventStore implements EventStore {
       { streamSubject: () => this.subjectOfStream(streamId) },
     );
     return this.inner.append(streamId, events.map((e, i) => ({ ...e, data: encoded[i].data })), expected);
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
+    const encoded: StreamAppend[] = [];
+    for (const a of appends) {
+      const domain: DomainEvent[] = a.events.map((e) => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion }));
+      const data = await this.codec.encode(a.streamId, domain, a.events.map((e) => e.metadata.event_id), { streamSubject: () => this.subjectOfStream(a.streamId) });
+      encoded.push({ streamId: a.streamId, events: a.events.map((e, i) => ({ ...e, data: data[i].data })) });
+    }
+    return this.inner.appendMany(encoded);
   }
 
   readStream(streamId: string): Promise<StreamRead> {

@@ -19,6 +19,19 @@ export interface AppendResult {
   readonly position: LogPosition;
 }
 
+/** Events for one stream in `appendMany` (expected revision `any`). */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+}
+
+export interface AppendManyResult {
+  /** The `metadata.event_id`s appended now, in input order; the others the log already held (or repeated one earlier in the batch). */
+  readonly appended: string[];
+  /** Position of the last appended event; null when every event was already there. */
+  readonly position: LogPosition | null;
+}
+
 export interface StreamRead {
   /** Current revision, or null when the stream does not exist. */
   readonly revision: bigint | null;
@@ -108,6 +121,13 @@ export interface EventStore {
    * writes nothing: an append whose outcome was unknown is safe to retry.
    */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once with expected revision `any` (facts that never conflict, e.g.
+   * a batch of privacy events), skipping each event whose `metadata.event_id` the log already holds:
+   * a producer's retry, however often and by whichever path, is never a second fact. PostgreSQL and
+   * PGlite: one statement (one transaction); EventStoreDB: one append per stream.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult>;
   /** The stream's events in revision order; `revision` is the stream's own, even when older events were truncated away. */
   readStream(streamId: string): Promise<StreamRead>;
   /** Events strictly after `after`, in global order, only those safe to read (no later gap can appear before them). */

@@ -189,6 +189,31 @@ export function eventStoreContract(name: string, factory: HarnessFactory, backen
       expect((await store.readStream(id)).events.map((e) => e.type)).toEqual(['contract.a', 'contract.b']);
     });
 
+    it('appendMany appends to several streams, numbering on from each revision, and skips event ids the log holds or the batch repeats', async () => {
+      const [a, b] = [stream('many-a'), stream('many-b')];
+      await append(a, [newEvent('contract.a', { n: 0 })], 'no_stream');
+      const e1 = newEvent('contract.a', { n: 1 });
+      const e2 = newEvent('contract.b', { n: 2 });
+      const e3 = newEvent('contract.a', { n: 3 });
+      const first = await store.appendMany([
+        { streamId: a, events: [e1] },
+        { streamId: b, events: [e2, e2] },
+        { streamId: a, events: [e3] },
+      ]);
+      expect(first.appended).toEqual([e1, e2, e3].map((e) => e.metadata.event_id));
+      if (first.position && comparePositions(first.position, lastWrite) > 0) lastWrite = first.position;
+      const again = await store.appendMany([{ streamId: a, events: [e3, e1] }, { streamId: b, events: [e2] }]);
+      expect(again).toEqual({ appended: [], position: null });
+      const e4 = newEvent('contract.b', { n: 4 });
+      const mixed = await store.appendMany([{ streamId: b, events: [e2, e4] }]);
+      expect(mixed.appended).toEqual([e4.metadata.event_id]);
+      if (mixed.position && comparePositions(mixed.position, lastWrite) > 0) lastWrite = mixed.position;
+      const read = async (id: string) => (await store.readStream(id)).events.map((e) => [e.revision, (e.data as { n: number }).n]);
+      expect(await read(a)).toEqual([[0n, 0], [1n, 1], [2n, 3]]);
+      expect(await read(b)).toEqual([[0n, 2], [1n, 4]]);
+      expect(await store.appendMany([])).toEqual({ appended: [], position: null });
+    });
+
     it('orders the global log across streams and reads after a checkpoint', async () => {
       const before = await head();
       const a = stream('order-a');

@@ -2,6 +2,7 @@ import { ANY, EventStoreDBClient, NO_STREAM, StreamNotFoundError } from '@events
 import { comparePositions, LOG_START, UpcasterRegistry, type LogPosition, type RecordedEvent } from '@pl/domain';
 import {
   EventStoreUnavailableError,
+  type AppendManyResult,
   type AppendResult,
   type BatchHandler,
   type EventStore,
@@ -9,6 +10,7 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type StreamRead,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
 } from '../port';
@@ -99,6 +101,31 @@ export class EventStoreDbEventStore implements EventStore {
   private async positionOf(streamId: string, revision: bigint): Promise<LogPosition> {
     for (const e of (await this.readStream(streamId)).events) if (e.revision === revision) return e.position;
     return LOG_START;
+  }
+
+  /**
+   * One append per stream (EventStoreDB has no transaction over streams). A repeat is found in its
+   * own stream (a fact's stream follows from the fact), so each stream is read first and the events
+   * it already holds are dropped; a crash between two streams' appends leaves the rest to the retry.
+   */
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
+    const appended: string[] = [];
+    let position: LogPosition | null = null;
+    const byStream = new Map<string, StreamAppend['events'][number][]>();
+    for (const a of appends) byStream.set(a.streamId, [...(byStream.get(a.streamId) ?? []), ...a.events]);
+    for (const [streamId, events] of byStream) {
+      const held = new Set((await this.readStream(streamId)).events.map((e) => e.metadata.event_id.toLowerCase()));
+      const fresh = events.filter((e) => {
+        const id = e.metadata.event_id.toLowerCase();
+        if (held.has(id)) return false;
+        held.add(id);
+        return true;
+      });
+      if (!fresh.length) continue;
+      position = (await this.append(streamId, fresh, 'any')).position;
+      appended.push(...fresh.map((e) => e.metadata.event_id));
+    }
+    return { appended, position };
   }
 
   async readStream(streamId: string): Promise<StreamRead> {

@@ -3,6 +3,7 @@ import { LOG_START, UpcasterRegistry, comparePositions, type LogPosition, type R
 import type { SqlDatabase, SqlExecutor } from '../sql/database';
 import {
   WrongExpectedRevisionError,
+  type AppendManyResult,
   type AppendResult,
   type BatchHandler,
   type EventStore,
@@ -10,10 +11,11 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type StreamRead,
+  type StreamAppend,
   type SubscribeOptions,
   type Subscription,
 } from '../port';
-import { appendStatement, NOTIFY_CHANNEL, type AppendRow } from './append-statement';
+import { appendManyStatement, appendStatement, NOTIFY_CHANNEL, type AppendManyRow, type AppendRow } from './append-statement';
 import { migrateEventStore } from './migrations';
 import { decodeRow, SELECT_COLUMNS, type EventRow } from './rows';
 
@@ -153,6 +155,34 @@ export class SqlEventStore implements EventStore {
     if (!same) throw new WrongExpectedRevisionError(streamId, expected, await this.currentRevision(streamId));
     const last = r.rows[r.rows.length - 1];
     return { nextRevision: BigInt(last.revision), position: { tx: BigInt(last.tx), pos: BigInt(last.gp) } };
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
+    const rows = appends.flatMap((a) => a.events.map((event) => ({ streamId: a.streamId, event })));
+    if (!rows.length) return { appended: [], position: null };
+    const { sql, params, name } = appendManyStatement(rows);
+    for (let attempt = 0; ; attempt++) {
+      let row: AppendManyRow;
+      try {
+        row = (await this.db.query<AppendManyRow>(sql, params, { name })).rows[0];
+      } catch (e) {
+        // a concurrent batch appended one of these ids first (the unique event id), or locked the same
+        // streams in another order: run again; the statement then skips what the other one appended
+        if (attempt < 5 && (isUniqueViolation(e, 'es_events_event_id') || isUniqueViolation(e, 'es_streams_pkey') || (e as { code?: string })?.code === '40P01')) continue;
+        throw e;
+      }
+      if (row.gp === null) return { appended: [], position: null };
+      const appendedIds = new Set(row.ids);
+      const position = { tx: BigInt(row.tx), pos: BigInt(row.gp) };
+      this.appended.emit('appended', position);
+      if (this.notify) this.notifyOthers(position);
+      const appended: string[] = [];
+      for (const r of rows) {
+        const id = r.event.metadata.event_id;
+        if (appendedIds.delete(id.toLowerCase())) appended.push(id);
+      }
+      return { appended, position };
+    }
   }
 
   private async currentRevision(streamId: string, executor: SqlExecutor = this.db): Promise<bigint | null> {
