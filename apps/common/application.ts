@@ -26,7 +26,7 @@ export function createApplication(deps: AppDeps, config: AppConfig) {
       expiryPolicy: expiryPolicyFromEnv(),
       tcfPurposeMap: tcfPurposeMapFromEnv(),
       // the legacy topics' consumers expect clear user ids: kept encrypted in the facts while publishing
-      keepSubjectIds: config.legacyKafka.publish,
+      keepSubjectIds: config.legacyKafka.publish || config.legacyKafka.webhooks,
     }),
     breach: createBreachUseCases(deps),
     rights: rightsUseCases(deps),

@@ -72,6 +72,8 @@ export interface LegacyKafkaConfig {
   readonly publish: boolean;
   /** The consumer group (LEGACY_KAFKA_GROUP_ID, default the earlier `consent-processing`). */
   readonly groupId: string;
+  /** Webhooks in the earlier shape `{userId, requiredActions, deadline}` to endpoints registered for `consent.withdrawn` (LEGACY_WEBHOOKS). */
+  readonly webhooks: boolean;
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -141,7 +143,7 @@ function legacyKafkaFrom(env: NodeJS.ProcessEnv): LegacyKafkaConfig {
   if ((consume || publish) && !nonEmpty(env.KAFKA_BROKERS)) throw new ConfigError('LEGACY_KAFKA_CONSUME and LEGACY_KAFKA_PUBLISH need KAFKA_BROKERS');
   const groupId = nonEmpty(env.LEGACY_KAFKA_GROUP_ID) ?? 'consent-processing';
   if (groupId.length > 249 || !/^[A-Za-z0-9._-]+$/.test(groupId)) throw new ConfigError('LEGACY_KAFKA_GROUP_ID must be 1-249 letters, digits, dot, dash or underscore');
-  return { consume, publish, groupId };
+  return { consume, publish, groupId, webhooks: flag(env, 'LEGACY_WEBHOOKS') };
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

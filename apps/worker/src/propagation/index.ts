@@ -33,8 +33,8 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       },
     });
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
-    services.push(...legacyKafkaServices(infra, log));
   }
+  services.push(...legacyKafkaServices(infra, log));
   const failed = reportFailure(log);
   const dispatcher = new WebhookDispatcher(infra.db, infra.store, { onError: (e, failures) => failed(dispatcher.name, e, failures), onStateChange: reportStuck(log) });
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {

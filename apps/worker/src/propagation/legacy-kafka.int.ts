@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { legacyConsentIntake, type LegacyConsentMessage } from '@pl/application/consent';
 import { consent, DomainError, type RecordedEvent } from '@pl/domain';
-import { legacyConsentMessages } from '@pl/messaging';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { legacyConsentMessages, LegacyWebhookDispatcher, registerEndpoint, SecretBox, WebhookDeliverer } from '@pl/messaging';
+import { OutboundPolicy } from '@pl/outbound';
+import { noDnsInTests } from '../../../../test/support/outbound';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
 import { loadConfig } from '../../../common/config';
 import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
@@ -109,5 +114,60 @@ describe.each(SQL_BACKENDS)('legacy consent topics without a broker on %s', (nam
     const events: RecordedEvent[] = await streamOf(api);
     expect(await publish(events)).toEqual([]);
     expect(skipped).toEqual(['no_user_id', 'erased', 'no_user_id']); // an erased subject's expiry: its id was shredded with the key
+  });
+
+  it('LEGACY_WEBHOOKS: an endpoint registered for consent.withdrawn receives {userId, requiredActions, deadline}, signed, once per withdrawal', async () => {
+    const received: string[] = [];
+    const signatures: unknown[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(body);
+        signatures.push(req.headers['webhook-signature']);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const box = new SecretBox(randomBytes(32));
+    const policy = OutboundPolicy.fromSetting('127.0.0.1/32', noDnsInTests);
+    const dispatcher = new LegacyWebhookDispatcher(infra.db, infra.store, { decode: (es) => infra.codec.decode(es), readStream: (s) => infra.store.readStream(s) });
+    const deliverer = new WebhookDeliverer(infra.db, box, { policy, backoff: { initialMs: 50, maxMs: 200 } });
+    try {
+      await dispatcher.start();
+      await registerEndpoint(infra.db, box, { service: `legacy-${name}`, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, topics: ['consent.withdrawn'] }, policy);
+      await deliverer.start();
+      const ctx = () => ({ actor: 'apikey:test', correlationId: randomUUID(), now: new Date() });
+      const api = `hook-${randomUUID()}`;
+      await infra.app.consent.record(
+        { user_id: api, data_categories: ['user.contact.email'], processing_purposes: ['marketing'], consent_status: 'granted', consent_timestamp: iso(-1000), legal_basis: 'consent', consent_version: 'v1' },
+        ctx(),
+        { gpc: false },
+      );
+      const w = await infra.app.consent.withdraw({ user_id: api, data_categories: [] }, ctx(), { gpc: false });
+      // a withdrawal from the legacy topics is delivered too, with the actions its producer asked for
+      const legacy = `legacy-${randomUUID()}`;
+      const intake = legacyConsentIntake(infra.app.consent);
+      await intake(given(legacy));
+      await intake({ kind: 'ended', topic: 'consent.withdrawn', eventId: randomUUID(), userId: legacy, timestamp: iso(), consentId: null, dataCategories: ['personal'], processingPurposes: null, withdrawalType: 'partial', reason: null, requiredActions: ['delete_data'], urgency: 'high', unknownFields: {} });
+      const t0 = Date.now();
+      while (received.length < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+      const bodies = received.map((b) => JSON.parse(b));
+      expect(bodies).toEqual(
+        expect.arrayContaining([
+          { userId: api, requiredActions: ['stop_processing'], deadline: w.withdrawal_timestamp },
+          { userId: legacy, requiredActions: ['delete_data'], deadline: expect.any(String) },
+        ]),
+      );
+      expect(bodies).toHaveLength(2);
+      expect(signatures.every((sig) => typeof sig === 'string' && sig.startsWith('v1,'))).toBe(true);
+      // rows keyed by the pseudonymous stream, never by the user id
+      const keys = (await infra.db.query<{ message_key: string }>(`SELECT message_key FROM webhook_deliveries WHERE topic = 'consent.withdrawn'`)).rows.map((r) => r.message_key);
+      expect(keys.every((k) => k.startsWith('consent-sub_'))).toBe(true);
+    } finally {
+      await deliverer.stop();
+      await dispatcher.stop();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { legacyConsentIntake } from '@pl/application/consent';
-import { createKafka, KafkaRelay, legacyConsentConsumer, legacyConsentMessages, LEGACY_CONSENT_TOPICS, LEGACY_TOPIC_SPECS } from '@pl/messaging';
+import { createKafka, KafkaRelay, legacyConsentConsumer, legacyConsentMessages, LegacyWebhookDispatcher, LEGACY_CONSENT_TOPICS, LEGACY_TOPIC_SPECS } from '@pl/messaging';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
-import { reportStuck } from '../stuck-reporter';
+import { reportFailure, reportStuck } from '../stuck-reporter';
 
 /**
  * The earlier Node consent manager's topics (issue 16), each half opt-in: consuming its producers'
@@ -12,16 +12,44 @@ import { reportStuck } from '../stuck-reporter';
  * Both carry user ids in clear, so the start says so, once, without any id.
  */
 export function legacyKafkaServices(infra: Infrastructure, log?: Logger): WorkerService[] {
-  const { legacyKafka, kafkaBrokers } = infra.config;
-  if (!kafkaBrokers.length || (!legacyKafka.consume && !legacyKafka.publish)) return [];
+  const { legacyKafka } = infra.config;
+  if (!legacyKafka.consume && !legacyKafka.publish && !legacyKafka.webhooks) return [];
   log?.warn(
-    { topics: Object.values(LEGACY_CONSENT_TOPICS), consume: legacyKafka.consume, publish: legacyKafka.publish, group: legacyKafka.consume ? legacyKafka.groupId : undefined },
-    'legacy Kafka consent topics enabled: their keys, userId headers and values carry user ids in clear (not pseudonymised); the pseudonymous privacy-ledger.* topics are published as before',
+    { topics: Object.values(LEGACY_CONSENT_TOPICS), consume: legacyKafka.consume, publish: legacyKafka.publish, webhooks: legacyKafka.webhooks, group: legacyKafka.consume ? legacyKafka.groupId : undefined },
+    'legacy consent interfaces enabled: the legacy Kafka topics (keys, userId headers, values) and legacy webhook bodies carry user ids in clear (not pseudonymised); the pseudonymous privacy-ledger.* topics and webhooks are published as before',
   );
   const services: WorkerService[] = [];
+  // the config refuses consume/publish without KAFKA_BROKERS
   if (legacyKafka.consume) services.push(legacyConsumerService(infra, log));
   if (legacyKafka.publish) services.push(legacyPublisherService(infra, log));
+  if (legacyKafka.webhooks) services.push(legacyWebhooksService(infra, log));
   return services;
+}
+
+function publishDeps(infra: Infrastructure, direction: 'published' | 'webhooks') {
+  const metrics = processMetrics();
+  return {
+    decode: (events: Parameters<Infrastructure['codec']['decode']>[0]) => infra.codec.decode(events),
+    readStream: (streamId: string) => infra.store.readStream(streamId),
+    onSkipped: (reason: string) => metrics.legacyKafkaMessages.inc({ direction, outcome: `skipped_${reason}` }),
+  };
+}
+
+function legacyWebhooksService(infra: Infrastructure, log?: Logger): WorkerService {
+  const failed = reportFailure(log);
+  const dispatcher = new LegacyWebhookDispatcher(infra.db, infra.store, publishDeps(infra, 'webhooks'), {
+    onError: (e, failures) => failed(dispatcher.name, e, failures),
+    onStateChange: reportStuck(log),
+  });
+  return {
+    name: 'legacy_webhooks',
+    start: () => dispatcher.start(),
+    stop: () => dispatcher.stop(),
+    status: () => {
+      const s = dispatcher.status();
+      return { ready: s.stuck === null, detail: s };
+    },
+  };
 }
 
 /** A relay of its own (checkpoint `relay:kafka-legacy`): at-least-once, stuck state and backoff like the main relay. */
@@ -32,11 +60,7 @@ function legacyPublisherService(infra: Infrastructure, log?: Logger): WorkerServ
     name: 'relay:kafka-legacy',
     typePrefixes: ['consent.'],
     topics: LEGACY_TOPIC_SPECS,
-    messagesFor: legacyConsentMessages({
-      decode: (events) => infra.codec.decode(events),
-      readStream: (streamId) => infra.store.readStream(streamId),
-      onSkipped: (reason) => metrics.legacyKafkaMessages.inc({ direction: 'published', outcome: `skipped_${reason}` }),
-    }),
+    messagesFor: legacyConsentMessages(publishDeps(infra, 'published')),
     afterSend: (messages) => void metrics.legacyKafkaMessages.inc({ direction: 'published', outcome: 'sent' }, messages.length),
     log: (level, message, fields) => log?.[level](fields ?? {}, message),
     onStateChange: reportStuck(log),

@@ -13,6 +13,8 @@ export interface LegacyPublishDeps {
   readonly readStream: (streamId: string) => Promise<{ events: RecordedEvent[] }>;
   /** A fact not published, with why (no user id known, subject erased); never an id. */
   readonly onSkipped?: (reason: 'no_user_id' | 'erased') => void;
+  /** Also facts that came from the legacy topics (webhooks: they replace the earlier service's; Kafka: never echoed back). */
+  readonly includeLegacySourced?: boolean;
 }
 
 const TOPIC_OF: Readonly<Record<string, string>> = {
@@ -38,7 +40,7 @@ export function legacyConsentMessages(deps: LegacyPublishDeps) {
     const userIds = new Map<string, string | null>();
     for (const stored of events) {
       const topic = TOPIC_OF[stored.type];
-      if (!topic || stored.metadata.source === LEGACY_SOURCE) continue;
+      if (!topic || (stored.metadata.source === LEGACY_SOURCE && !deps.includeLegacySourced)) continue;
       const [e] = await deps.decode([stored]);
       if (e.erased) {
         deps.onSkipped?.('erased');

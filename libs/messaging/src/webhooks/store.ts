@@ -6,8 +6,11 @@ import { TOPICS } from '../topics';
 import type { SecretBox } from './secret-box';
 import { DELIVERIES_DUE_CHANNEL } from './schema';
 
-/** Topics a webhook endpoint can receive (the compacted state topic is Kafka-only). */
-export const WEBHOOK_TOPICS: readonly string[] = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices, TOPICS.auditHeads];
+/**
+ * Topics a webhook endpoint can receive (the compacted state topic is Kafka-only). `consent.withdrawn`:
+ * the earlier consent manager's body `{userId, requiredActions, deadline}`, sent only while LEGACY_WEBHOOKS is on.
+ */
+export const WEBHOOK_TOPICS: readonly string[] = [TOPICS.consentEvents, TOPICS.rightsTasks, TOPICS.breachNotices, TOPICS.auditHeads, 'consent.withdrawn'];
 
 export interface EndpointInput {
   readonly service: string;
