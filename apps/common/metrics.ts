@@ -50,7 +50,7 @@ export class Metrics {
     });
     this.projectionLagEvents = new Gauge({
       name: 'pl_projection_lag_events',
-      help: 'Events after the projection checkpoint, counted up to 100000 (PostgreSQL, PGlite; not set on EventStoreDB, which cannot count them)',
+      help: 'Events after the projection checkpoint, counted up to READY_MAX_PROJECTION_LAG + 1 (PostgreSQL, PGlite; not set on EventStoreDB, which cannot count them)',
       labelNames: ['projection'],
       registers: [this.registry],
     });

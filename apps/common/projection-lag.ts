@@ -3,7 +3,8 @@ import { comparePositions, LOG_START, type LogPosition } from '@pl/domain';
 
 /**
  * How far a projection is from the head of the log, in the units its backend has:
- * - PostgreSQL, PGlite: `behind` counts the events after its checkpoint (up to a cap);
+ * - PostgreSQL, PGlite: `behind` counts the events after its checkpoint, up to READY_MAX_PROJECTION_LAG
+ *   + 1 (all readiness needs; counting costs ~9 ms per 1,000 events, docs/benchmarks.md);
  * - EventStoreDB: positions are byte offsets of `$all`, so there is no count (`behind` null), only
  *   "caught up or not, and since when".
  * `since`: when caught up, when the checkpoint last moved; when behind, when the first event it has
@@ -18,9 +19,6 @@ export interface ProjectionLag {
   readonly positions: number | null;
   readonly updated_at: string | null;
 }
-
-/** Counting stops here: a lag beyond reads as this many events (or the readiness limit plus one, if higher). */
-export const LAG_COUNT_CAP = 100_000;
 
 export interface LagReadiness {
   /** PostgreSQL, PGlite: ready while `behind` <= this (READY_MAX_PROJECTION_LAG). */
@@ -49,16 +47,22 @@ export async function projectionLags(db: SqlExecutor, store: EventStore, head: L
     : db.query<CheckpointRow>(`SELECT name, tx::text AS tx, pos::text AS pos, updated_at FROM projection_checkpoints WHERE name NOT LIKE '%\\_\\_rebuild' ORDER BY name`)
   ).catch(() => ({ rows: [] as CheckpointRow[], rowCount: 0 }));
   const byName = new Map(r.rows.map((row) => [row.name, row]));
-  const cap = Math.max(LAG_COUNT_CAP, rule.maxEvents + 1);
-  return Promise.all((names ?? r.rows.map((row) => row.name)).map((name) => lagOf(store, head, name, byName.get(name) ?? null, cap)));
+  // projections at the same checkpoint (e.g. all rebuilding from the start) are counted once
+  const counts = new Map<string, Promise<number>>();
+  const count = (after: LogPosition) => {
+    const key = `${after.tx}:${after.pos}`;
+    if (!counts.has(key)) counts.set(key, store.countAfter!(after, rule.maxEvents + 1));
+    return counts.get(key)!;
+  };
+  return Promise.all((names ?? r.rows.map((row) => row.name)).map((name) => lagOf(store, head, name, byName.get(name) ?? null, store.countAfter ? count : null)));
 }
 
-async function lagOf(store: EventStore, head: LogPosition, projection: string, row: CheckpointRow | null, cap: number): Promise<ProjectionLag> {
+async function lagOf(store: EventStore, head: LogPosition, projection: string, row: CheckpointRow | null, count: ((after: LogPosition) => Promise<number>) | null): Promise<ProjectionLag> {
   const checkpoint = row ? { tx: BigInt(row.tx), pos: BigInt(row.pos) } : LOG_START;
   const updated_at = row ? new Date(row.updated_at).toISOString() : null;
   const countable = store.backend !== 'eventstoredb';
   const positions = countable ? (head.pos > checkpoint.pos ? Number(head.pos - checkpoint.pos) : 0) : null;
-  const behind = store.countAfter && countable ? await store.countAfter(checkpoint, cap) : null;
+  const behind = count && countable ? await count(checkpoint) : null;
   const caught_up = behind !== null ? behind === 0 : comparePositions(checkpoint, head) >= 0;
   if (caught_up) return { projection, behind, caught_up, since: updated_at, positions, updated_at };
   const [first] = await store.readAll(checkpoint, { maxCount: 1 }).catch(() => []);
