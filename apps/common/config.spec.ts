@@ -71,6 +71,16 @@ describe('loadConfig', () => {
     expect(start).toThrow(/^OUTBOUND_CA_FILE: the file cannot be read$/);
   });
 
+  it('keeps the legacy consent interfaces off by default; they need a broker (Kafka halves) and a valid group', () => {
+    const base = { MASTER_KEY, DATA_DIR: '/tmp/x' };
+    expect(loadConfig(base).legacyKafka).toEqual({ consume: false, publish: false, webhooks: false, groupId: 'consent-processing' });
+    expect(loadConfig({ ...base, KAFKA_BROKERS: 'k:9092', LEGACY_KAFKA_CONSUME: 'true', LEGACY_KAFKA_PUBLISH: '1', LEGACY_KAFKA_GROUP_ID: 'my-group' }).legacyKafka).toEqual({ consume: true, publish: true, webhooks: false, groupId: 'my-group' });
+    expect(loadConfig({ ...base, LEGACY_WEBHOOKS: 'true' }).legacyKafka.webhooks).toBe(true);
+    expect(() => loadConfig({ ...base, LEGACY_KAFKA_CONSUME: 'true' })).toThrow('LEGACY_KAFKA_CONSUME and LEGACY_KAFKA_PUBLISH need KAFKA_BROKERS');
+    expect(() => loadConfig({ ...base, LEGACY_KAFKA_PUBLISH: 'yes' })).toThrow('LEGACY_KAFKA_PUBLISH must be true or false');
+    expect(() => loadConfig({ ...base, KAFKA_BROKERS: 'k:9092', LEGACY_KAFKA_GROUP_ID: 'a b' })).toThrow(ConfigError);
+  });
+
   it('requires MASTER_KEY with a server database (processes must share one key)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toThrow(/MASTER_KEY is required with EVENT_STORE=postgres/);
   });
