@@ -5,6 +5,8 @@ import { createConsentUseCases } from '@pl/application/consent';
 import { createDemoUseCases } from '@pl/application/demo';
 import { rightsUseCases } from '@pl/application/rights';
 import { catalogUseCases } from '@pl/application/catalog/use-cases';
+import { catalogLineage } from '@pl/application/catalog/lineage';
+import { createIntakeUseCases } from '@pl/application/intake';
 import { auditSignerFor } from '@pl/audit';
 import { auditHeadPolicy } from './audit-policy';
 import type { AppConfig } from './config';
@@ -21,17 +23,22 @@ export const AUDIT_CHECKPOINT_EVERY = 10_000;
  */
 export function createApplication(deps: AppDeps, config: AppConfig) {
   declareCustomKeysFromEnv();
+  const consent = createConsentUseCases(deps, {
+    expiryPolicy: expiryPolicyFromEnv(),
+    tcfPurposeMap: tcfPurposeMapFromEnv(),
+    // the legacy topics' consumers expect clear user ids: kept encrypted in the facts while publishing
+    keepSubjectIds: config.legacyKafka.publish || config.legacyKafka.webhooks,
+  });
+  const breach = createBreachUseCases(deps);
+  const catalog = { ...catalogUseCases(deps), lineage: catalogLineage(deps) };
   return {
-    consent: createConsentUseCases(deps, {
-      expiryPolicy: expiryPolicyFromEnv(),
-      tcfPurposeMap: tcfPurposeMapFromEnv(),
-      // the legacy topics' consumers expect clear user ids: kept encrypted in the facts while publishing
-      keepSubjectIds: config.legacyKafka.publish || config.legacyKafka.webhooks,
-    }),
-    breach: createBreachUseCases(deps),
+    consent,
+    breach,
     rights: rightsUseCases(deps),
-    catalog: catalogUseCases(deps),
+    catalog,
     demo: createDemoUseCases(deps),
+    /** Privacy events (POST /privacy/events, the intake topic): through the consent, breach and catalog use cases above. */
+    intake: createIntakeUseCases(deps, { consent, breach, catalog }),
     audit: createAuditUseCases(deps, {
       signer: () => auditSignerFor(config),
       headPolicy: auditHeadPolicy(config),

@@ -24,6 +24,8 @@ export class Metrics {
   readonly auditHeadAge: Gauge;
   readonly dataKeys: Gauge<'status'>;
   readonly idempotencyRequests: Counter<'outcome'>;
+  readonly privacyEvents: Counter<'path' | 'outcome'>;
+  readonly privacyIntakeFailing: Gauge;
 
   constructor() {
     // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
@@ -33,6 +35,17 @@ export class Metrics {
       name: 'pl_idempotency_requests_total',
       help: 'Requests with an Idempotency-Key by outcome: run, replay, mismatch (422), in_progress (409)',
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.privacyEvents = new Counter({
+      name: 'pl_privacy_events_total',
+      help: 'Privacy events taken in, by path (http, topic) and outcome: recorded, duplicate (collapsed), refused (a rule), dead_lettered (topic: malformed or refused)',
+      labelNames: ['path', 'outcome'],
+      registers: [this.registry],
+    });
+    this.privacyIntakeFailing = new Gauge({
+      name: 'pl_privacy_intake_failing',
+      help: '1 while the intake topic consumer cannot record its batches (retrying; /health names it), else 0',
       registers: [this.registry],
     });
     this.httpDuration = new Histogram({

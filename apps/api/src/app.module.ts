@@ -5,12 +5,13 @@ import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
 import { DemoModule } from './demo/demo.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { IntakeModule } from './intake/intake.module';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 import { RightsModule } from './rights/rights.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, CatalogModule, WebhooksModule, AuditModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, CatalogModule, WebhooksModule, AuditModule, IntakeModule];
 
 @Module({})
 export class AppModule {

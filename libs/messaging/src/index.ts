@@ -10,3 +10,4 @@ export * from './dead-lettering-consumer';
 export * from './results-consumer';
 export * from './read-topic';
 export * from './legacy';
+export * from './intake-consumer';

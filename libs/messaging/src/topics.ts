@@ -13,6 +13,8 @@ export const TOPICS = {
   deadLetter: 'privacy-ledger.dlq.v1',
   /** Every signed audit chain head, key `<key_id>:<seq>`: published outside the database (docs/audit.md). */
   auditHeads: 'privacy-ledger.audit.heads.v1',
+  /** Privacy events from services (issue 16; JSON Schema libs/application/src/intake/privacy-event.schema.json): consumed by the worker. */
+  privacyEvents: 'privacy-ledger.privacy.events.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -56,6 +58,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
   { topic: TOPICS.rightsTasks, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
   { topic: TOPICS.rightsResults, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
   { topic: TOPICS.breachNotices, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
+  { topic: TOPICS.privacyEvents, numPartitions: 6, configEntries: [{ name: 'retention.ms', value: String(7 * DAY_MS) }] },
   { topic: TOPICS.deadLetter, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(90 * DAY_MS) }] },
   // one key per head, so compaction keeps them all; one partition keeps them in signing order
   { topic: TOPICS.auditHeads, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },

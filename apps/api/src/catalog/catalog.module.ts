@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CatalogController } from './catalog.controller';
 import { PrivacyController } from './privacy.controller';
+import { LineageController } from './lineage.controller';
 
-@Module({ controllers: [CatalogController, PrivacyController] })
+@Module({ controllers: [CatalogController, PrivacyController, LineageController] })
 export class CatalogModule {}

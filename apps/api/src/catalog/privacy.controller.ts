@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
+import { processingLogOf } from '@pl/application/intake';
 import { comparePositions, invalid, positionToString } from '@pl/domain';
 import { currentActivities } from '@pl/projections/catalog';
 import { DATA_MAP_PROJECTION, dataMap } from '@pl/projections/data_map';
@@ -61,6 +62,9 @@ export class PrivacyController {
   async map(@Param('user_id') userId: string) {
     if (!userId || userId.length > 256) throw invalid('user_id must be 1 to 256 characters');
     const subject = this.infra.pseudonymizer.subject(userId);
-    return { user_id: userId, as_of: new Date().toISOString(), ...(await dataMap(this.infra.db, subject, await currentActivities(this.infra.db))) };
+    const [map, processing] = await Promise.all([dataMap(this.infra.db, subject, await currentActivities(this.infra.db)), processingLogOf(this.infra, subject, false)]);
+    // the processing log from privacy events (POST /privacy/events, the intake topic): who processed what, when, for what; its event_data stays in the access report
+    const processing_log = processing.map(({ details: _d, source_event_id: _s, correlation_id: _c, ...entry }) => entry);
+    return { user_id: userId, as_of: new Date().toISOString(), ...map, processing_log };
   }
 }

@@ -11,6 +11,7 @@ import { runCli } from '../../main';
 import { applyCommand } from './apply';
 import { evaluateCommand } from './evaluate';
 import { ropaCommand } from './ropa';
+import { lineageCommand } from './lineage';
 
 const manifests = join(__dirname, '../../../../examples/manifests');
 
@@ -104,5 +105,19 @@ describe('apply and ropa against a database', () => {
     expect(await ropaCommand.run(['--as-of', '2020-01-01T00:00:00Z', '--format', 'csv'], past, infra)).toBe(0);
     expect(past.stdout.join('\n').split('\r\n').filter(Boolean)).toHaveLength(1);
     expect(await ropaCommand.run(['--view', 'auditor'], capture(), infra)).toBe(2);
+  });
+
+  it('lineage of an element from the log: its flows as the catalog stands now, none before the manifest was applied; usage errors exit 2', async () => {
+    const io = capture();
+    expect(await lineageCommand.run(['email', '--system', 'accounts-db'], io, infra)).toBe(0);
+    const l = JSON.parse(io.stdout.join('\n'));
+    expect(l.element).toEqual({ system_id: 'accounts-db', element_id: 'email', name: 'email', category: 'user.contact.email' });
+    expect(l.upstream.systems).toEqual([{ system_id: 'shop-web', name: expect.any(String), hops: 1 }]);
+    expect(l.downstream.systems.map((s: any) => s.system_id)).toEqual(['newsletter']);
+    expect(l.downstream.flows.map((f: any) => f.flow_id)).toEqual(['accounts-to-newsletter']);
+    expect(l.activities.map((a: any) => a.activity_id)).toContain('customer-accounts');
+    await expect(lineageCommand.run(['email', '--system', 'accounts-db', '--as-of', '2020-01-01T00:00:00Z'], capture(), infra)).rejects.toThrow(/no data element with this id in that system in the catalog as of 2020-01-01/);
+    expect(await lineageCommand.run([], capture(), infra)).toBe(2);
+    expect(await lineageCommand.run(['email', '--as-of', 'yesterday'], capture(), infra)).toBe(2);
   });
 });

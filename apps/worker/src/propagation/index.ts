@@ -4,6 +4,7 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
+import { privacyIntakeService } from '../privacy-intake';
 import { reportFailure, reportStuck } from '../stuck-reporter';
 import { auditSignerFor } from '@pl/audit';
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
       },
     });
     services.push(rightsResultsService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
+    services.push(privacyIntakeService(infra, (level, message, fields) => log?.[level](fields ?? {}, message)));
   }
   services.push(...legacyKafkaServices(infra, log));
   const failed = reportFailure(log);

@@ -77,8 +77,7 @@ export function createBreachUseCases(deps: AppDeps) {
     execute,
 
     /** POST /breaches: a detected breach (Art. 33(5)); its systems checked against the catalog. */
-    async detect(input: DetectBreachInput, ctx: CommandContext) {
-      const id = randomUUID();
+    async detect(input: DetectBreachInput, ctx: CommandContext, id: string = randomUUID()) {
       const known = await catalog.knownSystems([...new Set(input.systems)], ctx.now);
       return run(
         id,

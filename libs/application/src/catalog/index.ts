@@ -1,2 +1,3 @@
 export * from './queries';
 export * from './use-cases';
+export * from './lineage';

@@ -2,6 +2,7 @@ import { consent } from '@pl/domain';
 import { requestStreamId, type ReportConsent, type ReportInput, type RequestState, type SystemHolding } from '@pl/domain/rights';
 import { requestsOfSubject } from '@pl/projections/rights';
 import type { AppDeps } from '../core/app-deps';
+import { processingLogOf } from '../intake/processing-log';
 
 /** Builds the report from this subject's own streams and rows only (never another subject's). */
 export async function reportInput(
@@ -13,13 +14,14 @@ export async function reportInput(
   const req = state.request!;
   const subjectKey = req.subject_key;
   const decodedStream = async (streamId: string) => deps.codec.decode((await deps.store.readStream(streamId)).events);
-  const [consentEvents, requestEvents, requests, receipts, activities, holdings] = await Promise.all([
+  const [consentEvents, requestEvents, requests, receipts, activities, holdings, processing] = await Promise.all([
     decodedStream(consent.consentStreamId(subjectKey)),
     decodedStream(requestStreamId(req.request_id)),
     requestsOfSubject(deps.db, subjectKey, now),
     deps.catalog.receipts(subjectKey),
     deps.catalog.activities(),
     deps.catalog.holdings(subjectKey),
+    processingLogOf(deps, subjectKey, true),
   ]);
   const data = new Map(requestEvents.filter((e) => e.type === 'rights.task_data_received' && e.data.subject_key === subjectKey).map((e) => [e.data.task_id as string, (e.data.data as Record<string, unknown> | null) ?? null]));
   const results = requestEvents
@@ -42,6 +44,7 @@ export async function reportInput(
       receipts,
       activities,
       systemResults: results,
+      processing,
     },
     holdings,
   };

@@ -26,3 +26,4 @@ export * from './taxonomy-view';
 export * from './fides-common';
 export * from './fides-import';
 export * from './fides-export';
+export * from './lineage';

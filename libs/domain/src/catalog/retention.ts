@@ -17,7 +17,10 @@ export interface AppliedRetention {
   readonly reason: string | null;
 }
 
-type RetentionActivity = Pick<ActivitySnapshot, 'activity_id' | 'systems' | 'purposes' | 'data_categories' | 'retention'>;
+/** What retention needs of an activity (the catalog's snapshot, or the query port's ActivityView). */
+type RetentionActivity = Pick<ActivitySnapshot, 'activity_id' | 'systems' | 'data_categories' | 'retention'> & {
+  readonly purposes: ReadonlyArray<Pick<ActivitySnapshot['purposes'][number], 'purpose' | 'lawful_basis' | 'categories'>>;
+};
 
 /** The activities that declare this holding: same system, a purpose covering the receipt's purpose, a category covering its category. */
 export function activitiesFor(activities: readonly RetentionActivity[], h: Holding): Array<{ activity: RetentionActivity; basis: LawfulBasis }> {

@@ -46,6 +46,20 @@ describe('access report (Art. 15)', () => {
     expect(reportSections(r)).toEqual(['purposes', 'categories', 'recipients', 'retention', 'consents', 'requests', 'receipts', 'system_data']);
   });
 
+  it('lists the processing log (who processed what, when, for what) with its categories, inside the CCPA window only', () => {
+    const processing = [
+      { service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone'], purposes: ['essential.service'], legal_basis: 'contract', at: '2026-05-20T10:00:00.000Z', details: { ticket: 'T-1' } },
+      { service_name: 'exporter', action: 'exported', categories: ['user.contact.email'], purposes: ['marketing'], legal_basis: 'consent', at: '2024-03-01T00:00:00.000Z', details: null },
+    ];
+    const r = buildAccessReport({ ...input, processing });
+    expect(r.processing_log).toEqual(processing);
+    expect(r.categories).toContain('user.contact.phone');
+    expect(reportSections(r)).toContain('processing_log');
+    const ccpa = buildAccessReport({ ...input, jurisdiction: 'CCPA', processing });
+    expect(ccpa.processing_log.map((p) => p.service_name)).toEqual(['support-desk']);
+    expect(reportSections(buildAccessReport(input))).not.toContain('processing_log');
+  });
+
   it('CCPA: only the 12 months before the request', () => {
     const r = buildAccessReport({ ...input, jurisdiction: 'CCPA' });
     expect(r.look_back).toEqual({ from: '2025-06-01T00:00:00.000Z', source: 'Civ. Code § 1798.130(a)(2)(B)' });

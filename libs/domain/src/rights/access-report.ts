@@ -47,6 +47,19 @@ export interface ReportInput {
   readonly rectifications?: ReadonlyArray<{ readonly request_id: string; readonly corrections: Record<string, string> | null; readonly provided_at: string }>;
   /** CCPA: the subject asked for data older than 12 months. */
   readonly extendedLookBack?: boolean;
+  /** The subject's processing log (privacy events data_accessed|modified|deleted|exported, retention_expired), decrypted. */
+  readonly processing?: ReadonlyArray<ProcessingEntry>;
+}
+
+/** Who processed the subject's data, what, when and for what (a service's privacy event). */
+export interface ProcessingEntry {
+  readonly service_name: string;
+  readonly action: string;
+  readonly categories: readonly string[];
+  readonly purposes: readonly string[];
+  readonly legal_basis: string;
+  readonly at: string;
+  readonly details: Readonly<Record<string, unknown>> | null;
 }
 
 export const CCPA_LOOK_BACK_MONTHS = {
@@ -85,9 +98,10 @@ export function buildAccessReport(input: ReportInput) {
   const inWindow = (at: string | null) => !since || (at !== null && at >= since.toISOString());
   const consents = input.consents.filter((c) => inWindow(c.at) || inWindow(c.ended_at));
   const receipts = input.receipts.filter((r) => inWindow(r.stored_at));
+  const processing = (input.processing ?? []).filter((p) => inWindow(p.at));
   const systems = new Set(receipts.map((r) => r.system_id));
   const activities = input.activities.filter((a) => a.systems.some((s) => systems.has(s)));
-  const categories = [...new Set([...receipts.map((r) => r.category), ...consents.flatMap((c) => c.categories)])].sort();
+  const categories = [...new Set([...receipts.map((r) => r.category), ...consents.flatMap((c) => c.categories), ...processing.flatMap((p) => p.categories)])].sort();
 
   const purposes = new Map<string, { purpose: string; lawful_basis: string; source: string }>();
   for (const c of consents.filter((x) => x.status === 'given' || x.status === 'active')) {
@@ -130,6 +144,8 @@ export function buildAccessReport(input: ReportInput) {
     requests: input.requests,
     rectifications: (input.rectifications ?? []).filter((r) => inWindow(r.provided_at)),
     receipts,
+    /** Art. 15(1)(a)-(c): each reported processing of the subject's data, by whom, when and for what. */
+    processing_log: processing.map(({ service_name, action, categories: c, purposes: p, legal_basis, at, details }) => ({ service_name, action, categories: c, purposes: p, legal_basis, at, details })),
     system_data: input.systemResults,
   };
 }
@@ -142,6 +158,7 @@ export function reportSections(report: AccessReport): string[] {
   if (report.consents.length) sections.push('consents');
   if (report.requests.length) sections.push('requests');
   if (report.receipts.length) sections.push('receipts');
+  if (report.processing_log.length) sections.push('processing_log');
   if (report.system_data.some((s) => s.data)) sections.push('system_data');
   if (report.rectifications.length) sections.push('rectifications');
   return sections;

@@ -1,0 +1,144 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { HEADERS, TOPICS, ensureTopics, TOPIC_SPECS } from './topics';
+
+export type IntakeParse<T> = (value: Buffer | null) => { ok: true; event: T } | { ok: false; reason: string };
+
+export interface IntakeConsumerOptions<T> {
+  readonly kafka: Kafka;
+  /** Default `privacy-ledger-intake`. */
+  readonly groupId?: string;
+  /** Default TOPICS.privacyEvents. */
+  readonly topic?: string;
+  readonly fromBeginning?: boolean;
+  /** Checks one message (the reason names the field, never the value). */
+  readonly parse: IntakeParse<T>;
+  /**
+   * Records the well-formed events of one fetched batch at once (one append for the processing
+   * events); answers per event null (recorded or collapsed) or the reason the ledger refused it
+   * (dead-lettered). Throwing leaves the batch uncommitted: it is delivered again and nothing in it
+   * is recorded twice.
+   */
+  readonly record: (events: T[]) => Promise<Array<string | null>>;
+  /** Called per batch with what happened to its messages. */
+  readonly onOutcomes?: (counts: { handled: number; deadLettered: number }) => void;
+  /** A batch failed (`failures` in a row) or the consumer recovered (`failures` 0). */
+  readonly onFailureChange?: (failures: number, error: unknown) => void;
+  readonly log?: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** After this many failed batches in a row the consumer reports itself not ready (/health, metric). */
+export const INTAKE_STUCK_AFTER = 3;
+
+/**
+ * Consumes the privacy-event intake topic a fetched batch at a time: every message is checked, the
+ * malformed ones and those the ledger refuses go to the dead-letter topic with the reason in a header
+ * (the original bytes as value, no key: a producer's key may name the subject), the rest are recorded
+ * in one call, and only then are the offsets committed. Nothing is lost: a batch that fails is
+ * retried from its first uncommitted offset, and repeats are collapsed by the ledger.
+ */
+export class PrivacyIntakeConsumer<T> {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private counts = { handled: 0, deadLettered: 0, batches: 0 };
+  private failures = 0;
+  private lastErrorClass: string | null = null;
+  private joined = false;
+
+  constructor(private readonly options: IntakeConsumerOptions<T>) {}
+
+  get topic(): string {
+    return this.options.topic ?? TOPICS.privacyEvents;
+  }
+
+  status() {
+    return { running: this.consumer !== null, joined: this.joined, ...this.counts, failures: this.failures, stuck: this.failures >= INTAKE_STUCK_AFTER, last_error_class: this.lastErrorClass };
+  }
+
+  /** Resolves once the consumer has joined its group. */
+  async start(): Promise<void> {
+    const { kafka } = this.options;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const spec = TOPIC_SPECS.find((s) => s.topic === TOPICS.privacyEvents)!;
+      await ensureTopics(admin, [{ ...spec, topic: this.topic as typeof spec.topic }, TOPIC_SPECS.find((s) => s.topic === TOPICS.deadLetter)!]);
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await this.producer.connect();
+    this.consumer = kafka.consumer({ groupId: this.options.groupId ?? 'privacy-ledger-intake', maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: this.options.fromBeginning ?? true });
+    let joined: () => void = () => undefined;
+    const isJoined = new Promise<void>((r) => (joined = r));
+    const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
+    await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.batch(payload) });
+    await isJoined;
+    this.joined = true;
+    off();
+  }
+
+  private async batch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    if (!batch.messages.length) return;
+    try {
+      const good: Array<{ message: KafkaMessage; event: T }> = [];
+      const dead: Array<{ message: KafkaMessage; reason: string }> = [];
+      for (const message of batch.messages) {
+        const parsed = this.options.parse(message.value);
+        if (parsed.ok) good.push({ message, event: parsed.event });
+        else dead.push({ message, reason: parsed.reason });
+      }
+      const refusals = good.length ? await this.options.record(good.map((g) => g.event)) : [];
+      refusals.forEach((reason, i) => reason !== null && dead.push({ message: good[i].message, reason: `refused: ${reason}` }));
+      await this.deadLetter(batch.topic, batch.partition, dead);
+      resolveOffset(batch.messages[batch.messages.length - 1].offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+      this.counts.batches++;
+      this.counts.handled += batch.messages.length - dead.length;
+      this.counts.deadLettered += dead.length;
+      this.options.onOutcomes?.({ handled: batch.messages.length - dead.length, deadLettered: dead.length });
+      if (this.failures) {
+        this.failures = 0;
+        this.lastErrorClass = null;
+        this.options.onFailureChange?.(0, null);
+      }
+    } catch (e) {
+      this.failures++;
+      this.lastErrorClass = errorClass(e);
+      this.options.onFailureChange?.(this.failures, e);
+      throw e;
+    }
+  }
+
+  private async deadLetter(topic: string, partition: number, dead: ReadonlyArray<{ message: KafkaMessage; reason: string }>): Promise<void> {
+    if (!dead.length) return;
+    const messages = dead.map(({ message, reason }) => {
+      const headers: IHeaders = {
+        [HEADERS.dlqSourceTopic]: topic,
+        [HEADERS.dlqReason]: reason,
+        'pl-dlq-source-partition': String(partition),
+        'pl-dlq-source-offset': message.offset,
+      };
+      return { key: null, value: message.value, headers };
+    });
+    await this.producer!.send({ topic: TOPICS.deadLetter, acks: -1, messages });
+    for (const { message, reason } of dead) this.options.log?.('warn', 'privacy event dead-lettered', { topic, partition, offset: message.offset, reason });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    this.consumer = null;
+    this.producer = null;
+    this.joined = false;
+  }
+}
+
+/** The class of an error for health and metrics (`DatabaseError:23505`), never its message. */
+function errorClass(e: unknown): string {
+  const name = (e as { name?: unknown })?.name;
+  const code = (e as { code?: unknown })?.code;
+  return `${typeof name === 'string' ? name : 'Error'}${typeof code === 'string' || typeof code === 'number' ? `:${code}` : ''}`;
+}
