@@ -13,7 +13,7 @@ const event = (over: Record<string, unknown> = {}) => ({
   user_id: USER,
   timestamp: new Date(Date.now() - 60_000).toISOString(),
   service_name: 'support-desk',
-  data_categories: ['user.contact.phone'],
+  data_categories: ['user.contact.phone_number'],
   processing_purposes: ['essential.service'],
   legal_basis: 'contract',
   event_data: { ticket: TICKET },
@@ -71,8 +71,8 @@ describe.each(['pglite', 'postgres'] as const)('POST /privacy/events on %s (issu
     expect(report.status).toBe(200);
     const log = report.body.report.processing_log;
     expect(log).toHaveLength(3);
-    expect(log[0]).toEqual({ service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone'], purposes: ['essential.service'], legal_basis: 'contract', at: expect.any(String), details: { ticket: TICKET } });
-    expect(report.body.report.categories).toContain('user.contact.phone');
+    expect(log[0]).toEqual({ service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone_number'], purposes: ['essential.service'], legal_basis: 'contract', at: expect.any(String), details: { ticket: TICKET } });
+    expect(report.body.report.categories).toContain('user.contact.phone_number');
   });
 
   it('refuses a malformed batch whole (400, every problem by index, no value echoed) and records nothing', async () => {
@@ -91,7 +91,7 @@ describe.each(['pglite', 'postgres'] as const)('POST /privacy/events on %s (issu
     expect((await app.request('POST', '/privacy/events', 'null')).status).toBe(400);
     expect((await logged(app, 'intake.processing_logged')).length).toBe(before);
     // a rule of the ledger refuses one event of a batch, with its reason; the others are recorded
-    const unknown = event({ data_categories: ['user.contact.phone', 'user.no_such_category'] });
+    const unknown = event({ data_categories: ['user.contact.phone_number', 'user.no_such_category'] });
     const mixed = await app.request('POST', '/privacy/events', [unknown, event()]);
     expect(mixed.body.results.map((x: any) => x.outcome)).toEqual(['refused', 'recorded']);
     expect(mixed.body.results[0].reason).toMatch(/^data_categories\[1\]: unknown data category/);

@@ -16,7 +16,7 @@ const event = (over: Record<string, unknown> = {}) => ({
   user_id: USER,
   timestamp: new Date(Date.now() - 60_000).toISOString(),
   service_name: 'support-desk',
-  data_categories: ['user.contact.phone'],
+  data_categories: ['user.contact.phone_number'],
   processing_purposes: ['essential.service'],
   legal_basis: 'contract',
   event_data: { note: SECRET },

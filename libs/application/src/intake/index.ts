@@ -7,6 +7,7 @@ import type { CommandContext } from '../commands/command-context';
 import { IDEMPOTENCY_CLAIM, newIdempotencyScope } from '../commands/idempotency';
 import type { ConsentUseCases } from '../consent';
 import type { AppDeps } from '../core/app-deps';
+import { intakeEventId } from './event-id';
 import { retentionReported } from './retention';
 
 export { parsePrivacyEvent, PRIVACY_EVENT_SCHEMA, type ParsedPrivacyEvent } from './validate';
@@ -25,7 +26,7 @@ export interface IntakeResult {
 }
 
 /** The claim of the facts a privacy event records through handleCommand: the same on every delivery (not personal: a hash of the producer's id). */
-const claimOf = (e: intake.PrivacyEvent) => `privacy-event:${intake.intakeEventId(e.event_id)}`;
+const claimOf = (e: intake.PrivacyEvent) => `privacy-event:${intakeEventId(e.event_id)}`;
 
 /**
  * Privacy event intake (issue 16): one use case for POST /privacy/events and the intake topic.
@@ -50,7 +51,7 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
           data: fact.data,
           metadata: {
             ...(ctx.extra ?? {}),
-            event_id: intake.intakeEventId(e.event_id),
+            event_id: intakeEventId(e.event_id),
             occurred_at: fact.data.occurred_at,
             recorded_at: new Date().toISOString(),
             actor: ctx.actor,
@@ -96,7 +97,7 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
     const base = { event_id: e.event_id, event_type: e.event_type };
     try {
       if (intake.routeOf(e.event_type) === 'breach') {
-        const breachId = intake.intakeEventId(e.event_id);
+        const breachId = intakeEventId(e.event_id);
         if ((await deps.store.readStream(breachStreamId(breachId))).revision !== null) return { ...base, outcome: 'duplicate', ledger: { breach_id: breachId } };
         const d = e.event_data as Record<string, any>;
         const r = await uses.breach.detect(

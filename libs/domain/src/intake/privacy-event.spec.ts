@@ -1,5 +1,5 @@
 import { DomainError } from '../shared';
-import { intakeEventId, processingLogged, resolvedScope, routeOf, type PrivacyEvent } from './privacy-event';
+import { processingLogged, resolvedScope, routeOf, type PrivacyEvent } from './privacy-event';
 
 const subject = 'sub_' + 'A'.repeat(32);
 const now = new Date('2026-06-01T12:00:00Z');
@@ -9,7 +9,7 @@ const event = (over: Partial<PrivacyEvent> = {}): PrivacyEvent => ({
   user_id: 'user-42',
   timestamp: '2026-06-01T11:00:00+02:00',
   service_name: 'support-desk',
-  data_categories: ['user.contact.phone'],
+  data_categories: ['user.contact.phone_number'],
   processing_purposes: ['essential.service'],
   legal_basis: 'contract',
   event_data: { ticket: 'T-1' },
@@ -32,13 +32,6 @@ describe('privacy events', () => {
     expect(['data_accessed', 'data_modified', 'data_deleted', 'data_exported', 'retention_expired'].map((t) => routeOf(t as PrivacyEvent['event_type']))).toEqual(Array(5).fill('processing'));
   });
 
-  it('store a fact under a UUID derived from the producer id: the same on every delivery, another for another id', () => {
-    const id = intakeEventId('evt-1');
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(intakeEventId('evt-1')).toBe(id);
-    expect(intakeEventId('evt-2')).not.toBe(id);
-  });
-
   it('log who processed what, when and for what, under the pseudonymous key, the time in UTC and event_data as details', () => {
     expect(processingLogged(subject, event(), now)).toEqual({
       type: 'intake.processing_logged',
@@ -47,7 +40,7 @@ describe('privacy events', () => {
         subject_key: subject,
         action: 'accessed',
         service_name: 'support-desk',
-        categories: ['user.contact.phone'],
+        categories: ['user.contact.phone_number'],
         purposes: ['essential.service'],
         legal_basis: 'contract',
         occurred_at: '2026-06-01T09:00:00.000Z',
@@ -64,7 +57,7 @@ describe('privacy events', () => {
   });
 
   it('refuse an unknown category naming its index, a time in the future, a clear subject id and a non-processing type', () => {
-    expect(refusal(() => processingLogged(subject, event({ data_categories: ['user.contact.phone', 'no.such.thing'] }), now)).message).toMatch(/^data_categories\[1\]: unknown data category/);
+    expect(refusal(() => processingLogged(subject, event({ data_categories: ['user.contact.phone_number', 'no.such.thing'] }), now)).message).toMatch(/^data_categories\[1\]: unknown data category/);
     expect(refusal(() => processingLogged(subject, event({ timestamp: '2026-06-01T13:00:00Z' }), now)).message).toBe('timestamp is in the future');
     expect(refusal(() => processingLogged('user-42', event(), now)).message).toMatch(/pseudonymous/);
     expect(refusal(() => processingLogged(subject, event({ event_type: 'consent_given' }), now)).message).toMatch(/not a processing event/);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { invalid, type DomainEvent } from '../shared';
 import { declarePersonalFields } from '../shared/personal-fields';
 import { isSubjectKey } from '../shared/subject-key';
@@ -81,19 +80,6 @@ export const INTAKE_PERSONAL_FIELDS = declarePersonalFields<IntakeEvent['type']>
   'intake.processing_logged': ['details'],
 });
 
-/**
- * The id the log stores the fact of privacy event `eventId` under: a name-based UUID (RFC 9562 §5.8
- * layout over SHA-256) of the producer's id, the same on every delivery, so the log's unique event
- * id collapses a repeat whichever path (HTTP, topic) brings it.
- */
-export function intakeEventId(eventId: string): string {
-  const h = createHash('sha256').update(`privacy-event:${eventId}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x80;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
-
 /** Taxonomy keys of the event's categories and purposes (coarse values map without widening: taxonomy.ts). */
 export function resolvedScope(e: Pick<PrivacyEvent, 'data_categories' | 'processing_purposes'>): { categories: string[]; purposes: string[] } {
   const each = <T>(list: readonly string[], field: string, f: (v: string) => T): T[] =>
@@ -110,7 +96,7 @@ export function resolvedScope(e: Pick<PrivacyEvent, 'data_categories' | 'process
   };
 }
 
-/** The processing-log fact of a data_* or retention_expired event (pure; the caller appends it under `intakeEventId`). */
+/** The processing-log fact of a data_* or retention_expired event (pure; the caller appends it under an id derived from the producer's `event_id`). */
 export function processingLogged(subjectKey: string, e: PrivacyEvent, now: Date): IntakeEvent {
   if (!isSubjectKey(subjectKey)) throw invalid('a processing log entry must carry a pseudonymous subject key');
   const action = (PROCESSING_ACTIONS as Record<string, ProcessingAction | undefined>)[e.event_type];

@@ -48,12 +48,12 @@ describe('access report (Art. 15)', () => {
 
   it('lists the processing log (who processed what, when, for what) with its categories, inside the CCPA window only', () => {
     const processing = [
-      { service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone'], purposes: ['essential.service'], legal_basis: 'contract', at: '2026-05-20T10:00:00.000Z', details: { ticket: 'T-1' } },
+      { service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone_number'], purposes: ['essential.service'], legal_basis: 'contract', at: '2026-05-20T10:00:00.000Z', details: { ticket: 'T-1' } },
       { service_name: 'exporter', action: 'exported', categories: ['user.contact.email'], purposes: ['marketing'], legal_basis: 'consent', at: '2024-03-01T00:00:00.000Z', details: null },
     ];
     const r = buildAccessReport({ ...input, processing });
     expect(r.processing_log).toEqual(processing);
-    expect(r.categories).toContain('user.contact.phone');
+    expect(r.categories).toContain('user.contact.phone_number');
     expect(reportSections(r)).toContain('processing_log');
     const ccpa = buildAccessReport({ ...input, jurisdiction: 'CCPA', processing });
     expect(ccpa.processing_log.map((p) => p.service_name)).toEqual(['support-desk']);
