@@ -13,7 +13,7 @@
  * Before measuring, the two answers are checked equal. Prints a markdown table (docs/benchmarks.md).
  */
 import { cpus, loadavg, totalmem } from 'node:os';
-import { waitForCheckpoint } from '@pl/application';
+import { readCheckpoint, waitForCheckpoint } from '@pl/application';
 import { CATALOG_PROJECTION, catalogFromHistory, catalogFromLog } from '@pl/projections/catalog';
 import { startTestApp } from '../test/support/app';
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       const fromLog: number[] = [];
       const fromHistory: number[] = [];
       for (let i = 0; i < CALLS; i++) {
-        for (const [out, run] of [[fromLog, () => catalogFromLog(t.infra.store, new Date(asOf))], [fromHistory, () => catalogFromHistory(db, new Date(asOf))]] as const) {
+        for (const [out, run] of [[fromLog, () => catalogFromLog(t.infra.store, new Date(asOf))], [fromHistory, async () => catalogFromHistory(db, t.infra.store, (await readCheckpoint(db, CATALOG_PROJECTION))!.position, new Date(asOf))]] as const) {
           const s = process.hrtime.bigint();
           await run();
           out.push(Number(process.hrtime.bigint() - s) / 1e6);

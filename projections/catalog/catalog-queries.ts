@@ -92,7 +92,7 @@ async function logReceipts(store: EventStore, systemIds: readonly string[], from
  * The catalog query port over the catalog (rm_catalog) and data-map (rm_data_map) read models where
  * their projections run in this deployment (a checkpoint exists), else folded from the log; answers
  * as of a date are folded with the catalog deciders' own `evolve` from the catalog's events (kept in
- * rm_catalog.history, or read from the log where the projection does not run).
+ * rm_catalog.history up to the projection's checkpoint, and the log's after it), exact whatever the lag.
  */
 export class CatalogReadModels implements CatalogQueries {
   private readonly live = new Set<string>();
@@ -112,9 +112,10 @@ export class CatalogReadModels implements CatalogQueries {
     return true;
   }
 
-  /** From the read model's history where the catalog projection runs (no pass over the log), else from the log. */
+  /** From the read model's history up to its checkpoint and the log after it where the catalog projection runs, else from the log. */
   async catalogAt(at: Date): Promise<CatalogAt> {
-    return (await this.runs(CATALOG_PROJECTION)) ? catalogFromHistory(this.db, at) : catalogFromLog(this.store, at);
+    const cp = await readCheckpoint(this.db, CATALOG_PROJECTION).catch(() => null);
+    return cp ? catalogFromHistory(this.db, this.store, cp.position, at) : catalogFromLog(this.store, at);
   }
 
   async activities(asOf?: Date): Promise<ActivityView[]> {

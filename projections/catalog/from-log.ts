@@ -68,8 +68,13 @@ class CatalogFold {
  */
 export async function catalogFromLog(store: EventStore, at: Date): Promise<CatalogAt> {
   const fold = new CatalogFold();
+  await foldLogAfter(store, LOG_START, at, fold);
+  return fold.result(at);
+}
+
+/** Adds the catalog events of the log after `after` that occurred at or before `at` (type-filtered read). */
+async function foldLogAfter(store: EventStore, after: LogPosition, at: Date, fold: CatalogFold): Promise<void> {
   const kept = asOf(at);
-  let after: LogPosition = LOG_START;
   for (;;) {
     const batch = await store.readAll(after, { typePrefixes: CATALOG_EVENT_PREFIXES, maxCount: 2000 });
     if (!batch.length) break;
@@ -77,20 +82,23 @@ export async function catalogFromLog(store: EventStore, at: Date): Promise<Catal
     for (const e of batch) if (kept(e)) fold.add(e);
     if (batch.length < 2000) break;
   }
-  return fold.result(at);
 }
 
 /**
- * The same fold over the catalog read model's history (the catalog's own events, indexed by time):
- * the same answer as `catalogFromLog` once the projection has passed them, whatever the log's size.
+ * The same fold over the catalog read model's history (the catalog's own events, indexed by time) up
+ * to the projection's checkpoint, then over the log's catalog events after it: the answer of
+ * `catalogFromLog`, exact whatever the projection's lag, without passing over the rest of the log.
+ * History rows and the checkpoint move in one transaction, so the rows at or before the checkpoint
+ * read here are exactly the events before the tail.
  */
-export async function catalogFromHistory(db: SqlExecutor, at: Date): Promise<CatalogAt> {
+export async function catalogFromHistory(db: SqlExecutor, store: EventStore, checkpoint: LogPosition, at: Date): Promise<CatalogAt> {
   const fold = new CatalogFold();
   const r = await db.query<{ stream_id: string; type: string; data: string }>(
-    'SELECT stream_id, type, data FROM rm_catalog.history WHERE occurred_at <= $1 ORDER BY tx, pos',
-    [at.toISOString()],
+    'SELECT stream_id, type, data FROM rm_catalog.history WHERE occurred_at <= $1 AND (tx, pos) <= ($2::numeric, $3::bigint) ORDER BY tx, pos',
+    [at.toISOString(), checkpoint.tx.toString(), checkpoint.pos.toString()],
   );
   for (const row of r.rows) fold.add({ streamId: row.stream_id, type: row.type, data: JSON.parse(row.data) });
+  await foldLogAfter(store, checkpoint, at, fold);
   return fold.result(at);
 }
 
