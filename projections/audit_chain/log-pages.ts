@@ -2,11 +2,11 @@ import { CONTENT_TAG, chainFields, type ChainFields } from '@pl/audit';
 import { LOG_START, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 
-/** The whole log in global order, page by page (the same for every backend). */
-export async function* logEvents(store: EventStore, pageSize = 5000, after: LogPosition = LOG_START): AsyncGenerator<RecordedEvent> {
+/** The whole log in global order, page by page (the same for every backend); with `typePrefixes` only those types, filtered by the store. */
+export async function* logEvents(store: EventStore, pageSize = 5000, after: LogPosition = LOG_START, typePrefixes?: readonly string[]): AsyncGenerator<RecordedEvent> {
   let position = after;
   for (;;) {
-    const page = await store.readAll(position, { maxCount: pageSize });
+    const page = await store.readAll(position, { maxCount: pageSize, typePrefixes });
     if (!page.length) return;
     for (const e of page) yield e;
     position = page[page.length - 1].position;

@@ -15,8 +15,10 @@ export async function subjectRequestStreams(store: EventStore, subjectKey: strin
     );
     return new Set(r.rows.filter((row) => row.stream_id.startsWith('dsr-')).map((row) => row.stream_id));
   }
+  // request streams hold the rights context's events only: the store filters them (on EventStoreDB
+  // the server does), so the other events of the log are not sent to look a subject's requests up
   const streams = new Set<string>();
-  for await (const e of logEvents(store)) {
+  for await (const e of logEvents(store, 5000, undefined, ['rights.'])) {
     if (e.streamId.startsWith('dsr-') && mentionsSubject(subjectKey, e.raw?.data ?? JSON.stringify(e.data ?? null))) streams.add(e.streamId);
   }
   return streams;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { comparePositions, LOG_START, type EventMetadata, type LogPosition } from '@pl/domain';
 import { KurrentDbStandIn } from '../../../../test/support/kurrentdb-stand-in';
-import { AppendTooLargeError, EventStoreUnavailableError, StreamDeletedError, type NewEvent } from '../port';
+import { AppendTooLargeError, EventStoreUnavailableError, StreamDeletedError, type EventStore, type NewEvent } from '../port';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { CAUSATION_KEY, CORRELATION_KEY } from './mapping';
 
@@ -137,6 +137,19 @@ describe('EventStoreDB adapter against a stand-in KurrentDB gRPC server', () => 
     expect(types).toEqual(['wanted.x', 'wanted.late']);
     expect(checkpoints.at(-2)).toEqual(head);
     expect(checkpoints.every((cp, i) => i === 0 || comparePositions(checkpoints[i - 1], cp) < 0)).toBe(true);
+  });
+
+  it('gives lag what it is told from on a log without counts: no countAfter, the first service event after a checkpoint, past system events (defect 1)', async () => {
+    const first = await store.append('s-lag', [ev('l.a', {}, { recorded_at: '2026-12-02T19:00:00.000Z' })], 'no_stream');
+    server.write('$stats-127.0.0.1:2113', '$statsCollected', '{}');
+    await store.append('s-lag', [ev('l.b', {}, { recorded_at: '2026-12-02T19:05:00.000Z' })], 0n);
+    server.write('$stats-127.0.0.1:2113', '$statsCollected', '{}');
+    expect((store as EventStore).countAfter).toBeUndefined(); // byte offsets: apps/common/projection-lag.ts reads caught up / since instead
+    const [next] = await store.readAll(first.position, { maxCount: 1 });
+    expect(next).toMatchObject({ type: 'l.b', metadata: { recorded_at: '2026-12-02T19:05:00.000Z' } });
+    const head = await store.headPosition();
+    expect(head).toEqual(next.position);
+    expect(await store.readAll(head, { maxCount: 1 })).toEqual([]);
   });
 
   it('stores $correlationId and $causationId for the server projections, and gives back the stored bytes as raw (defect 6)', async () => {
