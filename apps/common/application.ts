@@ -11,7 +11,7 @@ import { auditSignerFor } from '@pl/audit';
 import { auditHeadPolicy } from './audit-policy';
 import type { AppConfig } from './config';
 import { expiryPolicyFromEnv, tcfPurposeMapFromEnv } from './consent-settings';
-import { declareCustomKeysFromEnv } from './taxonomy-settings';
+import { declareCustomKeys } from './taxonomy-settings';
 
 /** Signed checkpoints of the audit chain every this many events (plus on demand: POST /audit/checkpoints, exports, `cli audit sign`). */
 export const AUDIT_CHECKPOINT_EVERY = 10_000;
@@ -22,7 +22,7 @@ export const AUDIT_CHECKPOINT_EVERY = 10_000;
  * and the worker jobs all call these: none of them holds a rule of its own. Add your context here.
  */
 export function createApplication(deps: AppDeps, config: AppConfig) {
-  declareCustomKeysFromEnv();
+  declareCustomKeys(config.taxonomyCustomKeysFile);
   const consent = createConsentUseCases(deps, {
     expiryPolicy: expiryPolicyFromEnv(),
     tcfPurposeMap: tcfPurposeMapFromEnv(),

@@ -63,6 +63,8 @@ export interface AppConfig {
   readonly idempotencyLeaseSeconds: number;
   /** The earlier Node consent manager's topics (issue 16): opt-in; their messages carry user ids in clear. */
   readonly legacyKafka: LegacyKafkaConfig;
+  /** YAML file declaring the organisation's custom.* taxonomy keys (TAXONOMY_CUSTOM_KEYS_FILE); null: none. */
+  readonly taxonomyCustomKeysFile: string | null;
 }
 
 export interface LegacyKafkaConfig {
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idempotencyKeyTtlHours: positiveInt(env, 'IDEMPOTENCY_KEY_TTL_HOURS', 24),
     idempotencyLeaseSeconds: positiveInt(env, 'IDEMPOTENCY_LEASE_SECONDS', 60),
     legacyKafka: legacyKafkaFrom(env),
+    taxonomyCustomKeysFile: nonEmpty(env.TAXONOMY_CUSTOM_KEYS_FILE) ?? null,
   };
 }
 

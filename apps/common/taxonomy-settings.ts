@@ -7,10 +7,13 @@ import { catalog, DomainError } from '@pl/domain';
  * each with its parent taxonomy key or its special-category flags (catalog/custom-key-declarations.ts).
  * Installed once at start-up, before anything resolves a key; an invalid file stops the start with
  * the reason. Unset: no custom data category is accepted.
+ * (The taxonomy is process-wide: one declaration file per process.)
  */
-export function declareCustomKeysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const file = env.TAXONOMY_CUSTOM_KEYS_FILE?.trim();
-  if (!file) return 0;
+export function declareCustomKeys(file: string | null): number {
+  if (!file) {
+    catalog.installCustomKeys({ data_categories: [], purposes: [] });
+    return 0;
+  }
   let input: unknown;
   try {
     input = parse(readFileSync(file, 'utf8'));
