@@ -43,10 +43,16 @@ const SAFETY_POLL_MS = 30_000;
 
 /** Wakes the subscribers of every SqlEventStore on one database object (a process may build several). */
 const appendedSignals = new WeakMap<SqlDatabase, EventEmitter>();
+/** The newest position announced on a database object (appended here or NOTIFYed), for subscriptions started after it. */
+const newestAnnounced = new WeakMap<SqlDatabase, LogPosition>();
 function appendedSignalOf(db: SqlDatabase): EventEmitter {
   let e = appendedSignals.get(db);
   if (!e) {
     e = new EventEmitter().setMaxListeners(0);
+    e.on('appended', (at?: LogPosition) => {
+      const newest = newestAnnounced.get(db);
+      if (at && (!newest || comparePositions(at, newest) > 0)) newestAnnounced.set(db, at);
+    });
     appendedSignals.set(db, e);
   }
   return e;
@@ -268,8 +274,11 @@ export class SqlEventStore implements EventStore {
     // An announced append not read yet: its commit may not be readable at once (an older transaction
     // elsewhere on the server is still open), so re-poll from 10 ms, doubling up to the old 50 ms
     // poll, until the subscription has read past it; then sleep until the next append.
-    let pending: LogPosition | null = null;
-    let backoffMs = Number.POSITIVE_INFINITY;
+    // A subscription started after an announced append (a worker restarted in the same process, a
+    // projection started late) polls eagerly until it has read past it too, instead of sleeping until
+    // the safety poll when that commit is not readable yet at its first read.
+    let pending: LogPosition | null = newestAnnounced.get(this.db) ?? null;
+    let backoffMs = pending ? EAGER_POLL_MS : Number.POSITIVE_INFINITY;
     const onAppended = (at?: LogPosition) => {
       if (at && (!pending || comparePositions(at, pending) > 0)) pending = at;
       backoffMs = EAGER_POLL_MS;

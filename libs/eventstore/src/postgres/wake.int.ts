@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/databases';
 import { newEvent } from '../contract/event-store-contract';
 import type { SqlDatabase } from '../sql/database';
@@ -57,6 +58,45 @@ describe.each(SQL_BACKENDS)('SqlEventStore on %s: idle subscriptions sleep, appe
       await sub.stop();
       await reader.close();
       await writer.close();
+    }
+  }, 60_000);
+});
+
+describe('SqlEventStore on postgres: a subscription started after an append that the horizon still hides', () => {
+  let f: FreshDatabase;
+  beforeAll(async () => {
+    f = await SQL_BACKENDS.find(([name]) => name === 'postgres')![1]();
+  });
+  afterAll(async () => f?.drop());
+
+  it('polls until it has read past the announced append instead of sleeping until the safety poll', async () => {
+    const store = new SqlEventStore(f.db);
+    await store.init();
+    // a transaction open elsewhere on the server holds the visibility horizon (invariant 4)
+    const holder = new Client({ connectionString: f.url!, application_name: 'horizon-holder' });
+    await holder.connect();
+    const received: string[] = [];
+    let sub: { stop(): Promise<void> } | null = null;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      const start = await store.headPosition();
+      const id = `late-${randomUUID()}`;
+      await store.append(id, [newEvent('wake.tested', {})], 'no_stream');
+      // the append is announced, but not readable yet: a subscription starts now (a worker restarted in this process)
+      sub = store.subscribe(start, async (events) => void received.push(...events.map((e) => e.streamId)));
+      await sleep(300);
+      expect(received).toEqual([]);
+      const released = Date.now();
+      await holder.query('COMMIT');
+      while (!received.includes(id) && Date.now() - released < 10_000) await sleep(5);
+      expect(received).toContain(id);
+      // without the announced position it would sleep until the 30 s safety poll
+      expect(Date.now() - released).toBeLessThan(2_000);
+    } finally {
+      await sub?.stop();
+      await holder.end();
+      await store.close();
     }
   }, 60_000);
 });
