@@ -11,6 +11,8 @@ import { SQL_BACKENDS, type FreshDatabase } from '../../../../test/support/datab
 import { loadConfig } from '../../../common/config';
 import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
 import { startWorker, type RunningWorker } from '../worker';
+import pino from 'pino';
+import { legacyKafkaServices } from './legacy-kafka';
 
 jest.setTimeout(120_000);
 
@@ -169,5 +171,16 @@ describe.each(SQL_BACKENDS)('legacy consent topics without a broker on %s', (nam
       await dispatcher.stop();
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('says at start, once and without any id, that the legacy interfaces carry user ids in clear', () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const services = legacyKafkaServices(infra, logger);
+    expect(services.map((s) => s.name)).toEqual(['legacy_kafka_relay']);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    expect(line).toMatchObject({ level: 40, publish: true, consume: false, topics: ['consent.given', 'consent.withdrawn', 'consent.expired', 'consent.updated'] });
+    expect(line.msg).toMatch(/carry user ids in clear/);
   });
 });
