@@ -38,12 +38,14 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
-    const encoded: StreamAppend[] = [];
-    for (const a of appends) {
-      const domain: DomainEvent[] = a.events.map((e) => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion }));
-      const data = await this.codec.encode(a.streamId, domain, a.events.map((e) => e.metadata.event_id), { streamSubject: () => this.subjectOfStream(a.streamId) });
-      encoded.push({ streamId: a.streamId, events: a.events.map((e, i) => ({ ...e, data: data[i].data })) });
-    }
+    // the subjects' data keys are fetched (or created) side by side, not one round trip after another
+    const encoded = await Promise.all(
+      appends.map(async (a): Promise<StreamAppend> => {
+        const domain: DomainEvent[] = a.events.map((e) => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion }));
+        const data = await this.codec.encode(a.streamId, domain, a.events.map((e) => e.metadata.event_id), { streamSubject: () => this.subjectOfStream(a.streamId) });
+        return { streamId: a.streamId, events: a.events.map((e, i) => ({ ...e, data: data[i].data })) };
+      }),
+    );
     return this.inner.appendMany(encoded);
   }
 
