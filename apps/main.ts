@@ -4,6 +4,7 @@ import { createLogger } from './common/logger';
 import { logKeyStoreNotices } from './common/key-store-notices';
 import { announce, serveApi } from './api/src/serve';
 import { startWorker } from './worker/src/worker';
+import { collectStartupGarbage } from './common/startup-garbage';
 
 /** `npm start`: API and worker in one process; with nothing configured, the embedded PGlite default under DATA_DIR. */
 async function main(): Promise<void> {
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const api = await serveApi(infra, logger, worker);
   logger.info({ event_store: infra.store.backend, read_models: infra.db.kind, data_dir: infra.db.kind === 'pglite' ? config.dataDir : undefined }, 'privacy-ledger started');
   announce(logger, api);
+  setImmediate(collectStartupGarbage);
   const shutdown = async (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
     try {

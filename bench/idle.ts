@@ -6,8 +6,11 @@
  *   npm run -s build && bash bench/run.sh bench/idle.ts [--setups embedded,embedded-restart,postgres] [--warmup 20] [--seconds 60]
  *       [--roots .,/path/to/other/checkout] [--rounds 1] [--db-prefix bench_idle]
  *
+ * Each process is started as its npm script says (`start`, `start:api`, `start:worker` in the
+ * checkout's package.json): the same environment settings and Node options, then the entry point.
+ *
  * Setups (--setups, default all three):
- * - embedded: `node dist/apps/main.js` (API + worker in one process, PGlite) with no configuration
+ * - embedded: `npm start` = `node dist/apps/main.js` (API + worker in one process, PGlite) with no configuration
  *   but a fresh DATA_DIR and a free port: the first start, which creates the database;
  * - embedded-restart: the same on a DATA_DIR a first start created (started, stopped, started
  *   again): every later start;
@@ -69,15 +72,35 @@ function memory(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
+interface Command {
+  readonly env: Record<string, string>;
+  readonly nodeArgs: readonly string[];
+  readonly entry: string;
+}
+
+/** What an npm script runs, `[NAME=value ...] node [options] <entry>`, read from the checkout's package.json (without its `pre` script). */
+function npmScript(root: string, script: string): Command {
+  const line = String(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.[script] ?? '');
+  const words = line.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
+    const w = words.shift()!;
+    env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+  }
+  if (words.shift() !== 'node' || words.length === 0) throw new Error(`npm run ${script} in ${root} is not "[NAME=value ...] node [options] <entry>": ${line}`);
+  const entry = words.pop()!;
+  return { env, nodeArgs: words, entry };
+}
+
 interface Started {
   readonly name: string;
   readonly child: ChildProcess;
   logLines: number;
 }
 
-/** Spawns a compiled entry point and resolves once its start-up log line is out. */
-function start(name: string, root: string, entry: string, env: NodeJS.ProcessEnv, readyLine: string): Promise<Started> {
-  const child = spawn(process.execPath, [join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns an npm script's command and resolves once its start-up log line is out. */
+function start(name: string, root: string, command: Command, env: NodeJS.ProcessEnv, readyLine: string): Promise<Started> {
+  const child = spawn(process.execPath, [...command.nodeArgs, join(root, command.entry)], { cwd: root, env: { ...env, ...command.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const started: Started = { name, child, logLines: 0 };
   let output = '';
   return new Promise((resolveStart, reject) => {
@@ -188,7 +211,7 @@ async function measure(procs: Started[], pgBackends: (() => Promise<number[]>) |
 async function embedded(root: string, restart: boolean): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idle-bench-'));
   const env = baseEnv({ DATA_DIR: dataDir, PORT: '0' });
-  const entry = 'dist/apps/main.js';
+  const entry = npmScript(root, 'start');
   const ready = 'privacy-ledger started';
   const name = 'npm start (API + worker, PGlite)';
   let svc: Started | null = null;
@@ -214,8 +237,8 @@ async function postgres(root: string): Promise<Row[]> {
   const procs: Started[] = [];
   try {
     // the worker first: it creates the schemas (as in a deployment where it runs the migrations)
-    procs.push(await start('worker (PostgreSQL)', root, 'dist/apps/worker/main.js', env, 'worker started'));
-    procs.push(await start('API (PostgreSQL)', root, 'dist/apps/api/main.js', env, 'privacy-ledger API listening'));
+    procs.push(await start('worker (PostgreSQL)', root, npmScript(root, 'start:worker'), env, 'worker started'));
+    procs.push(await start('API (PostgreSQL)', root, npmScript(root, 'start:api'), env, 'privacy-ledger API listening'));
     await sleep(WARMUP_S * 1000);
     const backends = async () =>
       (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [fresh.name])).rows.map((r) => r.pid);
@@ -241,7 +264,7 @@ const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) :
 
 async function main(): Promise<void> {
   for (const root of ROOTS) {
-    for (const entry of ['dist/apps/main.js', 'dist/apps/api/main.js', 'dist/apps/worker/main.js']) {
+    for (const { entry } of ['start', 'start:api', 'start:worker'].map((script) => npmScript(root, script))) {
       if (!existsSync(join(root, entry))) throw new Error(`${join(root, entry)} is missing: run npm run -s build in ${root}`);
     }
   }
@@ -254,6 +277,12 @@ async function main(): Promise<void> {
   };
   console.log(`host ${hostname()}, ${cpus().length} CPUs (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
   console.log(`warm-up ${WARMUP_S} s, window ${SECONDS} s, CLK_TCK ${CLK_TCK}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const root of ROOTS) {
+    for (const script of ['start', 'start:api', 'start:worker']) {
+      const c = npmScript(root, script);
+      console.log(`[${commitOf(root)}] npm run ${script}: ${[...Object.entries(c.env).map(([k, v]) => `${k}=${v}`), 'node', ...c.nodeArgs, c.entry].join(' ')}`);
+    }
+  }
   const rows: Array<Row & { round: number; load: string }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const setup of SETUPS) {

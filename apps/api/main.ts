@@ -3,6 +3,7 @@ import { createInfrastructure } from '../common/infrastructure';
 import { createLogger } from '../common/logger';
 import { logKeyStoreNotices } from '../common/key-store-notices';
 import { announce, serveApi } from './src/serve';
+import { collectStartupGarbage } from '../common/startup-garbage';
 
 /** The API alone (production: stateless instances behind a load balancer; run the worker separately). */
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   await logKeyStoreNotices(infra, logger);
   const api = await serveApi(infra, logger, null);
   announce(logger, api);
+  setImmediate(collectStartupGarbage);
   const shutdown = async (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
     try {

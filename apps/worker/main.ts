@@ -3,6 +3,7 @@ import { createInfrastructure } from '../common/infrastructure';
 import { createLogger } from '../common/logger';
 import { logKeyStoreNotices } from '../common/key-store-notices';
 import { startWorker } from './src/worker';
+import { collectStartupGarbage } from '../common/startup-garbage';
 
 /** The worker alone (production: one or more worker processes, no HTTP). */
 async function main(): Promise<void> {
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   await logKeyStoreNotices(infra, logger);
   const worker = await startWorker(infra, { logger });
   logger.info({ projections: worker.projections().map((p) => p.name) }, 'worker started');
+  setImmediate(collectStartupGarbage);
   const shutdown = async (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
     try {

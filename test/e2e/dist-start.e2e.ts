@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
@@ -96,6 +96,24 @@ describe('node dist/apps/main.js on the embedded default', () => {
     } finally {
       expect(await s.stop()).toBe(0);
     }
+  });
+
+  it('an idle embedded service has not loaded what only other setups or later requests use (issue 14, idle memory)', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'pl-start-modules-'));
+    const list = join(fresh, 'loaded-modules.json');
+    const hook = join(fresh, 'loaded-modules.cjs');
+    writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));`);
+    const s = await start({ DATA_DIR: join(fresh, 'data'), NODE_OPTIONS: `--require ${hook}` });
+    try {
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const packages = new Set((JSON.parse(readFileSync(list, 'utf8')) as string[]).map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]));
+    rmSync(fresh, { recursive: true, force: true });
+    expect(packages.has('@electric-sql/pglite')).toBe(true);
+    // Kafka, PostgreSQL and EventStoreDB clients: other setups; holidays, consent strings, YAML manifests: loaded by the request that needs them
+    for (const unused of ['kafkajs', 'pg', '@eventstore/db-client', 'date-holidays', '@iabgpp/cmpapi', '@iabtechlabtcf/core', 'yaml']) expect([unused, packages.has(unused)]).toEqual([unused, false]);
   });
 
   it('bootstraps ADMIN_API_KEY as an admin key (and prints nothing)', async () => {

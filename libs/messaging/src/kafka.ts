@@ -1,4 +1,10 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Kafka, KafkaConfig, LogEntry, logLevel } from 'kafkajs';
+
+/**
+ * kafkajs is loaded on first use: the embedded default (no KAFKA_BROKERS) never creates a client, and
+ * loading it costs an idle process ~1.5 MiB of heap (docs/benchmarks.md, issue 14: idle memory).
+ */
+const kafkajs = (): typeof import('kafkajs') => require('kafkajs');
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];
@@ -12,9 +18,9 @@ export interface KafkaClientOptions {
   readonly retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
 }
 
-const LEVEL_NAMES: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
-
 export function createKafka(options: KafkaClientOptions): Kafka {
+  const { Kafka, logLevel } = kafkajs();
+  const levelNames: Record<number, string> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
   const sink = options.log;
   const config: KafkaConfig = {
     clientId: options.clientId,
@@ -27,7 +33,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       if (!sink) return;
       const { message, ...rest } = entry.log;
       if (/Limiting retries for the idempotent producer|switched default partitioner/.test(message)) return;
-      sink({ ...rest, level: LEVEL_NAMES[entry.level] ?? 'info', message: `kafkajs ${entry.namespace}: ${message}` });
+      sink({ ...rest, level: levelNames[entry.level] ?? 'info', message: `kafkajs ${entry.namespace}: ${message}` });
     },
   };
   return new Kafka(config);

@@ -1,4 +1,3 @@
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { invalid, unsafeTextPath, UNSAFE_TEXT_MESSAGES } from '../shared';
 import { evaluateManifest, type Finding, type Manifest, type ManifestPath } from './manifest';
 
@@ -10,6 +9,8 @@ export interface ParsedManifest {
 
 /** Parses a YAML manifest; a syntax error is a DomainError invalid naming the line. */
 export function parseManifestYaml(source: string): ParsedManifest {
+  // loaded on first use (not by every process importing the domain: issue 14, idle memory)
+  const { LineCounter, parseDocument, isNode } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {

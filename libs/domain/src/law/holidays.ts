@@ -1,4 +1,14 @@
-import Holidays from 'date-holidays';
+import type HolidaysClass from 'date-holidays';
+
+/**
+ * date-holidays (with moment-timezone and astronomia: ~2.4 MB of source, ~5 MiB of heap) is loaded
+ * when a calendar is first needed, not by every process that imports the domain: an idle service
+ * with no open request never computes a deadline (docs/benchmarks.md, issue 14: idle memory).
+ */
+function holidays(country?: string, region?: string): HolidaysClass {
+  const Holidays: typeof HolidaysClass = require('date-holidays');
+  return country === undefined ? new Holidays() : region === undefined ? new Holidays(country) : new Holidays(country, region);
+}
 
 /**
  * Working-day calendars for statutory deadlines. Public holidays are computed for any year by the
@@ -83,14 +93,14 @@ const NAMED: Readonly<Record<string, HolidayCalendar>> = Object.freeze({
 const ID = /^([a-z]{2})(?:-([a-z0-9]{1,8}))?$/;
 const countries = (() => {
   let known: Record<string, string> | null = null;
-  return () => (known ??= new Holidays().getCountries() as Record<string, string>);
+  return () => (known ??= holidays().getCountries() as Record<string, string>);
 })();
 
 /** Does date-holidays know this country (and region)? */
 export function hasHolidayData(country: string, region?: string | null): boolean {
   if (!Object.prototype.hasOwnProperty.call(countries(), country)) return false;
   if (!region) return true;
-  const states = (new Holidays().getStates(country) as Record<string, string> | undefined) ?? {};
+  const states = (holidays().getStates(country) as Record<string, string> | undefined) ?? {};
   return Object.prototype.hasOwnProperty.call(states, region);
 }
 
@@ -109,7 +119,7 @@ export function findCalendar(id: string): HolidayCalendar | null {
   if (!hasHolidayData(country, region)) return null;
   let cal = generated.get(id);
   if (!cal) {
-    const hd = region ? new Holidays(country, region) : new Holidays(country);
+    const hd = region ? holidays(country, region) : holidays(country);
     cal = {
       id,
       name: `public holidays of ${region ? `${country}-${region}` : country}`,
@@ -130,17 +140,17 @@ export function calendarById(id: string): HolidayCalendar {
   return c;
 }
 
-const instances = new Map<string, Holidays>();
+const instances = new Map<string, HolidaysClass>();
 const years = new Map<string, Set<string>>();
 
-function instance(cal: HolidayCalendar): Holidays {
+function instance(cal: HolidayCalendar): HolidaysClass {
   let hd = instances.get(cal.id);
   if (!hd) {
     if (cal.rules) {
-      hd = new Holidays();
+      hd = holidays();
       for (const r of cal.rules) hd.setHoliday(r, { name: r, type: 'public' });
     } else {
-      hd = cal.region ? new Holidays(cal.country!, cal.region) : new Holidays(cal.country!);
+      hd = cal.region ? holidays(cal.country!, cal.region) : holidays(cal.country!);
     }
     instances.set(cal.id, hd);
   }

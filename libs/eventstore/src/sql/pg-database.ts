@@ -1,4 +1,4 @@
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { QueryOptions, SqlDatabase, SqlExecutor, SqlLock, SqlResult } from './database';
 import { lockKey } from './lock-key';
 
@@ -24,6 +24,8 @@ export class PgDatabase implements SqlDatabase {
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
 
   constructor(config: string | PoolConfig) {
+    // pg is loaded on first use: the embedded default (PGlite) never opens a pool (issue 14, idle memory)
+    const { Pool } = require('pg') as typeof import('pg');
     // Named in pg_stat_activity (what /health reports when a session holds the log's horizon back); a URL's own application_name wins.
     this.pool = new Pool(typeof config === 'string' ? { connectionString: config, max: 20, application_name: process.env.PGAPPNAME ?? 'privacy-ledger' } : config);
     // An idle client's network error must not crash the process; the next query reconnects.

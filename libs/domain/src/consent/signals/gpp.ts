@@ -1,4 +1,4 @@
-import { GppModel } from '@iabgpp/cmpapi';
+import type { GppModel } from '@iabgpp/cmpapi';
 import { invalid } from '../../shared';
 import { GPP_RULES, type OptOutKind } from '../../law/consent';
 import type { GppSummary } from '../events';
@@ -14,7 +14,9 @@ export function parseGppString(gpp: string): GppSummary {
   let model: GppModel;
   let decoded: Record<string, Record<string, unknown>>;
   try {
-    model = new GppModel(gpp);
+    // loaded on first use (not by every process importing the domain: issue 14, idle memory)
+    const { GppModel: Model } = require('@iabgpp/cmpapi') as typeof import('@iabgpp/cmpapi');
+    model = new Model(gpp);
     decoded = model.toObject() as Record<string, Record<string, unknown>>;
   } catch {
     throw invalid('consent_string is not a valid GPP string: it does not decode', { field: 'consent_string' });

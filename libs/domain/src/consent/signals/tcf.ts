@@ -1,4 +1,4 @@
-import { TCString, type TCModel } from '@iabtechlabtcf/core';
+import type { TCModel } from '@iabtechlabtcf/core';
 import { invalid } from '../../shared';
 import { DEFAULT_TCF_PURPOSE_MAP, TCF_RULES } from '../../law/consent';
 import type { TcfSummary } from '../events';
@@ -19,6 +19,8 @@ export function parseTcString(tcString: string, purposeMap: Readonly<Record<numb
   if (!/^C[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(tcString)) throw invalid('consent_string is not a TCF v2 TC string', { field: 'consent_string' });
   let m: TCModel;
   try {
+    // loaded on first use (not by every process importing the domain: issue 14, idle memory)
+    const { TCString } = require('@iabtechlabtcf/core') as typeof import('@iabtechlabtcf/core');
     m = TCString.decode(tcString);
   } catch {
     throw invalid('consent_string is not a valid TC string: it does not decode', { field: 'consent_string' });
