@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { catalog, DomainError } from '@pl/domain';
 
 /**
@@ -16,7 +15,8 @@ export function declareCustomKeys(file: string | null): number {
   }
   let input: unknown;
   try {
-    input = parse(readFileSync(file, 'utf8'));
+    // yaml is loaded only when a file is configured (issue 14, idle memory)
+    input = (require('yaml') as typeof import('yaml')).parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`TAXONOMY_CUSTOM_KEYS_FILE: cannot read ${file} as YAML (${(e as Error).message.split('\n')[0]})`);
   }

@@ -1,4 +1,4 @@
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { invalid } from '../shared/errors';
 import type { ActivityInput } from './activity';
 import type { FlowInput } from './flow';
@@ -77,6 +77,8 @@ export function importFides(files: readonly FidesFile[], opts: FidesImportOption
   const notes: ImportNote[] = [];
   const resources: Record<'system' | 'dataset' | 'organization', Array<Located<Obj>>> = { system: [], dataset: [], organization: [] };
   for (const f of files) {
+    // loaded on first use (not by every process importing the domain: issue 14, idle memory)
+    const { LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
     const lines = new LineCounter();
     const doc = parseDocument(f.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length) {
@@ -272,6 +274,7 @@ export function importFides(files: readonly FidesFile[], opts: FidesImportOption
 }
 
 function lineIn(r: { doc: Document; lines: LineCounter; path: Path }): number | undefined {
+  const { isNode } = require('yaml') as typeof import('yaml');
   for (let n = r.path.length; n >= 0; n--) {
     const node = n === 0 ? r.doc.contents : r.doc.getIn(r.path.slice(0, n), true);
     if (isNode(node) && node.range) return r.lines.linePos(node.range[0]).line;
