@@ -7,7 +7,7 @@ import { cleanEnv as withoutServiceVariables, freePort } from '../support/proces
 
 /**
  * The commands in README.md and docs/*.md are run, so the pages cannot drift from the code:
- * docs/walkthrough.md runs top to bottom in one bash session against the built service on the
+ * docs/walkthrough.md and docs/migration.md each run top to bottom in one bash session against the built service on the
  * embedded default (needs `npm run build` first: the test command builds before this tier), and
  * every shown output is matched against the real one (test/support/doc-blocks.ts says how).
  * Every other command block in the docs is marked `<!-- not run: reason -->`, and this test checks
@@ -18,7 +18,8 @@ jest.setTimeout(420_000);
 
 const root = join(__dirname, '../..');
 const pages = (): string[] => ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-const RUN_PAGES = new Set(['docs/walkthrough.md']);
+/** Pages run top to bottom, each in one bash session against the built service (they start it themselves). */
+const RUN_PAGES = new Set(['docs/walkthrough.md', 'docs/migration.md']);
 const THIS_TEST = 'test/e2e/docs.e2e.ts';
 
 const cleanEnv = (extra: Record<string, string>) => withoutServiceVariables(extra, ['DATA_DIR', 'PORT', 'K', 'B']);
@@ -79,17 +80,17 @@ describe('docs: every command is run by a test or says why not', () => {
   });
 });
 
-describe('docs/walkthrough.md, run as written on the embedded default', () => {
+describe.each([...RUN_PAGES])('%s, run as written on the embedded default', (page) => {
   let dataDir: string;
   beforeAll(() => {
     if (!existsSync(join(root, 'dist/apps/main.js'))) throw new Error('dist/apps/main.js is missing: run `npm run build` first');
-    dataDir = mkdtempSync(join(tmpdir(), 'pl-walkthrough-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'pl-docs-page-'));
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true })); // the page's mktemp dirs are in it (TMPDIR)
 
   it('every block exits 0 and prints what the page shows', async () => {
-    const blocks = commandBlocks(readFileSync(join(root, 'docs/walkthrough.md'), 'utf8')).filter((b) => b.notRun === null);
-    expect(blocks.length).toBeGreaterThan(10);
+    const blocks = commandBlocks(readFileSync(join(root, page), 'utf8')).filter((b) => b.notRun === null);
+    expect(blocks.length).toBeGreaterThan(5);
     const port = await freePort();
     const { out } = await run(script(blocks, port), cleanEnv({ TMPDIR: dataDir, LOG_LEVEL: 'info' }), 360_000);
     const got = outputs(out);

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
+import { dataMapFields } from '@pl/application/catalog';
 import { processingLogOf } from '@pl/application/intake';
 import { comparePositions, invalid, positionToString } from '@pl/domain';
 import { currentActivities } from '@pl/projections/catalog';
@@ -65,6 +66,6 @@ export class PrivacyController {
     const [map, processing] = await Promise.all([dataMap(this.infra.db, subject, await currentActivities(this.infra.db)), processingLogOf(this.infra, subject, false)]);
     // the processing log from privacy events (POST /privacy/events, the intake topic): who processed what, when, for what; its event_data stays in the access report
     const processing_log = processing.map(({ details: _d, source_event_id: _s, correlation_id: _c, ...entry }) => entry);
-    return { user_id: userId, as_of: new Date().toISOString(), ...map, processing_log };
+    return { user_id: userId, as_of: new Date().toISOString(), ...map, processing_log, ...dataMapFields(map) };
   }
 }

@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import { gpcReceived } from '@pl/application/consent';
@@ -10,7 +11,7 @@ import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA } from '../platform/tokens';
-import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody } from './consent.dto';
+import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody, withdrawInput } from './consent.dto';
 
 type ValidateQuery = { user_id?: string; data_category?: string; processing_purpose?: string };
 
@@ -30,19 +31,25 @@ export class ConsentController {
   @Post('record')
   @ApiOperation({ summary: 'Record consent (GDPR Art. 7(1) proof)' })
   @ApiResponse({ status: 400, description: 'Invalid request body' })
+  @ApiResponse({ status: 202, description: 'consent_status pending: not a consent, nothing recorded (`recorded: false`)' })
   @HttpCode(201)
   @RequireScopes('consent:write')
-  record(@Body() body: RecordConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    return this.bus.execute(new AppCommand('consent', 'record', [body, ctx, { gpc: gpcReceived(req.headers) }]));
+  async record(@Body() body: RecordConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.bus.execute(new AppCommand('consent', 'record', [body, ctx, { gpc: gpcReceived(req.headers) }]));
+    if (r.recorded === false) void reply.status(202);
+    return r;
   }
 
   @Post('withdraw')
   @ApiOperation({ summary: 'Withdraw consent (GDPR Art. 7(3))' })
+  @ApiQuery({ name: 'user_id', required: false, description: "The earlier service's shape: the subject in the query string and the body a JSON array of categories (`[\"behavioral\"]`)" })
+  @ApiBody({ type: WithdrawConsentDto, description: 'Or a JSON array of categories with user_id in the query string' })
   @ApiResponse({ status: 400, description: 'Invalid request body' })
   @HttpCode(200)
   @RequireScopes('consent:write')
-  withdraw(@Body() body: WithdrawConsentDto, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
-    return this.bus.execute(new AppCommand('consent', 'withdraw', [body, ctx, { gpc: gpcReceived(req.headers) }]));
+  async withdraw(@Body() body: unknown, @Query('user_id') userId: unknown, @CommandCtx() ctx: CommandContext, @Req() req: AuthenticatedRequest) {
+    const input = await withdrawInput(body, userId);
+    return this.bus.execute(new AppCommand('consent', 'withdraw', [input, ctx, { gpc: gpcReceived(req.headers) }]));
   }
 
   /** The hot path: checked by hand (no DTO class) to keep per-call overhead low. */

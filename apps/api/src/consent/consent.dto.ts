@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import type { RecordConsentInput, ValidateCheck, WithdrawConsentInput } from '@pl/application/consent';
+import { subjectBody } from '../platform/http/query-subject';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -11,6 +12,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Max,
   MaxLength,
@@ -18,7 +20,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-export const CONSENT_STATUSES = ['granted', 'given', 'accepted', 'denied', 'refused', 'rejected', 'withdrawn'] as const;
+/** pending and expired: the earlier service's statuses (docs/migration.md says what they mean here). */
+export const CONSENT_STATUSES = ['given', 'granted', 'accepted', 'denied', 'refused', 'rejected', 'withdrawn', 'pending', 'expired'] as const;
 export type ConsentStatusValue = (typeof CONSENT_STATUSES)[number];
 
 export class RecordConsentDto implements RecordConsentInput {
@@ -28,14 +31,20 @@ export class RecordConsentDto implements RecordConsentInput {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) data_categories!: string[];
   @ApiProperty({ type: [String], example: ['marketing.communications.email'], minItems: 1, maxItems: 50 })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 128, { each: true }) processing_purposes!: string[];
-  @ApiProperty({ enum: CONSENT_STATUSES, example: 'granted' })
+  @ApiProperty({ enum: CONSENT_STATUSES, example: 'given', description: 'pending records nothing (not a consent, 202); expired needs expiry_date in the past' })
   @IsIn(CONSENT_STATUSES) consent_status!: ConsentStatusValue;
-  @ApiProperty({ format: 'date-time', example: '2026-01-15T10:00:00Z' })
+  @ApiProperty({ format: 'date-time', example: '2026-01-15T10:00:00Z', description: 'without a zone: UTC' })
   @IsISO8601({ strict: true }) consent_timestamp!: string;
   @ApiPropertyOptional({ format: 'date-time', example: '2027-01-15T10:00:00Z' })
-  @IsOptional() @IsISO8601({ strict: true }) expiry_timestamp?: string;
+  @IsOptional() @IsISO8601({ strict: true }) expiry_timestamp?: string | null;
+  @ApiPropertyOptional({ format: 'date-time', description: "The earlier service's name for expiry_timestamp" })
+  @IsOptional() @IsISO8601({ strict: true }) expiry_date?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', description: "The client's own consent id (the earlier service's shape): the ledger's id for this consent; a retry with it records nothing twice" })
+  @IsOptional() @IsUUID() consent_id?: string | null;
+  @ApiPropertyOptional({ format: 'date-time', description: 'With consent_status withdrawn: echoed as client_withdrawal_timestamp; the withdrawal counts from when the ledger receives it (GDPR Art. 7(3))' })
+  @IsOptional() @IsISO8601({ strict: true }) withdrawal_timestamp?: string | null;
   @ApiPropertyOptional({ description: 'IAB TCF or GPP consent string', maxLength: 16384 })
-  @IsOptional() @IsString() @MaxLength(16384) consent_string?: string;
+  @IsOptional() @IsString() @MaxLength(16384) consent_string?: string | null;
   @ApiProperty({ example: 'consent', maxLength: 64 })
   @IsString() @Length(1, 64) legal_basis!: string;
   @ApiProperty({ example: 'v3', maxLength: 64 })
@@ -105,3 +114,6 @@ export function parseBatchBody(body: unknown): { checks: ValidateCheckDto[] } | 
   }
   return { checks: b.checks as ValidateCheckDto[] };
 }
+
+/** `{ user_id, data_categories, processing_purposes? }`, or the earlier service's `?user_id=U` with a JSON array of categories. */
+export const withdrawInput = (body: unknown, userId: unknown): Promise<WithdrawConsentDto> => subjectBody(WithdrawConsentDto, body, userId, 'data_categories');

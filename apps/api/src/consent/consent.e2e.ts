@@ -210,7 +210,7 @@ describe('consent routes (HTTP, PGlite)', () => {
     const u = 'status@example.com';
     const d = await t.request('POST', '/consent/record', base({ user_id: u, consent_status: 'denied' }));
     expect(d.status).toBe(201);
-    expect(d.body.consent_status).toBe('denied');
+    expect(d.body.consent_status).toBe('refused');
     expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body).toMatchObject({ processing_allowed: false, reason: 'consent_refused' });
     await t.request('POST', '/consent/record', base({ user_id: u }));
     expect((await validate(u, 'user.contact.email', 'marketing.communications.email')).body.processing_allowed).toBe(true);

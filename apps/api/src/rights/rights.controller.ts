@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
@@ -12,6 +12,7 @@ import { CommandCtx } from '../platform/command-context.decorator';
 import { RateLimitedException, retryAfterSeconds } from '../platform/rate-limit/rate-limit';
 import { INFRA } from '../platform/tokens';
 import { AppCommand } from '../platform/app-command';
+import { subjectBody } from '../platform/http/query-subject';
 import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
 
 const uuid = new ParseUUIDPipe();
@@ -181,36 +182,33 @@ export class RightsTasksController {
 @Controller('data-subject')
 @RequireScopes('rights:manage')
 export class DataSubjectController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(INFRA) private readonly infra: Infrastructure,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Get('access/:user_id')
   @ApiOperation({ summary: 'What is held about a subject (GDPR Art. 15; CCPA 1798.110)' })
-  async access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
-    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [userId, 'access', q.jurisdiction ?? 'GDPR', ctx]);
-    return this.commands.execute(new AppCommand('rights', 'access', [id, ctx, q.full_history === 'true']));
+  access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
+    return rateLimited(this.commands, 'subjectAccess', [userId, q.jurisdiction ?? 'GDPR', ctx, q.full_history === 'true']);
   }
 
   @Post('erasure')
-  @ApiOperation({ summary: "Erase a subject's data (GDPR Art. 17; CCPA 1798.105)" })
+  @ApiOperation({ summary: "Erase a subject's data (GDPR Art. 17; CCPA 1798.105): the analysis at once, the results to follow" })
+  @ApiQuery({ name: 'user_id', required: false, description: "The earlier service's shape: the subject in the query string and the body, if any, a JSON array of categories" })
+  @ApiBody({ type: ErasureDto, required: false, description: 'Or a JSON array of categories (or no body: every category) with user_id in the query string' })
   @HttpCode(202)
-  async erasure(@Body() b: ErasureDto, @CommandCtx() ctx: CommandContext) {
-    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [b.user_id, 'erasure', b.jurisdiction ?? 'GDPR', ctx, b.data_categories?.length ? b.data_categories : null]);
-    return this.infra.app.rights.status(id, ctx.now);
+  async erasure(@Body() body: unknown, @Query('user_id') userId: unknown, @CommandCtx() ctx: CommandContext) {
+    const b = await subjectBody(ErasureDto, body, userId, 'data_categories');
+    return rateLimited(this.commands, 'subjectErasure', [b.user_id, b.jurisdiction ?? 'GDPR', b.data_categories ?? null, ctx]);
   }
 
   @Get('portability/:user_id')
   @ApiOperation({ summary: "Portable copy of a subject's data, JSON or CSV (GDPR Art. 20; CCPA 1798.130)" })
   async portability(@Param('user_id') userId: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
-    const id = await rateLimited(this.commands, 'forAuthenticatedUser', [userId, 'portability', 'GDPR', ctx]);
-    return exported(reply, await this.commands.execute(new AppCommand('rights', 'portability', [id, q.format ?? 'json', ctx])));
+    return exported(reply, await rateLimited(this.commands, 'subjectPortability', [userId, q.format ?? 'json', ctx]));
   }
 }
 
 /** Creates (or finds) a request through the CommandBus; 429 with Retry-After when the caller or the subject made too many. */
-async function rateLimited<U extends 'create' | 'forAuthenticatedUser'>(commands: CommandBus, useCase: U, args: AppCommand<'rights', U>['args']): Promise<string> {
+async function rateLimited<U extends 'create' | 'subjectAccess' | 'subjectErasure' | 'subjectPortability'>(commands: CommandBus, useCase: U, args: AppCommand<'rights', U>['args']) {
   try {
     return await commands.execute(new AppCommand<'rights', U>('rights', useCase, args));
   } catch (e) {

@@ -1,3 +1,4 @@
 export * from './queries';
 export * from './use-cases';
 export * from './lineage';
+export * from './earlier-shapes';

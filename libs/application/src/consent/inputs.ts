@@ -6,11 +6,14 @@ export interface RecordConsentInput {
   readonly user_id: string;
   readonly data_categories: readonly string[];
   readonly processing_purposes: readonly string[];
-  /** granted/given/accepted, denied/refused/rejected, or withdrawn. */
+  /**
+   * granted/given/accepted, denied/refused/rejected, withdrawn, or (the earlier service's) pending: not a
+   * consent, nothing recorded; expired: a consent given at consent_timestamp that lapsed at expiry_date.
+   */
   readonly consent_status: string;
   readonly consent_timestamp: string;
-  readonly expiry_timestamp?: string;
-  readonly consent_string?: string;
+  readonly expiry_timestamp?: string | null;
+  readonly consent_string?: string | null;
   readonly legal_basis: string;
   readonly consent_version: string;
   readonly consent_metadata?: Record<string, unknown>;
@@ -20,6 +23,12 @@ export interface RecordConsentInput {
   readonly age_established_by?: string;
   readonly given_by?: string;
   readonly parental_verification?: string;
+  /** The earlier service's shape: the client's own consent id (a UUID), used as the ledger's; a retry with it appends nothing. */
+  readonly consent_id?: string | null;
+  /** The earlier service's name for expiry_timestamp. */
+  readonly expiry_date?: string | null;
+  /** The earlier service's withdrawal time (status withdrawn): echoed; the ledger records the withdrawal when it receives it (Art. 7(3)). */
+  readonly withdrawal_timestamp?: string | null;
 }
 
 export interface WithdrawConsentInput {

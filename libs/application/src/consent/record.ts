@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { catalog, consent, invalid, positionToString } from '@pl/domain';
 import { CONSENT_BASIS_ALIASES, type ExpiryPolicy } from '@pl/domain/law/consent';
+import { isLawfulBasis } from '@pl/domain/law/lawful-bases';
 import { parseConsentString } from '@pl/domain/consent/signals';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
@@ -43,7 +44,34 @@ function ageInput(input: RecordConsentInput): consent.AgeInput | null {
   };
 }
 
-/** POST /consent/record: a consent given, refused or (status withdrawn) withdrawn, with its proof (Art. 7(1)). */
+/** Timestamps without a zone (the earlier Python service sent naive UTC datetimes) are read as UTC. */
+export function utc(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
+}
+
+const NOT_A_CONSENT_BASIS =
+  'legal_basis names a lawful basis other than consent: the ledger does not take it from a consent record; declare it for the purpose on a processing activity in the catalog (POST /governance/activities, purposes[].lawful_basis) and validate allows processing from there. A consent record takes legal_basis consent (Art. 6(1)(a)), or explicit_consent with explicit_consent_method for a special category (Art. 9(2)(a))';
+
+/** expiry_timestamp, or the earlier service's expiry_date (the same instant if both are sent). */
+function expiryOf(input: RecordConsentInput): string | null {
+  const a = input.expiry_timestamp ?? null;
+  const b = input.expiry_date ?? null;
+  if (a && b && Date.parse(utc(a)) !== Date.parse(utc(b))) throw invalid('expiry_timestamp and expiry_date differ: send one of them', { field: 'expiry_date' });
+  const v = a ?? b;
+  return v ? utc(v) : null;
+}
+
+/** The earlier service's statuses: what they need beside the current fields, checked before anything is recorded. */
+function checkLegacyStatus(input: RecordConsentInput, expiry: string | null, now: Date): void {
+  if (input.withdrawal_timestamp != null && input.consent_status !== 'withdrawn') {
+    throw invalid('withdrawal_timestamp goes with consent_status withdrawn: send consent_status withdrawn (or POST /consent/withdraw) to withdraw', { field: 'withdrawal_timestamp' });
+  }
+  if (input.consent_status !== 'expired') return;
+  if (!expiry) throw invalid('consent_status expired needs expiry_date: when the consent lapsed', { field: 'expiry_date' });
+  if (Date.parse(expiry) > now.getTime()) throw invalid('consent_status expired needs an expiry_date in the past; a consent that has not lapsed yet is consent_status given', { field: 'expiry_date' });
+}
+
+/** POST /consent/record: a consent given, refused, expired or (status withdrawn) withdrawn, with its proof (Art. 7(1)); pending records nothing. */
 export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordSettings) {
   return async (input: RecordConsentInput, ctx: CommandContext, signals: Signals) => {
     const subjectKey = subjectOf(deps, input.user_id);
@@ -51,19 +79,63 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
     const bodyPurposes = [...new Set(input.processing_purposes.map((p) => resolvePurpose(p)))];
     const basis = CONSENT_BASIS_ALIASES[input.legal_basis.trim()];
     if (!basis) {
-      throw invalid('a consent record needs legal_basis consent (Art. 6(1)(a)) or explicit_consent (Art. 9(2)(a)); other bases are declared per processing activity in the catalog', {
+      const other = isLawfulBasis(input.legal_basis.trim()) || catalog.impliedBasisOfCoarsePurpose(input.legal_basis.trim());
+      throw invalid(other ? NOT_A_CONSENT_BASIS : 'a consent record needs legal_basis consent (Art. 6(1)(a)) or explicit_consent (Art. 9(2)(a)); other bases are declared per processing activity in the catalog', {
         field: 'legal_basis',
         allowed: Object.keys(CONSENT_BASIS_ALIASES),
       });
     }
+    const expiry = expiryOf(input);
+    checkLegacyStatus(input, expiry, ctx.now);
     const signal = input.consent_string ? parseConsentString(input.consent_string, settings.tcfPurposeMap) : null;
     const purposes = [...new Set([...bodyPurposes, ...(signal?.tcfPurposes ?? [])])];
     const { proof, extra } = proofFrom(input.consent_metadata, { collected_by: ctx.actor });
     const { gpc } = signals;
-    const consentId = randomUUID();
+    const consentId = input.consent_id ?? randomUUID();
     const age = ageInput(input);
+    const subject = { user_id: input.user_id, data_categories: categories, processing_purposes: purposes };
+    const consentTimestamp = new Date(utc(input.consent_timestamp)).toISOString();
+    const version = { consent_version: input.consent_version, consent_string: input.consent_string ?? null };
 
-    if (input.consent_status === 'withdrawn') return withdrawal(execute, subjectKey, input.user_id, categories, purposes, undefined, ctx, signals);
+    if (input.consent_status === 'pending') {
+      // asked, not answered: no consent ([G] Art. 4(11), 7(1)); nothing to record, and an earlier consent stays as it was
+      return {
+        consent_id: consentId,
+        ...subject,
+        consent_status: 'pending',
+        consent_timestamp: consentTimestamp,
+        expiry_timestamp: expiry,
+        expiry_date: expiry,
+        withdrawal_timestamp: null,
+        legal_basis: basis,
+        ...version,
+        consent_metadata: input.consent_metadata ?? {},
+        recorded: false,
+        processing_allowed: false,
+        reason: 'a pending consent is no consent (GDPR Art. 4(11), 7(1)): nothing was recorded and an earlier consent of the subject stays as it was; send consent_status given once the subject agrees',
+        gpc: gpcAnswer(gpc),
+        events: [],
+        position: null,
+      };
+    }
+    if (input.consent_status === 'withdrawn') {
+      const w = await withdrawal(execute, subjectKey, input.user_id, categories, purposes, undefined, ctx, signals);
+      return {
+        ...w,
+        consent_id: input.consent_id ?? null,
+        ...subject,
+        consent_status: 'withdrawn',
+        consent_timestamp: consentTimestamp,
+        expiry_timestamp: null,
+        expiry_date: null,
+        legal_basis: basis,
+        ...version,
+        ...(input.withdrawal_timestamp != null ? { client_withdrawal_timestamp: new Date(utc(input.withdrawal_timestamp)).toISOString() } : {}),
+        // not recorded with a withdrawal (it carries no proof): echoed
+        consent_metadata: input.consent_metadata ?? {},
+        recorded: true,
+      };
+    }
     const status = REFUSED.has(input.consent_status) ? 'refused' : 'given';
     const r = await execute(
       {
@@ -75,8 +147,8 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
         purposes,
         basis,
         consentVersion: input.consent_version,
-        givenAt: input.consent_timestamp,
-        expiresAt: input.expiry_timestamp ?? null,
+        givenAt: utc(input.consent_timestamp),
+        expiresAt: expiry,
         expiryPolicy: settings.expiryPolicy,
         proof,
         consentString: input.consent_string ?? null,
@@ -93,24 +165,30 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
       ctx,
     );
     const main = r.events.find((e) => e.type === 'consent.given' || e.type === 'consent.renewed' || e.type === 'consent.refused');
-    const expiries = main && main.type !== 'consent.refused' ? main.data.expires_at : {};
-    const earliest = Object.values(expiries).sort()[0] ?? null;
     // from the recorded fact: a retry under an Idempotency-Key answered from the log carries the first run's id
     const recordedId: string = main?.data.consent_id ?? consentId;
+    // a retry with the caller's consent_id appends nothing: the expiries are the recorded grants'
+    const expiries: Record<string, string> = main
+      ? main.type !== 'consent.refused' ? main.data.expires_at : {}
+      : Object.fromEntries(Object.values(r.state.grants).flatMap((g) => (g.consent_id === recordedId && g.expires_at ? [[g.purpose, g.expires_at]] : [])));
+    const earliest = Object.values(expiries).sort()[0] ?? null;
+    const lapsed = earliest !== null && Object.values(expiries).every((e) => Date.parse(e) <= ctx.now.getTime());
     return {
       consent_id: recordedId,
-      user_id: input.user_id,
-      data_categories: categories,
-      processing_purposes: purposes,
-      consent_status: status === 'refused' ? 'denied' : 'granted',
-      consent_timestamp: new Date(input.consent_timestamp).toISOString(),
+      ...subject,
+      // one vocabulary with the access report and the earlier service: given, refused, expired, withdrawn, pending
+      consent_status: status === 'refused' ? 'refused' : lapsed ? 'expired' : 'given',
+      consent_timestamp: consentTimestamp,
       expiry_timestamp: earliest,
+      expiry_date: earliest,
+      withdrawal_timestamp: null,
       expiry_by_purpose: expiries,
       legal_basis: basis,
       ...(main && main.type !== 'consent.refused' && main.data.explicitness ? { explicitness: main.data.explicitness } : {}),
       ...(main && main.type !== 'consent.refused' && main.data.age ? { age: main.data.age } : {}),
-      consent_version: input.consent_version,
+      ...version,
       consent_metadata: { ...proof, ...(extra ?? {}) },
+      recorded: true,
       renewed: main?.type === 'consent.renewed',
       renews: main && main.type !== 'consent.refused' ? main.data.renews : [],
       signal: signal?.summary ?? null,

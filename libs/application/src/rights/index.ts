@@ -6,3 +6,5 @@ export * from './task-ids';
 export * from './verification.process-manager';
 export * from './clocks';
 export * from './task-results';
+export * from './earlier-shapes';
+export * from './erasure-plan';

@@ -68,6 +68,7 @@ export function consentsOf(events: ReadonlyArray<{ type: string; data: any }>, s
           legal_basis: d.legal_basis ?? null,
           at: d.given_at ?? d.refused_at,
           ended_at: null,
+          expires_at: (Object.values(d.expires_at ?? {}) as string[]).sort()[0] ?? null,
           proof: { ...(d.proof ?? {}), consent_string: d.consent_string ?? null, consent_version: d.consent_version ?? null },
           extra: d.extra ?? null,
         });

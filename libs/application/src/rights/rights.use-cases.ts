@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recordPersonalDataAccess } from '@pl/audit';
-import { conflict, invalid, notFound, precondition } from '@pl/domain';
+import { catalog, conflict, invalid, notFound, precondition } from '@pl/domain';
 import { establishmentFromControllers } from '@pl/domain/law/establishment';
 import {
   buildAccessReport,
@@ -20,6 +20,8 @@ import { getRequest, nthNewestRequestSince, openRequestsOfSubject } from '@pl/pr
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
 import { RIGHTS_RATE_LIMITS, SlidingWindowLimiter } from './rate-limit';
+import { accessFields, erasureAnalysisOf, portabilityFields } from './earlier-shapes';
+import { erasurePlans } from './erasure-plan';
 import { reportInput } from './report-input';
 import { loadRequest, runRequestCommand, type RightsResult } from './request-commands';
 
@@ -114,7 +116,7 @@ export function rightsUseCases(deps: AppDeps) {
   const release = (requestId: string, sections: string[], format: 'json' | 'csv', items: number, ctx: CommandContext) =>
     execute(requestId, { type: 'RecordDataRelease', releasedTo: ctx.actor, sections, format, items, now: ctx.now }, ctx);
 
-  return {
+  const uses = {
     execute,
     load,
     create,
@@ -203,6 +205,48 @@ export function rightsUseCases(deps: AppDeps) {
       await recordPersonalDataAccess(deps, ctx, { subjectKey: state.request!.subject_key, what: 'rights.corrections', purpose: 'rectification_request', requestId });
       await execute(requestId, { type: 'RecordDataRelease', releasedTo: ctx.actor, sections: ['corrections'], format: 'json', items: Object.keys(corrections).length, now: ctx.now }, ctx);
       return { request_id: requestId, task_id: taskId, system_id: task.system_id, corrections };
+    },
+  };
+
+  /** Categories of a subject route's body: taxonomy keys or the earlier service's coarse values (`financial`), resolved; none = all. */
+  const categoriesOf = (categories: readonly string[] | null | undefined): string[] | null => (categories?.length ? [...new Set(categories.map((c) => catalog.resolveCategory(c)))] : null);
+
+  return {
+    ...uses,
+
+    /** `GET /data-subject/access/{user_id}`: the report, with the earlier service's fields beside it. */
+    async subjectAccess(userId: string, jurisdiction: Jurisdiction, ctx: CommandContext, extendedLookBack = false) {
+      const requestId = await uses.forAuthenticatedUser(userId, 'access', jurisdiction, ctx);
+      const r = await uses.access(requestId, ctx, extendedLookBack);
+      return { ...r, ...accessFields(userId, r.report) };
+    },
+
+    /** `GET /data-subject/portability/{user_id}`: JSON with the earlier service's fields beside the export, or CSV. */
+    async subjectPortability(userId: string, format: 'json' | 'csv', ctx: CommandContext) {
+      const requestId = await uses.forAuthenticatedUser(userId, 'portability', 'GDPR', ctx);
+      const r = await uses.portability(requestId, format, ctx);
+      return 'csv' in r ? r : { ...r, ...portabilityFields(userId, r.export) };
+    },
+
+    /**
+     * `POST /data-subject/erasure`: the erasure analysis from the catalog at once (analysed before the
+     * request is recorded: its verification lets the worker purge the subject's holdings), the request
+     * verified by the caller's own authentication, and where to follow the results (the per-system
+     * tasks and the ledger's erasure follow from the recorded verification, asynchronously).
+     */
+    async subjectErasure(userId: string, jurisdiction: Jurisdiction, dataCategories: readonly string[] | null, ctx: CommandContext) {
+      const categories = categoriesOf(dataCategories);
+      const plans = await erasurePlans(deps.catalog, { subjectKey: deps.pseudonymizer.subject(userId), jurisdiction, dataCategories: categories }, ctx.now);
+      const requestId = await uses.forAuthenticatedUser(userId, 'erasure', jurisdiction, ctx, categories);
+      const status = await uses.status(requestId, ctx.now);
+      const follow = `/data-subject/requests/${requestId}`;
+      return {
+        ...status,
+        user_id: userId,
+        erasure_analysis: erasureAnalysisOf(plans, categories),
+        erasure_results: { status: status.status, request_id: requestId, ledger_erased: status.ledger_erased, tasks: status.tasks, follow },
+        links: { request: follow },
+      };
     },
   };
 }

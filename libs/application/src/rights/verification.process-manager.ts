@@ -1,9 +1,9 @@
 import { catalog, consent, DomainError, type RecordedEvent } from '@pl/domain';
-import { establishmentFromControllers } from '@pl/domain/law/establishment';
-import { analyseErasure, inScope, NOTIFY_RECIPIENTS, RELEASES_DATA, requestStreamId, type RequestReceivedData, type RequestState, type RightsCommand, type TaskSpec } from '@pl/domain/rights';
+import { NOTIFY_RECIPIENTS, RELEASES_DATA, requestStreamId, type RequestReceivedData, type RequestState, type RightsCommand, type TaskSpec } from '@pl/domain/rights';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps, EventProcessManager } from '../core/app-deps';
 import { decideConsent } from '../consent/execute';
+import { erasurePlans, holdingsInScope } from './erasure-plan';
 import { foldRequest, runRequestCommand } from './request-commands';
 import { taskIdFor } from './task-ids';
 
@@ -164,18 +164,13 @@ async function consentEffectRecorded(deps: AppDeps, subjectKey: string, requestI
 
 /** One task per system holding the subject's data (an erasure: what the analysis lets go), and the Art. 19 recipients. */
 async function fanOut({ catalog: rightsCatalog }: AppDeps, req: RequestReceivedData, now: Date, requestId: string): Promise<{ tasks: TaskSpec[]; recipients: string[] }> {
-  const holdings = (await rightsCatalog.holdings(req.subject_key))
-    .map((h) => ({ ...h, categories: h.categories.filter((c) => inScope(c.category, req.data_categories)) }))
-    .filter((h) => h.categories.length);
   let tasks: TaskSpec[];
   if (req.request_type === 'erasure') {
-    const activities = await rightsCatalog.activities();
-    // retention law is the controller's (its establishment), whichever jurisdiction the request is under
-    const establishmentCountry = req.establishment?.country ?? establishmentFromControllers(activities.map((a) => a.controller?.establishment)).establishment?.country ?? null;
-    const declaredObligations = activities.flatMap((a) => a.controller?.retention_obligations ?? []);
-    const plans = analyseErasure({ jurisdiction: req.jurisdiction, requestedCategories: req.data_categories, systems: holdings, now, establishmentCountry, declaredObligations });
+    const scope = { subjectKey: req.subject_key, jurisdiction: req.jurisdiction, dataCategories: req.data_categories, establishmentCountry: req.establishment?.country ?? null };
+    const plans = await erasurePlans(rightsCatalog, scope, now);
     tasks = plans.map((p) => ({ taskId: taskIdFor(requestId, p.system_id), systemId: p.system_id, integration: p.integration, categories: p.erase, retained: p.retained }));
   } else {
+    const holdings = await holdingsInScope(rightsCatalog, req.subject_key, req.data_categories);
     tasks = holdings.map((h) => ({ taskId: taskIdFor(requestId, h.system_id), systemId: h.system_id, integration: h.integration, categories: h.categories.map((c) => c.category) }));
   }
   // Art. 19: only what the request changes (for an erasure the erasable categories, not the retained ones)

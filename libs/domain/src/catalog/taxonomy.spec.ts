@@ -24,6 +24,8 @@ describe('taxonomy', () => {
     ['behavioral', 'user.behavior'],
     ['biometric', 'user.biometric'],
     ['financial', 'user.financial'],
+    ['health', 'user.health_and_medical'],
+    ['location', 'user.location'],
     [' user.health ', 'user.health_and_medical'],
   ])('resolveCategory(%s) = %s', (input, expected) => expect(resolveCategory(input)).toBe(expected));
 

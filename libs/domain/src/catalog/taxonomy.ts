@@ -23,8 +23,11 @@ const KEY_SHAPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const CUSTOM_SHAPE = /^custom(\.[a-z][a-z0-9_]*)+$/;
 
 /**
- * Coarse category values sent by older clients. `personal` is the root `user`: a consent to it never
- * covers a special category or sensitive PI, which must be named (consent/traits.ts `consentCategoryCovers`).
+ * Coarse category values sent by older clients (the earlier privacy service's seven: personal, sensitive,
+ * financial, health, biometric, location, behavioral). `personal` is the root `user`: a consent to it never
+ * covers a special category or sensitive PI, which must be named (consent/traits.ts `consentCategoryCovers`);
+ * `location` is `user.location`, which does not cover precise geolocation (CPRA sensitive PI,
+ * Civ. § 1798.140(ae)); `health` and `biometric` are special categories ([G] Art. 9(1)) and need explicit consent.
  */
 export const COARSE_CATEGORIES: Readonly<Record<string, string>> = {
   personal: 'user',
@@ -32,6 +35,8 @@ export const COARSE_CATEGORIES: Readonly<Record<string, string>> = {
   behavioral: 'user.behavior',
   biometric: 'user.biometric',
   financial: 'user.financial',
+  health: 'user.health_and_medical',
+  location: 'user.location',
 };
 
 /**

@@ -1,4 +1,6 @@
 import { SUBJECT as S, decideOn, givenEvent, optOutEvent, recordCommand } from '../../../../test/support/consent-events';
+import { resolveCategory } from '../catalog';
+import { consentCategoryCovers } from './traits';
 import { spec } from '../shared/testing';
 import { EXPLICIT_CONSENT, REASK_AFTER_OPT_OUT_MONTHS } from '../law/consent';
 import { consentDecider } from './decider';
@@ -110,4 +112,51 @@ describe('consent decider: CCPA opt-outs meet consents', () => {
     expect(resolutions).toEqual(expect.arrayContaining([expect.objectContaining({ resolution: 'consent_prevails', sources: ['api'] }), expect.objectContaining({ resolution: 'opt_out_prevails', sources: ['gpc'] })]));
     expect(after.opt_outs.map((o) => o.source)).toEqual(['gpc', 'gpc']);
   });
+});
+
+describe('consent decider: a consent id chosen by the caller (older clients send their own consent_id)', () => {
+  const at = new Date('2026-06-01T00:00:00.000Z');
+  const withId = (over: Parameters<typeof recordCommand>[0] = {}) => recordCommand({ consentId: '7d3c1c4e-0f6b-4a55-9a43-2d1f0c0b9e11', expiresAt: '2027-01-01T00:00:00.000Z', now: at, ...over });
+
+  it('a retry of the same record appends nothing', () => {
+    const { emitted } = decideOn([], withId());
+    expect(emitted.map((e) => e.type)).toEqual(['consent.given']);
+    spec(consentDecider).given(emitted).when(withId()).then([]);
+  });
+
+  it('the same id with another expiry is recorded (a lapse reported by the client ends it at that date)', () => {
+    const { emitted } = decideOn([], withId());
+    const { emitted: again, after } = decideOn(emitted, withId({ expiresAt: '2026-05-01T00:00:00.000Z', givenAt: '2026-04-01T00:00:00.000Z' }));
+    expect(again.map((e) => e.type)).toEqual(['consent.renewed']);
+    expect(after.grants['user.contact.email|marketing.communications.email']).toMatchObject({ expires_at: '2026-05-01T00:00:00.000Z' });
+  });
+
+  it('an id whose consent was withdrawn is not given again; a new id is', () => {
+    const given = decideOn([], withId()).emitted;
+    const withdrawn = decideOn(given, { type: 'WithdrawConsent', subjectKey: S, categories: null, purposes: null, now: at }).emitted;
+    spec(consentDecider).given([...given, ...withdrawn]).when(withId()).thenThrows('conflict', /was withdrawn.*new consent_id/);
+    expect(decideOn([...given, ...withdrawn], withId({ consentId: 'another-id' })).emitted.map((e) => e.type)).toEqual(['consent.given']);
+  });
+
+  it('a repeated refusal appends nothing', () => {
+    const refused = decideOn([], withId({ status: 'refused' })).emitted;
+    spec(consentDecider).given(refused).when(withId({ status: 'refused' })).then([]);
+  });
+});
+
+describe("the earlier service's seven coarse categories never widen a grant", () => {
+  const covers = (granted: string, asked: string) => consentCategoryCovers(resolveCategory(granted), resolveCategory(asked));
+  it.each([
+    ['personal', 'financial', true],
+    ['personal', 'behavioral', true],
+    ['personal', 'location', true],
+    ['personal', 'health', false],
+    ['personal', 'biometric', false],
+    ['personal', 'sensitive', false],
+    ['personal', 'user.location.precise', false],
+    ['location', 'user.location.precise', false],
+    ['location', 'user.location.imprecise', true],
+    ['sensitive', 'health', false],
+    ['health', 'user.health_and_medical.medical', true],
+  ])('a grant for %s covers %s: %s', (granted, asked, expected) => expect(covers(granted, asked)).toBe(expected));
 });

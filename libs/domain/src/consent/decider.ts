@@ -1,4 +1,4 @@
-import { invalid, type Decider } from '../shared';
+import { conflict, invalid, type Decider } from '../shared';
 import { categoryCovers, isSaleOrSharingPurpose, purposeCovers } from '../catalog';
 import {
   CONSENT_CLOCK_SKEW_MS,
@@ -114,6 +114,8 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
   const explicitness = given ? explicitnessFor(categories, cmd.basis, cmd.explicitMethod) : null;
   const age = given ? ageRecordFor(cmd.age, saleOrSharing.length > 0) : null;
 
+  if (alreadyRecorded(cmd, categories, purposes, expires, state)) return [];
+
   const f = folding(state);
   f.push(...optOutEvents(f.state, cmd.subjectKey, gpcOptOut(cmd.gpc), now));
   f.push(...optOutEvents(f.state, cmd.subjectKey, cmd.signalOptOuts ?? null, now));
@@ -143,6 +145,29 @@ function record(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, state: 
   f.push({ type, data: { ...common, legal_basis: cmd.basis, given_at: givenAt, expires_at: expires, renews, ...optional } });
   f.push(...consentAfterOptOut(before, { ...cmd, purposes, saleOrSharingPurposes: saleOrSharing }, givenAt, now));
   return f.out;
+}
+
+const ENDED_BY_SUBJECT = new Set(['withdrawn', 'opted_out']);
+
+/**
+ * A consent id the caller chose (older clients send their own `consent_id`) makes a retry of the same
+ * record append nothing: every pair already holds this id with the same expiry (or the same refusal).
+ * An id whose consent was withdrawn or ended by an opt-out is never given again ([G] Art. 7(3)): a new
+ * consent needs a new id.
+ */
+function alreadyRecorded(cmd: Extract<ConsentCommand, { type: 'RecordConsent' }>, categories: string[], purposes: string[], expires: Record<string, string>, state: ConsentState): boolean {
+  const own = Object.values(state.grants).filter((g) => g.consent_id === cmd.consentId);
+  if (!own.length) return false;
+  if (cmd.status === 'given' && own.some((g) => ENDED_BY_SUBJECT.has(g.status))) {
+    throw conflict(`consent ${cmd.consentId} was withdrawn or ended by an opt-out; a new consent needs a new consent_id (GDPR Art. 7(3))`, { field: 'consent_id' });
+  }
+  return categories.every((c) =>
+    purposes.every((p) => {
+      const g = state.grants[grantKey(c, p)];
+      if (!g || g.consent_id !== cmd.consentId) return false;
+      return cmd.status === 'refused' ? g.status === 'refused' : g.status !== 'refused' && g.expires_at === expires[p];
+    }),
+  );
 }
 
 type Relation = 'covers' | Exclusion['category'][] | null;

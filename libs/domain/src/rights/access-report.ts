@@ -15,6 +15,8 @@ export interface ReportConsent {
   readonly legal_basis: string | null;
   readonly at: string;
   readonly ended_at: string | null;
+  /** The earliest expiry of its purposes (null for a refusal); absent in reports built before 2026-12. */
+  readonly expires_at?: string | null;
   /** Proof of consent (Art. 7(1)), decrypted; personal fields are null once the key was shredded. */
   readonly proof: Record<string, unknown> | null;
   /** Further consent_metadata fields the front end sent (encrypted in the log), decrypted: the subject's data too (Art. 15(3), 20(1)). */
