@@ -23,6 +23,7 @@ export function consentRecordOf(userId: string, c: ReportConsent) {
     consent_version: (consent_version as string | null | undefined) ?? null,
     withdrawal_timestamp: c.status === 'withdrawn' ? c.ended_at : null,
     consent_metadata: { ...metadata, ...(c.extra ?? {}) },
+    ...(c.ended_parts ? { ended_parts: c.ended_parts } : {}),
   };
 }
 

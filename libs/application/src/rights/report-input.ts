@@ -50,21 +50,31 @@ export async function reportInput(
   };
 }
 
-/** Consent history of one subject for the report: grants with their proofs, ends from withdrawals and expiries. */
+/**
+ * Consent history of one subject for the report: grants with their proofs, ends from withdrawals and
+ * expiries. A consent ends when every category x purpose pair it granted has ended; until then it stays
+ * given, and the pairs that ended are listed in `ended_parts` ([G] Art. 7(3): withdrawing one category
+ * ends no other).
+ */
 export function consentsOf(events: ReadonlyArray<{ type: string; data: any }>, subjectKey: string): ReportConsent[] {
   const byId = new Map<string, ReportConsent>();
+  const openPairs = new Map<string, Set<string>>();
+  const pair = (category: string, purpose: string) => `${category}|${purpose}`;
   for (const e of events) {
     const d = e.data;
     if (d?.subject_key !== subjectKey) continue;
     switch (e.type) {
       case 'consent.given':
       case 'consent.renewed':
-      case 'consent.refused':
+      case 'consent.refused': {
+        const categories: string[] = d.data_categories ?? [];
+        const purposes: string[] = d.processing_purposes ?? [];
+        openPairs.set(d.consent_id, new Set(categories.flatMap((c) => purposes.map((p) => pair(c, p)))));
         byId.set(d.consent_id, {
           consent_id: d.consent_id,
           status: e.type === 'consent.refused' ? 'refused' : 'given',
-          categories: d.data_categories ?? [],
-          purposes: d.processing_purposes ?? [],
+          categories,
+          purposes,
           legal_basis: d.legal_basis ?? null,
           at: d.given_at ?? d.refused_at,
           ended_at: null,
@@ -73,12 +83,22 @@ export function consentsOf(events: ReadonlyArray<{ type: string; data: any }>, s
           extra: d.extra ?? null,
         });
         break;
+      }
       case 'consent.withdrawn':
       case 'consent.expired': {
-        const ids = new Set<string>((d.affected ?? d.expired ?? []).map((g: { consent_id: string }) => g.consent_id));
-        for (const id of ids) {
+        const status = e.type === 'consent.withdrawn' ? 'withdrawn' : 'expired';
+        const at: string = d.withdrawn_at ?? d.expired_at;
+        const ended = (d.affected ?? d.expired ?? []) as Array<{ consent_id: string; category: string; purpose: string }>;
+        for (const id of new Set(ended.map((g) => g.consent_id))) {
           const c = byId.get(id);
-          if (c) byId.set(id, { ...c, status: e.type === 'consent.withdrawn' ? 'withdrawn' : 'expired', ended_at: d.withdrawn_at ?? d.expired_at });
+          if (!c || c.ended_at) continue;
+          const mine = ended.filter((g) => g.consent_id === id);
+          const open = openPairs.get(id);
+          // events before pairs were named (no category/purpose) end the whole consent
+          if (open && mine.every((g) => g.category && g.purpose)) for (const g of mine) open.delete(pair(g.category, g.purpose));
+          else open?.clear();
+          const parts = [...(c.ended_parts ?? []), ...mine.filter((g) => g.category && g.purpose).map((g) => ({ data_category: g.category, processing_purpose: g.purpose, status, at }))];
+          byId.set(id, open && open.size > 0 ? { ...c, ended_parts: parts } : { ...c, status, ended_at: at, ...(c.ended_parts ? { ended_parts: parts } : {}) });
         }
         break;
       }

@@ -17,6 +17,8 @@ export interface ReportConsent {
   readonly ended_at: string | null;
   /** The earliest expiry of its purposes (null for a refusal); absent in reports built before 2026-12. */
   readonly expires_at?: string | null;
+  /** Pairs of a consent still given that were withdrawn or expired on their own ([G] Art. 7(3)). */
+  readonly ended_parts?: ReadonlyArray<{ readonly data_category: string; readonly processing_purpose: string; readonly status: string; readonly at: string }>;
   /** Proof of consent (Art. 7(1)), decrypted; personal fields are null once the key was shredded. */
   readonly proof: Record<string, unknown> | null;
   /** Further consent_metadata fields the front end sent (encrypted in the log), decrypted: the subject's data too (Art. 15(3), 20(1)). */
