@@ -128,7 +128,7 @@ describe.each(['pglite', 'postgres'] as const)('the earlier service\'s HTTP requ
       // the explicit consent the message asks for is recorded
       const explicit = await t.request('POST', '/consent/record', record('legacy-bob', { data_categories: ['health'], legal_basis: 'explicit_consent', explicit_consent_method: 'two_stage_verification' }));
       expect(explicit.status).toBe(201);
-      expect(explicit.body).toMatchObject({ data_categories: ['user.health'], consent_status: 'given', explicitness: { method: 'two_stage_verification' } });
+      expect(explicit.body).toMatchObject({ data_categories: ['user.health_and_medical'], consent_status: 'given', explicitness: { method: 'two_stage_verification' } });
     });
 
     it('pending is not a consent: 202, nothing recorded, an earlier consent stays', async () => {
@@ -157,6 +157,10 @@ describe.each(['pglite', 'postgres'] as const)('the earlier service\'s HTTP requ
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({ consent_status: 'withdrawn', user_id: 'legacy-dave', data_categories: ['user.behavior'], client_withdrawal_timestamp: `${sent.slice(0, 23)}Z`, processing_cessation_initiated: true });
       expect(Date.parse(r.body.withdrawal_timestamp)).toBeGreaterThanOrEqual(Date.parse(`${sent.slice(0, 23)}Z`));
+      // what the withdrawal does not act on is recorded with it (encrypted in the log), not only echoed
+      const history = await t.request('GET', '/consent/legacy-dave/history');
+      const fact = history.body.events.find((e: { type: string }) => e.type === 'consent.withdrawn');
+      expect(fact.data.extra).toMatchObject({ client_withdrawal_timestamp: `${sent.slice(0, 23)}Z`, consent_version: '2.1', consent_metadata: { source: 'web_banner' } });
       expect((await validate('legacy-dave', 'behavioral', 'marketing')).body.processing_allowed).toBe(false);
       expect((await validate('legacy-dave', 'user.contact.email', 'marketing')).body.processing_allowed).toBe(true);
       // a given record may not carry a withdrawal time

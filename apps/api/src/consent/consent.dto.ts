@@ -41,7 +41,7 @@ export class RecordConsentDto implements RecordConsentInput {
   @IsOptional() @IsISO8601({ strict: true }) expiry_date?: string | null;
   @ApiPropertyOptional({ format: 'uuid', description: "The client's own consent id (the earlier service's shape): the ledger's id for this consent; a retry with it records nothing twice" })
   @IsOptional() @IsUUID() consent_id?: string | null;
-  @ApiPropertyOptional({ format: 'date-time', description: 'With consent_status withdrawn: echoed as client_withdrawal_timestamp; the withdrawal counts from when the ledger receives it (GDPR Art. 7(3))' })
+  @ApiPropertyOptional({ format: 'date-time', description: 'With consent_status withdrawn: recorded with the withdrawal and answered as client_withdrawal_timestamp; the withdrawal counts from when the ledger receives it (GDPR Art. 7(3))' })
   @IsOptional() @IsISO8601({ strict: true }) withdrawal_timestamp?: string | null;
   @ApiPropertyOptional({ description: 'IAB TCF or GPP consent string', maxLength: 16384 })
   @IsOptional() @IsString() @MaxLength(16384) consent_string?: string | null;

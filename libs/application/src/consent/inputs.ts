@@ -27,7 +27,7 @@ export interface RecordConsentInput {
   readonly consent_id?: string | null;
   /** The earlier service's name for expiry_timestamp. */
   readonly expiry_date?: string | null;
-  /** The earlier service's withdrawal time (status withdrawn): echoed; the ledger records the withdrawal when it receives it (Art. 7(3)). */
+  /** The earlier service's withdrawal time (status withdrawn): recorded with the withdrawal and echoed; the withdrawal counts from when the ledger receives it (Art. 7(3)). */
   readonly withdrawal_timestamp?: string | null;
 }
 

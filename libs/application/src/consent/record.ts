@@ -119,7 +119,18 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
       };
     }
     if (input.consent_status === 'withdrawn') {
-      const w = await withdrawal(execute, subjectKey, input.user_id, categories, purposes, undefined, ctx, signals);
+      const clientTime = input.withdrawal_timestamp != null ? new Date(utc(input.withdrawal_timestamp)).toISOString() : null;
+      // what the withdrawal does not act on is recorded with it (encrypted, as personal data), never dropped
+      const recordedExtra = {
+        ...(input.consent_id ? { consent_id: input.consent_id } : {}),
+        ...(clientTime ? { client_withdrawal_timestamp: clientTime } : {}),
+        consent_version: input.consent_version,
+        ...(input.consent_metadata && Object.keys(input.consent_metadata).length ? { consent_metadata: input.consent_metadata } : {}),
+      };
+      const w = await withdrawal(execute, subjectKey, input.user_id, categories, purposes, undefined, ctx, signals, {
+        extra: recordedExtra,
+        subjectId: settings.keepSubjectIds ? input.user_id : null,
+      });
       return {
         ...w,
         consent_id: input.consent_id ?? null,
@@ -130,8 +141,7 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
         expiry_date: null,
         legal_basis: basis,
         ...version,
-        ...(input.withdrawal_timestamp != null ? { client_withdrawal_timestamp: new Date(utc(input.withdrawal_timestamp)).toISOString() } : {}),
-        // not recorded with a withdrawal (it carries no proof): echoed
+        ...(clientTime ? { client_withdrawal_timestamp: clientTime } : {}),
         consent_metadata: input.consent_metadata ?? {},
         recorded: true,
       };
