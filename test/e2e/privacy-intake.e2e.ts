@@ -1,24 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../support/app';
+import { privacyEvents } from '../support/privacy-events';
 
 const USER = 'pia-intake-5512@example.com';
 const TICKET = 'ticket-5512-secret';
 const DAY = 24 * 3600_000;
 
-let seq = 0;
-const event = (over: Record<string, unknown> = {}) => ({
-  event_id: `evt-${Date.now()}-${++seq}`,
-  event_type: 'data_accessed',
-  user_id: USER,
-  timestamp: new Date(Date.now() - 60_000).toISOString(),
-  service_name: 'support-desk',
-  data_categories: ['user.contact.phone_number'],
-  processing_purposes: ['essential.service'],
-  legal_basis: 'contract',
-  event_data: { ticket: TICKET },
-  ...over,
-});
+const event = privacyEvents({ user_id: USER, event_data: { ticket: TICKET } });
 
 /** Events of a type in the log, straight from the store (the truth, not a read model). */
 async function logged(app: TestApp, type: string): Promise<Array<{ streamId: string; data: any; metadata: any }>> {

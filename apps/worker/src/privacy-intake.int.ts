@@ -5,23 +5,12 @@ import { PrivacyIntakeConsumer, TOPICS } from '@pl/messaging';
 import { consumeUntil, describeKafka, markTopics, testKafka, uniqueSuffix } from '../../../libs/messaging/test/kafka-support';
 import { startTestApp, type TestApp } from '../../../test/support/app';
 import { privacyIntakeService } from './privacy-intake';
+import { privacyEvents } from '../../../test/support/privacy-events';
 
 const USER = 'topic-intake-7731@example.com';
 const SECRET = 'case-note-7731';
 
-let seq = 0;
-const event = (over: Record<string, unknown> = {}) => ({
-  event_id: `topic-${uniqueSuffix()}-${++seq}`,
-  event_type: 'data_accessed',
-  user_id: USER,
-  timestamp: new Date(Date.now() - 60_000).toISOString(),
-  service_name: 'support-desk',
-  data_categories: ['user.contact.phone_number'],
-  processing_purposes: ['essential.service'],
-  legal_basis: 'contract',
-  event_data: { note: SECRET },
-  ...over,
-});
+const event = privacyEvents({ user_id: USER, event_data: { note: SECRET } });
 
 async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const t0 = Date.now();

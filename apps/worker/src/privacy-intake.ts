@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { parsePrivacyEvent, type IntakeUseCases } from '@pl/application/intake';
 import type { intake } from '@pl/domain';
-import { createKafka, PrivacyIntakeConsumer, type IntakeParse } from '@pl/messaging';
+import { createKafka, jsonObjectOf, PrivacyIntakeConsumer, type IntakeParse } from '@pl/messaging';
 import { processMetrics } from '../../common/metrics';
 import type { WorkerService } from './worker-service';
 
 /** A topic message's bytes -> a privacy event checked against the JSON Schema (the same check as POST /privacy/events). */
 export const parsePrivacyEventMessage: IntakeParse<intake.PrivacyEvent> = (value) => {
-  if (!value) return { ok: false, reason: 'empty value' };
-  let v: unknown;
-  try {
-    v = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'value is not JSON' };
-  }
-  const parsed = parsePrivacyEvent(v);
+  const json = jsonObjectOf(value);
+  if (!json.ok) return json;
+  const parsed = parsePrivacyEvent(json.value);
   return parsed.ok ? parsed : { ok: false, reason: parsed.reason };
 };
 

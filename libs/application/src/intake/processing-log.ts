@@ -1,19 +1,8 @@
-import { intake } from '@pl/domain';
+import { intake, type rights } from '@pl/domain';
 import type { AppDeps } from '../core/app-deps';
 
-/** One entry of a subject's processing log: who processed what, when, for what (GDPR Art. 15(1)(a)-(c)). */
-export interface ProcessingLogEntry {
-  readonly service_name: string;
-  readonly action: intake.ProcessingAction;
-  readonly categories: readonly string[];
-  readonly purposes: readonly string[];
-  readonly legal_basis: string;
-  readonly at: string;
-  readonly source_event_id: string;
-  readonly correlation_id: string | null;
-  /** The producer's event_data, decrypted for readers entitled to it; null when none was sent, withheld or erased. */
-  readonly details: Readonly<Record<string, unknown>> | null;
-}
+/** One entry of a subject's processing log (GDPR Art. 15(1)(a)-(c)), with the producer's ids. */
+export type ProcessingLogEntry = rights.ProcessingEntry & { readonly source_event_id: string; readonly correlation_id: string | null };
 
 /**
  * The subject's processing log from its own stream (read your writes), oldest first. `withDetails`:

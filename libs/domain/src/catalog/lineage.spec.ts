@@ -1,4 +1,4 @@
-import { DomainError } from '../shared';
+import { refusalOf } from '../shared/testing';
 import { lineageOf, type LineageCatalog } from './lineage';
 
 const system = (system_id: string) => ({ system_id, name: `${system_id} name` });
@@ -31,14 +31,6 @@ const c = {
   activities: [activity('accounts', ['accounts'], ['user.contact']), activity('payments', ['accounts', 'billing'], ['user.financial.account']), activity('analytics', ['web'], ['user.contact'])],
 } as unknown as LineageCatalog;
 
-const refusal = (f: () => unknown): DomainError => {
-  try {
-    f();
-  } catch (e) {
-    return e as DomainError;
-  }
-  throw new Error('not refused');
-};
 
 describe('data lineage of an element', () => {
   it('follows the flows that carry its category up- and downstream, hop by hop, to systems and external recipients', () => {
@@ -61,8 +53,8 @@ describe('data lineage of an element', () => {
     expect(lineageOf(c, 'iban', 'billing').upstream.systems.map((s) => s.system_id)).toEqual(['accounts']);
     const notes = lineageOf(c, 'notes');
     expect([notes.upstream.flows, notes.downstream.flows, notes.activities]).toEqual([[], [], []]);
-    const ambiguous = refusal(() => lineageOf(c, 'email'));
+    const ambiguous = refusalOf(() => lineageOf(c, 'email'));
     expect([ambiguous.code, ambiguous.details]).toEqual(['conflict', { systems: ['accounts', 'newsletter'] }]);
-    expect(refusal(() => lineageOf(c, 'nope')).code).toBe('not_found');
+    expect(refusalOf(() => lineageOf(c, 'nope')).code).toBe('not_found');
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError } from '../shared';
+import { refusalOf } from '../shared/testing';
 import { processingLogged, resolvedScope, routeOf, type PrivacyEvent } from './privacy-event';
 
 const subject = 'sub_' + 'A'.repeat(32);
@@ -16,14 +16,6 @@ const event = (over: Partial<PrivacyEvent> = {}): PrivacyEvent => ({
   ...over,
 });
 
-const refusal = (f: () => unknown): DomainError => {
-  try {
-    f();
-  } catch (e) {
-    return e as DomainError;
-  }
-  throw new Error('not refused');
-};
 
 describe('privacy events', () => {
   it('route consent events to the consent ledger, breach_detected to the breach register, the rest to the processing log', () => {
@@ -57,9 +49,9 @@ describe('privacy events', () => {
   });
 
   it('refuse an unknown category naming its index, a time in the future, a clear subject id and a non-processing type', () => {
-    expect(refusal(() => processingLogged(subject, event({ data_categories: ['user.contact.phone_number', 'no.such.thing'] }), now)).message).toMatch(/^data_categories\[1\]: unknown data category/);
-    expect(refusal(() => processingLogged(subject, event({ timestamp: '2026-06-01T13:00:00Z' }), now)).message).toBe('timestamp is in the future');
-    expect(refusal(() => processingLogged('user-42', event(), now)).message).toMatch(/pseudonymous/);
-    expect(refusal(() => processingLogged(subject, event({ event_type: 'consent_given' }), now)).message).toMatch(/not a processing event/);
+    expect(refusalOf(() => processingLogged(subject, event({ data_categories: ['user.contact.phone_number', 'no.such.thing'] }), now)).message).toMatch(/^data_categories\[1\]: unknown data category/);
+    expect(refusalOf(() => processingLogged(subject, event({ timestamp: '2026-06-01T13:00:00Z' }), now)).message).toBe('timestamp is in the future');
+    expect(refusalOf(() => processingLogged('user-42', event(), now)).message).toMatch(/pseudonymous/);
+    expect(refusalOf(() => processingLogged(subject, event({ event_type: 'consent_given' }), now)).message).toMatch(/not a processing event/);
   });
 });

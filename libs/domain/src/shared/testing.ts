@@ -37,3 +37,14 @@ export function spec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) {
     },
   };
 }
+
+/** The DomainError `f` throws (fails the test when it throws nothing). */
+export function refusalOf(f: () => unknown): DomainError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DomainError);
+    return e as DomainError;
+  }
+  throw new Error('expected a refusal, got none');
+}
