@@ -26,6 +26,12 @@ export class Metrics {
   readonly idempotencyRequests: Counter<'outcome'>;
   readonly privacyEvents: Counter<'path' | 'outcome'>;
   readonly privacyIntakeFailing: Gauge;
+  readonly rightsRequestsOverdue: Gauge;
+  readonly rightsRequestsDueSoon: Gauge;
+  readonly breachesDueSoon: Gauge;
+  readonly breachesOverdue: Gauge;
+  readonly webhookDeadLetters: Gauge;
+  readonly auditVerificationFailed: Gauge;
 
   constructor() {
     // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
@@ -46,6 +52,38 @@ export class Metrics {
     this.privacyIntakeFailing = new Gauge({
       name: 'pl_privacy_intake_failing',
       help: '1 while the intake topic consumer cannot record its batches (retrying; /health names it), else 0',
+      registers: [this.registry],
+    });
+    // Set by the worker's clocks (rights-clocks, breach-clocks) on every tick and by GET /audit/verify:
+    // counts only, no label names a subject, a request or a breach (deploy/prometheus/alerts.yml).
+    this.rightsRequestsOverdue = new Gauge({
+      name: 'pl_rights_requests_overdue',
+      help: 'Open data-subject requests past their statutory due date',
+      registers: [this.registry],
+    });
+    this.rightsRequestsDueSoon = new Gauge({
+      name: 'pl_rights_requests_due_soon',
+      help: 'Open data-subject requests not yet overdue whose statutory due date is within the due-soon window (7 days, DEADLINE_ALERTS.due_soon_days)',
+      registers: [this.registry],
+    });
+    this.breachesDueSoon = new Gauge({
+      name: 'pl_breaches_deadline_within_24h',
+      help: 'Open breaches whose next unmet notification deadline (e.g. the GDPR Art. 33 72-hour clock) is less than 24 hours away and not yet passed',
+      registers: [this.registry],
+    });
+    this.breachesOverdue = new Gauge({
+      name: 'pl_breaches_deadline_overdue',
+      help: 'Open breaches whose next unmet notification deadline has passed',
+      registers: [this.registry],
+    });
+    this.webhookDeadLetters = new Gauge({
+      name: 'pl_webhook_dead_letters',
+      help: 'Webhook deliveries dead-lettered after their last attempt and not retried (cli webhooks retry puts them back)',
+      registers: [this.registry],
+    });
+    this.auditVerificationFailed = new Gauge({
+      name: 'pl_audit_verification_failed',
+      help: '1 when the latest audit chain verification in this process (GET /audit/verify) found the chain broken, else 0',
       registers: [this.registry],
     });
     this.httpDuration = new Histogram({

@@ -124,6 +124,20 @@ export async function breachesWithRunningClocks(db: SqlExecutor, horizon: Date):
   return r.rows.map((x) => x.breach_id);
 }
 
+/**
+ * Open breaches by their next unmet deadline: less than `windowMs` away and not yet passed
+ * (`pl_breaches_deadline_within_24h`), and passed (`pl_breaches_deadline_overdue`).
+ */
+export async function breachClockCounts(db: SqlExecutor, now: Date, windowMs: number): Promise<{ due_soon: number; overdue: number }> {
+  const r = await db.query<{ due_soon: string; overdue: string }>(
+    `SELECT count(*) FILTER (WHERE next_due_at >= $1::timestamptz AND next_due_at < $2::timestamptz)::text AS due_soon,
+            count(*) FILTER (WHERE next_due_at < $1::timestamptz)::text AS overdue
+     FROM ${T}.breaches WHERE status = 'open' AND next_due_at IS NOT NULL`,
+    [now.toISOString(), new Date(now.getTime() + windowMs).toISOString()],
+  );
+  return { due_soon: Number(r.rows[0].due_soon), overdue: Number(r.rows[0].overdue) };
+}
+
 const CSV_COLUMNS = [
   'breach_id', 'status', 'stage', 'aware_at', 'detected_at', 'source', 'reporter_role', 'description', 'systems', 'risk_level',
   'notify_authority', 'notify_subjects', 'subject_exemption', 'authorities', 'authorities_notified', 'ca_residents', 'closed_at', 'reopen_count', 'risk_reasons',

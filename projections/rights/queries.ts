@@ -121,6 +121,15 @@ export async function overdueCount(db: SqlExecutor, now: Date): Promise<number> 
   return Number(r.rows[0].n);
 }
 
+/** Open requests not yet overdue whose due date is less than `windowMs` away (`pl_rights_requests_due_soon`). */
+export async function dueSoonCount(db: SqlExecutor, now: Date, windowMs: number): Promise<number> {
+  const r = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM rm_rights.requests WHERE status IN ${OPEN_STATUSES} AND due_at >= $1::timestamptz AND due_at < $2::timestamptz`,
+    [now.toISOString(), new Date(now.getTime() + windowMs).toISOString()],
+  );
+  return Number(r.rows[0].n);
+}
+
 /** Requests a subject filed since `since` (rate limiting of request creation). */
 /**
  * When the subject's window of `limit` requests since `since` frees a slot: the `limit`-th newest

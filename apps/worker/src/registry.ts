@@ -13,12 +13,13 @@ import { rightsClocksProcessManager } from './rights-clocks';
 import { auditChainProjection } from '@pl/projections/audit_chain';
 import { auditSigningProcessManager } from './audit-signing';
 import { rightsVerificationProcessManager } from '@pl/application/rights';
+import { webhookDeadLettersProcessManager } from './propagation/webhook-dead-letters';
 
 /** Every read model the worker keeps. Add a context's projections here. */
 export const PROJECTIONS: ProjectionDefinition[] = [eventCountsProjection, breachRegisterProjection, consentProjection, rightsProjection, catalogProjection, dataMapProjection, auditChainProjection];
 
 /** Every clock-driven process manager the worker runs. */
-export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager, auditSigningProcessManager];
+export const PROCESS_MANAGERS: ProcessManager[] = [breachClocksProcessManager, consentExpiryProcessManager, rightsClocksProcessManager, retentionProcessManager, auditSigningProcessManager, webhookDeadLettersProcessManager];
 
 /** Every fact-fed process manager the worker runs (invariant 12): each follows the log from its own checkpoint. */
 export const EVENT_PROCESS_MANAGERS: EventProcessManager[] = [

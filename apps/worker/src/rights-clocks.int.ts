@@ -64,9 +64,17 @@ describe('rights clocks process manager (PGlite)', () => {
     expect(r!.tasks[0]).toMatchObject({ attempt: 3, escalated: true, status: 'dispatched' });
   });
 
-  it('exports the number of overdue requests as a metric', async () => {
+  it('exports the numbers of overdue and due-soon requests as metrics', async () => {
+    const metricsText = () => processMetrics().registry.metrics();
+    // due 2 Apr 2026: 20 days left, then 3 days left (inside the 7-day window), then past due
+    await rightsClocksProcessManager.tick({ db: f.db, store } as any, at(11));
+    expect(await metricsText()).toMatch(/^pl_rights_requests_due_soon 0$/m);
+    expect(await metricsText()).toMatch(/^pl_rights_requests_overdue 0$/m);
+    await rightsClocksProcessManager.tick({ db: f.db, store } as any, at(28));
+    expect(await metricsText()).toMatch(/^pl_rights_requests_due_soon 1$/m);
+    expect(await metricsText()).toMatch(/^pl_rights_requests_overdue 0$/m);
     await rightsClocksProcessManager.tick({ db: f.db, store } as any, at(40));
-    const text = await processMetrics().registry.getSingleMetricAsString('pl_rights_requests_overdue');
-    expect(text).toMatch(/pl_rights_requests_overdue 1$/m);
+    expect(await metricsText()).toMatch(/^pl_rights_requests_due_soon 0$/m);
+    expect(await metricsText()).toMatch(/^pl_rights_requests_overdue 1$/m);
   });
 });

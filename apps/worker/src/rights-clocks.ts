@@ -1,26 +1,22 @@
 import { tickRightsClocks } from '@pl/application/rights';
-import { Gauge } from 'prom-client';
-import { overdueCount } from '@pl/projections/rights';
+import { DEADLINE_ALERTS } from '@pl/domain/law/deadlines';
+import { dueSoonCount, overdueCount } from '@pl/projections/rights';
 import { processMetrics } from '../../common/metrics';
 import type { ProcessManager } from './process-manager';
 
 export { TASK_FOLLOW_UP, tickRightsClocks } from '@pl/application/rights';
 
-let overdueGauge: Gauge | null = null;
-
-/** `pl_rights_requests_overdue`: open requests past their statutory due date (set on every tick). */
-function overdueMetric(): Gauge {
-  const registry = processMetrics().registry;
-  overdueGauge ??= (registry.getSingleMetric('pl_rights_requests_overdue') as Gauge | undefined) ??
-    new Gauge({ name: 'pl_rights_requests_overdue', help: 'Open data-subject requests past their statutory due date', registers: [registry] });
-  return overdueGauge;
-}
-
+/**
+ * Every tick also sets `pl_rights_requests_overdue` and `pl_rights_requests_due_soon` (open requests
+ * due within the decider's due-soon window): the alerts RightsRequestOverdue and RightsRequestDueSoon.
+ */
 export const rightsClocksProcessManager: ProcessManager = {
   name: 'rights-clocks',
   intervalMs: 60_000,
   tick: async (infra, now) => {
     await tickRightsClocks(infra, now);
-    overdueMetric().set(await overdueCount(infra.db, now));
+    const metrics = processMetrics();
+    metrics.rightsRequestsOverdue.set(await overdueCount(infra.db, now));
+    metrics.rightsRequestsDueSoon.set(await dueSoonCount(infra.db, now, DEADLINE_ALERTS.due_soon_days * 86_400_000));
   },
 };

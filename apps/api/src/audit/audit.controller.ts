@@ -8,7 +8,8 @@ import type { Infrastructure } from '../../../common/infrastructure';
 import { AppCommand } from '../platform/app-command';
 import { Public, RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
-import { INFRA } from '../platform/tokens';
+import type { Metrics } from '../../../common/metrics';
+import { INFRA, METRICS } from '../platform/tokens';
 import { AccessPurposeDto, ExportQueryDto } from './audit.dto';
 
 /**
@@ -22,6 +23,7 @@ export class AuditController {
   constructor(
     private readonly bus: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   private get audit() {
@@ -47,8 +49,11 @@ export class AuditController {
   @Get('verify')
   @ApiOperation({ summary: 'Verify the audit hash chain (GDPR Art. 5(2) accountability)' })
   @RequireScopes('audit:read')
-  verify(@CommandCtx() ctx: CommandContext) {
-    return this.audit.verify(ctx.now);
+  async verify(@CommandCtx() ctx: CommandContext) {
+    const report = await this.audit.verify(ctx.now);
+    // pl_audit_verification_failed: the alert AuditChainVerificationFailed (deploy/prometheus/alerts.yml)
+    this.metrics.auditVerificationFailed.set(report.ok ? 0 : 1);
+    return report;
   }
 
   /** Every signed head with its RFC 3161 token: an auditor keeps this file and verifies against it later (`--heads`). */

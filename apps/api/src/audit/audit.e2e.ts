@@ -166,13 +166,16 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
   });
 
   if (backend === 'postgres') {
-    it('names the altered position after a direct UPDATE of es_events', async () => {
+    it('names the altered position after a direct UPDATE of es_events (and sets pl_audit_verification_failed)', async () => {
       await chained();
+      expect((await t.request('GET', '/audit/verify', undefined, auditor)).body).toMatchObject({ ok: true });
+      expect((await t.request('GET', '/metrics', undefined, null)).body as string).toMatch(/^pl_audit_verification_failed 0$/m);
       const row = await t.infra.db.query<{ tx: string; gp: string }>("SELECT transaction_id::text AS tx, global_position::text AS gp FROM es_events WHERE type = 'demo.list_opened' ORDER BY global_position LIMIT 1");
       // the title is encrypted in the log (invariant 13): alter a field stored in clear
       await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"opened_at":"', '"opened_at":"1') WHERE global_position = $1`, [row.rows[0].gp]);
       const v = await t.request('GET', '/audit/verify', undefined, auditor);
       expect(v.body).toMatchObject({ ok: false, first_break: { kind: 'altered', position: `${row.rows[0].tx}/${row.rows[0].gp}` } });
+      expect((await t.request('GET', '/metrics', undefined, null)).body as string).toMatch(/^pl_audit_verification_failed 1$/m);
     });
 
     it('answers 409 to an export whose head would not continue the latest signed head, and records no access', async () => {

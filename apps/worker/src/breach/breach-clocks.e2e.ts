@@ -43,5 +43,12 @@ describe('breach clocks in the running worker (pglite)', () => {
     const listed = await t.request('GET', '/breaches?status=open');
     const row = listed.body.breaches.find((b: any) => b.breach_id === late);
     expect(row?.deadlines[0].overdue ?? true).toBe(true);
+    // the metrics behind the alerts BreachDeadlineWithin24h and BreachDeadlineOverdue: 12 h left, 8 h late
+    for (let i = 0; i < 100; i++) {
+      const text = (await t.request('GET', '/metrics', undefined, null)).body as string;
+      if (/^pl_breaches_deadline_within_24h 1$/m.test(text) && /^pl_breaches_deadline_overdue 1$/m.test(text)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('pl_breaches_deadline_within_24h and pl_breaches_deadline_overdue never reached 1 and 1');
   });
 });

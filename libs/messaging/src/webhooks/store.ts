@@ -186,6 +186,12 @@ export function publicOutcome(stored: string | null): string | null {
   return /^timeout/.test(stored) ? 'timeout' : 'connection_failed';
 }
 
+/** Dead-lettered deliveries awaiting `webhooks retry` (the gauge `pl_webhook_dead_letters`). */
+export async function countDeadDeliveries(db: SqlExecutor): Promise<number> {
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM webhook_deliveries WHERE status = 'dead'`);
+  return Number(r.rows[0].n);
+}
+
 /** Puts dead-lettered deliveries back in the queue (CLI `webhooks retry`); returns how many. */
 export async function retryDeadDeliveries(db: SqlExecutor, filter: { service?: string; ids?: readonly string[] } = {}): Promise<number> {
   const r = await db.query(
