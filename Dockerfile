@@ -2,8 +2,10 @@
 # One image for both processes: the api (`node dist/apps/api/main.js`) and the worker
 # (`node dist/apps/worker/main.js`); docker-compose.yml picks the command.
 # NestJS 12 is ESM-only and is loaded from the CommonJS build through require(esm): Node >= 20.19.
+# Built on the current Node LTS: 26 (Active LTS since 2026-10-28, nodejs/Release schedule); Node 20
+# reached end of life on 2026-04-30. The code itself still runs on Node >= 20.19 (package.json engines).
 
-FROM node:20.19-bookworm-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +15,7 @@ COPY libs ./libs
 COPY projections ./projections
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20.19-bookworm-slim AS runtime
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

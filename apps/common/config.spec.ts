@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MASTER_KEY, ...env } as NodeJS.ProcessEnv)).toThrow(message);
   });
 
+  it('keeps rate limits and the key cache in process unless REDIS_URL is a redis:// URL, never echoing a refused one', () => {
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).redisUrl).toBeNull();
+    expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', REDIS_URL: 'redis://127.0.0.1:6379/11' }).redisUrl).toBe('redis://127.0.0.1:6379/11');
+    for (const bad of ['http://user:s3cret@redis:6379', 'not a url s3cret']) {
+      expect(() => loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', REDIS_URL: bad })).toThrow('REDIS_URL must be a redis:// or rediss:// URL');
+      try {
+        loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', REDIS_URL: bad });
+      } catch (e) {
+        expect((e as Error).message).not.toContain('s3cret');
+      }
+    }
+  });
+
   it('reads OUTBOUND_ALLOWED_PRIVATE_NETWORKS (none by default) and stops on a malformed entry without echoing it', () => {
     expect(loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x' }).outboundAllowed).toEqual({ networks: [], hostnames: new Set() });
     const c = loadConfig({ MASTER_KEY, DATA_DIR: '/tmp/x', OUTBOUND_ALLOWED_PRIVATE_NETWORKS: '10.0.0.0/8, fd00::/8 hooks.internal' });

@@ -47,6 +47,8 @@ export interface AppConfig {
   readonly readyMaxHorizonHoldMs: number;
   /** Verified API keys are cached this long: a revocation takes effect within it. */
   readonly apiKeyCacheTtlMs: number;
+  /** Redis shared by API instances for rate limits and the API key cache (REDIS_URL, database in the path); null = in-process. */
+  readonly redisUrl: string | null;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
   /** PEM certificates of an internal CA trusted for outbound HTTPS beside Node's bundled roots (OUTBOUND_CA_FILE). */
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxProjectionBehindMs: nonNegativeInt(env, 'READY_MAX_PROJECTION_BEHIND_MS', 60_000),
     readyMaxHorizonHoldMs: nonNegativeInt(env, 'READY_MAX_HORIZON_HOLD_MS', 30_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
+    redisUrl: redisUrl(env),
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),
     webhookSecretOverlapHours: nonNegativeInt(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24),
@@ -176,6 +179,19 @@ function outboundCa(env: NodeJS.ProcessEnv): string[] | null {
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+}
+
+function redisUrl(env: NodeJS.ProcessEnv): string | null {
+  const v = nonEmpty(env.REDIS_URL);
+  if (!v) return null;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  return v;
 }
 
 function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

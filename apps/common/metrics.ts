@@ -32,6 +32,7 @@ export class Metrics {
   readonly breachesOverdue: Gauge;
   readonly webhookDeadLetters: Gauge;
   readonly auditVerificationFailed: Gauge;
+  readonly sharedStoreErrors: Counter<'use'>;
 
   constructor() {
     // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
@@ -47,6 +48,12 @@ export class Metrics {
       name: 'pl_privacy_events_total',
       help: 'Privacy events taken in, by path (http, topic) and outcome: recorded, duplicate (collapsed), refused (a rule), dead_lettered (topic: malformed or refused)',
       labelNames: ['path', 'outcome'],
+      registers: [this.registry],
+    });
+    this.sharedStoreErrors = new Counter({
+      name: 'pl_shared_store_errors_total',
+      help: 'Redis (REDIS_URL) calls that failed, by use (rate_limit: this instance fell back to its own buckets; api_keys: the key was read from the database)',
+      labelNames: ['use'],
       registers: [this.registry],
     });
     this.privacyIntakeFailing = new Gauge({

@@ -7,6 +7,8 @@ import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import { AppModule } from './app.module';
 import { ApiKeyStore } from './platform/auth/api-keys';
+import { RateLimiter } from './platform/rate-limit/rate-limiter';
+import { closeSharedRedis, connectSharedRedis } from './platform/shared/redis';
 import { frameworkErrorReply, ROUTER_OPTIONS } from './platform/http/framework-errors';
 import { JsonTooDeepError, jsonDepthExceeds } from './platform/http/json-limits';
 import { createValidationPipe } from './platform/http/validation';
@@ -26,9 +28,12 @@ export interface ApiApp {
 
 /** Builds the HTTP app (not yet listening). */
 export async function createApiApp(infra: Infrastructure, options: ApiOptions): Promise<ApiApp> {
-  const apiKeys = new ApiKeyStore(infra.db, infra.config.apiKeyCacheTtlMs);
-  await apiKeys.init();
   const metrics = processMetrics();
+  // REDIS_URL: rate limits and the API key cache shared by every API instance; else per process.
+  const redis = await connectSharedRedis(infra.config.redisUrl, options.logger);
+  const apiKeys = new ApiKeyStore(infra.db, infra.config.apiKeyCacheTtlMs, redis, metrics);
+  await apiKeys.init();
+  const rateLimiter = new RateLimiter(redis, metrics);
   const adapter = new FastifyAdapter({
     bodyLimit: infra.config.bodyLimitBytes,
     logger: false,
@@ -37,7 +42,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     frameworkErrors: frameworkErrorReply,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ infra, apiKeys, metrics, logger: options.logger, worker: options.worker }),
+    AppModule.forRoot({ infra, apiKeys, rateLimiter, metrics, logger: options.logger, worker: options.worker }),
     adapter,
     { logger: ['error', 'warn'], abortOnError: false, bodyParser: false },
   );
@@ -46,6 +51,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
   // (Nest's hook re-raises the signal and would kill the process before PGlite is closed).
 
   const fastify = app.getHttpAdapter().getInstance();
+  if (redis) fastify.addHook('onClose', () => closeSharedRedis(redis));
   // Many clients send Content-Type: application/json on every POST, also on bodiless actions
   // (confirm, close, ...): an empty body is "no body", anything else goes through Fastify's own
   // parser (prototype-poisoning protection, size limit, 400 on malformed JSON).

@@ -10,7 +10,8 @@ import { readFaults } from '@pl/application';
 import { headHealth } from '@pl/projections/audit_chain';
 import { Public } from './auth/require-scopes.decorator';
 import type { WorkerStatusSource } from './worker-status';
-import { INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
+import type { RateLimiter } from './rate-limit/rate-limiter';
+import { INFRA, LOGGER, METRICS, RATE_LIMITER, WORKER_STATUS } from './tokens';
 
 /** A horizon held back at least this long is reported with its holder (every append holds it for milliseconds). */
 export const HORIZON_REPORT_AFTER_S = 1;
@@ -23,6 +24,7 @@ export class HealthController {
     @Inject(METRICS) private readonly metrics: Metrics,
     @Inject(WORKER_STATUS) private readonly worker: WorkerStatusSource | null,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
   ) {}
 
   private horizonHeld = false;
@@ -67,6 +69,8 @@ export class HealthController {
       }
     }
     checks.key_store = await this.observeKeyStore();
+    // Redis (REDIS_URL) unreachable degrades, not stops: limits per instance, keys from the database.
+    checks.shared_store = { ok: true, detail: this.limiter.status() };
     for (const s of this.worker?.services() ?? []) checks[s.name] = { ok: s.ready, detail: s.detail };
     const ready = Object.values(checks).every((c) => c.ok);
     reply.status(ready ? 200 : 503);

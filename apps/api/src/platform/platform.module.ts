@@ -11,7 +11,8 @@ import { HealthController } from './health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { RateLimitGuard } from './rate-limit/rate-limit';
-import { API_KEYS, CATALOG, INFRA, LOGGER, METRICS, WORKER_STATUS } from './tokens';
+import type { RateLimiter } from './rate-limit/rate-limiter';
+import { API_KEYS, CATALOG, INFRA, LOGGER, METRICS, RATE_LIMITER, WORKER_STATUS } from './tokens';
 
 import type { WorkerStatusSource } from './worker-status';
 
@@ -20,6 +21,7 @@ export type { WorkerStatusSource } from './worker-status';
 export interface PlatformDeps {
   readonly infra: Infrastructure;
   readonly apiKeys: ApiKeyStore;
+  readonly rateLimiter: RateLimiter;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** The in-process worker, when API and worker run together; null when the worker runs elsewhere. */
@@ -34,6 +36,7 @@ export class PlatformModule {
     const providers = [
       { provide: INFRA, useValue: deps.infra },
       { provide: API_KEYS, useValue: deps.apiKeys },
+      { provide: RATE_LIMITER, useValue: deps.rateLimiter },
       { provide: METRICS, useValue: deps.metrics },
       { provide: LOGGER, useValue: deps.logger },
       { provide: WORKER_STATUS, useValue: deps.worker },

@@ -6,3 +6,5 @@ export const LOGGER = Symbol('LOGGER');
 export const WORKER_STATUS = Symbol('WORKER_STATUS');
 /** The catalog query port (`CatalogQueries`, libs/application/src/catalog) that rights, breach and consent ask. */
 export const CATALOG = Symbol('CATALOG');
+/** The `RateLimiter` (rate-limit/rate-limiter.ts): Redis-backed when REDIS_URL is set. */
+export const RATE_LIMITER = Symbol('RATE_LIMITER');

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SqlDatabase } from '@pl/eventstore';
+import type { Metrics } from '../../../../common/metrics';
+import type { SharedRedis } from '../shared/redis';
 import { isScope, type Scope } from './scopes';
 
 export const API_KEYS_SCHEMA = `
@@ -29,6 +31,10 @@ export interface Principal {
  * API keys `pl_<id>.<secret>`: the secret is 32 random bytes, stored only as its SHA-256 (a fast
  * hash is enough for high-entropy secrets; compared in constant time). Verified keys are cached for
  * a few seconds so the hot path does not hit the database; revocation takes effect within that TTL.
+ * With a shared Redis (REDIS_URL) the cache lives there, keyed by key id (`pl:apikey:<id>`, holding
+ * the secret's hash and scopes, or "no such key"): every API instance shares it and a revocation
+ * through any instance deletes the entry, so all instances refuse the key at once (within the TTL
+ * at worst, when a lookup races the revocation). Redis down: keys are read from the database.
  */
 export class ApiKeyStore {
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
@@ -36,6 +42,8 @@ export class ApiKeyStore {
   constructor(
     private readonly db: SqlDatabase,
     private readonly cacheTtlMs = 5000,
+    private readonly redis: SharedRedis | null = null,
+    private readonly metrics: Metrics | null = null,
   ) {}
 
   async init(): Promise<void> {
@@ -54,20 +62,20 @@ export class ApiKeyStore {
 
   /** Registers a key given in configuration (ADMIN_API_KEY); idempotent. */
   async ensure(key: string, name: string, scopes: readonly Scope[]): Promise<string> {
-    const parsed = parseKey(key);
-    const id = parsed?.id ?? `cfg${hash(key).toString('hex').slice(0, 13)}`;
-    const secret = parsed?.secret ?? key;
+    const { id, secret } = idAndSecret(key);
     await this.db.query(
       `INSERT INTO api_keys (id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4)
        ON CONFLICT (id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, scopes = EXCLUDED.scopes, revoked_at = NULL`,
       [id, name, hash(secret), scopes],
     );
+    await this.forgetShared(id);
     return id;
   }
 
   async revoke(id: string): Promise<boolean> {
     const r = await this.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
     this.cache.clear();
+    await this.forgetShared(id);
     return r.rowCount > 0;
   }
 
@@ -88,6 +96,10 @@ export class ApiKeyStore {
 
   /** The principal for a presented key, or null when unknown, wrong or revoked. */
   async verify(presented: string): Promise<Principal | null> {
+    if (this.redis?.isReady && this.cacheTtlMs > 0) {
+      const shared = await this.verifyShared(presented);
+      if (shared !== undefined) return shared;
+    }
     const now = Date.now();
     const cacheKey = hash(presented).toString('base64');
     const hit = this.cache.get(cacheKey);
@@ -98,20 +110,61 @@ export class ApiKeyStore {
     return principal;
   }
 
-  private async lookup(presented: string): Promise<Principal | null> {
-    const parsed = parseKey(presented);
-    const id = parsed?.id ?? `cfg${hash(presented).toString('hex').slice(0, 13)}`;
-    const secret = parsed?.secret ?? presented;
+  /** Through the shared cache; undefined when Redis failed (the caller reads the database). */
+  private async verifyShared(presented: string): Promise<Principal | null | undefined> {
+    const { id, secret } = idAndSecret(presented);
+    const key = `pl:apikey:${id}`;
+    try {
+      let entry = JSON.parse((await this.redis!.get(key)) ?? 'null') as SharedEntry | null;
+      if (!entry) {
+        const row = await this.row(id);
+        entry = row ? { h: Buffer.from(row.secret_hash).toString('base64'), s: row.scopes } : { none: true };
+        await this.redis!.set(key, JSON.stringify(entry), { PX: this.cacheTtlMs });
+      }
+      if ('none' in entry) return null;
+      return matches(Buffer.from(entry.h, 'base64'), secret) ? { keyId: id, scopes: new Set(entry.s.filter(isScope)) } : null;
+    } catch {
+      this.metrics?.sharedStoreErrors.inc({ use: 'api_keys' });
+      return undefined;
+    }
+  }
+
+  /** Drops the shared cache entry of a changed key; when Redis is down its entry expires within the TTL. */
+  private async forgetShared(id: string): Promise<void> {
+    if (!this.redis) return;
+    try {
+      await this.redis.del(`pl:apikey:${id}`);
+    } catch {
+      this.metrics?.sharedStoreErrors.inc({ use: 'api_keys' });
+    }
+  }
+
+  private async row(id: string): Promise<{ secret_hash: Buffer | Uint8Array; scopes: string[] } | null> {
     const r = await this.db.query<{ secret_hash: Buffer | Uint8Array; scopes: string[] }>(
       'SELECT secret_hash, scopes FROM api_keys WHERE id = $1 AND revoked_at IS NULL',
       [id],
     );
-    if (!r.rows.length) return null;
-    const stored = Buffer.from(r.rows[0].secret_hash);
-    const given = hash(secret);
-    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return null;
-    return { keyId: id, scopes: new Set(r.rows[0].scopes.filter(isScope)) };
+    return r.rows[0] ?? null;
   }
+
+  private async lookup(presented: string): Promise<Principal | null> {
+    const { id, secret } = idAndSecret(presented);
+    const row = await this.row(id);
+    if (!row || !matches(Buffer.from(row.secret_hash), secret)) return null;
+    return { keyId: id, scopes: new Set(row.scopes.filter(isScope)) };
+  }
+}
+
+type SharedEntry = { h: string; s: string[] } | { none: true };
+
+function idAndSecret(presented: string): { id: string; secret: string } {
+  const parsed = parseKey(presented);
+  return { id: parsed?.id ?? `cfg${hash(presented).toString('hex').slice(0, 13)}`, secret: parsed?.secret ?? presented };
+}
+
+function matches(stored: Buffer, secret: string): boolean {
+  const given = hash(secret);
+  return stored.length === given.length && timingSafeEqual(stored, given);
 }
 
 function hash(s: string): Buffer {

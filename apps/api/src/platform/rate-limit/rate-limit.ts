@@ -1,7 +1,8 @@
-import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
-import { TokenBuckets } from './token-bucket';
+import { RATE_LIMITER } from '../tokens';
+import type { RateLimiter } from './rate-limiter';
 
 export interface RateLimitOptions {
   /** Sustained requests per minute per API key on this route. */
@@ -13,7 +14,8 @@ export interface RateLimitOptions {
 export const RATE_LIMIT_KEY = 'pl:rate-limit';
 
 /**
- * Limits a route (or every route of a controller) per API key id: a token bucket in memory, 429
+ * Limits a route (or every route of a controller) per API key id: a token bucket (in Redis when
+ * REDIS_URL is set, shared by every API instance; else in this process), 429
  * `{ error: 'too_many_requests', ... }` with Retry-After when empty. Runs after the API key guard.
  */
 export const RateLimit = (options: RateLimitOptions) => SetMetadata(RATE_LIMIT_KEY, options);
@@ -33,21 +35,20 @@ export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(m
 
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly buckets = new Map<string, TokenBuckets>();
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+  ) {}
 
-  constructor(private readonly reflector: Reflector) {}
-
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const handler = context.getHandler();
     const options = this.reflector.getAllAndOverride<RateLimitOptions | undefined>(RATE_LIMIT_KEY, [handler, context.getClass()]);
     if (!options) return true;
     const route = `${context.getClass().name}.${handler.name}`;
-    let buckets = this.buckets.get(route);
-    if (!buckets) this.buckets.set(route, (buckets = new TokenBuckets(options.perMinute, options.burst ?? options.perMinute)));
     const req = context.switchToHttp().getRequest<AuthenticatedRequest & { ip?: string }>();
-    // Keyed by key id (or the peer address on @Public routes); kept in memory only, never logged.
+    // Keyed by key id (or the peer address on @Public routes); never logged, hashed in Redis.
     const key = req.principal ? `key:${req.principal.keyId}` : `ip:${req.ip ?? 'unknown'}`;
-    const wait = buckets.take(key, Date.now());
+    const wait = await this.limiter.take(route, key, options.perMinute, options.burst ?? options.perMinute);
     if (wait === 0) return true;
     throw new RateLimitedException(wait);
   }
