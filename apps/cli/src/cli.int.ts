@@ -6,6 +6,7 @@ import { handleCommand } from '@pl/application';
 import { LOG_START, comparePositions, demo, type LogPosition } from '@pl/domain';
 import { PgDatabase, SqlEventStore } from '@pl/eventstore';
 import { ApiKeyStore } from '../../api/src/platform/auth/api-keys';
+import { closeSharedRedis, connectSharedRedis } from '../../api/src/platform/shared/redis';
 import { PROJECTIONS } from '../../worker/src/registry';
 import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
 import { runCli } from '../main';
@@ -60,6 +61,24 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
     expect((await cli('keys', 'list')).stdout[0]).toContain(`${id}  REVOKED`);
     const again = await cli('keys', 'revoke', id);
     expect(again).toMatchObject({ code: 1, stdout: [`no active key ${id}`] });
+  });
+
+  it('keys revoke with REDIS_URL deletes the API instances\' shared cache entry: refused at once, not after the TTL', async () => {
+    const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/11';
+    const redis = (await connectSharedRedis(REDIS_URL))!;
+    try {
+      const key = (await cli('keys', 'create', '--name', 'shared', '--scopes', 'consent:read')).stdout.find((l) => l.startsWith('pl_'))!;
+      const id = key.slice(3, 19);
+      // an API instance's store: one minute of shared cache
+      const api = new ApiKeyStore(f.db, 60_000, redis);
+      expect((await api.verify(key))?.keyId).toBe(id);
+      expect(await redis.exists(`pl:apikey:${id}`)).toBe(1);
+      const revoked = await runCli(['keys', 'revoke', id], { io: capture(), env: { ...env, REDIS_URL } });
+      expect(revoked).toBe(0);
+      expect(await api.verify(key)).toBeNull();
+    } finally {
+      await closeSharedRedis(redis);
+    }
   });
 
   it('refuses unknown scopes and incomplete arguments with exit code 2', async () => {

@@ -1,5 +1,6 @@
 import { ApiKeyStore } from '../../../api/src/platform/auth/api-keys';
 import { SCOPES } from '../../../api/src/platform/auth/scopes';
+import { closeSharedRedis, connectSharedRedis } from '../../../api/src/platform/shared/redis';
 import { parseArgs, type CliCommand } from '../command';
 
 export const keysCommand: CliCommand = {
@@ -42,9 +43,16 @@ export const keysCommand: CliCommand = {
           io.err(`usage: ${this.usage}`);
           return 2;
         }
-        const ok = await store.revoke(positional[1]);
-        io.out(ok ? `revoked ${positional[1]}` : `no active key ${positional[1]}`);
-        return ok ? 0 : 1;
+        // With REDIS_URL the API instances' shared key cache entry is deleted too: refused at once.
+        const redis = await connectSharedRedis(infra!.config.redisUrl);
+        try {
+          if (redis && !redis.isReady) io.err('REDIS_URL unreachable: API instances refuse the key within API_KEY_CACHE_TTL_MS');
+          const ok = await new ApiKeyStore(infra!.db, undefined, redis).revoke(positional[1]);
+          io.out(ok ? `revoked ${positional[1]}` : `no active key ${positional[1]}`);
+          return ok ? 0 : 1;
+        } finally {
+          if (redis) await closeSharedRedis(redis);
+        }
       }
       default:
         io.err(`usage: ${this.usage}`);

@@ -10,13 +10,13 @@ export type SharedRedis = ReturnType<typeof createClient>;
  * fail fast while it is unreachable (no offline queue) so
  * callers fall back at once instead of holding requests; the client reconnects by itself.
  */
-export async function connectSharedRedis(url: string | null, logger: Logger): Promise<SharedRedis | null> {
+export async function connectSharedRedis(url: string | null, logger?: Logger): Promise<SharedRedis | null> {
   if (!url) return null;
   const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 2000 } });
   let reported = false;
   client.on('error', (e: Error) => {
     // The URL may carry a password: only the error class is logged.
-    if (!reported) logger.warn({ err_name: e?.name }, 'redis (REDIS_URL) unreachable; rate limits fall back to this instance, API keys to the database');
+    if (!reported) logger?.warn({ err_name: e?.name }, 'redis (REDIS_URL) unreachable; rate limits fall back to this instance, API keys to the database');
     reported = true;
   });
   client.on('ready', () => {
