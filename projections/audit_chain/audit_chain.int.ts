@@ -281,10 +281,29 @@ describe('a subject includes its data-subject requests', () => {
       const { entries } = await subjectHistory(store, SUBJECT, 100, db);
       expect(entries.map((e) => `${e.stream} ${e.type}`)).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended']);
     }
+    // with the projection's index the history searches no event text (the log is not scanned) ...
+    const queries: string[] = [];
+    const counting = new Proxy(f.db, { get: (t, k) => (k === 'query' ? (sql: string, ...a: unknown[]) => (queries.push(sql), (t.query as any)(sql, ...a)) : (t as any)[k]) });
+    const indexed = await subjectHistory(store, SUBJECT, 100, counting);
+    expect(queries.some((q) => q.includes('rm_audit_chain.subjects'))).toBe(true);
+    expect(queries.filter((q) => /strpos|FROM es_events\s+WHERE \(transaction_id, global_position\) > \(\$1/.test(q))).toEqual([]);
+    expect(indexed.entries.map((e) => `${e.stream} ${e.type}`)).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended']);
+    // ... and events after the projection's checkpoint (its lag) come from the log's tail, in order; the limit holds
+    await store.append(`consent-${SUBJECT}`, [ev('consent.given', { subject_key: SUBJECT, purpose: 'ads' }, 5)], 'no_stream');
+    await store.append('dsr-r1', [ev('rights.request_completed', { request_id: 'r1' }, 6)], 1n);
+    await store.append(`consent-${OTHER}`, [ev('consent.given', { subject_key: OTHER, purpose: 'ads' }, 7)], 'no_stream');
+    await untilVisible(store, 7);
+    const scanned = (await subjectHistory(store, SUBJECT, 100)).entries;
+    expect(scanned.map((e) => `${e.stream} ${e.type}`)).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended', `consent-${SUBJECT} consent.given`, 'dsr-r1 rights.request_completed']);
+    expect((await subjectHistory(store, SUBJECT, 100, f.db)).entries).toEqual(scanned);
+    expect(await subjectHistory(store, SUBJECT, 3, f.db)).toEqual({ entries: scanned.slice(0, 3), truncated: true });
+    // projected, the same from the index alone
+    await rebuildProjection(f.db, store, auditChainProjection);
+    expect((await subjectHistory(store, SUBJECT, 100, f.db)).entries).toEqual(scanned);
     const lines: string[] = [];
     for await (const line of exportAuditLog(f.db, store, signer, { subjectKey: SUBJECT }, new Date())) lines.push(line);
     const exported = lines.map((l) => JSON.parse(l)).filter((l) => l.kind === 'event').map((l) => `${l.event?.stream ?? l.stream} ${l.event?.type ?? l.type}`);
-    expect(exported).toEqual(['dsr-r1 rights.request_received', 'dsr-r1 rights.request_extended']);
+    expect(exported).toEqual(scanned.map((e) => `${e.stream} ${e.type}`));
     await f.drop();
   });
 });

@@ -1,4 +1,5 @@
 import { chainFields, chainLink, contentHash, GENESIS_LINK } from '@pl/audit';
+import { subjectKeysIn } from '@pl/domain';
 import { comparePositions, type RecordedEvent } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
 
@@ -18,6 +19,7 @@ export async function handleAuditChain(tx: SqlExecutor, events: readonly Recorde
   const ids: string[] = [];
   const contents: string[] = [];
   const links: string[] = [];
+  const index: { keys: string[]; txs: string[]; poss: string[]; streams: string[] } = { keys: [], txs: [], poss: [], streams: [] };
   for (const e of events) {
     if (last && comparePositions(e.position, last) <= 0) continue;
     const content = contentHash(chainFields(e));
@@ -30,8 +32,22 @@ export async function handleAuditChain(tx: SqlExecutor, events: readonly Recorde
     ids.push(String(e.metadata?.event_id ?? ''));
     contents.push(content);
     links.push(previous);
+    // the keys the event names, as mentionsSubject reads them (stream name, stored data, stored metadata)
+    const named = new Set([e.streamId, e.raw?.data ?? JSON.stringify(e.data ?? null), e.raw?.metadata ?? JSON.stringify(e.metadata ?? null)].flatMap(subjectKeysIn));
+    for (const key of named) {
+      index.keys.push(key);
+      index.txs.push(e.position.tx.toString());
+      index.poss.push(e.position.pos.toString());
+      index.streams.push(e.streamId);
+    }
   }
   if (!seqs.length) return;
+  if (index.keys.length) {
+    await tx.query(
+      `INSERT INTO subjects (subject_key, tx, pos, stream_id) SELECT * FROM unnest($1::text[], $2::numeric[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [index.keys, index.txs, index.poss, index.streams],
+    );
+  }
   await tx.query(
     `INSERT INTO links (seq, tx, pos, event_id, content_hash, link)
      SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,

@@ -5,7 +5,8 @@ import { AUDIT_CHAIN_SCHEMA } from './schema';
 /** The audit hash chain over the whole log (ARCHITECTURE invariant 9); signed heads live in `audit_signed_heads`. */
 export const auditChainProjection: ProjectionDefinition = {
   name: 'audit_chain',
-  version: 1,
+  // 2: subjects (the positions of the events naming each subject key), for subject histories
+  version: 2,
   schema: AUDIT_CHAIN_SCHEMA,
   handle: handleAuditChain,
 };

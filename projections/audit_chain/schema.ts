@@ -1,4 +1,4 @@
-/** One row per event of the log, in chain order; `seq` is 0-based and dense. */
+/** One row per event of the log, in chain order; `seq` is 0-based and dense. Plus the index of subject keys. */
 export const AUDIT_CHAIN_SCHEMA = `
 CREATE TABLE IF NOT EXISTS links (
   seq bigint PRIMARY KEY,
@@ -8,4 +8,13 @@ CREATE TABLE IF NOT EXISTS links (
   content_hash text NOT NULL,
   link text NOT NULL,
   CONSTRAINT links_position UNIQUE (tx, pos)
+);
+-- the events that name a subject key (stream name, stored data or metadata): a subject's audit history
+-- reads these positions instead of searching the whole log (issue 15, defect 3)
+CREATE TABLE IF NOT EXISTS subjects (
+  subject_key text NOT NULL,
+  tx numeric NOT NULL,
+  pos bigint NOT NULL,
+  stream_id text NOT NULL,
+  PRIMARY KEY (subject_key, tx, pos)
 );`;
