@@ -46,7 +46,7 @@ describe.each(SQL_BACKENDS)('every event type through the production store on %s
 
   it('declares types of every context, some with personal fields', () => {
     const prefixes = new Set(PERSONAL_FIELDS.types().map((t) => t.split('.')[0]));
-    expect([...prefixes].sort()).toEqual(['audit', 'breach', 'catalog', 'consent', 'demo', 'rights']);
+    expect([...prefixes].sort()).toEqual(['audit', 'breach', 'catalog', 'consent', 'demo', 'intake', 'rights']);
     expect(PERSONAL_FIELDS.types().filter((t) => PERSONAL_FIELDS.get(t)!.paths.length).length).toBeGreaterThanOrEqual(15);
   });
 
