@@ -11,6 +11,8 @@ export const TOPICS = {
   deadLetter: 'privacy-ledger.dlq.v1',
   /** Signed audit chain heads (compacted), for auditors keeping heads outside the ledger (docs/audit.md). */
   auditHeads: 'privacy-ledger.audit.heads.v1',
+  /** Privacy events services produce for the ledger's intake (docs/propagation.md, issue 16). */
+  privacyEvents: 'privacy-ledger.privacy.events.v1',
 } as const;
 
 export const HEADERS = {
