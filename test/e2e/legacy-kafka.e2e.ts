@@ -162,8 +162,8 @@ describeKafka('legacy Kafka consent topics (LEGACY_KAFKA_CONSUME): the earlier p
     // the topics' partitions are consumed side by side: the order holds within consent.given only
     expect(letters.map((m) => m.headers[HEADERS.dlqReason]).sort()).toEqual([
       'consentStatus pending records no consent: send consent.given once the user has given it',
-      expect.stringMatching(/^refused: a consent record needs legal_basis consent/),
       expect.stringMatching(/^refused: data_categories name a special category .*send legal_basis "explicit_consent"/),
+      expect.stringMatching(/^refused: legal_basis names a lawful basis other than consent: .*declare it for the purpose on a processing activity/),
       'userId is required',
       'value is not JSON',
     ]);
@@ -171,7 +171,7 @@ describeKafka('legacy Kafka consent topics (LEGACY_KAFKA_CONSUME): the earlier p
       'value is not JSON',
       'consentStatus pending records no consent: send consent.given once the user has given it',
       expect.stringMatching(/^refused: data_categories name a special category .*send legal_basis "explicit_consent"/),
-      expect.stringMatching(/^refused: a consent record needs legal_basis consent/),
+      expect.stringMatching(/^refused: legal_basis names a lawful basis other than consent: /),
     ]);
     for (const l of letters) {
       expect(l.key).toMatch(/^consent\.(given|withdrawn)\/\d+\/\d+$/);
