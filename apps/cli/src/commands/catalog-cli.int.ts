@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema } from '@pl/application';
 import { catalogProjection, ropa } from '@pl/projections/catalog';
 import { readWholeLog, storedEventCount } from '@pl/projections/catalog/int-helpers';
-import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
-import { freshPglite, type FreshDatabase } from '../../../../test/support/databases';
-import { captureCliIo as capture, cliTestConfig } from '../../../../test/support/cli-io';
+import { captureCliIo as capture, cliInfraPerSuite } from '../../../../test/support/cli-io';
 import { runCli } from '../../main';
 import { applyCommand } from './apply';
 import { evaluateCommand } from './evaluate';
@@ -53,27 +51,17 @@ describe('evaluate (no server, no database)', () => {
 });
 
 describe('apply and ropa against a database', () => {
-  let f: FreshDatabase;
-  let infra: Infrastructure;
-
-  beforeAll(async () => {
-    f = await freshPglite();
-    infra = await createInfrastructure(cliTestConfig(), { db: f.db });
-  });
-  afterAll(async () => {
-    await infra.close();
-    await f.drop();
-  });
-  const count = () => storedEventCount(infra.db);
+  const suite = cliInfraPerSuite();
+  const count = () => storedEventCount(suite.infra.db);
 
   it('apply is idempotent: the second run appends no event', async () => {
     const io = capture();
     const file = join(manifests, 'online-shop.yaml');
-    expect(await applyCommand.run([file], io, infra)).toBe(0);
+    expect(await applyCommand.run([file], io, suite.infra)).toBe(0);
     const after = await count();
     expect(after).toBeGreaterThan(20);
     const again = capture();
-    expect(await applyCommand.run([file], again, infra)).toBe(0);
+    expect(await applyCommand.run([file], again, suite.infra)).toBe(0);
     expect(again.stdout[again.stdout.length - 1]).toMatch(/0 event\(s\) appended/);
     expect(await count()).toBe(after);
   });
@@ -84,40 +72,40 @@ describe('apply and ropa against a database', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, readFileSync(join(manifests, 'online-shop.yaml'), 'utf8').replace('destination_country: GB', 'destination_country: UK'));
     const io = capture();
-    expect(await applyCommand.run([file], io, infra)).toBe(1);
+    expect(await applyCommand.run([file], io, suite.infra)).toBe(1);
     expect(io.stderr.join('\n')).toMatch(/bad\.yaml:\d+: error unknown_country/);
-    expect(await applyCommand.run([join(manifests, 'bad/malformed.yaml')], capture(), infra)).toBe(1);
+    expect(await applyCommand.run([join(manifests, 'bad/malformed.yaml')], capture(), suite.infra)).toBe(1);
     expect(await count()).toBe(before);
   });
 
   it('ropa from the log equals the projection answer, now and as of a past date', async () => {
-    await infra.db.exec(CHECKPOINT_SCHEMA);
-    await ensureProjectionSchema(infra.db, catalogProjection);
-    const events = await readWholeLog(infra.store, infra.db);
-    await applyBatch(infra.db, catalogProjection, events, events[events.length - 1].position);
+    await suite.infra.db.exec(CHECKPOINT_SCHEMA);
+    await ensureProjectionSchema(suite.infra.db, catalogProjection);
+    const events = await readWholeLog(suite.infra.store, suite.infra.db);
+    await applyBatch(suite.infra.db, catalogProjection, events, events[events.length - 1].position);
     const io = capture();
     const at = new Date();
-    expect(await ropaCommand.run(['--as-of', at.toISOString()], io, infra)).toBe(0);
+    expect(await ropaCommand.run(['--as-of', at.toISOString()], io, suite.infra)).toBe(0);
     const cli = JSON.parse(io.stdout.join('\n'));
     expect(cli.records.map((r: any) => r.activity_id)).toEqual(['customer-accounts', 'newsletter-marketing', 'order-payments', 'web-analytics']);
-    expect(cli.records).toEqual(JSON.parse(JSON.stringify(await ropa(infra.db, 'controller', at))));
+    expect(cli.records).toEqual(JSON.parse(JSON.stringify(await ropa(suite.infra.db, 'controller', at))));
     const past = capture();
-    expect(await ropaCommand.run(['--as-of', '2020-01-01T00:00:00Z', '--format', 'csv'], past, infra)).toBe(0);
+    expect(await ropaCommand.run(['--as-of', '2020-01-01T00:00:00Z', '--format', 'csv'], past, suite.infra)).toBe(0);
     expect(past.stdout.join('\n').split('\r\n').filter(Boolean)).toHaveLength(1);
-    expect(await ropaCommand.run(['--view', 'auditor'], capture(), infra)).toBe(2);
+    expect(await ropaCommand.run(['--view', 'auditor'], capture(), suite.infra)).toBe(2);
   });
 
   it('lineage of an element from the log: its flows as the catalog stands now, none before the manifest was applied; usage errors exit 2', async () => {
     const io = capture();
-    expect(await lineageCommand.run(['email', '--system', 'accounts-db'], io, infra)).toBe(0);
+    expect(await lineageCommand.run(['email', '--system', 'accounts-db'], io, suite.infra)).toBe(0);
     const l = JSON.parse(io.stdout.join('\n'));
     expect(l.element).toEqual({ system_id: 'accounts-db', element_id: 'email', name: 'email', category: 'user.contact.email' });
     expect(l.upstream.systems).toEqual([{ system_id: 'shop-web', name: expect.any(String), hops: 1 }]);
     expect(l.downstream.systems.map((s: any) => s.system_id)).toEqual(['newsletter']);
     expect(l.downstream.flows.map((f: any) => f.flow_id)).toEqual(['accounts-to-newsletter']);
     expect(l.activities.map((a: any) => a.activity_id)).toContain('customer-accounts');
-    await expect(lineageCommand.run(['email', '--system', 'accounts-db', '--as-of', '2020-01-01T00:00:00Z'], capture(), infra)).rejects.toThrow(/no data element with this id in that system in the catalog as of 2020-01-01/);
-    expect(await lineageCommand.run([], capture(), infra)).toBe(2);
-    expect(await lineageCommand.run(['email', '--as-of', 'yesterday'], capture(), infra)).toBe(2);
+    await expect(lineageCommand.run(['email', '--system', 'accounts-db', '--as-of', '2020-01-01T00:00:00Z'], capture(), suite.infra)).rejects.toThrow(/no data element with this id in that system in the catalog as of 2020-01-01/);
+    expect(await lineageCommand.run([], capture(), suite.infra)).toBe(2);
+    expect(await lineageCommand.run(['email', '--as-of', 'yesterday'], capture(), suite.infra)).toBe(2);
   });
 });

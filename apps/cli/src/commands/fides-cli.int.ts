@@ -3,9 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { storedEventCount } from '@pl/projections/catalog/int-helpers';
-import { createInfrastructure, type Infrastructure } from '../../../common/infrastructure';
-import { freshPglite, type FreshDatabase } from '../../../../test/support/databases';
-import { captureCliIo as capture, cliTestConfig } from '../../../../test/support/cli-io';
+import { captureCliIo as capture, cliInfraPerSuite } from '../../../../test/support/cli-io';
 import { applyCommand } from './apply';
 import { evaluateCommand } from './evaluate';
 import { exportFidesCommand, importFidesCommand } from './fides';
@@ -35,24 +33,14 @@ describe('import-fides (no server, no database)', () => {
 });
 
 describe('export-fides then import-fides against a database', () => {
-  let f: FreshDatabase;
-  let infra: Infrastructure;
-
-  beforeAll(async () => {
-    f = await freshPglite();
-    infra = await createInfrastructure(cliTestConfig(), { db: f.db });
-  });
-  afterAll(async () => {
-    await infra.close();
-    await f.drop();
-  });
+  const suite = cliInfraPerSuite();
 
   it('gives the same catalog: applying the re-imported manifest appends nothing', async () => {
-    expect(await applyCommand.run([join(root, 'examples/manifests/online-shop.yaml')], capture(), infra)).toBe(0);
-    const before = await storedEventCount(infra.db);
+    expect(await applyCommand.run([join(root, 'examples/manifests/online-shop.yaml')], capture(), suite.infra)).toBe(0);
+    const before = await storedEventCount(suite.infra.db);
     const dir = mkdtempSync(join(tmpdir(), 'pl-fides-out-'));
     const io = capture();
-    expect(await exportFidesCommand.run(['--out-dir', dir], io, infra)).toBe(0);
+    expect(await exportFidesCommand.run(['--out-dir', dir], io, suite.infra)).toBe(0);
     expect(io.stdout[0]).toMatch(/^5 system\(s\), 5 dataset\(s\) as of .* written to/);
     expect(readdirSync(dir).sort()).toEqual(['dataset.yml', 'system.yml']);
     const datasets = parse(readFileSync(join(dir, 'dataset.yml'), 'utf8')).dataset as Array<Record<string, any>>;
@@ -67,9 +55,9 @@ describe('export-fides then import-fides against a database', () => {
     expect(imp.stderr.filter((l) => / (missing|lossy): /.test(l))).toEqual([]);
     expect(await evaluateCommand.run([manifest, '--at', '2026-11-26'], capture(), null)).toBe(0);
     const again = capture();
-    expect(await applyCommand.run([manifest], again, infra)).toBe(0);
+    expect(await applyCommand.run([manifest], again, suite.infra)).toBe(0);
     expect(again.stdout[again.stdout.length - 1]).toMatch(/0 event\(s\) appended/);
-    expect(await storedEventCount(infra.db)).toBe(before);
-    expect(await exportFidesCommand.run(['--out-dir', dir, '--as-of'], capture(), infra)).toBe(2);
+    expect(await storedEventCount(suite.infra.db)).toBe(before);
+    expect(await exportFidesCommand.run(['--out-dir', dir, '--as-of'], capture(), suite.infra)).toBe(2);
   });
 });
