@@ -45,6 +45,8 @@ KAFKA_SCRIPT=scripts/kafka/kafka-ci.sh
 if [ -f "$KAFKA_SCRIPT" ] && [ -z "${KAFKA_BROKERS:-}" ] && [ "${SKIP_KAFKA:-0}" != "1" ]; then
   step "Kafka broker (KRaft, from Maven Central jars)"
   export KAFKA_PORT="${KAFKA_PORT:-19092}" KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+  # This run owns the broker: another run's start or EXIT trap on the same port leaves it alone.
+  export KAFKA_CI_OWNER=$$
   trap 'bash "$KAFKA_SCRIPT" stop >/dev/null 2>&1 || true' EXIT
   bash "$KAFKA_SCRIPT" start
   export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT}"

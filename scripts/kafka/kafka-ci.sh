@@ -14,7 +14,11 @@
 #
 # Environment: KAFKA_PORT (default 19092), KAFKA_CONTROLLER_PORT (default 19093),
 #   KAFKA_WORK (default ${TMPDIR:-/tmp}/kafka-ci-<uid>-<port>), KAFKA_READY_TIMEOUT_S (default 90),
-#   KAFKA_HEAP (default 512m), JAVA_HOME.
+#   KAFKA_HEAP (default 512m), JAVA_HOME,
+#   KAFKA_CI_OWNER (a process id, e.g. scripts/test.sh's): the broker is recorded as that process's;
+#   while that process lives, `start` from another owner refuses the port instead of replacing the
+#   broker, and `stop`/`halt` from another owner leave it running (a killed run's EXIT trap
+#   cannot stop the broker of a run started after it on the same port).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LIBS="$HERE/target/kafka-libs"
@@ -65,7 +69,7 @@ launch() {   # start kafka.Kafka on the existing $WORK/server.properties and wai
 
 start() {
   libs
-  stop_broker
+  stop_broker || { [ $? = 2 ] && die "port $PORT is another run's broker: set KAFKA_PORT and KAFKA_CONTROLLER_PORT to free ports"; }
   rm -rf "$WORK"; mkdir -p "$WORK/data" "$WORK/logs"
   sed -e "s#@DATA@#$WORK/data#" -e "s#@PORT@#$PORT#g" -e "s#@CPORT@#$CPORT#g" \
       "$HERE/server.properties.in" > "$WORK/server.properties"
@@ -74,6 +78,7 @@ start() {
       format -t "$CLUSTER_ID" -c "$WORK/server.properties" --ignore-formatted > "$WORK/logs/format.out" 2>&1 \
     || { cat "$WORK/logs/format.out" >&2; die "formatting the KRaft storage failed"; }
   launch
+  echo "${KAFKA_CI_OWNER:-}" > "$WORK/owner"
 }
 
 resume() {
@@ -107,8 +112,18 @@ wait_ready() {
   stop_broker; return 1
 }
 
+owner_alive_elsewhere() {   # prints the owner pid when the broker belongs to another live process
+  local owner; owner="$(cat "$WORK/owner" 2>/dev/null)" || return 1
+  [ -n "$owner" ] && [ "$owner" != "${KAFKA_CI_OWNER:-}" ] && kill -0 "$owner" 2>/dev/null || return 1
+  echo "$owner"
+}
+
 stop_broker() {
-  local pid i
+  local pid i owner
+  if running_pid >/dev/null && owner="$(owner_alive_elsewhere)"; then
+    say "the broker on 127.0.0.1:$PORT belongs to process $owner, which still runs: left running"
+    return 2
+  fi
   pid="$(running_pid)" || { rm -f "$WORK/kafka.pid"; return 0; }
   kill -TERM "$pid" 2>/dev/null || true           # shutdown hook = controlled shutdown
   for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -117,8 +132,8 @@ stop_broker() {
   rm -f "$WORK/kafka.pid"
 }
 
-stop() { stop_broker; rm -rf "$WORK/data"; say "stopped (127.0.0.1:$PORT)"; }
-halt() { stop_broker; say "halted (data kept in $WORK)"; }
+stop() { stop_broker || return 0; rm -rf "$WORK/data"; say "stopped (127.0.0.1:$PORT)"; }
+halt() { stop_broker || return 0; say "halted (data kept in $WORK)"; }
 
 status() {
   local pid; pid="$(running_pid)" || { say "not running (127.0.0.1:$PORT)"; return 1; }
