@@ -1,4 +1,4 @@
-import { buildAccessReport, buildPortabilityExport, reportSections, toCsv, type ReportInput } from './access-report';
+import { buildAccessReport, buildPortabilityExport, reportSections, toCsv, type ProcessingEntry, type ReportInput } from './access-report';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const input: ReportInput = {
@@ -47,7 +47,7 @@ describe('access report (Art. 15)', () => {
   });
 
   it('lists the processing log (who processed what, when, for what) with its categories, inside the CCPA window only', () => {
-    const processing = [
+    const processing: ProcessingEntry[] = [
       { service_name: 'support-desk', action: 'accessed', categories: ['user.contact.phone_number'], purposes: ['essential.service'], legal_basis: 'contract', at: '2026-05-20T10:00:00.000Z', details: { ticket: 'T-1' } },
       { service_name: 'exporter', action: 'exported', categories: ['user.contact.email'], purposes: ['marketing'], legal_basis: 'consent', at: '2024-03-01T00:00:00.000Z', details: null },
     ];

@@ -1,4 +1,5 @@
 import { categoryCovers } from '../catalog/taxonomy';
+import type { ProcessingLoggedData } from '../intake/privacy-event';
 import type { Jurisdiction } from './request-types';
 import { portabilityScope, type CategoryHolding } from './erasure-analysis';
 
@@ -55,16 +56,8 @@ export interface ReportInput {
   readonly processing?: ReadonlyArray<ProcessingEntry>;
 }
 
-/** Who processed the subject's data, what, when and for what (a service's privacy event). */
-export interface ProcessingEntry {
-  readonly service_name: string;
-  readonly action: string;
-  readonly categories: readonly string[];
-  readonly purposes: readonly string[];
-  readonly legal_basis: string;
-  readonly at: string;
-  readonly details: Readonly<Record<string, unknown>> | null;
-}
+/** Who processed the subject's data, what, when and for what: a service's privacy event as recorded, `at` its occurred_at. */
+export type ProcessingEntry = Pick<ProcessingLoggedData, 'service_name' | 'action' | 'categories' | 'purposes' | 'legal_basis' | 'details'> & { readonly at: string };
 
 export const CCPA_LOOK_BACK_MONTHS = {
   months: 12,
