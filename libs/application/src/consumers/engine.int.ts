@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { LOG_START, comparePositions, type LogPosition, type RecordedEvent } from '@pl/domain';
-import { PgDatabase, SqlEventStore } from '@pl/eventstore';
+import { PgDatabase, SqlEventStore, type SqlExecutor } from '@pl/eventstore';
 import { ADMIN_DATABASE_URL, SQL_BACKENDS, freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import { newEvent } from '../../test/support';
 import { readCheckpoint, waitForCheckpoint } from '../projections/checkpoints';
@@ -9,6 +9,7 @@ import type { RunnerStateChange } from '../projections/stuck-tracker';
 import type { AppDeps, EventProcessManager } from '../core/app-deps';
 import { ConsumerEngine, type Consumer, type ConsumerEngineOptions } from './engine';
 import { eventProcessManagerRunner } from './event-process-manager';
+import { reportProgress } from './progress';
 
 jest.setTimeout(120_000);
 
@@ -157,6 +158,21 @@ describe.each(SQL_BACKENDS)('ConsumerEngine on %s', (_name, open) => {
     await waitForCheckpoint(f.db, 'waited', p, 5_000, 60_000);
     await engine.waitFor(p);
     await expect(engine.waitFor({ tx: p.tx + 1_000_000n, pos: p.pos + 1_000_000n }, 200)).rejects.toThrow(/did not reach/);
+  });
+
+  it('a checkpoint reported between the wait\'s read of the table and its sleep still ends the wait (no lost wake-up)', async () => {
+    const p = await append('raced', 'raced.a');
+    // The consumer reports its checkpoint while the wait's table read is on its way back with the
+    // older answer (here: no row, ever): only that report can end the wait before its timeout.
+    const raced: SqlExecutor = {
+      query: async (sql, params, options) => {
+        const r = await f.db.query(sql, params, options);
+        if (sql.includes('FROM projection_checkpoints')) reportProgress(raced, 'raced', p);
+        return r;
+      },
+      exec: (sql) => f.db.exec(sql),
+    };
+    await expect(waitForCheckpoint(raced, 'raced', p, 1_000, 60_000)).resolves.toBeUndefined();
   });
 
   it('a fact-fed process manager gets its events in order, checkpointed one by one: a failure repeats that event only', async () => {

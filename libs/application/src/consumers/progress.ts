@@ -41,20 +41,40 @@ export function followedHere(db: SqlExecutor, name: string): boolean {
   return channels.get(db)?.active.has(name) ?? false;
 }
 
-/** Waits up to `ms` or until consumer `name` reports a checkpoint at or past `target`; true in the latter case. */
-export function progressPast(db: SqlExecutor, name: string, target: LogPosition, ms: number): Promise<boolean> {
+/**
+ * Watches consumer `name`'s reports for a checkpoint at or past `target` from now on: open it before
+ * reading the checkpoint table, so a report that lands between that read and the wait is not lost
+ * (the wait would otherwise sleep until its safety poll).
+ */
+export function watchProgress(db: SqlExecutor, name: string, target: LogPosition): { wait(ms: number): Promise<boolean>; close(): void } {
   const { emitter } = channelOf(db);
-  return new Promise((resolve) => {
-    const onProgress = (p: LogPosition) => {
-      if (comparePositions(p, target) < 0) return;
-      done(true);
-    };
-    const timer = setTimeout(() => done(false), ms);
-    function done(reached: boolean) {
-      clearTimeout(timer);
+  let reached = false;
+  let wake: (() => void) | null = null;
+  const onProgress = (p: LogPosition) => {
+    if (comparePositions(p, target) < 0) return;
+    reached = true;
+    wake?.();
+  };
+  emitter.on(name, onProgress);
+  return {
+    /** Up to `ms`, or until a report at or past the target (also one that came before this call); true in the latter case. */
+    wait: (ms) =>
+      reached
+        ? Promise.resolve(true)
+        : new Promise((resolve) => {
+            const timer = setTimeout(() => {
+              wake = null;
+              resolve(reached);
+            }, ms);
+            wake = () => {
+              clearTimeout(timer);
+              wake = null;
+              resolve(true);
+            };
+          }),
+    close: () => {
       emitter.off(name, onProgress);
-      resolve(reached);
-    }
-    emitter.on(name, onProgress);
-  });
+      wake?.();
+    },
+  };
 }

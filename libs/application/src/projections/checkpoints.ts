@@ -1,6 +1,6 @@
 import { LOG_START, comparePositions, type LogPosition } from '@pl/domain';
 import type { SqlExecutor } from '@pl/eventstore';
-import { followedHere, progressPast } from '../consumers/progress';
+import { followedHere, watchProgress } from '../consumers/progress';
 import { PROJECTION_FAULTS_SCHEMA, readFaults } from './faults';
 
 export const CHECKPOINT_SCHEMA = `
@@ -55,17 +55,23 @@ export async function resetCheckpoint(db: SqlExecutor, name: string, version: nu
  */
 export async function waitForCheckpoint(db: SqlExecutor, name: string, position: LogPosition, timeoutMs = 5000, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    const cp = await readCheckpoint(db, name);
-    if (cp && comparePositions(cp.position, position) >= 0) return;
-    const local = followedHere(db, name);
-    if (local || i % 20 === 0) {
-      const [fault] = await readFaults(db, [name]);
-      if (fault) throw new ProjectionStuckError(name, fault.errorClass);
+  // watching before the first read: a checkpoint reported after a read and before the wait still wakes it
+  const progress = watchProgress(db, name, position);
+  try {
+    for (let i = 0; ; i++) {
+      const cp = await readCheckpoint(db, name);
+      if (cp && comparePositions(cp.position, position) >= 0) return;
+      const local = followedHere(db, name);
+      if (local || i % 20 === 0) {
+        const [fault] = await readFaults(db, [name]);
+        if (fault) throw new ProjectionStuckError(name, fault.errorClass);
+      }
+      const left = deadline - Date.now();
+      if (left < 0) throw new ProjectionTimeoutError(name);
+      if (await progress.wait(Math.min(local ? LOCAL_SAFETY_POLL_MS : pollMs, left + 1))) return;
     }
-    const left = deadline - Date.now();
-    if (left < 0) throw new ProjectionTimeoutError(name);
-    if (await progressPast(db, name, position, Math.min(local ? LOCAL_SAFETY_POLL_MS : pollMs, left + 1))) return;
+  } finally {
+    progress.close();
   }
 }
 
