@@ -44,7 +44,7 @@ export async function handleAuditChain(tx: SqlExecutor, events: readonly Recorde
   if (!seqs.length) return;
   if (index.keys.length) {
     await tx.query(
-      `INSERT INTO subjects (subject_key, tx, pos, stream_id) SELECT * FROM unnest($1::text[], $2::numeric[], $3::bigint[], $4::text[]) ON CONFLICT DO NOTHING`,
+      `INSERT INTO subjects (subject_key, tx, pos, stream_id) SELECT * FROM unnest($1::text[], $2::numeric[], $3::bigint[], $4::text[])`,
       [index.keys, index.txs, index.poss, index.streams],
     );
   }

@@ -6,7 +6,8 @@ import { AUDIT_CHAIN_SCHEMA } from './schema';
 export const auditChainProjection: ProjectionDefinition = {
   name: 'audit_chain',
   // 2: subjects (the positions of the events naming each subject key), for subject histories
-  version: 2,
+  // 3: subjects indexed by a hash of the key (equality look-ups only), no unique check: quicker rebuilds
+  version: 3,
   schema: AUDIT_CHAIN_SCHEMA,
   handle: handleAuditChain,
 };
