@@ -41,10 +41,17 @@ module.exports = {
     },
     {
       name: 'sdk-is-standalone',
-      comment: 'the SDK ships to services: only the pure domain, kafkajs and node',
+      comment: 'libs/sdk ships as a package (libs/sdk/package.json): it imports only itself, the pure domain rules its build bundles (libs/sdk/scripts/build.mjs), kafkajs (its peer dependency) and node',
       severity: 'error',
-      from: { path: '^libs/sdk/' },
-      to: { path: '^(libs/(eventstore|application|crypto|messaging)|apps|projections)/' },
+      from: { path: '^libs/sdk/src/' },
+      to: { pathNot: ['^libs/sdk/src/', '^libs/domain/src/', '^node_modules/kafkajs/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'sdk-bundles-no-package',
+      comment: 'the domain code the SDK bundles must not reach a third-party package (yaml, date-holidays...): the SDK package declares only kafkajs; import the domain file that holds the rule, not a context index',
+      severity: 'error',
+      from: { path: '^libs/sdk/src/' },
+      to: { path: '^node_modules/', pathNot: '^node_modules/kafkajs/', reachable: true },
     },
     {
       name: 'outbound-only-through-policy',
@@ -69,7 +76,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^dist/|\\.spec\\.ts$|\\.int\\.ts$|\\.e2e\\.ts$)' },
+    exclude: { path: '(^dist/|^libs/sdk/(dist|examples)/|\\.spec\\.ts$|\\.int\\.ts$|\\.e2e\\.ts$)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for a child process to listen on). */
@@ -20,4 +21,32 @@ export function cleanEnv(extra: Record<string, string>, drop: readonly string[] 
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of [...SERVICE_VARIABLES, ...drop]) delete env[k];
   return { ...env, ...extra };
+}
+
+/** A child process's stdout read as JSON lines (other lines kept as strings), and a wait for a condition on them. */
+export function jsonLines<T = any>(child: ChildProcess): { readonly lines: T[]; until(cond: (lines: T[]) => boolean, timeoutMs: number, what: string): Promise<void> } {
+  const lines: T[] = [];
+  let buf = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    buf += b.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const p of parts.filter((l) => l.trim())) {
+      try {
+        lines.push(JSON.parse(p));
+      } catch {
+        lines.push(p as T);
+      }
+    }
+  });
+  return {
+    lines,
+    async until(cond, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!cond(lines)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; exit code ${child.exitCode}; last lines: ${JSON.stringify(lines.slice(-5))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../../test/support/app';
+import { jsonLines } from '../../../test/support/processes';
 import { describeKafka, KAFKA_BROKERS } from '../../messaging/test/kafka-support';
 
 const PSEUDONYM_SECRET = 'test-pseudonym-secret-0123456789'; // test/support/app.ts
@@ -17,7 +18,6 @@ interface Line {
 describeKafka('example service: consent-aware mailer (SDK local mode) run as a process', () => {
   let t: TestApp;
   let child: ChildProcess | null = null;
-  const lines: Line[] = [];
 
   beforeAll(async () => {
     t = await startTestApp({ backend: 'postgres', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') } });
@@ -27,14 +27,6 @@ describeKafka('example service: consent-aware mailer (SDK local mode) run as a p
     if (child && child.exitCode === null) await new Promise((r) => child!.once('exit', r));
     await t?.close();
   });
-
-  const until = async (cond: () => boolean, timeoutMs: number, what: string) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last lines: ${JSON.stringify(lines.slice(-5))}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
 
   it('sends to subjects with consent and stops for a subject once the withdrawal arrives', async () => {
     const alice = `alice-${randomUUID()}@example.com`;
@@ -50,19 +42,13 @@ describeKafka('example service: consent-aware mailer (SDK local mode) run as a p
       env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), PSEUDONYM_SECRET, RECIPIENTS: `${alice},${bob}`, INTERVAL_MS: '20' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let buf = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      buf += b.toString();
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
-    });
-    await until(() => lines.some((l) => l.event === 'sent' && l.user === alice) && lines.some((l) => l.event === 'sent' && l.user === bob), 60_000, 'sends to both');
+    const { lines, until } = jsonLines<Line>(child);
+    await until((seen) => seen.some((l) => l.event === 'sent' && l.user === alice) && seen.some((l) => l.event === 'sent' && l.user === bob), 60_000, 'sends to both');
 
     const w = await t.request('POST', '/consent/withdraw', { user_id: alice, data_categories: ['user.contact.email'] });
     expect(w.status).toBe(200);
     const withdrawnAt = Date.parse(w.body.withdrawal_timestamp);
-    await until(() => lines.some((l) => l.event === 'skipped' && l.user === alice), 10_000, 'alice to be skipped');
+    await until((seen) => seen.some((l) => l.event === 'skipped' && l.user === alice), 10_000, 'alice to be skipped');
     const firstSkip = lines.findIndex((l) => l.event === 'skipped' && l.user === alice);
     const bobSendsBefore = lines.filter((l) => l.event === 'sent' && l.user === bob).length;
     await new Promise((r) => setTimeout(r, 500));

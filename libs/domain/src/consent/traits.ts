@@ -1,4 +1,4 @@
-import { categoryCovers, isDirectMarketing, isSaleOrSharingPurpose, isSensitiveUseLimitable, purposeCovers, restrictionExceptionOf, specialFlagsOf } from '../catalog';
+import { categoryCovers, isDirectMarketing, isSaleOrSharingPurpose, isSensitiveUseLimitable, purposeCovers, restrictionExceptionOf, specialFlagsOf } from '../catalog/taxonomy';
 import type { RestrictionException } from '../law/consent';
 
 /**
