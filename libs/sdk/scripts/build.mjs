@@ -41,8 +41,10 @@ for (const format of ['cjs', 'esm']) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  for (const input of Object.keys(result.metafile.inputs)) {
-    if (!BUNDLED.some((allowed) => allowed.test(input))) problems.push(`${format}: bundles ${input} (only libs/sdk and libs/domain may be bundled)`);
+  const strays = Object.keys(result.metafile.inputs).filter((input) => !BUNDLED.some((allowed) => allowed.test(input)));
+  // one line per package (or folder), not per file
+  for (const stray of new Set(strays.map((input) => input.match(/^(?:node_modules\/(?:@[^/]+\/)?[^/]+|[^/]+\/[^/]+)/)?.[0] ?? input))) {
+    problems.push(`${format}: bundles ${stray} (only libs/sdk and libs/domain may be bundled)`);
   }
   const output = result.metafile.outputs[relative(repo, outfile)];
   for (const { path } of output.imports) {
