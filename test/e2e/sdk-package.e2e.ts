@@ -82,12 +82,14 @@ describe('the SDK package: npm pack, installed outside the repository', () => {
 
   it('its declarations type-check an ESM and a CommonJS consumer and the examples, and refuse misuse', async () => {
     writeFileSync(join(pkg.dir, 'consumer.mts'), [
-      `import { ConsentClient, RightsTaskWorker, TOPICS, verifyWebhook, type Evaluation, type LocalConsentClient, type RightsTask, type WebhookVerification } from '@privacy-ledger/sdk';`,
+      `import { ConsentClient, RightsTaskWorker, TOPICS, verifyWebhook, type Evaluation, type EvaluationReason, type LocalConsentClient, type RightsTask, type WebhookVerification } from '@privacy-ledger/sdk';`,
       `import { Kafka } from 'kafkajs';`,
       `const local: LocalConsentClient = ConsentClient.local({ kafka: new Kafka({ brokers: ['127.0.0.1:9092'] }), pseudonymSecret: 'secret' });`,
       `const allowed: boolean = local.isAllowed('u', 'user.contact.email', 'marketing');`,
       `const why: Evaluation = local.check('u', 'user.contact.email', 'marketing');`,
-      `const reason: 'consent_given' | 'no_consent' | string = why.reason;`,
+      `const reason: EvaluationReason = why.reason;`,
+      `// @ts-expect-error the reasons are a closed list`,
+      `const made: EvaluationReason = 'because';`,
       `const topic: 'privacy-ledger.rights.tasks.v1' = TOPICS.rightsTasks;`,
       `const verified: WebhookVerification = verifyWebhook({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', rawBody: Buffer.from('{}'), headers: {} });`,
       `new RightsTaskWorker({ systemId: 'crm', brokers: ['127.0.0.1:9092'], onTask: async (task: RightsTask) => void task.categories.join(',') });`,
@@ -95,7 +97,7 @@ describe('the SDK package: npm pack, installed outside the repository', () => {
       `ConsentClient.remote({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'k', ttl: 5 });`,
       `// @ts-expect-error isAllowed answers a boolean`,
       `const n: number = local.isAllowed('u', 'user.contact.email', 'marketing');`,
-      `export { allowed, reason, topic, verified, n };`,
+      `export { allowed, reason, made, topic, verified, n };`,
     ].join('\n'));
     writeFileSync(join(pkg.dir, 'consumer.cts'), [
       `import sdk = require('@privacy-ledger/sdk');`,
