@@ -68,6 +68,19 @@ module.exports = {
       to: { pathNot: '^(libs/outbound/|node:|dns|net|http|https|tls|crypto|fs)' },
     },
     {
+      name: 'console-is-a-browser-app',
+      comment: 'apps/console runs in the browser and talks to the API over HTTP: it imports its own files, its npm packages and the pure domain (shared constants), nothing of the server',
+      severity: 'error',
+      from: { path: '^apps/console/', pathNot: '^apps/console/vite\\.config\\.mts$' },
+      to: { pathNot: ['^apps/console/', '^node_modules/', '^libs/domain/'] },
+    },
+    {
+      name: 'server-never-imports-console',
+      severity: 'error',
+      from: { path: '^(apps|libs|projections)/', pathNot: '^apps/console/' },
+      to: { path: '^apps/console/' },
+    },
+    {
       name: 'no-circular',
       severity: 'warn',
       from: {},

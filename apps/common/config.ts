@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly apiKeyCacheTtlMs: number;
   /** Redis shared by API instances for rate limits and the API key cache (REDIS_URL, database in the path); null = in-process. */
   readonly redisUrl: string | null;
+  /** A console session ends this long after sign-in (SESSION_TTL_MINUTES). */
+  readonly sessionTtlMinutes: number;
+  /** The session cookie is Secure always (SESSION_COOKIE_SECURE=true: behind a TLS-terminating proxy), else only on HTTPS requests. */
+  readonly sessionCookieSecure: boolean;
+  /** The built console (`npm run build` writes dist/console) served under /console; CONSOLE_DIR overrides. */
+  readonly consoleDir: string;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
   /** PEM certificates of an internal CA trusted for outbound HTTPS beside Node's bundled roots (OUTBOUND_CA_FILE). */
@@ -131,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readyMaxHorizonHoldMs: nonNegativeInt(env, 'READY_MAX_HORIZON_HOLD_MS', 30_000),
     apiKeyCacheTtlMs: nonNegativeInt(env, 'API_KEY_CACHE_TTL_MS', 5000),
     redisUrl: redisUrl(env),
+    sessionTtlMinutes: positiveInt(env, 'SESSION_TTL_MINUTES', 480),
+    sessionCookieSecure: flag(env, 'SESSION_COOKIE_SECURE'),
+    consoleDir: resolve(nonEmpty(env.CONSOLE_DIR) ?? join(__dirname, '..', '..', 'console')),
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),
     webhookSecretOverlapHours: nonNegativeInt(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24),

@@ -94,12 +94,50 @@ export async function requestsOfSubject(db: SqlExecutor, subjectKey: string, now
   return r.rows;
 }
 
-export async function listRequests(db: SqlExecutor, q: { now: Date; status?: string; overdue?: boolean; limit?: number }): Promise<RequestRow[]> {
+export interface RequestListQuery {
+  readonly now: Date;
+  readonly status?: string;
+  readonly overdue?: boolean;
+  /** Only open requests (received, verified, in progress), or only closed ones. */
+  readonly open?: boolean;
+  /** Only open requests not yet overdue that are due within this many ms (as dueSoonCount counts them). */
+  readonly dueWithinMs?: number;
+  readonly requestType?: string;
+  readonly jurisdiction?: string;
+  /** Keyset pagination: the page after this (due_at, request_id), from the previous page's last row. */
+  readonly after?: { readonly dueAt: string; readonly requestId: string };
+  readonly limit?: number;
+}
+
+/** Requests by due date, filtered; pages by keyset on (due_at, request_id), so page n costs what page 1 does. */
+export async function listRequests(db: SqlExecutor, q: RequestListQuery): Promise<RequestRow[]> {
   const r = await db.query<RequestRow>(
     `SELECT ${REQUEST_COLUMNS} FROM rm_rights.requests
      WHERE ($2::text IS NULL OR status = $2) AND ($3::boolean IS NULL OR (status IN ${OPEN_STATUSES} AND due_at < $1::timestamptz) = $3)
+       AND ($5::text IS NULL OR request_type = $5) AND ($6::text IS NULL OR jurisdiction = $6)
+       AND ($7::timestamptz IS NULL OR (due_at, request_id) > ($7::timestamptz, $8::text))
+       AND ($9::boolean IS NULL OR (status IN ${OPEN_STATUSES}) = $9)
+       AND ($10::timestamptz IS NULL OR (status IN ${OPEN_STATUSES} AND due_at >= $1::timestamptz AND due_at < $10::timestamptz))
      ORDER BY due_at, request_id LIMIT $4`,
-    [q.now.toISOString(), q.status ?? null, q.overdue ?? null, q.limit ?? 100],
+    [
+      q.now.toISOString(), q.status ?? null, q.overdue ?? null, q.limit ?? 100, q.requestType ?? null, q.jurisdiction ?? null, q.after?.dueAt ?? null, q.after?.requestId ?? null,
+      q.open ?? null, q.dueWithinMs === undefined ? null : new Date(q.now.getTime() + q.dueWithinMs).toISOString(),
+    ],
+  );
+  return r.rows;
+}
+
+/** Open requests (received, verified or in progress). */
+export async function openCount(db: SqlExecutor): Promise<number> {
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM rm_rights.requests WHERE status IN ${OPEN_STATUSES}`);
+  return Number(r.rows[0].n);
+}
+
+/** A request's history from the log, oldest first: what happened, when and by whom (PII-free). */
+export async function requestTimeline(db: SqlExecutor, requestId: string): Promise<Array<{ type: string; occurred_at: string; actor: string }>> {
+  const r = await db.query<{ type: string; occurred_at: string; actor: string }>(
+    `SELECT type, to_json(occurred_at)#>>'{}' AS occurred_at, actor FROM rm_rights.timeline WHERE request_id = $1 ORDER BY tx, pos`,
+    [requestId],
   );
   return r.rows;
 }

@@ -84,4 +84,20 @@ describe('two API instances on one database and one Redis (REDIS_URL)', () => {
     const cached = (await redis.get(`pl:apikey:${id}`)) ?? '';
     expect(cached).not.toContain(key.split('.')[1]);
   });
+
+  it('keeps console sessions in Redis: signed in on one instance, used and signed out on the other', async () => {
+    const key = await a.createKey('demo:write');
+    const signIn = await a.request('POST', '/auth/session', { api_key: key }, null);
+    expect(signIn.status).toBe(201);
+    const cookie = /^pl_session=([^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')![1];
+    const csrf = signIn.body.csrf_token;
+    const onB = await b.request('POST', '/demo/lists', { title: 'from the console' }, null, { cookie: `pl_session=${cookie}`, 'x-csrf-token': csrf });
+    expect(onB.status).toBe(201);
+    // stored under the id's hash, never the cookie value
+    const names = await redis.keys('pl:session:*');
+    expect(names.length).toBeGreaterThanOrEqual(1);
+    for (const n of names) expect(n).not.toContain(cookie);
+    expect((await b.request('DELETE', '/auth/session', undefined, null, { cookie: `pl_session=${cookie}`, 'x-csrf-token': csrf })).status).toBe(204);
+    expect((await a.request('GET', '/auth/session', undefined, null, { cookie: `pl_session=${cookie}` })).status).toBe(401);
+  });
 });

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AuditModule } from './audit/audit.module';
 import { BreachModule } from './breach/breach.module';
 import { ConsentModule } from './consent/consent.module';
+import { ConsoleModule } from './console/console.module';
 import { DemoModule } from './demo/demo.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { IntakeModule } from './intake/intake.module';
@@ -11,7 +12,7 @@ import { RightsModule } from './rights/rights.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Every bounded context's module; add yours to this list. */
-export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, CatalogModule, WebhooksModule, AuditModule, IntakeModule];
+export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsModule, CatalogModule, WebhooksModule, AuditModule, IntakeModule, ConsoleModule];
 
 @Module({})
 export class AppModule {

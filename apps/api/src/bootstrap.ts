@@ -7,6 +7,8 @@ import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
 import { AppModule } from './app.module';
 import { ApiKeyStore } from './platform/auth/api-keys';
+import { SessionStore } from './platform/auth/sessions';
+import { serveConsole } from './console/console-static';
 import { RateLimiter } from './platform/rate-limit/rate-limiter';
 import { closeSharedRedis, connectSharedRedis } from './platform/shared/redis';
 import { frameworkErrorReply, ROUTER_OPTIONS } from './platform/http/framework-errors';
@@ -34,6 +36,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
   const apiKeys = new ApiKeyStore(infra.db, infra.config.apiKeyCacheTtlMs, redis, metrics);
   await apiKeys.init();
   const rateLimiter = new RateLimiter(redis, metrics);
+  const sessions = new SessionStore(infra.config.sessionTtlMinutes * 60_000, redis, metrics);
   const adapter = new FastifyAdapter({
     bodyLimit: infra.config.bodyLimitBytes,
     logger: false,
@@ -42,7 +45,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     frameworkErrors: frameworkErrorReply,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ infra, apiKeys, rateLimiter, metrics, logger: options.logger, worker: options.worker }),
+    AppModule.forRoot({ infra, apiKeys, sessions, rateLimiter, metrics, logger: options.logger, worker: options.worker }),
     adapter,
     { logger: ['error', 'warn'], abortOnError: false, bodyParser: false },
   );
@@ -82,6 +85,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
       .build(),
   ));
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
+  await serveConsole(app, infra.config.consoleDir);
   await app.init();
   await fastify.ready();
   return { app, apiKeys };

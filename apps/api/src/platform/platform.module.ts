@@ -6,13 +6,14 @@ import type { Metrics } from '../../../common/metrics';
 import { AppCommandHandler } from './app-command';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import type { ApiKeyStore } from './auth/api-keys';
+import type { SessionStore } from './auth/sessions';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HealthController } from './health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { RateLimitGuard } from './rate-limit/rate-limit';
 import type { RateLimiter } from './rate-limit/rate-limiter';
-import { API_KEYS, CATALOG, INFRA, LOGGER, METRICS, RATE_LIMITER, WORKER_STATUS } from './tokens';
+import { API_KEYS, CATALOG, INFRA, LOGGER, METRICS, RATE_LIMITER, SESSIONS, WORKER_STATUS } from './tokens';
 
 import type { WorkerStatusSource } from './worker-status';
 
@@ -21,6 +22,7 @@ export type { WorkerStatusSource } from './worker-status';
 export interface PlatformDeps {
   readonly infra: Infrastructure;
   readonly apiKeys: ApiKeyStore;
+  readonly sessions: SessionStore;
   readonly rateLimiter: RateLimiter;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -36,6 +38,7 @@ export class PlatformModule {
     const providers = [
       { provide: INFRA, useValue: deps.infra },
       { provide: API_KEYS, useValue: deps.apiKeys },
+      { provide: SESSIONS, useValue: deps.sessions },
       { provide: RATE_LIMITER, useValue: deps.rateLimiter },
       { provide: METRICS, useValue: deps.metrics },
       { provide: LOGGER, useValue: deps.logger },

@@ -8,3 +8,5 @@ export const WORKER_STATUS = Symbol('WORKER_STATUS');
 export const CATALOG = Symbol('CATALOG');
 /** The `RateLimiter` (rate-limit/rate-limiter.ts): Redis-backed when REDIS_URL is set. */
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
+/** The console's `SessionStore` (auth/sessions.ts): Redis-backed when REDIS_URL is set. */
+export const SESSIONS = Symbol('SESSIONS');

@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
 import { RequestRateLimitedError } from '@pl/application/rights';
 import type { RightsCommand } from '@pl/domain/rights';
-import { listRequests, openTasks } from '@pl/projections/rights';
+import { DEADLINE_ALERTS } from '@pl/domain/law/deadlines';
+import { findCalendar } from '@pl/domain/law/holidays';
+import { dueSoonCount, listRequests, openCount, openTasks, overdueCount, requestTimeline, type RequestRow } from '@pl/projections/rights';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
@@ -16,6 +18,8 @@ import { subjectBody } from '../platform/http/query-subject';
 import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
 
 const uuid = new ParseUUIDPipe();
+/** The decider's due-soon alert window (pl_rights_requests_due_soon counts the same). */
+const DUE_SOON_MS = DEADLINE_ALERTS.due_soon_days * 86_400_000;
 
 /** Data-subject requests: create, verify, extend, reject, per-system results, status with tasks, access report and export. */
 @ApiTags('data-subject requests')
@@ -60,15 +64,48 @@ export class RightsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List data subject requests with their deadlines (GDPR Art. 12(3); CCPA 1798.130)' })
+  @ApiOperation({ summary: 'List data subject requests by due date, filtered, a page at a time (GDPR Art. 12(3); CCPA 1798.130)' })
   async list(@Query() q: ListQuery) {
-    return { requests: await listRequests(this.infra.db, { now: new Date(), status: q.status, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', limit: q.limit }) };
+    const limit = q.limit ?? 100;
+    const rows = await listRequests(this.infra.db, {
+      now: new Date(),
+      status: q.status,
+      overdue: q.overdue === undefined ? undefined : q.overdue === 'true',
+      open: q.open === undefined ? undefined : q.open === 'true',
+      dueWithinMs: q.due_soon === 'true' ? DUE_SOON_MS : undefined,
+      requestType: q.request_type,
+      jurisdiction: q.jurisdiction,
+      after: q.after === undefined ? undefined : pageAfter(q.after),
+      limit,
+    });
+    const last = rows.length === limit ? rows[rows.length - 1] : null;
+    return { requests: rows.map(withDeadlineZone), next: last ? Buffer.from(JSON.stringify([last.due_at, last.request_id])).toString('base64url') : null };
+  }
+
+  /** The numbers of the console's Today screen; the same rules as the pl_rights_requests_* gauges. */
+  @Get('counts')
+  @ApiOperation({ summary: 'Open, overdue and due-soon requests (due within the alert window)' })
+  async counts() {
+    const now = new Date();
+    const [open, overdue, dueSoon] = await Promise.all([
+      openCount(this.infra.db),
+      overdueCount(this.infra.db, now),
+      dueSoonCount(this.infra.db, now, DUE_SOON_MS),
+    ]);
+    return { open, overdue, due_soon: dueSoon, due_soon_days: DEADLINE_ALERTS.due_soon_days };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One data subject request with its tasks and deadline' })
-  status(@Param('id', uuid) id: string) {
-    return this.rights.status(id);
+  async status(@Param('id', uuid) id: string) {
+    return withDeadlineZone(await this.rights.status(id));
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: "A request's history from the log: each fact's type, time and actor" })
+  async timeline(@Param('id', uuid) id: string) {
+    await this.rights.status(id);
+    return { timeline: await requestTimeline(this.infra.db, id) };
   }
 
   @Post(':id/verify')
@@ -215,6 +252,21 @@ async function rateLimited<U extends 'create' | 'subjectAccess' | 'subjectErasur
     if (e instanceof RequestRateLimitedError) throw new RateLimitedException(retryAfterSeconds(e.retryAfterMs), e.message);
     throw e;
   }
+}
+
+/** The IANA zone whose calendar days the legal deadline counts in (the request's holiday calendar). */
+function withDeadlineZone<R extends RequestRow>(r: R): R & { deadline_timezone: string | null } {
+  return { ...r, deadline_timezone: r.calendar ? (findCalendar(r.calendar)?.timezone ?? null) : null };
+}
+
+function pageAfter(after: string): { dueAt: string; requestId: string } {
+  try {
+    const [dueAt, requestId] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+    if (typeof dueAt === 'string' && typeof requestId === 'string' && !Number.isNaN(Date.parse(dueAt))) return { dueAt, requestId };
+  } catch {
+    /* refused below */
+  }
+  throw new BadRequestException('after must be the next value of a previous page');
 }
 
 function exported(reply: FastifyReply, r: { csv: string } | object) {

@@ -141,6 +141,17 @@ export class ListQuery {
   @IsOptional() @IsIn(['received', 'verified', 'in_progress', 'completed', 'partially_completed', 'rejected']) status?: string;
   @ApiPropertyOptional({ enum: ['true', 'false'] })
   @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'only open requests (received, verified, in progress), or only closed ones' })
+  @IsOptional() @IsIn(['true', 'false']) open?: 'true' | 'false';
+  @ApiPropertyOptional({ enum: ['true'], description: 'only open requests due within the due-soon window (GET /data-subject/requests/counts)' })
+  @IsOptional() @IsIn(['true']) due_soon?: 'true';
+  @ApiPropertyOptional({ enum: REQUEST_TYPES })
+  @IsOptional() @IsIn(REQUEST_TYPES) request_type?: RequestType;
+  @ApiPropertyOptional({ enum: JURISDICTIONS })
+  @IsOptional() @IsIn(JURISDICTIONS) jurisdiction?: Jurisdiction;
+  /** The `next` of the previous page: the next page, in due-date order. */
+  @ApiPropertyOptional({ type: String, maxLength: 300 })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,300}$/, { message: 'after must be the next value of a previous page' }) after?: string;
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }

@@ -110,9 +110,38 @@ export class ApiKeyStore {
     return principal;
   }
 
+  /**
+   * The principal of a key by its id while the key is not revoked, with its current scopes: a
+   * console session signed in with the key acts with these, so a revocation or a scope change
+   * reaches the session within the cache TTL, as it reaches the key itself.
+   */
+  async principalOf(id: string): Promise<Principal | null> {
+    if (this.redis?.isReady && this.cacheTtlMs > 0) {
+      const entry = await this.sharedEntry(id);
+      if (entry !== undefined) return 'none' in entry ? null : { keyId: id, scopes: new Set(entry.s.filter(isScope)) };
+    }
+    const now = Date.now();
+    const cacheKey = `id:${id}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > now) return hit.principal;
+    const row = await this.row(id);
+    const principal = row ? { keyId: id, scopes: new Set(row.scopes.filter(isScope)) } : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(cacheKey, { principal, until: now + this.cacheTtlMs });
+    return principal;
+  }
+
   /** Through the shared cache; undefined when Redis failed (the caller reads the database). */
   private async verifyShared(presented: string): Promise<Principal | null | undefined> {
     const { id, secret } = idAndSecret(presented);
+    const entry = await this.sharedEntry(id);
+    if (entry === undefined) return undefined;
+    if ('none' in entry) return null;
+    return matches(Buffer.from(entry.h, 'base64'), secret) ? { keyId: id, scopes: new Set(entry.s.filter(isScope)) } : null;
+  }
+
+  /** A key's shared cache entry, read through from the database; undefined when Redis failed. */
+  private async sharedEntry(id: string): Promise<SharedEntry | undefined> {
     const key = `pl:apikey:${id}`;
     try {
       let entry = JSON.parse((await this.redis!.get(key)) ?? 'null') as SharedEntry | null;
@@ -121,8 +150,7 @@ export class ApiKeyStore {
         entry = row ? { h: Buffer.from(row.secret_hash).toString('base64'), s: row.scopes } : { none: true };
         await this.redis!.set(key, JSON.stringify(entry), { PX: this.cacheTtlMs });
       }
-      if ('none' in entry) return null;
-      return matches(Buffer.from(entry.h, 'base64'), secret) ? { keyId: id, scopes: new Set(entry.s.filter(isScope)) } : null;
+      return entry;
     } catch {
       this.metrics?.sharedStoreErrors.inc({ use: 'api_keys' });
       return undefined;

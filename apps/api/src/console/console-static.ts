@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+export const CONSOLE_PATH = '/console';
+
+/**
+ * Only this origin's own files: no inline script or style element, no eval, no framing. React
+ * sets `style` through the DOM (allowed); the API is the same origin (connect-src 'self').
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONSOLE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
+ * The console (apps/console, built by `npm run build` into dir) from this server under /console:
+ * hashed assets cached for a year as immutable, and index.html (for /console and every client-side
+ * route below it) revalidated on every load, so a new build is picked up at once. Public: the
+ * shell holds no data; every read and action goes through the guarded API routes.
+ */
+export async function serveConsole(app: NestFastifyApplication, dir: string): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const indexFile = join(dir, 'index.html');
+  const index = existsSync(indexFile) ? readFileSync(indexFile) : null;
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const path = request.url.split('?')[0];
+    if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
+    return payload;
+  });
+  if (existsSync(join(dir, 'assets'))) {
+    await app.register(fastifyStatic as never, {
+      root: join(dir, 'assets'),
+      prefix: `${CONSOLE_PATH}/assets/`,
+      decorateReply: false,
+      index: false,
+      cacheControl: true,
+      maxAge: 365 * 24 * 3600 * 1000,
+      immutable: true,
+    });
+  }
+  const shell = async (request: { url: string }, reply: import('fastify').FastifyReply) => {
+    if (request.url.startsWith(`${CONSOLE_PATH}/assets/`)) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'no such console asset' });
+    if (!index) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'the console is not built: run npm run build (or set CONSOLE_DIR)' });
+    return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
+  };
+  fastify.get(CONSOLE_PATH, shell);
+  fastify.get(`${CONSOLE_PATH}/*`, shell);
+}
