@@ -147,19 +147,19 @@ export class CatalogReadModels implements CatalogQueries {
       .map((e) => ({ system_id: e.data.system_id, category: e.data.category, purpose: e.data.purpose, stored_at: e.data.stored_at }));
   }
 
-  async holdings(subjectKey: string): Promise<SystemHolding[]> {
-    const [receipts, activities] = await Promise.all([this.receipts(subjectKey), this.activities()]);
-    const integrations = new Map<string, Integration>();
-    for (const id of new Set(receipts.map((r) => r.system_id))) integrations.set(id, await this.options.integrationOf(id));
+  async holdings(subjectKey: string, current?: readonly ActivityView[]): Promise<SystemHolding[]> {
+    const [receipts, activities] = await Promise.all([this.receipts(subjectKey), current ?? this.activities()]);
+    const ids = [...new Set(receipts.map((r) => r.system_id))];
+    const integrations = new Map<string, Integration>(await Promise.all(ids.map(async (id) => [id, await this.options.integrationOf(id)] as const)));
     return holdingsFrom(receipts, activities, (id) => integrations.get(id) ?? 'manual');
   }
 
-  async recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>): Promise<string[]> {
+  async recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>, current?: readonly ActivityView[]): Promise<string[]> {
     const changed = affected.filter((a) => a.categories.length);
     if (!changed.length) return [];
-    const systemRecipients = new Map<string, readonly string[]>();
-    for (const id of new Set(changed.map((a) => a.system_id))) systemRecipients.set(id, await this.systemRecipients(id));
-    return art19Recipients(changed, { systemRecipients, activities: await this.activities() });
+    const ids = [...new Set(changed.map((a) => a.system_id))];
+    const [recipients, activities] = await Promise.all([Promise.all(ids.map((id) => this.systemRecipients(id))), current ?? this.activities()]);
+    return art19Recipients(changed, { systemRecipients: new Map(ids.map((id, i) => [id, recipients[i]])), activities });
   }
 
   private async systemRecipients(systemId: string): Promise<readonly string[]> {

@@ -50,10 +50,14 @@ export interface CatalogQueries {
   snapshot(systemIds: readonly string[], asOf: Date): Promise<CatalogSnapshot>;
   /** The subject's processing receipts, from its own stream (read your writes). */
   receipts(subjectKey: string): Promise<ReceiptView[]>;
-  /** Systems holding the subject's data with categories and bases (input of fan-out and erasure analysis). */
-  holdings(subjectKey: string): Promise<SystemHolding[]>;
-  /** Art. 19: recipients of the data a request changes, per system and the categories acted on there. */
-  recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>): Promise<string[]>;
+  /**
+   * Systems holding the subject's data with categories and bases (input of fan-out and erasure
+   * analysis). `activities`: the current ones when the caller already has them (one fold of the
+   * catalog for several questions of one decision).
+   */
+  holdings(subjectKey: string, activities?: readonly ActivityView[]): Promise<SystemHolding[]>;
+  /** Art. 19: recipients of the data a request changes, per system and the categories acted on there (`activities` as for `holdings`). */
+  recipients(affected: ReadonlyArray<{ readonly system_id: string; readonly categories: readonly string[] }>, activities?: readonly ActivityView[]): Promise<string[]>;
   /** Processing receipts of these systems stored in [from, to] (breach scoping). */
   receiptsInWindow(systemIds: readonly string[], from: Date, to: Date): Promise<ScopeReceipt[]>;
   /** Jurisdiction of residence per pseudonymous subject key, where known (none recorded yet: empty). */

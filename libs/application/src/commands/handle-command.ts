@@ -21,6 +21,8 @@ export interface HandleResult<E extends DomainEvent, S> {
   readonly appended: AppendResult | null;
   /** Metadata of each appended event, in order (event ids for the caller). */
   readonly metadata: NewEvent['metadata'][];
+  /** The step was recorded by an earlier run under the same idempotency claim: answered from the stream, nothing appended now. */
+  readonly replayed?: true;
 }
 
 export class ConcurrencyRetriesExhaustedError extends Error {
@@ -103,6 +105,7 @@ function alreadyRecorded<C, E extends DomainEvent, S>(
     state,
     appended: { nextRevision: last.revision, position: last.position },
     metadata: recorded.map((e) => e.metadata),
+    replayed: true,
   };
 }
 

@@ -2,6 +2,7 @@ import { catalog, consent, DomainError, type RecordedEvent } from '@pl/domain';
 import { NOTIFY_RECIPIENTS, RELEASES_DATA, requestStreamId, type RequestReceivedData, type RequestState, type RightsCommand, type TaskSpec } from '@pl/domain/rights';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps, EventProcessManager } from '../core/app-deps';
+import { newIdempotencyScope } from '../commands/idempotency';
 import { decideConsent } from '../consent/execute';
 import { erasurePlans, holdingsInScope } from './erasure-plan';
 import { foldRequest, runRequestCommand } from './request-commands';
@@ -81,12 +82,17 @@ async function requestState(deps: AppDeps, requestId: string): Promise<RequestSt
   return foldRequest((await deps.store.readStream(requestStreamId(requestId))).events);
 }
 
-/** Runs a request command unless the request closed meanwhile (a release or a rejection won the race): then nothing is left to do. */
-async function runOpen(deps: AppDeps, requestId: string, command: RightsCommand, ctx: CommandContext): Promise<boolean> {
+/**
+ * Runs a request command unless the request closed meanwhile (a release or a rejection won the race):
+ * then nothing is left to do (null). Otherwise whether it recorded something, and the request after it
+ * (the state its append was decided on: no second read of the stream).
+ */
+async function runOpen(deps: AppDeps, requestId: string, command: RightsCommand, ctx: CommandContext): Promise<{ recorded: boolean; state: RequestState } | null> {
   try {
-    return (await runRequestCommand(deps, requestId, command, ctx, { readYourWrites: false })).events.length > 0;
+    const r = await runRequestCommand(deps, requestId, command, ctx, { readYourWrites: false });
+    return { recorded: r.events.length > 0, state: r.state };
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'conflict' && !OPEN.has((await requestState(deps, requestId)).status)) return false;
+    if (e instanceof DomainError && e.code === 'conflict' && !OPEN.has((await requestState(deps, requestId)).status)) return null;
     throw e;
   }
 }
@@ -98,9 +104,10 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
   const dispatched = Object.keys(state.tasks).length > 0 || state.recipientsNotified.length > 0;
 
   const effect = consentEffect(req, state, ctx.now);
-  if (effect && !dispatched && !(await consentEffectRecorded(deps, req.subject_key, requestId))) {
-    const r = await decideConsent(deps, effect, { ...ctx, causationId: requestId });
-    if (r.events.length) await step('consent_effect', requestId);
+  if (effect && !dispatched) {
+    // one read of the subject's consent stream: decided there unless this request's claim already recorded it
+    const r = await decideConsent(deps, effect, { ...ctx, causationId: requestId, idempotency: consentEffectClaim(requestId) });
+    if (r.events.length && !r.replayed) await step('consent_effect', requestId);
   }
 
   const plan = await fanOut(deps, req, ctx.now, requestId);
@@ -109,10 +116,10 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
     // the fact first, then the shredding it records: a crash between them is resumed below (the key is still there to count before)
     const dataKeysShredded = (await deps.keys.storedKeyId(req.subject_key)) ? 1 : 0;
     const retained = plan.tasks.flatMap((t) => t.retained ?? []);
-    if (await runOpen(deps, requestId, { type: 'RecordLedgerErasure', dataKeysShredded, readModelsPurged: ['rights', 'data_map'], retained, ground: LEDGER_ERASURE_GROUND, now: ctx.now }, ctx)) {
-      await step('ledger_erasure_recorded', requestId);
-    }
-    state = await requestState(deps, requestId);
+    const r = await runOpen(deps, requestId, { type: 'RecordLedgerErasure', dataKeysShredded, readModelsPurged: ['rights', 'data_map'], retained, ground: LEDGER_ERASURE_GROUND, now: ctx.now }, ctx);
+    if (!r) return;
+    if (r.recorded) await step('ledger_erasure_recorded', requestId);
+    state = r.state;
   }
   // shredded before any task goes out; once tasks are out, the subject may come back under a new key that must survive
   if (fullErasure && state.ledgerErased && !dispatched && OPEN.has(state.status)) {
@@ -121,12 +128,14 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
   }
 
   if (!dispatched && (plan.tasks.length || plan.recipients.length)) {
-    if (await runOpen(deps, requestId, { type: 'DispatchTasks', tasks: plan.tasks, recipients: plan.recipients, now: ctx.now }, ctx)) await step('tasks_dispatched', requestId);
+    const r = await runOpen(deps, requestId, { type: 'DispatchTasks', tasks: plan.tasks, recipients: plan.recipients, now: ctx.now }, ctx);
+    if (!r) return;
+    if (r.recorded) await step('tasks_dispatched', requestId);
+    state = r.state;
   }
 
-  const after = await requestState(deps, requestId);
-  if (!RELEASES_DATA.has(req.request_type) && !Object.keys(after.tasks).length && OPEN.has(after.status)) {
-    if (await runOpen(deps, requestId, { type: 'CompleteRequest', now: ctx.now }, ctx)) await step('completed', requestId);
+  if (!RELEASES_DATA.has(req.request_type) && !Object.keys(state.tasks).length && OPEN.has(state.status)) {
+    if ((await runOpen(deps, requestId, { type: 'CompleteRequest', now: ctx.now }, ctx))?.recorded) await step('completed', requestId);
   }
 }
 
@@ -156,25 +165,27 @@ function consentEffect(req: RequestReceivedData, state: RequestState, now: Date)
   }
 }
 
-/** Did this request already leave its mark on the subject's consent stream (causation = request id)? */
-async function consentEffectRecorded(deps: AppDeps, subjectKey: string, requestId: string): Promise<boolean> {
-  const { events } = await deps.store.readStream(consent.consentStreamId(subjectKey));
-  return events.some((e) => e.metadata.causation_id === requestId);
-}
+/**
+ * The idempotency claim of a request's effect on the consent ledger: its events carry it, so a
+ * resumed run finds them in the same read that would decide the effect again, and records nothing twice.
+ */
+const consentEffectClaim = (requestId: string) => newIdempotencyScope(`${RIGHTS_VERIFICATION_PM}:${requestId}`);
 
 /** One task per system holding the subject's data (an erasure: what the analysis lets go), and the Art. 19 recipients. */
 async function fanOut({ catalog: rightsCatalog }: AppDeps, req: RequestReceivedData, now: Date, requestId: string): Promise<{ tasks: TaskSpec[]; recipients: string[] }> {
+  // the catalog's current activities once for the holdings, the erasure analysis and the recipients
+  const activities = await rightsCatalog.activities();
   let tasks: TaskSpec[];
   if (req.request_type === 'erasure') {
     const scope = { subjectKey: req.subject_key, jurisdiction: req.jurisdiction, dataCategories: req.data_categories, establishmentCountry: req.establishment?.country ?? null };
-    const plans = await erasurePlans(rightsCatalog, scope, now);
+    const plans = await erasurePlans(rightsCatalog, scope, now, activities);
     tasks = plans.map((p) => ({ taskId: taskIdFor(requestId, p.system_id), systemId: p.system_id, integration: p.integration, categories: p.erase, retained: p.retained }));
   } else {
-    const holdings = await holdingsInScope(rightsCatalog, req.subject_key, req.data_categories);
+    const holdings = await holdingsInScope(rightsCatalog, req.subject_key, req.data_categories, activities);
     tasks = holdings.map((h) => ({ taskId: taskIdFor(requestId, h.system_id), systemId: h.system_id, integration: h.integration, categories: h.categories.map((c) => c.category) }));
   }
   // Art. 19: only what the request changes (for an erasure the erasable categories, not the retained ones)
-  const recipients = NOTIFY_RECIPIENTS.has(req.request_type) ? await rightsCatalog.recipients(tasks.map((t) => ({ system_id: t.systemId, categories: t.categories }))) : [];
+  const recipients = NOTIFY_RECIPIENTS.has(req.request_type) ? await rightsCatalog.recipients(tasks.map((t) => ({ system_id: t.systemId, categories: t.categories })), activities) : [];
   return { tasks, recipients };
 }
 
@@ -192,5 +203,5 @@ async function completeAfterRelease(deps: AppDeps, requestId: string, ctx: Comma
   const state = await requestState(deps, requestId);
   if (!state.request || !RELEASES_DATA.has(state.request.request_type) || !OPEN.has(state.status) || !state.verified) return;
   if (Object.values(state.tasks).some((t) => t.status === 'dispatched')) return;
-  if (await runOpen(deps, requestId, { type: 'CompleteRequest', now: ctx.now }, ctx)) await step('completed', requestId);
+  if ((await runOpen(deps, requestId, { type: 'CompleteRequest', now: ctx.now }, ctx))?.recorded) await step('completed', requestId);
 }
