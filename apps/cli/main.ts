@@ -1,7 +1,7 @@
 import { UNSAFE_TEXT_MESSAGES, unsafeTextReason } from '@pl/domain';
 import { loadConfig } from '../common/config';
 import { createInfrastructure, type Infrastructure } from '../common/infrastructure';
-import type { CliIo } from './src/command';
+import { invoke, PROGRAM, programHelp, type CliIo } from './src/command';
 import { COMMANDS } from './src/registry';
 
 const stdio: CliIo = {
@@ -10,15 +10,21 @@ const stdio: CliIo = {
   progress: (line) => (process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`)),
 };
 
-/** `npm run cli -- <command> ...` (or `node dist/apps/cli/main.js`). Uses the same configuration as the service. */
+/**
+ * `npm run cli -- <command> ...` (or `node dist/apps/cli/main.js`). Uses the same configuration as the service.
+ * Exit codes: 0 done (and --help), 1 failed, 2 bad usage or input (nothing opened or changed).
+ */
 export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   const io = options.io ?? stdio;
   const [name, ...args] = argv;
+  if (name === '--help' || name === '-h') {
+    io.out(programHelp(COMMANDS));
+    return 0;
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.err('usage: privacy-ledger <command> [args]\n');
-    for (const c of COMMANDS) io.err(`  ${c.name.padEnd(14)} ${c.summary}\n  ${''.padEnd(14)} ${c.usage}`);
-    return name ? 2 : 0;
+    io.err(`${name === undefined ? 'a command is needed' : `unknown command${/^[a-z][a-z-]{0,40}$/.test(name) ? ` ${name}` : ''}`}; usage: ${PROGRAM} <command> [options] (--help lists the commands)`);
+    return 2;
   }
   // invariant 10: the same refusal as at the HTTP edge, before anything is opened or appended
   const unsafe = args.findIndex((a) => unsafeTextReason(a) !== null);
@@ -28,16 +34,16 @@ export async function runCli(argv: string[], options: { io?: CliIo; env?: NodeJS
   }
   let infra: Infrastructure | null = null;
   try {
-    const needsInfra = typeof command.needsInfra === 'function' ? command.needsInfra(args) : command.needsInfra;
-    if (needsInfra) infra = await createInfrastructure(loadConfig(options.env ?? process.env), { allowLegacyKeyTable: command.allowLegacyKeyTable, readYourWrites: false });
-    const code = await command.run(args, io, infra);
+    const open = async (a: { needsInfra: boolean; allowLegacyKeyTable?: boolean }) =>
+      a.needsInfra ? (infra = await createInfrastructure(loadConfig(options.env ?? process.env), { allowLegacyKeyTable: a.allowLegacyKeyTable, readYourWrites: false })) : null;
+    const code = await invoke(command, args, io, open, { refusalsAsExit: true });
     if (io === stdio && process.stdout.isTTY) process.stdout.write('\n');
     return code;
   } catch (e) {
     io.err(`${command.name} failed: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    await infra?.close();
+    await (infra as Infrastructure | null)?.close();
   }
 }
 

@@ -55,12 +55,20 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout.join('\n')).not.toContain(key.slice(20));
     expect(listed.stdout).toEqual([expect.stringMatching(new RegExp(`^${id}  active   consent:read,catalog:read  dashboard  created `))]);
+    // --json: one document on stdout, the same facts
+    const json = await cli('keys', 'list', '--json');
+    expect(json).toMatchObject({ code: 0, stderr: [] });
+    expect(json.stdout).toHaveLength(1);
+    expect(JSON.parse(json.stdout[0])).toEqual({ keys: [{ id, name: 'dashboard', scopes: ['consent:read', 'catalog:read'], created_at: expect.any(String), revoked_at: null }] });
 
     expect((await cli('keys', 'revoke', id)).code).toBe(0);
     expect(await keys.verify(key)).toBeNull();
     expect((await cli('keys', 'list')).stdout[0]).toContain(`${id}  REVOKED`);
     const again = await cli('keys', 'revoke', id);
     expect(again).toMatchObject({ code: 1, stdout: [`no active key ${id}`] });
+    const ci = JSON.parse((await cli('keys', 'create', '--name', 'ci', '--scopes', 'audit:read', '--scopes', 'catalog:read', '--json')).stdout.join('\n'));
+    expect(ci).toMatchObject({ id: expect.stringMatching(/^[a-f0-9]{16}$/), scopes: ['audit:read', 'catalog:read'], key: expect.stringMatching(/^pl_[a-f0-9]{16}\./) });
+    expect((await keys.verify(ci.key))?.keyId).toBe(ci.id);
   });
 
   it('keys revoke with REDIS_URL deletes the API instances\' shared cache entry: refused at once, not after the TTL', async () => {

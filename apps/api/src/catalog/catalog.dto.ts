@@ -165,6 +165,13 @@ export class RopaQuery {
   @IsOptional() @IsISO8601({ strict: true }) as_of?: string;
 }
 
+export class LineageQuery {
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'the catalog as it stood at this time (default: now)' })
+  @IsOptional() @IsISO8601({ strict: true }) as_of?: string;
+  @ApiPropertyOptional({ type: String, description: 'the system of the element, when several systems have an element of this id' })
+  @IsOptional() @IsString() @Length(1, 64) system_id?: string;
+}
+
 export class AtQuery {
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional() @IsISO8601({ strict: true }) at?: string;

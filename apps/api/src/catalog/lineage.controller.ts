@@ -1,16 +1,9 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { INFRA } from '../platform/tokens';
-
-export class LineageQuery {
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'the catalog as it stood at this time (default: now)' })
-  @IsOptional() @IsISO8601({ strict: true }) as_of?: string;
-  @ApiPropertyOptional({ type: String, description: 'the system of the element, when several systems have an element of this id' })
-  @IsOptional() @IsString() @Length(1, 64) system_id?: string;
-}
+import { LineageQuery } from './catalog.dto';
 
 /** Data lineage (the earlier governance module's track_data_lineage): where an element's data comes from and goes to. */
 @ApiTags('catalog')

@@ -8,6 +8,8 @@ import { comparePositions } from '@pl/domain';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 import { PROJECTIONS } from '../../../worker/src/registry';
 import type { CliIo } from '../command';
+import { COMMANDS } from '../registry';
+import { captureCliIo } from '../../../../test/support/cli-io';
 import { auditCommand } from './audit';
 import { replayCommand } from './replay';
 
@@ -133,11 +135,47 @@ describe('replay parity and audit CLI (PostgreSQL)', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('203.0.113.9');
   });
 
-  it('audit export applies the API\'s checks (one use case): a bad subject key or date is refused before any line, and nothing is recorded', async () => {
+  it('bad input gets the reason the HTTP route gives (same DTO, same use case): exit 2 before any line, and nothing is recorded', async () => {
     const before = await t.infra.store.headPosition();
-    await expect(auditCommand.run(['export', '--subject-key', 'alice@example.com'], captureIo(), t.infra)).rejects.toThrow(/subject_key must be a pseudonymous key/);
-    await expect(auditCommand.run(['export', '--from', 'yesterday'], captureIo(), t.infra)).rejects.toThrow(/from must be an ISO-8601 date/);
-    await expect(auditCommand.run(['export', '--from', '2026-02-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], captureIo(), t.infra)).rejects.toThrow(/from must be before to/);
+    const command = (name: string) => COMMANDS.find((c) => c.name === name)!;
+    // the route's DTO: 400 with details; the CLI names the flag and gives the same problems
+    const dtoPairs: Array<[string[], string]> = [
+      [['audit', 'export', '--subject-key', 'alice@example.com'], '/audit/export?subject_key=alice%40example.com'],
+      [['audit', 'export', '--from', 'yesterday'], '/audit/export?from=yesterday'],
+      [['ropa', '--as-of', 'yesterday'], '/governance/ropa?as_of=yesterday'],
+      [['lineage', 'email', '--as-of', '2026-13-01'], '/catalog/elements/email/lineage?as_of=2026-13-01'],
+      [['webhooks', 'deliveries', '--status', 'lost'], '/webhooks/deliveries?status=lost'],
+    ];
+    for (const [argv, path] of dtoPairs) {
+      const http = await t.request('GET', path);
+      expect({ path, status: http.status }).toEqual({ path, status: 400 });
+      const problems: string[] = http.body.details.flatMap((d: { problems: string[] }) => d.problems);
+      expect(problems.length).toBeGreaterThan(0);
+      const io = captureCliIo();
+      expect(await command(argv[0]).run(argv.slice(1), io, t.infra)).toBe(2);
+      expect(io.stdout).toEqual([]);
+      for (const p of problems) expect(io.stderr[0]).toContain(p);
+      expect(io.stderr[0]).not.toContain('alice');
+    }
+    // the use case's own checks, past the DTO: the same message at both edges (runCli turns them into exit 2)
+    const http = await t.request('GET', '/audit/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z');
+    expect(http.status).toBe(400);
+    await expect(auditCommand.run(['export', '--from', '2026-02-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], captureIo(), t.infra)).rejects.toThrow(http.body.message);
+    const hook = { service: 'crm', url: 'http://169.254.169.254/latest/meta-data/', topics: ['privacy-ledger.consent.events.v1'] };
+    const refusedHook = await t.request('POST', '/webhooks/endpoints', hook);
+    expect(refusedHook.status).toBe(400);
+    await expect(command('webhooks').run(['register', '--service', hook.service, '--url', hook.url, '--topics', hook.topics[0]], captureIo(), t.infra)).rejects.toThrow(refusedHook.body.message);
+    // an unknown taxonomy key in a manifest: the same findings and the same refusal
+    const shop = readFileSync(join(__dirname, '../../../../examples/manifests/online-shop.yaml'), 'utf8').replace('category: user.contact.email }', 'category: user.contact.mailbox }');
+    const applied = await t.request('POST', '/governance/manifests/apply', { manifest_yaml: shop });
+    expect(applied.status).toBeGreaterThanOrEqual(400);
+    const findings: Array<{ code: string; message: string; line: number }> = applied.body.details.findings;
+    expect(findings.map((f) => f.code)).toContain('unknown_taxonomy_key');
+    const file = join(dir, 'unknown-category.yaml');
+    writeFileSync(file, shop);
+    const io = captureCliIo();
+    expect(await command('apply').run([file], io, t.infra)).toBe(1);
+    expect(io.stderr).toEqual([...findings.map((f) => `${file}:${f.line}: error ${f.code}: ${f.message}`), `${file}: ${applied.body.message}`]);
     expect(await t.infra.store.headPosition()).toEqual(before);
   });
 

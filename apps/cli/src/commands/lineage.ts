@@ -1,20 +1,24 @@
-import { parseArgs, type CliCommand } from '../command';
+import { action, defineCommand } from '../command';
 
-/** A data element's lineage as the catalog stood at a date, folded from the log (the same use case as GET /catalog/elements/{id}/lineage). */
-export const lineageCommand: CliCommand = {
+// The HTTP routes' DTOs, loaded when a value is checked (the module loads @nestjs/swagger: seconds at start).
+const dtos = () => require('../../../api/src/catalog/catalog.dto') as typeof import('../../../api/src/catalog/catalog.dto');
+
+/** A data element's lineage as the catalog stood at a date, folded from the log (the same use case and checks as GET /catalog/elements/{id}/lineage). */
+export const lineageCommand = defineCommand({
   name: 'lineage',
-  summary: 'upstream and downstream systems, flows and activities of a data element, as of a date',
-  usage: 'lineage <element-id> [--system <system-id>] [--as-of <ISO timestamp>]',
-  needsInfra: true,
-  async run(args, io, infra) {
-    const { positional, flags } = parseArgs(args);
-    const asOf = typeof flags['as-of'] === 'string' ? new Date(flags['as-of']) : null;
-    if (positional.length !== 1 || flags['as-of'] === true || flags.system === true || (asOf && Number.isNaN(asOf.getTime()))) {
-      io.err(`usage: ${this.usage}`);
-      return 2;
-    }
-    const lineage = await infra!.app.catalog.lineage(positional[0], { systemId: typeof flags.system === 'string' ? flags.system : null, asOf });
-    io.out(JSON.stringify(lineage, null, 2));
-    return 0;
-  },
-};
+  action: action({
+    summary: 'upstream and downstream systems, flows and activities of a data element, as of a date',
+    positionals: [{ name: 'element-id', description: 'the data element', required: true }],
+    options: {
+      system: { type: 'string', value: 'system-id', field: 'system_id', description: 'the system of the element, when several systems have an element of this id' },
+      'as-of': { type: 'string', value: 'ISO timestamp', description: 'the catalog as it stood at this time (default: now)' },
+    },
+    validate: () => dtos().LineageQuery,
+    json: true,
+    needsInfra: true,
+    async run({ positionals: [element], values }, _io, infra) {
+      const lineage = await infra!.app.catalog.lineage(element, { systemId: values.system ?? null, asOf: values['as-of'] ? new Date(values['as-of']) : null });
+      return { json: lineage, text: [JSON.stringify(lineage, null, 2)] };
+    },
+  }),
+});

@@ -1,39 +1,48 @@
 import { readCheckpoint, rebuildProjection } from '@pl/application';
 import { positionToString } from '@pl/domain';
 import { PROJECTIONS } from '../../../worker/src/registry';
-import { parseArgs, type CliCommand } from '../command';
+import { action, defineCommand } from '../command';
 
-export const projectionsCommand: CliCommand = {
+export const projectionsCommand = defineCommand({
   name: 'projections',
   summary: 'list read models and their checkpoints; rebuild one or all by replaying the log',
-  usage: 'projections list | projections rebuild <name>|--all',
-  needsInfra: true,
-  async run(args, io, infra) {
-    const { positional, flags } = parseArgs(args);
-    const { db, store } = infra!;
-    if (positional[0] === 'list') {
-      for (const p of PROJECTIONS) {
-        const cp = await readCheckpoint(db, p.name).catch(() => null);
-        io.out(`${p.name.padEnd(24)} v${p.version}  checkpoint ${cp ? positionToString(cp.position) : 'none'}  events ${cp?.eventsHandled ?? 0}`);
-      }
-      return 0;
-    }
-    if (positional[0] === 'rebuild') {
-      const targets = flags.all ? PROJECTIONS : PROJECTIONS.filter((p) => p.name === positional[1]);
-      if (!targets.length) {
-        io.err(`unknown projection ${positional[1] ?? ''}; known: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
-        return 2;
-      }
-      for (const def of targets) {
-        const started = Date.now();
-        const r = await rebuildProjection(db, store, def, {
-          onProgress: (done, total) => io.progress(`${def.name}: ${done}/${total} positions (${total ? Math.floor((100 * done) / total) : 100}%)`),
-        });
-        io.out(`${def.name}: rebuilt from ${r.events} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }
-      return 0;
-    }
-    io.err(`usage: ${this.usage}`);
-    return 2;
+  subcommands: {
+    list: action({
+      summary: 'each read model, its version and checkpoint',
+      json: true,
+      needsInfra: true,
+      async run(_input, _io, infra) {
+        const rows = await Promise.all(
+          PROJECTIONS.map(async (p) => {
+            const cp = await readCheckpoint(infra!.db, p.name).catch(() => null);
+            return { name: p.name, version: p.version, checkpoint: cp ? positionToString(cp.position) : null, events: cp?.eventsHandled ?? 0 };
+          }),
+        );
+        return { json: { projections: rows }, text: rows.map((r) => `${r.name.padEnd(24)} v${r.version}  checkpoint ${r.checkpoint ?? 'none'}  events ${r.events}`) };
+      },
+    }),
+    rebuild: action({
+      summary: 'replay the log into fresh tables, then switch; shows progress (exit 1 while a worker holds the projection)',
+      positionals: [{ name: 'name', description: 'the read model (projections list names them)' }],
+      options: { all: { type: 'boolean', description: 'rebuild every read model' } },
+      json: true,
+      needsInfra: true,
+      async run({ positionals: [name], values }, io, infra) {
+        const targets = values.all ? (name ? [] : PROJECTIONS) : PROJECTIONS.filter((p) => p.name === name);
+        if (!targets.length) {
+          io.err(`projections rebuild: ${values.all ? 'give a name or --all, not both' : `unknown projection${name ? '' : ' (give a name or --all)'}`}; known: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+          return 2;
+        }
+        const rebuilt = [];
+        for (const def of targets) {
+          const started = Date.now();
+          const r = await rebuildProjection(infra!.db, infra!.store, def, {
+            onProgress: (done, total) => io.progress(`${def.name}: ${done}/${total} positions (${total ? Math.floor((100 * done) / total) : 100}%)`),
+          });
+          rebuilt.push({ name: def.name, events: r.events, seconds: Number(((Date.now() - started) / 1000).toFixed(1)) });
+        }
+        return { json: { rebuilt }, text: rebuilt.map((r) => `${r.name}: rebuilt from ${r.events} events in ${r.seconds.toFixed(1)} s`) };
+      },
+    }),
   },
-};
+});

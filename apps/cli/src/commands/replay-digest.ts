@@ -2,7 +2,7 @@ import { copyLog, replayDigests, type ReplayDigest } from '@pl/application';
 import { domainUpcasters, positionToString } from '@pl/domain';
 import { PgDatabase, PgliteDatabase, SqlEventStore, type EventStore, type SqlDatabase } from '@pl/eventstore';
 import { PROJECTIONS } from '../../../worker/src/registry';
-import type { CliCommand, CliIo } from '../command';
+import { action, defineCommand, type CliIo } from '../command';
 
 interface Target {
   readonly label: string;
@@ -72,21 +72,28 @@ export async function replayDigestAcross(source: EventStore, specs: readonly str
   return { code: differ ? 1 : 0, results };
 }
 
-export const replayDigestCommand: CliCommand = {
+export const replayDigestCommand = defineCommand({
   name: 'replay-digest',
-  summary: 'copy the log into empty scratch logs on other backends, replay every read model there and compare portable digests',
-  usage: 'replay-digest <target> [<target> ...]   target: pglite (in memory) | postgres://... (an empty database) | esdb://... or kurrentdb://... (an empty server; read models in memory)',
-  needsInfra: true,
-  async run(args, io, infra) {
-    if (!args.length || args.some((a) => a.startsWith('--'))) {
-      io.err(`usage: ${this.usage}`);
-      return 2;
-    }
-    try {
-      return (await replayDigestAcross(infra!.store, args, io)).code;
-    } catch (e) {
-      io.err(`replay-digest: ${(e as Error).message}`);
-      return 2;
-    }
-  },
-};
+  action: action({
+    summary: 'copy the log into empty scratch logs on other backends, replay every read model there and compare portable digests',
+    positionals: [
+      {
+        name: 'target',
+        description: 'pglite (in memory) | postgres://... (an empty database) | esdb://... or kurrentdb://... (an empty server; read models in memory)',
+        required: true,
+        variadic: true,
+      },
+    ],
+    json: true,
+    needsInfra: true,
+    async run({ positionals }, io, infra) {
+      try {
+        const { code, results } = await replayDigestAcross(infra!.store, positionals, io);
+        return { code, json: { targets: Object.fromEntries(results) }, text: [] };
+      } catch (e) {
+        io.err(`replay-digest: ${(e as Error).message}`);
+        return 2;
+      }
+    },
+  }),
+});

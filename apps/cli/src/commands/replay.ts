@@ -2,7 +2,7 @@ import { rebuildProjection, type ProjectionDefinition } from '@pl/application';
 import { readModelDigest } from '@pl/audit';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { PROJECTIONS } from '../../../worker/src/registry';
-import { parseArgs, type CliCommand, type CliIo } from '../command';
+import { action, defineCommand, type CliIo } from '../command';
 
 export interface ReplayResult {
   readonly name: string;
@@ -50,24 +50,32 @@ export async function replayAll(
   return projections.map((p) => results.get(p.name)!);
 }
 
-export const replayCommand: CliCommand = {
+export const replayCommand = defineCommand({
   name: 'replay',
-  summary: 'drop and rebuild every read model from the log; print a SHA-256 digest per read model (before/after parity)',
-  usage: 'replay [--only name,name] [--parallel n]',
-  needsInfra: true,
-  async run(args, io, infra) {
-    const { flags } = parseArgs(args);
-    const only = typeof flags.only === 'string' ? flags.only.split(',') : null;
-    const targets = only ? PROJECTIONS.filter((p) => only.includes(p.name)) : PROJECTIONS;
-    if (!targets.length) {
-      io.err(`no projection matches; known: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
-      return 2;
-    }
-    const started = Date.now();
-    const parallel = typeof flags.parallel === 'string' ? Math.max(1, Number(flags.parallel) || 1) : 1;
-    const results = await replayAll(infra!, io, targets, infra!.db.kind === 'pglite' ? 1 : parallel);
-    const changed = results.filter((r) => r.before !== null && r.before !== r.after);
-    io.out(`rebuilt ${results.length} read models in ${((Date.now() - started) / 1000).toFixed(1)} s; ${changed.length ? `changed: ${changed.map((r) => r.name).join(', ')}` : 'every existing read model identical'}`);
-    return changed.length ? 1 : 0;
-  },
-};
+  action: action({
+    summary: 'drop and rebuild every read model from the log; print a SHA-256 digest per read model (before/after parity; exit 1 when one changed)',
+    options: {
+      only: { type: 'string', value: 'name', multiple: true, description: 'these read models only' },
+      parallel: { type: 'string', value: 'n', description: 'rebuild n read models at a time (PostgreSQL; default 1)' },
+    },
+    json: true,
+    needsInfra: true,
+    async run({ values }, io, infra) {
+      const only = values.only;
+      const targets = only ? PROJECTIONS.filter((p) => only.includes(p.name)) : PROJECTIONS;
+      const parallel = values.parallel === undefined ? 1 : Number(values.parallel);
+      if (!targets.length || !Number.isInteger(parallel) || parallel < 1 || parallel > 16) {
+        io.err(`replay: ${targets.length ? '--parallel must be an integer from 1 to 16' : `no projection matches; known: ${PROJECTIONS.map((p) => p.name).join(', ')}`}`);
+        return 2;
+      }
+      const started = Date.now();
+      const results = await replayAll(infra!, io, targets, infra!.db.kind === 'pglite' ? 1 : parallel);
+      const changed = results.filter((r) => r.before !== null && r.before !== r.after);
+      return {
+        code: changed.length ? 1 : 0,
+        json: { results, changed: changed.map((r) => r.name) },
+        text: [`rebuilt ${results.length} read models in ${((Date.now() - started) / 1000).toFixed(1)} s; ${changed.length ? `changed: ${changed.map((r) => r.name).join(', ')}` : 'every existing read model identical'}`],
+      };
+    },
+  }),
+});

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { catalog, DomainError } from '@pl/domain';
 import type { RecordConsentInput } from '@pl/application/consent';
-import { parseArgs, type CliCommand } from '../command';
+import { action, defineCommand } from '../command';
 import { formatFinding } from './evaluate';
 
 const DEFAULT_MANIFEST = join('examples', 'manifests', 'online-shop.yaml');
@@ -60,85 +60,97 @@ export function demoSubjects(count: number): DemoSubject[] {
  * of pseudonymous demo subjects, through the same command logic as the HTTP API. The worker builds
  * the read models when the service starts (or is running).
  */
-export const seedCommand: CliCommand = {
+export const seedCommand = defineCommand({
   name: 'seed',
-  summary: 'load demo data: the example catalog and pseudonymous demo subjects (demo-user-N) with receipts and consents',
-  usage: 'seed [--manifest examples/manifests/online-shop.yaml] [--subjects 12] [--force]',
-  needsInfra: true,
-  async run(args, io, infra) {
-    const { flags } = parseArgs(args);
-    const count = flags.subjects === undefined ? 12 : Number(flags.subjects);
-    if (!Number.isInteger(count) || count < 1 || count > 10_000) {
-      io.err('--subjects must be an integer from 1 to 10000');
-      return 2;
-    }
-    const file = findManifest(typeof flags.manifest === 'string' ? flags.manifest : undefined);
-    if (!file) {
-      io.err(`manifest not found (${typeof flags.manifest === 'string' ? flags.manifest : DEFAULT_MANIFEST}); pass --manifest <file>`);
-      return 2;
-    }
-    const i = infra!;
-    const ctx = (now: Date) => ({ actor: 'cli:seed', correlationId: randomUUID(), now });
-
-    // 1. Catalog.
-    let parsed: catalog.ParsedManifest;
-    try {
-      parsed = catalog.parseManifestYaml(readFileSync(file, 'utf8'));
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      io.err(`${file}: error malformed_manifest: ${e.message}`);
-      return 1;
-    }
-    try {
-      const r = await i.app.catalog.applyManifest(parsed.manifest, ctx(new Date()));
-      io.out(`catalog: ${r.appended} event(s) appended, ${r.unchanged} entr${r.unchanged === 1 ? 'y' : 'ies'} unchanged (${file})`);
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      for (const f of (e.details?.findings as catalog.Finding[] | undefined) ?? []) io.err(formatFinding(file, { ...f, line: parsed.lineOf(f.path) }));
-      io.err(`${file}: ${e.message}`);
-      return 1;
-    }
-
-    // 2. Subjects, unless already seeded.
-    const subjects = demoSubjects(count);
-    const first = await i.store.readStream(catalog.receiptsStream(i.pseudonymizer.subject(subjects[0].userId)));
-    if (first.revision !== null && flags.force !== true) {
-      io.out(`subjects: ${subjects[0].userId} already has receipts; nothing added (use --force to add again)`);
-      return 0;
-    }
-    // The consent use cases of the API (basis aliases, expiry policy, TCF/GPC handling, proof), without the HTTP layer.
-    const consents = i.app.consent;
-    const base = Date.now() - 30 * DAY;
-    let receipts = 0;
-    let given = 0;
-    let withdrawn = 0;
-    for (const [n, s] of subjects.entries()) {
-      const at = new Date(base + n * 3_600_000);
-      const subject_key = i.pseudonymizer.subject(s.userId);
-      const batch = s.receipts.map(([system_id, category, purpose]) => ({ subject_key, receipt: { system_id, category, purpose, stored_at: at.toISOString() } }));
-      receipts += (await i.app.catalog.recordReceipts(batch, ctx(at))).length;
-      for (const c of s.consents) {
-        const input: RecordConsentInput = {
-          user_id: s.userId,
-          data_categories: c.categories,
-          processing_purposes: c.purposes,
-          consent_status: 'granted',
-          consent_timestamp: at.toISOString(),
-          legal_basis: 'consent',
-          consent_version: 'demo-v1',
-          consent_metadata: { method: 'banner', channel: 'web', language: 'en' },
-        };
-        await consents.record(input, ctx(at), { gpc: !!c.gpc });
-        given++;
+  action: action({
+    summary: 'load demo data: the example catalog and pseudonymous demo subjects (demo-user-N) with receipts and consents',
+    options: {
+      manifest: { type: 'string', value: 'file', description: `the catalog manifest (default: ${DEFAULT_MANIFEST})` },
+      subjects: { type: 'string', value: 'n', description: 'how many demo subjects, 1 to 10000 (default 12)' },
+      force: { type: 'boolean', description: 'add the subjects again when they already exist' },
+    },
+    json: true,
+    needsInfra: true,
+    async run({ values: flags }, io, infra) {
+      const count = flags.subjects === undefined ? 12 : Number(flags.subjects);
+      if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+        io.err('seed: --subjects must be an integer from 1 to 10000');
+        return 2;
       }
-      if (s.withdraw) {
-        const later = new Date(at.getTime() + 7 * DAY);
-        await consents.withdraw({ user_id: s.userId, data_categories: s.withdraw.categories, processing_purposes: s.withdraw.purposes }, ctx(later), { gpc: false });
-        withdrawn++;
+      const file = findManifest(flags.manifest);
+      if (!file) {
+        io.err(`seed: manifest not found (${flags.manifest ?? DEFAULT_MANIFEST}); pass --manifest <file>`);
+        return 2;
       }
-    }
-    io.out(`subjects: ${subjects.length} (demo-user-1 .. demo-user-${subjects.length}): ${receipts} receipt(s), ${given} consent(s), ${withdrawn} withdrawal(s)`);
-    io.out('read models are built by the worker: start the service (or keep it running) to see them on the dashboards');
-    return 0;
-  },
-};
+      const i = infra!;
+      const ctx = (now: Date) => ({ actor: 'cli:seed', correlationId: randomUUID(), now });
+
+      // 1. Catalog.
+      let parsed: catalog.ParsedManifest;
+      let applied: { appended: number; unchanged: number };
+      try {
+        parsed = catalog.parseManifestYaml(readFileSync(file, 'utf8'));
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        io.err(`${file}: error malformed_manifest: ${e.message}`);
+        return 1;
+      }
+      try {
+        applied = await i.app.catalog.applyManifest(parsed.manifest, ctx(new Date()));
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        for (const f of (e.details?.findings as catalog.Finding[] | undefined) ?? []) io.err(formatFinding(file, { ...f, line: parsed.lineOf(f.path) }));
+        io.err(`${file}: ${e.message}`);
+        return 1;
+      }
+
+      // 2. Subjects, unless already seeded.
+      const subjects = demoSubjects(count);
+      const first = await i.store.readStream(catalog.receiptsStream(i.pseudonymizer.subject(subjects[0].userId)));
+      const catalogLine = `catalog: ${applied.appended} event(s) appended, ${applied.unchanged} entr${applied.unchanged === 1 ? 'y' : 'ies'} unchanged (${file})`;
+      const json = { manifest: file, catalog: { appended: applied.appended, unchanged: applied.unchanged } };
+      if (first.revision !== null && flags.force !== true) {
+        return { json: { ...json, subjects: 0 }, text: [catalogLine, `subjects: ${subjects[0].userId} already has receipts; nothing added (use --force to add again)`] };
+      }
+      // The consent use cases of the API (basis aliases, expiry policy, TCF/GPC handling, proof), without the HTTP layer.
+      const consents = i.app.consent;
+      const base = Date.now() - 30 * DAY;
+      let receipts = 0;
+      let given = 0;
+      let withdrawn = 0;
+      for (const [n, s] of subjects.entries()) {
+        const at = new Date(base + n * 3_600_000);
+        const subject_key = i.pseudonymizer.subject(s.userId);
+        const batch = s.receipts.map(([system_id, category, purpose]) => ({ subject_key, receipt: { system_id, category, purpose, stored_at: at.toISOString() } }));
+        receipts += (await i.app.catalog.recordReceipts(batch, ctx(at))).length;
+        for (const c of s.consents) {
+          const input: RecordConsentInput = {
+            user_id: s.userId,
+            data_categories: c.categories,
+            processing_purposes: c.purposes,
+            consent_status: 'granted',
+            consent_timestamp: at.toISOString(),
+            legal_basis: 'consent',
+            consent_version: 'demo-v1',
+            consent_metadata: { method: 'banner', channel: 'web', language: 'en' },
+          };
+          await consents.record(input, ctx(at), { gpc: !!c.gpc });
+          given++;
+        }
+        if (s.withdraw) {
+          const later = new Date(at.getTime() + 7 * DAY);
+          await consents.withdraw({ user_id: s.userId, data_categories: s.withdraw.categories, processing_purposes: s.withdraw.purposes }, ctx(later), { gpc: false });
+          withdrawn++;
+        }
+      }
+      return {
+        json: { ...json, subjects: subjects.length, receipts, consents: given, withdrawals: withdrawn },
+        text: [
+          catalogLine,
+          `subjects: ${subjects.length} (demo-user-1 .. demo-user-${subjects.length}): ${receipts} receipt(s), ${given} consent(s), ${withdrawn} withdrawal(s)`,
+          'read models are built by the worker: start the service (or keep it running) to see them on the dashboards',
+        ],
+      };
+    },
+  }),
+});

@@ -1,66 +1,95 @@
-import { SecretBox, WEBHOOK_SCHEMA, WEBHOOK_TOPICS, listDeliveries, listEndpoints, registerEndpoint, retryDeadDeliveries, type DeliveryStatus } from '@pl/messaging';
-import { parseArgs, type CliCommand } from '../command';
+import { SecretBox, WEBHOOK_SCHEMA, listDeliveries, listEndpoints, registerEndpoint, retryDeadDeliveries, type DeliveryStatus } from '@pl/messaging';
+import type { Infrastructure } from '../../../common/infrastructure';
+import { action, defineCommand } from '../command';
 
-export const webhooksCommand: CliCommand = {
+// The HTTP routes' DTOs, loaded when a value is checked (the module loads @nestjs/swagger: seconds at start).
+const dtos = () => require('../../../api/src/webhooks/webhooks.dto') as typeof import('../../../api/src/webhooks/webhooks.dto');
+
+async function webhookDb(infra: Infrastructure | null) {
+  await infra!.db.exec(WEBHOOK_SCHEMA);
+  return infra!.db;
+}
+
+/** The routes under /webhooks from the command line: the same DTOs check the values, the same functions do the work. */
+export const webhooksCommand = defineCommand({
   name: 'webhooks',
   summary: 'register webhook endpoints, inspect deliveries, retry dead letters',
-  usage:
-    'webhooks register --service <name> --url <url> --topics <topic,topic> [--system-id <id>] | webhooks list | ' +
-    'webhooks deliveries [--service <name>] [--event-id <id>] [--status pending|delivered|dead] [--limit n] | webhooks retry [--service <name>] [--ids <id,id>]',
-  needsInfra: true,
-  async run(args, io, infra) {
-    const { positional, flags } = parseArgs(args);
-    const db = infra!.db;
-    await db.exec(WEBHOOK_SCHEMA);
-    const str = (f: string) => (typeof flags[f] === 'string' ? (flags[f] as string) : undefined);
-    switch (positional[0]) {
-      case 'register': {
-        const service = str('service');
-        const url = str('url');
-        const topics = (str('topics') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        if (!service || !url || !topics.length) {
-          io.err(`usage: ${this.usage}\ntopics: ${WEBHOOK_TOPICS.join(', ')}`);
-          return 2;
-        }
-        try {
-          const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), { service, url, topics, systemId: str('system-id') ?? null }, infra!.outbound, { overlapHours: infra!.config.webhookSecretOverlapHours });
-          io.out(`registered ${ep.service} -> ${ep.url} (${ep.topics.join(', ')})`);
-          io.out('signing secret (shown only now; store it in the service):');
-          io.out(ep.secret);
-          if (ep.previous_secret_valid_until) io.out(`the replaced secret keeps signing too until ${ep.previous_secret_valid_until}`);
-          return 0;
-        } catch (e) {
-          io.err((e as Error).message);
-          return 2;
-        }
-      }
-      case 'list':
-        for (const e of await listEndpoints(db)) io.out(`${e.service}  ${e.active ? 'active ' : 'inactive'}  ${e.url}  ${e.topics.join(',')}${e.system_id ? `  system=${e.system_id}` : ''}`);
-        return 0;
-      case 'deliveries': {
-        const status = str('status') as DeliveryStatus | undefined;
-        if (status && !['pending', 'delivered', 'dead'].includes(status)) {
-          io.err('--status must be pending, delivered or dead');
-          return 2;
-        }
-        const rows = await listDeliveries(db, { service: str('service'), eventId: str('event-id'), status, limit: str('limit') ? Number(str('limit')) : 50 });
-        for (const d of rows) io.out(`${d.id}  ${d.status.padEnd(9)}  ${d.service}  ${d.event_type}  event=${d.event_id}  attempts=${d.attempts}${d.last_error ? `  last_error=${d.last_error}` : ''}`);
-        io.out(`${rows.length} deliveries`);
-        return 0;
-      }
-      case 'retry': {
-        const ids = (str('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        if (ids.some((id) => !/^\d+$/.test(id))) {
-          io.err('--ids takes delivery ids (numbers), comma-separated');
-          return 2;
-        }
-        const n = await retryDeadDeliveries(db, { service: str('service'), ids });
-        io.out(`${n} dead-lettered deliveries queued again`);
-        return 0;
-      }
-      default:
-        io.err(`usage: ${this.usage}`);
-        return 2;
-    }
+  subcommands: {
+    register: action({
+      summary: 'register (or re-register, rotating its secret) the endpoint of a service; prints the signing secret once',
+      options: {
+        service: { type: 'string', value: 'name', required: true, description: 'the receiving service' },
+        url: { type: 'string', required: true, description: 'its endpoint (internal addresses need OUTBOUND_ALLOWED_PRIVATE_NETWORKS)' },
+        topics: { type: 'string', value: 'topic', multiple: true, required: true, description: 'the topics it receives' },
+        'system-id': { type: 'string', value: 'id', description: 'limit rights tasks to this catalog system' },
+      },
+      validate: () => dtos().RegisterEndpointDto,
+      json: true,
+      needsInfra: true,
+      async run({ values }, _io, infra) {
+        const db = await webhookDb(infra);
+        const input = { service: values.service!, url: values.url!, topics: values.topics!, systemId: values['system-id'] ?? null };
+        const ep = await registerEndpoint(db, new SecretBox(infra!.config.masterKey), input, infra!.outbound, { overlapHours: infra!.config.webhookSecretOverlapHours });
+        return {
+          json: ep,
+          text: [
+            `registered ${ep.service} -> ${ep.url} (${ep.topics.join(', ')})`,
+            'signing secret (shown only now; store it in the service):',
+            ep.secret,
+            ...(ep.previous_secret_valid_until ? [`the replaced secret keeps signing too until ${ep.previous_secret_valid_until}`] : []),
+          ],
+        };
+      },
+    }),
+    list: action({
+      summary: 'every endpoint: service, active, url, topics, system',
+      json: true,
+      needsInfra: true,
+      async run(_input, _io, infra) {
+        const endpoints = await listEndpoints(await webhookDb(infra));
+        return { json: { endpoints }, text: endpoints.map((e) => `${e.service}  ${e.active ? 'active ' : 'inactive'}  ${e.url}  ${e.topics.join(',')}${e.system_id ? `  system=${e.system_id}` : ''}`) };
+      },
+    }),
+    deliveries: action({
+      summary: 'the delivery log, newest first',
+      options: {
+        service: { type: 'string', value: 'name', description: 'of this service' },
+        'event-id': { type: 'string', value: 'id', description: 'of this event' },
+        status: { type: 'string', description: 'in this state' },
+        limit: { type: 'string', value: 'n', description: 'at most this many (default 50)' },
+      },
+      validate: () => dtos().DeliveriesQuery,
+      json: true,
+      needsInfra: true,
+      async run({ values }, _io, infra) {
+        const deliveries = await listDeliveries(await webhookDb(infra), {
+          service: values.service,
+          eventId: values['event-id'],
+          status: values.status as DeliveryStatus | undefined,
+          limit: values.limit ? Number(values.limit) : 50,
+        });
+        return {
+          json: { deliveries },
+          text: [
+            ...deliveries.map((d) => `${d.id}  ${d.status.padEnd(9)}  ${d.service}  ${d.event_type}  event=${d.event_id}  attempts=${d.attempts}${d.last_error ? `  last_error=${d.last_error}` : ''}`),
+            `${deliveries.length} deliveries`,
+          ],
+        };
+      },
+    }),
+    retry: action({
+      summary: 'queue dead-lettered deliveries again (all, one service\'s, or the given ids)',
+      options: {
+        service: { type: 'string', value: 'name', description: 'of this service only' },
+        ids: { type: 'string', value: 'delivery-id', multiple: true, field: 'delivery_ids', description: 'these deliveries only' },
+      },
+      validate: () => dtos().RetryDeliveriesDto,
+      json: true,
+      needsInfra: true,
+      async run({ values }, _io, infra) {
+        const requeued = await retryDeadDeliveries(await webhookDb(infra), { service: values.service, ids: values.ids });
+        return { json: { requeued }, text: [`${requeued} dead-lettered deliveries queued again`] };
+      },
+    }),
   },
-};
+});
