@@ -63,7 +63,7 @@ export const api = {
     list: (f: RequestFilter, after: string | null, limit: number) => call<RequestPage>('GET', `/data-subject/requests${query({ ...f, after: after ?? undefined, limit: String(limit) })}`),
     get: (id: string) => call<RequestRow & { tasks: TaskRow[] }>('GET', `/data-subject/requests/${encodeURIComponent(id)}`),
     timeline: (id: string) => call<{ timeline: TimelineEntry[] }>('GET', `/data-subject/requests/${encodeURIComponent(id)}/timeline`),
-    verify: (id: string, method: string) => call<RequestRow>('POST', `/data-subject/requests/${encodeURIComponent(id)}/verify`, { method }),
+    verify: (id: string, evidence: { method: string; data_points_matched?: number; signed_declaration?: boolean }) => call<RequestRow>('POST', `/data-subject/requests/${encodeURIComponent(id)}/verify`, evidence),
     extend: (id: string, reason: string) => call<RequestRow>('POST', `/data-subject/requests/${encodeURIComponent(id)}/extend`, { reason }),
     reject: (id: string, reason: string, explanation: string) => call<RequestRow>('POST', `/data-subject/requests/${encodeURIComponent(id)}/reject`, { reason, explanation }),
   },

@@ -79,6 +79,8 @@ function Actions({ r }: { r: RequestRow }) {
     act.mutate(call, { onSuccess: () => setDone(what) });
   };
   const [method, setMethod] = useState<string>(VERIFY_METHODS[0]);
+  const [dataPoints, setDataPoints] = useState(0);
+  const [declaration, setDeclaration] = useState(false);
   const [extendReason, setExtendReason] = useState('');
   const [rejectReason, setRejectReason] = useState<string>(REJECTIONS[0]);
   const [explanation, setExplanation] = useState('');
@@ -89,11 +91,18 @@ function Actions({ r }: { r: RequestRow }) {
       {act.error && <p role="alert" className="error">{act.error.message}</p>}
       <div className="actions">
         {r.verification_required && !r.verified && (
-          <Action title="Verify identity" onSubmit={run('Identity verified', () => api.requests.verify(r.request_id, method))} busy={act.isPending}>
+          <Action title="Verify identity" onSubmit={run('Identity verified', () => api.requests.verify(r.request_id, { method, data_points_matched: method === 'data_points' ? dataPoints : undefined, signed_declaration: declaration || undefined }))} busy={act.isPending}>
             <label htmlFor="verify-method">Method</label>
             <select id="verify-method" value={method} onChange={(e) => setMethod(e.target.value)}>
               {VERIFY_METHODS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
             </select>
+            {method === 'data_points' && (
+              <>
+                <label htmlFor="verify-points">Data points matched</label>
+                <input id="verify-points" type="number" min={0} max={20} value={dataPoints} onChange={(e) => setDataPoints(Number(e.target.value))} />
+              </>
+            )}
+            <label className="check"><input type="checkbox" checked={declaration} onChange={(e) => setDeclaration(e.target.checked)} /> Signed declaration received</label>
           </Action>
         )}
         {!r.extended && (

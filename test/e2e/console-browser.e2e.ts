@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+import { catalogFixtures, requestStatusWhen } from '../support/rights';
+
+jest.setTimeout(180_000);
+
+const ROOT = join(__dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of each screen (not committed; a few are copied to docs/console/ for the README). */
+const SHOTS = join(ROOT, 'test-results', 'console');
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const ALICE = 'browser-alice@example.com';
+const BOB = 'browser-bob@example.com';
+
+/**
+ * The console in Debian's Chromium (/usr/bin/chromium, installed by .ci/run; playwright-core never
+ * downloads a browser): the real build, served by the API under /console, driven through its screens
+ * with data made through the API. One browser for the suite.
+ */
+describe('console in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let manager: string;
+  let aliceRequest: string;
+  let bobRequest: string;
+  const out = mkdtempSync(join(tmpdir(), 'pl-console-build-'));
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
+    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'error'], {
+      cwd: ROOT, env: { ...process.env, CONSOLE_OUT_DIR: out }, encoding: 'utf8',
+    });
+    if (build.status !== 0) throw new Error(`console build failed: ${build.stderr}`);
+    mkdirSync(SHOTS, { recursive: true });
+    [t, browser] = await Promise.all([
+      startTestApp({ backend: 'pglite', env: { CONSOLE_DIR: out } }),
+      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] }),
+    ]);
+    manager = await t.createKey('rights:manage', 'breach:manage');
+    await catalogFixtures(t, [{ user: ALICE, receipts: [['crm', 'user.contact.email', 'marketing']] }]);
+    const a = await t.request('POST', '/data-subject/requests', { user_id: ALICE, request_type: 'access', jurisdiction: 'GDPR' });
+    const b = await t.request('POST', '/data-subject/requests', { user_id: BOB, request_type: 'access', jurisdiction: 'CCPA' });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    [aliceRequest, bobRequest] = [a.body.request_id, b.body.request_id];
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  /** A fresh context (no cookie), in a time zone other than the deadlines' own, signed in with `key`. */
+  async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
+    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    await page.goto(`${t.url}/console/`);
+    await page.getByLabel('API key').fill(key);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+    // The key went to the server once; nothing of it stays in the browser's storage.
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie');
+    expect(stored).not.toContain(key.split('.')[1]);
+    return { context, page, cspViolations };
+  }
+
+  async function noSeriousViolations(page: Page, screen: string): Promise<void> {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate<Array<{ id: string; impact: string; nodes: number }>>(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`,
+    );
+    expect({ screen, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ screen, violations: [] });
+  }
+
+  /** Moves the focus with Tab only until `selector` has it (keyboard-only use). */
+  async function tabTo(page: Page, selector: string): Promise<void> {
+    for (let i = 0; i < 80; i++) {
+      if (await page.evaluate<boolean>(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
+
+  it('signs in with a key; Today shows the numbers the API gives, each linking to its list', async () => {
+    const { context, page, cspViolations } = await signedIn(manager);
+    const counts = (await t.request('GET', '/data-subject/requests/counts')).body;
+    expect(counts.open).toBe(2);
+    for (const [id, value] of [['open', counts.open], ['overdue', counts.overdue], ['due-soon', counts.due_soon]] as const) {
+      await expect(page.getByTestId(id).locator('.number').textContent()).resolves.toBe(String(value));
+    }
+    await page.getByRole('heading', { name: 'Breach notification clocks' }).waitFor();
+    await page.getByTestId('ready').waitFor();
+    await noSeriousViolations(page, 'today');
+    await page.screenshot({ path: join(SHOTS, 'today.png'), fullPage: true });
+    await page.getByTestId('open').click();
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    expect(new URL(page.url()).search).toBe('?open=true');
+    await expect(page.locator('tbody tr').count()).resolves.toBe(counts.open);
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('lists the requests made through the API, filters on the server, and shows deadlines in both zones', async () => {
+    const { context, page, cspViolations } = await signedIn(manager);
+    await page.getByRole('link', { name: 'Requests' }).click();
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(2);
+    const text = await page.locator('tbody').textContent();
+    for (const id of [aliceRequest, bobRequest]) expect(text).toContain(id.slice(0, 8));
+    // GDPR with the default England calendar counts in London; CCPA in Los Angeles; the viewer is in New York.
+    expect(text).toContain('(Europe/London)');
+    expect(text).toContain('(America/Los_Angeles)');
+    expect(text).not.toContain(ALICE);
+    await noSeriousViolations(page, 'requests');
+    await page.screenshot({ path: join(SHOTS, 'requests.png'), fullPage: true });
+    await page.getByLabel('Jurisdiction').selectOption('CCPA');
+    await page.waitForURL(/jurisdiction=CCPA/);
+    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
+    await expect(page.locator('tbody').textContent()).resolves.toContain(bobRequest.slice(0, 8));
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('verifies a request and extends its deadline from its page with the keyboard only; its tasks appear', async () => {
+    const { context, page, cspViolations } = await signedIn(manager);
+    await page.goto(`${t.url}/console/requests/${aliceRequest}`);
+    await page.getByRole('heading', { name: 'Actions' }).waitFor();
+    await noSeriousViolations(page, 'request (received)');
+    await tabTo(page, '#verify-method');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(page.locator('#verify-method').inputValue()).resolves.toBe('documents');
+    await tabTo(page, 'form:has(#verify-method) button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Identity verified: recorded.' }).waitFor();
+    const recorded = await requestStatusWhen(t, aliceRequest, (r) => r.tasks.length >= 1);
+    expect(recorded).toMatchObject({ verified: true, verification_method: 'documents' });
+    await page.reload();
+    await page.getByTestId('tasks').waitFor();
+    await expect(page.getByTestId('tasks').textContent()).resolves.toContain('crm');
+    await expect(page.getByTestId('timeline').textContent()).resolves.toContain('rights.identity_verified');
+
+    await tabTo(page, '#extend-reason');
+    await page.keyboard.type('complex request: several systems hold the data');
+    await tabTo(page, 'form:has(#extend-reason) button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.getByText('extended: complex request: several systems hold the data').waitFor();
+    expect((await t.request('GET', `/data-subject/requests/${aliceRequest}`)).body).toMatchObject({ extended: true, extension_reason: 'complex request: several systems hold the data' });
+    await noSeriousViolations(page, 'request (verified, extended)');
+    await page.screenshot({ path: join(SHOTS, 'request.png'), fullPage: true });
+    expect(cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a key without rights:manage no request actions, and the API refuses them with its session anyway', async () => {
+    const reader = await t.createKey('catalog:read');
+    const { context, page } = await signedIn(reader);
+    await expect(page.getByTestId('open').count()).resolves.toBe(0);
+    await page.goto(`${t.url}/console/requests/${bobRequest}`);
+    await page.getByText('Your scopes do not include rights:manage').waitFor();
+    await expect(page.getByRole('button', { name: /Verify identity|Extend|Reject/ }).count()).resolves.toBe(0);
+    await noSeriousViolations(page, 'request (no rights:manage)');
+    await page.screenshot({ path: join(SHOTS, 'request-no-scope.png'), fullPage: true });
+    const refused = await page.evaluate<number>(`(async () => {
+      const s = await (await fetch('/auth/session')).json();
+      const r = await fetch('/data-subject/requests/${bobRequest}/verify', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf_token }, body: '{"method":"documents"}' });
+      return r.status;
+    })()`);
+    expect(refused).toBe(403);
+    expect((await t.request('GET', `/data-subject/requests/${bobRequest}`)).body.verified).toBe(false);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    await noSeriousViolations(page, 'sign-in');
+    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+    await context.close();
+  });
+});
