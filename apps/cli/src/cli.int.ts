@@ -163,7 +163,12 @@ describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
         { type: 'demo.list_closed', count: '10' },
         { type: 'demo.list_opened', count: '30' },
       ]);
-      expect((await cli('projections', 'rebuild', 'event_counts')).code).toBe(0);
+      // --json: the progress goes to stderr, stdout holds the one document
+      const json = await cli('projections', 'rebuild', 'event_counts', '--json');
+      expect(json.code).toBe(0);
+      expect(json.progressLines).toEqual([]);
+      expect(json.stderr.at(-1)).toMatch(/^event_counts: (\d+)\/\1 positions \(100%\)$/);
+      expect(JSON.parse(json.stdout.join('\n'))).toEqual({ rebuilt: [{ name: 'event_counts', events: 40, seconds: expect.any(Number) }] });
       expect(await counts()).toEqual(before);
 
       const all = await cli('projections', 'rebuild', '--all');
