@@ -1,0 +1,84 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { createGenerator } from 'ts-json-schema-generator';
+import { parseDocument } from 'yaml';
+
+/**
+ * The JSON Schemas of docs/asyncapi.yaml that are generated from the code's types
+ * (test/contracts/asyncapi-types.ts): each root type and every type it uses, under
+ * `components.schemas`, marked `x-generated-from`. asyncapi.spec.ts compares them with a fresh
+ * generation; after changing a wire type, refresh the document with
+ * `bash bench/run.sh test/contracts/asyncapi-schemas.ts --write` and review the diff against the
+ * versioning rules (docs/asyncapi.md).
+ */
+export const ROOT = join(__dirname, '../..');
+export const ASYNCAPI_PATH = join(ROOT, 'docs/asyncapi.yaml');
+const TYPES_PATH = join(__dirname, 'asyncapi-types.ts');
+const TYPES_REL = 'test/contracts/asyncapi-types.ts';
+
+export const GENERATED_ROOTS: readonly string[] = [
+  'EventEnvelopeV1',
+  'ConsentStateMessage',
+  'TaskDispatchedData',
+  'RightsTaskResult',
+  'RecipientNotified',
+  'RetentionExpiredData',
+  'RetentionObligationEndedData',
+  'AuditHead',
+];
+
+type Schema = Record<string, unknown>;
+
+/** Rewrites `#/definitions/X` to `#/components/schemas/X`, drops `$schema`. */
+function relocate(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(relocate);
+  if (!v || typeof v !== 'object') return v;
+  const out: Schema = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '$schema') continue;
+    out[k] = k === '$ref' && typeof x === 'string' ? x.replace('#/definitions/', '#/components/schemas/') : relocate(x);
+  }
+  return out;
+}
+
+/** Every generated schema by name (roots and the types they use), each marked with where it comes from. */
+export function generateWireSchemas(roots: readonly string[] = GENERATED_ROOTS): Record<string, Schema> {
+  const generator = createGenerator({ path: TYPES_PATH, skipTypeCheck: true, expose: 'export', topRef: false, jsDoc: 'extended', additionalProperties: false, sortProps: true });
+  const all: Record<string, Schema> = {};
+  for (const root of roots) {
+    const { definitions = {}, ...schema } = generator.createSchema(root) as Schema & { definitions?: Record<string, Schema> };
+    for (const [name, def] of Object.entries(definitions)) all[name] = relocate(def) as Schema;
+    // an alias of an imported type of the same name comes back as a reference to its own definition
+    if (schema.$ref !== `#/definitions/${root}`) all[root] = relocate(schema) as Schema;
+  }
+  return Object.fromEntries(Object.keys(all).sort().map((name) => [name, { 'x-generated-from': `${TYPES_REL}#${name}`, ...all[name] }]));
+}
+
+/** The schemas of the document that say they are generated. */
+export function documentedWireSchemas(yamlText: string): Record<string, Schema> {
+  const doc = parseDocument(yamlText).toJS() as { components?: { schemas?: Record<string, Schema> } };
+  return Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([, s]) => typeof s['x-generated-from'] === 'string'));
+}
+
+/** Replaces the generated schemas in the document text, keeping everything else (comments included). */
+export function withWireSchemas(yamlText: string, schemas: Record<string, Schema>): string {
+  const doc = parseDocument(yamlText);
+  const existing = documentedWireSchemas(yamlText);
+  for (const name of Object.keys(existing)) if (!(name in schemas)) doc.deleteIn(['components', 'schemas', name]);
+  for (const [name, schema] of Object.entries(schemas)) doc.setIn(['components', 'schemas', name], doc.createNode(schema));
+  return doc.toString({ lineWidth: 0 });
+}
+
+if (require.main === module) {
+  const text = readFileSync(ASYNCAPI_PATH, 'utf8');
+  const generated = generateWireSchemas();
+  const current = isDeepStrictEqual(documentedWireSchemas(text), generated);
+  if (process.argv.includes('--write')) {
+    writeFileSync(ASYNCAPI_PATH, withWireSchemas(text, generated));
+    console.log(current ? 'docs/asyncapi.yaml: generated schemas unchanged' : 'docs/asyncapi.yaml: generated schemas refreshed');
+  } else {
+    console.log(current ? 'docs/asyncapi.yaml: generated schemas are current' : 'docs/asyncapi.yaml: generated schemas differ (run with --write)');
+    if (!current) process.exitCode = 1;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The wire types that docs/asyncapi.yaml describes, as the code declares them. The document's schemas
+ * marked `x-generated-from` are generated from these (test/contracts/asyncapi-schemas.ts) and
+ * asyncapi.spec.ts fails when the two differ: the TypeScript types are the one source.
+ * Generic types appear through non-generic interfaces: the generator starts only from non-generic ones.
+ */
+import type { EventEnvelope, RightsTask as SdkRightsTask, RightsTaskResult as SdkRightsTaskResult, StateMessage } from '../../libs/sdk/src/contract';
+import type { ConsentState } from '../../libs/domain/src/consent/state';
+import type { RightsEvent, TaskDispatchedData } from '../../libs/domain/src/rights/events';
+import type { RetentionExpiredData, RetentionObligationEndedData } from '../../libs/domain/src/catalog/receipts';
+import type { PublishedHead } from '../../libs/audit/src/held-heads';
+
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+export interface EventEnvelopeV1 extends EventEnvelope {}
+export interface ConsentStateMessage extends StateMessage<ConsentState> {}
+/** What the SDK's `RightsTaskWorker` hands `onTask`: a view of TaskDispatchedData (asyncapi.spec.ts checks it stays one). */
+export type RightsTask = SdkRightsTask;
+export type { TaskDispatchedData };
+export type RightsTaskResult = SdkRightsTaskResult;
+export type RecipientNotified = Extract<RightsEvent, { type: 'rights.recipient_notified' }>['data'];
+export type { RetentionExpiredData, RetentionObligationEndedData };
+export interface AuditHead extends PublishedHead {}
