@@ -8,6 +8,7 @@
  *   KAFKA_BROKERS=127.0.0.1:19092 bash bench/run.sh bench/privacy-intake.ts [--events 100000] [--subjects 10000] [--dup 0.1] [--http-events 20000] [--http-batch 250] [--http-concurrency 4] [--details yes|no]
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { brokersFromEnv, createKafka, TOPICS } from '@pl/messaging';
 import { loadConfig } from '../apps/common/config';
@@ -53,6 +54,46 @@ const count = async (db: { query: (sql: string, p?: unknown[]) => Promise<{ rows
     )
   ).rows[0] as { n: number; distinct_ids: number };
 
+/**
+ * CPU time of this process and of the database's server processes (read from /proc while the
+ * phase runs; PostgreSQL on this machine): on a shared machine the wall time says more about the
+ * load than about the code, the CPU seconds per event do not.
+ */
+function cpuMeter(db: { query: (sql: string) => Promise<{ rows: any[] }> }) {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const ticks = (pid: number) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (1/100 s)
+    } catch {
+      return null;
+    }
+  };
+  const sample = async () => {
+    const pids = (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => Number(r.pid));
+    for (const pid of pids) {
+      const t = ticks(pid);
+      if (t === null) continue;
+      if (!first.has(pid)) first.set(pid, t);
+      last.set(pid, t);
+    }
+  };
+  const node0 = process.cpuUsage();
+  return {
+    sample,
+    done: async () => {
+      await sample();
+      const node = process.cpuUsage(node0);
+      let db = 0;
+      for (const [pid, t] of last) db += t - first.get(pid)!;
+      return { nodeS: (node.user + node.system) / 1e6, dbS: first.size ? db / 100 : null };
+    },
+  };
+}
+const cpuText = (c: { nodeS: number; dbS: number | null }, events: number) =>
+  `CPU: this process ${c.nodeS.toFixed(1)} s, PostgreSQL ${c.dbS === null ? 'n/a' : `${c.dbS.toFixed(1)} s`} (${Math.round((c.nodeS + (c.dbS ?? 0)) * 1e6 / events)} µs per event)`;
+
 async function main(): Promise<void> {
   const brokers = brokersFromEnv();
   if (!brokers.length) throw new Error('set KAFKA_BROKERS (bash scripts/kafka/kafka-ci.sh start)');
@@ -85,11 +126,14 @@ async function main(): Promise<void> {
     const service = privacyIntakeService(infra, undefined, { topic, groupId: `bench-intake-${run}` });
     await service.consumer.start();
     const started = Date.now();
-    while (service.consumer.status().handled + service.consumer.status().deadLettered < EVENTS + dups) {
+    const topicCpu = cpuMeter(infra.db);
+    for (let n = 0; service.consumer.status().handled + service.consumer.status().deadLettered < EVENTS + dups; n++) {
       if (Date.now() - started > 900_000) throw new Error(`gave up: ${JSON.stringify(service.consumer.status())}`);
+      if (n % 25 === 0) await topicCpu.sample();
       await new Promise((r) => setTimeout(r, 20));
     }
     const topicMs = Date.now() - started;
+    const topicCpuUse = await topicCpu.done();
     const status = service.consumer.status();
     await service.stop();
     const topicCount = await count(infra.db, 'topic');
@@ -110,6 +154,8 @@ async function main(): Promise<void> {
     let next = 0;
     const outcomes = { recorded: 0, duplicates: 0, refused: 0 };
     const h0 = Date.now();
+    const httpCpu = cpuMeter(infra.db);
+    const sampling = setInterval(() => void httpCpu.sample().catch(() => undefined), 500);
     await Promise.all(
       Array.from({ length: HTTP_CONCURRENCY }, async () => {
         while (next < batches.length) {
@@ -124,6 +170,8 @@ async function main(): Promise<void> {
       }),
     );
     const httpMs = Date.now() - h0;
+    clearInterval(sampling);
+    const httpCpuUse = await httpCpu.done();
     await app.close();
     const httpCount = await count(infra.db, 'http');
     const httpOk = httpCount.n === HTTP_EVENTS && outcomes.recorded === HTTP_EVENTS && outcomes.duplicates === httpDups && outcomes.refused === 0;
@@ -135,6 +183,8 @@ async function main(): Promise<void> {
     console.log('| path | events sent | units | time | events/s (sent) | verified |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
+    console.log(`topic ${cpuText(topicCpuUse, EVENTS + dups)}`);
+    console.log(`HTTP ${cpuText(httpCpuUse, all.length)}`);
     if (!topicOk || !httpOk) process.exitCode = 1;
   } finally {
     await infra.close();

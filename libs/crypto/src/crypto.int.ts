@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SqlEventStore } from '@pl/eventstore';
+import { SqlEventStore, type SqlDatabase } from '@pl/eventstore';
 import type { DomainEvent } from '@pl/domain';
 import { SQL_BACKENDS, type FreshDatabase } from '../../../test/support/databases';
 import { CryptoEventCodec, PersonalFieldRegistry } from './event-codec';
@@ -113,6 +113,42 @@ describe.each(SQL_BACKENDS)('crypto-shredding on %s', (_name, open) => {
     expect((await codec.decode((await store.readStream(sCarol)).events))[0].erased).toBe(true);
     expect((await codec.decode((await store.readStream(sDave)).events))[0].data.proof.ip_address).toBe('198.51.100.23');
     await other.close();
+  });
+
+  it('fetches or creates the data keys of many subjects in at most three statements; two stores racing for the same new subjects end with one key each', async () => {
+    const subs = Array.from({ length: 300 }, (_, i) => pseudo.subject(`many-${i}@example.com`));
+    const existing = await keys.keyFor(subs[0]);
+    let statements = 0;
+    const db = fresh.db;
+    const counting: SqlDatabase = {
+      kind: db.kind,
+      query: (sql, params, options) => {
+        statements++;
+        return db.query(sql, params, options);
+      },
+      exec: (sql) => db.exec(sql),
+      transaction: (fn) => db.transaction(fn),
+      tryLock: (name) => db.tryLock(name),
+      listen: (channel, onNotify) => db.listen(channel, onNotify),
+      close: async () => undefined,
+    };
+    const a = new SubjectKeyStore(counting, ring(masterKey));
+    const b = new SubjectKeyStore(db, ring(masterKey));
+    const [ka, kb] = await Promise.all([a.keysFor(subs), b.keysFor([...subs].reverse())]);
+    expect(statements).toBeLessThanOrEqual(3);
+    expect(ka.size).toBe(subs.length);
+    expect(ka.get(subs[0])!.keyId).toBe(existing.keyId);
+    for (const s of subs) {
+      expect(kb.get(s)!.keyId).toBe(ka.get(s)!.keyId);
+      expect(kb.get(s)!.key.equals(ka.get(s)!.key)).toBe(true);
+    }
+    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM subject_keys WHERE subject_key = ANY($1::text[])', [subs]);
+    expect(rows.rows[0].n).toBe(subs.length);
+    // a store with an empty cache reads the same key one subject at a time
+    expect((await new SubjectKeyStore(db, ring(masterKey)).keyFor(subs[7])).key.equals(ka.get(subs[7])!.key)).toBe(true);
+    statements = 0;
+    await a.keysFor(subs);
+    expect(statements).toBe(0);
   });
 
   it('keeps unwrapped keys for the TTL only', async () => {

@@ -38,15 +38,16 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
-    // the subjects' data keys are fetched (or created) side by side, not one round trip after another
-    const encoded = await Promise.all(
-      appends.map(async (a): Promise<StreamAppend> => {
-        const domain: DomainEvent[] = a.events.map((e) => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion }));
-        const data = await this.codec.encode(a.streamId, domain, a.events.map((e) => e.metadata.event_id), { streamSubject: () => this.subjectOfStream(a.streamId) });
-        return { streamId: a.streamId, events: a.events.map((e, i) => ({ ...e, data: data[i].data })) };
-      }),
+    // the data keys of every subject of the batch are fetched (or created) together
+    const encoded = await this.codec.encodeMany(
+      appends.map((a) => ({
+        streamId: a.streamId,
+        events: a.events.map((e): DomainEvent => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion })),
+        eventIds: a.events.map((e) => e.metadata.event_id),
+        options: { streamSubject: () => this.subjectOfStream(a.streamId) },
+      })),
     );
-    return this.inner.appendMany(encoded);
+    return this.inner.appendMany(appends.map((a, k) => ({ streamId: a.streamId, events: a.events.map((e, i) => ({ ...e, data: encoded[k][i].data })) })));
   }
 
   readStream(streamId: string): Promise<StreamRead> {

@@ -104,39 +104,63 @@ export class CryptoEventCodec {
    * under. Throws UndeclaredEventTypeError, before encrypting anything, when a type has no declaration.
    */
   async encode(streamId: string, events: readonly DomainEvent[], eventIds: readonly string[], options: EncodeOptions = {}): Promise<DomainEvent[]> {
-    const declared = events.map((e) => {
-      const fields = this.registry.get(e.type);
-      if (!fields) throw new UndeclaredEventTypeError(e.type);
-      return fields;
-    });
-    const out: DomainEvent[] = [];
-    for (const [i, e] of events.entries()) {
-      const fields = declared[i];
-      const needsKey = fields.paths.some((path) => {
-        let found = false;
-        rewrite(e.data, path.split('.'), (v) => {
-          if (v !== null && v !== undefined && !isEncryptedField(v)) found = true;
-          return v;
+    return (await this.encodeMany([{ streamId, events, eventIds, options }]))[0];
+  }
+
+  /**
+   * `encode` for the events of several streams at once: the data keys of all their subjects are
+   * fetched (or created) together, in a few statements however many subjects there are.
+   */
+  async encodeMany(
+    items: ReadonlyArray<{ readonly streamId: string; readonly events: readonly DomainEvent[]; readonly eventIds: readonly string[]; readonly options?: EncodeOptions }>,
+  ): Promise<DomainEvent[][]> {
+    const declared = items.map(({ events }) =>
+      events.map((e) => {
+        const fields = this.registry.get(e.type);
+        if (!fields) throw new UndeclaredEventTypeError(e.type);
+        return fields;
+      }),
+    );
+    // who owns each event's personal values (null: it carries none, so no key is fetched or re-created)
+    const owners: Array<Array<string | null>> = [];
+    for (const [k, { streamId, events, eventIds, options = {} }] of items.entries()) {
+      const row: Array<string | null> = [];
+      for (const [i, e] of events.entries()) {
+        const fields = declared[k][i];
+        const needsKey = fields.paths.some((path) => {
+          let found = false;
+          rewrite(e.data, path.split('.'), (v) => {
+            if (v !== null && v !== undefined && !isEncryptedField(v)) found = true;
+            return v;
+          });
+          return found;
         });
-        return found;
-      });
-      // No personal value present: never fetch (and so never re-create) the subject's data key.
-      if (!needsKey) {
-        out.push(e);
-        continue;
+        if (!needsKey) {
+          row.push(null);
+          continue;
+        }
+        const sub = await this.keyOwner(fields, streamId, e.data, options);
+        if (!sub) throw new Error(`cannot tell whose personal data event ${e.type} carries`);
+        if (!eventIds[i]) throw new Error(`no event id to bind the personal fields of event ${e.type} to`);
+        row.push(sub);
       }
-      const sub = await this.keyOwner(fields, streamId, e.data, options);
-      if (!sub) throw new Error(`cannot tell whose personal data event ${e.type} carries`);
-      const eid = eventIds[i];
-      if (!eid) throw new Error(`no event id to bind the personal fields of event ${e.type} to`);
-      const dk = await this.keys.keyFor(sub);
-      let data: any = e.data;
-      for (const path of fields.paths) {
-        data = rewrite(data, path.split('.'), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
-      }
-      out.push({ ...e, data });
+      owners.push(row);
     }
-    return out;
+    const wanted = owners.flat().filter((s): s is string => s !== null);
+    const keys = wanted.length ? await this.keys.keysFor(wanted) : new Map();
+    return items.map(({ streamId, events, eventIds }, k) =>
+      events.map((e, i) => {
+        const sub = owners[k][i];
+        if (sub === null) return e;
+        const dk = keys.get(sub)!;
+        const eid = eventIds[i];
+        let data: any = e.data;
+        for (const path of declared[k][i].paths) {
+          data = rewrite(data, path.split('.'), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
+        }
+        return { ...e, data };
+      }),
+    );
   }
 
   private async keyOwner(fields: PersonalFields, streamId: string, data: unknown, options: EncodeOptions): Promise<string | null> {

@@ -21,8 +21,24 @@ export const isEncryptedField = (v: unknown): v is EncryptedField =>
 export const fieldAad = (streamId: string, eventId: string, path: string, kid: string): Buffer =>
   Buffer.from(`pl-field-v1\u0000${streamId}\u0000${eventId}\u0000${path}\u0000${kid}`);
 
+/**
+ * Fresh random 96-bit IVs, cut from one random block at a time (one call into the CSPRNG per 1,024
+ * IVs instead of one per field: it was a tenth of the cost of encrypting a field). Each byte is
+ * handed out once: a used block is dropped, never refilled.
+ */
+let ivBlock = Buffer.alloc(0);
+let ivAt = 0;
+function freshIv(): Buffer {
+  if (ivAt + 12 > ivBlock.length) {
+    ivBlock = randomBytes(12 * 1024);
+    ivAt = 0;
+  }
+  ivAt += 12;
+  return ivBlock.subarray(ivAt - 12, ivAt);
+}
+
 export function encryptField(key: Buffer, value: unknown, ctx: { sub: string; kid: string; eid: string; streamId: string; path: string }): EncryptedField {
-  const iv = randomBytes(12);
+  const iv = freshIv();
   const c = createCipheriv('aes-256-gcm', key, iv);
   c.setAAD(fieldAad(ctx.streamId, ctx.eid, ctx.path, ctx.kid));
   const ct = Buffer.concat([c.update(JSON.stringify(value), 'utf8'), c.final()]);

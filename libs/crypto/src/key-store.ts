@@ -69,26 +69,49 @@ export class SubjectKeyStore {
 
   /** The subject's data key, created on first use. */
   async keyFor(subjectKey: string): Promise<DataKey> {
-    const hit = this.cached(subjectKey);
-    if (hit) return hit;
-    const existing = await this.load(subjectKey);
-    if (existing) return existing;
-    const keyId = randomUUID();
-    const { masterKeyId, wrapped } = this.ring.wrap(randomBytes(32), wrapContext(subjectKey, keyId));
-    await this.db.query(
-      'INSERT INTO subject_keys (subject_key, key_id, master_key_id, wrapped_key) VALUES ($1, $2, $3, $4) ON CONFLICT (subject_key) DO NOTHING',
-      [subjectKey, keyId, masterKeyId, wrapped],
+    return (await this.keysFor([subjectKey])).get(subjectKey)!;
+  }
+
+  /**
+   * The data keys of many subjects, each created on first use, in at most three statements
+   * whatever their number (cached ones in none): one read of the stored keys, one insert of the
+   * missing ones (a key another process created first wins), one read of those it lost to.
+   */
+  async keysFor(subjectKeys: readonly string[]): Promise<Map<string, DataKey>> {
+    const out = new Map<string, DataKey>();
+    const missing: string[] = [];
+    for (const s of new Set(subjectKeys)) {
+      const hit = this.cached(s);
+      if (hit) out.set(s, hit);
+      else missing.push(s);
+    }
+    if (!missing.length) return out;
+    for (const [s, dk] of await this.load(missing)) out.set(s, dk);
+    const absent = missing.filter((s) => !out.has(s));
+    if (!absent.length) return out;
+    const made = absent.map((subjectKey) => {
+      const keyId = randomUUID();
+      const key = randomBytes(32);
+      return { subjectKey, keyId, key, ...this.ring.wrap(key, wrapContext(subjectKey, keyId)) };
+    });
+    const inserted = await this.db.query<{ subject_key: string }>(
+      `INSERT INTO subject_keys (subject_key, key_id, master_key_id, wrapped_key)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT (subject_key) DO NOTHING RETURNING subject_key`,
+      [made.map((m) => m.subjectKey), made.map((m) => m.keyId), made.map((m) => m.masterKeyId), made.map((m) => m.wrapped)],
     );
-    const created = await this.load(subjectKey);
-    if (!created) throw new Error('data key vanished while being created (shredded concurrently)');
-    return created;
+    const ours = new Set(inserted.rows.map((r) => r.subject_key));
+    for (const m of made) if (ours.has(m.subjectKey)) out.set(m.subjectKey, this.remember(m.subjectKey, { keyId: m.keyId, key: m.key }));
+    const lost = absent.filter((s) => !ours.has(s));
+    if (lost.length) for (const [s, dk] of await this.load(lost)) out.set(s, dk);
+    if (out.size < new Set(subjectKeys).size) throw new Error('data key vanished while being created (shredded concurrently)');
+    return out;
   }
 
   /** The key with this id, or null when the subject's keys were shredded (or replaced). */
   async keyById(subjectKey: string, keyId: string): Promise<Buffer | null> {
     const hit = this.cached(subjectKey);
     if (hit && hit.keyId === keyId) return hit.key;
-    const dk = await this.load(subjectKey);
+    const dk = (await this.load([subjectKey])).get(subjectKey);
     return dk && dk.keyId === keyId ? dk.key : null;
   }
 
@@ -160,16 +183,23 @@ export class SubjectKeyStore {
     return e.dk;
   }
 
-  private async load(subjectKey: string): Promise<DataKey | null> {
-    const r = await this.db.query<{ key_id: string; master_key_id: string; wrapped_key: string }>(
-      'SELECT key_id::text AS key_id, master_key_id, wrapped_key FROM subject_keys WHERE subject_key = $1',
-      [subjectKey],
-    );
-    if (!r.rows.length) return null;
-    const row = r.rows[0];
-    const dk = { keyId: row.key_id, key: this.ring.unwrap(row.master_key_id, row.wrapped_key, wrapContext(subjectKey, row.key_id)) };
+  private remember(subjectKey: string, dk: DataKey): DataKey {
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(subjectKey, { dk, until: Date.now() + this.ttlMs });
     return dk;
+  }
+
+  /** The stored keys of these subjects, unwrapped and cached (absent subjects are not in the map). */
+  private async load(subjectKeys: readonly string[]): Promise<Map<string, DataKey>> {
+    const r = await this.db.query<{ subject_key: string; key_id: string; master_key_id: string; wrapped_key: string }>(
+      'SELECT subject_key, key_id::text AS key_id, master_key_id, wrapped_key FROM subject_keys WHERE subject_key = ANY($1::text[])',
+      [subjectKeys],
+    );
+    const out = new Map<string, DataKey>();
+    for (const row of r.rows) {
+      const dk = { keyId: row.key_id, key: this.ring.unwrap(row.master_key_id, row.wrapped_key, wrapContext(row.subject_key, row.key_id)) };
+      out.set(row.subject_key, this.remember(row.subject_key, dk));
+    }
+    return out;
   }
 }

@@ -10,6 +10,12 @@ export interface IntakeConsumerOptions<T> {
   /** Default TOPICS.privacyEvents. */
   readonly topic?: string;
   readonly fromBeginning?: boolean;
+  /**
+   * Fetched partition batches recorded side by side (default 3): one batch's events are parsed and
+   * encrypted while another's append runs in the database. Each batch still commits its own offsets
+   * after its own append.
+   */
+  readonly concurrency?: number;
   /** Checks one message (the reason names the field, never the value). */
   readonly parse: IntakeParse<T>;
   /**
@@ -67,13 +73,14 @@ export class PrivacyIntakeConsumer<T> {
     }
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
-    this.consumer = kafka.consumer({ groupId: this.options.groupId ?? 'privacy-ledger-intake', maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024 });
+    // a fetch may bring every partition's 4 MiB (kafkajs caps a fetch at 10 MiB by default)
+    this.consumer = kafka.consumer({ groupId: this.options.groupId ?? 'privacy-ledger-intake', maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: this.options.fromBeginning ?? true });
     let joined: () => void = () => undefined;
     const isJoined = new Promise<void>((r) => (joined = r));
     const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
-    await this.consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.batch(payload) });
+    await this.consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: this.options.concurrency ?? 3, eachBatch: (payload) => this.batch(payload) });
     await isJoined;
     this.joined = true;
     off();

@@ -214,6 +214,23 @@ export function eventStoreContract(name: string, factory: HarnessFactory, backen
       expect(await store.appendMany([])).toEqual({ appended: [], position: null });
     });
 
+    it('appendMany batches run side by side on the same streams, sharing event ids: each id is appended once, every stream numbered without a gap', async () => {
+      const streams = Array.from({ length: 6 }, (_, i) => stream(`many-side-${i}`));
+      const all = Array.from({ length: 60 }, (_, n) => ({ streamId: streams[n % streams.length], events: [newEvent('contract.side', { n })] }));
+      // four batches of 40 consecutive events from offsets 0, 15, 30, 45: every event is in two or three of them
+      const batches = [0, 15, 30, 45].map((from) => Array.from({ length: 40 }, (_, k) => all[(from + k) % all.length]));
+      const results = await Promise.all(batches.map((b) => store.appendMany(b)));
+      for (const r of results) if (r.position && comparePositions(r.position, lastWrite) > 0) lastWrite = r.position;
+      const appended = results.flatMap((r) => r.appended);
+      expect(appended.length).toBe(all.length);
+      expect(new Set(appended)).toEqual(new Set(all.map((a) => a.events[0].metadata.event_id)));
+      for (const id of streams) {
+        const read = await store.readStream(id);
+        expect(read.events.map((e) => e.revision)).toEqual(read.events.map((_, i) => BigInt(i)));
+        expect(read.events.map((e) => (e.data as { n: number }).n).sort((x, y) => x - y)).toEqual(all.filter((a) => a.streamId === id).map((a) => (a.events[0].data as { n: number }).n));
+      }
+    });
+
     it('orders the global log across streams and reads after a checkpoint', async () => {
       const before = await head();
       const a = stream('order-a');

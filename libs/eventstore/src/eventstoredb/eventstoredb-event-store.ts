@@ -2,6 +2,7 @@ import { ANY, EventStoreDBClient, NO_STREAM, StreamNotFoundError } from '@events
 import { comparePositions, LOG_START, UpcasterRegistry, type LogPosition, type RecordedEvent } from '@pl/domain';
 import {
   EventStoreUnavailableError,
+  WrongExpectedRevisionError,
   type AppendManyResult,
   type AppendResult,
   type BatchHandler,
@@ -37,6 +38,9 @@ export interface EventStoreDbOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Streams of one `appendMany` appended side by side, and reads-and-appends of one stream before giving up on a busy stream. */
+const APPEND_MANY_STREAMS = 8;
+const APPEND_MANY_ATTEMPTS = 5;
 const later = (a: LogPosition, b: LogPosition) => (comparePositions(a, b) >= 0 ? a : b);
 
 /**
@@ -51,6 +55,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly upcasters: UpcasterRegistry;
   private readonly batchSize: number;
   private readonly subscriptions = new Set<Subscription>();
+  /** The tail of the work queued per stream by `appendMany` (removed when it ends). */
+  private readonly streamTurns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -107,25 +113,63 @@ export class EventStoreDbEventStore implements EventStore {
    * One append per stream (EventStoreDB has no transaction over streams). A repeat is found in its
    * own stream (a fact's stream follows from the fact), so each stream is read first and the events
    * it already holds are dropped; a crash between two streams' appends leaves the rest to the retry.
+   * Each stream is appended at the revision it was read at: a batch running beside this one that
+   * appended to the stream first is met as a wrong revision, and the stream is read again (its
+   * events are then found, not appended twice). Up to APPEND_MANY_STREAMS streams go side by side.
+   * Within this process one stream's read-and-append runs one batch at a time: two batches offering
+   * the same events at the same revision would both be answered by the server's idempotent append,
+   * and both would report them appended. (Another process's batch racing this one may still do so;
+   * the log holds the events once either way.)
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
-    const appended: string[] = [];
-    let position: LogPosition | null = null;
-    const byStream = new Map<string, StreamAppend['events'][number][]>();
-    for (const a of appends) byStream.set(a.streamId, [...(byStream.get(a.streamId) ?? []), ...a.events]);
-    for (const [streamId, events] of byStream) {
-      const held = new Set((await this.readStream(streamId)).events.map((e) => e.metadata.event_id.toLowerCase()));
-      const fresh = events.filter((e) => {
-        const id = e.metadata.event_id.toLowerCase();
-        if (held.has(id)) return false;
-        held.add(id);
-        return true;
-      });
-      if (!fresh.length) continue;
-      position = (await this.append(streamId, fresh, 'any')).position;
-      appended.push(...fresh.map((e) => e.metadata.event_id));
+    const byStream = new Map<string, NewEvent[]>();
+    for (const a of appends) {
+      const list = byStream.get(a.streamId);
+      if (list) list.push(...a.events);
+      else byStream.set(a.streamId, [...a.events]);
     }
+    const fresh = new Set<string>();
+    let position: LogPosition | null = null;
+    const one = async (streamId: string, events: readonly NewEvent[]) => {
+      for (let attempt = 1; ; attempt++) {
+        const read = await this.readStream(streamId);
+        const held = new Set(read.events.map((e) => e.metadata.event_id.toLowerCase()));
+        const todo = events.filter((e) => {
+          const id = e.metadata.event_id.toLowerCase();
+          return !held.has(id) && !!held.add(id);
+        });
+        if (!todo.length) return;
+        try {
+          const r = await this.append(streamId, todo, read.revision ?? 'no_stream');
+          position = position ? later(position, r.position) : r.position;
+          for (const e of todo) fresh.add(e.metadata.event_id);
+          return;
+        } catch (e) {
+          if (!(e instanceof WrongExpectedRevisionError) || attempt >= APPEND_MANY_ATTEMPTS) throw e;
+        }
+      }
+    };
+    const queue = [...byStream];
+    await Promise.all(
+      Array.from({ length: Math.min(APPEND_MANY_STREAMS, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await this.oneAtATime(next[0], () => one(...next!));
+      }),
+    );
+    // in input order, each id once (the port's promise)
+    const appended = appends.flatMap((a) => a.events.map((e) => e.metadata.event_id)).filter((id) => fresh.delete(id));
     return { appended, position };
+  }
+
+  private async oneAtATime(streamId: string, work: () => Promise<void>): Promise<void> {
+    const before = this.streamTurns.get(streamId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => undefined);
+    this.streamTurns.set(streamId, tail);
+    try {
+      await mine;
+    } finally {
+      if (this.streamTurns.get(streamId) === tail) this.streamTurns.delete(streamId);
+    }
   }
 
   async readStream(streamId: string): Promise<StreamRead> {

@@ -164,7 +164,12 @@ export class SqlEventStore implements EventStore {
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendManyResult> {
-    const rows = appends.flatMap((a) => a.events.map((event) => ({ streamId: a.streamId, event })));
+    // a repeat within the batch is dropped here (the first is kept); the statement drops what the log holds
+    const ids = new Set<string>();
+    const rows = appends.flatMap((a) => a.events.map((event) => ({ streamId: a.streamId, event }))).filter((r) => {
+      const id = r.event.metadata.event_id.toLowerCase();
+      return !ids.has(id) && !!ids.add(id);
+    });
     if (!rows.length) return { appended: [], position: null };
     const { sql, params, name } = appendManyStatement(rows);
     for (let attempt = 0; ; attempt++) {
