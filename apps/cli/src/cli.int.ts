@@ -10,16 +10,9 @@ import { closeSharedRedis, connectSharedRedis } from '../../api/src/platform/sha
 import { PROJECTIONS } from '../../worker/src/registry';
 import { freshPostgres, type FreshDatabase } from '../../../test/support/databases';
 import { runCli } from '../main';
-import type { CliIo } from './command';
+import { captureCliIo as capture } from '../../../test/support/cli-io';
 
 jest.setTimeout(120_000);
-
-function capture(): CliIo & { stdout: string[]; stderr: string[]; progressLines: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const progressLines: string[] = [];
-  return { stdout, stderr, progressLines, out: (l) => stdout.push(l), err: (l) => stderr.push(l), progress: (l) => progressLines.push(l) };
-}
 
 describe('CLI against a fresh PostgreSQL database (DATABASE_URL)', () => {
   let f: FreshDatabase;
