@@ -104,13 +104,14 @@ async function afterVerified(deps: AppDeps, requestId: string, ctx: CommandConte
   const dispatched = Object.keys(state.tasks).length > 0 || state.recipientsNotified.length > 0;
 
   const effect = consentEffect(req, state, ctx.now);
-  if (effect && !dispatched) {
+  const applyEffect = async () => {
+    if (!effect || dispatched) return;
     // one read of the subject's consent stream: decided there unless this request's claim already recorded it
     const r = await decideConsent(deps, effect, { ...ctx, causationId: requestId, idempotency: consentEffectClaim(requestId) });
     if (r.events.length && !r.replayed) await step('consent_effect', requestId);
-  }
-
-  const plan = await fanOut(deps, req, ctx.now, requestId);
+  };
+  // the fan-out only reads the catalog: planned while the consent effect is decided; every append below still follows that effect
+  const [plan] = await Promise.all([fanOut(deps, req, ctx.now, requestId), applyEffect()]);
   const fullErasure = req.request_type === 'erasure' && req.data_categories === null;
   if (fullErasure && !state.ledgerErased) {
     // the fact first, then the shredding it records: a crash between them is resumed below (the key is still there to count before)
