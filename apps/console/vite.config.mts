@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 
 /** The console's build: served by the API under /console (apps/api/src/console/console-static.ts). */
 export default defineConfig({
@@ -7,6 +8,7 @@ export default defineConfig({
   base: '/console/',
   // The pure domain's constants (request types, jurisdictions): one definition for API and console.
   resolve: { alias: { '@pl/domain': fileURLToPath(new URL('../../libs/domain/src', import.meta.url)) } },
+  plugins: [precompressed()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
   build: {
     outDir: process.env.CONSOLE_OUT_DIR ?? fileURLToPath(new URL('../../dist/console', import.meta.url)),
@@ -26,3 +28,19 @@ export default defineConfig({
   // `npx vite --config apps/console/vite.config.ts` for development: the API on :3000 behind /auth and the routes.
   server: { proxy: { '^/(auth|data-subject|breaches|health|audit)': 'http://127.0.0.1:3000' } },
 });
+
+/** A .br and a .gz beside every script and style sheet: the API sends them to browsers that accept them (@fastify/static preCompressed). */
+function precompressed(): Plugin {
+  return {
+    name: 'pl-precompressed',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const [fileName, file] of Object.entries(bundle)) {
+        if (!/\.(js|css)$/.test(fileName)) continue;
+        const source = Buffer.from(file.type === 'chunk' ? file.code : file.source);
+        this.emitFile({ type: 'asset', fileName: `${fileName}.br`, source: brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }) });
+        this.emitFile({ type: 'asset', fileName: `${fileName}.gz`, source: gzipSync(source, { level: 9 }) });
+      }
+    },
+  };
+}

@@ -54,9 +54,10 @@ describe('console in a real browser', () => {
   });
 
   /** A fresh context (no cookie), in a time zone other than the deadlines' own, signed in with `key`. */
-  async function signedIn(key: string): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
+  async function signedIn(key: string, watch?: (page: Page) => void): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
     const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US', viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
+    watch?.(page);
     const cspViolations: string[] = [];
     page.on('console', (m) => {
       if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -89,7 +90,14 @@ describe('console in a real browser', () => {
   }
 
   it('signs in with a key; Today shows the numbers the API gives, each linking to its list', async () => {
-    const { context, page, cspViolations } = await signedIn(manager);
+    const scripts: Array<{ encoding: string | undefined; cache: string | undefined }> = [];
+    const { context, page, cspViolations } = await signedIn(manager, (p) =>
+      p.on('response', (r) => {
+        if (/\/console\/assets\/.+\.js$/.test(r.url())) scripts.push({ encoding: r.headers()['content-encoding'], cache: r.headers()['cache-control'] });
+      }),
+    );
+    // the script arrived as the build's brotli file, cacheable for a year
+    expect(scripts).toEqual([{ encoding: 'br', cache: 'public, max-age=31536000, immutable' }]);
     const counts = (await t.request('GET', '/data-subject/requests/counts')).body;
     expect(counts.open).toBe(2);
     for (const [id, value] of [['open', counts.open], ['overdue', counts.overdue], ['due-soon', counts.due_soon]] as const) {

@@ -32,7 +32,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 /**
  * The console (apps/console, built by `npm run build` into dir) from this server under /console:
- * hashed assets cached for a year as immutable, and index.html (for /console and every client-side
+ * hashed assets cached for a year as immutable (brotli or gzip as built, when the browser accepts it), and index.html (for /console and every client-side
  * route below it) revalidated on every load, so a new build is picked up at once. Public: the
  * shell holds no data; every read and action goes through the guarded API routes.
  */
@@ -54,6 +54,8 @@ export async function serveConsole(app: NestFastifyApplication, dir: string): Pr
       cacheControl: true,
       maxAge: 365 * 24 * 3600 * 1000,
       immutable: true,
+      // the build writes .br and .gz beside each asset (apps/console/vite.config.mts)
+      preCompressed: true,
     });
   }
   const shell = async (request: { url: string }, reply: import('fastify').FastifyReply) => {

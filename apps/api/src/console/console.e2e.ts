@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
@@ -15,6 +16,7 @@ describe('console: files and session sign-in', () => {
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><html lang="en"><title>console</title><script type="module" src="/console/assets/index-abc123.js"></script></html>');
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("hi")');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log("hi")'));
     t = await startTestApp({ backend: 'pglite', env: { CONSOLE_DIR: dir } });
   });
   afterAll(async () => {
@@ -42,10 +44,16 @@ describe('console: files and session sign-in', () => {
     }
     expect(CONSOLE_CSP).toContain("script-src 'self'");
     expect(CONSOLE_CSP).not.toContain('unsafe');
-    const asset = await t.request('GET', '/console/assets/index-abc123.js', undefined, null);
+    const asset = await t.request('GET', '/console/assets/index-abc123.js', undefined, null, { 'accept-encoding': 'br, gzip' });
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    // the build's brotli file, for a client that accepts it (fetch decodes it)
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    expect(asset.body).toBe('console.log("hi")');
+    const plain = await t.request('GET', '/console/assets/index-abc123.js', undefined, null, { 'accept-encoding': 'identity' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(plain.body).toBe('console.log("hi")');
     const missing = await t.request('GET', '/console/assets/index-gone.js', undefined, null);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('cache-control') ?? '').not.toMatch(/immutable/);
