@@ -16,7 +16,8 @@ export const ERASED_SUBJECT = 'erased';
 export const rightsProjection = snapshotProjection<RequestState>({
   name: 'rights',
   // 4: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
-  version: 4,
+  // 5: indexes for the console's queue (due date, id) and the § 7102 metrics (jurisdiction, receipt)
+  version: 5,
   schema: RIGHTS_SCHEMA,
   typePrefixes: ['rights.'],
   decider: requestDecider,

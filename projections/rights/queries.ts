@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@pl/eventstore';
+import type { RequestMetricsGroup } from '@pl/domain/law/ccpa-metrics';
 import type { OpenRequestRef, RequestType } from '@pl/domain/rights';
 
 const OPEN_STATUSES = `('received', 'verified', 'in_progress')`;
@@ -123,6 +124,18 @@ export async function listRequests(db: SqlExecutor, q: RequestListQuery): Promis
       q.now.toISOString(), q.status ?? null, q.overdue ?? null, q.limit ?? 100, q.requestType ?? null, q.jurisdiction ?? null, q.after?.dueAt ?? null, q.after?.requestId ?? null,
       q.open ?? null, q.dueWithinMs === undefined ? null : new Date(q.now.getTime() + q.dueWithinMs).toISOString(),
     ],
+  );
+  return r.rows;
+}
+
+/** Requests of `jurisdiction` received in a calendar year of `timezone`, by type, status and days from receipt to closing (11 CCR § 7102). */
+export async function requestMetricsGroups(db: SqlExecutor, jurisdiction: string, year: number, timezone: string): Promise<RequestMetricsGroup[]> {
+  const r = await db.query<RequestMetricsGroup>(
+    `SELECT request_type, status, ((closed_at AT TIME ZONE $3)::date - (received_at AT TIME ZONE $3)::date) AS days, count(*)::int AS n
+     FROM rm_rights.requests
+     WHERE jurisdiction = $4 AND received_at >= make_timestamptz($1, 1, 1, 0, 0, 0, $3) AND received_at < make_timestamptz($2, 1, 1, 0, 0, 0, $3)
+     GROUP BY 1, 2, 3`,
+    [year, year + 1, timezone, jurisdiction],
   );
   return r.rows;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKPOINT_SCHEMA, applyBatch, ensureProjectionSchema, handleCommand, rebuildProjection, type CommandContext } from '@pl/application';
-import { LOG_START } from '@pl/domain';
+import { handleCommand, rebuildProjection, type CommandContext } from '@pl/application';
 import { requestDecider, requestStreamId, type RightsCommand } from '@pl/domain/rights';
-import { SqlEventStore } from '@pl/eventstore';
+import type { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
+import { projectWholeLog, projectionFixture } from '../../test/support/project-log';
 import { ERASED_SUBJECT, getRequest, listRequests, openRequestsOfSubject, overdueCount, requestsNeedingAlert, requestsOfSubject, rightsProjection } from './index';
 
 const T0 = new Date('2026-03-02T10:00:00.000Z');
@@ -23,16 +23,7 @@ describe.each(SQL_BACKENDS)('rights projection on %s', (_name, fresh) => {
   const bobs = randomUUID();
 
   const run = (id: string, cmd: RightsCommand) => handleCommand(store, requestDecider, requestStreamId(id), cmd, ctx((cmd.now.getTime() - T0.getTime()) / day));
-  async function project(): Promise<void> {
-    // readAll returns events of transactions older than the server's oldest running one (a shared server): wait until all are visible
-    const total = Number((await f.db.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0].n);
-    let events = await store.readAll(LOG_START);
-    for (let i = 0; events.length < total && i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      events = await store.readAll(LOG_START);
-    }
-    await applyBatch(f.db, rightsProjection, events, events[events.length - 1].position);
-  }
+  const project = () => projectWholeLog(f.db, store, rightsProjection);
   const dump = async () => {
     const out: Record<string, unknown[]> = {};
     for (const t of ['requests', 'tasks', 'timeline', 'releases', 'erasures']) out[t] = (await f.db.query(`SELECT * FROM rm_rights.${t} ORDER BY 1, 2`)).rows;
@@ -40,11 +31,7 @@ describe.each(SQL_BACKENDS)('rights projection on %s', (_name, fresh) => {
   };
 
   beforeAll(async () => {
-    f = await fresh();
-    store = new SqlEventStore(f.db);
-    await store.init();
-    await f.db.exec(CHECKPOINT_SCHEMA);
-    await ensureProjectionSchema(f.db, rightsProjection);
+    ({ f, store } = await projectionFixture(fresh, rightsProjection));
     const receive = (id: string, subjectKey: string, requestType: 'erasure' | 'access', d: number): RightsCommand => ({
       type: 'ReceiveRequest', requestId: id, subjectKey, requestType, jurisdiction: 'GDPR', channel: 'api', openRequests: [], now: at(d),
     });

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_subject ON requests (subject_key, status);
 CREATE INDEX IF NOT EXISTS requests_open_due ON requests (due_at) WHERE status IN ('received', 'verified', 'in_progress');
+CREATE INDEX IF NOT EXISTS requests_due ON requests (due_at, request_id);
+CREATE INDEX IF NOT EXISTS requests_jurisdiction_received ON requests (jurisdiction, received_at);
 CREATE TABLE IF NOT EXISTS tasks (
   task_id text PRIMARY KEY,
   request_id text NOT NULL,

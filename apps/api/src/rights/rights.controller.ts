@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
@@ -15,7 +15,7 @@ import { RateLimitedException, retryAfterSeconds } from '../platform/rate-limit/
 import { INFRA } from '../platform/tokens';
 import { AppCommand } from '../platform/app-command';
 import { subjectBody } from '../platform/http/query-subject';
-import { CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
+import { CcpaMetricsDto, CcpaMetricsQuery, CreateRequestDto, ErasureDto, ExportQuery, GroundsDto, JurisdictionQuery, ListQuery, OpenTasksQuery, ReasonDto, RejectDto, TaskResultDto, VerifyDto } from './rights.dto';
 
 const uuid = new ParseUUIDPipe();
 /** The decider's due-soon alert window (pl_rights_requests_due_soon counts the same). */
@@ -93,6 +93,15 @@ export class RightsController {
       dueSoonCount(this.infra.db, now, DUE_SOON_MS),
     ]);
     return { open, overdue, due_soon: dueSoon, due_soon_days: DEADLINE_ALERTS.due_soon_days };
+  }
+
+  @Get('metrics/ccpa')
+  @ApiOperation({ summary: 'CCPA request metrics of a calendar year (11 CCR § 7102): received, complied with, denied, median and mean days, per request type; JSON or CSV' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: CcpaMetricsDto, description: 'JSON; with format=csv a text/csv table of `rows` (header: metric,request_type,received,complied_in_whole_or_in_part,denied,pending,median_days,mean_days)' })
+  @ApiResponse({ status: 400, description: 'year missing or outside 2020-2100, or an unknown format' })
+  async ccpaMetrics(@Query() q: CcpaMetricsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
+    return exported(reply, await this.rights.ccpaMetrics(q.year, q.format ?? 'json'));
   }
 
   @Get(':id')

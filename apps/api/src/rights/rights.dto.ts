@@ -156,6 +156,40 @@ export class ListQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
 
+export class CcpaMetricsQuery {
+  @ApiProperty({ type: 'integer', minimum: 2020, maximum: 2100, example: 2025, description: 'calendar year of receipt (California days)' })
+  @Type(() => Number) @IsInt() @Min(2020) @Max(2100) year!: number;
+  @ApiPropertyOptional({ enum: ['json', 'csv'] })
+  @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
+}
+
+export class CcpaMetricsRowDto {
+  @ApiProperty({ enum: ['know', 'delete', 'correct', 'opt_out_sale_sharing', 'limit'] }) metric!: string;
+  @ApiProperty({ type: String, example: 'requests to know' }) name!: string;
+  @ApiProperty({ enum: REQUEST_TYPES }) request_type!: RequestType;
+  @ApiProperty({ type: 'integer' }) received!: number;
+  @ApiProperty({ type: 'integer' }) complied_in_whole_or_in_part!: number;
+  @ApiProperty({ type: 'integer' }) denied!: number;
+  @ApiProperty({ type: 'integer', description: 'received in the year, not yet responded to' }) pending!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'days from receipt to the response, over the requests complied with or denied' }) median_days!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) mean_days!: number | null;
+}
+
+export class CcpaMetricsRuleDto {
+  @ApiProperty({ type: String }) id!: string;
+  @ApiProperty({ type: String, example: '11 CCR § 7102(a)' }) source!: string;
+  @ApiProperty({ type: String, format: 'date' }) effective_from!: string;
+  @ApiProperty({ type: String, example: 'calendar_days' }) day_count!: string;
+}
+
+export class CcpaMetricsDto {
+  @ApiProperty({ type: 'integer' }) year!: number;
+  @ApiProperty({ type: String, example: 'America/Los_Angeles' }) timezone!: string;
+  @ApiProperty({ type: String, format: 'date' }) disclose_by!: string;
+  @ApiProperty({ type: CcpaMetricsRuleDto }) rule!: CcpaMetricsRuleDto;
+  @ApiProperty({ type: [CcpaMetricsRowDto] }) rows!: CcpaMetricsRowDto[];
+}
+
 export class OpenTasksQuery {
   @ApiPropertyOptional({ enum: ['kafka', 'webhook', 'manual'] })
   @IsOptional() @IsIn(['kafka', 'webhook', 'manual']) integration?: 'kafka' | 'webhook' | 'manual';

@@ -16,7 +16,8 @@ import {
   type TaskOutcome,
   type VerificationEvidence,
 } from '@pl/domain/rights';
-import { getRequest, nthNewestRequestSince, openRequestsOfSubject } from '@pl/projections/rights';
+import { CCPA_METRICS_CSV_COLUMNS, ccpaMetricsTimezone, ccpaRequestMetrics } from '@pl/domain/law/ccpa-metrics';
+import { getRequest, nthNewestRequestSince, openRequestsOfSubject, requestMetricsGroups } from '@pl/projections/rights';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
 import { RIGHTS_RATE_LIMITS, SlidingWindowLimiter } from './rate-limit';
@@ -126,6 +127,15 @@ export function rightsUseCases(deps: AppDeps) {
       const r = await getRequest(deps.db, requestId, now);
       if (!r) throw notFound('request not found');
       return r;
+    },
+
+    /** 11 CCR § 7102: the CCPA request metrics of a calendar year (California days), as JSON or CSV. */
+    async ccpaMetrics(year: number, format: 'json' | 'csv' = 'json') {
+      const timezone = ccpaMetricsTimezone();
+      const metrics = ccpaRequestMetrics(year, timezone, await requestMetricsGroups(deps.db, 'CCPA', year, timezone));
+      if (format === 'json') return metrics;
+      const text = (v: number | string | null) => (v === null ? '' : String(v));
+      return { csv: toCsv(metrics.rows.map((r) => Object.fromEntries(CCPA_METRICS_CSV_COLUMNS.map((c) => [c, text(r[c])]))), CCPA_METRICS_CSV_COLUMNS) };
     },
 
     /** Art. 18(3): the decider refuses unless the subject was told; the process manager lifts the ledger's restriction after. */
