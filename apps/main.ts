@@ -1,3 +1,5 @@
+import './common/tracing-preload';
+import { stopTracing } from './common/tracing';
 import { loadConfig } from './common/config';
 import { createInfrastructure } from './common/infrastructure';
 import { createLogger } from './common/logger';
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
       await api.app.close();
       await worker.stop();
       await infra.close();
+      await stopTracing();
     } catch (e) {
       logger.error({ err_name: (e as Error)?.name }, 'shutdown failed');
       process.exit(1);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConsumerTelemetry } from '@pl/application';
 
 /** Period of the event-loop delay sampling behind `pl_nodejs_eventloop_lag_*` (a delay longer than this is always seen). */
 export const EVENT_LOOP_SAMPLE_MS = 100;
@@ -33,6 +34,13 @@ export class Metrics {
   readonly webhookDeadLetters: Gauge;
   readonly auditVerificationFailed: Gauge;
   readonly sharedStoreErrors: Counter<'use'>;
+  readonly consumerBatchEvents: Histogram<'consumer'>;
+  readonly consumerBatchSeconds: Histogram<'consumer'>;
+  readonly consumerLastSuccess: Gauge<'consumer'>;
+  readonly relayMessages: Counter<'relay' | 'topic' | 'outcome'>;
+  readonly webhookDeliveries: Counter<'outcome'>;
+  readonly webhookRetryQueue: Gauge;
+  readonly consentChecks: Counter<'outcome' | 'reason'>;
 
   constructor() {
     // The event-loop delay histogram samples on a timer of this period: prom-client's default (10 ms)
@@ -93,6 +101,51 @@ export class Metrics {
       help: '1 when the latest audit chain verification in this process (GET /audit/verify) found the chain broken, else 0',
       registers: [this.registry],
     });
+    // Per consumer of the engine (projections, fact-fed process managers, relays, webhook
+    // dispatchers; clock-driven process managers for the last success), fed by consumerTelemetry().
+    this.consumerBatchEvents = new Histogram({
+      name: 'pl_consumer_batch_events',
+      help: 'Events per checkpointed batch of each log consumer (projection, process manager, relay, webhook dispatcher)',
+      labelNames: ['consumer'],
+      buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000],
+      registers: [this.registry],
+    });
+    this.consumerBatchSeconds = new Histogram({
+      name: 'pl_consumer_batch_duration_seconds',
+      help: 'Time to apply or deliver a batch and write its checkpoint, per log consumer',
+      labelNames: ['consumer'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+      registers: [this.registry],
+    });
+    this.consumerLastSuccess = new Gauge({
+      name: 'pl_consumer_last_success_timestamp_seconds',
+      help: 'Unix time a consumer last advanced in this process: checkpointed a batch, caught up with the log, or ended a tick (alert RelayStalled)',
+      labelNames: ['consumer'],
+      registers: [this.registry],
+    });
+    this.relayMessages = new Counter({
+      name: 'pl_relay_messages_total',
+      help: 'Kafka messages of the relays by relay, topic and outcome: sent (acknowledged, acks=all) or failed (the batch is sent again from the checkpoint)',
+      labelNames: ['relay', 'topic', 'outcome'],
+      registers: [this.registry],
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'pl_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by result: delivered, retry_scheduled (failed, in the retry queue) or dead_lettered (failed its last attempt); pl_outbound_calls_total{caller="webhooks"} has the outcome class',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.webhookRetryQueue = new Gauge({
+      name: 'pl_webhook_retry_queue',
+      help: 'Webhook deliveries that failed at least once and wait for their next attempt',
+      registers: [this.registry],
+    });
+    this.consentChecks = new Counter({
+      name: 'pl_consent_checks_total',
+      help: 'Consent checks answered (validate and validate-batch, one per check) by outcome (allowed, denied) and reason (the answer\'s reason code, a closed list)',
+      labelNames: ['outcome', 'reason'],
+      registers: [this.registry],
+    });
     this.httpDuration = new Histogram({
       name: 'pl_http_request_duration_seconds',
       help: 'HTTP request duration by route pattern',
@@ -137,7 +190,7 @@ export class Metrics {
     });
     this.projectionEvents = new Counter({
       name: 'pl_projection_events_total',
-      help: 'Events applied by each projection runner in this process',
+      help: 'Events handled by each consumer of the log in this process (projections, process managers, relays, webhook dispatchers)',
       labelNames: ['projection'],
       registers: [this.registry],
     });
@@ -155,7 +208,7 @@ export class Metrics {
     });
     this.projectionFailures = new Counter({
       name: 'pl_projection_failures_total',
-      help: 'Failed batches of each log follower in this process, by error class (never the message)',
+      help: 'Failed batches (and clock ticks) of each consumer in this process, by error class (never the message)',
       labelNames: ['projection', 'error_class'],
       registers: [this.registry],
     });
@@ -194,6 +247,20 @@ export class Metrics {
       labelNames: ['status'],
       registers: [this.registry],
     });
+  }
+
+  /** What every consumer engine of this process reports (reportConsumersTo). */
+  consumerTelemetry(): ConsumerTelemetry {
+    return {
+      batch: (consumer, events, seconds) => {
+        this.projectionEvents.inc({ projection: consumer }, events);
+        if (!events) return;
+        this.consumerBatchEvents.observe({ consumer }, events);
+        this.consumerBatchSeconds.observe({ consumer }, seconds);
+      },
+      failed: (consumer, errorClass) => this.projectionFailures.inc({ projection: consumer, error_class: errorClass }),
+      succeeded: (consumer) => this.consumerLastSuccess.set({ consumer }, Date.now() / 1000),
+    };
   }
 }
 

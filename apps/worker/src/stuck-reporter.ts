@@ -1,5 +1,6 @@
 import { errorClassOf, type RunnerStateChange } from '@pl/application';
 import type { Logger } from 'pino';
+import type { RelayOptions } from '@pl/messaging';
 import { processMetrics } from '../../common/metrics';
 
 /**
@@ -16,15 +17,23 @@ export function reportStuck(log?: Logger): (c: RunnerStateChange) => void {
 }
 
 /**
- * Each failed batch or tick: counted by error class. Logged (at debug) only when it starts a run of
- * failures (`failuresInRow` 1): the retries of the same run are a state already reported, and the
- * stuck state is the one logged as an error (invariant 11).
+ * Each failed batch or tick (counted by the engine, pl_projection_failures_total): logged (at debug)
+ * only when it starts a run of failures (`failuresInRow` 1): the retries of the same run are a state
+ * already reported, and the stuck state is the one logged as an error (invariant 11).
  */
 export function reportFailure(log?: Logger): (name: string, e: unknown, failuresInRow?: number) => void {
-  const metrics = processMetrics();
   return (name, e, failuresInRow = 1) => {
     // class only: driver messages can quote row values (personal data)
-    metrics.projectionFailures.inc({ projection: name, error_class: errorClassOf(e) });
     if (failuresInRow === 1) log?.debug({ projection: name, err_class: errorClassOf(e) }, 'failed; retrying');
+  };
+}
+
+/** What every relay of the worker reports: log lines, the stuck state, its messages by topic and outcome. */
+export function relayReporting(relay: string, log?: Logger): Pick<RelayOptions, 'log' | 'onStateChange' | 'onMessages'> {
+  const metrics = processMetrics();
+  return {
+    log: (level, message, fields) => log?.[level](fields ?? {}, message),
+    onStateChange: reportStuck(log),
+    onMessages: (topic, outcome, count) => metrics.relayMessages.inc({ relay, topic, outcome }, count),
   };
 }

@@ -1,4 +1,4 @@
-import { ConsumerEngine, eventProcessManagerRunner, ProjectionRunner, type EventProcessManager, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
+import { ConsumerEngine, eventProcessManagerRunner, ProjectionRunner, reportConsumersTo, type EventProcessManager, type ProjectionDefinition, type RunnerStatus } from '@pl/application';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
@@ -23,6 +23,7 @@ export type { WorkerService } from './worker-service';
 export interface RunningWorker {
   projections(): RunnerStatus[];
   services(): Array<{ name: string; ready: boolean; detail?: unknown }>;
+  followers(): string[];
   stop(): Promise<void>;
 }
 
@@ -30,11 +31,12 @@ export interface RunningWorker {
 export async function startWorker(infra: Infrastructure, options: WorkerOptions = {}): Promise<RunningWorker> {
   const metrics = processMetrics();
   const log = options.logger;
+  // every engine of the process (projections, process managers, relays, dispatchers) counts its batches, failures and last success
+  reportConsumersTo(metrics.consumerTelemetry());
   const reporting = { onError: reportFailure(log), onStateChange: reportStuck(log) };
-  const countBatch = { onBatch: (name: string, n: number) => metrics.projectionEvents.inc({ projection: name }, n) };
-  const runners = (options.projections ?? PROJECTIONS).map((def) => new ProjectionRunner(infra.db, infra.store, def, { ...reporting, ...countBatch }));
+  const runners = (options.projections ?? PROJECTIONS).map((def) => new ProjectionRunner(infra.db, infra.store, def, reporting));
   // fact-fed process managers: followers of the log like projections, reported (lag, stuck) with them
-  const eventManagers = (options.eventProcessManagers ?? EVENT_PROCESS_MANAGERS).map((pm) => eventProcessManagerRunner(pm, infra, { ...reporting, ...countBatch }));
+  const eventManagers = (options.eventProcessManagers ?? EVENT_PROCESS_MANAGERS).map((pm) => eventProcessManagerRunner(pm, infra, reporting));
   for (const r of [...runners, ...eventManagers]) {
     metrics.projectionStuck.set({ projection: r.name }, 0);
     await r.start();
@@ -57,6 +59,7 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
 
   return {
     projections: () => [...runners.map((r) => r.status()), ...eventManagers.map((e) => statusOf(e))],
+    followers: () => services.flatMap((s) => s.followers ?? []),
     services: () => [...services.map((s) => ({ name: s.name, ...s.status() })), ...(clockManagers.length ? [processManagersStatus(clockManagers)] : [])],
     stop: async () => {
       for (const m of clockManagers) await m.engine.stop();

@@ -13,3 +13,4 @@ export * from './consumers/engine';
 export * from './catalog';
 export * from './consumers/event-process-manager';
 export * from './projections/replay-digest';
+export * from './telemetry/tracing';

@@ -1,6 +1,6 @@
 import { positionToString, type LogPosition, type RecordedEvent } from '@pl/domain';
 import type { EventStore, SqlDatabase } from '@pl/eventstore';
-import { ConsumerEngine, type StuckTrackerOptions } from '@pl/application';
+import { ConsumerEngine, inSpan, SpanKind, type StuckTrackerOptions } from '@pl/application';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { eventMessageOf, ROUTES, type OutboundMessage, type Route } from './routing';
 import { StateTopicFolder, type StateTopicBinding } from './state-topic';
@@ -48,6 +48,8 @@ export interface RelayOptions extends StuckTrackerOptions {
    */
   readonly maxRequestBytes?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Messages of each send by topic: acknowledged by the broker (`sent`) or not (`failed`: the batch is sent again from the checkpoint). */
+  readonly onMessages?: (topic: string, outcome: 'sent' | 'failed', count: number) => void;
   /** Test hook: runs after the broker acknowledged a batch and before the checkpoint is written. */
   readonly afterSend?: (messages: readonly OutboundMessage[]) => Promise<void> | void;
 }
@@ -175,17 +177,35 @@ export class KafkaRelay {
           if (!list) byTopic.set(m.topic, (list = []));
           list.push({ key: m.key, value: m.value, headers: m.headers });
         }
-        await this.producer!.sendBatch({
-          acks: -1,
-          timeout: this.options.sendTimeoutMs ?? 10_000,
-          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-        });
+        await this.send(byTopic);
       }
       await this.options.afterSend?.(messages);
     }
     this.published += messages.length;
     if (messages.length) this.lastPublishedAt = new Date();
     this.ready = true;
+  }
+
+  /** One produce request, in a producer span (a child of the batch's span); counted by topic and outcome. */
+  private send(byTopic: Map<string, Message[]>): Promise<void> {
+    const attributes = { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.batch.message_count': [...byTopic.values()].reduce((n, m) => n + m.length, 0) };
+    return inSpan('send', { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+      span?.setAttribute('messaging.destination.name', [...byTopic.keys()].sort().join(','));
+      const count = (outcome: 'sent' | 'failed') => {
+        for (const [topic, msgs] of byTopic) this.options.onMessages?.(topic, outcome, msgs.length);
+      };
+      try {
+        await this.producer!.sendBatch({
+          acks: -1,
+          timeout: this.options.sendTimeoutMs ?? 10_000,
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+        });
+      } catch (e) {
+        count('failed');
+        throw e;
+      }
+      count('sent');
+    });
   }
 
   /** Between batches nothing touches the broker, so a periodic metadata probe keeps `ready` honest. */

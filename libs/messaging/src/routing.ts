@@ -1,5 +1,6 @@
 import { isSubjectKey, subjectKeysIn } from '@pl/domain';
 import { positionToString, type RecordedEvent } from '@pl/domain';
+import { traceparentOf } from '@pl/application';
 import { HEADERS, TOPICS } from './topics';
 
 /** A message ready for the broker (and for webhooks, which carry the same value and headers). */
@@ -108,7 +109,13 @@ export function headersOf(e: RecordedEvent, schemaVersion = e.schemaVersion): Re
     [HEADERS.schemaVersion]: String(schemaVersion),
     [HEADERS.correlationId]: e.metadata.correlation_id,
     [HEADERS.contentType]: 'application/json',
+    ...withTraceparent(e),
   };
+}
+
+function withTraceparent(e: RecordedEvent): Record<string, string> {
+  const traceparent = traceparentOf(e);
+  return traceparent ? { [HEADERS.traceparent]: traceparent } : {};
 }
 
 /** The event-topic message for `e`, or null when no route publishes it. */

@@ -6,11 +6,12 @@ import type { CommandContext } from '@pl/application';
 import { gpcReceived } from '@pl/application/consent';
 import { invalid } from '@pl/domain';
 import type { Infrastructure } from '../../../common/infrastructure';
+import type { Metrics } from '../../../common/metrics';
 import { AppCommand } from '../platform/app-command';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
-import { INFRA } from '../platform/tokens';
+import { INFRA, METRICS } from '../platform/tokens';
 import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody, withdrawInput } from './consent.dto';
 
 type ValidateQuery = { user_id?: string; data_category?: string; processing_purpose?: string };
@@ -22,7 +23,13 @@ export class ConsentController {
   constructor(
     private readonly bus: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
+
+  /** pl_consent_checks_total: outcome and reason code only (a closed list), never who or what was asked. */
+  private counted<A extends { processing_allowed: boolean; reason: string }>(answers: readonly A[]): void {
+    for (const a of answers) this.metrics.consentChecks.inc({ outcome: a.processing_allowed ? 'allowed' : 'denied', reason: a.reason });
+  }
 
   private get consents() {
     return this.infra.app.consent;
@@ -61,9 +68,11 @@ export class ConsentController {
   @ApiResponse({ status: 400, description: 'Missing or invalid query parameter' })
   @ApiResponse({ status: 200, description: 'With `Sec-GPC: 1` the subject is opted out of sale/sharing first (recorded once, 11 CCR § 7025) and the answer carries `gpc`' })
   @RequireScopes('consent:read', 'consent:write')
-  validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
+  async validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    return this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), { gpc: gpcReceived(req.headers) }, ctx);
+    const answer = await this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), { gpc: gpcReceived(req.headers) }, ctx);
+    this.counted([answer]);
+    return answer;
   }
 
   @Post('validate/batch')
@@ -73,10 +82,12 @@ export class ConsentController {
   @HttpCode(200)
   @RequireScopes('consent:read', 'consent:write')
   @ApiBody({ type: ValidateBatchDto })
-  validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
+  async validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
     const parsed = parseBatchBody(body);
     if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
-    return this.consents.validateBatch(parsed.checks, { gpc: gpcReceived(req.headers) }, ctx);
+    const answers = await this.consents.validateBatch(parsed.checks, { gpc: gpcReceived(req.headers) }, ctx);
+    this.counted(answers.results);
+    return answers;
   }
 
   /**

@@ -82,7 +82,8 @@ export class HealthController {
   @Header('content-type', 'text/plain; version=0.0.4')
   async metricsText() {
     const head = await this.infra.store.headPosition().catch(() => null);
-    if (head) await this.observeProjections(head);
+    // the relays' and dispatchers' lag too (pl_projection_lag_*{projection="relay:kafka"}): gauges, not readiness
+    if (head) await this.observeProjections(head, this.worker?.followers?.() ?? []);
     if (head) await this.observeHorizon();
     await this.auditHeads().catch(() => null);
     await this.observeKeyStore();
@@ -102,8 +103,9 @@ export class HealthController {
    * runners record in the database (a worker in another process included) and from the in-process
    * runners (when the database itself is what fails).
    */
-  private async observeProjections(head: Parameters<typeof projectionLags>[2]): Promise<Array<ProjectionLag & { stuck: { error_class: string; since: string; failures: number } | null }>> {
-    const names = this.projectionNames();
+  private async observeProjections(head: Parameters<typeof projectionLags>[2], followers: readonly string[] = []): Promise<Array<ProjectionLag & { stuck: { error_class: string; since: string; failures: number } | null }>> {
+    const own = this.projectionNames();
+    const names = own && [...own, ...followers];
     const faults = new Map((await readFaults(this.infra.db, names)).map((f) => [f.name, { error_class: f.errorClass, since: f.since, failures: f.failures }]));
     for (const p of this.worker?.projections() ?? []) {
       if (p.stuck && !faults.has(p.name)) faults.set(p.name, { error_class: p.stuck.errorClass, since: p.stuck.since, failures: p.failures });

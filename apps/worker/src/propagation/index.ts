@@ -5,7 +5,7 @@ import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
 import { rightsResultsService } from '../rights-results';
 import { privacyIntakeService } from '../privacy-intake';
-import { reportFailure, reportStuck } from '../stuck-reporter';
+import { relayReporting, reportFailure, reportStuck } from '../stuck-reporter';
 import { auditSignerFor } from '@pl/audit';
 import { readFileSync } from 'node:fs';
 import { HeadPublisher } from '../audit-heads';
@@ -21,11 +21,11 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
     const relay = new KafkaRelay(infra.db, infra.store, {
       kafka: createKafka({ brokers: infra.config.kafkaBrokers, clientId: 'privacy-ledger-relay', log: log ? (e) => (e.level === 'error' ? log.error(e, e.message) : undefined) : undefined }),
       stateTopics: [consentStateBinding],
-      log: (level, message, fields) => log?.[level](fields ?? {}, message),
-      onStateChange: reportStuck(log),
+      ...relayReporting('relay:kafka', log),
     });
     services.push({
       name: 'kafka_relay',
+      followers: [relay.name],
       start: async () => relay.start(),
       stop: () => relay.stop(),
       status: () => {
@@ -42,10 +42,12 @@ export function propagationServices(infra: Infrastructure, log?: Logger): Worker
   const deliverer = new WebhookDeliverer(infra.db, new SecretBox(infra.config.masterKey), {
     policy: infra.outbound,
     onAttempt: (outcome) => processMetrics().outboundCalls.inc({ caller: 'webhooks', outcome }),
+    onResult: (outcome) => processMetrics().webhookDeliveries.inc({ outcome }),
     log: (level, message, fields) => log?.[level](fields ?? {}, message),
   });
   services.push({
     name: 'webhooks',
+    followers: [dispatcher.name],
     start: async () => {
       await dispatcher.start();
       await deliverer.start();

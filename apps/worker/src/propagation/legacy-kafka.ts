@@ -4,7 +4,7 @@ import { createKafka, KafkaRelay, legacyConsentConsumer, legacyConsentMessages, 
 import type { Infrastructure } from '../../../common/infrastructure';
 import { processMetrics } from '../../../common/metrics';
 import type { WorkerService } from '../worker-service';
-import { reportFailure, reportStuck } from '../stuck-reporter';
+import { relayReporting, reportFailure, reportStuck } from '../stuck-reporter';
 
 /**
  * The earlier Node consent manager's topics (issue 16), each half opt-in: consuming its producers'
@@ -43,6 +43,7 @@ function legacyWebhooksService(infra: Infrastructure, log?: Logger): WorkerServi
   });
   return {
     name: 'legacy_webhooks',
+    followers: [dispatcher.name],
     start: () => dispatcher.start(),
     stop: () => dispatcher.stop(),
     status: () => {
@@ -62,11 +63,11 @@ function legacyPublisherService(infra: Infrastructure, log?: Logger): WorkerServ
     topics: LEGACY_TOPIC_SPECS,
     messagesFor: legacyConsentMessages(publishDeps(infra, 'published')),
     afterSend: (messages) => void metrics.legacyKafkaMessages.inc({ direction: 'published', outcome: 'sent' }, messages.length),
-    log: (level, message, fields) => log?.[level](fields ?? {}, message),
-    onStateChange: reportStuck(log),
+    ...relayReporting('relay:kafka-legacy', log),
   });
   return {
     name: 'legacy_kafka_relay',
+    followers: [relay.name],
     start: async () => relay.start(),
     stop: () => relay.stop(),
     status: () => {

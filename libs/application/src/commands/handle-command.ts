@@ -3,6 +3,7 @@ import { taxonomyStamp, type Decider, type DomainEvent, type RecordedEvent } fro
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
 import type { CommandContext } from './command-context';
 import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
+import { currentTraceparent, inSpan, SpanKind } from '../telemetry/tracing';
 
 export interface HandleOptions {
   /** Re-read and re-decide this many times on a concurrency conflict before giving up. */
@@ -40,13 +41,26 @@ export class ConcurrencyRetriesExhaustedError extends Error {
  * The store encrypts the personal fields (ARCHITECTURE invariant 13): deciders fold the stored form
  * and must never depend on a personal field, so that a shredded subject still folds.
  */
-export async function handleCommand<C, E extends DomainEvent, S>(
+export function handleCommand<C, E extends DomainEvent, S>(
   store: EventStore,
   decider: Decider<C, E, S>,
   streamId: string,
   command: C,
   ctx: CommandContext,
   options: HandleOptions = {},
+): Promise<HandleResult<E, S>> {
+  // the stream's category only: the stream id holds a subject's pseudonym
+  const attributes = { 'pl.command': commandTypeOf(command), 'pl.stream.category': categoryOf(streamId) };
+  return inSpan(`command ${attributes['pl.command']}`, { kind: SpanKind.INTERNAL, attributes }, () => decideAndAppend(store, decider, streamId, command, ctx, options));
+}
+
+async function decideAndAppend<C, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  ctx: CommandContext,
+  options: HandleOptions,
 ): Promise<HandleResult<E, S>> {
   const maxRetries = options.maxRetries ?? 5;
   const scope = ctx.idempotency;
@@ -64,25 +78,29 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     const produced = decider.decide(command, state);
     const newState = produced.reduce(decider.evolve, state);
     if (produced.length === 0) return { events: [], state: newState, appended: null, metadata: [] };
-    const recordedAt = new Date().toISOString();
-    const toAppend: NewEvent[] = produced.map((e) => ({
-      type: e.type,
-      schemaVersion: e.schemaVersion ?? 1,
-      data: e.data,
-      metadata: {
-        ...(ctx.extra ?? {}),
-        ...tags,
-        ...taxonomyStamp(),
-        event_id: randomUUID(),
-        occurred_at: ctx.now.toISOString(),
-        recorded_at: recordedAt,
-        actor: ctx.actor,
-        correlation_id: ctx.correlationId,
-        causation_id: ctx.causationId ?? null,
-      },
-    }));
     try {
-      const appended = await store.append(streamId, toAppend, revision ?? 'no_stream');
+      const { appended, toAppend } = await appendSpan(store, streamId, produced, revision, () => {
+        const recordedAt = new Date().toISOString();
+        // the append span's W3C context: the projections, the relay and the Kafka message continue its trace
+        const traceparent = currentTraceparent();
+        return produced.map((e) => ({
+          type: e.type,
+          schemaVersion: e.schemaVersion ?? 1,
+          data: e.data,
+          metadata: {
+            ...(ctx.extra ?? {}),
+            ...tags,
+            ...taxonomyStamp(),
+            event_id: randomUUID(),
+            occurred_at: ctx.now.toISOString(),
+            recorded_at: recordedAt,
+            actor: ctx.actor,
+            correlation_id: ctx.correlationId,
+            causation_id: ctx.causationId ?? null,
+            ...(traceparent ? { traceparent } : {}),
+          },
+        }));
+      });
       scope?.positions.push(appended.position);
       return { events: produced, state: newState, appended, metadata: toAppend.map((e) => e.metadata) };
     } catch (e) {
@@ -107,6 +125,26 @@ function alreadyRecorded<C, E extends DomainEvent, S>(
     metadata: recorded.map((e) => e.metadata),
     replayed: true,
   };
+}
+
+function appendSpan(
+  store: EventStore,
+  streamId: string,
+  produced: readonly DomainEvent[],
+  revision: bigint | null,
+  build: () => NewEvent[],
+): Promise<{ appended: AppendResult; toAppend: NewEvent[] }> {
+  const attributes = { 'pl.stream.category': categoryOf(streamId), 'pl.events': produced.length, 'pl.event.types': [...new Set(produced.map((e) => e.type))] };
+  return inSpan(`append ${attributes['pl.stream.category']}`, { kind: SpanKind.INTERNAL, attributes }, async () => {
+    const toAppend = build();
+    return { appended: await store.append(streamId, toAppend, revision ?? 'no_stream'), toAppend };
+  });
+}
+
+/** `consent` of `consent-sub_...`: names the kind of stream, never whose. */
+function categoryOf(streamId: string): string {
+  const i = streamId.indexOf('-');
+  return i > 0 ? streamId.slice(0, i) : 'stream';
 }
 
 function commandTypeOf(command: unknown): string {

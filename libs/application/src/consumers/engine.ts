@@ -3,6 +3,7 @@ import type { EventStore, SqlDatabase, SqlExecutor, SqlLock, Subscription } from
 import { CHECKPOINT_SCHEMA, readCheckpoint, writeCheckpoint } from '../projections/checkpoints';
 import { retryDelay, StuckTracker, type StuckState, type StuckTrackerOptions } from '../projections/stuck-tracker';
 import { markFollowing, reportProgress } from './progress';
+import { batchSpanOptions, inSpan, SpanKind } from '../telemetry/tracing';
 
 /** What every consumer may do around its run: hooks run with the lock held. */
 interface ConsumerBase {
@@ -75,6 +76,26 @@ export interface ConsumerEngineOptions extends StuckTrackerOptions {
   readonly onBatch?: (name: string, events: number, position: LogPosition) => void;
   /** A clock consumer's tick ended. */
   readonly onTick?: (name: string, outcome: 'ok' | 'error') => void;
+}
+
+/**
+ * What every engine reports, whatever its consumer (the process metrics, apps/common/metrics.ts, set
+ * once by the composition root): one series per consumer name, none per event or subject.
+ */
+export interface ConsumerTelemetry {
+  /** A batch was checkpointed: its events (0: an empty page that moved the checkpoint) and how long it took. */
+  batch(consumer: string, events: number, seconds: number): void;
+  /** A batch or a tick failed (error class only: messages can quote personal data). */
+  failed(consumer: string, errorClass: string): void;
+  /** It is advancing: a batch checkpointed, caught up with the log, or a tick ended well. */
+  succeeded(consumer: string): void;
+}
+
+let telemetry: ConsumerTelemetry | null = null;
+
+/** Where every engine of this process reports (null: nowhere). */
+export function reportConsumersTo(t: ConsumerTelemetry | null): void {
+  telemetry = t;
 }
 
 /**
@@ -190,7 +211,10 @@ export class ConsumerEngine {
       this.subscription = this.store!.subscribe(this.position, (events, checkpoint) => this.handle(c, events, checkpoint), {
         typePrefixes: c.typePrefixes,
         maxCount: c.batchSize,
-        onCaughtUp: () => void this.health.succeeded(),
+        onCaughtUp: () => {
+          telemetry?.succeeded(this.name);
+          void this.health.succeeded();
+        },
       });
       this.phase = 'running';
       this.setFollowing(true);
@@ -203,7 +227,18 @@ export class ConsumerEngine {
     }
   }
 
+  /** One batch in a span (a child of its events' trace, or linked to them), then reported. */
   private async handle(c: TransactionalConsumer | AtLeastOnceConsumer, events: RecordedEvent[], checkpoint: LogPosition): Promise<void> {
+    const started = performance.now();
+    const attributes = { 'pl.consumer': c.name, 'pl.consumer.kind': c.kind, 'messaging.batch.message_count': events.length };
+    // an empty page only moves the checkpoint: no span for it
+    if (events.length) await inSpan(`consume ${c.name}`, { kind: SpanKind.CONSUMER, attributes, ...batchSpanOptions(events) }, () => this.apply(c, events, checkpoint));
+    else await this.apply(c, events, checkpoint);
+    telemetry?.batch(c.name, events.length, (performance.now() - started) / 1000);
+    telemetry?.succeeded(c.name);
+  }
+
+  private async apply(c: TransactionalConsumer | AtLeastOnceConsumer, events: RecordedEvent[], checkpoint: LogPosition): Promise<void> {
     const version = c.version ?? 1;
     if (c.kind === 'transactional') {
       await this.db.transaction(async (tx) => {
@@ -259,6 +294,7 @@ export class ConsumerEngine {
         }
         this.phase = 'idle';
         this.options.onTick?.(c.name, 'ok');
+        telemetry?.succeeded(c.name);
         await this.health.succeeded();
       } catch (e) {
         this.options.onTick?.(c.name, 'error');
@@ -271,6 +307,7 @@ export class ConsumerEngine {
 
   private async failed(e: unknown): Promise<void> {
     const { errorClass, failures } = this.health.noteFailure(e);
+    telemetry?.failed(this.name, errorClass);
     this.phase = 'retrying';
     this.options.onError?.(this.name, e, failures);
     // The failure may have been the lock's own connection: give the lock up and take it again (or

@@ -13,6 +13,8 @@ export interface DelivererOptions {
   readonly request?: RequestFn;
   /** Called with the outcome class of every attempt (a metric). */
   readonly onAttempt?: (outcome: string) => void;
+  /** Called with what became of the delivery after each attempt (a metric). */
+  readonly onResult?: (result: 'delivered' | 'retry_scheduled' | 'dead_lettered') => void;
   /** Requests in flight overall, and per service: a slow service can hold at most its own share. */
   readonly concurrency?: number;
   readonly perServiceConcurrency?: number;
@@ -232,6 +234,7 @@ export class WebhookDeliverer {
         );
       }
     });
+    this.options.onResult?.(!error ? 'delivered' : attempt >= maxAttempts ? 'dead_lettered' : 'retry_scheduled');
     if (error) {
       this.failed++;
       this.options.log?.('warn', attempt >= maxAttempts ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry', { service: row.service, delivery_id: row.id, attempt, outcome: error, code: result.errorCode });

@@ -186,10 +186,16 @@ export function publicOutcome(stored: string | null): string | null {
   return /^timeout/.test(stored) ? 'timeout' : 'connection_failed';
 }
 
-/** Dead-lettered deliveries awaiting `webhooks retry` (the gauge `pl_webhook_dead_letters`). */
-export async function countDeadDeliveries(db: SqlExecutor): Promise<number> {
-  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM webhook_deliveries WHERE status = 'dead'`);
-  return Number(r.rows[0].n);
+/**
+ * Deliveries not delivered: dead-lettered, awaiting `webhooks retry` (the gauge `pl_webhook_dead_letters`),
+ * and retrying, failed at least once and waiting for their next attempt (`pl_webhook_retry_queue`).
+ */
+export async function deliveryBacklog(db: SqlExecutor): Promise<{ dead: number; retrying: number }> {
+  const r = await db.query<{ dead: string; retrying: string }>(
+    `SELECT count(*) FILTER (WHERE status = 'dead')::text AS dead, count(*) FILTER (WHERE status = 'pending' AND attempts > 0)::text AS retrying
+     FROM webhook_deliveries WHERE status <> 'delivered'`,
+  );
+  return { dead: Number(r.rows[0].dead), retrying: Number(r.rows[0].retrying) };
 }
 
 /** Puts dead-lettered deliveries back in the queue (CLI `webhooks retry`); returns how many. */
