@@ -5,13 +5,14 @@ import { LOG_START } from '@pl/domain';
 import { HEADERS, TOPICS } from '@pl/messaging';
 import { startTracing, type Tracing } from '../../apps/common/tracing';
 import { startTestApp, type TestApp } from '../support/app';
+import { consentRecordBody } from '../support/consent-body';
 import { consumeUntil, describeKafka, markTopics, testKafka } from '../../libs/messaging/test/kafka-support';
 import { eventually } from '../support/eventually';
 
 // One consent command over HTTP, with the worker, the relay and a real broker: the spans form one
 // trace (HTTP -> command -> append -> projection batch, relay batch -> Kafka send), the event's
 // metadata and the Kafka message carry the append's traceparent, and no attribute names the subject.
-describeKafka('tracing: one trace from the HTTP request to the Kafka message (in-memory exporter)', () => {
+describeKafka('telemetry: one trace from the HTTP request to the Kafka message (in-memory exporter), and the metrics it moves', () => {
   const exporter = new InMemorySpanExporter();
   let tracing: Tracing | null;
   let t: TestApp;
@@ -31,15 +32,7 @@ describeKafka('tracing: one trace from the HTTP request to the Kafka message (in
     const kafka = testKafka('tracing-e2e');
     const mark = await markTopics(kafka, [TOPICS.consentEvents]);
     exporter.reset();
-    const r = await t.request('POST', '/consent/record', {
-      user_id: user,
-      data_categories: ['user.contact.email'],
-      processing_purposes: ['marketing.communications.email'],
-      consent_status: 'granted',
-      consent_timestamp: new Date(Date.now() - 1000).toISOString(),
-      legal_basis: 'consent',
-      consent_version: 'v1',
-    });
+    const r = await t.request('POST', '/consent/record', consentRecordBody(user));
     expect(r.status).toBe(201);
 
     // the event as stored: its metadata holds the traceparent of the append span
@@ -86,8 +79,7 @@ describeKafka('tracing: one trace from the HTTP request to the Kafka message (in
     const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"=,.:]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
     const before = await scrape();
     const user = `metrics-${randomUUID()}@example.com`;
-    const body = { user_id: user, data_categories: ['user.contact.email'], processing_purposes: ['marketing.communications.email'], consent_status: 'granted', consent_timestamp: new Date(Date.now() - 1000).toISOString(), legal_basis: 'consent', consent_version: 'v1' };
-    expect((await t.request('POST', '/consent/record', body)).status).toBe(201);
+    expect((await t.request('POST', '/consent/record', consentRecordBody(user))).status).toBe(201);
     const q = (u: string) => `/consent/validate?user_id=${encodeURIComponent(u)}&data_category=user.contact.email&processing_purpose=marketing.communications.email`;
     expect((await t.request('GET', q(user))).body.reason).toBe('consent_given');
     expect((await t.request('GET', q(`nobody-${randomUUID()}`))).body.reason).toBe('unknown_subject');

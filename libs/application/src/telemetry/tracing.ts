@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, SpanContext } from '@opentelemetry/api';
 import type { RecordedEvent } from '@pl/domain';
 import { errorClassOf } from '../projections/faults';
 
@@ -11,16 +11,20 @@ import { errorClassOf } from '../projections/faults';
  */
 let enabled = false;
 
+/** Loaded on first use, once tracing is on: off, the API module is never loaded (~0.5 MiB of heap). */
+const otel = (): typeof import('@opentelemetry/api') => require('@opentelemetry/api');
+
+/** The API's SpanKind values, without loading it. */
+export const SpanKind = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 } as const;
+
 export function setDomainTracing(on: boolean): void {
   enabled = on;
 }
 
 export const domainTracingOn = (): boolean => enabled;
 
-const tracer = () => trace.getTracer('privacy-ledger');
-
 export interface SpanOptions {
-  readonly kind?: SpanKind;
+  readonly kind?: (typeof SpanKind)[keyof typeof SpanKind];
   readonly attributes?: Attributes;
   /** Default: the active context. */
   readonly parent?: Context;
@@ -30,8 +34,9 @@ export interface SpanOptions {
 /** Runs `fn` in an active span when tracing is on (an error marks it by class only), else just runs it. */
 export function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span | null) => Promise<T>): Promise<T> {
   if (!enabled) return fn(null);
+  const { trace, context, SpanStatusCode } = otel();
   const { parent, ...start } = options;
-  return tracer().startActiveSpan(name, start, parent ?? context.active(), async (span) => {
+  return trace.getTracer('privacy-ledger').startActiveSpan(name, start, parent ?? context.active(), async (span) => {
     try {
       return await fn(span);
     } catch (e) {
@@ -48,6 +53,7 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 /** The W3C `traceparent` of the active span (kept in event metadata), or null when tracing is off or no span is active. */
 export function currentTraceparent(): string | null {
   if (!enabled) return null;
+  const { trace } = otel();
   const sc = trace.getActiveSpan()?.spanContext();
   if (!sc || !trace.isSpanContextValid(sc)) return null;
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
@@ -70,7 +76,9 @@ export function traceparentOf(e: RecordedEvent): string | null {
  * batch belongs to one trace (one command's events, the usual case when caught up), else a root span
  * linked to each distinct context (a batch mixing several requests belongs to none of them).
  */
-export function batchSpanOptions(events: readonly RecordedEvent[]): { parent: Context; links: Link[] } {
+export function batchSpanOptions(events: readonly RecordedEvent[]): { parent?: Context; links?: Link[] } {
+  if (!enabled) return {};
+  const { trace, ROOT_CONTEXT } = otel();
   const contexts = new Map<string, SpanContext>();
   for (const e of events) {
     const sc = spanContextOf(e.metadata.traceparent);
@@ -82,5 +90,3 @@ export function batchSpanOptions(events: readonly RecordedEvent[]): { parent: Co
   }
   return { parent: ROOT_CONTEXT, links: all.map((sc) => ({ context: sc })) };
 }
-
-export { SpanKind };
