@@ -1,4 +1,4 @@
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, ConsumerConfig, ConsumerRunConfig, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { UNSAFE_TEXT_MESSAGES, unsafeTextPath } from '@pl/domain';
 import { ensureTopics, HEADERS, TOPICS, TOPIC_SPECS, type TopicSpec } from './topics';
 
@@ -21,6 +21,58 @@ export function jsonObjectOf(value: Buffer | null): { ok: true; value: any } | {
   const unsafe = unsafeTextPath(v);
   if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
   return { ok: true, value: v };
+}
+
+/** A consumer group joined with its own idempotent producer for dead letters (both dead-lettering consumers). */
+export interface DeadLetterGroup {
+  readonly consumer: Consumer;
+  readonly producer: Producer;
+}
+
+/**
+ * Creates the topics (and the dead-letter topic) when missing, connects an idempotent producer for
+ * dead letters and a consumer of `topics`, runs it and resolves once it has joined its group.
+ */
+export async function joinWithDeadLetters(
+  kafka: Kafka,
+  options: { readonly consumer: ConsumerConfig; readonly topics: readonly string[]; readonly fromBeginning: boolean; readonly ensureTopics?: readonly TopicSpec[]; readonly run: ConsumerRunConfig },
+): Promise<DeadLetterGroup> {
+  if (options.ensureTopics) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, [...options.ensureTopics, ...TOPIC_SPECS.filter((t) => t.topic === TOPICS.deadLetter)]);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  const consumer = kafka.consumer(options.consumer);
+  await consumer.connect();
+  for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+  let joined: () => void = () => undefined;
+  const isJoined = new Promise<void>((r) => (joined = r));
+  const off = consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run(options.run);
+  await isJoined;
+  off();
+  return { consumer, producer };
+}
+
+/** A dead letter: the original bytes as value, the reason and the source (topic, partition, offset) in headers. */
+export function deadLetterOf(topic: string, partition: number, message: KafkaMessage, reason: string, kept: { readonly key: Message['key']; readonly headers?: IHeaders }): Message {
+  return {
+    key: kept.key,
+    value: message.value,
+    headers: { ...(kept.headers ?? {}), [HEADERS.dlqSourceTopic]: topic, [HEADERS.dlqReason]: reason, 'pl-dlq-source-partition': String(partition), 'pl-dlq-source-offset': message.offset },
+  };
+}
+
+/** Disconnects both; never throws. */
+export async function leaveGroup(group: DeadLetterGroup | null): Promise<void> {
+  await group?.consumer.disconnect().catch(() => undefined);
+  await group?.producer.disconnect().catch(() => undefined);
 }
 
 export interface DeadLetteringConsumerOptions<M> {
@@ -49,40 +101,26 @@ export interface DeadLetteringConsumerOptions<M> {
  * bytes as value; any other failure is thrown, so kafkajs retries the message (handlers are idempotent).
  */
 export class DeadLetteringConsumer<M> {
-  private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
+  private group: DeadLetterGroup | null = null;
   private readonly counts = { handled: 0, skipped: 0, deadLettered: 0, failures: 0 };
   private lastError: string | null = null;
 
   constructor(private readonly options: DeadLetteringConsumerOptions<M>) {}
 
   status() {
-    return { running: this.consumer !== null, ...this.counts, lastError: this.lastError };
+    return { running: this.group !== null, ...this.counts, lastError: this.lastError };
   }
 
   /** Resolves once the consumer has joined its group. */
   async start(): Promise<void> {
-    const kafka = this.options.kafka;
-    if (this.options.ensureTopics) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await ensureTopics(admin, [...this.options.ensureTopics, ...TOPIC_SPECS.filter((t) => t.topic === TOPICS.deadLetter)]);
-      } finally {
-        await admin.disconnect();
-      }
-    }
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
-    this.consumer = kafka.consumer({ groupId: this.options.groupId, maxWaitTimeInMs: 100 });
-    await this.consumer.connect();
-    for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: this.options.fromBeginning ?? true });
-    let joined: () => void = () => undefined;
-    const isJoined = new Promise<void>((r) => (joined = r));
-    const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
-    await this.consumer.run({ eachMessage: ({ topic, partition, message }) => this.onMessage(topic, partition, message) });
-    await isJoined;
-    off();
+    const { kafka, groupId, topics, fromBeginning, ensureTopics: ensure } = this.options;
+    this.group = await joinWithDeadLetters(kafka, {
+      consumer: { groupId, maxWaitTimeInMs: 100 },
+      topics,
+      fromBeginning: fromBeginning ?? true,
+      ensureTopics: ensure,
+      run: { eachMessage: ({ topic, partition, message }) => this.onMessage(topic, partition, message) },
+    });
   }
 
   private async onMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
@@ -112,21 +150,15 @@ export class DeadLetteringConsumer<M> {
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
     const drop = new Set((this.options.dropHeaders ?? []).map((h) => h.toLowerCase()));
     const headers: IHeaders = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([k]) => !drop.has(k.toLowerCase())));
-    headers[HEADERS.dlqSourceTopic] = topic;
-    headers[HEADERS.dlqReason] = reason;
-    headers['pl-dlq-source-partition'] = String(partition);
-    headers['pl-dlq-source-offset'] = message.offset;
     const key = this.options.deadLetterKey ? this.options.deadLetterKey(topic, partition, message) : message.key;
-    await this.producer!.send({ topic: TOPICS.deadLetter, acks: -1, messages: [{ key, value: message.value, headers }] });
+    await this.group!.producer.send({ topic: TOPICS.deadLetter, acks: -1, messages: [deadLetterOf(topic, partition, message, reason, { key, headers })] });
     this.counts.deadLettered++;
     this.options.onOutcome?.('dead_lettered');
     this.options.log?.('warn', 'message dead-lettered', { topic, partition, offset: message.offset, reason });
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    this.consumer = null;
-    this.producer = null;
+    await leaveGroup(this.group);
+    this.group = null;
   }
 }

@@ -1,5 +1,7 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { HEADERS, TOPICS, ensureTopics, TOPIC_SPECS } from './topics';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { errorClassOf } from '@pl/application';
+import { deadLetterOf, joinWithDeadLetters, leaveGroup, type DeadLetterGroup } from './dead-lettering-consumer';
+import { TOPICS, TOPIC_SPECS } from './topics';
 
 export type IntakeParse<T> = (value: Buffer | null) => { ok: true; event: T } | { ok: false; reason: string };
 
@@ -43,8 +45,7 @@ export const INTAKE_STUCK_AFTER = 3;
  * retried from its first uncommitted offset, and repeats are collapsed by the ledger.
  */
 export class PrivacyIntakeConsumer<T> {
-  private consumer: Consumer | null = null;
-  private producer: Producer | null = null;
+  private group: DeadLetterGroup | null = null;
   private counts = { handled: 0, deadLettered: 0, batches: 0 };
   private failures = 0;
   private lastErrorClass: string | null = null;
@@ -57,33 +58,21 @@ export class PrivacyIntakeConsumer<T> {
   }
 
   status() {
-    return { running: this.consumer !== null, joined: this.joined, ...this.counts, failures: this.failures, stuck: this.failures >= INTAKE_STUCK_AFTER, last_error_class: this.lastErrorClass };
+    return { running: this.group !== null, joined: this.joined, ...this.counts, failures: this.failures, stuck: this.failures >= INTAKE_STUCK_AFTER, last_error_class: this.lastErrorClass };
   }
 
   /** Resolves once the consumer has joined its group. */
   async start(): Promise<void> {
-    const { kafka } = this.options;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const spec = TOPIC_SPECS.find((s) => s.topic === TOPICS.privacyEvents)!;
-      await ensureTopics(admin, [{ ...spec, topic: this.topic as typeof spec.topic }, TOPIC_SPECS.find((s) => s.topic === TOPICS.deadLetter)!]);
-    } finally {
-      await admin.disconnect();
-    }
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
-    // a fetch may bring every partition's 4 MiB (kafkajs caps a fetch at 10 MiB by default)
-    this.consumer = kafka.consumer({ groupId: this.options.groupId ?? 'privacy-ledger-intake', maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topic, fromBeginning: this.options.fromBeginning ?? true });
-    let joined: () => void = () => undefined;
-    const isJoined = new Promise<void>((r) => (joined = r));
-    const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
-    await this.consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: this.options.concurrency ?? 3, eachBatch: (payload) => this.batch(payload) });
-    await isJoined;
+    const spec = TOPIC_SPECS.find((s) => s.topic === TOPICS.privacyEvents)!;
+    this.group = await joinWithDeadLetters(this.options.kafka, {
+      // a fetch may bring every partition's 4 MiB (kafkajs caps a fetch at 10 MiB by default)
+      consumer: { groupId: this.options.groupId ?? 'privacy-ledger-intake', maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 },
+      topics: [this.topic],
+      fromBeginning: this.options.fromBeginning ?? true,
+      ensureTopics: [{ ...spec, topic: this.topic as typeof spec.topic }],
+      run: { eachBatchAutoResolve: false, partitionsConsumedConcurrently: this.options.concurrency ?? 3, eachBatch: (payload) => this.batch(payload) },
+    });
     this.joined = true;
-    off();
   }
 
   private async batch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
@@ -113,7 +102,7 @@ export class PrivacyIntakeConsumer<T> {
       }
     } catch (e) {
       this.failures++;
-      this.lastErrorClass = errorClass(e);
+      this.lastErrorClass = errorClassOf(e);
       this.options.onFailureChange?.(this.failures, e);
       throw e;
     }
@@ -121,31 +110,15 @@ export class PrivacyIntakeConsumer<T> {
 
   private async deadLetter(topic: string, partition: number, dead: ReadonlyArray<{ message: KafkaMessage; reason: string }>): Promise<void> {
     if (!dead.length) return;
-    const messages = dead.map(({ message, reason }) => {
-      const headers: IHeaders = {
-        [HEADERS.dlqSourceTopic]: topic,
-        [HEADERS.dlqReason]: reason,
-        'pl-dlq-source-partition': String(partition),
-        'pl-dlq-source-offset': message.offset,
-      };
-      return { key: null, value: message.value, headers };
-    });
-    await this.producer!.send({ topic: TOPICS.deadLetter, acks: -1, messages });
+    // no key: a producer's key may name the subject
+    const messages = dead.map(({ message, reason }) => deadLetterOf(topic, partition, message, reason, { key: null }));
+    await this.group!.producer.send({ topic: TOPICS.deadLetter, acks: -1, messages });
     for (const { message, reason } of dead) this.options.log?.('warn', 'privacy event dead-lettered', { topic, partition, offset: message.offset, reason });
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    this.consumer = null;
-    this.producer = null;
+    await leaveGroup(this.group);
+    this.group = null;
     this.joined = false;
   }
-}
-
-/** The class of an error for health and metrics (`DatabaseError:23505`), never its message. */
-function errorClass(e: unknown): string {
-  const name = (e as { name?: unknown })?.name;
-  const code = (e as { code?: unknown })?.code;
-  return `${typeof name === 'string' ? name : 'Error'}${typeof code === 'string' || typeof code === 'number' ? `:${code}` : ''}`;
 }
