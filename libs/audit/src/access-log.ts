@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { CommandContext } from '@pl/application';
+import { eventMetadata, type CommandContext } from '@pl/application/commands/command-context';
 import type { PersonalFieldsDeclaration } from '@pl/domain';
 import type { AppendResult, EventStore } from '@pl/eventstore';
 
@@ -41,15 +40,7 @@ export async function recordPersonalDataAccess(infra: { readonly store: EventSto
           request_id: access.requestId ?? null,
           accessed_at: ctx.now.toISOString(),
         },
-        metadata: {
-          ...(ctx.extra ?? {}),
-          event_id: randomUUID(),
-          occurred_at: ctx.now.toISOString(),
-          recorded_at: recordedAt,
-          actor: ctx.actor,
-          correlation_id: ctx.correlationId,
-          causation_id: ctx.causationId ?? null,
-        },
+        metadata: eventMetadata(ctx, recordedAt),
       },
     ],
     'any',

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '@pl/domain';
 import type { IdempotencyScope } from './idempotency';
+import { currentTraceparent } from '../telemetry/tracing';
 
 /** Who and when, carried from the edge (HTTP, worker, CLI) into metadata. Never personal data. */
 export interface CommandContext {
@@ -12,4 +15,23 @@ export interface CommandContext {
   readonly extra?: Record<string, unknown>;
   /** Set when the request carried an `Idempotency-Key`: handleCommand records and recognises its steps. */
   readonly idempotency?: IdempotencyScope;
+}
+
+/**
+ * The metadata of an event appended for `ctx`: its extras and `tags` first (they never override),
+ * then id, times, actor, correlation, and the active span's W3C `traceparent` when tracing is on.
+ */
+export function eventMetadata(ctx: CommandContext, recordedAt: string, tags: Record<string, unknown> = {}): EventMetadata {
+  const traceparent = currentTraceparent();
+  return {
+    ...(ctx.extra ?? {}),
+    ...tags,
+    event_id: randomUUID(),
+    occurred_at: ctx.now.toISOString(),
+    recorded_at: recordedAt,
+    actor: ctx.actor,
+    correlation_id: ctx.correlationId,
+    causation_id: ctx.causationId ?? null,
+    ...(traceparent ? { traceparent } : {}),
+  };
 }

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { taxonomyStamp, type Decider, type DomainEvent, type RecordedEvent } from '@pl/domain';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
-import type { CommandContext } from './command-context';
+import { eventMetadata, type CommandContext } from './command-context';
 import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
-import { currentTraceparent, inSpan, SpanKind } from '../telemetry/tracing';
+import { inSpan, SpanKind } from '../telemetry/tracing';
 
 export interface HandleOptions {
   /** Re-read and re-decide this many times on a concurrency conflict before giving up. */
@@ -81,25 +80,8 @@ async function decideAndAppend<C, E extends DomainEvent, S>(
     try {
       const { appended, toAppend } = await appendSpan(store, streamId, produced, revision, () => {
         const recordedAt = new Date().toISOString();
-        // the append span's W3C context: the projections, the relay and the Kafka message continue its trace
-        const traceparent = currentTraceparent();
-        return produced.map((e) => ({
-          type: e.type,
-          schemaVersion: e.schemaVersion ?? 1,
-          data: e.data,
-          metadata: {
-            ...(ctx.extra ?? {}),
-            ...tags,
-            ...taxonomyStamp(),
-            event_id: randomUUID(),
-            occurred_at: ctx.now.toISOString(),
-            recorded_at: recordedAt,
-            actor: ctx.actor,
-            correlation_id: ctx.correlationId,
-            causation_id: ctx.causationId ?? null,
-            ...(traceparent ? { traceparent } : {}),
-          },
-        }));
+        // built inside the append span: its traceparent is what projections, the relay and Kafka continue
+        return produced.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion ?? 1, data: e.data, metadata: eventMetadata(ctx, recordedAt, { ...tags, ...taxonomyStamp() }) }));
       });
       scope?.positions.push(appended.position);
       return { events: produced, state: newState, appended, metadata: toAppend.map((e) => e.metadata) };
