@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { chainLink, contentHash, GENESIS_LINK, keyIdOf, positionText, signedHeads, verifyHead, type ChainHead, type SignedHead } from '@pl/audit';
+import { chainLink, contentHash, GENESIS_LINK, keyIdOf, positionText, signedHeads, verifyHead, type ChainHead, type SignedHead, type StoredSignedHead } from '@pl/audit';
 import { comparePositions } from '@pl/domain';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { CONTENT_HASH_SQL, logEntries, type LogEntry } from './log-pages';
@@ -40,7 +40,7 @@ export interface VerifyReport {
   /** Events recomputed and compared. */
   readonly checked: number;
   readonly head: { seq: string; position: string; link: string } | null;
-  readonly signed_heads: { readonly checked: number; readonly untrusted: number; readonly held: number; readonly latest: SignedHead | null };
+  readonly signed_heads: { readonly checked: number; readonly untrusted: number; readonly held: number; readonly latest: SignedHead | StoredSignedHead | null };
   /** Whether the coverage rule of scheduled heads was applied (an interval given, SQL backend). */
   readonly coverage_checked: boolean;
   readonly first_break: ChainBreak | null;

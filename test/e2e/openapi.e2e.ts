@@ -6,7 +6,7 @@ type Doc = {
 };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-/** The OpenAPI document must be usable to build requests: bodies, parameters and summaries. */
+/** The OpenAPI document must be usable to build requests and read answers: bodies, parameters, summaries, responses. */
 describe('OpenAPI document (/docs/openapi.json)', () => {
   let t: TestApp;
   let doc: Doc;
@@ -55,6 +55,34 @@ describe('OpenAPI document (/docs/openapi.json)', () => {
   it('every operation has a summary', () => {
     const missing = operations().filter(({ op }) => typeof op.summary !== 'string' || op.summary.trim() === '').map((o) => o.label);
     expect(missing).toEqual([]);
+  });
+
+  it('every operation documents a success (2xx) and an error (4xx) response, each with a schema', () => {
+    const missing: string[] = [];
+    const withSchema = (response: any): boolean => Object.values(response?.content ?? {}).some((c: any) => !!c?.schema);
+    for (const { op, label } of operations()) {
+      const entries = Object.entries(op.responses ?? {}) as Array<[string, any]>;
+      const success = entries.filter(([s]) => /^2\d\d$/.test(s));
+      if (!success.some(([s, r]) => s === '204' || withSchema(r))) missing.push(`${label}: no 2xx with a schema`);
+      // a public operation without parameters (GET /audit/public-key) refuses nothing: it has no 4xx to document
+      const refusesNothing = Array.isArray(op.security) && op.security.length === 0 && !op.parameters?.length && !op.requestBody;
+      if (!refusesNothing && !entries.some(([s, r]) => /^4\d\d$/.test(s) && withSchema(r))) missing.push(`${label}: no 4xx with a schema`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('every error response carries the one error body, as the exception filter sends it', async () => {
+    const refs = new Set<string>();
+    for (const { op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses ?? {}) as Array<[string, any]>) {
+        if (Number(status) >= 400) refs.add(response.content?.['application/json']?.schema?.$ref ?? `${status}: none`);
+      }
+    }
+    expect([...refs]).toEqual(['#/components/schemas/ErrorBody']);
+    const unauthorised = await fetch(`${t.url}/consent/declared-bases`);
+    expect(unauthorised.status).toBe(401);
+    const body = (await unauthorised.json()) as object;
+    expect(Object.keys(body).sort()).toEqual(Object.keys(resolve({ $ref: '#/components/schemas/ErrorBody' }).properties).sort());
   });
 
   it('every path parameter is documented', () => {

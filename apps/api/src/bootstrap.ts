@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../common/infrastructure';
 import { processMetrics } from '../../common/metrics';
@@ -15,12 +16,16 @@ import { frameworkErrorReply, ROUTER_OPTIONS } from './platform/http/framework-e
 import { JsonTooDeepError, jsonDepthExceeds } from './platform/http/json-limits';
 import { createValidationPipe } from './platform/http/validation';
 import { documentIdempotencyKey } from './platform/idempotency/openapi';
+import { documentErrorResponses } from './platform/http/openapi-errors';
+import { documentSuccessResponses } from './openapi/success-responses';
 import { SafeTextPipe } from './platform/http/safe-text.pipe';
 import type { WorkerStatusSource } from './platform/platform.module';
 
 export interface ApiOptions {
   readonly logger: Logger;
   readonly worker: WorkerStatusSource | null;
+  /** Called with the Fastify instance and the OpenAPI document before the routes are registered (the tests check every response against the document here). */
+  readonly instrument?: (fastify: FastifyInstance, doc: OpenAPIObject) => void;
 }
 
 export interface ApiApp {
@@ -74,7 +79,7 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
     else options.logger.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(seconds * 1000) }, 'request');
   });
 
-  const doc = documentIdempotencyKey(SwaggerModule.createDocument(
+  const doc = documentSuccessResponses(documentErrorResponses(documentIdempotencyKey(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('privacy-ledger')
@@ -83,7 +88,8 @@ export async function createApiApp(infra: Infrastructure, options: ApiOptions): 
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key: pl_<id>.<secret>' })
       .addSecurityRequirements('bearer')
       .build(),
-  ));
+  ))));
+  options.instrument?.(fastify as unknown as FastifyInstance, doc);
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   await serveConsole(app, infra.config.consoleDir);
   await app.init();

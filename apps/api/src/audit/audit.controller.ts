@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTextResponse } from '../openapi/decorators';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
 import type { Infrastructure } from '../../../common/infrastructure';
@@ -76,6 +77,8 @@ export class AuditController {
   /** NDJSON: the log with chain links and a freshly signed head; check it with scripts/verify-audit-export.js. */
   @Get('export')
   @ApiOperation({ summary: 'Export the audit log as NDJSON with chain links and a signed head' })
+  @ApiResponse({ status: 409, description: 'The chain no longer reproduces a signed head (run audit verify)' })
+  @ApiTextResponse('application/x-ndjson', 'One JSON object per line: the events with their chain links, then the signed head')
   @RequireScopes('audit:read')
   async export(@Query() q: ExportQueryDto, @CommandCtx() ctx: CommandContext, @Res() reply: FastifyReply) {
     const body = Readable.from(await this.audit.export(q, ctx));

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTextResponse } from '../openapi/decorators';
 import type { FastifyReply } from 'fastify';
 import type { CommandContext } from '@pl/application';
 import { draftsText } from '@pl/application/breach';
@@ -57,6 +58,7 @@ export class BreachController {
   /** The register as CSV (Art. 33(5) documentation, for an authority). */
   @Get('register.csv')
   @ApiOperation({ summary: 'Breach register as CSV (GDPR Art. 33(5) documentation)' })
+  @ApiTextResponse('text/csv', 'The register, one row per breach')
   csv(@Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="breach-register.csv"');
     return this.breaches.csv();
@@ -121,6 +123,7 @@ export class BreachController {
   }
 
   @Get(':id/drafts')
+  @ApiTextResponse('text/plain', 'The drafts as JSON, or with format=text as plain text')
   @ApiOperation({ summary: 'Draft notification texts for authority and subjects' })
   async drafts(@Param('id', uuid) id: string, @Query() q: DraftsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const drafts = await this.breaches.drafts(id, q.controller);

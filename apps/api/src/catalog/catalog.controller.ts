@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTextResponse } from '../openapi/decorators';
 import type { FastifyReply } from 'fastify';
 import { ProjectionStuckError, ProjectionTimeoutError, waitForCheckpoint, type CommandContext, type HandleResult } from '@pl/application';
 import { catalog, DomainError, invalid, notFound, positionToString, type DomainEvent, type LogPosition } from '@pl/domain';
@@ -279,6 +280,7 @@ export class CatalogController {
   // Article 30 records, dashboards, retention
   @Get('ropa')
   @ApiOperation({ summary: 'Records of processing activities, JSON or CSV (GDPR Art. 30)' })
+  @ApiTextResponse('text/csv', 'The records as JSON, or with format=csv as CSV')
   @RequireScopes('catalog:read')
   async ropa(@Query() q: RopaQuery, @Res({ passthrough: true }) reply: FastifyReply) {
     const view = q.view ?? 'controller';

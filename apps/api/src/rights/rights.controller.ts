@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTextResponse } from '../openapi/decorators';
 import type { FastifyReply } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import type { CommandContext } from '@pl/application';
@@ -43,6 +44,7 @@ export class RightsController {
 
   @Post()
   @ApiOperation({ summary: 'Receive a data subject request (GDPR Art. 12, 15-22; CCPA 1798.100-125)' })
+  @ApiResponse({ status: 429, description: 'Too many requests from this caller or for this subject (Retry-After)' })
   async create(@Body() b: CreateRequestDto, @CommandCtx() ctx: CommandContext) {
     const id = await rateLimited(this.commands, 'create', [
       {
@@ -171,6 +173,7 @@ export class RightsController {
   /** A system fetches the corrected values of its rectification task (recorded as a release). */
   @Get(':id/tasks/:task_id/corrections')
   @ApiOperation({ summary: 'Corrected values for a rectification task (GDPR Art. 16; release is recorded)' })
+  @ApiResponse({ status: 422, description: 'The request is not verified or the task is not a rectification' })
   corrections(@Param('id', uuid) id: string, @Param('task_id', uuid) taskId: string, @CommandCtx() ctx: CommandContext) {
     return this.commands.execute(new AppCommand('rights', 'correctionsForTask', [id, taskId, ctx]));
   }
@@ -198,12 +201,15 @@ export class RightsController {
 
   @Get(':id/report')
   @ApiOperation({ summary: 'Report for the requester (GDPR Art. 15; CCPA 1798.110)' })
+  @ApiResponse({ status: 422, description: 'The request is not verified (an unverified request never releases data) or not an access request' })
   report(@Param('id', uuid) id: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
     return this.commands.execute(new AppCommand('rights', 'access', [id, ctx, q.full_history === 'true']));
   }
 
   @Get(':id/export')
   @ApiOperation({ summary: 'Portable export of an access request, JSON or CSV (GDPR Art. 20; CCPA 1798.130(a)(2))' })
+  @ApiTextResponse('text/csv', 'The export as JSON, or with format=csv as CSV')
+  @ApiResponse({ status: 422, description: 'The request is not verified (an unverified request never releases data) or not an access request' })
   async export(@Param('id', uuid) id: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return exported(reply, await this.commands.execute(new AppCommand('rights', 'portability', [id, q.format ?? 'json', ctx])));
   }
@@ -232,6 +238,7 @@ export class DataSubjectController {
 
   @Get('access/:user_id')
   @ApiOperation({ summary: 'What is held about a subject (GDPR Art. 15; CCPA 1798.110)' })
+  @ApiResponse({ status: 429, description: 'Too many requests from this caller or for this subject (Retry-After)' })
   access(@Param('user_id') userId: string, @Query() q: JurisdictionQuery, @CommandCtx() ctx: CommandContext) {
     return rateLimited(this.commands, 'subjectAccess', [userId, q.jurisdiction ?? 'GDPR', ctx, q.full_history === 'true']);
   }
@@ -241,6 +248,7 @@ export class DataSubjectController {
   @ApiQuery({ name: 'user_id', required: false, description: "The earlier service's shape: the subject in the query string and the body, if any, a JSON array of categories" })
   @ApiBody({ type: ErasureDto, required: false, description: 'Or a JSON array of categories (or no body: every category) with user_id in the query string' })
   @HttpCode(202)
+  @ApiResponse({ status: 429, description: 'Too many requests from this caller or for this subject (Retry-After)' })
   async erasure(@Body() body: unknown, @Query('user_id') userId: unknown, @CommandCtx() ctx: CommandContext) {
     const b = await subjectBody(ErasureDto, body, userId, 'data_categories');
     return rateLimited(this.commands, 'subjectErasure', [b.user_id, b.jurisdiction ?? 'GDPR', b.data_categories ?? null, ctx]);
@@ -248,6 +256,8 @@ export class DataSubjectController {
 
   @Get('portability/:user_id')
   @ApiOperation({ summary: "Portable copy of a subject's data, JSON or CSV (GDPR Art. 20; CCPA 1798.130)" })
+  @ApiTextResponse('text/csv', 'The copy as JSON, or with format=csv as CSV')
+  @ApiResponse({ status: 429, description: 'Too many requests from this caller or for this subject (Retry-After)' })
   async portability(@Param('user_id') userId: string, @Query() q: ExportQuery, @CommandCtx() ctx: CommandContext, @Res({ passthrough: true }) reply: FastifyReply) {
     return exported(reply, await rateLimited(this.commands, 'subjectPortability', [userId, q.format ?? 'json', ctx]));
   }
@@ -278,10 +288,10 @@ function pageAfter(after: string): { dueAt: string; requestId: string } {
   throw new BadRequestException('after must be the next value of a previous page');
 }
 
-function exported(reply: FastifyReply, r: { csv: string } | object) {
+function exported<T extends object>(reply: FastifyReply, r: { csv: string } | T): string | Exclude<T, { csv: string }> {
   if ('csv' in r) {
     void reply.header('content-type', 'text/csv; charset=utf-8');
     return r.csv;
   }
-  return r;
+  return r as Exclude<T, { csv: string }>;
 }

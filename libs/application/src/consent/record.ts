@@ -181,7 +181,7 @@ export function recordConsent(deps: AppDeps, execute: Execute, settings: RecordS
     const expiries: Record<string, string> = main
       ? main.type !== 'consent.refused' ? main.data.expires_at : {}
       : Object.fromEntries(Object.values(r.state.grants).flatMap((g) => (g.consent_id === recordedId && g.expires_at ? [[g.purpose, g.expires_at]] : [])));
-    const earliest = Object.values(expiries).sort()[0] ?? null;
+    const earliest = Object.values(expiries).sort().at(0) ?? null;
     const lapsed = earliest !== null && Object.values(expiries).every((e) => Date.parse(e) <= ctx.now.getTime());
     return {
       consent_id: recordedId,

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { Scope } from './scopes';
 
 export const SCOPES_KEY = 'pl:scopes';
@@ -8,4 +9,4 @@ export const PUBLIC_KEY = 'pl:public';
 export const RequireScopes = (...scopes: Scope[]) => SetMetadata(SCOPES_KEY, scopes);
 
 /** No API key needed (health, metrics, docs). */
-export const Public = () => SetMetadata(PUBLIC_KEY, true);
+export const Public = () => applyDecorators(SetMetadata(PUBLIC_KEY, true), ApiExtension('x-public', true));

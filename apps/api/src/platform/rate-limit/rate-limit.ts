@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { RATE_LIMITER } from '../tokens';
@@ -18,7 +19,8 @@ export const RATE_LIMIT_KEY = 'pl:rate-limit';
  * REDIS_URL is set, shared by every API instance; else in this process), 429
  * `{ error: 'too_many_requests', ... }` with Retry-After when empty. Runs after the API key guard.
  */
-export const RateLimit = (options: RateLimitOptions) => SetMetadata(RATE_LIMIT_KEY, options);
+export const RateLimit = (options: RateLimitOptions) =>
+  applyDecorators(SetMetadata(RATE_LIMIT_KEY, options), ApiResponse({ status: 429, description: `Rate limit (${options.perMinute} per minute per API key) exceeded (Retry-After)` }));
 
 /** 429 with `details.retry_after_seconds`; the error filter sets the Retry-After header from it. */
 export class RateLimitedException extends HttpException {
