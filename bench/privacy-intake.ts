@@ -5,18 +5,22 @@
  * A share of the events is sent twice; the bench then counts the facts in the log: every event once,
  * no repeat recorded, nothing dead-lettered. Needs a broker: KAFKA_BROKERS (scripts/kafka/kafka-ci.sh).
  *
- *   KAFKA_BROKERS=127.0.0.1:19092 bash bench/run.sh bench/privacy-intake.ts [--events 100000] [--subjects 10000] [--dup 0.1] [--http-events 20000] [--http-batch 250] [--http-concurrency 4] [--details yes|no]
+ * `--db pglite` runs it on the embedded default instead (in memory, in this process: its CPU is this
+ * process's).
+ *
+ *   KAFKA_BROKERS=127.0.0.1:19092 bash bench/run.sh bench/privacy-intake.ts [--db postgres|pglite] [--events 100000] [--subjects 10000] [--dup 0.1] [--http-events 20000] [--http-batch 250] [--http-concurrency 4] [--details yes|no]
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { brokersFromEnv, createKafka, TOPICS } from '@pl/messaging';
 import { loadConfig } from '../apps/common/config';
 import { createInfrastructure } from '../apps/common/infrastructure';
 import { createLogger } from '../apps/common/logger';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { privacyIntakeService } from '../apps/worker/src/privacy-intake';
-import { freshPostgres } from '../test/support/databases';
+import { freshPglite, freshPostgres } from '../test/support/databases';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,6 +33,7 @@ const HTTP_EVENTS = Number(arg('http-events', '20000'));
 const HTTP_BATCH = Number(arg('http-batch', '250'));
 const HTTP_CONCURRENCY = Number(arg('http-concurrency', '4'));
 const DETAILS = arg('details', 'yes') === 'yes';
+const DB = arg('db', 'postgres');
 const TYPES = ['data_accessed', 'data_modified', 'data_deleted', 'data_exported'];
 const CATEGORIES = ['user.contact.email', 'user.contact.phone_number', 'user.financial', 'user.device.ip_address'];
 
@@ -59,7 +64,7 @@ const count = async (db: { query: (sql: string, p?: unknown[]) => Promise<{ rows
  * phase runs; PostgreSQL on this machine): on a shared machine the wall time says more about the
  * load than about the code, the CPU seconds per event do not.
  */
-function cpuMeter(db: { query: (sql: string) => Promise<{ rows: any[] }> }) {
+function cpuMeter(db: { kind: string; query: (sql: string) => Promise<{ rows: any[] }> }) {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const ticks = (pid: number) => {
@@ -71,6 +76,7 @@ function cpuMeter(db: { query: (sql: string) => Promise<{ rows: any[] }> }) {
     }
   };
   const sample = async () => {
+    if (db.kind !== 'postgres') return;
     const pids = (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => Number(r.pid));
     for (const pid of pids) {
       const t = ticks(pid);
@@ -92,13 +98,13 @@ function cpuMeter(db: { query: (sql: string) => Promise<{ rows: any[] }> }) {
   };
 }
 const cpuText = (c: { nodeS: number; dbS: number | null }, events: number) =>
-  `CPU: this process ${c.nodeS.toFixed(1)} s, PostgreSQL ${c.dbS === null ? 'n/a' : `${c.dbS.toFixed(1)} s`} (${Math.round((c.nodeS + (c.dbS ?? 0)) * 1e6 / events)} µs per event)`;
+  `CPU: this process ${c.nodeS.toFixed(1)} s, PostgreSQL ${c.dbS === null ? (DB === 'pglite' ? 'in this process' : 'n/a') : `${c.dbS.toFixed(1)} s`} (${Math.round((c.nodeS + (c.dbS ?? 0)) * 1e6 / events)} µs per event)`;
 
 async function main(): Promise<void> {
   const brokers = brokersFromEnv();
   if (!brokers.length) throw new Error('set KAFKA_BROKERS (bash scripts/kafka/kafka-ci.sh start)');
-  const fresh = await freshPostgres('pl_bench_intake');
-  const config = loadConfig({ DATABASE_URL: fresh.url!, MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), PSEUDONYM_SECRET: 'bench-pseudonym-secret-0123456789', KAFKA_BROKERS: brokers.join(',') });
+  const fresh = DB === 'pglite' ? await freshPglite() : await freshPostgres('pl_bench_intake');
+  const config = loadConfig({ ...(fresh.url ? { DATABASE_URL: fresh.url } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'pl-bench-intake-')) }), MASTER_KEY: Buffer.alloc(32, 9).toString('base64'), PSEUDONYM_SECRET: 'bench-pseudonym-secret-0123456789', KAFKA_BROKERS: brokers.join(',') });
   const infra = await createInfrastructure(config, { db: fresh.db, readYourWrites: false });
   const rows: string[] = [];
   try {
@@ -179,6 +185,7 @@ async function main(): Promise<void> {
       `| HTTP, ${HTTP_BATCH} per request, ${HTTP_CONCURRENCY} concurrent | ${HTTP_EVENTS.toLocaleString('en-US')} + ${httpDups.toLocaleString('en-US')} repeats | ${batches.length} requests | ${(httpMs / 1000).toFixed(2)} s | ${Math.round(all.length / (httpMs / 1000)).toLocaleString('en-US')} | ${httpCount.n.toLocaleString('en-US')} facts; answered ${outcomes.recorded} recorded, ${outcomes.duplicates} duplicate, ${outcomes.refused} refused: ${httpOk ? 'ok' : 'MISMATCH'} |`,
     );
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${new Date().toISOString()}`);
+    console.log(`database: ${DB === 'pglite' ? 'PGlite (embedded, in memory)' : 'PostgreSQL'}`);
     console.log(`subjects ${SUBJECTS.toLocaleString('en-US')}, event_data ${DETAILS ? 'present (encrypted with each subject\'s key)' : 'empty'}`);
     console.log('| path | events sent | units | time | events/s (sent) | verified |');
     console.log('|---|---|---|---|---|---|');
