@@ -6,6 +6,8 @@
  */
 import type { EventEnvelope, RightsTask as SdkRightsTask, RightsTaskResult as SdkRightsTaskResult, StateMessage } from '../../libs/sdk/src/contract';
 import type { ConsentState } from '../../libs/domain/src/consent/state';
+import type { ConsentEvent } from '../../libs/domain/src/consent/events';
+import type { EncryptedField } from '../../libs/crypto/src/field-cipher';
 import type { RightsEvent, TaskDispatchedData } from '../../libs/domain/src/rights/events';
 import type { RetentionExpiredData, RetentionObligationEndedData } from '../../libs/domain/src/catalog/receipts';
 import type { PublishedHead } from '../../libs/audit/src/held-heads';
@@ -20,3 +22,17 @@ export type RightsTaskResult = SdkRightsTaskResult;
 export type RecipientNotified = Extract<RightsEvent, { type: 'rights.recipient_notified' }>['data'];
 export type { RetentionExpiredData, RetentionObligationEndedData };
 export interface AuditHead extends PublishedHead {}
+
+/** The `data` of each consent event type (asyncapi-schemas.ts replaces its declared personal fields by EncryptedField). */
+type ConsentData<T extends ConsentEvent['type']> = Extract<ConsentEvent, { type: T }>['data'];
+export type ConsentGivenEventData = ConsentData<'consent.given'>;
+export type ConsentRenewedEventData = ConsentData<'consent.renewed'>;
+export type ConsentRefusedEventData = ConsentData<'consent.refused'>;
+export type ConsentWithdrawnEventData = ConsentData<'consent.withdrawn'>;
+export type ConsentExpiredEventData = ConsentData<'consent.expired'>;
+export type ConsentOptOutRecordedEventData = ConsentData<'consent.opt_out_recorded'>;
+export type ConsentOptOutConflictRecordedEventData = ConsentData<'consent.opt_out_conflict_recorded'>;
+export type ConsentProcessingRestrictedEventData = ConsentData<'consent.processing_restricted'>;
+export type ConsentRestrictionLiftedEventData = ConsentData<'consent.restriction_lifted'>;
+export type ConsentObjectionRecordedEventData = ConsentData<'consent.objection_recorded'>;
+export type { EncryptedField };

@@ -164,7 +164,8 @@ describeKafka('AsyncAPI: every message the relay, the consumers and the webhook 
     const complete = (all: Consumed[]) => {
       latest = all;
       const s = seen(all);
-      return KAFKA_KINDS.every((k) => s.kinds.has(k)) && TASK_TYPES.every((x) => s.taskTypes.has(x)) && s.deadLetters.length === 3;
+      const sentMalformed = all.filter((m) => m.headers[MALFORMED] && m.topic !== TOPICS.deadLetter).length;
+      return KAFKA_KINDS.every((k) => s.kinds.has(k)) && TASK_TYPES.every((x) => s.taskTypes.has(x)) && s.deadLetters.length === 3 && sentMalformed === 3;
     };
     let all: Consumed[] = [];
     try {
