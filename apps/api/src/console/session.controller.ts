@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Infrastructure } from '../../../common/infrastructure';
@@ -32,6 +32,7 @@ export class SessionController {
   @Post()
   @RateLimit({ perMinute: 20, burst: 10 })
   @ApiOperation({ summary: 'Sign in to the console with an API key: sets the session cookie' })
+  @ApiResponse({ status: 401, description: 'Unknown or revoked API key' })
   async signIn(@Body() b: SignInDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const principal = await this.keys.verify(b.api_key);
     if (!principal) throw new UnauthorizedException('unknown or revoked API key');
@@ -45,6 +46,7 @@ export class SessionController {
   @Public()
   @Get()
   @ApiOperation({ summary: 'The current console session: its scopes and CSRF token (401 when signed out)' })
+  @ApiResponse({ status: 401, description: 'Not signed in, or the API key of the session was revoked' })
   async current(@Req() req: FastifyRequest) {
     const { session } = await this.live(req);
     const principal = await this.keys.principalOf(session.identity.keyId);
@@ -56,6 +58,8 @@ export class SessionController {
   @Delete()
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: ends the session (needs X-CSRF-Token)' })
+  @ApiResponse({ status: 401, description: 'Not signed in' })
+  @ApiResponse({ status: 403, description: 'Missing or wrong X-CSRF-Token' })
   async signOut(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { id, session } = await this.live(req);
     if (!csrfMatches(session, req.headers[CSRF_HEADER])) throw new ForbiddenException('missing or wrong X-CSRF-Token for this console session');
