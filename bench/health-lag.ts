@@ -11,22 +11,16 @@
  * Prints one line per figure and a markdown table (copy it into docs/benchmarks.md).
  */
 import { randomUUID } from 'node:crypto';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { CHECKPOINT_SCHEMA, writeCheckpoint } from '@pl/application';
 import { LOG_START, type LogPosition } from '@pl/domain';
 import { SqlEventStore, visibilityHorizon, type NewEvent } from '@pl/eventstore';
 import { freshPglite, freshPostgres, type FreshDatabase } from '../test/support/databases';
 import { projectionLags } from '../apps/common/projection-lag';
+import { arg, backendsArg, machineLine, timed } from './timing';
 
-const argv = process.argv.slice(2);
-const get = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
-};
-const backend = get('backend', 'all');
-const backends = backend === 'all' ? ['postgres', 'pglite'] : backend.split(',');
-const total = Number(get('events', '300000'));
-const runs = Number(get('runs', '15'));
+const backends = backendsArg();
+const total = Number(arg('events', '300000'));
+const runs = Number(arg('runs', '15'));
 const NAMES = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
 
 function events(n: number): NewEvent[] {
@@ -38,20 +32,9 @@ function events(n: number): NewEvent[] {
   }));
 }
 
-async function timed(fn: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return { median: ms[Math.floor(ms.length / 2)], p95: ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)] };
-}
-
 async function main() {
   const rows: string[] = [];
-  console.log(`# ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+  console.log(machineLine());
   for (const b of backends) {
     const fresh: FreshDatabase = b === 'postgres' ? await freshPostgres('pl_bench_lag') : await freshPglite();
     try {
@@ -76,16 +59,16 @@ async function main() {
       const early = await store.readAll(LOG_START, { maxCount: 7 });
       for (const [i, n] of NAMES.entries()) await writeCheckpoint(fresh.db, n, early[i].position, 1, 0);
       for (const [what, fn] of figures) {
-        const t = await timed(fn);
+        const t = await timed(runs, fn);
         console.log(`${b}: ${what}: median ${t.median.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms`);
         rows.push(`| ${b} | ${what} | ${t.median.toFixed(1)} | ${t.p95.toFixed(1)} |`);
       }
       for (const n of NAMES) await writeCheckpoint(fresh.db, n, head, 1, 0);
-      const caught = await timed(() => projectionLags(fresh.db, store, head, NAMES, rule));
+      const caught = await timed(runs, () => projectionLags(fresh.db, store, head, NAMES, rule));
       console.log(`${b}: lag of 7 projections, caught up: median ${caught.median.toFixed(1)} ms, p95 ${caught.p95.toFixed(1)} ms`);
       rows.push(`| ${b} | lag of 7 projections, caught up | ${caught.median.toFixed(1)} | ${caught.p95.toFixed(1)} |`);
       if (b === 'postgres') {
-        const h = await timed(() => visibilityHorizon(fresh.db));
+        const h = await timed(runs, () => visibilityHorizon(fresh.db));
         console.log(`${b}: visibilityHorizon (pg_stat_activity + pg_prepared_xacts): median ${h.median.toFixed(1)} ms, p95 ${h.p95.toFixed(1)} ms`);
         rows.push(`| ${b} | visibilityHorizon (pg_stat_activity + pg_prepared_xacts) | ${h.median.toFixed(1)} | ${h.p95.toFixed(1)} |`);
       }

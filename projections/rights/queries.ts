@@ -110,7 +110,10 @@ export interface RequestListQuery {
   readonly limit?: number;
 }
 
-/** Requests by due date, filtered; pages by keyset on (due_at, request_id), so page n costs what page 1 does. */
+/**
+ * Requests by due date, filtered; pages by keyset on (due_at, request_id), so page n costs what page 1 does.
+ * ORDER BY names the table's column: a bare `due_at` is the text output column, sorted after a scan of every row.
+ */
 export async function listRequests(db: SqlExecutor, q: RequestListQuery): Promise<RequestRow[]> {
   const r = await db.query<RequestRow>(
     `SELECT ${REQUEST_COLUMNS} FROM rm_rights.requests
@@ -119,7 +122,7 @@ export async function listRequests(db: SqlExecutor, q: RequestListQuery): Promis
        AND ($7::timestamptz IS NULL OR (due_at, request_id) > ($7::timestamptz, $8::text))
        AND ($9::boolean IS NULL OR (status IN ${OPEN_STATUSES}) = $9)
        AND ($10::timestamptz IS NULL OR (status IN ${OPEN_STATUSES} AND due_at >= $1::timestamptz AND due_at < $10::timestamptz))
-     ORDER BY due_at, request_id LIMIT $4`,
+     ORDER BY requests.due_at, request_id LIMIT $4`,
     [
       q.now.toISOString(), q.status ?? null, q.overdue ?? null, q.limit ?? 100, q.requestType ?? null, q.jurisdiction ?? null, q.after?.dueAt ?? null, q.after?.requestId ?? null,
       q.open ?? null, q.dueWithinMs === undefined ? null : new Date(q.now.getTime() + q.dueWithinMs).toISOString(),
