@@ -26,6 +26,12 @@ const RESPONSE_CHECKED_SUITES = [
   'apps/api/src/catalog/catalog.e2e.ts',
   'apps/api/src/consent/consent.e2e.ts',
   'apps/api/src/platform/idempotency/idempotency.e2e.ts',
+  'test/e2e/openapi.e2e.ts',
+  'apps/api/src/catalog/taxonomy.e2e.ts',
+  'apps/api/src/consent/consent-law.e2e.ts',
+  'apps/api/src/consent/consent-catalog.e2e.ts',
+  'apps/api/src/platform/http/safe-text.e2e.ts',
+  'apps/api/src/webhooks/webhooks.e2e.ts',
 ];
 const responsesChecked = (): boolean => {
   const path = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? '';

@@ -68,6 +68,7 @@ export class ConsentController {
   @ApiQuery({ name: 'data_category', required: true, example: 'user.contact.email' })
   @ApiQuery({ name: 'processing_purpose', required: true, example: 'marketing.communications.email' })
   @ApiResponse({ status: 400, description: 'Missing or invalid query parameter' })
+  @ApiResponse({ status: 503, description: 'The consent read model is stuck (named in details; a deny-by-default answer would be a guess)' })
   @ApiResponse({ status: 200, description: 'With `Sec-GPC: 1` the subject is opted out of sale/sharing first (recorded once, 11 CCR § 7025) and the answer carries `gpc`' })
   @RequireScopes('consent:read', 'consent:write')
   async validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
