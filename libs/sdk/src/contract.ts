@@ -21,6 +21,8 @@ export const HEADERS = {
   schemaVersion: 'pl-schema-version',
   correlationId: 'pl-correlation-id',
   contentType: 'pl-content-type',
+  /** W3C trace context of the event's append (optional: only events recorded while tracing was on carry it). */
+  traceparent: 'traceparent',
   dlqSourceTopic: 'pl-dlq-source-topic',
   dlqReason: 'pl-dlq-reason',
 } as const;
