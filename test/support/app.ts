@@ -32,6 +32,17 @@ const RESPONSE_CHECKED_SUITES = [
   'apps/api/src/consent/consent-catalog.e2e.ts',
   'apps/api/src/platform/http/safe-text.e2e.ts',
   'apps/api/src/webhooks/webhooks.e2e.ts',
+  'apps/api/src/audit/audit.e2e.ts',
+  'apps/api/src/console/console.e2e.ts',
+  'apps/api/src/rights/ccpa-metrics.e2e.ts',
+  'apps/cli/src/commands/audit-replay.e2e.ts',
+  'apps/worker/src/breach/breach-clocks.e2e.ts',
+  'test/e2e/edge.e2e.ts',
+  'test/e2e/erasure-backups.e2e.ts',
+  'test/e2e/horizon.e2e.ts',
+  'test/e2e/journey-seed.e2e.ts',
+  'test/e2e/platform.e2e.ts',
+  'test/e2e/rights-establishment.e2e.ts',
 ];
 const responsesChecked = (): boolean => {
   const path = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? '';
