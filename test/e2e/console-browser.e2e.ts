@@ -1,18 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
+import { buildConsole, expectNoSeriousViolations, launchChromium, screenshot, signInWithKey, tabTo, type BuiltConsole, type SignedIn } from '../support/browser';
 import { catalogFixtures, requestStatusWhen } from '../support/rights';
 
 jest.setTimeout(180_000);
 
-const ROOT = join(__dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of each screen (not committed; a few are copied to docs/console/ for the README). */
-const SHOTS = join(ROOT, 'test-results', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const ALICE = 'browser-alice@example.com';
 const BOB = 'browser-bob@example.com';
 
@@ -27,18 +19,13 @@ describe('console in a real browser', () => {
   let manager: string;
   let aliceRequest: string;
   let bobRequest: string;
-  const out = mkdtempSync(join(tmpdir(), 'pl-console-build-'));
+  let built: BuiltConsole;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'error'], {
-      cwd: ROOT, env: { ...process.env, CONSOLE_OUT_DIR: out }, encoding: 'utf8',
-    });
-    if (build.status !== 0) throw new Error(`console build failed: ${build.stderr}`);
-    mkdirSync(SHOTS, { recursive: true });
+    built = buildConsole();
     [t, browser] = await Promise.all([
-      startTestApp({ backend: 'pglite', env: { CONSOLE_DIR: out } }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] }),
+      startTestApp({ backend: 'pglite', env: { CONSOLE_DIR: built.dir } }),
+      launchChromium(),
     ]);
     manager = await t.createKey('rights:manage', 'breach:manage');
     await catalogFixtures(t, [{ user: ALICE, receipts: [['crm', 'user.contact.email', 'marketing']] }]);
@@ -50,44 +37,18 @@ describe('console in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    rmSync(out, { recursive: true, force: true });
+    built?.remove();
   });
 
-  /** A fresh context (no cookie), in a time zone other than the deadlines' own, signed in with `key`. */
-  async function signedIn(key: string, watch?: (page: Page) => void): Promise<{ context: BrowserContext; page: Page; cspViolations: string[] }> {
-    const context = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US', viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    watch?.(page);
-    const cspViolations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content[- ]Security[- ]Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
-    await page.goto(`${t.url}/console/`);
-    await page.getByLabel('API key').fill(key);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { level: 1, name: 'Today' }).waitFor();
+  /** Signed in with `key`; nothing of the key stays in the browser's storage. */
+  async function signedIn(key: string, watch?: (page: Page) => void): Promise<SignedIn> {
+    const session = await signInWithKey(browser, t.url, key, watch);
     // The key went to the server once; nothing of it stays in the browser's storage.
-    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie');
+    const stored = await session.page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie');
     expect(stored).not.toContain(key.split('.')[1]);
-    return { context, page, cspViolations };
+    return session;
   }
-
-  async function noSeriousViolations(page: Page, screen: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate<Array<{ id: string; impact: string; nodes: number }>>(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`,
-    );
-    expect({ screen, violations: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical') }).toEqual({ screen, violations: [] });
-  }
-
-  /** Moves the focus with Tab only until `selector` has it (keyboard-only use). */
-  async function tabTo(page: Page, selector: string): Promise<void> {
-    for (let i = 0; i < 80; i++) {
-      if (await page.evaluate<boolean>(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
-      await page.keyboard.press('Tab');
-    }
-    throw new Error(`Tab never reached ${selector}`);
-  }
+  const noSeriousViolations = expectNoSeriousViolations;
 
   it('signs in with a key; Today shows the numbers the API gives, each linking to its list', async () => {
     const scripts: Array<{ encoding: string | undefined; cache: string | undefined }> = [];
@@ -106,7 +67,7 @@ describe('console in a real browser', () => {
     await page.getByRole('heading', { name: 'Breach notification clocks' }).waitFor();
     await page.getByTestId('ready').waitFor();
     await noSeriousViolations(page, 'today');
-    await page.screenshot({ path: join(SHOTS, 'today.png'), fullPage: true });
+    await screenshot(page, 'today');
     await page.getByTestId('open').click();
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
     expect(new URL(page.url()).search).toBe('?open=true');
@@ -128,7 +89,7 @@ describe('console in a real browser', () => {
     expect(text).toContain('(America/Los_Angeles)');
     expect(text).not.toContain(ALICE);
     await noSeriousViolations(page, 'requests');
-    await page.screenshot({ path: join(SHOTS, 'requests.png'), fullPage: true });
+    await screenshot(page, 'requests');
     await page.getByLabel('Jurisdiction').selectOption('CCPA');
     await page.waitForURL(/jurisdiction=CCPA/);
     await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
@@ -163,7 +124,7 @@ describe('console in a real browser', () => {
     await page.getByText('extended: complex request: several systems hold the data').waitFor();
     expect((await t.request('GET', `/data-subject/requests/${aliceRequest}`)).body).toMatchObject({ extended: true, extension_reason: 'complex request: several systems hold the data' });
     await noSeriousViolations(page, 'request (verified, extended)');
-    await page.screenshot({ path: join(SHOTS, 'request.png'), fullPage: true });
+    await screenshot(page, 'request');
     expect(cspViolations).toEqual([]);
     await context.close();
   });
@@ -176,7 +137,7 @@ describe('console in a real browser', () => {
     await page.getByText('Your scopes do not include rights:manage').waitFor();
     await expect(page.getByRole('button', { name: /Verify identity|Extend|Reject/ }).count()).resolves.toBe(0);
     await noSeriousViolations(page, 'request (no rights:manage)');
-    await page.screenshot({ path: join(SHOTS, 'request-no-scope.png'), fullPage: true });
+    await screenshot(page, 'request-no-scope');
     const refused = await page.evaluate<number>(`(async () => {
       const s = await (await fetch('/auth/session')).json();
       const r = await fetch('/data-subject/requests/${bobRequest}/verify', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf_token }, body: '{"method":"documents"}' });
@@ -187,7 +148,7 @@ describe('console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
     await noSeriousViolations(page, 'sign-in');
-    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+    await screenshot(page, 'sign-in');
     await context.close();
   });
 });
