@@ -37,9 +37,10 @@ describe.each(['pglite', 'postgres'] as const)('CCPA request metrics (%s)', (bac
   it('§ 7102 metrics per CCPA request type for the calendar year, JSON and CSV; GDPR requests are not counted', async () => {
     const r = await app.request('GET', `/data-subject/requests/metrics/ccpa?year=${year}`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ year, timezone: 'America/Los_Angeles', disclose_by: `${year + 1}-07-01`, rule: { source: '11 CCR § 7102(a)' } });
+    expect(r.body).toMatchObject({ year, timezone: 'America/Los_Angeles', disclose_by: `${year + 1}-07-01`, rule: { source: '11 CCR § 7102(a)', applies_when: expect.stringContaining('10,000,000 or more consumers') } });
+    expect(r.body.rows.map((x: any) => x.metric)).toEqual(['delete', 'correct', 'know', 'opt_out_sale_sharing', 'limit']);
     const row = (m: string) => r.body.rows.find((x: any) => x.metric === m);
-    expect(row('know')).toMatchObject({ request_type: 'access', received: 3, complied_in_whole_or_in_part: 1, denied: 1, pending: 1, median_days: 0, mean_days: 0 });
+    expect(row('know')).toMatchObject({ request_type: 'access', source: '11 CCR § 7102(a)(1)(C)', received: 3, complied_in_whole_or_in_part: 1, denied: 1, pending: 1, median_days: 0, mean_days: 0 });
     expect(row('delete')).toMatchObject({ received: 1, complied_in_whole_or_in_part: 0, denied: 1, pending: 0 });
     expect(row('opt_out_sale_sharing')).toMatchObject({ received: 1, denied: 0 });
     expect(row('correct')).toMatchObject({ received: 0, median_days: null });

@@ -164,13 +164,14 @@ export class CcpaMetricsQuery {
 }
 
 export class CcpaMetricsRowDto {
-  @ApiProperty({ enum: ['know', 'delete', 'correct', 'opt_out_sale_sharing', 'limit'] }) metric!: string;
+  @ApiProperty({ enum: ['delete', 'correct', 'know', 'opt_out_sale_sharing', 'limit'] }) metric!: string;
   @ApiProperty({ type: String, example: 'requests to know' }) name!: string;
+  @ApiProperty({ type: String, example: '11 CCR § 7102(a)(1)(C)', description: 'the subsection naming this request type' }) source!: string;
   @ApiProperty({ enum: REQUEST_TYPES }) request_type!: RequestType;
   @ApiProperty({ type: 'integer' }) received!: number;
   @ApiProperty({ type: 'integer' }) complied_in_whole_or_in_part!: number;
   @ApiProperty({ type: 'integer' }) denied!: number;
-  @ApiProperty({ type: 'integer', description: 'received in the year, not yet responded to' }) pending!: number;
+  @ApiProperty({ type: 'integer', description: 'received in the year, not yet responded to (not a § 7102 figure)' }) pending!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'days from receipt to the response, over the requests complied with or denied' }) median_days!: number | null;
   @ApiProperty({ type: Number, nullable: true }) mean_days!: number | null;
 }
@@ -178,8 +179,10 @@ export class CcpaMetricsRowDto {
 export class CcpaMetricsRuleDto {
   @ApiProperty({ type: String }) id!: string;
   @ApiProperty({ type: String, example: '11 CCR § 7102(a)' }) source!: string;
+  @ApiProperty({ type: String, description: 'where the regulation text was read' }) text_from!: string;
   @ApiProperty({ type: String, format: 'date' }) effective_from!: string;
   @ApiProperty({ type: String, example: 'calendar_days' }) day_count!: string;
+  @ApiProperty({ type: String, description: 'the condition of the duty to publish (10,000,000 or more consumers in a calendar year); the figures are computed whether or not it holds' }) applies_when!: string;
 }
 
 export class CcpaMetricsDto {
