@@ -78,7 +78,7 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
   it('shows every breach with its stage and the time left on each clock', async () => {
     await project();
     const now = at(30);
-    const rows = await listBreaches(f.db, now);
+    const { rows } = await listBreaches(f.db, now);
     expect(rows.map((r) => r.breach_id).sort()).toEqual([a, b].sort());
     const ra = rows.find((r) => r.breach_id === a)!;
     expect(ra.stage).toBe('authority_notified');

@@ -5,11 +5,12 @@ import { BREACH_REGISTER_SCHEMA } from './schema';
 /**
  * rm_breach_register: the Art. 33(5) register of every breach, with its clocks: each breach's state
  * folded with the breach decider's own evolve, its columns read from that state, and a timeline of
- * its events (`breach.subject_notice_prepared` excepted: one per subject).
+ * its events (`breach.subject_notice_prepared` excepted: one per subject). Version 2: the index on
+ * (aware_at DESC, breach_id) the register's pages walk.
  */
 export const breachRegisterProjection = snapshotProjection<BreachState>({
   name: 'breach_register',
-  version: 1,
+  version: 2,
   schema: BREACH_REGISTER_SCHEMA,
   typePrefixes: ['breach.'],
   decider: breachDecider,

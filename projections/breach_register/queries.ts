@@ -76,19 +76,32 @@ function toRow(r: any, now: Date): BreachRegisterRow {
 export interface ListBreachesFilter {
   readonly status?: 'open' | 'closed';
   readonly limit?: number;
+  /** Keyset pagination: the page after this (aware_at, breach_id), from the previous page's last row. */
+  readonly after?: BreachPageKey;
 }
 
-/** The register, newest awareness first, with the time left on every clock at `now`. */
-export async function listBreaches(db: SqlExecutor, now: Date, filter: ListBreachesFilter = {}): Promise<BreachRegisterRow[]> {
-  const params: unknown[] = [];
-  let where = '';
-  if (filter.status) {
-    params.push(filter.status);
-    where = `WHERE status = $${params.length}`;
-  }
-  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 1000));
-  const r = await db.query(`SELECT ${COLUMNS} FROM ${T}.breaches ${where} ORDER BY aware_at DESC, breach_id LIMIT $${params.length}`, params);
-  return r.rows.map((row) => toRow(row, now));
+/** A row's place in the register's order; `aware_at` as the database's exact text (microseconds kept). */
+export interface BreachPageKey {
+  readonly awareAt: string;
+  readonly breachId: string;
+}
+
+/**
+ * The register, newest awareness first (ties by breach_id), with the time left on every clock at
+ * `now`; a page at a time by keyset on (aware_at DESC, breach_id), so page n costs what page 1 does.
+ * `next` is the last row's key when the page is full.
+ */
+export async function listBreaches(db: SqlExecutor, now: Date, filter: ListBreachesFilter = {}): Promise<{ rows: BreachRegisterRow[]; next: BreachPageKey | null }> {
+  const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+  const r = await db.query(
+    `SELECT ${COLUMNS}, to_json(aware_at)#>>'{}' AS aware_key FROM ${T}.breaches
+     WHERE ($1::text IS NULL OR status = $1)
+       AND ($2::timestamptz IS NULL OR aware_at < $2::timestamptz OR (aware_at = $2::timestamptz AND breach_id > $3::text))
+     ORDER BY breaches.aware_at DESC, breach_id LIMIT $4`,
+    [filter.status ?? null, filter.after?.awareAt ?? null, filter.after?.breachId ?? null, limit],
+  );
+  const last = r.rows.length === limit ? (r.rows[r.rows.length - 1] as { aware_key: string; breach_id: string }) : null;
+  return { rows: r.rows.map((row) => toRow(row, now)), next: last ? { awareAt: last.aware_key, breachId: last.breach_id } : null };
 }
 
 export async function getBreach(db: SqlExecutor, breachId: string, now: Date): Promise<(BreachRegisterRow & { timeline: TimelineEntry[] }) | null> {

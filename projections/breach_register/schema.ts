@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS breaches (
   last_pos bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS breaches_open_due ON breaches (next_due_at) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS breaches_register_order ON breaches (aware_at DESC, breach_id);
 CREATE TABLE IF NOT EXISTS breach_timeline (
   event_id text PRIMARY KEY,
   breach_id text NOT NULL,

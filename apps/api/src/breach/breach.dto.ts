@@ -220,6 +220,9 @@ export class ListBreachesQuery {
   @IsOptional() @IsIn(['open', 'closed']) status?: 'open' | 'closed';
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  /** The `next` of the previous page: the next page, newest awareness first. */
+  @ApiPropertyOptional({ type: String, maxLength: 300 })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,300}$/, { message: 'after must be the next value of a previous page' }) after?: string;
 }
 
 export class DraftsQuery {

@@ -223,6 +223,57 @@ describe.each(['pglite', 'postgres'] as const)('breaches over HTTP (%s)', (backe
     expect(unknown.body.assessment).toMatchObject({ risk_level: 'risk', notify_authority: true, assumptions: ['impact of the unavailability on the subjects'] });
   });
 
+  it('pages the register newest awareness first with an after cursor: every breach once, ties across pages kept', async () => {
+    const base = Date.now() - 7 * 3_600_000;
+    const at = (ms: number) => new Date(base + ms).toISOString();
+    // three at the same instant (ordered by id), so a tie spans a page boundary at limit=2
+    const awareness = [at(0), at(0), at(0), at(2_000), at(3_000), at(4_000), at(5_000)];
+    const mine: string[] = [];
+    for (const aware_at of awareness) {
+      const r = await t.request('POST', '/breaches', detectBody({ aware_at }));
+      expect(r.status).toBe(201);
+      mine.push(r.body.breach_id);
+    }
+    let all: any[] = [];
+    for (let i = 0; i < 200; i++) {
+      all = (await t.request('GET', '/breaches?limit=1000')).body.breaches;
+      if (mine.every((id) => all.some((b) => b.breach_id === id))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(mine.every((id) => all.some((b) => b.breach_id === id))).toBe(true);
+    const seen: any[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const res: { status: number; body: any } = await t.request('GET', `/breaches?limit=2${after ? `&after=${after}` : ''}`);
+      expect(res.status).toBe(200);
+      expect(res.body.breaches.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.breaches);
+      after = res.body.next;
+      if (!after) break;
+    }
+    expect(seen.map((b) => b.breach_id)).toEqual(all.map((b) => b.breach_id));
+    expect(new Set(seen.map((b) => b.breach_id)).size).toBe(seen.length);
+    // newest awareness first, the same instant by id
+    const order = seen.map((b) => b.breach_id).filter((id) => mine.includes(id));
+    expect(order).toEqual([mine[6], mine[5], mine[4], mine[3], ...[mine[0], mine[1], mine[2]].sort()]);
+    const sorted = [...seen].sort((x, y) => Date.parse(y.aware_at) - Date.parse(x.aware_at));
+    expect(seen.map((b) => b.aware_at)).toEqual(sorted.map((b) => b.aware_at));
+
+    // a filter pages the same way; the last page says so with next: null
+    const open = await t.request('GET', '/breaches?status=open&limit=1000');
+    const firstOpen = await t.request('GET', '/breaches?status=open&limit=1');
+    expect(firstOpen.body.breaches.map((b: any) => b.breach_id)).toEqual([open.body.breaches[0].breach_id]);
+    const secondOpen = await t.request('GET', `/breaches?status=open&limit=1&after=${firstOpen.body.next}`);
+    expect(secondOpen.body.breaches.map((b: any) => b.breach_id)).toEqual(open.body.breaches.slice(1, 2).map((b: any) => b.breach_id));
+    expect(open.body.next).toBeNull();
+
+    for (const bad of ['not*base64', Buffer.from('["yesterday","x"]').toString('base64url'), Buffer.from('{}').toString('base64url')]) {
+      const res = await t.request('GET', `/breaches?after=${encodeURIComponent(bad)}`);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(/after must be the next value of a previous page/);
+    }
+  });
+
   describe('bad input: a clear 4xx and nothing appended', () => {
     let assessedId: string;
     let detectedId: string;

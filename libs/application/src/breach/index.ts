@@ -98,7 +98,11 @@ export function createBreachUseCases(deps: AppDeps) {
       );
     },
 
-    list: async (q: { status?: 'open' | 'closed'; limit?: number }) => ({ breaches: await listBreaches(deps.db, new Date(), { status: q.status, limit: q.limit }) }),
+    /** The register, newest awareness first, a page at a time: `next` is the `after` of the following page (null on the last). */
+    async list(q: { status?: 'open' | 'closed'; limit?: number; after?: string }) {
+      const page = await listBreaches(deps.db, new Date(), { status: q.status, limit: q.limit, after: q.after === undefined ? undefined : breachPageAfter(q.after) });
+      return { breaches: page.rows, next: page.next ? Buffer.from(JSON.stringify([page.next.awareAt, page.next.breachId])).toString('base64url') : null };
+    },
 
     /** The register as CSV (Art. 33(5) documentation, for an authority). */
     csv: () => breachRegisterCsv(deps.db, new Date()),
@@ -239,6 +243,17 @@ export function draftsText(d: Awaited<ReturnType<BreachUseCases['drafts']>>): st
     d.subjects.text,
     ...(d.california ? ['', '=== California notice (Civ. § 1798.82) ===', d.california.text] : []),
   ].join('\n');
+}
+
+/** The `after` cursor of a register page: [aware_at, breach_id] as base64url JSON, as `next` gave it. */
+function breachPageAfter(after: string): { awareAt: string; breachId: string } {
+  try {
+    const [awareAt, breachId] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+    if (typeof awareAt === 'string' && typeof breachId === 'string' && !Number.isNaN(Date.parse(awareAt))) return { awareAt, breachId };
+  } catch {
+    /* refused below */
+  }
+  throw invalid('after must be the next value of a previous page', { field: 'after' });
 }
 
 /** The optional EDPB 01/2021 factors, copied only when given (absent ones stay unknown). */
