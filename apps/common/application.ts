@@ -6,6 +6,7 @@ import { createDemoUseCases } from '@pl/application/demo';
 import { rightsUseCases } from '@pl/application/rights';
 import { catalogUseCases } from '@pl/application/catalog/use-cases';
 import { catalogLineage } from '@pl/application/catalog/lineage';
+import { catalogMapQuery } from '@pl/application/catalog/map';
 import { createIntakeUseCases } from '@pl/application/intake';
 import { auditSignerFor } from '@pl/audit';
 import { auditHeadPolicy } from './audit-policy';
@@ -30,7 +31,7 @@ export function createApplication(deps: AppDeps, config: AppConfig) {
     keepSubjectIds: config.legacyKafka.publish || config.legacyKafka.webhooks,
   });
   const breach = createBreachUseCases(deps);
-  const catalog = { ...catalogUseCases(deps), lineage: catalogLineage(deps) };
+  const catalog = { ...catalogUseCases(deps), lineage: catalogLineage(deps), map: catalogMapQuery(deps) };
   return {
     consent,
     breach,

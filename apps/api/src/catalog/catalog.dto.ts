@@ -172,6 +172,11 @@ export class LineageQuery {
   @IsOptional() @IsString() @Length(1, 64) system_id?: string;
 }
 
+export class MapQuery {
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'the catalog as it stood at this time (default: now; not in the future)' })
+  @IsOptional() @IsISO8601({ strict: true }) as_of?: string;
+}
+
 export class AtQuery {
   @ApiPropertyOptional({ type: String, format: 'date-time' })
   @IsOptional() @IsISO8601({ strict: true }) at?: string;

@@ -27,3 +27,4 @@ export * from './fides-common';
 export * from './fides-import';
 export * from './fides-export';
 export * from './lineage';
+export * from './catalog-map';
