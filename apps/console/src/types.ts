@@ -1,87 +1,23 @@
 /**
- * The shapes the console reads, written from the API's answers. When the typed OpenAPI client
- * (issue 17) lands, these give way to its generated types; nothing else in the console names them.
+ * The shapes the console reads: the API's answers as its OpenAPI document describes them
+ * (./api/schema.d.ts, generated; `Answer` in ./api/answer.ts), named for the screens. Only /health, which the
+ * document does not describe, is written by hand.
  */
 import type { RejectionReason } from '@pl/domain/rights/events';
 import type { RequestStatus } from '@pl/domain/rights/request.decider';
 import type { VerificationMethod } from '@pl/domain/rights/verification';
+import type { Answer } from './api/answer';
 
-export interface SessionView {
-  readonly signed_in_with: string;
-  readonly scopes: string[];
-  readonly csrf_token: string;
-  readonly expires_at: string;
-}
+export type SessionView = Answer<'/auth/session', 'get'>;
+export type RequestCounts = Answer<'/data-subject/requests/counts', 'get'>;
+export type RequestPage = Answer<'/data-subject/requests', 'get'>;
+export type RequestRow = Answer<'/data-subject/requests/{id}', 'get'>;
+export type TaskRow = RequestRow['tasks'][number];
+export type TimelineEntry = Answer<'/data-subject/requests/{id}/timeline', 'get'>['timeline'][number];
+export type BreachRow = Answer<'/breaches', 'get'>['breaches'][number];
+export type BreachDeadline = BreachRow['deadlines'][number];
 
-export interface RequestCounts {
-  readonly open: number;
-  readonly overdue: number;
-  readonly due_soon: number;
-  readonly due_soon_days: number;
-}
-
-export interface RequestRow {
-  readonly request_id: string;
-  readonly request_type: string;
-  readonly jurisdiction: string;
-  readonly channel: string;
-  readonly status: string;
-  readonly received_at: string;
-  readonly due_at: string;
-  readonly deadline_timezone: string | null;
-  readonly calendar: string | null;
-  readonly verified: boolean;
-  readonly verification_required: boolean;
-  readonly verification_method: string | null;
-  readonly extended: boolean;
-  readonly extension_reason: string | null;
-  readonly rejection_reason: string | null;
-  readonly overdue: boolean;
-  readonly tasks_total: number;
-  readonly tasks_open: number;
-  readonly closed_at: string | null;
-}
-
-export interface TaskRow {
-  readonly task_id: string;
-  readonly system_id: string;
-  readonly integration: string;
-  readonly categories: string[];
-  readonly status: string;
-  readonly reason: string | null;
-  readonly attempt: number;
-  readonly dispatched_at: string;
-  readonly result_at: string | null;
-}
-
-export interface RequestPage {
-  readonly requests: RequestRow[];
-  readonly next: string | null;
-}
-
-export interface TimelineEntry {
-  readonly type: string;
-  readonly occurred_at: string;
-  readonly actor: string;
-}
-
-export interface BreachDeadline {
-  readonly id: string;
-  readonly recipient: string;
-  readonly due_at: string;
-  readonly met_at: string | null;
-  readonly source: string;
-  readonly overdue: boolean;
-  readonly time_left_hours: number | null;
-}
-
-export interface BreachRow {
-  readonly breach_id: string;
-  readonly stage: string;
-  readonly aware_at: string;
-  readonly deadlines: BreachDeadline[];
-}
-
+/** GET /health (outside the OpenAPI document: probes, not an operation). */
 export interface Health {
   readonly status: string;
   readonly ready: boolean;

@@ -78,11 +78,11 @@ function Actions({ r }: { r: RequestRow }) {
     setDone(null);
     act.mutate(call, { onSuccess: () => setDone(what) });
   };
-  const [method, setMethod] = useState<string>(VERIFY_METHODS[0]);
+  const [method, setMethod] = useState<(typeof VERIFY_METHODS)[number]>(VERIFY_METHODS[0]);
   const [dataPoints, setDataPoints] = useState(0);
   const [declaration, setDeclaration] = useState(false);
   const [extendReason, setExtendReason] = useState('');
-  const [rejectReason, setRejectReason] = useState<string>(REJECTIONS[0]);
+  const [rejectReason, setRejectReason] = useState<(typeof REJECTIONS)[number]>(REJECTIONS[0]);
   const [explanation, setExplanation] = useState('');
   return (
     <section aria-labelledby="actions">
@@ -93,7 +93,7 @@ function Actions({ r }: { r: RequestRow }) {
         {r.verification_required && !r.verified && (
           <Action title="Verify identity" onSubmit={run('Identity verified', () => api.requests.verify(r.request_id, { method, data_points_matched: method === 'data_points' ? dataPoints : undefined, signed_declaration: declaration || undefined }))} busy={act.isPending}>
             <label htmlFor="verify-method">Method</label>
-            <select id="verify-method" value={method} onChange={(e) => setMethod(e.target.value)}>
+            <select id="verify-method" value={method} onChange={(e) => setMethod(e.target.value as (typeof VERIFY_METHODS)[number])}>
               {VERIFY_METHODS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
             </select>
             {method === 'data_points' && (
@@ -113,7 +113,7 @@ function Actions({ r }: { r: RequestRow }) {
         )}
         <Action title="Reject" onSubmit={run('Request rejected', () => api.requests.reject(r.request_id, rejectReason, explanation.trim()))} busy={act.isPending || !explanation.trim()}>
           <label htmlFor="reject-reason">Ground</label>
-          <select id="reject-reason" value={rejectReason} onChange={(e) => setRejectReason(e.target.value)}>
+          <select id="reject-reason" value={rejectReason} onChange={(e) => setRejectReason(e.target.value as (typeof REJECTIONS)[number])}>
             {REJECTIONS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
           </select>
           <label htmlFor="reject-explanation">Explanation (told to the requester)</label>
