@@ -361,6 +361,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalog/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data map: systems, processing activities and external recipients with the flows, activities' systems and declared transfers between them, each transfer leaving the EEA with its mechanism and assessment (GDPR Art. 30, 44-49), as the catalog stood at as_of */
+        get: operations["CatalogMapController_map"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/consent/{user_id}": {
         parameters: {
             query?: never;
@@ -1693,6 +1710,19 @@ export interface components {
             status: string;
             system_id: string;
         };
+        CatalogMap: {
+            as_of: string;
+            counts: {
+                activities: number;
+                flows: number;
+                recipients: number;
+                systems: number;
+                transfers_outside_eea: number;
+                transfers_without_basis: number;
+            };
+            edges: components["schemas"]["MapEdge"][];
+            nodes: components["schemas"]["MapNode"][];
+        };
         CcpaMetrics: {
             disclose_by: string;
             rows: components["schemas"]["CcpaMetricsRow"][];
@@ -1871,6 +1901,13 @@ export interface components {
             key: string;
             label: string;
             parent?: string;
+        };
+        DataElementSnapshot: {
+            category: string | null;
+            element_id: string;
+            name: string;
+            source: string | null;
+            special: components["schemas"]["SpecialCategoryFlags"];
         };
         DataMapEntry: {
             activity_id: string | null;
@@ -2169,6 +2206,73 @@ export interface components {
         };
         ManifestDto: {
             manifest_yaml: string;
+        };
+        MapEdge: {
+            assessment: components["schemas"]["TransferAssessment"] | (never | null);
+            categories: string[];
+            description: string | null;
+            destination: string | null;
+            flow_id: string | null;
+            id: string;
+            /** @enum {string} */
+            kind: "flow" | "runs_on" | "declared_transfer";
+            leaves_eea: boolean;
+            mechanism: components["schemas"]["TransferMechanism"] | (never | null);
+            record: string | null;
+            safeguard: string | null;
+            source: string;
+            target: string;
+        };
+        MapNode: {
+            activity: {
+                activity_id: string;
+                /** @enum {string|null} */
+                art9_condition: "vital_interests" | "explicit_consent" | "employment_social_security" | "not_for_profit_body" | "made_public_by_subject" | "legal_claims" | "substantial_public_interest" | "health_or_social_care" | "public_health" | "archiving_research_statistics" | null;
+                controller: components["schemas"]["ControllerParty"];
+                data_categories: string[];
+                description: string | null;
+                dpia: components["schemas"]["DpiaScreening"];
+                dpo: components["schemas"]["Party"] | (never | null);
+                joint_controllers: components["schemas"]["Party"][];
+                name: string;
+                purposes: components["schemas"]["PurposeBasis"][];
+                recipients: string[];
+                representative: components["schemas"]["Party"] | (never | null);
+                retention: components["schemas"]["RetentionRule"][];
+                risk: components["schemas"]["RiskProfile"];
+                security_measures: string[];
+                subject_categories: string[];
+                systems: string[];
+                transfers: components["schemas"]["DeclaredTransfer"][];
+            } | null;
+            id: string;
+            in_catalog: boolean;
+            /** @enum {string} */
+            kind: "activity" | "system" | "recipient";
+            name: string;
+            recipient: {
+                destinations: string[];
+                roles: string[];
+            } | null;
+            record: string | null;
+            ref: string;
+            system: {
+                consent_check: boolean;
+                description: string | null;
+                elements: components["schemas"]["DataElementSnapshot"][];
+                name: string;
+                owner: string;
+                recipients: string[];
+                /** @enum {string} */
+                role: "controller" | "processor";
+                security_measures: string[];
+                storage: {
+                    country: string;
+                    region: string | null;
+                }[];
+                storage_outside_eea: string[];
+                system_id: string;
+            } | null;
         };
         NotifyAuthorityDto: {
             authority: string;
@@ -5095,6 +5199,64 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    CatalogMapController_map: {
+        parameters: {
+            query?: {
+                /** @description the catalog as it stood at this time (default: now; not in the future) */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogMap"];
+                };
+            };
+            /** @description Invalid request: parameters, body, JSON (malformed, nested too deep), text (NUL, lone surrogates) or Idempotency-Key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
