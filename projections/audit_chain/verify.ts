@@ -126,6 +126,7 @@ export async function verifyChain(db: SqlExecutor, store: EventStore, options: V
   }
   const last = BigInt(head.seq);
   const total = Number(last) + 1;
+  options.onProgress?.(0, total);
   if (store.backend !== 'eventstoredb' && !options.detailed) {
     const fast = await fastPath(db, head, bySeq, pageSize, (n) => {
       checked = n;

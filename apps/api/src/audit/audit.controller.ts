@@ -1,16 +1,17 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiTextResponse } from '../openapi/decorators';
 import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import type { CommandContext } from '@pl/application';
 import type { Infrastructure } from '../../../common/infrastructure';
 import { AppCommand } from '../platform/app-command';
 import { Public, RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import type { Metrics } from '../../../common/metrics';
-import { INFRA, METRICS } from '../platform/tokens';
+import { INFRA, LOGGER, METRICS } from '../platform/tokens';
 import { AccessPurposeDto, ExportQueryDto } from './audit.dto';
 
 /**
@@ -25,6 +26,7 @@ export class AuditController {
     private readonly bus: CommandBus,
     @Inject(INFRA) private readonly infra: Infrastructure,
     @Inject(METRICS) private readonly metrics: Metrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   private get audit() {
@@ -50,8 +52,36 @@ export class AuditController {
   @Get('verify')
   @ApiOperation({ summary: 'Verify the audit hash chain (GDPR Art. 5(2) accountability)' })
   @RequireScopes('audit:read')
-  async verify(@CommandCtx() ctx: CommandContext) {
-    const report = await this.audit.verify(ctx.now);
+  verify(@CommandCtx() ctx: CommandContext) {
+    return this.verifyChain(ctx.now);
+  }
+
+  /**
+   * The same verification, its progress streamed as it goes (the console's "verify now"): NDJSON,
+   * `{"type":"progress","checked":n,"total":t}` when the total is known and after every page of
+   * events compared, then `{"type":"report","report":…}` with what GET /audit/verify answers (or
+   * `{"type":"error","message":…}` when the verification could not run to its end).
+   */
+  @Get('verify/progress')
+  @ApiOperation({ summary: 'Verify the audit hash chain, streaming the events checked so far (NDJSON)' })
+  @ApiTextResponse('application/x-ndjson', 'One JSON object per line: progress lines {type: progress, checked, total}, then {type: report, report} as GET /audit/verify answers, or {type: error, message}')
+  @RequireScopes('audit:read')
+  verifyWithProgress(@CommandCtx() ctx: CommandContext, @Res() reply: FastifyReply) {
+    const out = new PassThrough();
+    out.on('error', () => undefined); // the client went away: the verification still runs to its end
+    const line = (o: object) => void (!out.destroyed && out.write(`${JSON.stringify(o)}\n`));
+    reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').header('x-accel-buffering', 'no').send(out);
+    this.verifyChain(ctx.now, (checked, total) => line({ type: 'progress', checked, total }))
+      .then((report) => line({ type: 'report', report }))
+      .catch((e: unknown) => {
+        this.logger.error({ err: e }, 'audit verification failed to run');
+        line({ type: 'error', message: 'the verification could not run to its end; see the service log' });
+      })
+      .finally(() => out.end());
+  }
+
+  private async verifyChain(now: Date, onProgress?: (checked: number, total: number) => void) {
+    const report = await this.audit.verify(now, { onProgress });
     // pl_audit_verification_failed: the alert AuditChainVerificationFailed (deploy/prometheus/alerts.yml)
     this.metrics.auditVerificationFailed.set(report.ok ? 0 : 1);
     return report;

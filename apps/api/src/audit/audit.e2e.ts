@@ -76,6 +76,24 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
     expect(exported.body).not.toContain('203.0.113.9');
   });
 
+  /** GET /audit/verify/progress, read line by line as it arrives. */
+  const verifyWithProgress = async (key: string | null = auditor) => {
+    const res = await fetch(`${t.url}/audit/verify/progress`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const lines: any[] = [];
+    if (res.status !== 200) return { status: res.status, type: res.headers.get('content-type'), lines };
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      lines.push(...parts.map((l) => JSON.parse(l)));
+    }
+    expect(buffered).toBe('');
+    return { status: res.status, type: res.headers.get('content-type'), lines };
+  };
+  const timing = ({ elapsed_ms: _e, events_per_second: _r, ...rest }: any) => rest;
+
   it('records every export as a personal-data access: who, what, why, under which request', async () => {
     const before = await logSize();
     const res = await t.request('GET', '/audit/export?user_id=alice@example.com&purpose=access_request&request_id=req-42', undefined, auditor, { 'x-correlation-id': 'corr-7' });
@@ -114,6 +132,29 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
     expect(h.body.events[0]).toMatchObject({ stream: `access-log-${sub}`, actor: expect.stringMatching(/^apikey:/), access: { what: 'audit.export', purpose: 'audit' } });
     expect(JSON.stringify(h.body)).not.toContain('bob@example.com');
     expect(JSON.stringify(h.body)).not.toContain('203.0.113.9');
+  });
+
+  it('streams the verification: events checked so far of the total, then the report GET /audit/verify gives', async () => {
+    await chained();
+    const before = await logSize();
+    const v = await verifyWithProgress();
+    expect(v.status).toBe(200);
+    expect(v.type).toContain('application/x-ndjson');
+    const progress = v.lines.slice(0, -1);
+    const last = v.lines[v.lines.length - 1];
+    expect(last.type).toBe('report');
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    const total = Number(last.report.head.seq) + 1;
+    expect(progress[0]).toEqual({ type: 'progress', checked: 0, total });
+    expect(progress[progress.length - 1]).toEqual({ type: 'progress', checked: total, total });
+    for (let i = 1; i < progress.length; i++) expect(progress[i].checked).toBeGreaterThanOrEqual(progress[i - 1].checked);
+    // the same verification as GET /audit/verify (nothing was appended in between): timing aside, the same answer
+    const plain = await t.request('GET', '/audit/verify', undefined, auditor);
+    expect(timing(last.report)).toEqual(timing(plain.body));
+    expect(last.report).toMatchObject({ ok: true, checked: total });
+    expect(await logSize()).toBe(before);
+    expect((await verifyWithProgress(null)).status).toBe(401);
+    expect((await verifyWithProgress(await t.createKey('demo:write'))).status).toBe(403);
   });
 
   it('lets the auditor scope only read', async () => {
@@ -175,6 +216,9 @@ describe.each(['pglite', 'postgres'] as const)('audit routes over HTTP (%s)', (b
       await t.infra.db.query(`UPDATE es_events SET data = replace(data, '"opened_at":"', '"opened_at":"1') WHERE global_position = $1`, [row.rows[0].gp]);
       const v = await t.request('GET', '/audit/verify', undefined, auditor);
       expect(v.body).toMatchObject({ ok: false, first_break: { kind: 'altered', position: `${row.rows[0].tx}/${row.rows[0].gp}` } });
+      // the streamed verification names the same break
+      const streamed = await verifyWithProgress();
+      expect(timing(streamed.lines[streamed.lines.length - 1].report)).toEqual(timing(v.body));
       expect((await t.request('GET', '/metrics', undefined, null)).body as string).toMatch(/^pl_audit_verification_failed 1$/m);
     });
 

@@ -5,6 +5,7 @@ export const RESPONSE_SCHEMAS: { readonly operations: Record<string, { readonly 
     "AuditController_publicKey": {"status":200,"schema":{"type":"object","properties":{"algorithm":{"type":"string"},"key_id":{"type":"string"},"public_key_pem":{"type":"string"}},"required":["algorithm","key_id","public_key_pem"]}},
     "AuditController_head": {"status":200,"schema":{"type":"object","properties":{"head":{"anyOf":[{"$ref":"#/components/schemas/ChainHead"},{"type":"object","nullable":true,"enum":[null]}]},"latest_signed":{"anyOf":[{"$ref":"#/components/schemas/StoredSignedHead"},{"type":"object","nullable":true,"enum":[null]}]}},"required":["head","latest_signed"]}},
     "AuditController_verify": {"status":200,"schema":{"$ref":"#/components/schemas/VerifyReport"}},
+    "AuditController_verifyWithProgress": {"status":200,"schema":null},
     "AuditController_heads": {"status":200,"schema":{"type":"object","properties":{"key_id":{"type":"string"},"public_key":{"type":"string"},"heads":{"type":"array","items":{"$ref":"#/components/schemas/PublishedHead"}}},"required":["key_id","public_key","heads"]}},
     "AuditController_checkpoint": {"status":201,"schema":{"type":"object","properties":{"signed":{"anyOf":[{"$ref":"#/components/schemas/SignedHead"},{"type":"object","nullable":true,"enum":[null]}]}},"required":["signed"]}},
     "AuditController_export": {"status":200,"schema":null},
