@@ -70,7 +70,11 @@ function scenario(subs: string[]): Array<{ sub: string; h: number; cmd: consent.
 
 const POISON = '\u0000\ud800';
 const ESCAPED = '\uFDD00000\uFDD0D800';
-const TABLES = [['consent_subjects', 'subject_key'], ['consent_grants', 'subject_key, category, purpose']] as const;
+// consent_counts adds: twice or overlapping batches must count each event once
+const TABLES = [
+  ['consent_subjects', 'subject_key'], ['consent_grants', 'subject_key, category, purpose'],
+  ['consent_counts', 'day, purpose, kind, signal'], ['consent_signals', 'subject_key, signal'], ['consent_conflicts', 'subject_key, conflict, signal, consent_id'],
+] as const;
 
 describe.each(SQL_BACKENDS)('rm_consent (snapshot projection) on %s', (_name, fresh) => {
   let f: FreshDatabase;
@@ -141,6 +145,10 @@ describe.each(SQL_BACKENDS)('rm_consent (snapshot projection) on %s', (_name, fr
     expect(snap(s3).objections).toEqual([expect.objectContaining({ purposes: ['analytics.reporting'], direct_marketing: false, request_id: 'req-2' })]);
     expect(snap(s4).objections).toEqual([expect.objectContaining({ purposes: null, direct_marketing: true })]);
     expect(snap(s2).conflicts.length).toBeGreaterThan(0);
+    // the counts hold every event once: s6's two opt-outs (api: sale, sharing; usp: sensitive_limit)
+    const counts = reference.consent_counts.map((r) => JSON.parse(r)).filter((c) => c.kind === 'opt_out');
+    expect(counts.filter((c) => c.signal === 'usp').map((c) => [c.purpose, Number(c.n)])).toEqual([['sensitive_limit', 1]]);
+    expect(counts.filter((c) => c.signal === 'api').reduce((n, c) => n + Number(c.n), 0)).toBeGreaterThanOrEqual(2);
   });
 
   it('a snapshot row holds the fold of its stream and the position of its last event', () => {

@@ -1,6 +1,7 @@
 import { snapshotProjection } from '@pl/application';
 import { consent } from '@pl/domain';
 import { CONSENT_SCHEMA } from './schema';
+import { conflictRows, countRows, signalRows } from './signals';
 
 export const CONSENT_PROJECTION = 'consent';
 
@@ -14,7 +15,8 @@ export const consentProjection = snapshotProjection<consent.ConsentState>({
   name: CONSENT_PROJECTION,
   // 2: the restriction reason (a personal field) left the state; every snapshot is the current evolve's (conflicts with direction and resolution)
   // 3: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
-  version: 3,
+  // 4: counts over time, each subject's latest opt-out signals and standing conflicts (issue 19, the console's Consent screen)
+  version: 4,
   schema: CONSENT_SCHEMA,
   typePrefixes: ['consent.'],
   decider: consent.consentDecider,
@@ -30,6 +32,12 @@ export const consentProjection = snapshotProjection<consent.ConsentState>({
           consent_version: g.consent_version, given_at: g.given_at, expires_at: g.expires_at, ended_at: g.ended_at,
         })),
     },
+    { table: 'consent_conflicts', key: 'subject_key', rows: conflictRows },
+  ],
+  keyed: [
+    { table: 'consent_counts', keys: ['day', 'purpose', 'kind', 'signal'], merge: 'sum', rows: (e) => countRows(e) },
+    { table: 'consent_signals', keys: ['subject_key', 'signal'], merge: 'last', rows: (e, _s, key) => signalRows(e, key) },
   ],
 });
 export * from './queries';
+export { COUNT_KINDS } from './signals';

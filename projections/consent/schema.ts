@@ -24,4 +24,37 @@ CREATE TABLE IF NOT EXISTS consent_grants (
   PRIMARY KEY (subject_key, category, purpose)
 );
 CREATE INDEX IF NOT EXISTS consent_grants_due ON consent_grants (expires_at) WHERE status = 'active';
+-- Counts over time (issue 19, the console's Consent charts): per UTC day of the event's own time,
+-- purpose (for opt-outs: the opt-out's kind) and kind; signal is the opt-out's source, '' otherwise.
+CREATE TABLE IF NOT EXISTS consent_counts (
+  day date NOT NULL,
+  purpose text NOT NULL,
+  kind text NOT NULL,
+  signal text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (day, purpose, kind, signal)
+);
+-- Each subject's latest reading of each opt-out signal (gpc, gpp, usp): true = opted out of sale.
+CREATE TABLE IF NOT EXISTS consent_signals (
+  subject_key text NOT NULL,
+  signal text NOT NULL,
+  sale_opt_out boolean,
+  read_at timestamptz NOT NULL,
+  PRIMARY KEY (subject_key, signal)
+);
+CREATE INDEX IF NOT EXISTS consent_signals_by_signal ON consent_signals (signal, sale_opt_out);
+-- Standing conflicts between an opt-out and a consent the opt-out prevails over (from the state).
+CREATE TABLE IF NOT EXISTS consent_conflicts (
+  subject_key text NOT NULL,
+  conflict text NOT NULL,
+  signal text NOT NULL,
+  consent_id text NOT NULL,
+  purposes text[] NOT NULL,
+  opt_outs text[] NOT NULL,
+  since timestamptz NOT NULL,
+  expires_at timestamptz,
+  reask_allowed_from timestamptz,
+  PRIMARY KEY (subject_key, conflict, signal, consent_id)
+);
+CREATE INDEX IF NOT EXISTS consent_conflicts_since ON consent_conflicts (since, subject_key);
 `;

@@ -16,6 +16,7 @@ import { checkResponsesAgainst, describeMismatches, type ResponseMismatch } from
  * run with the check and passes. The others are to be added once run with it (README, HTTP conventions).
  */
 const RESPONSE_CHECKED_SUITES = [
+  'apps/api/src/consent/consent-console.e2e.ts',
   'test/e2e/rights.e2e.ts',
   'test/e2e/journey.e2e.ts',
   'test/e2e/legacy-http.e2e.ts',

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
-import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CommandContext } from '@pl/application';
 import { gpcReceived } from '@pl/application/consent';
-import { invalid } from '@pl/domain';
+import { invalid, isSubjectKey } from '@pl/domain';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
 import { AppCommand } from '../platform/app-command';
@@ -12,7 +12,7 @@ import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
 import { CommandCtx } from '../platform/command-context.decorator';
 import { INFRA, METRICS } from '../platform/tokens';
-import { RecordConsentDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody, withdrawInput } from './consent.dto';
+import { ConsentConflictsQuery, ConsentMetricsDto, ConsentMetricsQuery, RecordConsentDto, SignalConflictsDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody, withdrawInput } from './consent.dto';
 
 type ValidateQuery = { user_id?: string; data_category?: string; processing_purpose?: string };
 
@@ -103,6 +103,34 @@ export class ConsentController {
   @RequireScopes('consent:read', 'consent:write')
   declaredBases() {
     return this.consents.declaredBases();
+  }
+
+  @Get('metrics')
+  @ApiOperation({ summary: 'Grants, renewals, refusals, withdrawals, expiries and opt-outs (by signal) per UTC day or week and purpose (the console\'s Consent charts)' })
+  @ApiOkResponse({ type: ConsentMetricsDto })
+  @ApiResponse({ status: 400, description: 'from or to missing or not a date, from after to, or a range longer than 366 days by day (1,096 by week)' })
+  @RequireScopes('consent:read', 'consent:write')
+  counts(@Query() q: ConsentMetricsQuery) {
+    return this.consents.metrics(q.from, q.to, q.bucket ?? 'day');
+  }
+
+  @Get('conflicts')
+  @ApiOperation({ summary: 'Standing conflicts between opt-out signals (GPC, GPP, US Privacy) and recorded consents, by pseudonymous subject key, newest first' })
+  @ApiOkResponse({ type: SignalConflictsDto })
+  @ApiResponse({ status: 400, description: 'an unknown kind, a limit outside 1-500 or a bad after' })
+  @RequireScopes('consent:read', 'consent:write')
+  conflicts(@Query() q: ConsentConflictsQuery) {
+    return this.consents.conflicts({ kind: q.kind, limit: q.limit ?? 100, after: q.after });
+  }
+
+  @Get('subjects/:subject_key')
+  @ApiOperation({ summary: 'Current consent state of a subject by its pseudonymous key (as GET /consent/{user_id}, without the user id)' })
+  @ApiParam({ name: 'subject_key', example: 'sub_0123456789abcdefghijklmnopqrstuv' })
+  @ApiResponse({ status: 400, description: 'not a subject key sub_...' })
+  @RequireScopes('consent:read', 'consent:write')
+  subject(@Param('subject_key') subjectKey: string) {
+    if (!isSubjectKey(subjectKey)) throw invalid('subject_key must be a pseudonymous key sub_...', { field: 'subject_key' });
+    return this.consents.stateByKey(subjectKey);
   }
 
   @Get(':user_id/history')

@@ -14,6 +14,7 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -117,3 +118,62 @@ export function parseBatchBody(body: unknown): { checks: ValidateCheckDto[] } | 
 
 /** `{ user_id, data_categories, processing_purposes? }`, or the earlier service's `?user_id=U` with a JSON array of categories. */
 export const withdrawInput = (body: unknown, userId: unknown): Promise<WithdrawConsentDto> => subjectBody(WithdrawConsentDto, body, userId, 'data_categories');
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** GET /consent/metrics: counts over time (UTC days), a year and a day at most by day, three years by week. */
+export class ConsentMetricsQuery {
+  @ApiProperty({ type: String, format: 'date', example: '2026-11-01', description: 'first UTC day, inclusive' })
+  @IsString() @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' }) @IsISO8601({ strict: true }, { message: 'from must be a date YYYY-MM-DD' }) from!: string;
+  @ApiProperty({ type: String, format: 'date', example: '2026-12-03', description: 'last UTC day, inclusive' })
+  @IsString() @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' }) @IsISO8601({ strict: true }, { message: 'to must be a date YYYY-MM-DD' }) to!: string;
+  @ApiPropertyOptional({ enum: ['day', 'week'], description: 'week: ISO weeks starting Monday, labelled by their Monday' })
+  @IsOptional() @IsIn(['day', 'week']) bucket?: 'day' | 'week';
+}
+
+export class ConsentCountDto {
+  @ApiProperty({ type: String, format: 'date', description: 'the UTC day, or the Monday of the week' }) period!: string;
+  @ApiProperty({ type: String, description: 'the processing purpose; for opt_out the opt-out kind (sale, sharing, sensitive_limit, targeted_advertising)' }) purpose!: string;
+  @ApiProperty({ enum: ['granted', 'renewed', 'refused', 'withdrawn', 'expired', 'opt_out', 'opted_out'] }) kind!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'opt_out: the signal (gpc, gpp, usp, api); opted_out: the signals that ended the grant; null otherwise' }) signal!: string | null;
+  @ApiProperty({ type: 'integer', description: 'events (one per event and purpose)' }) count!: number;
+}
+
+export class ConsentMetricsDto {
+  @ApiProperty({ type: String, format: 'date' }) from!: string;
+  @ApiProperty({ type: String, format: 'date' }) to!: string;
+  @ApiProperty({ enum: ['day', 'week'] }) bucket!: string;
+  @ApiProperty({ type: String, example: 'UTC' }) timezone!: string;
+  @ApiProperty({ type: [ConsentCountDto] }) series!: ConsentCountDto[];
+}
+
+export class ConsentConflictsQuery {
+  @ApiPropertyOptional({ enum: ['gpc_vs_consent', 'opt_out_vs_consent', 'gpc_vs_signal', 'gpp_vs_usp'] })
+  @IsOptional() @IsIn(['gpc_vs_consent', 'opt_out_vs_consent', 'gpc_vs_signal', 'gpp_vs_usp']) kind?: string;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ type: String, maxLength: 400, description: 'the next value of a previous page' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_-]{1,400}$/, { message: 'after must be the next value of a previous page' }) after?: string;
+}
+
+export class ConflictRuleDto {
+  @ApiProperty({ enum: ['opt_out'] }) prevails!: string;
+  @ApiProperty({ type: String }) source!: string;
+}
+
+export class SignalConflictDto {
+  @ApiProperty({ type: String, example: 'sub_0123456789abcdefghijklmnopqrstuv', description: 'the pseudonymous subject key (GET /consent/subjects/{subject_key})' }) subject_key!: string;
+  @ApiProperty({ enum: ['gpc_vs_consent', 'opt_out_vs_consent', 'gpc_vs_signal', 'gpp_vs_usp'] }) conflict!: string;
+  @ApiProperty({ type: [String], example: ['gpc'] }) signals!: string[];
+  @ApiProperty({ type: String, nullable: true }) consent_id!: string | null;
+  @ApiProperty({ type: [String] }) purposes!: string[];
+  @ApiProperty({ type: [String] }) opt_outs!: string[];
+  @ApiProperty({ type: String, format: 'date-time' }) since!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) reask_allowed_from!: string | null;
+  @ApiProperty({ type: ConflictRuleDto }) rule!: ConflictRuleDto;
+}
+
+export class SignalConflictsDto {
+  @ApiProperty({ type: [SignalConflictDto] }) conflicts!: SignalConflictDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'after= for the next page; null on the last' }) next!: string | null;
+}

@@ -429,6 +429,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/consent/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Standing conflicts between opt-out signals (GPC, GPP, US Privacy) and recorded consents, by pseudonymous subject key, newest first */
+        get: operations["ConsentController_conflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/consent/declared-bases": {
         parameters: {
             query?: never;
@@ -438,6 +455,23 @@ export interface paths {
         };
         /** Lawful bases the catalog declares per purpose and category (for the SDK local mode) */
         get: operations["ConsentController_declaredBases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/consent/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Grants, renewals, refusals, withdrawals, expiries and opt-outs (by signal) per UTC day or week and purpose (the console's Consent charts) */
+        get: operations["ConsentController_counts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -457,6 +491,23 @@ export interface paths {
         put?: never;
         /** Record consent (GDPR Art. 7(1) proof) */
         post: operations["ConsentController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/consent/subjects/{subject_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current consent state of a subject by its pseudonymous key (as GET /consent/{user_id}, without the user id) */
+        get: operations["ConsentController_subject"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1834,6 +1885,44 @@ export interface components {
         CloseBreachDto: {
             summary: string;
         };
+        ConflictRuleDto: {
+            /** @enum {string} */
+            prevails: "opt_out";
+            source: string;
+        };
+        ConsentCountDto: {
+            /** @description events (one per event and purpose) */
+            count: number;
+            /** @enum {string} */
+            kind: "granted" | "renewed" | "refused" | "withdrawn" | "expired" | "opt_out" | "opted_out";
+            /**
+             * Format: date
+             * @description the UTC day, or the Monday of the week
+             */
+            period: string;
+            /** @description the processing purpose; for opt_out the opt-out kind (sale, sharing, sensitive_limit, targeted_advertising) */
+            purpose: string;
+            /** @description opt_out: the signal (gpc, gpp, usp, api); opted_out: the signals that ended the grant; null otherwise */
+            signal: string | null;
+        };
+        ConsentCountRow: {
+            count: number;
+            kind: string;
+            period: string;
+            purpose: string;
+            signal: string | null;
+        };
+        ConsentMetricsDto: {
+            /** @enum {string} */
+            bucket: "day" | "week";
+            /** Format: date */
+            from: string;
+            series: components["schemas"]["ConsentCountDto"][];
+            /** @example UTC */
+            timezone: string;
+            /** Format: date */
+            to: string;
+        };
         ControllerParty: {
             contact: string;
             establishment?: {
@@ -2729,6 +2818,34 @@ export interface components {
             window_from?: string;
             /** Format: date-time */
             window_to?: string;
+        };
+        SignalConflictDto: {
+            /** @enum {string} */
+            conflict: "gpc_vs_consent" | "opt_out_vs_consent" | "gpc_vs_signal" | "gpp_vs_usp";
+            consent_id: string | null;
+            opt_outs: string[];
+            purposes: string[];
+            /** Format: date-time */
+            reask_allowed_from: string | null;
+            rule: components["schemas"]["ConflictRuleDto"];
+            /**
+             * @example [
+             *       "gpc"
+             *     ]
+             */
+            signals: string[];
+            /** Format: date-time */
+            since: string;
+            /**
+             * @description the pseudonymous subject key (GET /consent/subjects/{subject_key})
+             * @example sub_0123456789abcdefghijklmnopqrstuv
+             */
+            subject_key: string;
+        };
+        SignalConflictsDto: {
+            conflicts: components["schemas"]["SignalConflictDto"][];
+            /** @description after= for the next page; null on the last */
+            next: string | null;
         };
         SignedHead: {
             key_id: string;
@@ -5509,6 +5626,66 @@ export interface operations {
             };
         };
     };
+    ConsentController_conflicts: {
+        parameters: {
+            query?: {
+                /** @description the next value of a previous page */
+                after?: string;
+                kind?: "gpc_vs_consent" | "opt_out_vs_consent" | "gpc_vs_signal" | "gpp_vs_usp";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalConflictsDto"];
+                };
+            };
+            /** @description an unknown kind, a limit outside 1-500 or a bad after */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ConsentController_declaredBases: {
         parameters: {
             query?: never;
@@ -5535,6 +5712,68 @@ export interface operations {
                             }[];
                         }[];
                     };
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ConsentController_counts: {
+        parameters: {
+            query: {
+                /** @description week: ISO weeks starting Monday, labelled by their Monday */
+                bucket?: "day" | "week";
+                /** @description first UTC day, inclusive */
+                from: string;
+                /** @description last UTC day, inclusive */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentMetricsDto"];
+                };
+            };
+            /** @description from or to missing or not a date, from after to, or a range longer than 366 days by day (1,096 by week) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Missing, unknown or revoked API key */
@@ -5987,6 +6226,114 @@ export interface operations {
             };
             /** @description Event store unavailable or outcome unknown (retry with the same Idempotency-Key), or a read model stuck or lagging (named in details) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ConsentController_subject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subject_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        age: components["schemas"]["SubjectAge"] | (never | null);
+                        conflicts: components["schemas"]["OptOutConflict"][];
+                        consents: {
+                            consent_id: string;
+                            consent_version: string;
+                            data_category: string;
+                            ended_at: string | null;
+                            expires_at: string | null;
+                            explicit_method?: string;
+                            given_at: string;
+                            /** @enum {string} */
+                            given_by?: "subject" | "holder_of_parental_responsibility";
+                            legal_basis: string;
+                            processing_purpose: string;
+                            /** @enum {string} */
+                            status: "refused" | "withdrawn" | "expired" | "active" | "opted_out";
+                            withdrawn_parts?: {
+                                data_category: string;
+                                processing_purpose: string;
+                            }[];
+                        }[];
+                        known: boolean;
+                        objections: components["schemas"]["Objection"][];
+                        opt_outs: {
+                            detail: string | null;
+                            /** @enum {string} */
+                            kind: "sale" | "sharing" | "sensitive_limit" | "targeted_advertising";
+                            reask_allowed_from: string | null;
+                            recorded_at: string;
+                            /** @enum {string} */
+                            source: "gpc" | "usp" | "gpp" | "api";
+                        }[];
+                        restriction: {
+                            /** @enum {object|null} */
+                            reason: never | null;
+                            request_id: string | null;
+                            since: string;
+                        } | null;
+                        subject_key: string;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description not a subject key sub_... */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key lacks the scope this operation needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

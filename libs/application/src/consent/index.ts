@@ -1,14 +1,14 @@
 import type { AppDeps } from '../core/app-deps';
 import { consentCommand } from './execute';
 import { expireDueConsents } from './expiry';
-import { consentHistory, consentState, declaredBasesForSdk } from './queries';
+import { consentConflicts, consentHistory, consentMetrics, consentState, consentStateByKey, declaredBasesForSdk } from './queries';
 import { recordConsent, withdrawConsent, type RecordSettings } from './record';
 import { consentValidation } from './validate';
 
 export type { ConsentResult } from './execute';
 export type { RecordConsentInput, Signals, ValidateCheck, WithdrawConsentInput } from './inputs';
 export { gpcReceived } from './gpc';
-export { personalFieldsState } from './queries';
+export { CONFLICT_KINDS, CONFLICT_RULES, CONSENT_METRICS_MAX_DAYS, personalFieldsState } from './queries';
 export type { ValidationAnswer } from './validate';
 export { idFromEventId, LEGACY_CONSENT_TOPICS, LEGACY_SOURCE, legacyConsentIntake } from './legacy';
 export type { LegacyConsentEnded, LegacyConsentGiven, LegacyConsentMessage, LegacyConsentTopic } from './legacy';
@@ -30,6 +30,9 @@ export function createConsentUseCases(deps: AppDeps, settings: ConsentSettings) 
     validate,
     validateBatch,
     state: consentState(deps),
+    stateByKey: consentStateByKey(deps),
+    metrics: consentMetrics(deps),
+    conflicts: consentConflicts(deps),
     history: consentHistory(deps),
     declaredBases: declaredBasesForSdk(deps),
     /** The worker's consent-expiry job. */

@@ -19,6 +19,19 @@ export interface EventTable<S> {
 }
 
 /**
+ * A table keyed by some columns, written from the applied events: `sum` adds each row's `n` to the
+ * stored one (counts per day and kind), `last` keeps the row of the latest event (a subject's latest
+ * reading of a signal). Rows of one batch are merged in memory first, so one statement writes them.
+ * Exactly once: an event is applied once (the snapshot row's position, in the same transaction).
+ */
+export interface KeyedTable<S> {
+  readonly table: string;
+  readonly keys: readonly string[];
+  readonly merge: 'sum' | 'last';
+  rows(event: RecordedEvent, state: S, key: string): Row[];
+}
+
+/**
  * A read model whose rows are the state of one stream (Emmett's single-stream projection): the
  * snapshot row holds the state folded with the decider's own `evolve` and the position of the last
  * event folded; every other column and table is a mapping of that state.
@@ -44,6 +57,7 @@ export interface SnapshotProjectionSpec<S> {
   exists?(state: S): boolean;
   readonly derived?: readonly DerivedTable<S>[];
   readonly events?: readonly EventTable<S>[];
+  readonly keyed?: readonly KeyedTable<S>[];
   /**
    * An effect on other streams' rows (e.g. anonymising an erased subject everywhere): the writes of
    * the events before it are flushed, the effect runs, and the rest of the batch is folded from the
@@ -109,6 +123,7 @@ async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecut
     const streams = await load(spec, tx, [...new Set(keyed.slice(from).map((k) => k.key))]);
     const changed = new Set<string>();
     const eventRows = (spec.events ?? []).map(() => [] as Row[]);
+    const keyedRows = (spec.keyed ?? []).map(() => new Map<string, Row>());
     let effect: ((tx: SqlExecutor) => Promise<void>) | null = null;
     while (from < keyed.length && !effect) {
       const { e, key } = keyed[from++];
@@ -121,9 +136,23 @@ async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecut
         const row = t.row(e, state, key);
         if (row) eventRows[i].push(row);
       });
+      spec.keyed?.forEach((t, i) => {
+        for (const row of t.rows(e, state, key)) {
+          const id = JSON.stringify(t.keys.map((k) => row[k]));
+          const had = keyedRows[i].get(id);
+          keyedRows[i].set(id, t.merge === 'sum' && had ? { ...row, n: Number(had.n) + Number(row.n) } : row);
+        }
+      });
       effect = spec.acrossStreams?.(e, state, key) ?? null;
     }
     await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows);
+    for (const [i, t] of (spec.keyed ?? []).entries()) {
+      const rows = [...keyedRows[i].values()];
+      const set = t.merge === 'sum'
+        ? `n = ${t.table}.n + EXCLUDED.n`
+        : columnsOf(rows).filter((c) => !t.keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+      await insertRows(tx, t.table, rows, `ON CONFLICT (${t.keys.join(', ')}) DO UPDATE SET ${set}`);
+    }
     if (effect) await effect(tx);
   }
 }
