@@ -7,9 +7,10 @@ import type { WorkerService } from './worker-service';
 
 /** A topic message's bytes -> a privacy event checked against the JSON Schema (the same check as POST /privacy/events). */
 export const parsePrivacyEventMessage: IntakeParse<intake.PrivacyEvent> = (value) => {
+  // jsonObjectOf refuses unsafe text anywhere in the message (invariant 10): not checked twice
   const json = jsonObjectOf(value);
   if (!json.ok) return json;
-  const parsed = parsePrivacyEvent(json.value);
+  const parsed = parsePrivacyEvent(json.value, { textChecked: true });
   return parsed.ok ? parsed : { ok: false, reason: parsed.reason };
 };
 

@@ -76,6 +76,23 @@ function rewrite(obj: any, pattern: string[], visit: Visit, at: string[] = []): 
   return { ...obj, [head]: rewrite(obj[head], rest, visit, [...at, head]) };
 }
 
+/** Whether `obj` holds a value at `pattern` (as `rewrite` finds it) that is neither null nor encrypted yet; copies nothing. */
+function hasPlainAt(obj: any, pattern: readonly string[], from = 0): boolean {
+  if (from === pattern.length) return obj !== null && obj !== undefined && !isEncryptedField(obj);
+  if (obj === null || typeof obj !== 'object') return false;
+  const head = pattern[from];
+  if (head === '*') return Array.isArray(obj) && obj.some((v) => hasPlainAt(v, pattern, from + 1));
+  return head in obj && hasPlainAt(obj[head], pattern, from + 1);
+}
+
+/** A declared path split at its dots, once per path. */
+const splitPaths = new Map<string, string[]>();
+const split = (path: string): string[] => {
+  let parts = splitPaths.get(path);
+  if (!parts) splitPaths.set(path, (parts = path.split('.')));
+  return parts;
+};
+
 /** Walks every encrypted field wherever it is (schemas change; what was encrypted stays found). */
 function rewriteEncrypted(obj: any, visit: Visit, at: string[] = []): any {
   if (isEncryptedField(obj)) return visit(obj, at.join('.'));
@@ -127,14 +144,7 @@ export class CryptoEventCodec {
       const row: Array<string | null> = [];
       for (const [i, e] of events.entries()) {
         const fields = declared[k][i];
-        const needsKey = fields.paths.some((path) => {
-          let found = false;
-          rewrite(e.data, path.split('.'), (v) => {
-            if (v !== null && v !== undefined && !isEncryptedField(v)) found = true;
-            return v;
-          });
-          return found;
-        });
+        const needsKey = fields.paths.some((path) => hasPlainAt(e.data, split(path)));
         if (!needsKey) {
           row.push(null);
           continue;
@@ -156,7 +166,7 @@ export class CryptoEventCodec {
         const eid = eventIds[i];
         let data: any = e.data;
         for (const path of declared[k][i].paths) {
-          data = rewrite(data, path.split('.'), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
+          data = rewrite(data, split(path), (v, p) => (v === null || v === undefined || isEncryptedField(v) ? v : encryptField(dk.key, v, { sub, kid: dk.keyId, eid, streamId, path: p })));
         }
         return { ...e, data };
       }),

@@ -11,17 +11,33 @@ export type Parsed<M> = { ok: true; value: M } | { ok: false; reason: string } |
  */
 export function jsonObjectOf(value: Buffer | null): { ok: true; value: any } | { ok: false; reason: string } {
   if (!value) return { ok: false, reason: 'empty value' };
+  const text = value.toString('utf8');
   let v: any;
   try {
-    v = JSON.parse(value.toString('utf8'));
+    v = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'value is not JSON' };
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'value is not a JSON object' };
+  // one scan of the message text instead of a walk over every string and key of the parsed value
+  // (the walk then runs only when the text may hold unsafe text: see textIsClean)
+  if (textIsClean(text)) return { ok: true, value: v };
   const unsafe = unsafeTextPath(v);
   if (unsafe) return { ok: false, reason: `${unsafe.path} ${UNSAFE_TEXT_MESSAGES[unsafe.reason]}` };
   return { ok: true, value: v };
 }
+
+/**
+ * True when no string or key of the JSON `text` (decoded from UTF-8 bytes) can be unsafe text, so
+ * `unsafeTextPath` of its parsed value would find nothing: JSON.parse refuses a raw NUL (a control
+ * character) in a string; UTF-8 decoding (Buffer#toString) turns an encoded surrogate into U+FFFD,
+ * so NUL and lone surrogates can only arrive as `\u` escapes; noncharacters arrive raw or as `\u`
+ * escapes. Text with any `\u` or a raw noncharacter is not judged here (false: walk the value).
+ */
+export function textIsClean(text: string): boolean {
+  return !MAY_HOLD_UNSAFE_TEXT.test(text);
+}
+const MAY_HOLD_UNSAFE_TEXT = /\\u|[\uFDD0-\uFDEF\uFFFE\uFFFF]/;
 
 /** A consumer group joined with its own idempotent producer for dead letters (both dead-lettering consumers). */
 export interface DeadLetterGroup {

@@ -52,7 +52,7 @@ export class IntakeController {
     const list: unknown = single ? [body] : Array.isArray(body) ? body : (body as { events?: unknown } | null)?.events;
     if (!Array.isArray(list) || !list.length) throw invalid('send one privacy event (a JSON object), or a batch: a JSON array of them or { "events": [...] }', { field: 'events' });
     if (list.length > MAX_PRIVACY_EVENTS_PER_REQUEST) throw invalid(`a batch holds at most ${MAX_PRIVACY_EVENTS_PER_REQUEST} privacy events`, { field: 'events' });
-    const parsed = list.map(parsePrivacyEvent);
+    const parsed = list.map((v) => parsePrivacyEvent(v));
     const problems = parsed.flatMap((p, i) => (p.ok ? [] : [{ field: single ? p.field : `events[${i}].${p.field}`, problems: [p.reason] }]));
     if (problems.length) throw invalid(`${problems.length} privacy event${problems.length === 1 ? ' is' : 's are'} malformed; nothing was recorded`, { problems });
     const events = parsed.map((p) => (p as { ok: true; event: intake.PrivacyEvent }).event);

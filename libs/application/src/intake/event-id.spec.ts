@@ -8,4 +8,10 @@ describe('the log id of a privacy event', () => {
     expect(intakeEventId('evt-2')).not.toBe(id);
     expect(intakeEventId('EVT-1')).not.toBe(id);
   });
+
+  it('is the id earlier versions derived (SHA-256 of "privacy-event:" + id, RFC 9562 layout): a repeat after an upgrade is still collapsed', () => {
+    // computed with createHash('sha256').update(...).digest(), before the one-shot hash replaced it
+    expect(intakeEventId('evt-1')).toBe('b080d85e-94dd-816f-8aab-85311289b1e6');
+    expect(intakeEventId('ümlaut-é')).toBe('a6aea5ba-a5ab-8950-855e-1b939245a3c6');
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The id the log stores the fact of privacy event `eventId` under: a name-based UUID (RFC 9562 §5.8
@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
  * breach_detected event and, prefixed, the claim of consent facts (not personal: a hash of an event id).
  */
 export function intakeEventId(eventId: string): string {
-  const h = createHash('sha256').update(`privacy-event:${eventId}`).digest();
+  // the one-shot hash (Node >= 20.12): the same digest as createHash().update().digest(), half the cost per event
+  const h = hash('sha256', `privacy-event:${eventId}`, 'buffer');
   h[6] = (h[6] & 0x0f) | 0x80;
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');

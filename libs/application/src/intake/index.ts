@@ -67,7 +67,11 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
     }
     // one append entry per subject stream: its data key is fetched once for all of its events
     const byStream = new Map<string, NewEvent[]>();
-    for (const p of planned) byStream.set(p.append.streamId, [...(byStream.get(p.append.streamId) ?? []), ...p.append.events]);
+    for (const p of planned) {
+      const events = byStream.get(p.append.streamId);
+      if (events) events.push(...p.append.events);
+      else byStream.set(p.append.streamId, [...p.append.events]);
+    }
     const { appended, position } = await deps.store.appendMany([...byStream].map(([streamId, events]) => ({ streamId, events })));
     const fresh = new Set(appended);
     const at = position ? positionToString(position) : null;

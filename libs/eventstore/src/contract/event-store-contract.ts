@@ -150,6 +150,21 @@ export function eventStoreContract(name: string, factory: HarnessFactory, backen
       if (h.rawBytes) expect(JSON.parse(back.raw!.data)).toEqual(odd.data);
     });
 
+    it('appendMany stores data and metadata exactly as JSON.stringify writes them, odd text included (NUL and lone surrogates too)', async () => {
+      const id = stream('many-text');
+      // a batch PostgreSQL takes as embedded JSON values, then one it must take as JSON strings (\u0000, a lone surrogate)
+      const plain = newEvent('contract.created', { q: 'a "quoted" \\ back\\slash, é, \u2028, 😀, \u0001', n: [1.5, 0, 1e21, -2], nested: { '': null, 'k"': true } }, undefined, { actor: 'api "x"' });
+      const odd = newEvent('contract.created', { version: 'v1\u0000\ud800', [`k\u0000`]: ['\udc00x'], text: '\\u0000 as text' }, undefined, { actor: 'api\u0000' });
+      for (const e of [plain, odd]) expect((await store.appendMany([{ streamId: id, events: [e] }])).appended).toEqual([e.metadata.event_id]);
+      const back = (await store.readStream(id)).events;
+      expect(back.map((e) => e.data)).toEqual([plain.data, odd.data]);
+      expect(back.map((e) => e.metadata)).toEqual([plain.metadata, odd.metadata]);
+      if (h.rawBytes) {
+        expect(back.map((e) => e.raw!.data)).toEqual([JSON.stringify(plain.data), JSON.stringify(odd.data)]);
+        back.forEach((e, i) => expect(JSON.parse(e.raw!.metadata)).toMatchObject([plain, odd][i].metadata)); // EventStoreDB keeps its own keys beside them
+      }
+    });
+
     it('reads a stream of more than ten events back in revision order', async () => {
       const id = stream('long');
       const written = Array.from({ length: 25 }, (_, i) => newEvent('contract.counted', { i }));

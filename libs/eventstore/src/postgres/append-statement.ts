@@ -50,15 +50,27 @@ export interface AppendRow {
 
 /**
  * `appendMany` as one statement. `rows` hold each event id once (the caller drops repeats within
- * the batch) and travel as one JSON parameter (far cheaper to send and parse than six arrays). The
+ * the batch) and travel as one JSON parameter (far cheaper to send and parse than six arrays), each
+ * event's data and metadata embedded as JSON values: one JSON.stringify for the batch, and the
+ * server stores each value's text exactly as it was sent (a `json` column of json_to_recordset is
+ * reproduced verbatim), the same text JSON.stringify(data) gives. PostgreSQL refuses a `\u0000`
+ * or lone-surrogate escape inside such a value, so a batch whose JSON holds one sends each data and
+ * metadata as a JSON string instead (the earlier form; the stored text is the same). The
  * statement looks the ids up in the log through its unique index (never a scan of the log), drops
  * those it holds, bumps or creates each stream row by its count of new events (in stream order, so
  * two batches lock rows alike), and numbers each stream's events on from its old revision.
  */
 export function appendManyStatement(rows: ReadonlyArray<{ streamId: string; event: NewEvent }>): { sql: string; params: unknown[]; name: string } {
+  let json = JSON.stringify(rows.map(({ streamId, event }) => ({ s: streamId, id: event.metadata.event_id, t: event.type, v: event.schemaVersion ?? 1, d: event.data, m: event.metadata })));
+  // JSON.stringify writes a \u escape only for control characters and lone surrogates (false positives: a backslash followed by such text)
+  const embedded = !json.includes('\\u') || !/\\u(?:0000|d[89a-f])/i.test(json);
+  if (!embedded) {
+    json = JSON.stringify(rows.map(({ streamId, event }) => ({ s: streamId, id: event.metadata.event_id, t: event.type, v: event.schemaVersion ?? 1, d: JSON.stringify(event.data), m: JSON.stringify(event.metadata) })));
+  }
+  const valueType = embedded ? 'json' : 'text';
   const sql = `
 WITH i AS MATERIALIZED (
-  SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (s text, id uuid, t text, v int, d text, m text)) WITH ORDINALITY AS i(s, id, t, v, d, m, ord)
+  SELECT s, id, t, v, d::text AS d, m::text AS m, ord FROM ROWS FROM (json_to_recordset($1::json) AS (s text, id uuid, t text, v int, d ${valueType}, m ${valueType})) WITH ORDINALITY AS i(s, id, t, v, d, m, ord)
 ),
 seen AS MATERIALIZED (SELECT event_id FROM es_events WHERE event_id = ANY (ARRAY(SELECT id FROM i))),
 fresh AS MATERIALIZED (
@@ -80,10 +92,7 @@ e AS (
   RETURNING global_position, event_id
 )
 SELECT coalesce(array_agg(event_id::text), '{}') AS ids, max(global_position)::text AS gp, pg_current_xact_id()::text AS tx FROM e`;
-  const json = JSON.stringify(
-    rows.map(({ streamId, event }) => ({ s: streamId, id: event.metadata.event_id, t: event.type, v: event.schemaVersion ?? 1, d: JSON.stringify(event.data), m: JSON.stringify(event.metadata) })),
-  );
-  return { sql, params: [json], name: 'es_append_many_v2' };
+  return { sql, params: [json], name: embedded ? 'es_append_many_v3' : 'es_append_many_v2' };
 }
 
 export interface AppendManyRow {
