@@ -64,6 +64,18 @@ describe.each(['pglite', 'postgres'] as const)('POST /privacy/events on %s (issu
     expect(report.body.report.categories).toContain('user.contact.phone_number');
   });
 
+  it('records its keys under today\'s taxonomy: a purpose whose meaning changed keeps today\'s meaning on every read, an alias is stored canonical', async () => {
+    const e = event({ data_categories: ['user.contact.phone'], processing_purposes: ['third_party_sharing'] });
+    expect((await app.request('POST', '/privacy/events', e)).body).toMatchObject({ outcome: 'recorded' });
+    const stored = (await logged(app, 'intake.processing_logged')).find((f) => f.data.source_event_id === e.event_id)!;
+    // stamped, so a reader does not take it for an event of the taxonomy before fideslang
+    expect(stored.metadata.taxonomy_version).toEqual(expect.any(String));
+    expect(stored.data).toMatchObject({ categories: ['user.contact.phone_number'], purposes: ['third_party_sharing'] });
+    const read = (await app.infra.store.readStream(stored.streamId)).events.find((x) => x.data.source_event_id === e.event_id)!;
+    // fideslang's third_party_sharing (any sharing), not the old taxonomy's meaning (a sale)
+    expect(read.data).toMatchObject({ categories: ['user.contact.phone_number'], purposes: ['third_party_sharing'] });
+  });
+
   it('refuses a malformed batch whole (400, every problem by index, no value echoed) and records nothing', async () => {
     const before = (await logged(app, 'intake.processing_logged')).length;
     const bad = [event(), event({ event_type: 'data_sold', user_id: 'leak-me-77@example.com' }), event({ timestamp: 'yesterday' }), { ...event(), extra: 1 }];

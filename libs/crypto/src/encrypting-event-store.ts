@@ -1,11 +1,14 @@
-import type { DomainEvent, LogPosition } from '@pl/domain';
+import { canonicalOnAppend, type DomainEvent, type LogPosition } from '@pl/domain';
 import type { AppendManyResult, AppendResult, BatchHandler, StreamAppend, EventStore, ExpectedRevision, NewEvent, ReadAllOptions, StreamRead, SubscribeOptions, Subscription } from '@pl/eventstore';
 import { isSubjectKey } from './pseudonym';
 import type { CryptoEventCodec } from './event-codec';
 
+/** An event as the codec encodes it: taxonomy keys canonical when it is stamped with today's taxonomy (reads rely on it). */
+const domainForm = (e: NewEvent): DomainEvent => ({ type: e.type, data: canonicalOnAppend(e.data, e.metadata) as DomainEvent['data'], schemaVersion: e.schemaVersion });
+
 /**
  * The event store every process appends through (ARCHITECTURE invariant 13): the declared personal
- * fields of each event are encrypted here, bound to the event id in its metadata, whatever the
+ * fields of each event are encrypted here (taxonomy keys made canonical first), bound to the event id in its metadata, whatever the
  * caller (command handler, worker, CLI, audit log, seed). An event type without a declaration is
  * refused before anything is appended. Reads return the stored (encrypted) form; entitled readers
  * decode with the codec.
@@ -27,7 +30,7 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-    const domain: DomainEvent[] = events.map((e) => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion }));
+    const domain: DomainEvent[] = events.map(domainForm);
     const encoded = await this.codec.encode(
       streamId,
       domain,
@@ -42,7 +45,7 @@ export class EncryptingEventStore implements EventStore {
     const encoded = await this.codec.encodeMany(
       appends.map((a) => ({
         streamId: a.streamId,
-        events: a.events.map((e): DomainEvent => ({ type: e.type, data: e.data as DomainEvent['data'], schemaVersion: e.schemaVersion })),
+        events: a.events.map(domainForm),
         eventIds: a.events.map((e) => e.metadata.event_id),
         options: { streamSubject: () => this.subjectOfStream(a.streamId) },
       })),

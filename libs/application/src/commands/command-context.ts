@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventMetadata } from '@pl/domain';
+import { taxonomyStamp, type EventMetadata } from '@pl/domain';
 import type { IdempotencyScope } from './idempotency';
 import { currentTraceparent } from '../telemetry/tracing';
 
@@ -19,7 +19,8 @@ export interface CommandContext {
 
 /**
  * The metadata of an event appended for `ctx`: its extras and `tags` first (they never override),
- * then id, times, actor, correlation, and the active span's W3C `traceparent` when tracing is on.
+ * then id, times, actor, correlation, the taxonomy its keys belong to (today's: every event the
+ * application makes now), and the active span's W3C `traceparent` when tracing is on.
  */
 export function eventMetadata(ctx: CommandContext, recordedAt: string, tags: Record<string, unknown> = {}): EventMetadata {
   const traceparent = currentTraceparent();
@@ -32,6 +33,7 @@ export function eventMetadata(ctx: CommandContext, recordedAt: string, tags: Rec
     actor: ctx.actor,
     correlation_id: ctx.correlationId,
     causation_id: ctx.causationId ?? null,
+    ...taxonomyStamp(),
     ...(traceparent ? { traceparent } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { taxonomyStamp, type Decider, type DomainEvent, type RecordedEvent } from '@pl/domain';
+import { type Decider, type DomainEvent, type RecordedEvent } from '@pl/domain';
 import { WrongExpectedRevisionError, type AppendResult, type EventStore, type NewEvent } from '@pl/eventstore';
 import { eventMetadata, type CommandContext } from './command-context';
 import { IDEMPOTENCY_CLAIM, IDEMPOTENCY_STEP, nextIdempotencyStep, recordedInStep } from './idempotency';
@@ -81,7 +81,7 @@ async function decideAndAppend<C, E extends DomainEvent, S>(
       const { appended, toAppend } = await appendSpan(store, streamId, produced, revision, () => {
         const recordedAt = new Date().toISOString();
         // built inside the append span: its traceparent is what projections, the relay and Kafka continue
-        return produced.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion ?? 1, data: e.data, metadata: eventMetadata(ctx, recordedAt, { ...tags, ...taxonomyStamp() }) }));
+        return produced.map((e) => ({ type: e.type, schemaVersion: e.schemaVersion ?? 1, data: e.data, metadata: eventMetadata(ctx, recordedAt, tags) }));
       });
       scope?.positions.push(appended.position);
       return { events: produced, state: newState, appended, metadata: toAppend.map((e) => e.metadata) };

@@ -1,4 +1,4 @@
-import { consent, DomainError, intake, positionToString } from '@pl/domain';
+import { consent, DomainError, intake, positionToString, taxonomyStamp } from '@pl/domain';
 import { breachStreamId } from '@pl/domain/breach';
 import type { NewEvent, StreamAppend } from '@pl/eventstore';
 import type { BreachUseCases } from '../breach';
@@ -57,6 +57,8 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
             actor: ctx.actor,
             correlation_id: e.correlation_id || ctx.correlationId,
             causation_id: ctx.causationId ?? null,
+            // the event's keys are today's taxonomy (an unstamped event is read with the old one's meanings)
+            ...taxonomyStamp(),
           },
         };
         planned.push({ e, subjectKey, append: { streamId: intake.processingStream(subjectKey), events: [event] }, index: results.length });

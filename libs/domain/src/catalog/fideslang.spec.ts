@@ -21,6 +21,8 @@ import {
   resolveSubjectCategory,
   specialFlagsOf,
 } from './taxonomy';
+import { canonicalOnAppend, domainUpcasters, TAXONOMY_VERSION_KEY } from '../upcasters';
+import { TAXONOMY_VERSION } from './taxonomy-data';
 
 interface FixtureEntry {
   readonly fides_key: string;
@@ -166,6 +168,30 @@ describe('taxonomy keys of stored events (upcast on read)', () => {
     expect(canonicalTaxonomyKeys(now, false)).toEqual(now);
     const legacy = canonicalTaxonomyKeys(old, true);
     expect(canonicalTaxonomyKeys(legacy, false)).toEqual(legacy);
+  });
+
+  it('data already canonical is returned as it is (no copy), and only what changes is copied', () => {
+    const canonical = canonicalTaxonomyKeys(old, false) as typeof old;
+    expect(canonicalTaxonomyKeys(canonical, false)).toBe(canonical);
+    const partly = { proof: old.proof, data_categories: ['user.contact.phone'], processing_purposes: ['marketing'] };
+    const out = canonicalTaxonomyKeys(partly, false) as typeof partly;
+    expect(out).not.toBe(partly);
+    expect(out.proof).toBe(partly.proof);
+    expect(out.data_categories).toEqual(['user.contact.phone_number']);
+    expect(out.processing_purposes).toBe(partly.processing_purposes);
+    expect(partly.data_categories).toEqual(['user.contact.phone']);
+  });
+
+  it('on read, an event stamped with today\'s taxonomy is taken as stored (made canonical on append); others are rewritten', () => {
+    const registry = domainUpcasters();
+    const stamped = { [TAXONOMY_VERSION_KEY]: TAXONOMY_VERSION };
+    const appended = canonicalOnAppend(old, stamped);
+    expect(registry.apply('consent.given', 1, appended, stamped).data).toBe(appended);
+    expect(registry.apply('consent.given', 1, appended, stamped).data).toEqual(canonicalTaxonomyKeys(old, false));
+    expect(registry.apply('consent.given', 1, old, {}).data).toEqual(canonicalTaxonomyKeys(old, true));
+    expect(registry.apply('consent.given', 1, old, { [TAXONOMY_VERSION_KEY]: '2026-12-02.1' }).data).toEqual(canonicalTaxonomyKeys(old, false));
+    // an event of another taxonomy (replayed, imported) is stored as given and rewritten on read
+    expect(canonicalOnAppend(old, {})).toBe(old);
   });
 
   it('the old meaning of a sale survives: a legacy third_party_sharing consent is still a sale', () => {

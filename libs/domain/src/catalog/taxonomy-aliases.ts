@@ -69,31 +69,48 @@ type Rewrite = (key: string) => string;
 
 function rewriteValue(v: unknown, fn: Rewrite, walk: (x: unknown) => unknown): unknown {
   if (typeof v === 'string') return fn(v);
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? fn(x) : walk(x)));
+  if (Array.isArray(v)) return sameOr(v, v.map((x) => (typeof x === 'string' ? fn(x) : walk(x))));
   return walk(v);
+}
+
+/** `next` unless every element is the same as in `prev` (then `prev`: nothing copied when nothing changed). */
+function sameOr(prev: readonly unknown[], next: unknown[]): unknown {
+  for (let i = 0; i < next.length; i++) if (next[i] !== prev[i]) return next;
+  return prev;
 }
 
 /**
  * Taxonomy keys of an event's data in today's canonical form: aliases resolved, and in an event
  * recorded before this taxonomy (`legacy`) the keys whose meaning changed read with their old meaning.
- * Applied on read by the event store (domainUpcasters), so deciders, projections and a rebuild see
- * one key for one meaning. Values that are not taxonomy keys are left as they are.
+ * Applied on read by the event store (domainUpcasters) to events not recorded under today's taxonomy,
+ * and on append to those that are (the store adapter), so deciders, projections and a rebuild see
+ * one key for one meaning. Values that are not taxonomy keys are left as they are; an object or array
+ * in which nothing changed is returned as it is (no copy).
  */
 export function canonicalTaxonomyKeys(data: unknown, legacy: boolean): unknown {
   const purpose: Rewrite = legacy ? legacyPurpose : canonicalPurpose;
   const walk = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(walk);
+    if (Array.isArray(x)) return sameOr(x, x.map(walk));
     if (!x || typeof x !== 'object') return x;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
-      if (CATEGORY_FIELDS.has(k)) out[k] = rewriteValue(v, canonicalCategory, walk);
-      else if (PURPOSE_FIELDS.has(k)) out[k] = rewriteValue(v, purpose, walk);
-      else if (SUBJECT_FIELDS.has(k)) out[k] = rewriteValue(v, canonicalSubjectCategory, walk);
+    let out: Record<string, unknown> | null = null;
+    const entries = Object.entries(x as Record<string, unknown>);
+    for (let i = 0; i < entries.length; i++) {
+      const [k, v] = entries[i];
+      let next: unknown;
+      if (CATEGORY_FIELDS.has(k)) next = rewriteValue(v, canonicalCategory, walk);
+      else if (PURPOSE_FIELDS.has(k)) next = rewriteValue(v, purpose, walk);
+      else if (SUBJECT_FIELDS.has(k)) next = rewriteValue(v, canonicalSubjectCategory, walk);
       else if (PURPOSE_KEYED.has(k) && v && typeof v === 'object' && !Array.isArray(v)) {
-        out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([p, t]) => [purpose(p), t]));
-      } else out[k] = walk(v);
+        const keys = Object.keys(v as Record<string, unknown>);
+        next = keys.some((p) => purpose(p) !== p) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([p, t]) => [purpose(p), t])) : v;
+      } else next = v && typeof v === 'object' ? walk(v) : v;
+      if (next !== v && !out) {
+        out = {};
+        for (let j = 0; j < i; j++) out[entries[j][0]] = entries[j][1];
+      }
+      if (out) out[k] = next;
     }
-    return out;
+    return out ?? x;
   };
   return walk(data);
 }

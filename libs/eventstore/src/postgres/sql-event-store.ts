@@ -35,6 +35,12 @@ export interface SqlEventStoreOptions {
    * appends costs one or two NOTIFYs, and no append waits for the global lock NOTIFY takes at commit.
    */
   readonly notify?: boolean;
+  /**
+   * While an announced append is not readable yet (an open writing transaction holds the horizon),
+   * the subscription re-reads from 10 ms, doubling up to this (default 50 ms); a commit of a
+   * transaction of this process wakes it at once.
+   */
+  readonly announcedPollMaxMs?: number;
 }
 
 const EAGER_POLL_MS = 10;
@@ -290,9 +296,13 @@ export class SqlEventStore implements EventStore {
       wake?.();
     };
     this.appended.on('appended', onAppended);
+    // a commit in this process may have moved the horizon past the announced append: read again now
+    const offCommit = this.db.onCommit?.(() => {
+      if (pending) wake?.();
+    });
     const sleep = () =>
       new Promise<void>((resolve) => {
-        const ms = Math.min(backoffMs, pending ? EAGER_POLL_MAX_MS : this.pollIntervalMs);
+        const ms = Math.min(backoffMs, pending ? (this.options.announcedPollMaxMs ?? EAGER_POLL_MAX_MS) : this.pollIntervalMs);
         backoffMs *= 2;
         const t = setTimeout(() => {
           wake = null;
@@ -325,6 +335,7 @@ export class SqlEventStore implements EventStore {
     };
     const done = loop().finally(() => {
       this.appended.off('appended', onAppended);
+      offCommit?.();
       this.subscriptions.delete(subscription);
     });
     const subscription: Subscription = {

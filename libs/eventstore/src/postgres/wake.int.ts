@@ -99,4 +99,44 @@ describe('SqlEventStore on postgres: a subscription started after an append that
       await store.close();
     }
   }, 60_000);
+
+  it('reads an announced append as soon as a transaction of this process that held the horizon commits, not at its next poll', async () => {
+    // polls of an announced append stretched to a minute: only the commit can wake the subscription in time
+    const store = new SqlEventStore(f.db, { announcedPollMaxMs: 60_000 });
+    await store.init();
+    const received: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const held = new Promise<void>((r) => (holding = r));
+    // a writing transaction of this process (a projection's batch, a checkpoint) holds the horizon
+    const projectionBatch = f.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_current_xact_id()');
+      holding();
+      await gate;
+    });
+    let sub: { stop(): Promise<void> } | null = null;
+    try {
+      await held;
+      const start = await store.headPosition();
+      sub = store.subscribe(start, async (events) => void received.push(...events.map((e) => e.streamId)));
+      const id = `held-${randomUUID()}`;
+      await store.append(id, [newEvent('wake.tested', {})], 'no_stream');
+      // the eager re-reads back off: 10, 20, 40 ... ms; the one due after 2.55 s sleeps until ~5.1 s
+      await sleep(3_000);
+      expect(received).toEqual([]);
+      const released = Date.now();
+      release();
+      await projectionBatch;
+      while (!received.includes(id) && Date.now() - released < 20_000) await sleep(5);
+      expect(received).toContain(id);
+      // at once, not at the re-read due ~2.1 s after the release
+      expect(Date.now() - released).toBeLessThan(1_800);
+    } finally {
+      release();
+      await projectionBatch.catch(() => undefined);
+      await sub?.stop();
+      await store.close();
+    }
+  }, 60_000);
 });

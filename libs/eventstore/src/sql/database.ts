@@ -32,6 +32,13 @@ export interface SqlDatabase extends SqlExecutor {
    * process owns the data directory). Returns null when another holder has it.
    */
   tryLock(name: string): Promise<SqlLock | null>;
+  /**
+   * Calls `listener` after each transaction of this object commits; returns a function that stops it.
+   * PostgreSQL only (PGlite runs one transaction at a time): a writing transaction holds the log's
+   * visibility horizon (invariant 4) until it ends, so a subscription waiting for an announced append
+   * reads again at once instead of at its next poll.
+   */
+  onCommit?(listener: () => void): () => void;
   /** Subscribes to NOTIFY on a channel; returns an unsubscribe function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

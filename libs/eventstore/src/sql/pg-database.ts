@@ -41,12 +41,20 @@ export class PgDatabase implements SqlDatabase {
     return this.executor.exec(sql);
   }
 
+  private readonly commitListeners = new Set<() => void>();
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => void this.commitListeners.delete(listener);
+  }
+
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const result = await fn(new PgExecutor(client));
       await client.query('COMMIT');
+      for (const listener of this.commitListeners) listener();
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
