@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
@@ -26,20 +28,26 @@ export default defineConfig({
     },
   },
   // `npx vite --config apps/console/vite.config.ts` for development: the API on :3000 behind /auth and the routes.
-  server: { proxy: { '^/(auth|data-subject|breaches|health|audit)': 'http://127.0.0.1:3000' } },
+  server: { proxy: { '^/(auth|data-subject|breaches|health|audit|governance|catalog)': 'http://127.0.0.1:3000' } },
 });
 
-/** A .br and a .gz beside every script and style sheet: the API sends them to browsers that accept them (@fastify/static preCompressed). */
+/**
+ * A .br and a .gz beside every script and style sheet: the API sends them to browsers that accept them
+ * (@fastify/static preCompressed). Compressed from the files as written (writeBundle), after every
+ * plugin's generateBundle: Vite fills in a lazy screen's preload list (`__VITE_PRELOAD__`) in its own
+ * generateBundle, and a copy compressed earlier kept the bare marker (ReferenceError in the browser).
+ */
 function precompressed(): Plugin {
   return {
     name: 'pl-precompressed',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      for (const [fileName, file] of Object.entries(bundle)) {
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? '.';
+      for (const fileName of Object.keys(bundle)) {
         if (!/\.(js|css)$/.test(fileName)) continue;
-        const source = Buffer.from(file.type === 'chunk' ? file.code : file.source);
-        this.emitFile({ type: 'asset', fileName: `${fileName}.br`, source: brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }) });
-        this.emitFile({ type: 'asset', fileName: `${fileName}.gz`, source: gzipSync(source, { level: 9 }) });
+        const source = readFileSync(join(dir, fileName));
+        writeFileSync(join(dir, `${fileName}.br`), brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }));
+        writeFileSync(join(dir, `${fileName}.gz`), gzipSync(source, { level: 9 }));
       }
     },
   };

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { api, ApiError } from './api';
 import { SessionContext, sessionInfo } from './session';
@@ -7,6 +7,9 @@ import { RequestPage } from './screens/RequestPage';
 import { Requests } from './screens/Requests';
 import { SignIn } from './screens/SignIn';
 import { Today } from './screens/Today';
+
+const DataMap = lazy(() => import('./screens/DataMap'));
+const Ropa = lazy(() => import('./screens/Ropa'));
 
 export function App() {
   const client = useQueryClient();
@@ -30,6 +33,8 @@ export function App() {
         <nav aria-label="Screens">
           <NavLink href="/">Today</NavLink>
           <NavLink href="/requests">Requests</NavLink>
+          <NavLink href="/datamap">Data map</NavLink>
+          <NavLink href="/ropa">Records of processing</NavLink>
         </nav>
         <span className="who">
           Scopes: {session.data.scopes.join(', ')}
@@ -43,6 +48,8 @@ export function App() {
           <Route path="/" component={Today} />
           <Route path="/requests" component={Requests} />
           <Route path="/requests/:id">{(p) => <RequestPage id={p.id} />}</Route>
+          <Route path="/datamap"><Suspense fallback={<p className="loading">Loading…</p>}><DataMap /></Suspense></Route>
+          <Route path="/ropa"><Suspense fallback={<p className="loading">Loading…</p>}><Ropa /></Suspense></Route>
           <Route>
             <NotFound />
           </Route>
