@@ -3,7 +3,7 @@ import type { QueryOptions, SqlDatabase, SqlExecutor, SqlLock, SqlResult } from 
 import { lockKey } from './lock-key';
 
 class PgExecutor implements SqlExecutor {
-  constructor(private readonly client: Pool | PoolClient) {}
+  constructor(private readonly client: PoolClient) {}
   async query<T>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>> {
     const values = params as unknown[] | undefined;
     const r = options?.name ? await this.client.query({ name: options.name, text: sql, values }) : await this.client.query(sql, values);
@@ -14,10 +14,43 @@ class PgExecutor implements SqlExecutor {
   }
 }
 
+/**
+ * An error the server reported for one statement (a constraint, a missing table, a cancelled query):
+ * the session is still sound. Anything else (the connection lost, a FATAL) is not.
+ */
+function statementError(e: unknown): boolean {
+  const err = e as { severity?: unknown; code?: unknown } | null;
+  return !!err && typeof err.code === 'string' && typeof err.severity === 'string' && err.severity !== 'FATAL' && err.severity !== 'PANIC';
+}
+
+/**
+ * One statement on a pooled connection, outside a transaction. Unlike `pool.query`, a statement the
+ * server refused gives the connection back to the pool: `pool.query` closes it, so every expected
+ * refusal (a unique violation read as a conflict, a probe of an absent table) cost a new connection
+ * and a server backend for the next statement.
+ */
+class PoolExecutor implements SqlExecutor {
+  constructor(private readonly pool: Pool) {}
+  async query<T>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>> {
+    const client = await this.pool.connect();
+    try {
+      const r = await new PgExecutor(client).query<T>(sql, params, options);
+      client.release();
+      return r;
+    } catch (e) {
+      client.release(statementError(e) ? undefined : (e as Error));
+      throw e;
+    }
+  }
+  async exec(sql: string): Promise<void> {
+    await this.query(sql);
+  }
+}
+
 export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
-  private readonly executor: PgExecutor;
+  private readonly executor: PoolExecutor;
   private listener: Promise<PoolClient> | null = null;
   private closed = false;
   private readonly released = new WeakSet<PoolClient>();
@@ -30,7 +63,7 @@ export class PgDatabase implements SqlDatabase {
     this.pool = new Pool(typeof config === 'string' ? { connectionString: config, max: 20, application_name: process.env.PGAPPNAME ?? 'privacy-ledger' } : config);
     // An idle client's network error must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
-    this.executor = new PgExecutor(this.pool);
+    this.executor = new PoolExecutor(this.pool);
   }
 
   query<T = any>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<SqlResult<T>> {
