@@ -11,6 +11,8 @@
  * type are bulk-inserted (INSERT ... SELECT over generate_series: rows that a type-filtered read must
  * pass over) and the RoPA is asked `--calls` times as of now and without `as_of` (read model).
  * Before measuring, the two answers are checked equal. Prints a markdown table (docs/benchmarks.md).
+ * Also the console's Data map (`GET /catalog/map`, the whole graph: 40 systems, 80 activities, 40
+ * flows, then 40 more flows to recipients abroad) now and as of before those 40, in a second table.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { readCheckpoint, waitForCheckpoint } from '@pl/application';
@@ -47,6 +49,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < 80; i++) for (const r of ['P2Y', 'P3Y']) await ok('PUT', `/governance/activities/act-${i}`, activity(i, r));
     for (let i = 0; i < 40; i++) await ok('POST', '/governance/flows', { flow_id: `flow-${i}`, source_system: `sys-${i}`, target_system: `sys-${(i + 1) % 40}`, categories: ['user.contact'], destination_country: 'DE' });
     const db = t.database.db;
+    const mapPast = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 40; i++) await ok('POST', '/governance/flows', { flow_id: `abroad-${i}`, source_system: `sys-${i}`, recipient: { name: `Vendor ${i % 7}`, role: 'processor' }, categories: ['user.contact'], destination_country: i % 2 ? 'US' : 'IN', mechanism: i % 3 ? { type: 'scc', scc_module: 'C2P' } : undefined });
+    const mapRows: string[] = [];
     const catalogEvents = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM es_events WHERE type LIKE 'catalog.%'`)).rows[0].n);
     console.log(`catalog events: ${catalogEvents}`);
     const rows: string[] = [];
@@ -95,9 +101,17 @@ async function main(): Promise<void> {
       const f = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${pct(xs, 95).toFixed(0)} ms`;
       rows.push(`| ${BACKEND} | ${(size + catalogEvents).toLocaleString('en')} | ${f(a)} | ${f(c)} | ${f(fromLog)} | ${f(fromHistory)} | ${load} |`);
       console.log(rows[rows.length - 1]);
+      const now = await ok('GET', '/catalog/map');
+      if (now.nodes.length !== 40 + 80 + 7 || now.edges.length !== 80 + 160) throw new Error(`the map has ${now.nodes.length} nodes, ${now.edges.length} edges`);
+      const m = await time('/catalog/map');
+      const mp = await time(`/catalog/map?as_of=${encodeURIComponent(mapPast)}`);
+      mapRows.push(`| ${BACKEND} | ${(size + catalogEvents).toLocaleString('en')} | ${now.nodes.length} / ${now.edges.length} | ${f(m)} | ${f(mp)} | ${loadavg()[0].toFixed(1)} |`);
+      console.log(mapRows[mapRows.length - 1]);
     }
     console.log('\n| backend | events in the log | GET ropa?as_of p50 / p95 | GET ropa (current, read model) | fold of the log (before) | fold of rm_catalog.history (after) | load (1 min) |\n|---|---:|---:|---:|---:|---:|---:|');
     rows.forEach((r) => console.log(r));
+    console.log('\n| backend | events in the log | map nodes / edges | GET /catalog/map (now) p50 / p95 | GET /catalog/map?as_of= (before the 40 flows abroad) p50 / p95 | load (1 min) |\n|---|---:|---:|---:|---:|---:|');
+    mapRows.forEach((r) => console.log(r));
   } finally {
     await t.close();
   }
