@@ -7,6 +7,7 @@ import { RequestPage } from './screens/RequestPage';
 import { Requests } from './screens/Requests';
 import { SignIn } from './screens/SignIn';
 import { Today } from './screens/Today';
+const Consent = lazy(() => import('./screens/Consent').then((m) => ({ default: m.Consent })));
 
 const DataMap = lazy(() => import('./screens/DataMap'));
 const Ropa = lazy(() => import('./screens/Ropa'));
@@ -35,6 +36,7 @@ export function App() {
           <NavLink href="/requests">Requests</NavLink>
           <NavLink href="/datamap">Data map</NavLink>
           <NavLink href="/ropa">Records of processing</NavLink>
+          <NavLink href="/consent">Consent</NavLink>
         </nav>
         <span className="who">
           Scopes: {session.data.scopes.join(', ')}
@@ -50,6 +52,7 @@ export function App() {
           <Route path="/requests/:id">{(p) => <RequestPage id={p.id} />}</Route>
           <Route path="/datamap"><Suspense fallback={<p className="loading">Loading…</p>}><DataMap /></Suspense></Route>
           <Route path="/ropa"><Suspense fallback={<p className="loading">Loading…</p>}><Ropa /></Suspense></Route>
+          <Route path="/consent"><Suspense fallback={<p className="loading">Loading…</p>}><Consent /></Suspense></Route>
           <Route>
             <NotFound />
           </Route>
