@@ -45,6 +45,7 @@ const RESPONSE_CHECKED_SUITES = [
   'test/e2e/platform.e2e.ts',
   'test/e2e/rights-establishment.e2e.ts',
   'apps/api/src/catalog/map.e2e.ts',
+  'test/e2e/console-datamap.e2e.ts',
 ];
 const responsesChecked = (): boolean => {
   const path = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? '';
