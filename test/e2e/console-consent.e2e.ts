@@ -1,7 +1,7 @@
 import { type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { join } from 'node:path';
-import { buildConsole, expectNoSeriousViolations, launchChromium, screenshot, SHOTS, signInWithKey, type BuiltConsole } from '../support/browser';
+import { buildConsole, expectNoSeriousViolations, launchChromium, screenshot, SHOTS, signInWithKey, tabTo, type BuiltConsole } from '../support/browser';
 
 jest.setTimeout(180_000);
 
@@ -107,6 +107,13 @@ describe('console: Consent screen in a real browser', () => {
     await expect(history.textContent()).resolves.toContain('personal fields omitted');
     const body = (await page.locator('main').textContent()) ?? '';
     for (const personal of ['198.51.100.23', 'Firefox/140.0', '/signup']) expect(body).not.toContain(personal);
+    // keyboard only: Tab to the conflict's subject key, Enter opens that subject's state (by key, no user id)
+    const dan = t.infra.pseudonymizer.subject('consent-dan@example.com');
+    await page.getByTestId('conflicts').waitFor();
+    await tabTo(page, '[data-testid="conflicts"] tbody button');
+    await page.keyboard.press('Enter');
+    await page.getByText(`Subject key ${dan}`).waitFor();
+    await expect(page.getByTestId('subject-consents').textContent()).resolves.toContain('third_party_sharing.sale');
     await expectNoSeriousViolations(page, 'consent (reader)');
     await context.close();
   });
