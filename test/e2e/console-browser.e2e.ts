@@ -92,7 +92,11 @@ describe('console in a real browser', () => {
     await screenshot(page, 'requests');
     await page.getByLabel('Jurisdiction').selectOption('CCPA');
     await page.waitForURL(/jurisdiction=CCPA/);
-    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
+    // A function, not an expression: Playwright evals the text once, during its own DevTools call
+    // (where the page's CSP allows it), and then polls the function it got. An expression is
+    // re-evaluated on each poll from the page's own frame callback, which the console's CSP
+    // (no 'unsafe-eval') refuses whenever the list has not changed by the first check.
+    await page.waitForFunction("() => document.querySelectorAll('tbody tr').length === 1");
     await expect(page.locator('tbody').textContent()).resolves.toContain(bobRequest.slice(0, 8));
     expect(cspViolations).toEqual([]);
     await context.close();
