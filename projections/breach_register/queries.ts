@@ -1,7 +1,10 @@
 import type { BreachDeadline, BreachState } from '@pl/domain/breach';
+import { deadlineTimezone } from '@pl/domain/law/breach';
 import type { SqlExecutor } from '@pl/eventstore';
 
 export interface DeadlineView extends BreachDeadline {
+  /** The zone whose calendar the deadline counts in; null for a duration in hours (the same instant everywhere). */
+  readonly deadline_timezone: string | null;
   /** Milliseconds left (negative when overdue); null once met. */
   readonly time_left_ms: number | null;
   readonly time_left_hours: number | null;
@@ -45,7 +48,7 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 function toRow(r: any, now: Date): BreachRegisterRow {
   const deadlines = json<BreachDeadline[]>(r.deadlines).map((d) => {
     const left = d.met_at ? null : Date.parse(d.due_at) - now.getTime();
-    return { ...d, time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
+    return { ...d, deadline_timezone: deadlineTimezone(d.id), time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
   });
   return {
     breach_id: r.breach_id,

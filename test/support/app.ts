@@ -35,6 +35,7 @@ const RESPONSE_CHECKED_SUITES = [
   'apps/api/src/webhooks/webhooks.e2e.ts',
   'apps/api/src/audit/audit.e2e.ts',
   'apps/api/src/console/console.e2e.ts',
+  'test/e2e/console-breach.e2e.ts',
   'apps/api/src/rights/ccpa-metrics.e2e.ts',
   'apps/cli/src/commands/audit-replay.e2e.ts',
   'apps/worker/src/breach/breach-clocks.e2e.ts',

@@ -12,6 +12,11 @@ const Consent = lazy(() => import('./screens/Consent').then((m) => ({ default: m
 const DataMap = lazy(() => import('./screens/DataMap'));
 const Ropa = lazy(() => import('./screens/Ropa'));
 
+const Breaches = lazy(() => import('./screens/Breaches').then((m) => ({ default: m.Breaches })));
+const BreachPage = lazy(() => import('./screens/Breaches').then((m) => ({ default: m.BreachPage })));
+const Audit = lazy(() => import('./screens/Audit').then((m) => ({ default: m.Audit })));
+const loading = <p className="loading">Loading…</p>;
+
 export function App() {
   const client = useQueryClient();
   const session = useQuery({ queryKey: ['session'], queryFn: api.session.current, staleTime: 60_000 });
@@ -37,6 +42,8 @@ export function App() {
           <NavLink href="/datamap">Data map</NavLink>
           <NavLink href="/ropa">Records of processing</NavLink>
           <NavLink href="/consent">Consent</NavLink>
+          <NavLink href="/breaches">Breaches</NavLink>
+          <NavLink href="/audit">Audit</NavLink>
         </nav>
         <span className="who">
           Scopes: {session.data.scopes.join(', ')}
@@ -53,6 +60,9 @@ export function App() {
           <Route path="/datamap"><Suspense fallback={<p className="loading">Loading…</p>}><DataMap /></Suspense></Route>
           <Route path="/ropa"><Suspense fallback={<p className="loading">Loading…</p>}><Ropa /></Suspense></Route>
           <Route path="/consent"><Suspense fallback={<p className="loading">Loading…</p>}><Consent /></Suspense></Route>
+          <Route path="/breaches">{() => <Suspense fallback={loading}><Breaches /></Suspense>}</Route>
+          <Route path="/breaches/:id">{(p) => <Suspense fallback={loading}><BreachPage id={p.id} /></Suspense>}</Route>
+          <Route path="/audit">{() => <Suspense fallback={loading}><Audit /></Suspense>}</Route>
           <Route>
             <NotFound />
           </Route>

@@ -1624,6 +1624,7 @@ export interface components {
             breach_id: string;
             closed_at: string | null;
             deadlines: {
+                deadline_timezone: string | null;
                 due_at: string;
                 /** @enum {string} */
                 id: "gdpr_art33_authority" | "ca_residents" | "ca_attorney_general";
@@ -2041,6 +2042,7 @@ export interface components {
             system_id: string;
         };
         DeadlineView: {
+            deadline_timezone: string | null;
             due_at: string;
             /** @enum {string} */
             id: "gdpr_art33_authority" | "ca_residents" | "ca_attorney_general";
@@ -4097,6 +4099,7 @@ export interface operations {
                         breach_id: string;
                         closed_at: string | null;
                         deadlines: {
+                            deadline_timezone: string | null;
                             due_at: string;
                             /** @enum {string} */
                             id: "gdpr_art33_authority" | "ca_residents" | "ca_attorney_general";

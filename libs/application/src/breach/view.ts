@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@pl/domain';
 import { breachDeadlines, breachStage, type BreachState } from '@pl/domain/breach';
+import { deadlineTimezone } from '@pl/domain/law/breach';
 
 /** The API's view of a breach (from the folded stream): stage, risk, clocks with the time left at `now`. */
 export function breachView(s: BreachState, now: Date) {
@@ -41,7 +42,7 @@ export function breachView(s: BreachState, now: Date) {
     attorney_general_notified_at: s.attorney_general_notified_at,
     deadlines: breachDeadlines(s).map((d) => {
       const left = d.met_at ? null : Date.parse(d.due_at) - now.getTime();
-      return { ...d, time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
+      return { ...d, deadline_timezone: deadlineTimezone(d.id), time_left_ms: left, time_left_hours: left === null ? null : Math.round(left / 36_000) / 100, overdue: left !== null && left < 0 };
     }),
     closed_at: s.closed_at,
     reopen_count: s.reopen_count,

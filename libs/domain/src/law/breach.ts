@@ -87,6 +87,15 @@ export function deadlineRule(id: DeadlineRuleId): DeadlineRule {
   return r;
 }
 
+/**
+ * The zone whose calendar a deadline counts in (a day count ends at the end of a day there), or null
+ * for a duration in hours (GDPR Art. 33's 72 hours: the same instant in every zone).
+ */
+export function deadlineTimezone(id: DeadlineRuleId): string | null {
+  const d = deadlineRule(id).duration;
+  return 'timezone' in d ? d.timezone : null;
+}
+
 export function dueAt(rule: DeadlineRule, anchor: string): string {
   const d = rule.duration;
   if ('hours' in d) return new Date(Date.parse(anchor) + d.hours * 3_600_000).toISOString();
