@@ -179,6 +179,8 @@ describe.each(SQL_BACKENDS)('rm_consent (snapshot projection) on %s', (_name, fr
       position: { tx: last.position.tx + 1_000_000n, pos: last.position.pos + 1_000_000n },
       data: { ...(log.find((e) => e.streamId === last.streamId && e.type === 'consent.given')!.data as object), consent_id: `c${POISON}`, consent_version: `v${POISON}`, given_at: iso(24 * 50), expires_at: {} },
     };
+    // as the store reads it: the stored text is the data's JSON, NUL and lone surrogates as \u escapes
+    Object.assign(poisoned, { raw: { ...last.raw!, data: JSON.stringify(poisoned.data) } });
     const rowsAfter = await project([log, [poisoned]]);
     const grants = rowsAfter.consent_grants.map((r) => JSON.parse(r)).filter((g) => g.subject_key === s1);
     expect(grants.map((g) => [g.consent_id, g.consent_version, g.status])).toEqual([[`c${ESCAPED}`, `v${ESCAPED}`, 'active'], [`c${ESCAPED}`, `v${ESCAPED}`, 'active']]);

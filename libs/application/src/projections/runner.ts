@@ -18,12 +18,17 @@ export async function ensureProjectionSchema(db: SqlExecutor, def: ProjectionDef
   await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public; ${def.schema}; SET search_path TO public;`);
 }
 
+/** What, in an event's stored JSON text, could stand for text `storableText` escapes (a `\u` escape, a noncharacter, a surrogate). */
+const MAY_NEED_ESCAPE = /\\u|[\uD800-\uDFFF\uFDD0-\uFDEF\uFFFE\uFFFF]/;
+
 /**
  * The event as a read model may store it: every string and key of data and metadata in the escaped
  * form of `storableText` (NUL and lone surrogates, which PostgreSQL refuses in jsonb, become
  * U+FDD0 + hex). Stream, type and the stored bytes (`raw`, hashed by the audit chain) are untouched.
  */
 export function storableEvent(e: RecordedEvent): RecordedEvent {
+  // the stored text has no JSON escape, no noncharacter and no surrogate: nothing in it can need escaping (no walk)
+  if (e.raw && !MAY_NEED_ESCAPE.test(e.raw.data) && !MAY_NEED_ESCAPE.test(e.raw.metadata)) return e;
   const data = storableJson(e.data);
   const metadata = storableJson(e.metadata);
   return data === e.data && metadata === e.metadata ? e : { ...e, data, metadata };
