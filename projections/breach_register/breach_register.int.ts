@@ -91,6 +91,9 @@ describe.each(SQL_BACKENDS)('breach register projection on %s', (_name, fresh) =
     expect(gdpr.met_at).toBe(at(20).toISOString());
     expect(gdpr.time_left_ms).toBeNull();
     const ca = ra.deadlines.find((d) => d.id === 'ca_residents')!;
+    // the zone a day count ends in (California's calendar days); GDPR's 72 hours are a duration
+    expect(ca.deadline_timezone).toBe('America/Los_Angeles');
+    expect(gdpr.deadline_timezone).toBeNull();
     // 30 California calendar days from 2 Mar: the end of 1 Apr in Los Angeles (PDT)
     expect(ca.time_left_ms).toBe(Date.parse('2026-04-02T06:59:59.999Z') - now.getTime());
     const rb = rows.find((r) => r.breach_id === b)!;
