@@ -97,8 +97,10 @@ function cpuMeter(db: { kind: string; query: (sql: string) => Promise<{ rows: an
     },
   };
 }
+const perEvent = (seconds: number, events: number) => Math.round((seconds * 1e6) / events);
 const cpuText = (c: { nodeS: number; dbS: number | null }, events: number) =>
-  `CPU: this process ${c.nodeS.toFixed(1)} s, PostgreSQL ${c.dbS === null ? (DB === 'pglite' ? 'in this process' : 'n/a') : `${c.dbS.toFixed(1)} s`} (${Math.round((c.nodeS + (c.dbS ?? 0)) * 1e6 / events)} µs per event)`;
+  `CPU: this process ${c.nodeS.toFixed(1)} s (${perEvent(c.nodeS, events)} µs per event), PostgreSQL ${c.dbS === null ? (DB === 'pglite' ? 'in this process' : 'n/a') : `${c.dbS.toFixed(1)} s (${perEvent(c.dbS, events)} µs per event)`}; together ${perEvent(c.nodeS + (c.dbS ?? 0), events)} µs per event`;
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function main(): Promise<void> {
   const brokers = brokersFromEnv();
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     console.log(`produced ${EVENTS} events + ${dups} repeats in ${Date.now() - t0} ms`);
     const service = privacyIntakeService(infra, undefined, { topic, groupId: `bench-intake-${run}` });
+    const topicLoad = load();
     await service.consumer.start();
     const started = Date.now();
     const topicCpu = cpuMeter(infra.db);
@@ -145,7 +148,7 @@ async function main(): Promise<void> {
     const topicCount = await count(infra.db, 'topic');
     const topicOk = topicCount.n === EVENTS && topicCount.distinct_ids === EVENTS && status.deadLettered === 0;
     rows.push(
-      `| topic | ${EVENTS.toLocaleString('en-US')} + ${dups.toLocaleString('en-US')} repeats | ${status.batches} fetched batches | ${(topicMs / 1000).toFixed(2)} s | ${Math.round((EVENTS + dups) / (topicMs / 1000)).toLocaleString('en-US')} | ${topicCount.n.toLocaleString('en-US')} facts, ${topicCount.distinct_ids.toLocaleString('en-US')} distinct, ${status.deadLettered} dead-lettered: ${topicOk ? 'ok' : 'MISMATCH'} |`,
+      `| topic | ${EVENTS.toLocaleString('en-US')} + ${dups.toLocaleString('en-US')} repeats | ${status.batches} fetched batches | ${(topicMs / 1000).toFixed(2)} s | ${Math.round((EVENTS + dups) / (topicMs / 1000)).toLocaleString('en-US')} | ${topicCount.n.toLocaleString('en-US')} facts, ${topicCount.distinct_ids.toLocaleString('en-US')} distinct: lost ${EVENTS - topicCount.distinct_ids}, duplicates recorded ${topicCount.n - topicCount.distinct_ids}, dead-lettered ${status.deadLettered}: ${topicOk ? 'ok' : 'MISMATCH'} |`,
     );
 
     // HTTP: batches of HTTP_BATCH over HTTP_CONCURRENCY connections, a share sent twice
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < all.length; i += HTTP_BATCH) batches.push(all.slice(i, i + HTTP_BATCH));
     let next = 0;
     const outcomes = { recorded: 0, duplicates: 0, refused: 0 };
+    const httpLoad = load();
     const h0 = Date.now();
     const httpCpu = cpuMeter(infra.db);
     const sampling = setInterval(() => void httpCpu.sample().catch(() => undefined), 500);
@@ -180,11 +184,11 @@ async function main(): Promise<void> {
     const httpCpuUse = await httpCpu.done();
     await app.close();
     const httpCount = await count(infra.db, 'http');
-    const httpOk = httpCount.n === HTTP_EVENTS && outcomes.recorded === HTTP_EVENTS && outcomes.duplicates === httpDups && outcomes.refused === 0;
+    const httpOk = httpCount.n === HTTP_EVENTS && httpCount.distinct_ids === HTTP_EVENTS && outcomes.recorded === HTTP_EVENTS && outcomes.duplicates === httpDups && outcomes.refused === 0;
     rows.push(
-      `| HTTP, ${HTTP_BATCH} per request, ${HTTP_CONCURRENCY} concurrent | ${HTTP_EVENTS.toLocaleString('en-US')} + ${httpDups.toLocaleString('en-US')} repeats | ${batches.length} requests | ${(httpMs / 1000).toFixed(2)} s | ${Math.round(all.length / (httpMs / 1000)).toLocaleString('en-US')} | ${httpCount.n.toLocaleString('en-US')} facts; answered ${outcomes.recorded} recorded, ${outcomes.duplicates} duplicate, ${outcomes.refused} refused: ${httpOk ? 'ok' : 'MISMATCH'} |`,
+      `| HTTP, ${HTTP_BATCH} per request, ${HTTP_CONCURRENCY} concurrent | ${HTTP_EVENTS.toLocaleString('en-US')} + ${httpDups.toLocaleString('en-US')} repeats | ${batches.length} requests | ${(httpMs / 1000).toFixed(2)} s | ${Math.round(all.length / (httpMs / 1000)).toLocaleString('en-US')} | ${httpCount.n.toLocaleString('en-US')} facts, ${httpCount.distinct_ids.toLocaleString('en-US')} distinct: lost ${HTTP_EVENTS - httpCount.distinct_ids}, duplicates recorded ${httpCount.n - httpCount.distinct_ids}; answered ${outcomes.recorded} recorded, ${outcomes.duplicates} duplicate, ${outcomes.refused} refused: ${httpOk ? 'ok' : 'MISMATCH'} |`,
     );
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${new Date().toISOString()}`);
+    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average (1, 5, 15 min) at the topic phase's start ${topicLoad}, the HTTP phase's ${httpLoad}, the end ${load()}; ${new Date().toISOString()}; node ${process.version} ${process.execArgv.filter((a) => a.startsWith('--max') || a.startsWith('--min')).join(' ')}${process.env.NODE_OPTIONS ? ` NODE_OPTIONS=${process.env.NODE_OPTIONS}` : ''}`);
     console.log(`database: ${DB === 'pglite' ? 'PGlite (embedded, in memory)' : 'PostgreSQL'}`);
     console.log(`subjects ${SUBJECTS.toLocaleString('en-US')}, event_data ${DETAILS ? 'present (encrypted with each subject\'s key)' : 'empty'}`);
     console.log('| path | events sent | units | time | events/s (sent) | verified |');

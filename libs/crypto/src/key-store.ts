@@ -89,9 +89,11 @@ export class SubjectKeyStore {
     for (const [s, dk] of await this.load(missing)) out.set(s, dk);
     const absent = missing.filter((s) => !out.has(s));
     if (!absent.length) return out;
-    const made = absent.map((subjectKey) => {
+    // one call into the CSPRNG for all the new keys, each key a copy of its own 32 bytes (profiled on 10,000 new subjects: one small call per key cost more than wrapping the key)
+    const fresh = randomBytes(32 * absent.length);
+    const made = absent.map((subjectKey, i) => {
       const keyId = randomUUID();
-      const key = randomBytes(32);
+      const key = Buffer.from(fresh.subarray(32 * i, 32 * i + 32));
       return { subjectKey, keyId, key, ...this.ring.wrap(key, wrapContext(subjectKey, keyId)) };
     });
     const inserted = await this.db.query<{ subject_key: string }>(

@@ -41,6 +41,8 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
   async function processing(events: readonly intake.PrivacyEvent[], ctx: CommandContext): Promise<IntakeResult[]> {
     const results: IntakeResult[] = [];
     const planned: Array<{ e: intake.PrivacyEvent; subjectKey: string; append: StreamAppend; index: number }> = [];
+    // the batch is appended in one statement: one recording time for all of its events
+    const recordedAt = new Date().toISOString();
     for (const e of events) {
       try {
         const subjectKey = deps.pseudonymizer.subject(e.user_id);
@@ -53,7 +55,7 @@ export function createIntakeUseCases(deps: AppDeps, uses: { consent: ConsentUseC
             ...(ctx.extra ?? {}),
             event_id: intakeEventId(e.event_id),
             occurred_at: fact.data.occurred_at,
-            recorded_at: new Date().toISOString(),
+            recorded_at: recordedAt,
             actor: ctx.actor,
             correlation_id: e.correlation_id || ctx.correlationId,
             causation_id: ctx.causationId ?? null,

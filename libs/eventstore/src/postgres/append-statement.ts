@@ -58,7 +58,9 @@ export interface AppendRow {
  * metadata as a JSON string instead (the earlier form; the stored text is the same). The
  * statement looks the ids up in the log through its unique index (never a scan of the log), drops
  * those it holds, bumps or creates each stream row by its count of new events (in stream order, so
- * two batches lock rows alike), and numbers each stream's events on from its old revision.
+ * two batches lock rows alike), and numbers each stream's events on from its old revision. It
+ * answers which rows (1-based) the log already held (usually none or a few: every other row was
+ * inserted, or the statement failed as a whole), not the thousands of ids it appended.
  */
 export function appendManyStatement(rows: ReadonlyArray<{ streamId: string; event: NewEvent }>): { sql: string; params: unknown[]; name: string } {
   let json = JSON.stringify(rows.map(({ streamId, event }) => ({ s: streamId, id: event.metadata.event_id, t: event.type, v: event.schemaVersion ?? 1, d: event.data, m: event.metadata })));
@@ -91,12 +93,13 @@ e AS (
   ORDER BY f.ord
   RETURNING global_position, event_id
 )
-SELECT coalesce(array_agg(event_id::text), '{}') AS ids, max(global_position)::text AS gp, pg_current_xact_id()::text AS tx FROM e`;
-  return { sql, params: [json], name: embedded ? 'es_append_many_v3' : 'es_append_many_v2' };
+SELECT (SELECT coalesce(array_agg(i.ord::int), '{}') FROM i JOIN seen ON seen.event_id = i.id) AS held, (SELECT max(global_position)::text FROM e) AS gp, pg_current_xact_id()::text AS tx`;
+  return { sql, params: [json], name: embedded ? 'es_append_many_v4_json' : 'es_append_many_v4_text' };
 }
 
 export interface AppendManyRow {
-  ids: string[];
+  /** The rows (1-based, in `rows` order) whose id the log held before; every other row was appended. */
+  held: number[];
   gp: string | null;
   tx: string;
 }

@@ -189,15 +189,13 @@ export class SqlEventStore implements EventStore {
         throw e;
       }
       if (row.gp === null) return { appended: [], position: null };
-      const appendedIds = new Set(row.ids);
+      const held = new Set(row.held);
       const position = { tx: BigInt(row.tx), pos: BigInt(row.gp) };
       this.appended.emit('appended', position);
       if (this.notify) this.notifyOthers(position);
+      // every row the log did not hold was inserted (the statement is atomic; rows hold each id once)
       const appended: string[] = [];
-      for (const r of rows) {
-        const id = r.event.metadata.event_id;
-        if (appendedIds.delete(id.toLowerCase())) appended.push(id);
-      }
+      rows.forEach((r, i) => held.has(i + 1) || appended.push(r.event.metadata.event_id));
       return { appended, position };
     }
   }
