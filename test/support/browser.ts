@@ -25,7 +25,8 @@ export interface BuiltConsole {
 export function buildConsole(): BuiltConsole {
   const dir = mkdtempSync(join(tmpdir(), 'pl-console-build-'));
   const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/console/vite.config.mts', '--logLevel', 'error'], {
-    cwd: ROOT, env: { ...process.env, CONSOLE_OUT_DIR: dir }, encoding: 'utf8',
+    // a production build, as `npm run build` makes it (jest sets NODE_ENV=test, which would give React's development build)
+    cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', CONSOLE_OUT_DIR: dir }, encoding: 'utf8',
   });
   if (build.status !== 0) throw new Error(`console build failed: ${build.stderr}`);
   mkdirSync(SHOTS, { recursive: true });

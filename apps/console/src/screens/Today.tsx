@@ -70,7 +70,7 @@ function BreachClocks() {
               <tr key={`${b.breach_id}:${d.id}`} className={d.overdue ? 'warn' : undefined}>
                 <td><code>{b.breach_id.slice(0, 8)}</code> {label(b.stage)}</td>
                 <td>{label(d.recipient)}</td>
-                <td>{deadline(d.due_at, null).viewer}</td>
+                <td><Due at={d.due_at} zone={d.deadline_timezone} /></td>
                 <td>{d.overdue ? `overdue by ${Math.abs(d.time_left_hours ?? 0)} h` : `${d.time_left_hours} h`}</td>
                 <td>{d.source}</td>
               </tr>
@@ -79,6 +79,17 @@ function BreachClocks() {
         </table>
       )}
     </section>
+  );
+}
+
+/** When a clock is due: in the viewer's zone, and in the zone its legal days count in when that differs. */
+function Due({ at, zone }: { at: string; zone: string | null }) {
+  const due = deadline(at, zone);
+  return (
+    <>
+      {due.viewer}
+      {due.legal && <span className="legal"> · {due.legal}</span>}
+    </>
   );
 }
 
