@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { handleCommand } from '@pl/application';
-import { ccpaMetricsTimezone, ccpaRequestMetrics } from '@pl/domain/law/ccpa-metrics';
+import { handleCommand, rebuildProjection } from '@pl/application';
+import { ccpaMetricsTimezone, ccpaRequestMetrics, type RequestMetricsGroup } from '@pl/domain/law/ccpa-metrics';
 import { requestDecider, requestStreamId, type RightsCommand } from '@pl/domain/rights';
 import type { SqlEventStore } from '@pl/eventstore';
 import { SQL_BACKENDS, type FreshDatabase } from '../../test/support/databases';
 import { projectWholeLog, projectionFixture } from '../../test/support/project-log';
-import { requestMetricsGroups, rightsProjection } from './index';
+import { requestMetricsGroups, requestMetricsGroupsScanned, rightsProjection } from './index';
 
 /**
  * 11 CCR § 7102 figures from rm_rights: the year and the days to respond are California's calendar
@@ -52,5 +52,62 @@ describe.each(SQL_BACKENDS)('CCPA request metrics from the rights projection on 
     });
     expect((await requestMetricsGroups(f.db, 'CCPA', 2024, tz)).map((g) => g.n)).toEqual([1]);
     expect((await requestMetricsGroups(f.db, 'CCPA', 2026, tz)).map((g) => g.n)).toEqual([1]);
+  });
+});
+
+/**
+ * The § 7102 counts the trigger keeps (request_metrics) are the requests grouped: after each step the
+ * projection applies (a request received, then verified, completed, rejected or extended; a subject
+ * erased), and after a rebuild into a shadow schema renamed live.
+ */
+describe.each(SQL_BACKENDS)('request_metrics, the kept § 7102 counts, on %s', (_name, fresh) => {
+  let f: FreshDatabase;
+  let store: SqlEventStore;
+  const tz = ccpaMetricsTimezone();
+  const run = (id: string, cmd: RightsCommand) => handleCommand(store, requestDecider, requestStreamId(id), cmd, { actor: 'apikey:test', correlationId: randomUUID(), now: cmd.now });
+  const sorted = (groups: RequestMetricsGroup[]) => [...groups].sort((a, b) => `${a.request_type}/${a.status}/${a.days}`.localeCompare(`${b.request_type}/${b.status}/${b.days}`));
+  const kept = async (year = 2025) => sorted(await requestMetricsGroups(f.db, 'CCPA', year, tz));
+  const scanned = async (year = 2025) => sorted(await requestMetricsGroupsScanned(f.db, 'CCPA', year, tz));
+
+  beforeAll(async () => {
+    ({ f, store } = await projectionFixture(fresh, rightsProjection));
+  });
+  afterAll(() => f.drop());
+
+  it('follow each request from receipt to its outcome, and survive a rebuild', async () => {
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const subject = `sub_${'a'.repeat(32)}`;
+    for (const [i, id] of ids.entries()) {
+      const at = new Date(Date.UTC(2025, 2 + i, 10, 12));
+      await run(id, { type: 'ReceiveRequest', requestId: id, subjectKey: i < 2 ? subject : `sub_${id.replace(/-/g, '')}`, requestType: i % 2 ? 'access' : 'opt_out_sale_sharing', jurisdiction: 'CCPA', channel: 'api', openRequests: [], now: at });
+    }
+    await projectWholeLog(f.db, store, rightsProjection);
+    expect((await kept()).reduce((s, g) => s + g.n, 0)).toBe(6);
+    expect(await kept()).toEqual(await scanned());
+
+    await run(ids[0], { type: 'CompleteRequest', now: new Date('2025-03-20T12:00:00Z') });
+    await run(ids[2], { type: 'RejectRequest', reason: 'manifestly_unfounded', explanation: 'test', now: new Date('2025-05-12T12:00:00Z') });
+    await run(ids[4], { type: 'CompleteRequest', now: new Date('2025-07-11T06:30:00Z') }); // 10 Jul 23:30 PDT: 0 days
+    await projectWholeLog(f.db, store, rightsProjection);
+    const after = await kept();
+    expect(after).toEqual(await scanned());
+    expect(after).toEqual(expect.arrayContaining([
+      { request_type: 'opt_out_sale_sharing', status: 'completed', days: 10, n: 1 },
+      { request_type: 'opt_out_sale_sharing', status: 'rejected', days: 2, n: 1 },
+      { request_type: 'opt_out_sale_sharing', status: 'completed', days: 0, n: 1 },
+    ]));
+    // no group left at zero is read
+    expect(after.every((g) => g.n > 0)).toBe(true);
+
+    await rebuildProjection(f.db, store, rightsProjection);
+    expect(await kept()).toEqual(after);
+    expect(await kept(2024)).toEqual([]);
+  });
+
+  it('another zone than the kept one groups the requests themselves', async () => {
+    const utc = sorted(await requestMetricsGroups(f.db, 'CCPA', 2025, 'UTC'));
+    expect(utc).toEqual(sorted(await requestMetricsGroupsScanned(f.db, 'CCPA', 2025, 'UTC')));
+    // 11 Jul 06:30 UTC is 10 Jul in California: 0 days there, 1 in UTC
+    expect(utc).toEqual(expect.arrayContaining([{ request_type: 'opt_out_sale_sharing', status: 'completed', days: 1, n: 1 }]));
   });
 });
