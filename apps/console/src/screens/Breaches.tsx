@@ -1,7 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { breaches, type AssessBody, type Breach, type NotifySubjectsBody } from '../api/breaches';
+import { Action, Pager } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 
@@ -72,11 +73,7 @@ export function Breaches() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</button>
-        <span>Page {cursors.length}</span>
-        <button type="button" disabled={!page.data?.next} onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])}>Next page</button>
-      </nav>
+      <Pager cursors={cursors} setCursors={setCursors} next={page.data?.next} />
     </>
   );
 }
@@ -391,16 +388,5 @@ function Assess({ b, busy, onSubmit }: { b: Breach; busy: boolean; onSubmit: (bo
   );
 }
 
-function Action({ title, onSubmit, busy, children }: { title: string; onSubmit: (e: FormEvent) => void; busy: boolean; children: ReactNode }) {
-  return (
-    <form className="action" onSubmit={onSubmit}>
-      <fieldset>
-        <legend>{title}</legend>
-        {children}
-        <button type="submit" disabled={busy}>{title}</button>
-      </fieldset>
-    </form>
-  );
-}
 
 export default Breaches;

@@ -288,7 +288,7 @@ function SubjectLookup({ subjectKey }: { subjectKey: string | null }) {
           </thead>
           <tbody>
             {history.data.events.map((e) => {
-              const proof = (e.data.proof ?? {}) as Record<string, unknown>;
+              const proof = ((e.data as { proof?: unknown } | null)?.proof ?? {}) as Record<string, unknown>;
               const shown = (v: unknown) => (typeof v === 'string' ? v : '—');
               return (
                 <tr key={e.event_id}>

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
+import { Action } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 import { REJECTIONS, VERIFY_METHODS, type RequestRow } from '../types';
@@ -124,14 +125,3 @@ function Actions({ r }: { r: RequestRow }) {
   );
 }
 
-function Action({ title, onSubmit, busy, children }: { title: string; onSubmit: (e: FormEvent) => void; busy: boolean; children: ReactNode }) {
-  return (
-    <form className="action" onSubmit={onSubmit}>
-      <fieldset>
-        <legend>{title}</legend>
-        {children}
-        <button type="submit" disabled={busy}>{title}</button>
-      </fieldset>
-    </form>
-  );
-}

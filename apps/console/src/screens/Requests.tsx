@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, type RequestFilter } from '../api';
+import { Pager } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 import { JURISDICTIONS, REQUEST_TYPES, STATUSES } from '../types';
@@ -79,11 +80,7 @@ export function Requests() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>Previous page</button>
-        <span>Page {cursors.length}</span>
-        <button type="button" disabled={!page.data?.next} onClick={() => page.data?.next && setCursors((c) => [...c, page.data!.next])}>Next page</button>
-      </nav>
+      <Pager cursors={cursors} setCursors={setCursors} next={page.data?.next} />
     </>
   );
 }
