@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandBlocks, matchOutput, type CommandBlock } from '../support/doc-blocks';
-import { cleanEnv as withoutServiceVariables, freePort } from '../support/processes';
+import { cleanEnv as withoutServiceVariables, freePort, responseCheck } from '../support/processes';
 
 /**
  * The commands in README.md and docs/*.md are run, so the pages cannot drift from the code:
@@ -22,7 +22,15 @@ const pages = (): string[] => ['README.md', ...readdirSync(join(root, 'docs')).f
 const RUN_PAGES = new Set(['docs/walkthrough.md', 'docs/migration.md']);
 const THIS_TEST = 'test/e2e/docs.e2e.ts';
 
-const cleanEnv = (extra: Record<string, string>) => withoutServiceVariables(extra, ['DATA_DIR', 'PORT', 'K', 'B']);
+// Every response the pages' services send (curl's included) is checked against the document they serve (issue 17 item 1).
+const check = responseCheck();
+afterAll(() => {
+  const found = check.found();
+  check.remove();
+  expect(found.mismatches).toBe('');
+  expect(found.apps).toBeGreaterThanOrEqual(RUN_PAGES.size + 1); // each run page starts the service, and the quick start
+});
+const cleanEnv = (extra: Record<string, string>) => withoutServiceVariables({ ...check.env, ...extra }, ['DATA_DIR', 'PORT', 'K', 'B']);
 
 /** The page's blocks as one script; each block's output is framed by markers carrying its exit status. */
 function script(blocks: readonly CommandBlock[], port: number): string {

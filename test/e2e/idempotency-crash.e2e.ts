@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consentRecordBody } from '../support/consent-body';
 import { freshPostgres, type FreshDatabase } from '../support/databases';
-import { cleanEnv, freePort } from '../support/processes';
+import { cleanEnv, freePort, responseCheck } from '../support/processes';
 
 /**
  * Idempotency-Key across a crash (issue 14, defect 2): the built service is killed (SIGKILL, from a
@@ -20,6 +20,14 @@ const main = join(root, 'dist/apps/main.js');
 const adminKey = randomBytes(32).toString('base64url');
 const KILL_HOOK = 'PL_TEST_KILL_BEFORE_IDEMPOTENT_ANSWER';
 
+// Every response of the started services is checked against the document they serve (issue 17 item 1).
+const check = responseCheck();
+afterAll(() => {
+  const found = check.found();
+  check.remove();
+  expect(found).toEqual({ apps: 4, mismatches: '' });
+});
+
 interface Service {
   readonly url: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -30,7 +38,7 @@ async function start(env: Record<string, string>): Promise<Service> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [main], {
     cwd: root,
-    env: cleanEnv({ LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ADMIN_API_KEY: adminKey, IDEMPOTENCY_LEASE_SECONDS: '1', ...env }, [KILL_HOOK]),
+    env: cleanEnv({ ...check.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ADMIN_API_KEY: adminKey, IDEMPOTENCY_LEASE_SECONDS: '1', ...env }, [KILL_HOOK]),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -11,48 +11,6 @@ import { freshPglite, freshPostgres, type FreshDatabase } from './databases';
 import { noDnsInTests } from './outbound';
 import { checkResponsesAgainst, describeMismatches, type ResponseMismatch } from './openapi-responses';
 
-/**
- * The suites whose every response is checked against /docs/openapi.json (issue 17 item 1): each was
- * run with the check and passes. The others are to be added once run with it (README, HTTP conventions).
- */
-const RESPONSE_CHECKED_SUITES = [
-  'apps/api/src/consent/consent-console.e2e.ts',
-  'test/e2e/rights.e2e.ts',
-  'test/e2e/journey.e2e.ts',
-  'test/e2e/legacy-http.e2e.ts',
-  'test/e2e/legacy-kafka.e2e.ts',
-  'test/e2e/privacy-intake.e2e.ts',
-  'test/e2e/platform-ops.e2e.ts',
-  'apps/api/src/breach/breach.e2e.ts',
-  'apps/api/src/catalog/catalog.e2e.ts',
-  'apps/api/src/consent/consent.e2e.ts',
-  'apps/api/src/platform/idempotency/idempotency.e2e.ts',
-  'test/e2e/openapi.e2e.ts',
-  'apps/api/src/catalog/taxonomy.e2e.ts',
-  'apps/api/src/consent/consent-law.e2e.ts',
-  'apps/api/src/consent/consent-catalog.e2e.ts',
-  'apps/api/src/platform/http/safe-text.e2e.ts',
-  'apps/api/src/webhooks/webhooks.e2e.ts',
-  'apps/api/src/audit/audit.e2e.ts',
-  'apps/api/src/console/console.e2e.ts',
-  'test/e2e/console-breach.e2e.ts',
-  'apps/api/src/rights/ccpa-metrics.e2e.ts',
-  'apps/cli/src/commands/audit-replay.e2e.ts',
-  'apps/worker/src/breach/breach-clocks.e2e.ts',
-  'test/e2e/edge.e2e.ts',
-  'test/e2e/erasure-backups.e2e.ts',
-  'test/e2e/horizon.e2e.ts',
-  'test/e2e/journey-seed.e2e.ts',
-  'test/e2e/platform.e2e.ts',
-  'test/e2e/rights-establishment.e2e.ts',
-  'apps/api/src/catalog/map.e2e.ts',
-  'test/e2e/console-datamap.e2e.ts',
-];
-const responsesChecked = (): boolean => {
-  const path = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath ?? '';
-  return RESPONSE_CHECKED_SUITES.some((suite) => path.endsWith(suite));
-};
-
 export interface TestApp {
   readonly url: string;
   readonly adminKey: string;
@@ -101,7 +59,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const worker = options.worker === false ? null : await startWorker(infra, { logger, ...(typeof options.worker === 'object' ? options.worker : {}) });
   // Every response is checked against the app's own OpenAPI document; close() fails on a mismatch.
   const mismatches: ResponseMismatch[] = [];
-  const instrument = responsesChecked() ? (fastify: Parameters<typeof checkResponsesAgainst>[0], doc: Parameters<typeof checkResponsesAgainst>[1]) => checkResponsesAgainst(fastify, doc, mismatches) : undefined;
+  const instrument = (fastify: Parameters<typeof checkResponsesAgainst>[0], doc: Parameters<typeof checkResponsesAgainst>[1]) => checkResponsesAgainst(fastify, doc, mismatches);
   const { app, apiKeys } = await createApiApp(infra, { logger, worker, instrument });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

@@ -13,25 +13,38 @@ const pointer = (...parts: string[]): string => parts.map((p) => p.replace(/~/g,
 const mediaType = (contentType: unknown): string => String(contentType ?? '').split(';')[0].trim().toLowerCase();
 const isJson = (type: string): boolean => type === 'application/json' || type.endsWith('+json');
 
+/** One ajv per document text: a suite that starts many apps compiles each operation's schema once. */
+const checkers = new Map<string, (path: string, method: string, status: string, type: string) => { validate: ValidateFunction; errorsText: (errors: ValidateFunction['errors']) => string }>();
+
+function checkerFor(doc: OpenAPIObject) {
+  const key = JSON.stringify(doc);
+  let checker = checkers.get(key);
+  if (checker) return checker;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  addFormats(ajv);
+  ajv.addSchema(JSON.parse(key) as object, 'openapi');
+  const compiled = new Map<string, ValidateFunction>();
+  const errorsText = (errors: ValidateFunction['errors']) => ajv.errorsText(errors, { separator: '; ', dataVar: 'body' });
+  checker = (path, method, status, type) => {
+    const ref = `openapi#/${pointer('paths', path, method, 'responses', status, 'content', type, 'schema')}`;
+    let validate = compiled.get(ref);
+    if (!validate) compiled.set(ref, (validate = ajv.compile({ $ref: ref })));
+    return { validate, errorsText };
+  };
+  checkers.set(key, checker);
+  return checker;
+}
+
 /**
  * Checks every response the app sends against its own OpenAPI document: the operation (route
  * pattern + method) must document the status, the content type, and for JSON a schema the body
- * satisfies (ajv, compiled once per operation and status). Routes outside the document (health,
+ * satisfies (ajv, compiled once per operation and status, shared by every app of a suite
+ * that serves the same document). Routes outside the document (health,
  * metrics, the document itself, no route matched) are not checked. Mismatches are collected: the
  * test app's close() fails with them.
  */
 export function checkResponsesAgainst(fastify: FastifyInstance, doc: OpenAPIObject, mismatches: ResponseMismatch[]): void {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-  addFormats(ajv);
-  ajv.addSchema(doc as object, 'openapi');
-  const compiled = new Map<string, ValidateFunction>();
-  const validator = (path: string, method: string, status: string, type: string): ValidateFunction => {
-    const ref = `openapi#/${pointer('paths', path, method, 'responses', status, 'content', type, 'schema')}`;
-    let v = compiled.get(ref);
-    if (!v) compiled.set(ref, (v = ajv.compile({ $ref: ref })));
-    return v;
-  };
-
+  const validator = checkerFor(doc);
   fastify.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions?.url;
     if (!route) return payload;
@@ -75,8 +88,8 @@ export function checkResponsesAgainst(fastify: FastifyInstance, doc: OpenAPIObje
       return payload;
     }
     try {
-      const validate = validator(path, method, status, type);
-      if (!validate(body)) fail(ajv.errorsText(validate.errors, { separator: '; ', dataVar: 'body' }));
+      const { validate, errorsText } = validator(path, method, status, type);
+      if (!validate(body)) fail(errorsText(validate.errors));
     } catch (e) {
       fail(`the schema does not compile: ${(e as Error).message}`);
     }

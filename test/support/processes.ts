@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeMismatches, type ResponseMismatch } from './openapi-responses';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for a child process to listen on). */
 export async function freePort(): Promise<number> {
@@ -48,5 +52,24 @@ export function jsonLines<T = any>(child: ChildProcess): { readonly lines: T[]; 
         await new Promise((r) => setTimeout(r, 20));
       }
     },
+  };
+}
+
+/**
+ * Issue 17 item 1 for a service started from dist/ as a child process: `env` makes the child check
+ * every response its API sends against the OpenAPI document it serves (test/support/response-check-preload.cjs,
+ * the same check as the in-process test apps), and `found()` reads what it found: how many API apps
+ * were checked and each mismatch, described as the test apps' close() describes them.
+ */
+export function responseCheck(): { readonly env: Record<string, string>; found(): { apps: number; mismatches: string }; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pl-response-check-'));
+  const file = join(dir, 'found.jsonl');
+  return {
+    env: { NODE_OPTIONS: `--require ${join(__dirname, 'response-check-preload.cjs')}`, PL_TEST_RESPONSE_MISMATCHES: file },
+    found() {
+      const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { checking?: number; mismatch?: ResponseMismatch }) : [];
+      return { apps: lines.filter((l) => l.checking).length, mismatches: describeMismatches(lines.flatMap((l) => (l.mismatch ? [l.mismatch] : []))) };
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
