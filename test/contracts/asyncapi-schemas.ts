@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { createGenerator } from 'ts-json-schema-generator';
 import { parseDocument } from 'yaml';
+import { BREACH_PERSONAL_FIELDS } from '../../libs/domain/src/breach/breach.events';
 import { CONSENT_PERSONAL_FIELDS } from '../../libs/domain/src/consent/personal-fields';
 
 /**
@@ -18,10 +19,13 @@ export const ASYNCAPI_PATH = join(ROOT, 'docs/asyncapi.yaml');
 const TYPES_PATH = join(__dirname, 'asyncapi-types.ts');
 const TYPES_REL = 'test/contracts/asyncapi-types.ts';
 
-/** Consent event type -> the root of its `data` (asyncapi-types.ts), whose personal fields travel encrypted. */
-export const CONSENT_DATA_ROOTS: Readonly<Record<string, string>> = Object.fromEntries(
-  CONSENT_PERSONAL_FIELDS.map((d) => [d.type, `Consent${d.type.slice('consent.'.length).split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}EventData`]),
-);
+/** `consent.opt_out_recorded` -> `ConsentOptOutRecordedEventData`: the root of an event type's `data` in asyncapi-types.ts. */
+const dataRoot = (type: string): string => `${type.split(/[._]/).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}EventData`;
+
+/** Consent event type -> the root of its `data` (asyncapi-types.ts), whose personal fields travel encrypted with the subject's key. */
+export const CONSENT_DATA_ROOTS: Readonly<Record<string, string>> = Object.fromEntries(CONSENT_PERSONAL_FIELDS.map((d) => [d.type, dataRoot(d.type)]));
+/** Breach event type -> the root of its `data`, whose personal fields (staff's free text) travel encrypted with the breach's key. */
+export const BREACH_DATA_ROOTS: Readonly<Record<string, string>> = Object.fromEntries(BREACH_PERSONAL_FIELDS.map((d) => [d.type, dataRoot(d.type)]));
 
 export const GENERATED_ROOTS: readonly string[] = [
   'EventEnvelopeV1',
@@ -34,6 +38,7 @@ export const GENERATED_ROOTS: readonly string[] = [
   'AuditHead',
   'EncryptedField',
   ...Object.values(CONSENT_DATA_ROOTS),
+  ...Object.values(BREACH_DATA_ROOTS),
 ];
 
 type Schema = Record<string, unknown>;
@@ -60,24 +65,28 @@ export function generateWireSchemas(roots: readonly string[] = GENERATED_ROOTS):
     // an alias of an imported type of the same name comes back as a reference to its own definition
     if (schema.$ref !== `#/definitions/${root}`) all[root] = relocate(schema) as Schema;
   }
-  for (const d of CONSENT_PERSONAL_FIELDS) {
-    const root = CONSENT_DATA_ROOTS[d.type];
-    if (all[root]) all[root] = d.paths.reduce((s, path) => encryptedAt(s, path.split('.'), all, `${root}.${path}`), all[root]);
+  for (const [fields, roots, encrypted] of [[CONSENT_PERSONAL_FIELDS, CONSENT_DATA_ROOTS, ENCRYPTED], [BREACH_PERSONAL_FIELDS, BREACH_DATA_ROOTS, ENCRYPTED_FOR_BREACH]] as const) {
+    for (const d of fields) {
+      const root = roots[d.type];
+      if (all[root]) all[root] = d.paths.reduce((s, path) => encryptedAt(s, path.split('.'), all, `${root}.${path}`, encrypted), all[root]);
+    }
   }
   return Object.fromEntries(Object.keys(all).sort().map((name) => [name, { 'x-generated-from': `${TYPES_REL}#${name}`, ...all[name] }]));
 }
 
 /** A personal field as the log stores it and the relay publishes it: encrypted with the subject's key (null stays null). */
 const ENCRYPTED: Schema = { anyOf: [{ $ref: '#/components/schemas/EncryptedField' }, { type: 'null' }], description: 'Personal data: encrypted with the subject\'s data key (shredded on erasure)' };
+/** Free text written while handling a breach (it may name people): encrypted with a key of the breach's stream. */
+const ENCRYPTED_FOR_BREACH: Schema = { anyOf: [{ $ref: '#/components/schemas/EncryptedField' }, { type: 'null' }], description: 'Free text that may name people: encrypted with a data key of the breach\'s stream' };
 
-/** `schema` with the field at `path` replaced by ENCRYPTED; referenced types on the way are copied, never changed. */
-function encryptedAt(schema: Schema, path: readonly string[], defs: Record<string, Schema>, where: string): Schema {
-  if (!path.length) return ENCRYPTED;
+/** `schema` with the field at `path` replaced by `encrypted`; referenced types on the way are copied, never changed. */
+function encryptedAt(schema: Schema, path: readonly string[], defs: Record<string, Schema>, where: string, encrypted: Schema): Schema {
+  if (!path.length) return encrypted;
   const ref = typeof schema.$ref === 'string' ? schema.$ref.replace('#/components/schemas/', '') : null;
   const s = structuredClone(ref ? defs[ref] : schema) as Schema & { properties?: Record<string, Schema>; items?: Schema };
   const [head, ...rest] = path;
-  if (head === '*' && s.items) s.items = encryptedAt(s.items, rest, defs, where);
-  else if (s.properties?.[head]) s.properties[head] = encryptedAt(s.properties[head], rest, defs, where);
+  if (head === '*' && s.items) s.items = encryptedAt(s.items, rest, defs, where, encrypted);
+  else if (s.properties?.[head]) s.properties[head] = encryptedAt(s.properties[head], rest, defs, where, encrypted);
   else throw new Error(`personal field ${where} is not in the type`);
   return s;
 }

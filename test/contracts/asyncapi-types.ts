@@ -7,6 +7,7 @@
 import type { EventEnvelope, RightsTask as SdkRightsTask, RightsTaskResult as SdkRightsTaskResult, StateMessage } from '../../libs/sdk/src/contract';
 import type { ConsentState } from '../../libs/domain/src/consent/state';
 import type { ConsentEvent } from '../../libs/domain/src/consent/events';
+import type { BreachEvent } from '../../libs/domain/src/breach/breach.events';
 import type { EncryptedField } from '../../libs/crypto/src/field-cipher';
 import type { RightsEvent, TaskDispatchedData } from '../../libs/domain/src/rights/events';
 import type { RetentionExpiredData, RetentionObligationEndedData } from '../../libs/domain/src/catalog/receipts';
@@ -36,3 +37,17 @@ export type ConsentProcessingRestrictedEventData = ConsentData<'consent.processi
 export type ConsentRestrictionLiftedEventData = ConsentData<'consent.restriction_lifted'>;
 export type ConsentObjectionRecordedEventData = ConsentData<'consent.objection_recorded'>;
 export type { EncryptedField };
+
+/** The `data` of each breach event type (asyncapi-schemas.ts replaces its declared personal fields by EncryptedField). */
+type BreachData<T extends BreachEvent['type']> = Extract<BreachEvent, { type: T }>['data'];
+export type BreachDetectedEventData = BreachData<'breach.detected'>;
+export type BreachAssessedEventData = BreachData<'breach.assessed'>;
+export type BreachAuthorityNotifiedEventData = BreachData<'breach.authority_notified'>;
+export type BreachSubjectsNotifiedEventData = BreachData<'breach.subjects_notified'>;
+export type BreachSubjectNoticePreparedEventData = BreachData<'breach.subject_notice_prepared'>;
+export type BreachSubjectNoticeExemptionRecordedEventData = BreachData<'breach.subject_notice_exemption_recorded'>;
+export type BreachAttorneyGeneralNotifiedEventData = BreachData<'breach.attorney_general_notified'>;
+export type BreachDeadlineWarningEventData = BreachData<'breach.deadline_warning'>;
+export type BreachDeadlineOverdueEventData = BreachData<'breach.deadline_overdue'>;
+export type BreachClosedEventData = BreachData<'breach.closed'>;
+export type BreachReopenedEventData = BreachData<'breach.reopened'>;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { AsyncAPIDocumentInterface } from '@asyncapi/parser';
 import { HEADERS, LEGACY_CONSENT_TOPICS, LEGACY_HEADERS, ROUTES, STANDARD_WEBHOOK_HEADERS, TOPIC_SPECS, TOPICS, WEBHOOK_HEADERS, WEBHOOK_TOPICS } from '@pl/messaging';
 import { AsyncApiValidator, parseAsyncApi, type ParsedAsyncApi } from './asyncapi';
-import { ASYNCAPI_PATH, GENERATED_ROOTS, documentedWireSchemas, generateWireSchemas } from './asyncapi-schemas';
+import { parseDocument } from 'yaml';
+import { ASYNCAPI_PATH, BREACH_DATA_ROOTS, CONSENT_DATA_ROOTS, GENERATED_ROOTS, documentedWireSchemas, generateWireSchemas } from './asyncapi-schemas';
 
 /**
  * Diagnostics of @asyncapi/parser that were reviewed and accepted (anything else fails):
@@ -126,5 +127,26 @@ describe('docs/asyncapi.yaml: the AsyncAPI 3 contract of the topics and webhooks
     }
     expect(v.kafka(TOPICS.rightsTasks, { key: 'crm', headers: headers('rights.request_completed'), value: JSON.stringify(envelope('rights.request_completed')) }).message).toBeNull();
     expect(v.kafka(TOPICS.consentEvents, { key: 'alice@example.com', headers: headers('consent.given'), value: JSON.stringify(envelope('consent.given')) }).message).toBeNull();
+  });
+  it("types each consent and breach event's data by its type: every type of the code has its schema, and data that breaks it is refused", () => {
+    const messages = (parseDocument(readFileSync(ASYNCAPI_PATH, 'utf8')).toJS() as Json).components.messages as Record<string, Json>;
+    for (const [message, roots] of [['ConsentEvent', CONSENT_DATA_ROOTS], ['BreachNotice', BREACH_DATA_ROOTS]] as const) {
+      const typed = (messages[message].payload.allOf as Json[]).filter((s) => s.if).map((s) => [s.if.properties.type.const, s.then.properties.data.$ref]);
+      expect(Object.fromEntries(typed)).toEqual(Object.fromEntries(Object.entries(roots).map(([type, root]) => [type, `#/components/schemas/${root}`])));
+    }
+    const eventId = '5d0c2f4e-8a43-4c7e-9d1f-0a1b2c3d4e5f';
+    const closed = (summary: unknown) => v.kafka(TOPICS.breachNotices, {
+      key: 'b1',
+      headers: { [HEADERS.eventId]: eventId, [HEADERS.eventType]: 'breach.closed', [HEADERS.schemaVersion]: '1', [HEADERS.correlationId]: 'c', [HEADERS.contentType]: 'application/json' },
+      value: JSON.stringify({
+        event_id: eventId, type: 'breach.closed', schema_version: 1, stream_id: 'breach-b1', subject_key: null, revision: '3', position: '1:1',
+        occurred_at: '2026-12-03T00:00:00.000Z', recorded_at: '2026-12-03T00:00:00.000Z', correlation_id: 'c', causation_id: null,
+        data: { breach_id: 'b1', closed_at: '2026-12-03T00:00:00.000Z', summary, not_notified_reasons: [] },
+      }),
+    });
+    const encrypted = { $enc: 'aes-256-gcm/v1', sub: 'brk_1', kid: 'k1', eid: eventId, iv: 'aXY', ct: 'Y3Q', tag: 'dGFn' };
+    expect(closed(encrypted).errors).toEqual([]);
+    // the closing summary is staff's free text: on the wire only in its encrypted form
+    expect(closed('contained; Alice Example was told').errors.join(' ')).toMatch(/\/data\/summary/);
   });
 });

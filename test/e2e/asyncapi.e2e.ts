@@ -46,6 +46,8 @@ const KAFKA_KINDS = [
 ];
 const WEBHOOK_KINDS = ['webhookConsentEvent', 'webhookRightsTask', 'webhookBreachNotice', 'webhookAuditHead', 'webhookLegacyWithdrawal'];
 const TASK_TYPES = ['rights.task_dispatched', 'catalog.retention_expired'];
+/** The breach event types the test's breach writes (each checked against its own `data` schema). */
+const BREACH_TYPES = ['breach.detected', 'breach.assessed', 'breach.authority_notified', 'breach.subjects_notified', 'breach.subject_notice_prepared', 'breach.closed', 'breach.reopened'];
 
 describeKafka('AsyncAPI: every message the relay, the consumers and the webhook deliverer produce matches docs/asyncapi.yaml', () => {
   let t: TestApp;
@@ -101,11 +103,30 @@ describeKafka('AsyncAPI: every message the relay, the consumers and the webhook 
     expect(recorded.status).toBe(201);
     expect((await t.request('POST', '/consent/withdraw', { user_id: user, data_categories: ['user.behavior'] })).status).toBe(200);
 
-    // a breach -> breach notices
+    // a breach handled from detection to reopening -> breach notices of each kind these steps write, the
+    // staff's free text (delay reason, summary, reason) in its encrypted form
     const breach = await t.request('POST', '/breaches', {
-      aware_at: iso(-3_600_000), source: 'internal_monitoring', description: 'Misconfigured bucket', reporter_role: 'security_operations', systems: ['accounts-db'],
+      aware_at: iso(-80 * 3_600_000), source: 'internal_monitoring', description: 'Misconfigured bucket', reporter_role: 'security_operations', systems: ['accounts-db'],
     });
     expect(breach.status).toBe(201);
+    const breachId = breach.body.breach_id;
+    const breachSteps: Array<[string, unknown, number]> = [
+      ['assessment', {
+        factors: {
+          confidentiality: true, integrity: false, availability: false, categories: ['user.contact.email', 'user.account.credentials'], special_categories: [], subjects_count: 40, records_count: 40,
+          identifiability: 'maximum', encrypted: false, keys_safe: false, backup_available: true, vulnerable_subjects: false, likely_consequences: ['account takeover'],
+        },
+        subject_jurisdictions: { DE: 40 }, main_establishment: null, measures_taken: ['bucket closed'], measures_proposed: ['bucket policy review'], contact_point: 'privacy@example.com',
+      }, 200],
+      ['authority-notifications', { authority: 'DE', phase: 'initial', reference: 'DE-1', delay_reason: 'found by the quarterly review' }, 201],
+      ['subject-notifications', { jurisdiction: 'EU', channel: 'email', subjects_count: 40, subject_ids: [`asyncapi-breach-${randomUUID()}`] }, 201],
+      ['close', { summary: 'contained, everyone told' }, 200],
+      ['reopen', { reason: 'a second bucket found' }, 200],
+    ];
+    for (const [step, body, status] of breachSteps) {
+      const res = await t.request('POST', `/breaches/${breachId}/${step}`, body);
+      expect([step, res.status, res.status === status ? null : res.body]).toEqual([step, status, null]);
+    }
 
     // the intake topic, as a service sends it: a retention_expired report of a holding past its retention -> catalog.retention_expired task
     const held = `asyncapi-held-${randomUUID()}`;
@@ -158,6 +179,7 @@ describeKafka('AsyncAPI: every message the relay, the consumers and the webhook 
     const seen = (all: Consumed[]) => ({
       kinds: new Set(all.map((m) => verdictOf(m).message)),
       taskTypes: new Set(all.filter((m) => m.topic === TOPICS.rightsTasks).map((m) => m.headers[HEADERS.eventType])),
+      breachTypes: new Set(all.filter((m) => m.topic === TOPICS.breachNotices).map((m) => m.headers[HEADERS.eventType])),
       deadLetters: Object.entries(deadLetters(all)).filter(([, m]) => m).map(([k]) => k),
     });
     let latest: Consumed[] = [];
@@ -165,7 +187,7 @@ describeKafka('AsyncAPI: every message the relay, the consumers and the webhook 
       latest = all;
       const s = seen(all);
       const sentMalformed = all.filter((m) => m.headers[MALFORMED] && m.topic !== TOPICS.deadLetter).length;
-      return KAFKA_KINDS.every((k) => s.kinds.has(k)) && TASK_TYPES.every((x) => s.taskTypes.has(x)) && s.deadLetters.length === 3 && sentMalformed === 3;
+      return KAFKA_KINDS.every((k) => s.kinds.has(k)) && TASK_TYPES.every((x) => s.taskTypes.has(x)) && BREACH_TYPES.every((x) => s.breachTypes.has(x)) && s.deadLetters.length === 3 && sentMalformed === 3;
     };
     let all: Consumed[] = [];
     try {
@@ -174,7 +196,7 @@ describeKafka('AsyncAPI: every message the relay, the consumers and the webhook 
       const s = seen(latest);
       const invalid = latest.filter((m) => verdictOf(m).message === null).map((m) => ({ topic: m.topic, errors: verdictOf(m).errors }));
       const checks = Object.fromEntries(Object.entries((await t.request('GET', '/health', undefined, null)).body.checks ?? {}).filter(([k]) => k.includes('audit')));
-      throw new Error(`${(e as Error).message}; seen: ${JSON.stringify({ kinds: [...s.kinds], taskTypes: [...s.taskTypes], deadLetters: s.deadLetters, invalid, checks }, null, 1)}`);
+      throw new Error(`${(e as Error).message}; seen: ${JSON.stringify({ kinds: [...s.kinds], taskTypes: [...s.taskTypes], breachTypes: [...s.breachTypes], deadLetters: s.deadLetters, invalid, checks }, null, 1)}`);
     }
 
     // every message after the mark validates, except the malformed ones sent on purpose, which the document refuses

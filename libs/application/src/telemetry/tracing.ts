@@ -72,6 +72,17 @@ export function traceparentOf(e: RecordedEvent): string | null {
 }
 
 /**
+ * Where a span for one event's onward delivery goes (a webhook POST): a child of the event's stored
+ * `traceparent`, or a root span when it has none (never the context of whatever loop runs it).
+ */
+export function eventSpanParent(traceparent: unknown): { parent?: Context } {
+  if (!enabled) return {};
+  const { trace, ROOT_CONTEXT } = otel();
+  const sc = spanContextOf(traceparent);
+  return { parent: sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT };
+}
+
+/**
  * Where a consumer's batch span goes: a child of the events' context when every traced event of the
  * batch belongs to one trace (one command's events, the usual case when caught up), else a root span
  * linked to each distinct context (a batch mixing several requests belongs to none of them).

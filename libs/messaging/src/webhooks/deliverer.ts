@@ -1,3 +1,4 @@
+import { currentTraceparent, eventSpanParent, inSpan, SpanKind, spanContextOf } from '@pl/application';
 import type { SqlDatabase, SqlLock } from '@pl/eventstore';
 import { sendOutbound, type OutboundPolicy, type OutboundRequest, type OutboundResult, type RequestFn } from '@pl/outbound';
 import { backoffDelay } from '../backoff';
@@ -174,8 +175,10 @@ export class WebhookDeliverer {
     return secret;
   }
 
-  private requestOf(row: DueRow): OutboundRequest {
-    const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
+  private requestOf(row: DueRow, h: Record<string, string>): OutboundRequest {
+    // W3C trace context (issue 17 item 6): the delivery's span when tracing is on (a child of the
+    // event's), else the event's own as the relay's Kafka header carries it; none for an untraced event
+    const traceparent = currentTraceparent() ?? (spanContextOf(h[HEADERS.traceparent]) ? h[HEADERS.traceparent] : null);
     const timestamp = Math.floor(Date.now() / 1000);
     const secret = this.open(row.service, row.secret_sealed);
     const signing = row.previous_sealed ? [secret, this.open(row.service, row.previous_sealed)] : [secret];
@@ -196,6 +199,7 @@ export class WebhookDeliverer {
         [WEBHOOK_HEADERS.topic]: row.topic,
         [WEBHOOK_HEADERS.schemaVersion]: h[HEADERS.schemaVersion] ?? '1',
         [WEBHOOK_HEADERS.correlationId]: h[HEADERS.correlationId] ?? '',
+        ...(traceparent ? { [HEADERS.traceparent]: traceparent } : {}),
       },
       body: row.body,
       timeoutMs: this.options.timeoutMs ?? 5000,
@@ -208,7 +212,11 @@ export class WebhookDeliverer {
     const started = Date.now();
     let result: Pick<OutboundResult, 'ok' | 'status' | 'errorCode'> & { outcome: string };
     try {
-      result = await sendOutbound(this.options.policy, row.url, this.requestOf(row), this.options.request);
+      const h = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers;
+      const attributes = { 'messaging.destination.name': row.topic, 'pl.event_type': row.event_type, 'pl.attempt': attempt };
+      result = await inSpan('deliver webhook', { kind: SpanKind.PRODUCER, attributes, ...eventSpanParent(h[HEADERS.traceparent]) }, () =>
+        sendOutbound(this.options.policy, row.url, this.requestOf(row, h), this.options.request),
+      );
     } catch (e) {
       // the secret or the stored headers could not be read: nothing was sent
       result = { outcome: 'not_sent', ok: false, status: null, errorCode: (e as Error)?.name ?? null };

@@ -242,6 +242,24 @@ describe('webhooks: signed deliveries, retries, dead letters', () => {
     expect(crm.received.map((r) => JSON.parse(r.body).data.task_id)).toEqual(['t1']);
   });
 
+  it('forwards the W3C traceparent of an event that carries one (issue 17 item 6), as the relay does in its Kafka header; an untraced or malformed one sends none', async () => {
+    const receiver = await endpoint({ mode: 'ok' });
+    servers.push(receiver.server);
+    await registerEndpoint(fresh.db, box, { service: 'traced', url: receiver.url, topics: [TOPICS.consentEvents] }, policy);
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const key = subject();
+    const traced = newEvent('consent.given', { subject_key: key, category: 'contact', purpose: 'p' }, { traceparent });
+    const untraced = newEvent('consent.given', { subject_key: key, category: 'contact', purpose: 'q' });
+    const malformed = newEvent('consent.given', { subject_key: key, category: 'contact', purpose: 'r' }, { traceparent: '00-not-a-trace' });
+    const { position } = await appendTo(store, `consent-${key}`, traced, untraced, malformed);
+    await dispatcher.waitFor(position);
+    deliverer = new WebhookDeliverer(fresh.db, box, { policy, pollMs: 20 });
+    await deliverer.start();
+    await waitUntil(() => receiver.received.length >= 3, 5000);
+    const byEvent = new Map(receiver.received.map((r) => [r.headers[WEBHOOK_HEADERS.eventId], r.headers.traceparent ?? null]));
+    expect([byEvent.get(traced.metadata.event_id), byEvent.get(untraced.metadata.event_id), byEvent.get(malformed.metadata.event_id)]).toEqual([traceparent, null, null]);
+  });
+
   it('enqueues old events whose key or headers hold NUL or a lone surrogate (escaped), never getting stuck on them', async () => {
     const crm = await endpoint({ mode: 'ok' });
     servers.push(crm.server);
