@@ -148,6 +148,7 @@ async function main() {
         let next: string | null = null;
         for (let p = 0; p < 20; p++) next = (await page(`limit=50${next ? `&after=${encodeURIComponent(next)}` : ''}`)).next;
         const one = (await page('limit=1&open=true')).requests[0].request_id;
+        const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
         const routes: Array<[string, string, string]> = [
           ['Today', 'session', '/auth/session'],
           ['Today', 'request counts', '/data-subject/requests/counts'],
@@ -164,8 +165,11 @@ async function main() {
           ['Consent', '§ 7102 metrics of 2025, CSV', '/data-subject/requests/metrics/ccpa?year=2025&format=csv'],
           ['Consent', "a subject's consent", `/consent/${users[7]}`],
           ['Consent', 'declared bases', '/consent/declared-bases'],
+          ['Consent', 'counts per day over 30 days', `/consent/metrics?from=${day(-29)}&to=${day(0)}&bucket=day`],
+          ['Consent', 'conflicts between signals', '/consent/conflicts?limit=50'],
           ['Data map', 'the map', '/catalog/map'],
-          ['RoPA', 'controller view', '/governance/ropa'],
+          ['RoPA', 'controller view', '/governance/ropa?view=controller'],
+          ['RoPA', 'processor view', '/governance/ropa?view=processor'],
           ['Breaches', 'register', '/breaches?limit=50'],
           ['Audit', 'chain head', '/audit/head'],
           ['Audit', 'public key', '/audit/public-key'],
