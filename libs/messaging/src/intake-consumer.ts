@@ -90,7 +90,8 @@ export class PrivacyIntakeConsumer<T> {
       await this.deadLetter(batch.topic, batch.partition, dead);
       resolveOffset(batch.messages[batch.messages.length - 1].offset);
       await commitOffsetsIfNecessary();
-      await heartbeat();
+      // recorded and committed: counted now, before the heartbeat (one that finds the group rebalancing
+      // throws, kafkajs rejoins and the batch is not delivered again, so it would never be counted)
       this.counts.batches++;
       this.counts.handled += batch.messages.length - dead.length;
       this.counts.deadLettered += dead.length;
@@ -106,6 +107,7 @@ export class PrivacyIntakeConsumer<T> {
       this.options.onFailureChange?.(this.failures, e);
       throw e;
     }
+    await heartbeat();
   }
 
   private async deadLetter(topic: string, partition: number, dead: ReadonlyArray<{ message: KafkaMessage; reason: string }>): Promise<void> {
