@@ -133,6 +133,25 @@ describe('replay parity and audit CLI (PostgreSQL)', () => {
     const report = JSON.parse(r.stdout);
     expect(report.events).toBeGreaterThanOrEqual(4);
     expect(readFileSync(file, 'utf8')).not.toContain('203.0.113.9');
+
+    // --json (issue 17 item 5): stdout is one JSON document, the lines in order and the closing signed head;
+    // written back as NDJSON, the lines check out with the same script
+    const stdoutOnly = () => ({ lines: [] as string[], out(l: string) { this.lines.push(l); }, err: () => undefined, progress: () => undefined });
+    const j = stdoutOnly();
+    expect(await auditCommand.run(['export', '--context', 'consent', '--json'], j, t.infra)).toBe(0);
+    const doc = JSON.parse(j.lines.join('\n')) as { lines: Array<{ kind: string }>; head: { kind: string; seq: string } };
+    expect(doc.lines[0].kind).toBe('header');
+    expect(doc.head.kind).toBe('head');
+    expect(doc.lines[doc.lines.length - 1]).toEqual(doc.head);
+    const fromJson = join(dir, 'from-json.ndjson');
+    writeFileSync(fromJson, doc.lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const rj = spawnSync(process.execPath, [join(__dirname, '../../../../scripts/verify-audit-export.js'), fromJson, '--public-key', join(dir, 'key.pem')], { encoding: 'utf8' });
+    expect([rj.status, rj.stderr]).toEqual([0, '']);
+    expect(JSON.parse(rj.stdout).events).toBe(report.events);
+    // with --out the file gets the NDJSON and the document says where
+    const jo = stdoutOnly();
+    expect(await auditCommand.run(['export', '--context', 'consent', '--out', fromJson, '--json'], jo, t.infra)).toBe(0);
+    expect(JSON.parse(jo.lines.join('\n'))).toEqual({ written_to: fromJson, line_count: doc.lines.length, head: expect.objectContaining({ kind: 'head' }) });
   });
 
   it('bad input gets the reason the HTTP route gives (same DTO, same use case): exit 2 before any line, and nothing is recorded', async () => {

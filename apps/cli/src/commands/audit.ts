@@ -91,8 +91,11 @@ export const auditCommand = defineCommand({
         'request-id': { type: 'string', value: 'id', description: 'the request the reading serves (recorded)' },
       },
       validate: () => dtos().ExportQueryDto,
+      // --json: one document { lines: [every NDJSON line, parsed, in order], head: the closing signed head };
+      // with --out the file still gets the NDJSON and the document says where instead of repeating the lines
+      json: true,
       needsInfra: true,
-      async run({ values }, io, infra: Infrastructure | null) {
+      async run({ values, json }, io, infra: Infrastructure | null) {
         // the same use case as GET /audit/export: same checks, the head signed first, the access recorded
         const v = values;
         const lines = await infra!.app.audit.export(
@@ -101,18 +104,26 @@ export const auditCommand = defineCommand({
         );
         const out = v.out ? createWriteStream(v.out) : null;
         let n = 0;
+        const parsed: unknown[] = [];
+        let head: unknown = null;
         for await (const line of lines) {
           n++;
+          if (json) {
+            const doc = JSON.parse(line) as { kind?: string };
+            if (doc.kind === 'head') head = doc;
+            if (!out) parsed.push(doc);
+          }
           if (out) {
             if (!out.write(line)) await once(out, 'drain');
-          } else io.out(line.trimEnd());
+          } else if (!json) io.out(line.trimEnd());
         }
         if (out) {
           out.end();
           await once(out, 'finish');
           io.err(`wrote ${n} lines to ${v.out}; check with: node scripts/verify-audit-export.js ${v.out} --public-key <key.pem>`);
         }
-        return 0;
+        if (!json) return 0;
+        return { json: out ? { written_to: v.out, line_count: n, head } : { lines: parsed, head }, text: [] };
       },
     }),
   },
