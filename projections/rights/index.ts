@@ -17,7 +17,7 @@ export const rightsProjection = snapshotProjection<RequestState>({
   name: 'rights',
   // 4: taxonomy keys read in their canonical fideslang form (catalog/taxonomy-aliases.ts)
   // 5: indexes for the console's queue (due date, id) and the § 7102 metrics (jurisdiction, receipt)
-  // 6: request_metrics, the § 7102 counts kept by a trigger on requests
+  // 6: request_metrics, the § 7102 counts kept by statement triggers on requests
   version: 6,
   schema: RIGHTS_SCHEMA,
   typePrefixes: ['rights.'],

@@ -55,34 +55,33 @@ CREATE TABLE IF NOT EXISTS request_metrics (
   PRIMARY KEY (jurisdiction, year, request_type, status, days)
 );
 -- The schema is qualified from the trigger's table: a rebuild fills a shadow schema, then renames it.
-CREATE OR REPLACE FUNCTION request_metrics_count() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- One statement per changed statement, not per row: the rows a statement inserted, updated or deleted
+-- (its transition tables) are grouped and their +1/-1 summed into request_metrics at once.
+CREATE OR REPLACE FUNCTION request_metrics_apply() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
-  old_year integer; old_days integer; new_year integer; new_days integer;
+  grouped text := 'SELECT jurisdiction, extract(year FROM received_at AT TIME ZONE ''${METRICS_TIMEZONE}'')::integer AS year, request_type, status, '
+    || 'COALESCE((closed_at AT TIME ZONE ''${METRICS_TIMEZONE}'')::date - (received_at AT TIME ZONE ''${METRICS_TIMEZONE}'')::date, -1) AS days, %s AS d FROM %s';
+  delta text;
 BEGIN
-  IF TG_OP <> 'INSERT' THEN
-    old_year := extract(year FROM OLD.received_at AT TIME ZONE '${METRICS_TIMEZONE}')::integer;
-    old_days := COALESCE((OLD.closed_at AT TIME ZONE '${METRICS_TIMEZONE}')::date - (OLD.received_at AT TIME ZONE '${METRICS_TIMEZONE}')::date, -1);
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    new_year := extract(year FROM NEW.received_at AT TIME ZONE '${METRICS_TIMEZONE}')::integer;
-    new_days := COALESCE((NEW.closed_at AT TIME ZONE '${METRICS_TIMEZONE}')::date - (NEW.received_at AT TIME ZONE '${METRICS_TIMEZONE}')::date, -1);
-  END IF;
-  IF TG_OP = 'UPDATE' AND OLD.jurisdiction = NEW.jurisdiction AND old_year = new_year AND OLD.request_type = NEW.request_type AND OLD.status = NEW.status AND old_days = new_days THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP <> 'INSERT' THEN
-    EXECUTE format('UPDATE %I.request_metrics SET n = n - 1 WHERE jurisdiction = $1 AND year = $2 AND request_type = $3 AND status = $4 AND days = $5', TG_TABLE_SCHEMA)
-      USING OLD.jurisdiction, old_year, OLD.request_type, OLD.status, old_days;
-  END IF;
-  IF TG_OP <> 'DELETE' THEN
-    EXECUTE format('INSERT INTO %I.request_metrics AS m VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (jurisdiction, year, request_type, status, days) DO UPDATE SET n = m.n + 1', TG_TABLE_SCHEMA)
-      USING NEW.jurisdiction, new_year, NEW.request_type, NEW.status, new_days;
-  END IF;
+  delta := CASE TG_OP
+    WHEN 'INSERT' THEN format(grouped, '1', 'new_rows')
+    WHEN 'DELETE' THEN format(grouped, '-1', 'old_rows')
+    ELSE format(grouped, '-1', 'old_rows') || ' UNION ALL ' || format(grouped, '1', 'new_rows')
+  END;
+  EXECUTE format('INSERT INTO %I.request_metrics AS m SELECT jurisdiction, year, request_type, status, days, sum(d)::integer FROM (%s) delta '
+    || 'GROUP BY jurisdiction, year, request_type, status, days HAVING sum(d) <> 0 '
+    || 'ON CONFLICT (jurisdiction, year, request_type, status, days) DO UPDATE SET n = m.n + EXCLUDED.n', TG_TABLE_SCHEMA, delta);
   RETURN NULL;
 END
 $fn$;
 DROP TRIGGER IF EXISTS requests_metrics ON requests;
-CREATE TRIGGER requests_metrics AFTER INSERT OR UPDATE OR DELETE ON requests FOR EACH ROW EXECUTE FUNCTION request_metrics_count();
+DROP FUNCTION IF EXISTS request_metrics_count();
+DROP TRIGGER IF EXISTS requests_metrics_insert ON requests;
+DROP TRIGGER IF EXISTS requests_metrics_update ON requests;
+DROP TRIGGER IF EXISTS requests_metrics_delete ON requests;
+CREATE TRIGGER requests_metrics_insert AFTER INSERT ON requests REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION request_metrics_apply();
+CREATE TRIGGER requests_metrics_update AFTER UPDATE ON requests REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION request_metrics_apply();
+CREATE TRIGGER requests_metrics_delete AFTER DELETE ON requests REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION request_metrics_apply();
 CREATE TABLE IF NOT EXISTS tasks (
   task_id text PRIMARY KEY,
   request_id text NOT NULL,
