@@ -11,7 +11,7 @@ const swcTs = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 const swcJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
-const ESM_PACKAGES = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
+const ESM_PACKAGES = ['@nestjs', 'content-disposition', 'cookie', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm', 'openid-client', 'oauth4webapi', 'jose', 'oidc-provider'];
 const moduleNameMapper = {
   '^@pl/projections/(.*)$': '<rootDir>/projections/$1',
   '^@pl/([a-z-]+)$': '<rootDir>/libs/$1/src',

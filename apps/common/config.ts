@@ -55,6 +55,10 @@ export interface AppConfig {
   readonly sessionCookieSecure: boolean;
   /** The built console (`npm run build` writes dist/console) served under /console; CONSOLE_DIR overrides. */
   readonly consoleDir: string;
+  /** Console sign-in through an OpenID Connect provider (OIDC_*); null: not configured. */
+  readonly oidc: OidcSettings | null;
+  /** The console's sign-in with an API key (POST /auth/session): on without OIDC, off with it unless CONSOLE_KEY_SIGN_IN=true. */
+  readonly consoleKeySignIn: boolean;
   /** Private networks and host names outbound calls (webhooks, ...) may reach; empty = public addresses only. */
   readonly outboundAllowed: AllowList;
   /** PEM certificates of an internal CA trusted for outbound HTTPS beside Node's bundled roots (OUTBOUND_CA_FILE). */
@@ -84,6 +88,29 @@ export interface LegacyKafkaConfig {
   readonly groupId: string;
   /** Webhooks in the earlier shape `{userId, requiredActions, deadline}` to endpoints registered for `consent.withdrawn` (LEGACY_WEBHOOKS). */
   readonly webhooks: boolean;
+}
+
+/**
+ * The console's OpenID Connect client (authorization code with PKCE). Scopes are given by the
+ * values of one claim of the ID token (groups or roles) through OIDC_SCOPE_MAP; which scope names
+ * exist is checked when the API starts (apps/api/src/console/oidc.ts).
+ */
+export interface OidcSettings {
+  /** OIDC_ISSUER: https, or http on a loopback host only (a provider on this machine). */
+  readonly issuer: URL;
+  readonly clientId: string;
+  /** OIDC_CLIENT_SECRET; null: a public client (PKCE only, no client authentication). */
+  readonly clientSecret: string | null;
+  /** OIDC_REDIRECT_URI: this service's /auth/oidc/callback as the provider knows it. */
+  readonly redirectUri: URL;
+  /** OIDC_SCOPE_MAP (JSON): a claim value (group, role) -> the scopes it grants. */
+  readonly scopeMap: Readonly<Record<string, readonly string[]>>;
+  /** OIDC_GROUPS_CLAIM: the ID token claim holding the groups or roles, a dotted path (default `groups`; Keycloak realm roles: `realm_access.roles`). */
+  readonly groupsClaim: string;
+  /** OIDC_REQUEST_SCOPES: the OAuth scopes asked for (default `openid`). */
+  readonly requestScopes: string;
+  /** OIDC_PROVIDER_NAME: shown as "Sign in with <name>" (default `OpenID Connect`). */
+  readonly providerName: string;
 }
 
 /** A PostgreSQL URL, or (embedded only) a directory holding a PGlite database of its own. */
@@ -140,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlMinutes: positiveInt(env, 'SESSION_TTL_MINUTES', 480),
     sessionCookieSecure: flag(env, 'SESSION_COOKIE_SECURE'),
     consoleDir: resolve(nonEmpty(env.CONSOLE_DIR) ?? join(__dirname, '..', '..', 'console')),
+    oidc: oidcFrom(env),
+    consoleKeySignIn: nonEmpty(env.CONSOLE_KEY_SIGN_IN) === null ? !nonEmpty(env.OIDC_ISSUER) : flag(env, 'CONSOLE_KEY_SIGN_IN'),
     outboundAllowed: outboundAllowList(env),
     outboundCa: outboundCa(env),
     webhookSecretOverlapHours: nonNegativeInt(env, 'WEBHOOK_SECRET_OVERLAP_HOURS', 24),
@@ -150,6 +179,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     legacyKafka: legacyKafkaFrom(env),
     taxonomyCustomKeysFile: nonEmpty(env.TAXONOMY_CUSTOM_KEYS_FILE) ?? null,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function oidcFrom(env: NodeJS.ProcessEnv): OidcSettings | null {
+  const issuerRaw = nonEmpty(env.OIDC_ISSUER);
+  const others = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URI', 'OIDC_SCOPE_MAP'].filter((n) => nonEmpty(env[n]));
+  if (!issuerRaw) {
+    if (others.length) throw new ConfigError(`${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} set but OIDC_ISSUER is not`);
+    return null;
+  }
+  const issuer = urlOf('OIDC_ISSUER', issuerRaw);
+  const redirectRaw = nonEmpty(env.OIDC_REDIRECT_URI);
+  if (!redirectRaw) throw new ConfigError('OIDC_ISSUER needs OIDC_REDIRECT_URI (this service\'s /auth/oidc/callback, e.g. https://privacy.example.com/auth/oidc/callback)');
+  const redirectUri = urlOf('OIDC_REDIRECT_URI', redirectRaw);
+  if (redirectUri.pathname !== '/auth/oidc/callback' || redirectUri.search || redirectUri.hash) throw new ConfigError('OIDC_REDIRECT_URI must end in /auth/oidc/callback, with no query or fragment');
+  const clientId = nonEmpty(env.OIDC_CLIENT_ID);
+  if (!clientId) throw new ConfigError('OIDC_ISSUER needs OIDC_CLIENT_ID');
+  const mapRaw = nonEmpty(env.OIDC_SCOPE_MAP);
+  if (!mapRaw) throw new ConfigError('OIDC_ISSUER needs OIDC_SCOPE_MAP (JSON: {"<group or role>": ["<scope>", ...]})');
+  let map: unknown;
+  try {
+    map = JSON.parse(mapRaw);
+  } catch {
+    throw new ConfigError('OIDC_SCOPE_MAP must be JSON: {"<group or role>": ["<scope>", ...]}');
+  }
+  if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.keys(map).length) throw new ConfigError('OIDC_SCOPE_MAP must be a non-empty JSON object: {"<group or role>": ["<scope>", ...]}');
+  const scopeMap: Record<string, readonly string[]> = Object.create(null);
+  for (const [value, scopes] of Object.entries(map)) {
+    if (!Array.isArray(scopes) || !scopes.length || !scopes.every((s) => typeof s === 'string' && s.length)) throw new ConfigError(`OIDC_SCOPE_MAP: "${value}" must map to a non-empty list of scope names`);
+    scopeMap[value] = scopes;
+  }
+  const groupsClaim = nonEmpty(env.OIDC_GROUPS_CLAIM) ?? 'groups';
+  if (!/^[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*$/.test(groupsClaim)) throw new ConfigError('OIDC_GROUPS_CLAIM must be a claim name or a dotted path (e.g. realm_access.roles)');
+  const requestScopes = nonEmpty(env.OIDC_REQUEST_SCOPES) ?? 'openid';
+  if (!requestScopes.split(/\s+/).includes('openid')) throw new ConfigError('OIDC_REQUEST_SCOPES must include openid');
+  return { issuer, clientId, clientSecret: nonEmpty(env.OIDC_CLIENT_SECRET), redirectUri, scopeMap, groupsClaim, requestScopes, providerName: nonEmpty(env.OIDC_PROVIDER_NAME) ?? 'OpenID Connect' };
+}
+
+/** https, or http to this machine only (a provider run beside the service, as the tests do). */
+function urlOf(name: string, raw: string): URL {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an https URL`);
+  }
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname))) return u;
+  throw new ConfigError(`${name} must be an https URL (http only to 127.0.0.1, [::1] or localhost)`);
 }
 
 function legacyKafkaFrom(env: NodeJS.ProcessEnv): LegacyKafkaConfig {

@@ -36,6 +36,8 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   /** Host names for outbound calls (webhooks); by default every name is unresolvable, so no DNS query leaves. */
   readonly resolve?: HostResolver;
+  /** Listen on this port (one of the suite's range) instead of a random one: for a URL configured before the start (OIDC_REDIRECT_URI). */
+  readonly port?: number;
 }
 
 
@@ -61,7 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const mismatches: ResponseMismatch[] = [];
   const instrument = (fastify: Parameters<typeof checkResponsesAgainst>[0], doc: Parameters<typeof checkResponsesAgainst>[1]) => checkResponsesAgainst(fastify, doc, mismatches);
   const { app, apiKeys } = await createApiApp(infra, { logger, worker, instrument });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const { key: adminKey } = await apiKeys.create('test admin', ['admin']);
   const request: TestApp['request'] = async (method, path, body, key = adminKey, headers = {}) => {

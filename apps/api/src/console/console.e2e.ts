@@ -65,7 +65,8 @@ describe('console: files and session sign-in', () => {
     expect(s.setCookie).toMatch(/; Path=\/; Max-Age=28800; HttpOnly; SameSite=Strict$/);
     expect(s.setCookie).not.toContain('Secure');
     expect(s.cookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(s.body).toEqual({ signed_in_with: 'api_key', scopes: ['rights:manage'], csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expires_at: expect.any(String) });
+    const keyId = key.slice(3, key.indexOf('.'));
+    expect(s.body).toEqual({ signed_in_with: 'api_key', actor: `apikey:${keyId}`, scopes: ['rights:manage'], csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expires_at: expect.any(String) });
     expect(JSON.stringify(s.body)).not.toContain(key.split('.')[1]);
     const current = await t.request('GET', '/auth/session', undefined, null, withCookie(s.cookie));
     expect(current.body).toMatchObject({ scopes: ['rights:manage'], csrf_token: s.csrf });
@@ -73,6 +74,15 @@ describe('console: files and session sign-in', () => {
     expect((await t.request('GET', '/data-subject/requests', undefined, key)).status).toBe(200);
     // The session's scopes are the key's: no more.
     expect((await t.request('GET', '/breaches', undefined, null, withCookie(s.cookie))).status).toBe(403);
+  });
+
+  it('signs in with a key only when no identity provider is configured (OpenID Connect: oidc.e2e.ts)', async () => {
+    expect((await t.request('GET', '/auth/methods', undefined, null)).body).toEqual({ api_key: true, oidc: null });
+    const login = await t.request('GET', '/auth/oidc/login', undefined, null);
+    expect(login.status).toBe(404);
+    expect(login.body.message).toMatch(/not configured/);
+    expect(login.headers.get('set-cookie')).toBeNull();
+    expect((await t.request('GET', '/auth/oidc/callback?code=x&state=y', undefined, null)).status).toBe(404);
   });
 
   it('refuses a state-changing request made with the cookie without the session CSRF token, and records nothing', async () => {

@@ -3,11 +3,12 @@ import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger
 import { IsString, Length } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Infrastructure } from '../../../common/infrastructure';
-import type { ApiKeyStore } from '../platform/auth/api-keys';
+import type { ApiKeyStore, Principal } from '../platform/auth/api-keys';
 import { Public } from '../platform/auth/require-scopes.decorator';
-import { cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE, type Session, type SessionStore } from '../platform/auth/sessions';
+import { cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE, sessionPrincipal, type Session, type SessionStore } from '../platform/auth/sessions';
 import { RateLimit } from '../platform/rate-limit/rate-limit';
 import { API_KEYS, INFRA, SESSIONS } from '../platform/tokens';
+import { secureCookies, sessionCookie } from './cookies';
 
 export class SignInDto {
   @ApiProperty({ type: String, maxLength: 200, description: 'An admin-issued API key (pl_<id>.<secret>); it is not kept in the browser' })
@@ -15,9 +16,11 @@ export class SignInDto {
 }
 
 /**
- * The console's sign-in for the embedded default (no identity provider): an API key is exchanged
- * once for a server-side session in an HttpOnly, SameSite=Strict cookie; the key's scopes are the
- * session's. The answer carries the CSRF token the console sends in X-CSRF-Token on every command.
+ * The console's session. Sign-in with an API key (the embedded default, no identity provider; with
+ * OIDC_ISSUER set only when CONSOLE_KEY_SIGN_IN=true): the key is exchanged once for a server-side
+ * session in an HttpOnly, SameSite=Strict cookie, acting with the key's current scopes. A session
+ * made through OpenID Connect (oidc.controller.ts) is read and ended here too. The answer carries
+ * the CSRF token the console sends in X-CSRF-Token on every command.
  */
 @ApiTags('console session')
 @Controller('auth/session')
@@ -33,14 +36,16 @@ export class SessionController {
   @RateLimit({ perMinute: 20, burst: 10 })
   @ApiOperation({ summary: 'Sign in to the console with an API key: sets the session cookie' })
   @ApiResponse({ status: 401, description: 'Unknown or revoked API key' })
+  @ApiResponse({ status: 403, description: 'Sign-in with a key is off: the console signs in through OpenID Connect (CONSOLE_KEY_SIGN_IN)' })
   async signIn(@Body() b: SignInDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!this.infra.config.consoleKeySignIn) throw new ForbiddenException('the console signs in through OpenID Connect here (GET /auth/oidc/login); API keys stay for machines (Authorization: Bearer)');
     const principal = await this.keys.verify(b.api_key);
     if (!principal) throw new UnauthorizedException('unknown or revoked API key');
     const old = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (old) await this.sessions.delete(old);
     const { id, session } = await this.sessions.create({ kind: 'api_key', keyId: principal.keyId });
-    void reply.header('set-cookie', this.cookie(req, id, this.sessions.ttlSeconds));
-    return view(session, [...principal.scopes]);
+    void reply.header('set-cookie', sessionCookie(id, this.sessions.ttlSeconds, secureCookies(req, this.infra.config.sessionCookieSecure)));
+    return view(session, principal);
   }
 
   @Public()
@@ -49,9 +54,9 @@ export class SessionController {
   @ApiResponse({ status: 401, description: 'Not signed in, or the API key of the session was revoked' })
   async current(@Req() req: FastifyRequest) {
     const { session } = await this.live(req);
-    const principal = await this.keys.principalOf(session.identity.keyId);
+    const principal = await sessionPrincipal(this.keys, session);
     if (!principal) throw new UnauthorizedException('the API key of this console session was revoked');
-    return view(session, [...principal.scopes]);
+    return view(session, principal);
   }
 
   @Public()
@@ -64,7 +69,7 @@ export class SessionController {
     const { id, session } = await this.live(req);
     if (!csrfMatches(session, req.headers[CSRF_HEADER])) throw new ForbiddenException('missing or wrong X-CSRF-Token for this console session');
     await this.sessions.delete(id);
-    void reply.header('set-cookie', this.cookie(req, '', 0));
+    void reply.header('set-cookie', sessionCookie('', 0, secureCookies(req, this.infra.config.sessionCookieSecure)));
   }
 
   private async live(req: FastifyRequest): Promise<{ id: string; session: Session }> {
@@ -73,13 +78,9 @@ export class SessionController {
     if (!id || !session) throw new UnauthorizedException('not signed in to the console');
     return { id, session };
   }
-
-  private cookie(req: FastifyRequest, value: string, maxAge: number): string {
-    const secure = this.infra.config.sessionCookieSecure || req.protocol === 'https';
-    return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-  }
 }
 
-function view(session: Session, scopes: string[]) {
-  return { signed_in_with: session.identity.kind, scopes: scopes.sort(), csrf_token: session.csrfToken, expires_at: session.expiresAt };
+/** What the console learns of its session: how it was made, as whom (the actor its commands record), its scopes and CSRF token. */
+function view(session: Session, principal: Principal) {
+  return { signed_in_with: session.identity.kind, actor: principal.actor, scopes: [...principal.scopes].sort(), csrf_token: session.csrfToken, expires_at: session.expiresAt };
 }

@@ -10,10 +10,10 @@ export function commandContextOf(req: AuthenticatedRequest): CommandContext {
   const header = req.headers['x-correlation-id'];
   const correlationId = typeof header === 'string' && CORRELATION.test(header) ? header : randomUUID();
   const idempotency = (req as Partial<IdempotentRequest>).idempotency;
-  return { actor: req.principal ? `apikey:${req.principal.keyId}` : 'anonymous', correlationId, causationId: null, now: new Date(), ...(idempotency ? { idempotency } : {}) };
+  return { actor: req.principal?.actor ?? 'anonymous', correlationId, causationId: null, now: new Date(), ...(idempotency ? { idempotency } : {}) };
 }
 
-/** The CommandContext of this request: actor = the API key id, correlation id from X-Correlation-Id or new, the Idempotency-Key's claim when sent. */
+/** The CommandContext of this request: actor = the API key id or the signed-in person's actor id, correlation id from X-Correlation-Id or new, the Idempotency-Key's claim when sent. */
 export const CommandCtx = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext =>
   commandContextOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>()),
 );

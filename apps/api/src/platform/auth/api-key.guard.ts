@@ -4,7 +4,7 @@ import { API_KEYS, SESSIONS } from '../tokens';
 import type { ApiKeyStore, Principal } from './api-keys';
 import { PUBLIC_KEY, SCOPES_KEY } from './require-scopes.decorator';
 import type { Scope } from './scopes';
-import { cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE, type SessionStore } from './sessions';
+import { cookieValue, CSRF_HEADER, csrfMatches, SESSION_COOKIE, sessionPrincipal, type SessionStore } from './sessions';
 
 export interface AuthenticatedRequest {
   principal?: Principal;
@@ -55,7 +55,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!SAFE_METHODS.has((req.method ?? 'GET').toUpperCase()) && !csrfMatches(session, req.headers[CSRF_HEADER])) {
       throw new ForbiddenException('missing or wrong X-CSRF-Token for this console session');
     }
-    const principal = await this.keys.principalOf(session.identity.keyId);
+    const principal = await sessionPrincipal(this.keys, session);
     if (!principal) throw new UnauthorizedException('the API key of this console session was revoked');
     return principal;
   }

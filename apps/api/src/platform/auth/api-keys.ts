@@ -23,9 +23,14 @@ export interface ApiKeyRecord {
 }
 
 export interface Principal {
+  /** The API key's id; for a person signed in through OpenID Connect, their actor id: one caller for rate limits and Idempotency-Keys. */
   readonly keyId: string;
   readonly scopes: ReadonlySet<Scope>;
+  /** What the caller's commands record as their actor: `apikey:<id>`, `oidc:<hash of issuer and subject>`. */
+  readonly actor: string;
 }
+
+const keyPrincipal = (id: string, scopes: readonly string[]): Principal => ({ keyId: id, scopes: new Set(scopes.filter(isScope)), actor: `apikey:${id}` });
 
 /**
  * API keys `pl_<id>.<secret>`: the secret is 32 random bytes, stored only as its SHA-256 (a fast
@@ -118,14 +123,14 @@ export class ApiKeyStore {
   async principalOf(id: string): Promise<Principal | null> {
     if (this.redis?.isReady && this.cacheTtlMs > 0) {
       const entry = await this.sharedEntry(id);
-      if (entry !== undefined) return 'none' in entry ? null : { keyId: id, scopes: new Set(entry.s.filter(isScope)) };
+      if (entry !== undefined) return 'none' in entry ? null : keyPrincipal(id, entry.s);
     }
     const now = Date.now();
     const cacheKey = `id:${id}`;
     const hit = this.cache.get(cacheKey);
     if (hit && hit.until > now) return hit.principal;
     const row = await this.row(id);
-    const principal = row ? { keyId: id, scopes: new Set(row.scopes.filter(isScope)) } : null;
+    const principal = row ? keyPrincipal(id, row.scopes) : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(cacheKey, { principal, until: now + this.cacheTtlMs });
     return principal;
@@ -137,7 +142,7 @@ export class ApiKeyStore {
     const entry = await this.sharedEntry(id);
     if (entry === undefined) return undefined;
     if ('none' in entry) return null;
-    return matches(Buffer.from(entry.h, 'base64'), secret) ? { keyId: id, scopes: new Set(entry.s.filter(isScope)) } : null;
+    return matches(Buffer.from(entry.h, 'base64'), secret) ? keyPrincipal(id, entry.s) : null;
   }
 
   /** A key's shared cache entry, read through from the database; undefined when Redis failed. */
@@ -179,7 +184,7 @@ export class ApiKeyStore {
     const { id, secret } = idAndSecret(presented);
     const row = await this.row(id);
     if (!row || !matches(Buffer.from(row.secret_hash), secret)) return null;
-    return { keyId: id, scopes: new Set(row.scopes.filter(isScope)) };
+    return keyPrincipal(id, row.scopes);
   }
 }
 

@@ -1,4 +1,4 @@
-import { cookieValue, csrfMatches, SessionStore } from './sessions';
+import { cookieValue, csrfMatches, sessionPrincipal, SessionStore } from './sessions';
 
 describe('console sessions (in process, no REDIS_URL)', () => {
   const t0 = new Date('2026-12-03T09:00:00.000Z');
@@ -25,6 +25,31 @@ describe('console sessions (in process, no REDIS_URL)', () => {
     await store.delete(a.id);
     expect(await store.get(a.id, t0)).toBeNull();
     expect(await store.get(b.id, t0)).not.toBeNull();
+  });
+
+  it('keeps a pending OpenID Connect sign-in once: taken as read, gone after its expiry, under a random id', async () => {
+    const store = new SessionStore(60_000);
+    const pending = { state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '/console/' };
+    const a = await store.putLogin(pending, 600_000, t0);
+    const b = await store.putLogin(pending, 600_000, t0);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a).not.toBe(b);
+    expect(await store.takeLogin(a, at(599_999))).toEqual({ ...pending, expiresAt: '2026-12-03T09:10:00.000Z' });
+    expect(await store.takeLogin(a, at(1))).toBeNull();
+    expect(await store.takeLogin(b, at(600_000))).toBeNull();
+    expect(await store.takeLogin('not an id', t0)).toBeNull();
+    // a pending sign-in is not a session, and a session id is not a pending sign-in
+    const c = await store.putLogin(pending, 600_000, t0);
+    expect(await store.get(c, t0)).toBeNull();
+    const { id } = await store.create({ kind: 'api_key', keyId: 'k1' }, t0);
+    expect(await store.takeLogin(id, t0)).toBeNull();
+  });
+
+  it('acts for an OpenID Connect session with the scopes mapped at sign-in, under its actor', async () => {
+    const store = new SessionStore(60_000);
+    const { session } = await store.create({ kind: 'oidc', issuer: 'https://idp.example', subject: 's1', actor: 'oidc:abc', scopes: ['rights:manage', 'no-such-scope'] }, t0);
+    const keys = { principalOf: async () => { throw new Error('an OIDC session has no key'); } };
+    expect(await sessionPrincipal(keys, session)).toEqual({ keyId: 'oidc:abc', actor: 'oidc:abc', scopes: new Set(['rights:manage']) });
   });
 
   it('refuses a malformed or unknown id without looking it up', async () => {

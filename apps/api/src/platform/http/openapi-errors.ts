@@ -68,7 +68,9 @@ export function documentErrorResponses(doc: OpenAPIObject): OpenAPIObject {
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400) continue;
         if (!response.description) response.description = GENERIC[status] ?? 'Error';
-        response.content = { 'application/json': { schema: ERROR_REF } };
+        // a browser route's error page (text/html, declared on the route) is kept beside the JSON body
+        const page = response.content?.['text/html'];
+        response.content = { ...(page ? { 'text/html': page } : {}), 'application/json': { schema: ERROR_REF } };
       }
     }
   }
