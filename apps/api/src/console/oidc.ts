@@ -119,7 +119,7 @@ export class OidcSignIn {
     const issuer = typeof claims.iss === 'string' ? claims.iss : '';
     const scopes = scopesFor(claimValues(claims, this.settings.groupsClaim), this.settings.scopeMap);
     if (!scopes.length) {
-      throw new SignInRefused(403, 'no_role', `you signed in at ${this.settings.providerName}, but none of your groups or roles (claim ${this.settings.groupsClaim}) gives access to this console: ask an administrator to add you to a group named in OIDC_SCOPE_MAP`);
+      throw new SignInRefused(403, 'no_role', `You signed in at ${this.settings.providerName}, but none of your groups or roles (claim ${this.settings.groupsClaim}) gives access to this console: ask an administrator to add you to a group named in OIDC_SCOPE_MAP`);
     }
     return { issuer, subject, actor: actorOf(issuer, subject), scopes };
   }

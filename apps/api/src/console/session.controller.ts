@@ -82,5 +82,6 @@ export class SessionController {
 
 /** What the console learns of its session: how it was made, as whom (the actor its commands record), its scopes and CSRF token. */
 function view(session: Session, principal: Principal) {
-  return { signed_in_with: session.identity.kind, actor: principal.actor, scopes: [...principal.scopes].sort(), csrf_token: session.csrfToken, expires_at: session.expiresAt };
+  const scopes: string[] = [...principal.scopes].sort();
+  return { signed_in_with: session.identity.kind, actor: principal.actor, scopes, csrf_token: session.csrfToken, expires_at: session.expiresAt };
 }

@@ -137,6 +137,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the console signs in here: with an OpenID Connect provider, an API key, or both */
+        get: operations["OidcController_methods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider's redirect back: checks state, exchanges the code with the PKCE verifier, validates the ID token, maps the groups claim to scopes, starts the session */
+        get: operations["OidcController_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Starts a sign-in: redirects to the OpenID Connect provider (state, nonce, PKCE S256; the verifier stays on the server) */
+        get: operations["OidcController_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/session": {
         parameters: {
             query?: never;
@@ -2821,6 +2872,14 @@ export interface components {
             /** Format: date-time */
             window_to?: string;
         };
+        SessionCurrentResponse: {
+            actor: string;
+            csrf_token: string;
+            expires_at: string;
+            scopes: string[];
+            /** @enum {string} */
+            signed_in_with: "api_key" | "oidc";
+        };
         SignalConflictDto: {
             /** @enum {string} */
             conflict: "gpc_vs_consent" | "opt_out_vs_consent" | "gpc_vs_signal" | "gpp_vs_usp";
@@ -3609,6 +3668,181 @@ export interface operations {
             };
         };
     };
+    OidcController_methods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        api_key: boolean;
+                        oidc: {
+                            login_url: string;
+                            provider_name: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OidcController_callback: {
+        parameters: {
+            query?: {
+                code?: unknown;
+                error?: unknown;
+                iss?: unknown;
+                state?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: sets the session cookie (pl_session) and goes to the console page the sign-in started from */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown, expired or already used sign-in, a state that differs, or a code the provider would not exchange (a page saying so) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description The provider refused, or signed in a person whose groups map to no scope: no session (a page saying so) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description OpenID Connect sign-in is not configured (OIDC_ISSUER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The identity provider could not be reached (a page saying so) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    OidcController_login: {
+        parameters: {
+            query?: {
+                /** @description A path under /console to land on once signed in (default /console/); anything else is refused */
+                return_to?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint; sets the pending sign-in's cookie (pl_oidc, HttpOnly, SameSite=Lax, 10 minutes) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description return_to is not a path under /console (no open redirect) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description OpenID Connect sign-in is not configured (OIDC_ISSUER) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /**
+             * @description Too many sign-ins started from this address
+             *
+             *     Rate limit (60 per minute per API key) exceeded (Retry-After)
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error (e.g. the database refused the connection); the body says nothing internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The identity provider could not be reached (its discovery document) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     SessionController_current: {
         parameters: {
             query?: never;
@@ -3624,13 +3858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        csrf_token: string;
-                        expires_at: string;
-                        scopes: string[];
-                        /** @enum {string} */
-                        signed_in_with: "api_key";
-                    };
+                    "application/json": components["schemas"]["SessionCurrentResponse"];
                 };
             };
             /** @description Not signed in, or the API key of the session was revoked */
@@ -3678,13 +3906,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        csrf_token: string;
-                        expires_at: string;
-                        scopes: string[];
-                        /** @enum {string} */
-                        signed_in_with: "api_key";
-                    };
+                    "application/json": components["schemas"]["SessionCurrentResponse"];
                 };
             };
             /** @description Invalid request: parameters, body, JSON (malformed, nested too deep), text (NUL, lone surrogates) or Idempotency-Key */
@@ -3698,6 +3920,15 @@ export interface operations {
             };
             /** @description Unknown or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Sign-in with a key is off: the console signs in through OpenID Connect (CONSOLE_KEY_SIGN_IN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
