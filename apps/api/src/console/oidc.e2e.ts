@@ -1,4 +1,6 @@
+import { createClient } from 'redis';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
+import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import { startTestIdp, type TestIdp } from '../../../../test/support/oidc-provider';
 import { actorOf } from './oidc';
 
@@ -302,5 +304,68 @@ describe('console sign-in through OpenID Connect (a real provider in process, ov
     expect(r.text).toContain('did not sign you in (access_denied)');
     expect(r.text).not.toContain('<script>');
     expect((await sessionOf(jar)).status).toBe(401);
+  });
+});
+
+describe('console sign-in through OpenID Connect across two API instances sharing Redis (REDIS_URL)', () => {
+  // Redis database 12 is this suite's own; only it is flushed. Behind a load balancer the provider's
+  // redirect may reach another instance than the one that started the sign-in.
+  const REDIS_URL = process.env.TEST_REDIS_URL_OIDC ?? 'redis://127.0.0.1:6379/12';
+  const A = 'http://127.0.0.1:20412';
+  const B_PORT = 20413;
+  const B_CALLBACK = `http://127.0.0.1:${B_PORT}/auth/oidc/callback`;
+  const redis = createClient({ url: REDIS_URL });
+  let database: FreshDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  let idp: TestIdp;
+  beforeAll(async () => {
+    await redis.connect();
+    await redis.flushDb();
+    idp = await startTestIdp({ port: 20414, redirectUri: B_CALLBACK, clientId: 'privacy-console', clientSecret: 'shared-client-secret-0123456789abcdef', users: { dana: { password: 'dana-pass', groups: ['/privacy/dpo'] } } });
+    database = await freshPostgres();
+    const env = {
+      REDIS_URL,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: 'privacy-console',
+      OIDC_CLIENT_SECRET: 'shared-client-secret-0123456789abcdef',
+      OIDC_REDIRECT_URI: B_CALLBACK,
+      OIDC_SCOPE_MAP: JSON.stringify(SCOPE_MAP),
+    };
+    a = await startTestApp({ database, env, worker: true, port: 20412 });
+    b = await startTestApp({ database, env, worker: false, port: B_PORT });
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.drop();
+    await idp?.close();
+    await redis.flushDb().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+  });
+
+  it('starts on one instance, finishes on the other, and the pending sign-in (in Redis by its hash) is used once', async () => {
+    const jar = new Jar();
+    const start = await go(jar, `${A}/auth/oidc/login`);
+    expect(start.status).toBe(302);
+    const pendingId = jar.get('127.0.0.1', 'pl_oidc')!;
+    const keys = await redis.keys('pl:oidc-login:*');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toContain(pendingId);
+    expect(await redis.get(keys[0])).not.toContain(pendingId);
+    let next = await go(jar, start.location!);
+    while (next.status >= 300 && next.status < 400) next = await go(jar, next.location!);
+    const action = /action="([^"]+)"/.exec(next.text)![1];
+    let r = await go(jar, new URL(action, idp.issuer).href, { form: { login: 'dana', password: 'dana-pass' } });
+    while (r.status >= 300 && r.status < 400 && !r.location!.startsWith(B_CALLBACK)) r = await go(jar, r.location!);
+    const done = await go(jar, r.location!);
+    expect(done.status).toBe(302);
+    expect(await redis.keys('pl:oidc-login:*')).toEqual([]);
+    // the session made on B is used on A
+    const session = await go(jar, `${A}/auth/session`);
+    expect(JSON.parse(session.text)).toMatchObject({ signed_in_with: 'oidc', scopes: ['breach:manage', 'rights:manage'] });
+    const replay = new Jar();
+    replay.set('127.0.0.1', 'pl_oidc', pendingId, '/auth/oidc');
+    expect((await go(replay, r.location!)).status).toBe(400);
   });
 });
