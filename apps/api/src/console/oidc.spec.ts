@@ -1,4 +1,5 @@
 import { loadConfig } from '../../../common/config';
+import { loginCookie, secureCookies, sessionCookie } from './cookies';
 import { actorOf, claimValues, OidcSignIn, safeReturnTo, scopesFor } from './oidc';
 
 const BASE = { MASTER_KEY: Buffer.alloc(32, 1).toString('base64'), DATA_DIR: '/tmp/x' };
@@ -77,5 +78,13 @@ describe('console OpenID Connect: configuration, return paths, claims to scopes'
     expect(actorOf('https://sso.example.com', 'f1b2c3')).toBe(a);
     expect(actorOf('https://other.example.com', 'f1b2c3')).not.toBe(a);
     expect(actorOf('https://sso.example.com', 'dana@example.com')).not.toContain('dana');
+  });
+
+  it('sets the cookies HttpOnly, the pending sign-in SameSite=Lax on /auth/oidc only, both Secure over https or when configured', () => {
+    expect(loginCookie('abc', 600, false)).toBe('pl_oidc=abc; Path=/auth/oidc; Max-Age=600; HttpOnly; SameSite=Lax');
+    expect(loginCookie('abc', 600, true)).toBe('pl_oidc=abc; Path=/auth/oidc; Max-Age=600; HttpOnly; SameSite=Lax; Secure');
+    expect(sessionCookie('xyz', 28800, true)).toBe('pl_session=xyz; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict; Secure');
+    const req = (protocol: string) => ({ protocol }) as Parameters<typeof secureCookies>[0];
+    expect([secureCookies(req('http'), false), secureCookies(req('https'), false), secureCookies(req('http'), true)]).toEqual([false, true, true]);
   });
 });
