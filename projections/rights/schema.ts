@@ -71,6 +71,10 @@ BEGIN
   EXECUTE format('INSERT INTO %I.request_metrics AS m SELECT jurisdiction, year, request_type, status, days, sum(d)::integer FROM (%s) delta '
     || 'GROUP BY jurisdiction, year, request_type, status, days HAVING sum(d) <> 0 '
     || 'ON CONFLICT (jurisdiction, year, request_type, status, days) DO UPDATE SET n = m.n + EXCLUDED.n', TG_TABLE_SCHEMA, delta);
+  -- a group counted down to nothing leaves no row: the table is the same whatever the batches (a rebuild's digest equals the live one's)
+  IF TG_OP <> 'INSERT' THEN
+    EXECUTE format('DELETE FROM %I.request_metrics WHERE n = 0', TG_TABLE_SCHEMA);
+  END IF;
   RETURN NULL;
 END
 $fn$;
