@@ -1,4 +1,5 @@
-import type { Dispatch, FormEvent, ReactNode, SetStateAction } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type Dispatch, type FormEvent, type ReactNode, type SetStateAction } from 'react';
 
 /** One command as a form: its fields, and a submit button named like the action (keyboard: Tab to it, Enter). */
 export function Action({ title, onSubmit, busy, children }: { title: string; onSubmit: (e: FormEvent) => void; busy: boolean; children: ReactNode }) {
@@ -25,4 +26,24 @@ export function Pager({ cursors, setCursors, next }: { cursors: readonly (string
       <button type="button" disabled={!next} onClick={() => next && setCursors((c) => [...c, next])}>Next page</button>
     </nav>
   );
+}
+
+/**
+ * The commands of one page: `run(what, call)` is a form's submit handler that sends the command, then
+ * says `what` was recorded (`done`) and refetches the queries under `queryKey`; `act` is its pending
+ * and error state.
+ */
+export function useCommands(queryKey: string) {
+  const client = useQueryClient();
+  const [done, setDone] = useState<string | null>(null);
+  const act = useMutation({
+    mutationFn: (run: () => Promise<unknown>) => run(),
+    onSuccess: () => void client.invalidateQueries({ queryKey: [queryKey] }),
+  });
+  const run = (what: string, call: () => Promise<unknown>) => (e: FormEvent) => {
+    e.preventDefault();
+    setDone(null);
+    act.mutate(call, { onSuccess: () => setDone(what) });
+  };
+  return { act, done, run };
 }

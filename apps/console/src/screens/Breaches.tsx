@@ -1,8 +1,8 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { breaches, type AssessBody, type Breach, type NotifySubjectsBody } from '../api/breaches';
-import { Action, Pager } from '../components';
+import { Action, Pager, useCommands } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 
@@ -229,17 +229,7 @@ const lines = (s: string): string[] => s.split('\n').map((x) => x.trim()).filter
 
 /** The commands the breach's state allows; each appends one fact through the API. */
 function Actions({ b }: { b: Breach }) {
-  const client = useQueryClient();
-  const [done, setDone] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: (run: () => Promise<unknown>) => run(),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['breaches'] }),
-  });
-  const run = (what: string, call: () => Promise<unknown>) => (e: FormEvent) => {
-    e.preventDefault();
-    setDone(null);
-    act.mutate(call, { onSuccess: () => setDone(what) });
-  };
+  const { act, done, run } = useCommands('breaches');
   const a = b.assessment;
   const id = b.breach_id;
   const open = b.status === 'open';

@@ -1,8 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
-import { Action } from '../components';
+import { Action, useCommands } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 import { REJECTIONS, VERIFY_METHODS, type RequestRow } from '../types';
@@ -68,17 +68,7 @@ export function RequestPage({ id }: { id: string }) {
 
 /** The commands the request's state allows; each appends one fact through the API. */
 function Actions({ r }: { r: RequestRow }) {
-  const client = useQueryClient();
-  const [done, setDone] = useState<string | null>(null);
-  const act = useMutation({
-    mutationFn: (run: () => Promise<unknown>) => run(),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['requests'] }),
-  });
-  const run = (what: string, call: () => Promise<unknown>) => (e: FormEvent) => {
-    e.preventDefault();
-    setDone(null);
-    act.mutate(call, { onSuccess: () => setDone(what) });
-  };
+  const { act, done, run } = useCommands('requests');
   const [method, setMethod] = useState<(typeof VERIFY_METHODS)[number]>(VERIFY_METHODS[0]);
   const [dataPoints, setDataPoints] = useState(0);
   const [declaration, setDeclaration] = useState(false);
