@@ -3719,6 +3719,8 @@ export interface operations {
             /** @description Signed in: sets the session cookie (pl_session) and goes to the console page the sign-in started from */
             302: {
                 headers: {
+                    /** @description The console page the sign-in started from (a path under /console) */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3788,6 +3790,8 @@ export interface operations {
             /** @description To the provider's authorization endpoint; sets the pending sign-in's cookie (pl_oidc, HttpOnly, SameSite=Lax, 10 minutes) */
             302: {
                 headers: {
+                    /** @description The provider's authorization endpoint with state, nonce and the PKCE challenge */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
