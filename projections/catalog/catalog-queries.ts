@@ -1,7 +1,7 @@
 import { catalog, type RecordedEvent } from '@pl/domain';
 import type { CatalogSnapshot, ScopeReceipt } from '@pl/domain/breach';
 import { art19Recipients, holdingsFrom, type Integration, type ReceiptView, type SystemHolding } from '@pl/domain/rights';
-import { readCheckpoint, waitForCheckpoint, type ActivityView, type CatalogAt, type CatalogQueries } from '@pl/application';
+import { readCheckpoint, waitForCheckpoint, type ActivityView, type CatalogQueries } from '@pl/application';
 import type { EventStore, SqlDatabase, SqlExecutor } from '@pl/eventstore';
 import { DATA_MAP_PROJECTION, receiptsInWindow as dataMapReceipts } from '@pl/projections/data_map';
 import { catalogFromHistory, catalogFromLog, ropaOf, systemAt } from './from-log';
@@ -113,7 +113,7 @@ export class CatalogReadModels implements CatalogQueries {
   }
 
   /** From the read model's history up to its checkpoint and the log after it where the catalog projection runs, else from the log. */
-  async catalogAt(at: Date): Promise<CatalogAt> {
+  async catalogAt(at: Date): Promise<catalog.CatalogAt> {
     const cp = await readCheckpoint(this.db, CATALOG_PROJECTION).catch(() => null);
     return cp ? catalogFromHistory(this.db, this.store, cp.position, at) : catalogFromLog(this.store, at);
   }

@@ -1,5 +1,4 @@
 import { LOG_START, catalog, type LogPosition, type RecordedEvent } from '@pl/domain';
-import type { CatalogAt } from '@pl/application';
 import type { EventStore, SqlExecutor } from '@pl/eventstore';
 import { CATALOG_EVENT_PREFIXES } from './schema';
 
@@ -44,7 +43,7 @@ class CatalogFold {
     this.states[k].set(e.streamId, decider.evolve(this.states[k].get(e.streamId) ?? decider.initialState(), { type: e.type, data: e.data }));
   }
 
-  result(at: Date): CatalogAt {
+  result(at: Date): catalog.CatalogAt {
     const states = this.states;
     // by id, like the read model's ORDER BY id
     const active = <S extends { status: string }>(m: Map<string, S>) =>
@@ -66,7 +65,7 @@ class CatalogFold {
  * own `evolve` (no read model): events in global order, kept when they occurred at or before `at`.
  * Passes over the whole log (type-filtered): for deployments where the catalog projection does not run.
  */
-export async function catalogFromLog(store: EventStore, at: Date): Promise<CatalogAt> {
+export async function catalogFromLog(store: EventStore, at: Date): Promise<catalog.CatalogAt> {
   const fold = new CatalogFold();
   await foldLogAfter(store, LOG_START, at, fold);
   return fold.result(at);
@@ -91,7 +90,7 @@ async function foldLogAfter(store: EventStore, after: LogPosition, at: Date, fol
  * History rows and the checkpoint move in one transaction, so the rows at or before the checkpoint
  * read here are exactly the events before the tail.
  */
-export async function catalogFromHistory(db: SqlExecutor, store: EventStore, checkpoint: LogPosition, at: Date): Promise<CatalogAt> {
+export async function catalogFromHistory(db: SqlExecutor, store: EventStore, checkpoint: LogPosition, at: Date): Promise<catalog.CatalogAt> {
   const fold = new CatalogFold();
   const r = await db.query<{ stream_id: string; type: string; data: string }>(
     'SELECT stream_id, type, data FROM rm_catalog.history WHERE occurred_at <= $1 AND (tx, pos) <= ($2::numeric, $3::bigint) ORDER BY tx, pos',
@@ -103,6 +102,6 @@ export async function catalogFromHistory(db: SqlExecutor, store: EventStore, che
 }
 
 /** Article 30 records of a catalog at a date. */
-export function ropaOf(c: CatalogAt, view: 'controller' | 'processor'): catalog.ControllerRecord[] | catalog.ProcessorRecordRow[] {
-  return view === 'processor' ? catalog.processorRecords(c.processorRecords, c.at) : catalog.controllerRecords({ at: c.at, activities: c.activities, systems: c.systems, flows: c.flows });
+export function ropaOf(c: catalog.CatalogAt, view: 'controller' | 'processor'): catalog.ControllerRecord[] | catalog.ProcessorRecordRow[] {
+  return view === 'processor' ? catalog.processorRecords(c.processorRecords, c.at) : catalog.controllerRecords(c);
 }

@@ -19,17 +19,6 @@ export interface ActivityView {
   readonly automated_decision: boolean;
 }
 
-/** The catalog's entities as they stood at a date (Art. 30 records "as of"). */
-export interface CatalogAt {
-  readonly at: Date;
-  readonly systems: readonly catalog.SystemSnapshot[];
-  /** Data elements of each system in `systems`, by system id. */
-  readonly elements: ReadonlyMap<string, readonly catalog.DataElementSnapshot[]>;
-  readonly activities: readonly catalog.ActivitySnapshot[];
-  readonly flows: readonly catalog.FlowSnapshot[];
-  readonly processorRecords: readonly catalog.ProcessorRecordSnapshot[];
-}
-
 /**
  * The one way other contexts ask the catalog (issue 14, defect 6): rights (holdings, bases,
  * recipients), breach (systems and categories as of awareness, receipts of a window) and consent
@@ -41,7 +30,7 @@ export interface CatalogQueries {
   /** Current processing activities, or those active at `asOf`. */
   activities(asOf?: Date): Promise<ActivityView[]>;
   /** The whole catalog as it stood at `at` (from the log). */
-  catalogAt(at: Date): Promise<CatalogAt>;
+  catalogAt(at: Date): Promise<catalog.CatalogAt>;
   /** Article 30 records: current without `at` (read model), else as they stood at `at` (log). */
   ropa(view: 'controller' | 'processor', at?: Date): Promise<catalog.ControllerRecord[] | catalog.ProcessorRecordRow[]>;
   /** Of `systemIds`, those registered and not retired at `asOf`. */

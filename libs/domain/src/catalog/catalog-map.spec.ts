@@ -1,5 +1,6 @@
 import { normalizeActivity } from './activity';
-import { catalogMap, type MapCatalog } from './catalog-map';
+import { catalogMap, } from './catalog-map';
+import type { CatalogAt } from './catalog-at';
 import { normalizeFlow } from './flow';
 import { normalizeElement, normalizeSystem } from './system';
 
@@ -7,7 +8,7 @@ const sys = (system_id: string, country: string, role: 'controller' | 'processor
 const systems = [sys('shop', 'DE'), sys('crm', 'IE'), sys('warehouse', 'US', 'processor')];
 const known = Object.fromEntries(systems.map((s) => [s.system_id, { role: s.role }]));
 
-const catalogAt = (at: string, extra: Partial<MapCatalog> = {}): MapCatalog => ({
+const catalogAt = (at: string, extra: Partial<CatalogAt> = {}): CatalogAt => ({
   at: new Date(at),
   systems,
   elements: new Map([['shop', [normalizeElement({ element_id: 'email', name: 'email', category: 'user.contact.email' }).element]]]),
@@ -32,6 +33,7 @@ const catalogAt = (at: string, extra: Partial<MapCatalog> = {}): MapCatalog => (
     normalizeFlow({ flow_id: 'shop-to-warehouse', source_system: 'shop', target_system: 'warehouse', categories: ['user.contact.address'], destination_country: 'US' }, known),
     normalizeFlow({ flow_id: 'crm-to-agency', source_system: 'crm', recipient: { name: 'Agency SA', role: 'processor' }, categories: ['user.contact.email'], destination_country: 'BR', mechanism: { type: 'adequacy' } }, known),
   ],
+  processorRecords: [],
   ...extra,
 });
 
@@ -82,7 +84,7 @@ describe('the data map (systems, activities, recipients; flows, systems of activ
   });
 
   it('is empty for a catalog that did not exist yet', () => {
-    expect(catalogMap({ at: new Date('2020-01-01T00:00:00Z'), systems: [], elements: new Map(), activities: [], flows: [] })).toEqual({
+    expect(catalogMap({ at: new Date('2020-01-01T00:00:00Z'), systems: [], elements: new Map(), activities: [], flows: [], processorRecords: [] })).toEqual({
       as_of: '2020-01-01T00:00:00.000Z',
       nodes: [],
       edges: [],

@@ -1,19 +1,11 @@
 import type { ActivitySnapshot } from './activity';
+import type { CatalogAt } from './catalog-at';
 import type { DeclaredTransfer } from './declared-transfer';
 import { screenDpia, type DpiaScreening } from './dpia-screening';
-import type { FlowSnapshot, TransferMechanism } from './flow';
+import type { TransferMechanism } from './flow';
 import type { DataElementSnapshot, SystemSnapshot } from './system';
 import { isEea } from '../law/transfers';
 import { assessDeclaredTransfer, assessTransfer, type TransferAssessment } from './transfer-assessment';
-
-/** The catalog as the map needs it (the query port's `catalogAt`). */
-export interface MapCatalog {
-  readonly at: Date;
-  readonly systems: readonly SystemSnapshot[];
-  readonly elements: ReadonlyMap<string, readonly DataElementSnapshot[]>;
-  readonly activities: readonly ActivitySnapshot[];
-  readonly flows: readonly FlowSnapshot[];
-}
 
 export type MapNodeKind = 'system' | 'activity' | 'recipient';
 
@@ -93,7 +85,7 @@ const recipientNode = (name: string) => `recipient:${name}`;
  * EEA marked with its mechanism and assessment, all as the catalog stood at `c.at` (the law in force
  * then: adequacy decisions and DPIA lists by date). Nodes and edges in a stable order (by id).
  */
-export function catalogMap(c: MapCatalog): CatalogMap {
+export function catalogMap(c: CatalogAt): CatalogMap {
   const at = c.at;
   const nodes = new Map<string, MapNode>();
   const recipients = new Map<string, { roles: Set<string>; destinations: Set<string> }>();

@@ -1,15 +1,11 @@
-import type { ActivitySnapshot } from './activity';
+import type { CatalogAt } from './catalog-at';
 import type { FlowSnapshot } from './flow';
-import type { DataElementSnapshot, SystemSnapshot } from './system';
+import type { DataElementSnapshot } from './system';
 import { ART9_CONDITION_TO_FIDES, FIDES_META_KEY, LEGAL_BASIS_TO_FIDES } from './fides-common';
 import { taxonomyVersions } from './taxonomy-view';
 
-export interface CatalogForFides {
-  readonly systems: readonly SystemSnapshot[];
-  readonly elements: ReadonlyMap<string, readonly DataElementSnapshot[]>;
-  readonly activities: readonly ActivitySnapshot[];
-  readonly flows: readonly FlowSnapshot[];
-}
+/** What the export reads of the catalog (a manifest's catalog has no date nor processor records). */
+export type CatalogForFides = Pick<CatalogAt, 'systems' | 'elements' | 'activities' | 'flows'>;
 
 const dropNull = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
 

@@ -26,5 +26,6 @@ export * from './taxonomy-view';
 export * from './fides-common';
 export * from './fides-import';
 export * from './fides-export';
+export * from './catalog-at';
 export * from './lineage';
 export * from './catalog-map';

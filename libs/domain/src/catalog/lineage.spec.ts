@@ -1,5 +1,6 @@
 import { refusalOf } from '../shared/testing';
-import { lineageOf, type LineageCatalog } from './lineage';
+import type { CatalogAt } from './catalog-at';
+import { lineageOf } from './lineage';
 
 const system = (system_id: string) => ({ system_id, name: `${system_id} name` });
 const element = (element_id: string, category: string | null) => ({ element_id, name: element_id, category });
@@ -29,7 +30,8 @@ const c = {
     flow('crm-back-to-accounts', 'crm', 'accounts', ['user.contact.phone']),
   ],
   activities: [activity('accounts', ['accounts'], ['user.contact']), activity('payments', ['accounts', 'billing'], ['user.financial.account']), activity('analytics', ['web'], ['user.contact'])],
-} as unknown as LineageCatalog;
+  processorRecords: [],
+} as unknown as CatalogAt;
 
 
 describe('data lineage of an element', () => {

@@ -1,17 +1,7 @@
 import { conflict, notFound } from '../shared';
-import type { ActivitySnapshot } from './activity';
+import type { CatalogAt } from './catalog-at';
 import type { FlowSnapshot } from './flow';
-import type { DataElementSnapshot, SystemSnapshot } from './system';
 import { categoryCovers } from './taxonomy';
-
-/** The catalog as lineage needs it (the query port's `catalogAt`). */
-export interface LineageCatalog {
-  readonly at: Date;
-  readonly systems: readonly SystemSnapshot[];
-  readonly elements: ReadonlyMap<string, readonly DataElementSnapshot[]>;
-  readonly activities: readonly ActivitySnapshot[];
-  readonly flows: readonly FlowSnapshot[];
-}
 
 export interface LineageFlow {
   readonly flow_id: string;
@@ -34,7 +24,7 @@ const overlaps = (a: string, b: string) => categoryCovers(a, b) || categoryCover
  * unclassified element follows nothing: its category is unknown. `systemId` picks one element when
  * several systems have an element of that id.
  */
-export function lineageOf(c: LineageCatalog, elementId: string, systemId?: string | null) {
+export function lineageOf(c: CatalogAt, elementId: string, systemId?: string | null) {
   const found = [...c.elements].flatMap(([system_id, els]) => els.filter((e) => e.element_id === elementId).map((element) => ({ system_id, element })));
   const matches = systemId ? found.filter((f) => f.system_id === systemId) : found;
   if (!matches.length) throw notFound(`no data element with this id${systemId ? ' in that system' : ''} in the catalog as of ${c.at.toISOString()}`);

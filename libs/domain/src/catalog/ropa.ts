@@ -1,8 +1,8 @@
 import { LAWFUL_BASIS_RULES } from '../law/lawful-bases';
 import { ART9_CONDITIONS } from '../law/special-categories';
 import type { ActivitySnapshot } from './activity';
+import type { CatalogAt } from './catalog-at';
 import { screenDpia, type DpiaScreening } from './dpia-screening';
-import type { FlowSnapshot } from './flow';
 import type { ProcessorRecordSnapshot } from './processor-record';
 import type { SystemSnapshot } from './system';
 import { specialFlagsOf } from './taxonomy';
@@ -30,12 +30,7 @@ export interface ControllerRecord {
   readonly dpia: DpiaScreening;
 }
 
-export interface RopaInput {
-  readonly at: Date;
-  readonly activities: readonly ActivitySnapshot[];
-  readonly systems: readonly SystemSnapshot[];
-  readonly flows: readonly FlowSnapshot[];
-}
+export type RopaInput = Pick<CatalogAt, 'at' | 'activities' | 'systems' | 'flows'>;
 
 export function controllerRecords(input: RopaInput): ControllerRecord[] {
   const systems = new Map(input.systems.map((s) => [s.system_id, s]));
