@@ -155,4 +155,20 @@ describe('console in a real browser', () => {
     await screenshot(page, 'sign-in');
     await context.close();
   });
+
+  it("shows a command the API refuses as an alert in the Actions section, with the API's reason, and says nothing was recorded", async () => {
+    const { context, page } = await signedIn(manager);
+    await page.goto(`${t.url}/console/requests/${bobRequest}`);
+    await page.getByRole('heading', { name: 'Actions' }).waitFor();
+    // extended by someone else after the page was drawn: the page still offers the extension
+    expect((await t.request('POST', `/data-subject/requests/${bobRequest}/extend`, { reason: 'extended through the API' })).status).toBe(200);
+    await page.locator('#extend-reason').fill('a second extension');
+    await page.locator('form:has(#extend-reason) button[type=submit]').click();
+    const actions = page.locator('section[aria-labelledby=actions]');
+    await actions.getByRole('alert').filter({ hasText: 'the deadline was already extended' }).waitFor();
+    await expect(actions.locator('[role=status]').textContent()).resolves.toBe('');
+    expect((await t.request('GET', `/data-subject/requests/${bobRequest}`)).body).toMatchObject({ extended: true, extension_reason: 'extended through the API' });
+    await noSeriousViolations(page, 'request (refused command)');
+    await context.close();
+  });
 });

@@ -15,6 +15,21 @@ export function Action({ title, onSubmit, busy, children }: { title: string; onS
 }
 
 /**
+ * A page's Actions section: the heading, the status line saying what the last command recorded, its
+ * refusal as an alert, then the command forms (`children`). `commands` is the page's `useCommands`.
+ */
+export function ActionsSection({ commands: { act, done }, children }: { commands: Pick<ReturnType<typeof useCommands>, 'act' | 'done'>; children: ReactNode }) {
+  return (
+    <section aria-labelledby="actions">
+      <h2 id="actions">Actions</h2>
+      <div role="status" className="status">{done && `${done}: recorded.`}</div>
+      {act.error && <p role="alert" className="error">{act.error.message}</p>}
+      <div className="actions">{children}</div>
+    </section>
+  );
+}
+
+/**
  * Keyset pages of a list route: `cursors` holds the cursor of each page opened so far (null for the
  * first); `next` is the route's cursor after the page shown, null on the last page.
  */

@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { breaches, type AssessBody, type Breach, type NotifySubjectsBody } from '../api/breaches';
-import { Action, Pager, useCommands } from '../components';
+import { Action, ActionsSection, Pager, useCommands } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 
@@ -229,7 +229,8 @@ const lines = (s: string): string[] => s.split('\n').map((x) => x.trim()).filter
 
 /** The commands the breach's state allows; each appends one fact through the API. */
 function Actions({ b }: { b: Breach }) {
-  const { act, done, run } = useCommands('breaches');
+  const commands = useCommands('breaches');
+  const { act, run } = commands;
   const a = b.assessment;
   const id = b.breach_id;
   const open = b.status === 'open';
@@ -250,77 +251,72 @@ function Actions({ b }: { b: Breach }) {
   const [summary, setSummary] = useState('');
   const [reason, setReason] = useState('');
   return (
-    <section aria-labelledby="actions">
-      <h2 id="actions">Actions</h2>
-      <div role="status" className="status">{done && `${done}: recorded.`}</div>
-      {act.error && <p role="alert" className="error">{act.error.message}</p>}
-      <div className="actions">
-        {open && <Assess b={b} busy={act.isPending} onSubmit={(body) => run('Risk assessed', () => breaches.assess(id, body))} />}
-        {open && a?.notify_authority && (
-          <Action title="Record the authority notification" onSubmit={run('Authority notification', () => breaches.notifyAuthority(id, { authority, phase, reference: reference.trim() || undefined, delay_reason: delay.trim() || undefined }))} busy={act.isPending || !authority}>
-            <label htmlFor="auth-authority">Authority (member state)</label>
-            <select id="auth-authority" value={authority} onChange={(e) => setAuthority(e.target.value)}>
-              {a.authorities.map((x) => <option key={x} value={x}>{x}</option>)}
-            </select>
-            <label htmlFor="auth-phase">Phase (Art. 33(4))</label>
-            <select id="auth-phase" value={phase} onChange={(e) => setPhase(e.target.value as 'initial' | 'additional')}>
-              <option value="initial">initial</option>
-              <option value="additional">additional information</option>
-            </select>
-            <label htmlFor="auth-reference">Authority's reference</label>
-            <input id="auth-reference" maxLength={200} value={reference} onChange={(e) => setReference(e.target.value)} />
-            <label htmlFor="auth-delay">Reasons for a delay past 72 hours</label>
-            <textarea id="auth-delay" maxLength={4000} value={delay} onChange={(e) => setDelay(e.target.value)} />
-          </Action>
-        )}
-        {open && a && (
-          <Action title="Record the subject notification" onSubmit={run('Subject notification', () => breaches.notifySubjects(id, { jurisdiction, channel, subjects_count: told }))} busy={act.isPending || told < 1}>
-            <label htmlFor="subj-jurisdiction">Law</label>
-            <select id="subj-jurisdiction" value={jurisdiction} onChange={(e) => setJurisdiction(e.target.value as 'EU' | 'US-CA')}>
-              <option value="EU">EU (GDPR Art. 34)</option>
-              <option value="US-CA">California (Civ. § 1798.82)</option>
-            </select>
-            <label htmlFor="subj-channel">Channel</label>
-            <select id="subj-channel" value={channel} onChange={(e) => setChannel(e.target.value as NotifySubjectsBody['channel'])}>
-              {CHANNELS.map((c) => <option key={c} value={c}>{label(c)}</option>)}
-            </select>
-            <label htmlFor="subj-count">Subjects told</label>
-            <input id="subj-count" type="number" min={1} value={told} onChange={(e) => setTold(Number(e.target.value))} />
-          </Action>
-        )}
-        {open && a?.notify_subjects && !b.exemption && (
-          <Action title="Record an exemption (Art. 34(3))" onSubmit={run('Exemption', () => breaches.exemption(id, { ground, justification: justification.trim(), public_communication: publicCommunication.trim() || undefined }))} busy={act.isPending || !justification.trim()}>
-            <label htmlFor="ex-ground">Ground</label>
-            <select id="ex-ground" value={ground} onChange={(e) => setGround(e.target.value as 'a' | 'b' | 'c')}>
-              <option value="a">(a) data unintelligible (encrypted, keys safe)</option>
-              <option value="b">(b) measures taken: high risk no longer likely</option>
-              <option value="c">(c) disproportionate effort: public communication</option>
-            </select>
-            <label htmlFor="ex-justification">Justification</label>
-            <textarea id="ex-justification" required maxLength={4000} value={justification} onChange={(e) => setJustification(e.target.value)} />
-            {ground === 'c' && <><label htmlFor="ex-public">The public communication</label><textarea id="ex-public" maxLength={4000} value={publicCommunication} onChange={(e) => setPublicCommunication(e.target.value)} /></>}
-          </Action>
-        )}
-        {open && a?.ca_notice_required && !b.attorney_general_notified_at && (
-          <Action title="Record the Attorney General notification" onSubmit={run('Attorney General notification', () => breaches.attorneyGeneral(id, agReference.trim() || undefined))} busy={act.isPending}>
-            <label htmlFor="ag-reference">Reference</label>
-            <input id="ag-reference" maxLength={200} value={agReference} onChange={(e) => setAgReference(e.target.value)} />
-          </Action>
-        )}
-        {open && (
-          <Action title="Close the breach" onSubmit={run('Breach closed', () => breaches.close(id, summary.trim()))} busy={act.isPending || !summary.trim()}>
-            <label htmlFor="close-summary">Summary (containment, outcome)</label>
-            <textarea id="close-summary" required maxLength={4000} value={summary} onChange={(e) => setSummary(e.target.value)} />
-          </Action>
-        )}
-        {!open && (
-          <Action title="Reopen the breach" onSubmit={run('Breach reopened', () => breaches.reopen(id, reason.trim()))} busy={act.isPending || !reason.trim()}>
-            <label htmlFor="reopen-reason">Reason</label>
-            <textarea id="reopen-reason" required maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />
-          </Action>
-        )}
-      </div>
-    </section>
+    <ActionsSection commands={commands}>
+      {open && <Assess b={b} busy={act.isPending} onSubmit={(body) => run('Risk assessed', () => breaches.assess(id, body))} />}
+      {open && a?.notify_authority && (
+        <Action title="Record the authority notification" onSubmit={run('Authority notification', () => breaches.notifyAuthority(id, { authority, phase, reference: reference.trim() || undefined, delay_reason: delay.trim() || undefined }))} busy={act.isPending || !authority}>
+          <label htmlFor="auth-authority">Authority (member state)</label>
+          <select id="auth-authority" value={authority} onChange={(e) => setAuthority(e.target.value)}>
+            {a.authorities.map((x) => <option key={x} value={x}>{x}</option>)}
+          </select>
+          <label htmlFor="auth-phase">Phase (Art. 33(4))</label>
+          <select id="auth-phase" value={phase} onChange={(e) => setPhase(e.target.value as 'initial' | 'additional')}>
+            <option value="initial">initial</option>
+            <option value="additional">additional information</option>
+          </select>
+          <label htmlFor="auth-reference">Authority's reference</label>
+          <input id="auth-reference" maxLength={200} value={reference} onChange={(e) => setReference(e.target.value)} />
+          <label htmlFor="auth-delay">Reasons for a delay past 72 hours</label>
+          <textarea id="auth-delay" maxLength={4000} value={delay} onChange={(e) => setDelay(e.target.value)} />
+        </Action>
+      )}
+      {open && a && (
+        <Action title="Record the subject notification" onSubmit={run('Subject notification', () => breaches.notifySubjects(id, { jurisdiction, channel, subjects_count: told }))} busy={act.isPending || told < 1}>
+          <label htmlFor="subj-jurisdiction">Law</label>
+          <select id="subj-jurisdiction" value={jurisdiction} onChange={(e) => setJurisdiction(e.target.value as 'EU' | 'US-CA')}>
+            <option value="EU">EU (GDPR Art. 34)</option>
+            <option value="US-CA">California (Civ. § 1798.82)</option>
+          </select>
+          <label htmlFor="subj-channel">Channel</label>
+          <select id="subj-channel" value={channel} onChange={(e) => setChannel(e.target.value as NotifySubjectsBody['channel'])}>
+            {CHANNELS.map((c) => <option key={c} value={c}>{label(c)}</option>)}
+          </select>
+          <label htmlFor="subj-count">Subjects told</label>
+          <input id="subj-count" type="number" min={1} value={told} onChange={(e) => setTold(Number(e.target.value))} />
+        </Action>
+      )}
+      {open && a?.notify_subjects && !b.exemption && (
+        <Action title="Record an exemption (Art. 34(3))" onSubmit={run('Exemption', () => breaches.exemption(id, { ground, justification: justification.trim(), public_communication: publicCommunication.trim() || undefined }))} busy={act.isPending || !justification.trim()}>
+          <label htmlFor="ex-ground">Ground</label>
+          <select id="ex-ground" value={ground} onChange={(e) => setGround(e.target.value as 'a' | 'b' | 'c')}>
+            <option value="a">(a) data unintelligible (encrypted, keys safe)</option>
+            <option value="b">(b) measures taken: high risk no longer likely</option>
+            <option value="c">(c) disproportionate effort: public communication</option>
+          </select>
+          <label htmlFor="ex-justification">Justification</label>
+          <textarea id="ex-justification" required maxLength={4000} value={justification} onChange={(e) => setJustification(e.target.value)} />
+          {ground === 'c' && <><label htmlFor="ex-public">The public communication</label><textarea id="ex-public" maxLength={4000} value={publicCommunication} onChange={(e) => setPublicCommunication(e.target.value)} /></>}
+        </Action>
+      )}
+      {open && a?.ca_notice_required && !b.attorney_general_notified_at && (
+        <Action title="Record the Attorney General notification" onSubmit={run('Attorney General notification', () => breaches.attorneyGeneral(id, agReference.trim() || undefined))} busy={act.isPending}>
+          <label htmlFor="ag-reference">Reference</label>
+          <input id="ag-reference" maxLength={200} value={agReference} onChange={(e) => setAgReference(e.target.value)} />
+        </Action>
+      )}
+      {open && (
+        <Action title="Close the breach" onSubmit={run('Breach closed', () => breaches.close(id, summary.trim()))} busy={act.isPending || !summary.trim()}>
+          <label htmlFor="close-summary">Summary (containment, outcome)</label>
+          <textarea id="close-summary" required maxLength={4000} value={summary} onChange={(e) => setSummary(e.target.value)} />
+        </Action>
+      )}
+      {!open && (
+        <Action title="Reopen the breach" onSubmit={run('Breach reopened', () => breaches.reopen(id, reason.trim()))} busy={act.isPending || !reason.trim()}>
+          <label htmlFor="reopen-reason">Reason</label>
+          <textarea id="reopen-reason" required maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />
+        </Action>
+      )}
+    </ActionsSection>
   );
 }
 

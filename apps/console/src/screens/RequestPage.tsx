@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api';
-import { Action, useCommands } from '../components';
+import { Action, ActionsSection, useCommands } from '../components';
 import { useSession } from '../session';
 import { deadline, inViewerZone, label } from '../time';
 import { REJECTIONS, VERIFY_METHODS, type RequestRow } from '../types';
@@ -68,7 +68,8 @@ export function RequestPage({ id }: { id: string }) {
 
 /** The commands the request's state allows; each appends one fact through the API. */
 function Actions({ r }: { r: RequestRow }) {
-  const { act, done, run } = useCommands('requests');
+  const commands = useCommands('requests');
+  const { act, run } = commands;
   const [method, setMethod] = useState<(typeof VERIFY_METHODS)[number]>(VERIFY_METHODS[0]);
   const [dataPoints, setDataPoints] = useState(0);
   const [declaration, setDeclaration] = useState(false);
@@ -76,42 +77,37 @@ function Actions({ r }: { r: RequestRow }) {
   const [rejectReason, setRejectReason] = useState<(typeof REJECTIONS)[number]>(REJECTIONS[0]);
   const [explanation, setExplanation] = useState('');
   return (
-    <section aria-labelledby="actions">
-      <h2 id="actions">Actions</h2>
-      <div role="status" className="status">{done && `${done}: recorded.`}</div>
-      {act.error && <p role="alert" className="error">{act.error.message}</p>}
-      <div className="actions">
-        {r.verification_required && !r.verified && (
-          <Action title="Verify identity" onSubmit={run('Identity verified', () => api.requests.verify(r.request_id, { method, data_points_matched: method === 'data_points' ? dataPoints : undefined, signed_declaration: declaration || undefined }))} busy={act.isPending}>
-            <label htmlFor="verify-method">Method</label>
-            <select id="verify-method" value={method} onChange={(e) => setMethod(e.target.value as (typeof VERIFY_METHODS)[number])}>
-              {VERIFY_METHODS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
-            </select>
-            {method === 'data_points' && (
-              <>
-                <label htmlFor="verify-points">Data points matched</label>
-                <input id="verify-points" type="number" min={0} max={20} value={dataPoints} onChange={(e) => setDataPoints(Number(e.target.value))} />
-              </>
-            )}
-            <label className="check"><input type="checkbox" checked={declaration} onChange={(e) => setDeclaration(e.target.checked)} /> Signed declaration received</label>
-          </Action>
-        )}
-        {!r.extended && (
-          <Action title="Extend the deadline" onSubmit={run('Deadline extended', () => api.requests.extend(r.request_id, extendReason.trim()))} busy={act.isPending || !extendReason.trim()}>
-            <label htmlFor="extend-reason">Reason (told to the requester)</label>
-            <textarea id="extend-reason" required maxLength={1000} value={extendReason} onChange={(e) => setExtendReason(e.target.value)} />
-          </Action>
-        )}
-        <Action title="Reject" onSubmit={run('Request rejected', () => api.requests.reject(r.request_id, rejectReason, explanation.trim()))} busy={act.isPending || !explanation.trim()}>
-          <label htmlFor="reject-reason">Ground</label>
-          <select id="reject-reason" value={rejectReason} onChange={(e) => setRejectReason(e.target.value as (typeof REJECTIONS)[number])}>
-            {REJECTIONS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
+    <ActionsSection commands={commands}>
+      {r.verification_required && !r.verified && (
+        <Action title="Verify identity" onSubmit={run('Identity verified', () => api.requests.verify(r.request_id, { method, data_points_matched: method === 'data_points' ? dataPoints : undefined, signed_declaration: declaration || undefined }))} busy={act.isPending}>
+          <label htmlFor="verify-method">Method</label>
+          <select id="verify-method" value={method} onChange={(e) => setMethod(e.target.value as (typeof VERIFY_METHODS)[number])}>
+            {VERIFY_METHODS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
           </select>
-          <label htmlFor="reject-explanation">Explanation (told to the requester)</label>
-          <textarea id="reject-explanation" required maxLength={2000} value={explanation} onChange={(e) => setExplanation(e.target.value)} />
+          {method === 'data_points' && (
+            <>
+              <label htmlFor="verify-points">Data points matched</label>
+              <input id="verify-points" type="number" min={0} max={20} value={dataPoints} onChange={(e) => setDataPoints(Number(e.target.value))} />
+            </>
+          )}
+          <label className="check"><input type="checkbox" checked={declaration} onChange={(e) => setDeclaration(e.target.checked)} /> Signed declaration received</label>
         </Action>
-      </div>
-    </section>
+      )}
+      {!r.extended && (
+        <Action title="Extend the deadline" onSubmit={run('Deadline extended', () => api.requests.extend(r.request_id, extendReason.trim()))} busy={act.isPending || !extendReason.trim()}>
+          <label htmlFor="extend-reason">Reason (told to the requester)</label>
+          <textarea id="extend-reason" required maxLength={1000} value={extendReason} onChange={(e) => setExtendReason(e.target.value)} />
+        </Action>
+      )}
+      <Action title="Reject" onSubmit={run('Request rejected', () => api.requests.reject(r.request_id, rejectReason, explanation.trim()))} busy={act.isPending || !explanation.trim()}>
+        <label htmlFor="reject-reason">Ground</label>
+        <select id="reject-reason" value={rejectReason} onChange={(e) => setRejectReason(e.target.value as (typeof REJECTIONS)[number])}>
+          {REJECTIONS.map((m) => <option key={m} value={m}>{label(m)}</option>)}
+        </select>
+        <label htmlFor="reject-explanation">Explanation (told to the requester)</label>
+        <textarea id="reject-explanation" required maxLength={2000} value={explanation} onChange={(e) => setExplanation(e.target.value)} />
+      </Action>
+    </ActionsSection>
   );
 }
 
