@@ -3,13 +3,10 @@ import { actorOf } from '../../apps/api/src/console/oidc';
 import { startTestApp, type TestApp } from '../support/app';
 import { buildConsole, expectNoSeriousViolations, launchChromium, screenshot, type BuiltConsole } from '../support/browser';
 import { startTestIdp, type TestIdp } from '../support/oidc-provider';
+import { freePort } from '../support/processes';
 
 jest.setTimeout(180_000);
 
-// Ports of this suite (20400-20499 belong to the OIDC work): the redirect URI is configured before the API starts.
-const API_PORT = 20420;
-const IDP_PORT = 20421;
-const API = `http://127.0.0.1:${API_PORT}`;
 
 /**
  * The console's sign-in through OpenID Connect in Debian's Chromium: the console's button, the
@@ -23,11 +20,14 @@ describe('console: sign in through an OpenID Connect provider in a real browser'
   let browser: Browser;
   let built: BuiltConsole;
   let requestId: string;
+  let API: string;
 
   beforeAll(async () => {
     built = buildConsole();
+    // the redirect URI is configured before the API starts: a port the OS just gave out
+    const apiPort = await freePort();
+    API = `http://127.0.0.1:${apiPort}`;
     idp = await startTestIdp({
-      port: IDP_PORT,
       redirectUri: `${API}/auth/oidc/callback`,
       clientId: 'privacy-console',
       clientSecret: 'browser-client-secret-0123456789abcdef',
@@ -40,7 +40,7 @@ describe('console: sign in through an OpenID Connect provider in a real browser'
     [t, browser] = await Promise.all([
       startTestApp({
         backend: 'pglite',
-        port: API_PORT,
+        port: apiPort,
         env: {
           CONSOLE_DIR: built.dir,
           OIDC_ISSUER: idp.issuer,

@@ -36,7 +36,7 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   /** Host names for outbound calls (webhooks); by default every name is unresolvable, so no DNS query leaves. */
   readonly resolve?: HostResolver;
-  /** Listen on this port (one of the suite's range) instead of a random one: for a URL configured before the start (OIDC_REDIRECT_URI). */
+  /** Listen on this port (one the OS just gave out: freePort) instead of a random one: for a URL configured before the start (OIDC_REDIRECT_URI). */
   readonly port?: number;
 }
 

@@ -16,11 +16,10 @@ export interface TestIdpOptions {
   readonly clientSecret: string;
   /** By login name (the subject is `sub-<login>`). */
   readonly users: Readonly<Record<string, TestUser>>;
-  /** A port of the suite's range; the issuer is http://localhost:<port> (another site than the API on 127.0.0.1). */
-  readonly port: number;
 }
 
 export interface TestIdp {
+  /** http://localhost:<a port the OS chose> (another site than the API on 127.0.0.1). */
   readonly issuer: string;
   /** The subject the provider gives a login name. */
   subjectOf(login: string): string;
@@ -37,7 +36,14 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  * client), so a sign-in is: the login page, then back to the console.
  */
 export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
-  const issuer = `http://localhost:${options.port}`;
+  // the issuer names the port: listen on one the OS picks first, then make the provider
+  let handle = (_req: IncomingMessage, res: ServerResponse) => void res.writeHead(503).end();
+  const server: Server = createServer((req, res) => handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
   const subjectOf = (login: string) => `sub-${login}`;
   const loginOf = (sub: string) => (sub.startsWith('sub-') ? sub.slice(4) : null);
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
@@ -89,7 +95,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
   };
 
   const callback = provider.callback();
-  const server: Server = createServer((req, res) => {
+  handle = (req, res) => {
     if (req.url?.startsWith('/interaction/')) {
       interaction(req, res).catch((e: Error) => {
         res.writeHead(400, { 'content-type': 'text/plain' });
@@ -98,12 +104,7 @@ export async function startTestIdp(options: TestIdpOptions): Promise<TestIdp> {
       return;
     }
     void callback(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  if ((server.address() as AddressInfo).port !== options.port) throw new Error('the test provider did not get its port');
+  };
   return {
     issuer,
     subjectOf,

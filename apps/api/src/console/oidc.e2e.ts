@@ -2,15 +2,11 @@ import { createClient } from 'redis';
 import { startTestApp, type TestApp } from '../../../../test/support/app';
 import { freshPostgres, type FreshDatabase } from '../../../../test/support/databases';
 import { startTestIdp, type TestIdp } from '../../../../test/support/oidc-provider';
+import { freePort } from '../../../../test/support/processes';
 import { actorOf } from './oidc';
 
 jest.setTimeout(120_000);
 
-// Ports of this suite (20400-20499 belong to the OIDC work): the redirect URI is configured before the API starts.
-const API_PORT = 20410;
-const IDP_PORT = 20411;
-const API = `http://127.0.0.1:${API_PORT}`;
-const REDIRECT_URI = `${API}/auth/oidc/callback`;
 const SCOPE_MAP = { '/privacy/dpo': ['rights:manage', 'breach:manage'], '/privacy/auditor': ['audit:read'], '/privacy/readers': ['catalog:read', 'audit:read'] };
 
 /** A browser's cookies, enough for this flow: per host (ports share cookies, as in browsers), with Path, Max-Age=0 deleting. */
@@ -65,9 +61,14 @@ async function go(jar: Jar, url: string, init: { method?: string; form?: Record<
 describe('console sign-in through OpenID Connect (a real provider in process, over HTTP)', () => {
   let t: TestApp;
   let idp: TestIdp;
+  let API: string;
+  let REDIRECT_URI: string;
   beforeAll(async () => {
+    // the redirect URI is configured before the API starts: a port the OS just gave out
+    const apiPort = await freePort();
+    API = `http://127.0.0.1:${apiPort}`;
+    REDIRECT_URI = `${API}/auth/oidc/callback`;
     idp = await startTestIdp({
-      port: IDP_PORT,
       redirectUri: REDIRECT_URI,
       clientId: 'privacy-console',
       clientSecret: 'test-client-secret-0123456789abcdef',
@@ -80,7 +81,7 @@ describe('console sign-in through OpenID Connect (a real provider in process, ov
     });
     t = await startTestApp({
       backend: 'pglite',
-      port: API_PORT,
+      port: apiPort,
       env: {
         OIDC_ISSUER: idp.issuer,
         OIDC_CLIENT_ID: 'privacy-console',
@@ -107,7 +108,7 @@ describe('console sign-in through OpenID Connect (a real provider in process, ov
     const action = /action="([^"]+)"/.exec(next.text)![1];
     let r = await go(jar, new URL(action, idp.issuer).href, { form: { login, password } });
     while (r.status >= 300 && r.status < 400 && !r.location!.startsWith(REDIRECT_URI)) r = await go(jar, r.location!);
-    expect(r.location).toMatch(/^http:\/\/127\.0\.0\.1:20410\/auth\/oidc\/callback\?/);
+    expect(r.location!.startsWith(`${REDIRECT_URI}?`)).toBe(true);
     return r.location!;
   };
 
@@ -311,9 +312,7 @@ describe('console sign-in through OpenID Connect across two API instances sharin
   // Redis database 12 is this suite's own; only it is flushed. Behind a load balancer the provider's
   // redirect may reach another instance than the one that started the sign-in.
   const REDIS_URL = process.env.TEST_REDIS_URL_OIDC ?? 'redis://127.0.0.1:6379/12';
-  const A = 'http://127.0.0.1:20412';
-  const B_PORT = 20413;
-  const B_CALLBACK = `http://127.0.0.1:${B_PORT}/auth/oidc/callback`;
+  let B_CALLBACK: string;
   const redis = createClient({ url: REDIS_URL });
   let database: FreshDatabase;
   let a: TestApp;
@@ -322,7 +321,10 @@ describe('console sign-in through OpenID Connect across two API instances sharin
   beforeAll(async () => {
     await redis.connect();
     await redis.flushDb();
-    idp = await startTestIdp({ port: 20414, redirectUri: B_CALLBACK, clientId: 'privacy-console', clientSecret: 'shared-client-secret-0123456789abcdef', users: { dana: { password: 'dana-pass', groups: ['/privacy/dpo'] } } });
+    // B's callback is configured before B starts: a port the OS just gave out; A takes any
+    const bPort = await freePort();
+    B_CALLBACK = `http://127.0.0.1:${bPort}/auth/oidc/callback`;
+    idp = await startTestIdp({ redirectUri: B_CALLBACK, clientId: 'privacy-console', clientSecret: 'shared-client-secret-0123456789abcdef', users: { dana: { password: 'dana-pass', groups: ['/privacy/dpo'] } } });
     database = await freshPostgres();
     const env = {
       REDIS_URL,
@@ -332,8 +334,8 @@ describe('console sign-in through OpenID Connect across two API instances sharin
       OIDC_REDIRECT_URI: B_CALLBACK,
       OIDC_SCOPE_MAP: JSON.stringify(SCOPE_MAP),
     };
-    a = await startTestApp({ database, env, worker: true, port: 20412 });
-    b = await startTestApp({ database, env, worker: false, port: B_PORT });
+    a = await startTestApp({ database, env, worker: true });
+    b = await startTestApp({ database, env, worker: false, port: bPort });
   });
   afterAll(async () => {
     await b?.close();
@@ -346,7 +348,7 @@ describe('console sign-in through OpenID Connect across two API instances sharin
 
   it('starts on one instance, finishes on the other, and the pending sign-in (in Redis by its hash) is used once', async () => {
     const jar = new Jar();
-    const start = await go(jar, `${A}/auth/oidc/login`);
+    const start = await go(jar, `${a.url}/auth/oidc/login`);
     expect(start.status).toBe(302);
     const pendingId = jar.get('127.0.0.1', 'pl_oidc')!;
     const keys = await redis.keys('pl:oidc-login:*');
@@ -362,7 +364,7 @@ describe('console sign-in through OpenID Connect across two API instances sharin
     expect(done.status).toBe(302);
     expect(await redis.keys('pl:oidc-login:*')).toEqual([]);
     // the session made on B is used on A
-    const session = await go(jar, `${A}/auth/session`);
+    const session = await go(jar, `${a.url}/auth/session`);
     expect(JSON.parse(session.text)).toMatchObject({ signed_in_with: 'oidc', scopes: ['breach:manage', 'rights:manage'] });
     const replay = new Jar();
     replay.set('127.0.0.1', 'pl_oidc', pendingId, '/auth/oidc');
