@@ -33,11 +33,13 @@ export async function handleAuditChain(tx: SqlExecutor, events: readonly Recorde
     contents.push(content);
     links.push(previous);
     // the keys the event names, as mentionsSubject reads them (stream name, stored data, stored metadata)
-    const named = new Set([e.streamId, e.raw?.data ?? JSON.stringify(e.data ?? null), e.raw?.metadata ?? JSON.stringify(e.metadata ?? null)].flatMap(subjectKeysIn));
+    const named = new Set(subjectKeysIn(e.streamId));
+    for (const key of subjectKeysIn(e.raw?.data ?? JSON.stringify(e.data ?? null))) named.add(key);
+    for (const key of subjectKeysIn(e.raw?.metadata ?? JSON.stringify(e.metadata ?? null))) named.add(key);
     for (const key of named) {
       index.keys.push(key);
-      index.txs.push(e.position.tx.toString());
-      index.poss.push(e.position.pos.toString());
+      index.txs.push(txs[txs.length - 1]);
+      index.poss.push(poss[poss.length - 1]);
       index.streams.push(e.streamId);
     }
   }

@@ -1,6 +1,6 @@
 import { snapshotProjection } from '@pl/application';
 import { breachDeadlines, breachDecider, breachStage, type BreachState } from '@pl/domain/breach';
-import { BREACH_REGISTER_SCHEMA } from './schema';
+import { BREACH_REGISTER_INDEXES, BREACH_REGISTER_SCHEMA } from './schema';
 
 /**
  * rm_breach_register: the Art. 33(5) register of every breach, with its clocks: each breach's state
@@ -12,6 +12,7 @@ export const breachRegisterProjection = snapshotProjection<BreachState>({
   name: 'breach_register',
   version: 2,
   schema: BREACH_REGISTER_SCHEMA,
+  indexes: BREACH_REGISTER_INDEXES,
   typePrefixes: ['breach.'],
   decider: breachDecider,
   streamKey: (e) => (e.data as { breach_id?: string } | null)?.breach_id || null,

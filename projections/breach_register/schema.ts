@@ -26,8 +26,6 @@ CREATE TABLE IF NOT EXISTS breaches (
   last_tx numeric NOT NULL,
   last_pos bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS breaches_open_due ON breaches (next_due_at) WHERE status = 'open';
-CREATE INDEX IF NOT EXISTS breaches_register_order ON breaches (aware_at DESC, breach_id);
 CREATE TABLE IF NOT EXISTS breach_timeline (
   event_id text PRIMARY KEY,
   breach_id text NOT NULL,
@@ -38,4 +36,10 @@ CREATE TABLE IF NOT EXISTS breach_timeline (
   actor text NOT NULL,
   data jsonb NOT NULL
 );
+`;
+
+/** Indexes only readers use (a rebuild builds them after its replay; see `ProjectionDefinition.indexes`). */
+export const BREACH_REGISTER_INDEXES = `
+CREATE INDEX IF NOT EXISTS breaches_open_due ON breaches (next_due_at) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS breaches_register_order ON breaches (aware_at DESC, breach_id);
 CREATE INDEX IF NOT EXISTS breach_timeline_breach ON breach_timeline (breach_id, tx, pos);`;

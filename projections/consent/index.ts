@@ -1,6 +1,6 @@
 import { snapshotProjection } from '@pl/application';
 import { consent } from '@pl/domain';
-import { CONSENT_SCHEMA } from './schema';
+import { CONSENT_INDEXES, CONSENT_SCHEMA } from './schema';
 import { conflictRows, countRows, signalRows } from './signals';
 
 export const CONSENT_PROJECTION = 'consent';
@@ -18,6 +18,7 @@ export const consentProjection = snapshotProjection<consent.ConsentState>({
   // 4: counts over time, each subject's latest opt-out signals and standing conflicts (issue 19, the console's Consent screen)
   version: 4,
   schema: CONSENT_SCHEMA,
+  indexes: CONSENT_INDEXES,
   typePrefixes: ['consent.'],
   decider: consent.consentDecider,
   streamKey: (e) => (e.streamId.startsWith(STREAM_PREFIX) ? e.streamId.slice(STREAM_PREFIX.length) : null),

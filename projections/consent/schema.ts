@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS consent_grants (
   ended_at timestamptz,
   PRIMARY KEY (subject_key, category, purpose)
 );
-CREATE INDEX IF NOT EXISTS consent_grants_due ON consent_grants (expires_at) WHERE status = 'active';
 -- Counts over time (issue 19, the console's Consent charts): per UTC day of the event's own time,
 -- purpose (for opt-outs: the opt-out's kind) and kind; signal is the opt-out's source, '' otherwise.
 CREATE TABLE IF NOT EXISTS consent_counts (
@@ -42,7 +41,6 @@ CREATE TABLE IF NOT EXISTS consent_signals (
   read_at timestamptz NOT NULL,
   PRIMARY KEY (subject_key, signal)
 );
-CREATE INDEX IF NOT EXISTS consent_signals_by_signal ON consent_signals (signal, sale_opt_out);
 -- Standing conflicts between an opt-out and a consent the opt-out prevails over (from the state).
 CREATE TABLE IF NOT EXISTS consent_conflicts (
   subject_key text NOT NULL,
@@ -56,5 +54,10 @@ CREATE TABLE IF NOT EXISTS consent_conflicts (
   reask_allowed_from timestamptz,
   PRIMARY KEY (subject_key, conflict, signal, consent_id)
 );
-CREATE INDEX IF NOT EXISTS consent_conflicts_since ON consent_conflicts (since, subject_key);
 `;
+
+/** Indexes only readers use (a rebuild builds them after its replay; see `ProjectionDefinition.indexes`). */
+export const CONSENT_INDEXES = `
+CREATE INDEX IF NOT EXISTS consent_grants_due ON consent_grants (expires_at) WHERE status = 'active';
+CREATE INDEX IF NOT EXISTS consent_signals_by_signal ON consent_signals (signal, sale_opt_out);
+CREATE INDEX IF NOT EXISTS consent_conflicts_since ON consent_conflicts (since, subject_key);`;

@@ -24,8 +24,6 @@ CREATE TABLE IF NOT EXISTS holdings (
   retained_since timestamptz,
   PRIMARY KEY (subject_key, system_id, category, purpose)
 );
-CREATE INDEX IF NOT EXISTS holdings_system ON holdings (system_id);
-CREATE INDEX IF NOT EXISTS holdings_last ON holdings (last_stored_at);
 CREATE TABLE IF NOT EXISTS receipts (
   tx numeric NOT NULL,
   pos bigint NOT NULL,
@@ -36,7 +34,6 @@ CREATE TABLE IF NOT EXISTS receipts (
   stored_at timestamptz NOT NULL,
   PRIMARY KEY (tx, pos)
 );
-CREATE INDEX IF NOT EXISTS receipts_system_time ON receipts (system_id, stored_at);
 -- open erasure tasks (category-scoped or full): when the system answers done, its erased categories leave the map
 CREATE TABLE IF NOT EXISTS erasure_tasks (
   task_id text PRIMARY KEY,
@@ -46,3 +43,9 @@ CREATE TABLE IF NOT EXISTS erasure_tasks (
 );
 CREATE INDEX IF NOT EXISTS receipts_subject ON receipts (subject_key);
 `;
+
+/** Indexes only readers use (a rebuild builds them after its replay; see `ProjectionDefinition.indexes`). */
+export const DATA_MAP_INDEXES = `
+CREATE INDEX IF NOT EXISTS holdings_system ON holdings (system_id);
+CREATE INDEX IF NOT EXISTS holdings_last ON holdings (last_stored_at);
+CREATE INDEX IF NOT EXISTS receipts_system_time ON receipts (system_id, stored_at);`;

@@ -2,7 +2,7 @@ import { snapshotProjection } from '@pl/application';
 import type { RecordedEvent } from '@pl/domain';
 import { requestDecider, type RequestState, type RightsEvent } from '@pl/domain/rights';
 import type { SqlExecutor } from '@pl/eventstore';
-import { RIGHTS_SCHEMA } from './schema';
+import { RIGHTS_INDEXES, RIGHTS_SCHEMA, RIGHTS_SUMMARIES } from './schema';
 
 /** The placeholder that replaces an erased subject's pseudonym in this read model. */
 export const ERASED_SUBJECT = 'erased';
@@ -20,6 +20,8 @@ export const rightsProjection = snapshotProjection<RequestState>({
   // 6: request_metrics, the § 7102 counts kept by statement triggers on requests
   version: 6,
   schema: RIGHTS_SCHEMA,
+  indexes: RIGHTS_INDEXES,
+  summaries: RIGHTS_SUMMARIES,
   typePrefixes: ['rights.'],
   decider: requestDecider,
   streamKey: (e) => (e.data as { request_id?: string } | null)?.request_id || null,

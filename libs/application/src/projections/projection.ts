@@ -13,6 +13,14 @@ export interface ProjectionDefinition {
   readonly version: number;
   /** Idempotent DDL (CREATE TABLE IF NOT EXISTS ...), unqualified names. */
   readonly schema: string;
+  /**
+   * Idempotent DDL of what only readers need: secondary indexes no handler query uses, and triggers
+   * keeping summary tables. A live read model gets it with `schema`; a rebuild runs it after the
+   * replay (after `summaries`), so the replay writes bare tables and each index is built once, in bulk.
+   */
+  readonly indexes?: string;
+  /** SQL a rebuild runs once after the replay and before `indexes`: fills the summary tables that the triggers of `indexes` keep from then on. */
+  readonly summaries?: string;
   /** Event type prefixes it handles (e.g. `consent.`); all events when absent. */
   readonly typePrefixes?: readonly string[];
   /**

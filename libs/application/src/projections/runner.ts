@@ -13,9 +13,9 @@ export interface RunnerStatus extends StuckState {
 
 export type RunnerOptions = ConsumerEngineOptions;
 
-/** Creates the projection's schema and tables when missing. */
-export async function ensureProjectionSchema(db: SqlExecutor, def: ProjectionDefinition, schema = schemaOf(def)): Promise<void> {
-  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public; ${def.schema}; SET search_path TO public;`);
+/** Creates the projection's schema, tables and (unless a rebuild's replay is to fill them first) its indexes when missing. */
+export async function ensureProjectionSchema(db: SqlExecutor, def: ProjectionDefinition, schema = schemaOf(def), indexes = true): Promise<void> {
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}, public; ${def.schema}; ${indexes ? (def.indexes ?? '') : ''}; SET search_path TO public;`);
 }
 
 /** What, in an event's stored JSON text, could stand for text `storableText` escapes (a `\u` escape, a noncharacter, a surrogate). */
@@ -34,9 +34,16 @@ export function storableEvent(e: RecordedEvent): RecordedEvent {
   return data === e.data && metadata === e.metadata ? e : { ...e, data, metadata };
 }
 
-/** Applies one batch to the projection's tables inside `tx` (the caller commits the checkpoint with it). */
-async function applyEvents(tx: SqlExecutor, def: ProjectionDefinition, events: readonly RecordedEvent[], schema: string): Promise<void> {
-  await tx.query(`SELECT set_config('search_path', $1, true)`, [`${schema}, public`]);
+/**
+ * Applies one batch to the projection's tables inside `tx` (the caller commits the checkpoint with it).
+ * A rebuild's batches (`shadow`) commit without waiting for the WAL flush: a crash mid-rebuild drops
+ * the shadow schema and starts again, and the switch's own commit flushes every batch before it.
+ */
+async function applyEvents(tx: SqlExecutor, def: ProjectionDefinition, events: readonly RecordedEvent[], schema: string, shadow = false): Promise<void> {
+  await tx.query(
+    `SELECT set_config('search_path', $1, true), set_config('synchronous_commit', CASE WHEN $2::boolean THEN 'off' ELSE current_setting('synchronous_commit') END, true)`,
+    [`${schema}, public`, shadow],
+  );
   // invariant 10: whatever the log holds projects, clean input or not
   if (events.length) await def.handle(tx, events.map(storableEvent));
 }
@@ -44,7 +51,7 @@ async function applyEvents(tx: SqlExecutor, def: ProjectionDefinition, events: r
 /** Applies one batch and the checkpoint in one transaction (ARCHITECTURE invariant 5). */
 export async function applyBatch(db: SqlDatabase, def: ProjectionDefinition, events: readonly RecordedEvent[], checkpoint: LogPosition, schema = schemaOf(def), checkpointName = def.name): Promise<void> {
   await db.transaction(async (tx) => {
-    await applyEvents(tx, def, events, schema);
+    await applyEvents(tx, def, events, schema, schema !== schemaOf(def));
     await writeCheckpoint(tx, checkpointName, checkpoint, def.version, events.length);
   });
 }
@@ -129,7 +136,7 @@ export async function rebuildProjection(db: SqlDatabase, store: EventStore, def:
     const shadow = `${live}__rebuild`;
     const shadowCheckpoint = `${def.name}__rebuild`;
     await db.exec(`DROP SCHEMA IF EXISTS ${shadow} CASCADE`);
-    await ensureProjectionSchema(db, def, shadow);
+    await ensureProjectionSchema(db, def, shadow, false);
     const total = await countEvents(db);
     let position = LOG_START;
     let handled = 0;
@@ -137,15 +144,23 @@ export async function rebuildProjection(db: SqlDatabase, store: EventStore, def:
     // projection of a few event types never reads the rest of a million-event log; each page says
     // how far it scanned, so the checkpoint ends at the head of the log read, not at the last event
     // of the projection's types.
+    const read = (from: LogPosition) => store.readPage(from, { maxCount: options.batchSize ?? 5000, typePrefixes: def.typePrefixes });
+    // the next page is read while this one is applied (the log's read and the rows' writes overlap)
+    let next = read(position);
     for (;;) {
-      const page = await store.readPage(position, { maxCount: options.batchSize ?? 5000, typePrefixes: def.typePrefixes });
+      const page = await next;
       if (comparePositions(page.scannedTo, position) <= 0) break;
+      next = read(page.scannedTo);
+      next.catch(() => undefined); // a batch that fails ends the rebuild: the page read ahead is not awaited
       const mine = def.typePrefixes?.length ? page.events.filter((e) => def.typePrefixes!.some((p) => e.type.startsWith(p))) : page.events;
       await applyBatch(db, def, mine, page.scannedTo, shadow, shadowCheckpoint);
       position = page.scannedTo;
       handled += mine.length;
       options.onProgress?.(Math.min(Number(position.pos), total), total);
     }
+    // the replay wrote bare tables: summaries filled once, indexes built once over the rows
+    if (def.summaries) await db.exec(`SET search_path TO ${shadow}, public; ${def.summaries}; SET search_path TO public;`);
+    await ensureProjectionSchema(db, def, shadow);
     await db.transaction(async (tx) => {
       await tx.exec(`DROP SCHEMA IF EXISTS ${live} CASCADE; ALTER SCHEMA ${shadow} RENAME TO ${live};`);
       await resetCheckpoint(tx, def.name, def.version, position, BigInt(handled));

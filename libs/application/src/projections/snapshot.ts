@@ -40,6 +40,9 @@ export interface SnapshotProjectionSpec<S> {
   readonly name: string;
   readonly version: number;
   readonly schema: string;
+  /** As `ProjectionDefinition.indexes` and `.summaries`. */
+  readonly indexes?: string;
+  readonly summaries?: string;
   readonly typePrefixes: readonly string[];
   /** The decider (its `initialState` and `evolve`). */
   readonly decider: Pick<Decider<never, never, S>, 'initialState'> & { readonly evolve: (state: S, event: never) => S };
@@ -50,7 +53,7 @@ export interface SnapshotProjectionSpec<S> {
     readonly table: string;
     readonly key: string;
     readonly state: string;
-    /** More columns of the row, from the state and the last event folded into it. */
+    /** More columns of the row, from the state and the last event folded into it (a new object each call: the key, state and position are added to it). */
     columns?(state: S, last: RecordedEvent): Row;
   };
   /** False when an event leaves no entity yet (e.g. a task event before its request): it is not applied. */
@@ -109,6 +112,8 @@ export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): Projecti
     name: spec.name,
     version: spec.version,
     schema: spec.schema,
+    indexes: spec.indexes,
+    summaries: spec.summaries,
     typePrefixes: spec.typePrefixes,
     handle: (tx, events) => handleSnapshots(spec, tx, events),
   };
@@ -147,11 +152,9 @@ async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecut
     }
     await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows);
     for (const [i, t] of (spec.keyed ?? []).entries()) {
-      const rows = [...keyedRows[i].values()];
-      const set = t.merge === 'sum'
-        ? `n = ${t.table}.n + EXCLUDED.n`
-        : columnsOf(rows).filter((c) => !t.keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
-      await insertRows(tx, t.table, rows, `ON CONFLICT (${t.keys.join(', ')}) DO UPDATE SET ${set}`);
+      await insertRows(tx, t.table, [...keyedRows[i].values()], (cols) =>
+        `ON CONFLICT (${t.keys.join(', ')}) DO UPDATE SET ${t.merge === 'sum' ? `n = ${t.table}.n + EXCLUDED.n` : updateAll(cols, t.keys)}`,
+      );
     }
     if (effect) await effect(tx);
   }
@@ -171,21 +174,40 @@ async function load<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, keys: s
 async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][]): Promise<void> {
   if (changed.length) {
     const { table, key, state, columns } = spec.snapshot;
-    const rows = changed.map(([k, f]) => ({ [key]: k, [state]: f.state, last_tx: f.last!.tx.toString(), last_pos: f.last!.pos.toString(), ...columns?.(f.state, f.lastEvent!) }));
-    await insertRows(tx, table, rows, `ON CONFLICT (${key}) DO UPDATE SET ${columnsOf(rows).filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`);
+    const rows = changed.map(([k, f]) => {
+      const row: Row = columns ? columns(f.state, f.lastEvent!) : {};
+      row[key] = k;
+      row[state] = f.state;
+      row.last_tx = f.last!.tx.toString();
+      row.last_pos = f.last!.pos.toString();
+      return row;
+    });
+    await insertRows(tx, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll(cols, [key])}`);
     for (const d of spec.derived ?? []) {
       await tx.query(`DELETE FROM ${d.table} WHERE ${d.key} = ANY($1::text[])`, [changed.map(([k]) => k)]);
-      await insertRows(tx, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), '');
+      await insertRows(tx, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), () => '');
     }
   }
-  for (const [i, t] of (spec.events ?? []).entries()) await insertRows(tx, t.table, eventRows[i], 'ON CONFLICT DO NOTHING');
+  for (const [i, t] of (spec.events ?? []).entries()) await insertRows(tx, t.table, eventRows[i], () => 'ON CONFLICT DO NOTHING');
 }
 
-const columnsOf = (rows: readonly Row[]): string[] => [...new Set(rows.flatMap((r) => Object.keys(r)))];
+const updateAll = (cols: readonly string[], keys: readonly string[]) =>
+  cols.filter((c) => !keys.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
 
-/** One statement for all rows: the table's own row type parses them (`jsonb_populate_recordset`), so no column types are repeated here. */
-async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: string): Promise<void> {
+/** Every column any row names (rows of one mapping mostly name the same ones: one pass, no arrays). */
+function columnsOf(rows: readonly Row[]): string[] {
+  const cols = new Set<string>();
+  for (const row of rows) for (const c in row) cols.add(c);
+  return [...cols];
+}
+
+/**
+ * One statement for all rows: the table's own row type parses them (`jsonb_populate_recordset`), so no
+ * column types are repeated here. `conflict` gives the statement's ON CONFLICT clause from the columns.
+ */
+async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: (cols: readonly string[]) => string): Promise<void> {
   if (!rows.length) return;
-  const cols = columnsOf(rows).join(', ');
-  await tx.query(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) ${conflict}`, [JSON.stringify(rows)]);
+  const cols = columnsOf(rows);
+  const list = cols.join(', ');
+  await tx.query(`INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) ${conflict(cols)}`, [JSON.stringify(rows)]);
 }
