@@ -34,15 +34,19 @@ const CONTENT_TAG_BYTES = Buffer.from(CONTENT_TAG, 'utf8');
 const LINK_TAG_BYTES = Buffer.from(LINK_TAG, 'utf8');
 
 export function contentHash(f: ChainFields): string {
-  const h = createHash('sha256').update(CONTENT_TAG_BYTES);
+  // one buffer, one hash call: this runs once per event in a rebuild and in verification (16 small
+  // updates and allocations per event were most of an audit chain rebuild's own CPU)
   const parts = [f.tx.toString(), f.pos.toString(), f.stream, f.revision.toString(), f.type, String(f.schemaVersion), f.data, f.metadata];
+  let size = CONTENT_TAG_BYTES.length;
+  for (const part of parts) size += 4 + Buffer.byteLength(part, 'utf8');
+  const input = Buffer.allocUnsafe(size);
+  let at = CONTENT_TAG_BYTES.copy(input, 0);
   for (const part of parts) {
-    const bytes = Buffer.from(part, 'utf8');
-    const len = Buffer.allocUnsafe(4);
-    len.writeUInt32BE(bytes.length, 0);
-    h.update(len).update(bytes);
+    const length = input.write(part, at + 4, 'utf8');
+    input.writeUInt32BE(length, at);
+    at += 4 + length;
   }
-  return h.digest('hex');
+  return hash('sha256', input, 'hex');
 }
 
 const linkInput = Buffer.alloc(LINK_TAG_BYTES.length + 64);
