@@ -17,7 +17,13 @@ export const breachRegisterProjection = snapshotProjection<BreachState>({
   decider: breachDecider,
   streamKey: (e) => (e.data as { breach_id?: string } | null)?.breach_id || null,
   exists: (s) => s.status !== 'none',
-  snapshot: { table: 'breaches', key: 'breach_id', state: 'state', columns: registerColumns },
+  snapshot: {
+    table: 'breaches',
+    key: 'breach_id',
+    state: 'state',
+    columns: registerColumns,
+    fromState: ['status', 'aware_at', 'detected_at', 'source', 'reporter_role', 'description', 'systems', 'authorities_notified', 'overdue', 'closed_at', 'reopen_count'],
+  },
   events: [
     {
       table: 'breach_timeline',
@@ -33,26 +39,15 @@ function registerColumns(s: BreachState, last: { metadata: { occurred_at: string
   const deadlines = breachDeadlines(s);
   const a = s.assessment;
   return {
-    status: s.status,
     stage: breachStage(s),
-    aware_at: s.aware_at,
-    detected_at: s.detected_at,
-    source: s.source,
-    reporter_role: s.reporter_role,
-    description: s.description,
-    systems: s.systems,
     risk_level: a?.risk.level ?? null,
     notify_authority: a?.risk.notify_authority ?? null,
     notify_subjects: a?.risk.notify_subjects ?? null,
     subject_exemption: s.exemption?.ground ?? a?.risk.subject_exemption ?? null,
     authorities: a?.authorities ?? [],
-    authorities_notified: s.authorities_notified,
     ca_residents: a?.ca_residents ?? 0,
     deadlines,
     next_due_at: s.status === 'open' ? (deadlines.filter((d) => !d.met_at).map((d) => d.due_at).sort()[0] ?? null) : null,
-    overdue: s.overdue,
-    closed_at: s.closed_at,
-    reopen_count: s.reopen_count,
     updated_at: last.metadata.occurred_at,
   };
 }

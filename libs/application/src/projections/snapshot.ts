@@ -55,6 +55,11 @@ export interface SnapshotProjectionSpec<S> {
     readonly state: string;
     /** More columns of the row, from the state and the last event folded into it (a new object each call: the key, state and position are added to it). */
     columns?(state: S, last: RecordedEvent): Row;
+    /**
+     * Columns that are the state's top-level field of the same name (not arrays): the server reads
+     * them from the state column, so each value travels and is parsed once, not twice.
+     */
+    readonly fromState?: ReadonlyArray<keyof S & string>;
   };
   /** False when an event leaves no entity yet (e.g. a task event before its request): it is not applied. */
   exists?(state: S): boolean;
@@ -182,7 +187,8 @@ async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, change
       row.last_pos = f.last!.pos.toString();
       return row;
     });
-    await insertRows(tx, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll(cols, [key])}`);
+    const copied = spec.snapshot.fromState?.length ? await stateCopies(tx, table, state, spec.snapshot.fromState) : [];
+    await insertRows(tx, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll([...cols, ...copied.map(([c]) => c)], [key])}`, copied);
     for (const d of spec.derived ?? []) {
       await tx.query(`DELETE FROM ${d.table} WHERE ${d.key} = ANY($1::text[])`, [changed.map(([k]) => k)]);
       await insertRows(tx, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), () => '');
@@ -201,13 +207,30 @@ function columnsOf(rows: readonly Row[]): string[] {
   return [...cols];
 }
 
+/** For each `fromState` column, the SQL reading it from the state column `r.<state>` as the column's type (read from the catalog). */
+async function stateCopies(tx: SqlExecutor, table: string, state: string, columns: readonly string[]): Promise<Array<[string, string]>> {
+  const r = await tx.query<{ name: string; type: string }>(
+    'SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped',
+    [table, columns],
+  );
+  const types = new Map(r.rows.map((c) => [c.name, c.type]));
+  return columns.map((c) => {
+    const type = types.get(c);
+    if (!type || type.endsWith('[]')) throw new Error(`${table}.${c}: fromState needs a column that is not an array`);
+    const field = `r.${state}->'${c}'`;
+    return [c, type === 'jsonb' ? field : type === 'text' ? `r.${state}->>'${c}'` : `(r.${state}->>'${c}')::${type}`];
+  });
+}
+
 /**
  * One statement for all rows: the table's own row type parses them (`jsonb_populate_recordset`), so no
- * column types are repeated here. `conflict` gives the statement's ON CONFLICT clause from the columns.
+ * column types are repeated here. `conflict` gives the statement's ON CONFLICT clause from the columns;
+ * `copied` adds columns computed in SQL from the parsed row `r`.
  */
-async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: (cols: readonly string[]) => string): Promise<void> {
+async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: (cols: readonly string[]) => string, copied: ReadonlyArray<[string, string]> = []): Promise<void> {
   if (!rows.length) return;
   const cols = columnsOf(rows);
-  const list = cols.join(', ');
-  await tx.query(`INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) ${conflict(cols)}`, [JSON.stringify(rows)]);
+  const into = [...cols, ...copied.map(([c]) => c)].join(', ');
+  const values = [...cols.map((c) => `r.${c}`), ...copied.map(([, sql]) => sql)].join(', ');
+  await tx.query(`INSERT INTO ${table} (${into}) SELECT ${values} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) r ${conflict(cols)}`, [JSON.stringify(rows)]);
 }
