@@ -8,7 +8,7 @@ import { AuditSigner, parseHeldHeads, publishedHead, signedHeads } from '@pl/aud
 import { LOG_START } from '@pl/domain';
 import { SqlEventStore } from '@pl/eventstore';
 import { freshPostgres, type FreshDatabase } from '../../test/support/databases';
-import { auditChainProjection, exportAuditLog, headHealth, signCurrentHead, signPeriodicHeads, signScheduledHead, verifyChain } from './index';
+import { assertContinuous, auditChainProjection, chainHead, exportAuditLog, headHealth, signCurrentHead, signPeriodicHeads, signScheduledHead, verifyChain } from './index';
 
 jest.setTimeout(60_000);
 
@@ -154,5 +154,25 @@ describe('scheduled heads and the coverage rule', () => {
     expect(report.first_break).toMatchObject({ kind: 'heads_missing', seq: '0' });
     expect(await verifyChain(log.db, log.store, { publicKeyPem: signer.publicKeyPem, headIntervalMs: 6 * HOUR })).toMatchObject({ ok: true });
     expect(await verifyChain(log.db, log.store, { publicKeyPem: signer.publicKeyPem, headIntervalMs: HOUR, headsSince: new Date(Date.now() - HOUR) })).toMatchObject({ ok: true });
+  });
+});
+
+describe('a head read before a newer head was signed (an export racing the worker\'s signing clock) on PostgreSQL', () => {
+  it('is continuous while the chain still holds it, and refused once it does not', async () => {
+    const log = await chainedLog(6);
+    await signCurrentHead(log.db, signer, new Date());
+    const read = (await chainHead(log.db))!;
+    // the chain moves on and the worker signs its new head, after the export read `read`
+    for (let i = 0; i < 3; i++) {
+      const now = new Date().toISOString();
+      await log.store.append('demo-late', [{ type: 'demo.item_added', data: { item: `late ${i}` }, metadata: { event_id: randomUUID(), occurred_at: now, recorded_at: now, actor: 'test', correlation_id: randomUUID(), causation_id: null } }], 'any');
+    }
+    for (let i = 0; i < 600 && (await log.store.readAll(LOG_START, { maxCount: 10 })).length < 9; i++) await new Promise((r) => setTimeout(r, 50));
+    await rebuildProjection(log.db, log.store, auditChainProjection);
+    const newer = await signCurrentHead(log.db, signer, new Date());
+    expect(BigInt(newer!.seq)).toBeGreaterThan(BigInt(read.seq));
+    await expect(assertContinuous(log.db, read, new Date())).resolves.toBeUndefined();
+    // a head the chain does not hold is refused, with a newer signed head as without
+    await expect(assertContinuous(log.db, { ...read, link: '1'.repeat(64) }, new Date())).rejects.toMatchObject({ reason: 'discontinuity' });
   });
 });

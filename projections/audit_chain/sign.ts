@@ -32,9 +32,17 @@ export interface SigningPolicy {
 export async function assertContinuous(db: SqlExecutor, head: ChainHead, now: Date, policy: SigningPolicy = {}): Promise<void> {
   const latest = await latestSignedHead(db);
   if (latest) {
-    const at = BigInt(latest.seq) <= BigInt(head.seq) ? await linkAt(db, BigInt(latest.seq)) : null;
+    const at = await linkAt(db, BigInt(latest.seq));
     if (!at || at.link !== latest.link || at.tx !== latest.tx || at.pos !== latest.pos) {
       throw new HeadContinuityError('discontinuity', `the chain no longer reproduces the head signed at seq ${latest.seq}; run audit verify`);
+    }
+    // A head signed after `head` was read (the worker's clock racing an export): the chain has moved on
+    // past `head`, and `head` must still be on it.
+    if (BigInt(latest.seq) > BigInt(head.seq)) {
+      const still = await linkAt(db, BigInt(head.seq));
+      if (!still || still.link !== head.link || still.tx !== head.tx || still.pos !== head.pos) {
+        throw new HeadContinuityError('discontinuity', `the chain no longer holds the head at seq ${head.seq}; run audit verify`);
+      }
     }
     return;
   }
