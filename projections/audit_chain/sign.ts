@@ -81,9 +81,18 @@ async function storeDue(db: SqlExecutor, now: Date, minIntervalMs: number): Prom
  * the latest signed head and half the interval has passed since it, so no event waits longer
  * than the interval for a head. Null when nothing is due.
  */
-export async function signScheduledHead(db: SqlExecutor, signer: AuditSigner, now: Date, policy: SigningPolicy & { headIntervalMs: number }): Promise<SignedHead | null> {
-  const [head, latest] = [await chainHead(db), await latestSignedHead(db)];
-  if (!head || (latest && BigInt(latest.seq) >= BigInt(head.seq))) return null;
+export async function signScheduledHead(
+  db: SqlExecutor,
+  signer: AuditSigner,
+  now: Date,
+  policy: SigningPolicy & { headIntervalMs: number },
+  /** The chain head when the caller has just read it (the worker's tick reads it once for both jobs). */
+  read?: ChainHead | null,
+): Promise<SignedHead | null> {
+  const head = read === undefined ? await chainHead(db) : read;
+  if (!head) return null;
+  const latest = await latestSignedHead(db);
+  if (latest && BigInt(latest.seq) >= BigInt(head.seq)) return null;
   if (latest && now.getTime() - Date.parse(latest.signed_at) < policy.headIntervalMs / 2) return null;
   return signCurrentHead(db, signer, now, policy);
 }
@@ -92,8 +101,8 @@ export async function signScheduledHead(db: SqlExecutor, signer: AuditSigner, no
  * Periodic checkpoints: signs the link at every multiple of `every` events (seq = k*every - 1)
  * that the chain has passed since the last signed head. Idempotent.
  */
-export async function signPeriodicHeads(db: SqlExecutor, signer: AuditSigner, now: Date, every: number, policy?: SigningPolicy): Promise<SignedHead[]> {
-  const head = await chainHead(db);
+export async function signPeriodicHeads(db: SqlExecutor, signer: AuditSigner, now: Date, every: number, policy?: SigningPolicy, read?: ChainHead | null): Promise<SignedHead[]> {
+  const head = read === undefined ? await chainHead(db) : read;
   if (!head) return [];
   await assertContinuous(db, head, now, policy);
   const last = await latestSignedHead(db);

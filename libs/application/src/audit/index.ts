@@ -100,9 +100,12 @@ export function createAuditUseCases(deps: AppDeps, settings: AuditSettings) {
 
     /** The worker's signing job: a head at every `checkpointEvery` events and on the head schedule. */
     async signDueHeads(now: Date): Promise<void> {
+      // the head read once for both jobs (this runs every 5 s: an idle service's most frequent queries)
+      const head = await chainHead(deps.db);
+      if (!head) return;
       const signer = settings.signer();
-      await signPeriodicHeads(deps.db, signer, now, settings.checkpointEvery, headPolicy);
-      await signScheduledHead(deps.db, signer, now, headPolicy);
+      await signPeriodicHeads(deps.db, signer, now, settings.checkpointEvery, headPolicy, head);
+      await signScheduledHead(deps.db, signer, now, headPolicy, head);
     },
   };
 }
