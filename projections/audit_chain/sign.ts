@@ -29,18 +29,19 @@ export interface SigningPolicy {
  * are all gone must not have events older than the interval. A log and chain rewritten
  * consistently with audit_signed_heads deleted thus gets no fresh signature from this service.
  */
+/** The chain's link at a head's seq is that head (same link, same log position). */
+const sameLink = (at: ChainHead | null, head: ChainHead) => at !== null && at.link === head.link && at.tx === head.tx && at.pos === head.pos;
+
 export async function assertContinuous(db: SqlExecutor, head: ChainHead, now: Date, policy: SigningPolicy = {}): Promise<void> {
   const latest = await latestSignedHead(db);
   if (latest) {
-    const at = await linkAt(db, BigInt(latest.seq));
-    if (!at || at.link !== latest.link || at.tx !== latest.tx || at.pos !== latest.pos) {
+    if (!sameLink(await linkAt(db, BigInt(latest.seq)), latest)) {
       throw new HeadContinuityError('discontinuity', `the chain no longer reproduces the head signed at seq ${latest.seq}; run audit verify`);
     }
     // A head signed after `head` was read (the worker's clock racing an export): the chain has moved on
     // past `head`, and `head` must still be on it.
     if (BigInt(latest.seq) > BigInt(head.seq)) {
-      const still = await linkAt(db, BigInt(head.seq));
-      if (!still || still.link !== head.link || still.tx !== head.tx || still.pos !== head.pos) {
+      if (!sameLink(await linkAt(db, BigInt(head.seq)), head)) {
         throw new HeadContinuityError('discontinuity', `the chain no longer holds the head at seq ${head.seq}; run audit verify`);
       }
     }

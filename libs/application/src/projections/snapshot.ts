@@ -113,6 +113,10 @@ export function foldNewEvents<S>(
  * deterministic (no clock: times come from the events).
  */
 export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): ProjectionDefinition {
+  // the fromState columns' SQL, read from the catalog once (the spec's DDL fixes their types)
+  let copied: Array<[string, string]> | null = null;
+  const { table, state, fromState } = spec.snapshot;
+  const copies = async (tx: SqlExecutor) => (copied ??= fromState?.length ? await stateCopies(tx, table, state, fromState) : []);
   return {
     name: spec.name,
     version: spec.version,
@@ -120,11 +124,13 @@ export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): Projecti
     indexes: spec.indexes,
     summaries: spec.summaries,
     typePrefixes: spec.typePrefixes,
-    handle: (tx, events) => handleSnapshots(spec, tx, events),
+    handle: (tx, events) => handleSnapshots(spec, tx, events, copies),
   };
 }
 
-async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<void> {
+type StateCopies = (tx: SqlExecutor) => Promise<ReadonlyArray<[string, string]>>;
+
+async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, events: readonly RecordedEvent[], copies: StateCopies): Promise<void> {
   const keyed = events.flatMap((e) => {
     const key = spec.typePrefixes.some((p) => e.type.startsWith(p)) ? spec.streamKey(e) : null;
     return key === null ? [] : [{ e, key }];
@@ -155,7 +161,7 @@ async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecut
       });
       effect = spec.acrossStreams?.(e, state, key) ?? null;
     }
-    await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows);
+    await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows, copies);
     for (const [i, t] of (spec.keyed ?? []).entries()) {
       await insertRows(tx, t.table, [...keyedRows[i].values()], (cols) =>
         `ON CONFLICT (${t.keys.join(', ')}) DO UPDATE SET ${t.merge === 'sum' ? `n = ${t.table}.n + EXCLUDED.n` : updateAll(cols, t.keys)}`,
@@ -176,7 +182,7 @@ async function load<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, keys: s
   return out;
 }
 
-async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][]): Promise<void> {
+async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][], copies: StateCopies): Promise<void> {
   if (changed.length) {
     const { table, key, state, columns } = spec.snapshot;
     const rows = changed.map(([k, f]) => {
@@ -187,7 +193,7 @@ async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, change
       row.last_pos = f.last!.pos.toString();
       return row;
     });
-    const copied = spec.snapshot.fromState?.length ? await stateCopies(tx, table, state, spec.snapshot.fromState) : [];
+    const copied = await copies(tx);
     await insertRows(tx, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll([...cols, ...copied.map(([c]) => c)], [key])}`, copied);
     for (const d of spec.derived ?? []) {
       await tx.query(`DELETE FROM ${d.table} WHERE ${d.key} = ANY($1::text[])`, [changed.map(([k]) => k)]);
@@ -217,8 +223,7 @@ async function stateCopies(tx: SqlExecutor, table: string, state: string, column
   return columns.map((c) => {
     const type = types.get(c);
     if (!type || type.endsWith('[]')) throw new Error(`${table}.${c}: fromState needs a column that is not an array`);
-    const field = `r.${state}->'${c}'`;
-    return [c, type === 'jsonb' ? field : type === 'text' ? `r.${state}->>'${c}'` : `(r.${state}->>'${c}')::${type}`];
+    return [c, type === 'jsonb' ? `r.${state}->'${c}'` : type === 'text' ? `r.${state}->>'${c}'` : `(r.${state}->>'${c}')::${type}`];
   });
 }
 
