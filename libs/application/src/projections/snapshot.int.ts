@@ -103,3 +103,47 @@ describe.each(SQL_BACKENDS)('snapshotProjection on %s', (_name, open) => {
     expect(await project([log, [foreign], log.slice(2, 6)])).toEqual(reference);
   });
 });
+
+/**
+ * The rows travel as positional JSON arrays, each element read as its column's type: every kind of
+ * column a read model uses keeps its value (arrays and null arrays, numbers, booleans, times, json
+ * holding a string or an array, text holding null), and a fromState copy reads the state's field.
+ */
+type Kinds = { status: 'none' | 'open'; id: string; label: string | null };
+const kinds = snapshotProjection<Kinds>({
+  name: 'kinds',
+  version: 1,
+  schema: `CREATE TABLE IF NOT EXISTS kinds (id text PRIMARY KEY, state jsonb NOT NULL, last_tx numeric NOT NULL, last_pos bigint NOT NULL,
+    tags text[] NOT NULL, maybe_tags text[], n integer, big bigint, amount numeric, flag boolean, at timestamptz, doc jsonb, list jsonb, note text, label text);`,
+  typePrefixes: ['toy.'],
+  decider: { initialState: () => ({ status: 'none', id: '', label: null }), evolve: (s: Kinds, e: ToyEvent) => ({ ...s, status: 'open', id: e.data.id, label: e.data.tag ?? null }) },
+  streamKey: (e) => (e.data as { id?: string }).id ?? null,
+  snapshot: {
+    table: 'kinds',
+    key: 'id',
+    state: 'state',
+    fromState: ['label'],
+    columns: (s) =>
+      s.id === 'full'
+        ? { tags: ['a', 'b"c', 'd,e'], maybe_tags: [], n: 7, big: '1234567890123', amount: '12.50', flag: false, at: '2026-03-04T05:06:07.890Z', doc: 'a string', list: [1, 'two'], note: null }
+        : { tags: [], maybe_tags: null, n: null, big: null, amount: null, flag: true, at: null, doc: null, list: null, note: 'x' },
+  },
+});
+
+describe.each(SQL_BACKENDS)('snapshotProjection column kinds on %s', (_name, open) => {
+  let f: FreshDatabase;
+  beforeAll(async () => {
+    f = await open();
+  });
+  afterAll(() => f.drop());
+
+  it('keeps every kind of value as the column type reads it', async () => {
+    const dump = await projectLog(f.db, kinds, [['kinds', 'id']], [logOf([['full', 'toy.tagged', { tag: 'L' }], ['empty', 'toy.opened']])]);
+    const rows = dump.kinds.map((r) => JSON.parse(r));
+    const pick = ({ id, tags, maybe_tags, n, big, amount, flag, at, doc, list, note, label }: Record<string, unknown>) => ({ id, tags, maybe_tags, n, big, amount, flag, at, doc, list, note, label });
+    expect(rows.map(pick)).toEqual([
+      { id: 'empty', tags: [], maybe_tags: null, n: null, big: null, amount: null, flag: true, at: null, doc: null, list: null, note: 'x', label: null },
+      { id: 'full', tags: ['a', 'b"c', 'd,e'], maybe_tags: [], n: 7, big: 1234567890123, amount: 12.5, flag: false, at: expect.stringMatching(/^2026-03-04T05:06:07\.89/), doc: 'a string', list: [1, 'two'], note: null, label: 'L' },
+    ]);
+  });
+});

@@ -113,10 +113,9 @@ export function foldNewEvents<S>(
  * deterministic (no clock: times come from the events).
  */
 export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): ProjectionDefinition {
-  // the fromState columns' SQL, read from the catalog once (the spec's DDL fixes their types)
-  let copied: Array<[string, string]> | null = null;
-  const { table, state, fromState } = spec.snapshot;
-  const copies = async (tx: SqlExecutor) => (copied ??= fromState?.length ? await stateCopies(tx, table, state, fromState) : []);
+  // each table's column types, read from the catalog once (the spec's DDL fixes them; a rebuild's
+  // shadow tables are made from the same DDL)
+  const types = columnTypes();
   return {
     name: spec.name,
     version: spec.version,
@@ -124,13 +123,33 @@ export function snapshotProjection<S>(spec: SnapshotProjectionSpec<S>): Projecti
     indexes: spec.indexes,
     summaries: spec.summaries,
     typePrefixes: spec.typePrefixes,
-    handle: (tx, events) => handleSnapshots(spec, tx, events, copies),
+    handle: (tx, events) => handleSnapshots(spec, tx, events, types),
   };
 }
 
-type StateCopies = (tx: SqlExecutor) => Promise<ReadonlyArray<[string, string]>>;
+/** A table's column types (`format_type`), by column name. */
+type ColumnTypes = (tx: SqlExecutor, table: string) => Promise<ReadonlyMap<string, string>>;
 
-async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, events: readonly RecordedEvent[], copies: StateCopies): Promise<void> {
+function columnTypes(): ColumnTypes {
+  const known = new Map<string, Promise<ReadonlyMap<string, string>>>();
+  return (tx, table) => {
+    let types = known.get(table);
+    if (!types) {
+      types = tx
+        .query<{ name: string; type: string }>(
+          'SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped',
+          [table],
+        )
+        .then((r) => new Map(r.rows.map((c) => [c.name, c.type])));
+      known.set(table, types);
+      // a failed read (the table is not there yet) is read again next time
+      types.catch(() => known.delete(table));
+    }
+    return types;
+  };
+}
+
+async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, events: readonly RecordedEvent[], types: ColumnTypes): Promise<void> {
   const keyed = events.flatMap((e) => {
     const key = spec.typePrefixes.some((p) => e.type.startsWith(p)) ? spec.streamKey(e) : null;
     return key === null ? [] : [{ e, key }];
@@ -161,9 +180,9 @@ async function handleSnapshots<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecut
       });
       effect = spec.acrossStreams?.(e, state, key) ?? null;
     }
-    await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows, copies);
+    await write(spec, tx, [...changed].map((key) => [key, streams.get(key)!] as const), eventRows, types);
     for (const [i, t] of (spec.keyed ?? []).entries()) {
-      await insertRows(tx, t.table, [...keyedRows[i].values()], (cols) =>
+      await insertRows(tx, types, t.table, [...keyedRows[i].values()], (cols) =>
         `ON CONFLICT (${t.keys.join(', ')}) DO UPDATE SET ${t.merge === 'sum' ? `n = ${t.table}.n + EXCLUDED.n` : updateAll(cols, t.keys)}`,
       );
     }
@@ -182,7 +201,7 @@ async function load<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, keys: s
   return out;
 }
 
-async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][], copies: StateCopies): Promise<void> {
+async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, changed: ReadonlyArray<readonly [string, Folded<S>]>, eventRows: Row[][], types: ColumnTypes): Promise<void> {
   if (changed.length) {
     const { table, key, state, columns } = spec.snapshot;
     const rows = changed.map(([k, f]) => {
@@ -193,14 +212,14 @@ async function write<S>(spec: SnapshotProjectionSpec<S>, tx: SqlExecutor, change
       row.last_pos = f.last!.pos.toString();
       return row;
     });
-    const copied = await copies(tx);
-    await insertRows(tx, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll([...cols, ...copied.map(([c]) => c)], [key])}`, copied);
+    const copied = spec.snapshot.fromState ?? [];
+    await insertRows(tx, types, table, rows, (cols) => `ON CONFLICT (${key}) DO UPDATE SET ${updateAll([...cols, ...copied], [key])}`, { from: state, columns: copied });
     for (const d of spec.derived ?? []) {
       await tx.query(`DELETE FROM ${d.table} WHERE ${d.key} = ANY($1::text[])`, [changed.map(([k]) => k)]);
-      await insertRows(tx, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), () => '');
+      await insertRows(tx, types, d.table, changed.flatMap(([k, f]) => d.rows(f.state, k)), () => '');
     }
   }
-  for (const [i, t] of (spec.events ?? []).entries()) await insertRows(tx, t.table, eventRows[i], () => 'ON CONFLICT DO NOTHING');
+  for (const [i, t] of (spec.events ?? []).entries()) await insertRows(tx, types, t.table, eventRows[i], () => 'ON CONFLICT DO NOTHING');
 }
 
 const updateAll = (cols: readonly string[], keys: readonly string[]) =>
@@ -213,29 +232,58 @@ function columnsOf(rows: readonly Row[]): string[] {
   return [...cols];
 }
 
-/** For each `fromState` column, the SQL reading it from the state column `r.<state>` as the column's type (read from the catalog). */
-async function stateCopies(tx: SqlExecutor, table: string, state: string, columns: readonly string[]): Promise<Array<[string, string]>> {
-  const r = await tx.query<{ name: string; type: string }>(
-    'SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped',
-    [table, columns],
-  );
-  const types = new Map(r.rows.map((c) => [c.name, c.type]));
-  return columns.map((c) => {
-    const type = types.get(c);
-    if (!type || type.endsWith('[]')) throw new Error(`${table}.${c}: fromState needs a column that is not an array`);
-    return [c, type === 'jsonb' ? `r.${state}->'${c}'` : type === 'text' ? `r.${state}->>'${c}'` : `(r.${state}->>'${c}')::${type}`];
-  });
+/** SQL reading element `i` of the JSON array `r` as a `type` column (jsonb_populate_record's conversions). */
+function readAs(i: number, type: string, table: string, column: string): string {
+  if (type === 'jsonb') return `r->${i}`;
+  if (type === 'text') return `r->>${i}`;
+  if (type.endsWith('[]')) {
+    if (type.endsWith('[][]')) throw new Error(`${table}.${column}: a multidimensional array column is not supported`);
+    return `CASE WHEN jsonb_typeof(r->${i}) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(r->${i}))::${type} END`;
+  }
+  return `(r->>${i})::${type}`;
+}
+
+/** SQL reading the top-level field `column` of the jsonb expression `state` as a `type` column (not an array). */
+function readFromState(state: string, type: string, table: string, column: string): string {
+  if (type.endsWith('[]')) throw new Error(`${table}.${column}: fromState needs a column that is not an array`);
+  return type === 'jsonb' ? `${state}->'${column}'` : type === 'text' ? `${state}->>'${column}'` : `(${state}->>'${column}')::${type}`;
 }
 
 /**
- * One statement for all rows: the table's own row type parses them (`jsonb_populate_recordset`), so no
- * column types are repeated here. `conflict` gives the statement's ON CONFLICT clause from the columns;
- * `copied` adds columns computed in SQL from the parsed row `r`.
+ * One statement for all rows. The rows travel as one JSON array of positional arrays (no key repeated
+ * per row, nothing for the server to sort), each element read as its column's type (from the catalog,
+ * so no type is repeated here). `conflict` gives the statement's ON CONFLICT clause from the columns;
+ * `copied` adds columns the server reads from the row's `from` (jsonb) column, so a value that is
+ * both a field of the state and a column travels and is parsed once.
  */
-async function insertRows(tx: SqlExecutor, table: string, rows: readonly Row[], conflict: (cols: readonly string[]) => string, copied: ReadonlyArray<[string, string]> = []): Promise<void> {
+async function insertRows(
+  tx: SqlExecutor,
+  types: ColumnTypes,
+  table: string,
+  rows: readonly Row[],
+  conflict: (cols: readonly string[]) => string,
+  copied?: { readonly from: string; readonly columns: readonly string[] },
+): Promise<void> {
   if (!rows.length) return;
   const cols = columnsOf(rows);
-  const into = [...cols, ...copied.map(([c]) => c)].join(', ');
-  const values = [...cols.map((c) => `r.${c}`), ...copied.map(([, sql]) => sql)].join(', ');
-  await tx.query(`INSERT INTO ${table} (${into}) SELECT ${values} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb) r ${conflict(cols)}`, [JSON.stringify(rows)]);
+  const known = await types(tx, table);
+  const typeOf = (c: string) => {
+    const type = known.get(c);
+    if (!type) throw new Error(`${table}.${c}: no such column`);
+    return type;
+  };
+  const values = cols.map((c, i) => readAs(i, typeOf(c), table, c));
+  const into = [...cols];
+  if (copied?.columns.length) {
+    const at = cols.indexOf(copied.from);
+    if (at < 0) throw new Error(`${table}: fromState columns need the ${copied.from} column in every row`);
+    for (const c of copied.columns) {
+      into.push(c);
+      values.push(readFromState(`(r->${at})`, typeOf(c), table, c));
+    }
+  }
+  const positional = rows.map((row) => cols.map((c) => row[c] ?? null));
+  await tx.query(`INSERT INTO ${table} (${into.join(', ')}) SELECT ${values.join(', ')} FROM jsonb_array_elements($1::jsonb) AS e(r) ${conflict(cols)}`, [
+    JSON.stringify(positional),
+  ]);
 }
