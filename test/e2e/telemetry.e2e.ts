@@ -92,7 +92,14 @@ describeKafka('telemetry: one trace from the HTTP request to the Kafka message (
     expect(value(after, 'pl_projection_lag_events{projection="relay:kafka"}')).toBeGreaterThanOrEqual(0);
     expect(value(after, 'pl_consent_checks_total{outcome="allowed",reason="consent_given"}') - (value(before, 'pl_consent_checks_total{outcome="allowed",reason="consent_given"}') || 0)).toBe(1);
     expect(value(after, 'pl_consent_checks_total{outcome="denied",reason="unknown_subject"}') - (value(before, 'pl_consent_checks_total{outcome="denied",reason="unknown_subject"}') || 0)).toBe(1);
+    // a batch counts each check, one increment per outcome and reason
+    const check = (u: string) => ({ user_id: u, data_category: 'user.contact.email', processing_purpose: 'marketing.communications.email' });
+    const batch = await t.request('POST', '/consent/validate/batch', { checks: [check(user), check(`nobody-${randomUUID()}`), check(`nobody-${randomUUID()}`)] });
+    expect(batch.status).toBe(200);
+    const afterBatch = await scrape();
+    const grew = (series: string) => value(afterBatch, series) - (value(after, series) || 0);
+    expect([grew('pl_consent_checks_total{outcome="allowed",reason="consent_given"}'), grew('pl_consent_checks_total{outcome="denied",reason="unknown_subject"}')]).toEqual([1, 2]);
     // labels name consumers, topics and reason codes, never the subject
-    expect(after).not.toContain(user.split('@')[0]);
+    expect(afterBatch).not.toContain(user.split('@')[0]);
   }, 60_000);
 });

@@ -7,6 +7,8 @@ import { ConsoleModule } from './console/console.module';
 import { DemoModule } from './demo/demo.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { IntakeModule } from './intake/intake.module';
+import { bindToCommandRoutes } from './platform/idempotency/command-routes';
+import { IdempotencyInterceptor } from './platform/idempotency/idempotency.interceptor';
 import { PlatformModule, type PlatformDeps } from './platform/platform.module';
 import { RightsModule } from './rights/rights.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -17,6 +19,7 @@ export const CONTEXT_MODULES = [DemoModule, BreachModule, ConsentModule, RightsM
 @Module({})
 export class AppModule {
   static forRoot(deps: PlatformDeps): DynamicModule {
+    bindToCommandRoutes(CONTEXT_MODULES, IdempotencyInterceptor);
     return { module: AppModule, imports: [PlatformModule.forRoot(deps), CqrsModule.forRoot(), ...CONTEXT_MODULES] };
   }
 }

@@ -41,29 +41,32 @@ export async function serveConsole(app: NestFastifyApplication, dir: string): Pr
   const fastify = app.getHttpAdapter().getInstance();
   const indexFile = join(dir, 'index.html');
   const index = existsSync(indexFile) ? readFileSync(indexFile) : null;
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    const path = request.url.split('?')[0];
-    if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) for (const [k, v] of Object.entries(SECURITY_HEADERS)) void reply.header(k, v);
-    return payload;
-  });
-  if (existsSync(join(dir, 'assets'))) {
-    await app.register(fastifyStatic as never, {
-      root: join(dir, 'assets'),
-      prefix: `${CONSOLE_PATH}/assets/`,
-      decorateReply: false,
-      index: false,
-      cacheControl: true,
-      maxAge: 365 * 24 * 3600 * 1000,
-      immutable: true,
-      // the build writes .br and .gz beside each asset (apps/console/vite.config.mts)
-      preCompressed: true,
-    });
-  }
   const shell = async (request: { url: string }, reply: import('fastify').FastifyReply) => {
     if (request.url.startsWith(`${CONSOLE_PATH}/assets/`)) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'no such console asset' });
     if (!index) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'the console is not built: run npm run build (or set CONSOLE_DIR)' });
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
   };
-  fastify.get(CONSOLE_PATH, shell);
-  fastify.get(`${CONSOLE_PATH}/*`, shell);
+  // The console's routes in a context of their own, so its security headers are a hook on them only,
+  // not one more hook on every API answer (the hot path's included).
+  await fastify.register(async (scope) => {
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      void reply.headers(SECURITY_HEADERS);
+      return payload;
+    });
+    if (existsSync(join(dir, 'assets'))) {
+      await scope.register(fastifyStatic, {
+        root: join(dir, 'assets'),
+        prefix: `${CONSOLE_PATH}/assets/`,
+        decorateReply: false,
+        index: false,
+        cacheControl: true,
+        maxAge: 365 * 24 * 3600 * 1000,
+        immutable: true,
+        // the build writes .br and .gz beside each asset (apps/console/vite.config.mts)
+        preCompressed: true,
+      });
+    }
+    scope.get(CONSOLE_PATH, shell);
+    scope.get(`${CONSOLE_PATH}/*`, shell);
+  });
 }

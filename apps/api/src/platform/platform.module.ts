@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { Infrastructure } from '../../../common/infrastructure';
 import type { Metrics } from '../../../common/metrics';
@@ -63,10 +63,11 @@ export class PlatformModule {
             return store;
           },
         },
-        // After the guards: keys are scoped per authenticated API key.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        // Bound to each command route (bindToCommandRoutes, AppModule), not globally; it runs after the
+        // guards, so keys are scoped per authenticated API key.
+        IdempotencyInterceptor,
       ],
-      exports: providers.map((p) => p.provide),
+      exports: [...providers.map((p) => p.provide), IdempotencyStore, IdempotencyInterceptor],
     };
   }
 }

@@ -50,8 +50,22 @@ function aliased(aliases: Readonly<Record<string, string>>, key: string): string
   return key;
 }
 
-export const canonicalCategory = (key: string): string => aliased(CATEGORY_ALIASES, key);
-export const canonicalPurpose = (key: string): string => aliased(PURPOSE_ALIASES, key);
+/** `aliased` over one (constant) table, memoised and bounded: validate asks the same few keys on every call. */
+function memoAliased(aliases: Readonly<Record<string, string>>): (key: string) => string {
+  const seen = new Map<string, string>();
+  return (key) => {
+    let to = seen.get(key);
+    if (to === undefined) {
+      to = aliased(aliases, key);
+      if (seen.size >= 10_000) seen.clear();
+      seen.set(key, to);
+    }
+    return to;
+  };
+}
+
+export const canonicalCategory: (key: string) => string = memoAliased(CATEGORY_ALIASES);
+export const canonicalPurpose: (key: string) => string = memoAliased(PURPOSE_ALIASES);
 export const canonicalSubjectCategory = (key: string): string => aliased(SUBJECT_ALIASES, key);
 
 /** A purpose key as read from an event recorded before taxonomy 2026-12-02.2. */

@@ -187,6 +187,24 @@ describe.each([['pglite'], ['postgres']] as const)('Idempotency-Key on command r
     expect(get.status).toBe(200);
   });
 
+  it('runs on every command route of the app and on no read: a malformed key is refused by each command before it does anything', async () => {
+    const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const ops = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, 'idem-probe') })));
+    const commands = ops.filter((o) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(o.method));
+    expect(commands.length).toBeGreaterThanOrEqual(45);
+    const before = await eventCount();
+    const notRefused: string[] = [];
+    for (const o of commands) {
+      const r = await t.request(o.method, o.path, o.method === 'DELETE' ? undefined : {}, undefined, { 'idempotency-key': 'short' });
+      if (r.status !== 400 || (r.body as { details?: { field?: string } }).details?.field !== 'Idempotency-Key') notRefused.push(`${o.method} ${o.path}: ${r.status}`);
+    }
+    expect(notRefused).toEqual([]);
+    expect(await eventCount()).toBe(before);
+    // reads ignore the header (the interceptor is not bound to them)
+    const reads = ops.filter((o) => o.method === 'GET' && !o.path.includes('idem-probe'));
+    for (const o of reads) expect({ read: o.path, refusedForTheKey: (await t.request('GET', o.path, undefined, undefined, { 'idempotency-key': 'short' })).body?.details?.field === 'Idempotency-Key' }).toEqual({ read: o.path, refusedForTheKey: false });
+  });
+
   it('documents the header, 409 and 422 on every command operation of the OpenAPI document, and on no query', async () => {
     const doc = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown> }>> };
     const ops = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ label: `${method} ${path}`, method, op })));
