@@ -10,7 +10,9 @@ export function commandContextOf(req: AuthenticatedRequest): CommandContext {
   const header = req.headers['x-correlation-id'];
   const correlationId = typeof header === 'string' && CORRELATION.test(header) ? header : randomUUID();
   const idempotency = (req as Partial<IdempotentRequest>).idempotency;
-  return { actor: req.principal?.actor ?? 'anonymous', correlationId, causationId: null, now: new Date(), ...(idempotency ? { idempotency } : {}) };
+  const ctx: { -readonly [K in keyof CommandContext]: CommandContext[K] } = { actor: req.principal?.actor ?? 'anonymous', correlationId, causationId: null, now: new Date() };
+  if (idempotency) ctx.idempotency = idempotency;
+  return ctx;
 }
 
 /** The CommandContext of this request: actor = the API key id or the signed-in person's actor id, correlation id from X-Correlation-Id or new, the Idempotency-Key's claim when sent. */

@@ -54,7 +54,8 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
    */
   async function assertConsentCurrent(): Promise<void> {
     projectionFault ??= new FaultWatch(deps.db, CONSENT_PROJECTION);
-    const fault = await projectionFault.current();
+    const cached = projectionFault.cached();
+    const fault = cached === undefined ? await projectionFault.current() : cached;
     if (fault) throw new ProjectionStuckError(fault.name, fault.errorClass);
   }
 
@@ -75,11 +76,17 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
     if (!userId) throw invalid('user_id is required', { field: 'user_id' });
     if (!category) throw invalid('data_category is required', { field: 'data_category' });
     if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
-    await assertConsentCurrent();
+    // the fault check without a promise while its last read is fresh (every call but one a second)
+    if (projectionFault?.cached() !== null) await assertConsentCurrent();
     const c = resolveCategory(category);
     const p = resolvePurpose(purpose);
     const subjectKey = subjectOf(deps, userId);
-    const [loaded, declared] = await Promise.all([loadSnapshot(deps.db, subjectKey), bases.declaredBases(p, c)]);
+    // declaredBases is cached (mostly a settled promise): awaited after the snapshot's query, without
+    // a Promise.all; a refusal meanwhile is handled (no unhandled rejection) and thrown by the await
+    const declaring = bases.declaredBases(p, c);
+    declaring.catch(() => undefined);
+    const loaded = await loadSnapshot(deps.db, subjectKey);
+    const declared = await declaring;
     const snapshot = signals.gpc && ctx ? await honourGpc(subjectKey, loaded, ctx) : loaded;
     const a = answer(userId, snapshot, c, p, new Date(), declared);
     return signals.gpc ? { ...a, gpc: gpcAnswer(true) } : a;

@@ -68,6 +68,11 @@ export class FaultWatch {
     private readonly ttlMs = 1000,
   ) {}
 
+  /** The fault as last read when that read is fresh (within the TTL), else undefined: the hot path's check without a promise. */
+  cached(now = Date.now()): ProjectionFault | null | undefined {
+    return now - this.checkedAt < this.ttlMs ? this.fault : undefined;
+  }
+
   async current(now = Date.now()): Promise<ProjectionFault | null> {
     if (now - this.checkedAt >= this.ttlMs) {
       this.pending ??= readFaults(this.db, [this.name])
