@@ -11,7 +11,7 @@ import { snapshotProjection } from './snapshot';
  * rows as the effect left them, whatever the batch boundaries.
  */
 type Toy = { status: 'none' | 'open'; id: string; total: number; tags: string[] };
-type ToyEvent = { type: 'toy.opened' | 'toy.added' | 'toy.tagged' | 'toy.reset_all'; data: { id: string; n?: number; tag?: string } };
+type ToyEvent = { type: 'toy.opened' | 'toy.added' | 'toy.tagged' | 'toy.untagged_all' | 'toy.reset_all'; data: { id: string; n?: number; tag?: string } };
 const initial = (): Toy => ({ status: 'none', id: '', total: 0, tags: [] });
 function evolve(s: Toy, e: ToyEvent): Toy {
   switch (e.type) {
@@ -21,6 +21,8 @@ function evolve(s: Toy, e: ToyEvent): Toy {
       return { ...s, total: s.total + e.data.n! };
     case 'toy.tagged':
       return { ...s, tags: [...s.tags, e.data.tag!] };
+    case 'toy.untagged_all':
+      return { ...s, tags: [] };
     case 'toy.reset_all':
       return { ...s, total: 0 };
   }
@@ -70,6 +72,10 @@ const log = logOf([
   ['b', 'toy.added', { n: 4 }],
   ['a', 'toy.added', { n: 1 }],
   ['c', 'toy.tagged', { tag: 'z' }],
+  ['d', 'toy.opened'], // a toy whose state never derives a tag
+  ['d', 'toy.added', { n: 9 }],
+  ['c', 'toy.untagged_all'], // c's derived rows go with the state that derived them
+  ['c', 'toy.tagged', { tag: 'w' }],
 ]);
 
 describe.each(SQL_BACKENDS)('snapshotProjection on %s', (_name, open) => {
@@ -87,11 +93,12 @@ describe.each(SQL_BACKENDS)('snapshotProjection on %s', (_name, open) => {
     expect(rows('toys').map((r) => [r.id, r.total, r.state.total, r.state.tags, Number(r.last_pos)])).toEqual([
       ['a', 1, 1, ['x', 'y'], 11],
       ['b', 4, 4, [], 10],
-      ['c', 0, 0, ['z'], 12],
+      ['c', 0, 0, ['w'], 16],
+      ['d', 9, 9, [], 14],
     ]);
     expect(rows('toys')[0].updated_at).toMatch(/^2026-01-01T00:10:00/);
-    expect(rows('toy_tags').map((r) => `${r.id}:${r.tag}`)).toEqual(['a:x', 'a:y', 'c:z']);
-    expect(rows('toy_log').map((r) => Number(r.pos))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(rows('toy_tags').map((r) => `${r.id}:${r.tag}`)).toEqual(['a:x', 'a:y', 'c:w']);
+    expect(rows('toy_log').map((r) => Number(r.pos))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   });
 
   it('leaves the same rows for any batching of the log, handled twice or overlapping', async () => {
