@@ -28,17 +28,16 @@ export class ConsentController {
 
   /** pl_consent_checks_total: outcome and reason code only (a closed list), never who or what was asked. */
   private counted<A extends { processing_allowed: boolean; reason: string }>(answers: readonly A[]): void {
-    if (answers.length === 1) return this.metrics.consentChecks.inc({ outcome: answers[0].processing_allowed ? 'allowed' : 'denied', reason: answers[0].reason });
-    // a batch: one increment per outcome and reason, not per check (prom-client hashes the labels on each)
-    const counts = new Map<string, number>();
+    // one increment per outcome and reason, not per check (prom-client hashes the labels on each)
+    const counts = new Map<string, { outcome: string; reason: string; n: number }>();
     for (const a of answers) {
-      const k = `${a.processing_allowed ? 'allowed' : 'denied'} ${a.reason}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
+      const outcome = a.processing_allowed ? 'allowed' : 'denied';
+      const k = `${outcome} ${a.reason}`;
+      const c = counts.get(k);
+      if (c) c.n += 1;
+      else counts.set(k, { outcome, reason: a.reason, n: 1 });
     }
-    for (const [k, n] of counts) {
-      const at = k.indexOf(' ');
-      this.metrics.consentChecks.inc({ outcome: k.slice(0, at), reason: k.slice(at + 1) }, n);
-    }
+    for (const { outcome, reason, n } of counts.values()) this.metrics.consentChecks.inc({ outcome, reason }, n);
   }
 
   private get consents() {

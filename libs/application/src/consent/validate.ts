@@ -4,7 +4,7 @@ import { CONSENT_PROJECTION, loadSnapshot, loadSnapshots } from '@pl/projections
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../core/app-deps';
 import { ProjectionStuckError } from '../projections/checkpoints';
-import { FaultWatch } from '../projections/faults';
+import { FaultWatch, type ProjectionFault } from '../projections/faults';
 import type { ConsentResult } from './execute';
 import { gpcAnswer } from './gpc';
 import type { ValidateCheck } from './inputs';
@@ -20,6 +20,10 @@ export interface ValidationAnswer {
   expires_at?: string;
   reason: string;
   detail: string;
+}
+
+function throwIfStuck(fault: ProjectionFault | null): void {
+  if (fault) throw new ProjectionStuckError(fault.name, fault.errorClass);
 }
 
 type Execute = (command: consent.ConsentCommand, ctx: CommandContext) => Promise<ConsentResult>;
@@ -50,13 +54,15 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
 
   /**
    * Deny by default includes time: a stuck consent read model may be missing a withdrawal, so
-   * validate answers 503 naming it rather than allow from what it last knew.
+   * validate answers 503 naming it rather than allow from what it last knew. A promise only when the
+   * last read of the faults is stale (once a second): the hot path checks without one.
    */
-  async function assertConsentCurrent(): Promise<void> {
+  function assertConsentCurrent(): Promise<void> | undefined {
     projectionFault ??= new FaultWatch(deps.db, CONSENT_PROJECTION);
     const cached = projectionFault.cached();
-    const fault = cached === undefined ? await projectionFault.current() : cached;
-    if (fault) throw new ProjectionStuckError(fault.name, fault.errorClass);
+    if (cached === undefined) return projectionFault.current().then(throwIfStuck);
+    throwIfStuck(cached);
+    return undefined;
   }
 
   /** Records the GPC opt-out of sale/sharing unless it already stands (11 CCR § 7025(b)); the snapshot after it. */
@@ -76,8 +82,8 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
     if (!userId) throw invalid('user_id is required', { field: 'user_id' });
     if (!category) throw invalid('data_category is required', { field: 'data_category' });
     if (!purpose) throw invalid('processing_purpose is required', { field: 'processing_purpose' });
-    // the fault check without a promise while its last read is fresh (every call but one a second)
-    if (projectionFault?.cached() !== null) await assertConsentCurrent();
+    const stale = assertConsentCurrent();
+    if (stale) await stale;
     const c = resolveCategory(category);
     const p = resolvePurpose(purpose);
     const subjectKey = subjectOf(deps, userId);
@@ -98,7 +104,8 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
     signals: { gpc: boolean } = { gpc: false },
     ctx?: CommandContext,
   ): Promise<{ results: ValidationAnswer[]; allowed: number; denied: number; gpc?: ReturnType<typeof gpcAnswer> }> {
-    await assertConsentCurrent();
+    const stale = assertConsentCurrent();
+    if (stale) await stale;
     const resolved = checks.map((c, i) => {
       try {
         return { user_id: c.user_id, subject: subjectOf(deps, c.user_id), category: resolveCategory(c.data_category), purpose: resolvePurpose(c.processing_purpose) };

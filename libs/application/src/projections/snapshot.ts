@@ -232,21 +232,16 @@ function columnsOf(rows: readonly Row[]): string[] {
   return [...cols];
 }
 
-/** SQL reading element `i` of the JSON array `r` as a `type` column (jsonb_populate_record's conversions). */
-function readAs(i: number, type: string, table: string, column: string): string {
-  if (type === 'jsonb') return `r->${i}`;
-  if (type === 'text') return `r->>${i}`;
-  if (type.endsWith('[]')) {
-    if (type.endsWith('[][]')) throw new Error(`${table}.${column}: a multidimensional array column is not supported`);
-    return `CASE WHEN jsonb_typeof(r->${i}) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(r->${i}))::${type} END`;
-  }
-  return `(r->>${i})::${type}`;
-}
-
-/** SQL reading the top-level field `column` of the jsonb expression `state` as a `type` column (not an array). */
-function readFromState(state: string, type: string, table: string, column: string): string {
-  if (type.endsWith('[]')) throw new Error(`${table}.${column}: fromState needs a column that is not an array`);
-  return type === 'jsonb' ? `${state}->'${column}'` : type === 'text' ? `${state}->>'${column}'` : `(${state}->>'${column}')::${type}`;
+/**
+ * SQL reading a jsonb value as a `type` column (jsonb_populate_record's conversions): `json` is the
+ * value as jsonb (`r->0`, `s->'status'`), `text` the same as text (`r->>0`, `s->>'status'`).
+ */
+function readAs(json: string, text: string, type: string, table: string, column: string): string {
+  if (type === 'jsonb') return json;
+  if (type === 'text') return text;
+  if (type.endsWith('[][]')) throw new Error(`${table}.${column}: a multidimensional array column is not supported`);
+  if (type.endsWith('[]')) return `CASE WHEN jsonb_typeof(${json}) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(${json}))::${type} END`;
+  return `(${text})::${type}`;
 }
 
 /**
@@ -272,14 +267,16 @@ async function insertRows(
     if (!type) throw new Error(`${table}.${c}: no such column`);
     return type;
   };
-  const values = cols.map((c, i) => readAs(i, typeOf(c), table, c));
+  const values = cols.map((c, i) => readAs(`r->${i}`, `r->>${i}`, typeOf(c), table, c));
   const into = [...cols];
   if (copied?.columns.length) {
     const at = cols.indexOf(copied.from);
     if (at < 0) throw new Error(`${table}: fromState columns need the ${copied.from} column in every row`);
     for (const c of copied.columns) {
+      const type = typeOf(c);
+      if (type.endsWith('[]')) throw new Error(`${table}.${c}: fromState needs a column that is not an array`);
       into.push(c);
-      values.push(readFromState(`(r->${at})`, typeOf(c), table, c));
+      values.push(readAs(`(r->${at})->'${c}'`, `(r->${at})->>'${c}'`, type, table, c));
     }
   }
   const positional = rows.map((row) => cols.map((c) => row[c] ?? null));

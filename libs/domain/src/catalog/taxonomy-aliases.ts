@@ -1,3 +1,4 @@
+import { memoize } from '../shared/memo';
 /**
  * Keys of the service's taxonomy before it followed fideslang (taxonomy 2026-12-02) that duplicate a
  * fideslang key: both are accepted, the fideslang key is the one stored. An alias covers its
@@ -50,22 +51,9 @@ function aliased(aliases: Readonly<Record<string, string>>, key: string): string
   return key;
 }
 
-/** `aliased` over one (constant) table, memoised and bounded: validate asks the same few keys on every call. */
-function memoAliased(aliases: Readonly<Record<string, string>>): (key: string) => string {
-  const seen = new Map<string, string>();
-  return (key) => {
-    let to = seen.get(key);
-    if (to === undefined) {
-      to = aliased(aliases, key);
-      if (seen.size >= 10_000) seen.clear();
-      seen.set(key, to);
-    }
-    return to;
-  };
-}
-
-export const canonicalCategory: (key: string) => string = memoAliased(CATEGORY_ALIASES);
-export const canonicalPurpose: (key: string) => string = memoAliased(PURPOSE_ALIASES);
+// memoised: validate asks the same few keys in every coverage check (the tables are constant)
+export const canonicalCategory = memoize((key: string): string => aliased(CATEGORY_ALIASES, key));
+export const canonicalPurpose = memoize((key: string): string => aliased(PURPOSE_ALIASES, key));
 export const canonicalSubjectCategory = (key: string): string => aliased(SUBJECT_ALIASES, key);
 
 /** A purpose key as read from an event recorded before taxonomy 2026-12-02.2. */

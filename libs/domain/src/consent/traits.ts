@@ -1,4 +1,5 @@
 import { categoryCovers, isDirectMarketing, isSaleOrSharingPurpose, isSensitiveUseLimitable, purposeCovers, restrictionExceptionOf, specialFlagsOf } from '../catalog/taxonomy';
+import { memoize } from '../shared/memo';
 import type { RestrictionException } from '../law/consent';
 
 /**
@@ -34,18 +35,11 @@ export function purposeTraits(purpose: string, category: string): PurposeTraits 
   };
 }
 
-const specialCache = new Map<string, string>();
-/** The special flags of a key as one comparable string ('' = none); cached, it runs on the hot path. */
-function specialSignature(key: string): string {
-  let sig = specialCache.get(key);
-  if (sig === undefined) {
-    const f = specialFlagsOf(key);
-    sig = f.gdpr_art9 || f.gdpr_art10 || f.cpra_sensitive ? `${f.art9_kind ?? ''}|${f.gdpr_art10}|${f.cpra_kind ?? ''}` : '';
-    if (specialCache.size > 10_000) specialCache.clear();
-    specialCache.set(key, sig);
-  }
-  return sig;
-}
+/** The special flags of a key as one comparable string ('' = none); memoised, it runs on the hot path. */
+const specialSignature = memoize((key: string): string => {
+  const f = specialFlagsOf(key);
+  return f.gdpr_art9 || f.gdpr_art10 || f.cpra_sensitive ? `${f.art9_kind ?? ''}|${f.gdpr_art10}|${f.cpra_kind ?? ''}` : '';
+});
 
 /**
  * A consent to a category covers its descendants, except a special category ([G] Art. 9(1), Art. 10)

@@ -5,3 +5,4 @@ export * from './upcasting';
 export * from './text';
 export * from './subject-key';
 export * from './personal-fields';
+export * from './memo';

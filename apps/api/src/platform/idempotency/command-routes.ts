@@ -3,22 +3,6 @@ import { INTERCEPTORS_METADATA, METHOD_METADATA, MODULE_METADATA } from '@nestjs
 
 const READS: ReadonlySet<RequestMethod> = new Set([RequestMethod.GET, RequestMethod.HEAD, RequestMethod.OPTIONS]);
 
-/** The route handlers of the modules' controllers whose HTTP method is a command (not GET, HEAD or OPTIONS). */
-export function commandHandlers(modules: readonly Type[]): Array<{ controller: Type; name: string; handler: object }> {
-  const out: Array<{ controller: Type; name: string; handler: object }> = [];
-  for (const m of modules) {
-    for (const controller of (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, m) ?? []) as Type[]) {
-      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = name === 'constructor' ? undefined : (Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as object | undefined);
-        if (typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method !== undefined && !READS.has(method)) out.push({ controller, name, handler });
-      }
-    }
-  }
-  return out;
-}
-
 /**
  * Binds `interceptor` (the Idempotency-Key one) to every command route of the modules' controllers,
  * as `@UseInterceptors` on each handler would, and to no read. A global interceptor (APP_INTERCEPTOR)
@@ -27,8 +11,16 @@ export function commandHandlers(modules: readonly Type[]): Array<{ controller: T
  * twice binds once.
  */
 export function bindToCommandRoutes(modules: readonly Type[], interceptor: Type): void {
-  for (const { handler } of commandHandlers(modules)) {
-    const bound = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-    if (!bound.includes(interceptor)) Reflect.defineMetadata(INTERCEPTORS_METADATA, [...bound, interceptor], handler);
+  for (const m of modules) {
+    for (const controller of (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, m) ?? []) as Type[]) {
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler: unknown = name === 'constructor' ? undefined : Object.getOwnPropertyDescriptor(controller.prototype, name)?.value;
+        if (typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined || READS.has(method)) continue;
+        const bound = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+        if (!bound.includes(interceptor)) Reflect.defineMetadata(INTERCEPTORS_METADATA, [...bound, interceptor], handler);
+      }
+    }
   }
 }
