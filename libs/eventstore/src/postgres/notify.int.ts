@@ -57,4 +57,35 @@ describe('SqlEventStore on PostgreSQL: subscribers in another process', () => {
   it('without notify, another process only sees the append at its next poll (here 20 s)', async () => {
     expect(await deliveryMs(false)).toBeNull();
   }, 60_000);
+
+  it('under a stream of appends sends one NOTIFY per interval, the last with the newest position; close sends the pending one at once', async () => {
+    const writerDb = new PgDatabase({ connectionString: fresh.url!, max: 2 });
+    const readerDb = new PgDatabase({ connectionString: fresh.url!, max: 2 });
+    const writer = new SqlEventStore(writerDb, { notifyIntervalMs: 60_000 });
+    const payloads: string[] = [];
+    try {
+      await writer.init();
+      await readerDb.listen('es_events_appended', (p) => payloads.push(p));
+      const positions: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const r = await writer.append(`notify-burst-${randomUUID()}`, [newEvent('notify.tested', {})], 'no_stream');
+        positions.push(`${r.position.tx}:${r.position.pos}`);
+      }
+      const first = Date.now() + 5_000;
+      while (!payloads.length && Date.now() < first) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      // the first append is announced at once; the other 19 wait out the (here one-minute) gap
+      expect(payloads).toEqual([positions[0]]);
+      const closing = Date.now();
+      await writer.close();
+      expect(Date.now() - closing).toBeLessThan(5_000);
+      const last = Date.now() + 5_000;
+      while (payloads.length < 2 && Date.now() < last) await new Promise((r) => setTimeout(r, 20));
+      expect(payloads).toEqual([positions[0], positions[19]]);
+    } finally {
+      await writer.close();
+      await writerDb.close();
+      await readerDb.close();
+    }
+  }, 60_000);
 });

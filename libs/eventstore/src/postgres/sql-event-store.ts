@@ -36,6 +36,15 @@ export interface SqlEventStoreOptions {
    */
   readonly notify?: boolean;
   /**
+   * PostgreSQL with `notify`: after a NOTIFY, the next waits at least this long (default 5 ms) and
+   * then carries the newest position appended meanwhile. The first append after a quiet spell is
+   * announced at once; under a stream of appends, other processes hear at most one per interval
+   * (each costs a transaction and a delivery to every listening connection: one per append cost
+   * single-writer appends about 10 %, session 10's `bench/eventstore.ts --notify`). 0: one in
+   * flight at a time, no gap.
+   */
+  readonly notifyIntervalMs?: number;
+  /**
    * While an announced append is not readable yet (an open writing transaction holds the horizon),
    * the subscription re-reads from 10 ms, doubling up to this (default 50 ms); a commit of a
    * transaction of this process wakes it at once.
@@ -46,6 +55,7 @@ export interface SqlEventStoreOptions {
 const EAGER_POLL_MS = 10;
 const EAGER_POLL_MAX_MS = 50;
 const SAFETY_POLL_MS = 30_000;
+const NOTIFY_INTERVAL_MS = 5;
 
 /** Wakes the subscribers of every SqlEventStore on one database object (a process may build several). */
 const appendedSignals = new WeakMap<SqlDatabase, EventEmitter>();
@@ -76,6 +86,9 @@ export class SqlEventStore implements EventStore {
   private listening: Promise<void> | null = null;
   private notifying: Promise<void> | null = null;
   private notifyAgain = false;
+  /** Ends the gap after a NOTIFY early (close). */
+  private endNotifyGap: (() => void) | null = null;
+  private closing = false;
   private newest: LogPosition | null = null;
 
   constructor(
@@ -108,7 +121,10 @@ export class SqlEventStore implements EventStore {
     return this.listening;
   }
 
-  /** One NOTIFY in flight at a time, carrying the newest position appended; appends during it ask for one more after it, not one each. */
+  /**
+   * One NOTIFY in flight at a time, carrying the newest position appended, then a gap of
+   * `notifyIntervalMs`; appends during either ask for one more after the gap, not one each.
+   */
   private notifyOthers(position: LogPosition): void {
     if (!this.newest || comparePositions(position, this.newest) > 0) this.newest = position;
     if (this.notifying) {
@@ -121,6 +137,7 @@ export class SqlEventStore implements EventStore {
         () => undefined,
         () => undefined, // a lost NOTIFY costs latency only: the safety poll still finds the events
       )
+      .then(() => this.notifyGap())
       .finally(() => {
         this.notifying = null;
         if (this.notifyAgain) {
@@ -128,6 +145,22 @@ export class SqlEventStore implements EventStore {
           this.notifyOthers(this.newest!);
         }
       });
+  }
+
+  private notifyGap(): Promise<void> {
+    const ms = this.options.notifyIntervalMs ?? NOTIFY_INTERVAL_MS;
+    if (ms <= 0 || this.closing) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.endNotifyGap = null;
+        resolve();
+      }, ms);
+      this.endNotifyGap = () => {
+        clearTimeout(t);
+        this.endNotifyGap = null;
+        resolve();
+      };
+    });
   }
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -372,7 +405,10 @@ export class SqlEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
-    await this.notifying;
+    // the last appends are announced without waiting out the gap
+    this.closing = true;
+    this.endNotifyGap?.();
+    while (this.notifying) await this.notifying;
   }
 
   private toRecorded(row: EventRow): RecordedEvent {
