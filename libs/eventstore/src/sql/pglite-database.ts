@@ -48,6 +48,7 @@ export class PgliteDatabase implements SqlDatabase {
     return this.db.transaction(async (tx) =>
       fn({
         query: async <R>(sql: string, params?: readonly unknown[]) => {
+          await turnIfDue();
           const r = await tx.query<R>(sql, params as any[] | undefined);
           return { rows: r.rows, rowCount: rowCount(r) };
         },
@@ -71,6 +72,30 @@ export class PgliteDatabase implements SqlDatabase {
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
   }
+}
+
+/**
+ * PGlite runs each statement synchronously on this thread and answers through a promise, so the
+ * statements of a transaction (a projection's batch: load, fold, upsert, checkpoint) ran as one
+ * chain that never gave the event loop a turn: sockets (Kafka, HTTP) and timers waited for it. A
+ * statement in a transaction first lets the loop run what is due once the chain has held it for
+ * YIELD_AFTER_MS. Withdrawal to enforcement on PGlite went from ~180 to ~55 ms at p50
+ * (docs/benchmarks.md, session 10). Statements outside a transaction do not yield: doing so there
+ * too made the log's catch-up reads slower and the latency no better.
+ */
+const YIELD_AFTER_MS = 2;
+let lastTurn = 0;
+let turning: Promise<void> | null = null;
+function turnIfDue(): Promise<void> | void {
+  if (performance.now() - lastTurn < YIELD_AFTER_MS) return;
+  turning ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      lastTurn = performance.now();
+      turning = null;
+      resolve();
+    }),
+  );
+  return turning;
 }
 
 /** Like pg's rowCount: rows returned by a SELECT, rows touched by INSERT/UPDATE/DELETE (PGlite reports 0 affected rows for a SELECT). */
