@@ -30,6 +30,13 @@ type Execute = (command: consent.ConsentCommand, ctx: CommandContext) => Promise
 
 function answer(userId: string, snapshot: consent.ConsentSnapshot | null, category: string, purpose: string, now: Date, declaredBases: readonly string[]): ValidationAnswer {
   const e = consent.evaluate(snapshot, { category, purpose, now, declaredBases, traits: traitsOf(purpose, category) });
+  // the two usual shapes as plain literals (the batch route answers a thousand per call), keys in the documented order
+  if (e.consent_id && e.expires_at) {
+    return { user_id: userId, data_category: category, processing_purpose: purpose, processing_allowed: e.allowed, legal_basis: e.legal_basis, consent_id: e.consent_id, expires_at: e.expires_at, reason: e.reason, detail: e.detail };
+  }
+  if (!e.consent_id && !e.expires_at) {
+    return { user_id: userId, data_category: category, processing_purpose: purpose, processing_allowed: e.allowed, legal_basis: e.legal_basis, reason: e.reason, detail: e.detail };
+  }
   return {
     user_id: userId,
     data_category: category,
@@ -113,11 +120,13 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
         throw invalid(`checks[${i}]: ${(e as Error).message}`, { index: i });
       }
     });
+    // each distinct purpose and category asked once; every check keeps its pair's key
     const pairs = new Map<string, Promise<string[]>>();
-    for (const r of resolved) {
+    const pairOf = resolved.map((r) => {
       const k = `${r.purpose}|${r.category}`;
       if (!pairs.has(k)) pairs.set(k, bases.declaredBases(r.purpose, r.category));
-    }
+      return k;
+    });
     const [snapshots] = await Promise.all([loadSnapshots(deps.db, resolved.map((r) => r.subject)), ...pairs.values()]);
     const declared = new Map<string, string[]>();
     for (const [k, p] of pairs) declared.set(k, await p);
@@ -129,7 +138,7 @@ export function consentValidation(deps: AppDeps, execute: Execute) {
       }
     }
     const now = new Date();
-    const results = resolved.map((r) => answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now, declared.get(`${r.purpose}|${r.category}`)!));
+    const results = resolved.map((r, i) => answer(r.user_id, snapshots.get(r.subject) ?? null, r.category, r.purpose, now, declared.get(pairOf[i])!));
     const allowed = results.filter((r) => r.processing_allowed).length;
     return { results, allowed, denied: results.length - allowed, ...(gpc ? { gpc: gpcAnswer(true) } : {}) };
   }
