@@ -34,11 +34,6 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
   // every engine of the process (projections, process managers, relays, dispatchers) counts its batches, failures and last success
   reportConsumersTo(metrics.consumerTelemetry());
   const reporting = { onError: reportFailure(log), onStateChange: reportStuck(log) };
-  // Propagation first: every subscription of the process is woken by an append in the order it was
-  // started, and on PGlite its reads queue in that order, so the relay reads the new events before
-  // the projections' reads and transactions instead of after them (withdrawal to enforcement).
-  const services = options.services ?? propagationServices(infra, log);
-  for (const s of services) await s.start();
   const runners = (options.projections ?? PROJECTIONS).map((def) => new ProjectionRunner(infra.db, infra.store, def, reporting));
   // fact-fed process managers: followers of the log like projections, reported (lag, stuck) with them
   const eventManagers = (options.eventProcessManagers ?? EVENT_PROCESS_MANAGERS).map((pm) => eventProcessManagerRunner(pm, infra, reporting));
@@ -59,6 +54,8 @@ export async function startWorker(infra: Infrastructure, options: WorkerOptions 
   }));
   for (const m of clockManagers) await m.engine.start();
 
+  const services = options.services ?? propagationServices(infra, log);
+  for (const s of services) await s.start();
 
   return {
     projections: () => [...runners.map((r) => r.status()), ...eventManagers.map((e) => statusOf(e))],
