@@ -30,13 +30,6 @@ type Execute = (command: consent.ConsentCommand, ctx: CommandContext) => Promise
 
 function answer(userId: string, snapshot: consent.ConsentSnapshot | null, category: string, purpose: string, now: Date, declaredBases: readonly string[]): ValidationAnswer {
   const e = consent.evaluate(snapshot, { category, purpose, now, declaredBases, traits: traitsOf(purpose, category) });
-  // the two usual shapes as plain literals (the batch route answers a thousand per call), keys in the documented order
-  if (e.consent_id && e.expires_at) {
-    return { user_id: userId, data_category: category, processing_purpose: purpose, processing_allowed: e.allowed, legal_basis: e.legal_basis, consent_id: e.consent_id, expires_at: e.expires_at, reason: e.reason, detail: e.detail };
-  }
-  if (!e.consent_id && !e.expires_at) {
-    return { user_id: userId, data_category: category, processing_purpose: purpose, processing_allowed: e.allowed, legal_basis: e.legal_basis, reason: e.reason, detail: e.detail };
-  }
   return {
     user_id: userId,
     data_category: category,

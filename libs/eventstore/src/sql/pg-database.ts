@@ -4,7 +4,7 @@ import { lockKey } from './lock-key';
 
 /**
  * One statement on a client, through pg's callback form: its promise form (no callback) made
- * catch-up reads a quarter slower (session 10, bench/eventstore.ts), from the garbage it leaves.
+ * catch-up reads about a fifth slower (session 10, bench/eventstore.ts), from the garbage it leaves.
  */
 function sendThen<T>(client: PoolClient, sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined, done: (e: Error | null, r?: SqlResult<T>) => void): void {
   client.query({ name: options?.name, text: sql, values: params as unknown[] | undefined }, (e: Error | null, r: { rows: unknown[]; rowCount: number | null }) =>

@@ -79,7 +79,7 @@ export class PgliteDatabase implements SqlDatabase {
  * statements of a transaction (a projection's batch: load, fold, upsert, checkpoint) ran as one
  * chain that never gave the event loop a turn: sockets (Kafka, HTTP) and timers waited for it. A
  * statement in a transaction first lets the loop run what is due once the chain has held it for
- * YIELD_AFTER_MS. Withdrawal to enforcement on PGlite went from ~180 to ~55 ms at p50
+ * YIELD_AFTER_MS. Withdrawal to enforcement on PGlite went from ~180 to 65-71 ms at p50
  * (docs/benchmarks.md, session 10). Statements outside a transaction do not yield: doing so there
  * too made the log's catch-up reads slower and the latency no better.
  */
