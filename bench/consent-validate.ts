@@ -7,9 +7,12 @@
  * The API runs in a child process (`apps/api/main.ts`, no worker), the baseline in another, autocannon
  * here. Subjects are bulk-loaded into rm_consent with INSERT ... SELECT over unnest() (pseudonyms are
  * computed here with the API's secret); validate reads only the read model, so no events are needed.
- * Prints a markdown table for docs/benchmarks.md.
+ * Also prints the API process's CPU time (user + system, from /proc on Linux) per validate request and
+ * per batch call: steadier than the throughput on a shared machine, since the load generator runs on
+ * the same cores. Prints a markdown table for docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { CHECKPOINT_SCHEMA, ensureProjectionSchema } from '@pl/application';
 import { Pseudonymizer } from '@pl/crypto';
@@ -132,13 +135,33 @@ interface Run {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Requests answered in the run. */
+  total: number;
+}
+
+/** CPU time (user + system) of a process so far, in ms; NaN where /proc is not there. Assumes the usual 100 ticks/s. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A run against the API child, with the child's CPU time per answered request (ms). */
+async function cannonCpu(pid: number | undefined, opts: Record<string, unknown>): Promise<Run & { cpuMsPerRequest: number }> {
+  const before = cpuMs(pid);
+  const run = await cannon(opts);
+  return { ...run, cpuMsPerRequest: (cpuMs(pid) - before) / run.total };
 }
 
 function cannon(opts: Record<string, unknown>): Promise<Run> {
   return new Promise((resolve, reject) => {
     autocannon({ connections: CONNECTIONS, duration: SECONDS, pipelining: 1, ...opts }, (err: Error | null, r: any) => {
       if (err) return reject(err);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total });
     });
   });
 }
@@ -197,8 +220,8 @@ async function main(): Promise<void> {
       const auth = { authorization: `Bearer ${ADMIN}` };
       await cannon({ url: apiUrl, duration: 2, headers: auth, requests: [{ method: 'GET', setupRequest: (r: any) => ({ ...r, path: validatePath(n)() }) }] });
       console.log(`n=${n} load average before the runs: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other sessions share the 2 cores)`);
-      const v = await cannon({ url: apiUrl, headers: auth, requests: [{ method: 'GET', setupRequest: (r: any) => ({ ...r, path: validatePath(n)() }) }] });
-      console.log(`n=${n} validate (API, PostgreSQL): ${v.rps.toFixed(0)} req/s p50 ${v.p50} ms p99 ${v.p99} ms errors ${v.errors} non2xx ${v.non2xx}`);
+      const v = await cannonCpu(api.pid, { url: apiUrl, headers: auth, requests: [{ method: 'GET', setupRequest: (r: any) => ({ ...r, path: validatePath(n)() }) }] });
+      console.log(`n=${n} validate (API, PostgreSQL): ${v.rps.toFixed(0)} req/s p50 ${v.p50} ms p99 ${v.p99} ms errors ${v.errors} non2xx ${v.non2xx}; API CPU ${(v.cpuMsPerRequest * 1000).toFixed(0)} µs per request`);
       const fixed = await cannon({ url: apiUrl, headers: auth, overallRate: 5000, requests: [{ method: 'GET', setupRequest: (x: any) => ({ ...x, path: validatePath(n)() }) }] });
       console.log(`n=${n} validate (API) at a fixed 5,000 req/s offered: ${fixed.rps.toFixed(0)} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms errors ${fixed.errors}`);
       // KEYS is O(keys in the database): give the baseline time to answer rather than count timeouts
@@ -208,7 +231,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           checks: Array.from({ length: BATCH }, () => ({ user_id: userId(Math.floor(Math.random() * n)), data_category: CATEGORY, processing_purpose: PURPOSE })),
         });
-      const b = await cannon({
+      const b = await cannonCpu(api.pid, {
         url: apiUrl,
         connections: Math.max(2, Math.floor(CONNECTIONS / 8)),
         headers: { ...auth, 'content-type': 'application/json' },
@@ -218,9 +241,9 @@ async function main(): Promise<void> {
       const seqApi = await sequentialMs(apiUrl, n, auth);
       const seqBase = await sequentialMs(baseUrl, n);
       console.log(`n=${n} one request at a time (median of 7): API ${seqApi.toFixed(2)} ms, Redis baseline ${seqBase.toFixed(2)} ms (${(seqBase / seqApi).toFixed(1)}x)`);
-      console.log(`n=${n} batch (${BATCH} checks/call): ${b.rps.toFixed(1)} calls/s = ${checks.toFixed(0)} checks/s p50 ${b.p50} ms p99 ${b.p99} ms errors ${b.errors} non2xx ${b.non2xx}`);
+      console.log(`n=${n} batch (${BATCH} checks/call): ${b.rps.toFixed(1)} calls/s = ${checks.toFixed(0)} checks/s p50 ${b.p50} ms p99 ${b.p99} ms errors ${b.errors} non2xx ${b.non2xx}; API CPU ${b.cpuMsPerRequest.toFixed(2)} ms per call`);
       rows.push(
-        `| ${n.toLocaleString('en')} | ${v.rps.toFixed(0)} | ${v.p50} | ${v.p99} | ${fixed.rps.toFixed(0)} / ${fixed.p99} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.rps > 0 ? (v.rps / r.rps).toFixed(1) + 'x' : 'no answer in the run'} | ${seqApi.toFixed(1)} / ${seqBase.toFixed(1)} | ${checks.toFixed(0)} (p99 ${b.p99} ms/call) | ${v.errors + v.non2xx + b.errors + b.non2xx} |`,
+        `| ${n.toLocaleString('en')} | ${v.rps.toFixed(0)} | ${v.p50} | ${v.p99} | ${fixed.rps.toFixed(0)} / ${fixed.p99} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.rps > 0 ? (v.rps / r.rps).toFixed(1) + 'x' : 'no answer in the run'} | ${seqApi.toFixed(1)} / ${seqBase.toFixed(1)} | ${checks.toFixed(0)} (p99 ${b.p99} ms/call) | ${(v.cpuMsPerRequest * 1000).toFixed(0)} / ${b.cpuMsPerRequest.toFixed(2)} | ${v.errors + v.non2xx + b.errors + b.non2xx} |`,
       );
     } finally {
       for (const c of children) c.kill('SIGTERM');
@@ -232,8 +255,8 @@ async function main(): Promise<void> {
       await client.quit();
     }
   }
-  console.log('\n| subjects | API validate req/s | p50 ms | p99 ms | at 5,000/s offered: req/s / p99 ms | Redis baseline req/s | p50 ms | p99 ms | API / baseline (throughput) | one call alone: API / Redis ms | batch checks/s | errors |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| subjects | API validate req/s | p50 ms | p99 ms | at 5,000/s offered: req/s / p99 ms | Redis baseline req/s | p50 ms | p99 ms | API / baseline (throughput) | one call alone: API / Redis ms | batch checks/s | API CPU: µs per validate / ms per batch call | errors |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 }
 
