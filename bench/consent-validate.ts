@@ -12,13 +12,13 @@
  * the same cores. Prints a markdown table for docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { CHECKPOINT_SCHEMA, ensureProjectionSchema } from '@pl/application';
 import { Pseudonymizer } from '@pl/crypto';
 import { consentProjection } from '@pl/projections/consent';
 import { createClient } from 'redis';
 import { freshPostgres, type FreshDatabase } from '../test/support/databases';
+import { CLK_TCK, cpuTicks } from './timing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon');
@@ -139,16 +139,8 @@ interface Run {
   total: number;
 }
 
-/** CPU time (user + system) of a process so far, in ms; NaN where /proc is not there. Assumes the usual 100 ticks/s. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU time (user + system) of a process so far, in ms; NaN where /proc is not there. */
+const cpuMs = (pid: number | undefined): number => ((cpuTicks(pid) ?? NaN) * 1000) / CLK_TCK;
 
 /** A run against the API child, with the child's CPU time per answered request (ms). */
 async function cannonCpu(pid: number | undefined, opts: Record<string, unknown>): Promise<Run & { cpuMsPerRequest: number }> {

@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { execSync } from 'node:child_process';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL, freshPostgres } from '../test/support/databases';
+import { CLK_TCK, cpuTicks } from './timing';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,19 +48,7 @@ const SECONDS = Number(arg('seconds', '60'));
 const ROUNDS = Number(arg('rounds', '1'));
 const ROOTS = arg('roots', '.').split(',').filter(Boolean).map((r) => resolve(r));
 const DB_PREFIX = arg('db-prefix', 'bench_idle');
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** utime + stime of a process (all its threads), in clock ticks; null once it has exited. */
-function cpuTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of proc(5), counted after the name
-  } catch {
-    return null;
-  }
-}
 
 /** VmRSS and VmHWM in KiB. */
 function memory(pid: number): { rss: number; hwm: number } | null {

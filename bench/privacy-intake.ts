@@ -11,7 +11,7 @@
  *   KAFKA_BROKERS=127.0.0.1:19092 bash bench/run.sh bench/privacy-intake.ts [--db postgres|pglite] [--events 100000] [--subjects 10000] [--dup 0.1] [--http-events 20000] [--http-batch 250] [--http-concurrency 4] [--details yes|no]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { brokersFromEnv, createKafka, TOPICS } from '@pl/messaging';
@@ -21,6 +21,7 @@ import { createLogger } from '../apps/common/logger';
 import { createApiApp } from '../apps/api/src/bootstrap';
 import { privacyIntakeService } from '../apps/worker/src/privacy-intake';
 import { freshPglite, freshPostgres } from '../test/support/databases';
+import { CLK_TCK, cpuTicks } from './timing';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,19 +68,11 @@ const count = async (db: { query: (sql: string, p?: unknown[]) => Promise<{ rows
 function cpuMeter(db: { kind: string; query: (sql: string) => Promise<{ rows: any[] }> }) {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
-  const ticks = (pid: number) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (1/100 s)
-    } catch {
-      return null;
-    }
-  };
   const sample = async () => {
     if (db.kind !== 'postgres') return;
     const pids = (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => Number(r.pid));
     for (const pid of pids) {
-      const t = ticks(pid);
+      const t = cpuTicks(pid);
       if (t === null) continue;
       if (!first.has(pid)) first.set(pid, t);
       last.set(pid, t);
@@ -93,7 +86,7 @@ function cpuMeter(db: { kind: string; query: (sql: string) => Promise<{ rows: an
       const node = process.cpuUsage(node0);
       let db = 0;
       for (const [pid, t] of last) db += t - first.get(pid)!;
-      return { nodeS: (node.user + node.system) / 1e6, dbS: first.size ? db / 100 : null };
+      return { nodeS: (node.user + node.system) / 1e6, dbS: first.size ? db / CLK_TCK : null };
     },
   };
 }

@@ -1,4 +1,26 @@
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+
+/** Clock ticks per second of /proc's CPU times. */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process (all its threads), in clock ticks; null once it has exited (or without /proc). */
+export function cpuTicks(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of proc(5), counted after the name
+  } catch {
+    return null;
+  }
+}
 
 /** `runs` sequential calls of `fn`: median and p95 in ms. */
 export async function timed(runs: number, fn: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
