@@ -10,7 +10,7 @@ import type { Metrics } from '../../../common/metrics';
 import { AppCommand } from '../platform/app-command';
 import type { AuthenticatedRequest } from '../platform/auth/api-key.guard';
 import { RequireScopes } from '../platform/auth/require-scopes.decorator';
-import { CommandCtx } from '../platform/command-context.decorator';
+import { CommandCtx, commandContextOf } from '../platform/command-context.decorator';
 import { INFRA, METRICS } from '../platform/tokens';
 import { ConsentConflictsQuery, ConsentMetricsDto, ConsentMetricsQuery, RecordConsentDto, SignalConflictsDto, ValidateBatchDto, WithdrawConsentDto, parseBatchBody, withdrawInput } from './consent.dto';
 
@@ -80,9 +80,10 @@ export class ConsentController {
   @ApiResponse({ status: 503, description: 'The consent read model is stuck (named in details; a deny-by-default answer would be a guess)' })
   @ApiResponse({ status: 200, description: 'With `Sec-GPC: 1` the subject is opted out of sale/sharing first (recorded once, 11 CCR § 7025) and the answer carries `gpc`' })
   @RequireScopes('consent:read', 'consent:write')
-  async validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
+  async validate(@Query() q: ValidateQuery, @Req() req: AuthenticatedRequest) {
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    const answer = await this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), { gpc: gpcReceived(req.headers) }, ctx);
+    const gpc = gpcReceived(req.headers);
+    const answer = await this.consents.validate(one(q.user_id), one(q.data_category), one(q.processing_purpose), { gpc }, gpc ? commandContextOf(req) : undefined);
     this.counted([answer]);
     return answer;
   }
@@ -94,10 +95,11 @@ export class ConsentController {
   @HttpCode(200)
   @RequireScopes('consent:read', 'consent:write')
   @ApiBody({ type: ValidateBatchDto })
-  async validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest, @CommandCtx() ctx: CommandContext) {
+  async validateBatch(@Body() body: Record<string, unknown>, @Req() req: AuthenticatedRequest) {
     const parsed = parseBatchBody(body);
     if ('problem' in parsed) throw invalid(`request validation failed: ${parsed.problem}`, { field: 'checks' });
-    const answers = await this.consents.validateBatch(parsed.checks, { gpc: gpcReceived(req.headers) }, ctx);
+    const gpc = gpcReceived(req.headers);
+    const answers = await this.consents.validateBatch(parsed.checks, { gpc }, gpc ? commandContextOf(req) : undefined);
     this.counted(answers.results);
     return answers;
   }

@@ -42,4 +42,15 @@ describe('PgDatabase: pooled connections', () => {
     expect(next).not.toBe(doomed);
     expect(await pid(f)).toBe(next);
   });
+
+  it('prepares a named statement once on its connection and runs it again with new values; an unnamed one is not kept', async () => {
+    const named = (k: number) => f.db.query<{ k: number; pid: number }>('SELECT $1::int AS k, pg_backend_pid() AS pid', [k], { name: 'pl_test_named' });
+    const first = await named(1);
+    const second = await named(2);
+    expect([first.rows[0].k, second.rows[0].k]).toEqual([1, 2]);
+    expect(second.rows[0].pid).toBe(first.rows[0].pid);
+    await f.db.query('SELECT $1::int AS unnamed', [3]);
+    const prepared = await f.db.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name');
+    expect(prepared.rows).toEqual([{ name: 'pl_test_named', statement: 'SELECT $1::int AS k, pg_backend_pid() AS pid' }]);
+  });
 });
