@@ -11,8 +11,8 @@ import { runInNewContext } from 'node:vm';
  * It runs inside a `process.nextTick` callback, so a tick object is alive during the collection.
  * Run from a `setImmediate` callback (no tick queued), it left `process.nextTick` about ten times as
  * dear for the rest of the process's life: 0.40-0.45 s of CPU against 0.03-0.04 s in a
- * `bench/consent-validate.ts` run, the hot lines those building the tick object, about 7 µs more
- * API CPU per validate request (docs/benchmarks.md, session 12). Most likely V8 dropped the tick
+ * `bench/consent-validate.ts` run, the hot lines those building the tick object, 4-11 µs more
+ * API CPU per validate request in single runs (docs/benchmarks.md, session 12). Most likely V8 dropped the tick
  * object's hidden classes, which no live object used at that moment, and the literal's inline caches
  * did not recover; with a tick alive the classes stay.
  */
